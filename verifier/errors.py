@@ -14,8 +14,10 @@ operator what to look at. The tree::
     ├── SchemaError             check: schema            not an OB 3.0 credential
     ├── SignatureError          check: signature         proof does not hold
     │   ├── AlgorithmNotAllowed code: alg_not_allowed
-    │   ├── KeyNotResolved      code: unknown_kid / key_unreachable / untrusted_jwk
-    │   └── BadSignature        code: bad_signature
+    │   ├── KeyNotResolved      code: unknown_kid / untrusted_jwk / issuer_key_mismatch
+    │   │   └── KeyUnreachable  code: key_unreachable     (inconclusive: could_not_check)
+    │   ├── ProofNotChecked     code: proof_not_supported  (inconclusive: could_not_check)
+    │   └── BadSignature        code: bad_signature / no_proof / unknown_cryptosuite
     ├── ClaimsMismatch          check: signature         JWT claims disagree with the credential
     └── ValidityError           check: validity_window
         ├── Expired             code: expired
@@ -32,10 +34,12 @@ __all__ = [
     "FormatError",
     "InputTooLarge",
     "KeyNotResolved",
+    "KeyUnreachable",
     "MalformedJson",
     "MalformedJwt",
     "NestingTooDeep",
     "NotYetValid",
+    "ProofNotChecked",
     "SchemaError",
     "SignatureError",
     "UnsupportedFormat",
@@ -49,6 +53,8 @@ class VerificationError(Exception):
 
     check = "format"
     code = "verification_error"
+    #: True when the failure means "we could not tell" rather than "this is wrong".
+    inconclusive = False
     default_message = "The credential could not be verified."
 
     def __init__(
@@ -112,6 +118,22 @@ class AlgorithmNotAllowed(SignatureError):
 class KeyNotResolved(SignatureError):
     code = "unknown_kid"
     default_message = "The key that signed the credential could not be found for its issuer."
+
+
+class KeyUnreachable(KeyNotResolved):
+    """The issuer's keys could not be fetched or read: we cannot tell, so the check is inconclusive."""
+
+    code = "key_unreachable"
+    inconclusive = True
+    default_message = "The issuer's published keys could not be reached, so the signature could not be checked."
+
+
+class ProofNotChecked(SignatureError):
+    """A proof of a kind this version cannot check: inconclusive, never a pass."""
+
+    code = "proof_not_supported"
+    inconclusive = True
+    default_message = "This kind of proof cannot be checked here, so the signature is unverified."
 
 
 class BadSignature(SignatureError):

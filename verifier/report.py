@@ -1,0 +1,162 @@
+"""The verification report: one shape for the API, the CLI and the pages.
+
+``verified`` plus an ordered list of checks, each ``{id, status, code, message}`` (and a ``hint``
+for operators when we have one). ``status`` is ``passed``, ``failed`` or ``could_not_check``.
+The report is built from the outcomes of :class:`verifier.verify.Verifier` in one place
+(:meth:`Report.from_outcomes`), so every surface says the same thing.
+
+``verified`` is true only when no check failed and the checks that decide validity —
+``format``, ``schema``, ``signature`` and ``validity_window`` — passed. The other checks
+(``issuer`` trust, ``status``, ``endorsements``, ``recipient``) can end in ``could_not_check``
+without flipping ``verified``; they are then shown as unknown, never as good.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from verifier.model import AchievementCredential, EndorsementCredential
+
+__all__ = ["BLOCKING_CHECKS", "CHECK_IDS", "Check", "Report"]
+
+CHECK_IDS: tuple[str, ...] = (
+    "format",
+    "schema",
+    "signature",
+    "issuer",
+    "validity_window",
+    "status",
+    "endorsements",
+    "recipient",
+)
+BLOCKING_CHECKS = frozenset({"format", "schema", "signature", "validity_window"})
+_STATUSES = frozenset({"passed", "failed", "could_not_check"})
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of the report."""
+
+    id: str
+    status: str
+    code: str
+    message: str
+    hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.id not in CHECK_IDS:
+            raise ValueError(f"unknown check id {self.id!r}")
+        if self.status not in _STATUSES:
+            raise ValueError(f"unknown check status {self.status!r}")
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"id": self.id, "status": self.status, "code": self.code, "message": self.message}
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The outcome of verifying one credential."""
+
+    verified: bool
+    checks: tuple[Check, ...]
+    #: Proof format that was read: ``vc-jwt``, ``data-integrity`` or None if unreadable.
+    proof_format: str | None = None
+    #: The credential as parsed (kept even when it failed, so it can be shown, marked).
+    credential: AchievementCredential | EndorsementCredential | None = None
+    #: Leniencies applied while reading (e.g. a missing ``nbf`` claim).
+    notes: tuple[str, ...] = ()
+    #: Reports of embedded credentials (endorsements), in document order.
+    children: tuple[Report, ...] = field(default=())
+
+    @classmethod
+    def from_outcomes(
+        cls,
+        outcomes: Mapping[str, Check],
+        *,
+        proof_format: str | None,
+        credential: AchievementCredential | EndorsementCredential | None,
+        notes: tuple[str, ...] = (),
+        children: tuple[Report, ...] = (),
+        skipped_reason: str = "An earlier check failed, so this was not checked.",
+    ) -> Report:
+        """Order the outcomes, fill checks that never ran, and decide ``verified``."""
+        checks: list[Check] = []
+        for check_id in CHECK_IDS:
+            check = outcomes.get(check_id)
+            if check is None:
+                if check_id == "recipient":
+                    continue  # only reported when a recipient was asked about
+                check = Check(check_id, "could_not_check", "not_checked", skipped_reason)
+            checks.append(check)
+        verified = all(c.status != "failed" for c in checks) and all(
+            c.status == "passed" for c in checks if c.id in BLOCKING_CHECKS
+        )
+        return cls(
+            verified=verified,
+            checks=tuple(checks),
+            proof_format=proof_format,
+            credential=credential,
+            notes=notes,
+            children=children,
+        )
+
+    def check(self, check_id: str) -> Check | None:
+        """Return the check with that id, or None if it is not in the report."""
+        for c in self.checks:
+            if c.id == check_id:
+                return c
+        return None
+
+    @property
+    def first_failure(self) -> Check | None:
+        """The first failed check, else the first blocking check that could not be checked."""
+        for c in self.checks:
+            if c.status == "failed":
+                return c
+        for c in self.checks:
+            if c.id in BLOCKING_CHECKS and c.status != "passed":
+                return c
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of design.md: ``verified``, ``checks`` and a summary of the credential."""
+        out: dict[str, Any] = {
+            "verified": self.verified,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+        if self.proof_format:
+            out["format"] = self.proof_format
+        if self.notes:
+            out["notes"] = list(self.notes)
+        if self.credential is not None:
+            out["credential"] = summarize(self.credential)
+        if self.children:
+            out["endorsements"] = [child.to_dict() for child in self.children]
+        return out
+
+
+def summarize(credential: AchievementCredential | EndorsementCredential) -> dict[str, Any]:
+    """A small, display-oriented summary of a parsed credential."""
+    summary: dict[str, Any] = {
+        "id": credential.id,
+        "type": list(credential.type),
+        "name": credential.name,
+        "issuer": {"id": credential.issuer.id, "name": credential.issuer.name},
+        "validFrom": credential.valid_from.isoformat() if credential.valid_from else None,
+        "validUntil": credential.valid_until.isoformat() if credential.valid_until else None,
+    }
+    subject = credential.credential_subject
+    achievement = getattr(subject, "achievement", None)
+    if achievement is not None:
+        summary["achievement"] = {
+            "id": achievement.id,
+            "name": achievement.name,
+            "achievementType": achievement.achievement_type,
+        }
+    return summary

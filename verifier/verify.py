@@ -1,0 +1,348 @@
+"""Verifying one credential: the OB 3.0 §9 steps, each recorded as a report check.
+
+:class:`Verifier` runs the steps once and keeps both the outcome of each (for the report) and the
+exception that ended it (so :meth:`Verifier.verify` can raise it). Order of work:
+
+1. ``format`` — read the input (compact VC-JWT or a JSON credential), within size/depth limits.
+2. ``signature`` — resolve the issuer's key and check the proof; a failure stops here.
+3. ``schema`` — load the credential into the typed OB 3.0 model; then, for a JWT, check that its
+   registered claims agree with the credential (reported under ``signature``).
+4. ``issuer`` — is the issuer one this service knows (trust list)?
+5. ``validity_window`` — ``validFrom`` / ``validUntil`` against ``now`` with clock skew.
+6. ``status`` — revocation / suspension lists.
+7. ``endorsements`` — every embedded endorsement is verified with this same pipeline.
+8. ``recipient`` — only when asked: does an identifier match the given e-mail address?
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from keys import ALLOWED_ALGORITHMS, PublicKey
+from verifier.dataintegrity import check_data_integrity
+from verifier.errors import (
+    FormatError,
+    MalformedJson,
+    SchemaError,
+    UnsupportedFormat,
+    VerificationError,
+)
+from verifier.jsonparse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_json
+from verifier.jwt import JWT_PATTERN, check_jwt_claims, check_jwt_signature, decode_vc_jwt
+from verifier.model import AchievementCredential, EndorsementCredential
+from verifier.recipient import recipient_matches
+from verifier.report import Check, Report
+from verifier.resolve import KeyResolver
+from verifier.schemas import load_credential
+from verifier.validity import DEFAULT_LEEWAY, check_validity
+
+__all__ = ["VerifiedCredential", "Verifier"]
+
+logger = logging.getLogger(__name__)
+
+#: Endorsements can carry endorsements; stop following them here.
+_MAX_NESTING = 3
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedCredential:
+    """A credential whose proof, data model and validity window were checked."""
+
+    credential: AchievementCredential | EndorsementCredential
+    proof_format: str
+    key: PublicKey
+    report: Report
+
+
+@dataclass(slots=True)
+class _Run:
+    outcomes: dict[str, Check]
+    errors: dict[str, VerificationError]
+    proof_format: str | None = None
+    credential: AchievementCredential | EndorsementCredential | None = None
+    key: PublicKey | None = None
+    notes: tuple[str, ...] = ()
+    children: tuple[Report, ...] = ()
+
+    def passed(self, check_id: str, code: str, message: str, hint: str | None = None) -> None:
+        self.outcomes[check_id] = Check(check_id, "passed", code, message, hint)
+
+    def unknown(self, check_id: str, code: str, message: str, hint: str | None = None) -> None:
+        self.outcomes[check_id] = Check(check_id, "could_not_check", code, message, hint)
+
+    def failed(self, error: VerificationError, check_id: str | None = None) -> None:
+        check_id = check_id or error.check
+        status = "could_not_check" if error.inconclusive else "failed"
+        self.outcomes[check_id] = Check(check_id, status, error.code, error.message, error.hint)
+        self.errors[check_id] = error
+
+    def report(self) -> Report:
+        return Report.from_outcomes(
+            self.outcomes,
+            proof_format=self.proof_format,
+            credential=self.credential,
+            notes=self.notes,
+            children=self.children,
+        )
+
+
+class Verifier:
+    """Verifies OB 3.0 credentials (VC-JWT and Data Integrity JSON) into reports.
+
+    ``resolver`` finds issuer keys; ``known_issuers`` are issuer ids this deployment trusts
+    (the ``issuer`` check); ``algorithms`` may narrow, never widen, the keys allow-list.
+    """
+
+    def __init__(
+        self,
+        resolver: KeyResolver,
+        *,
+        known_issuers: Collection[str] = (),
+        algorithms: Collection[str] = ALLOWED_ALGORITHMS,
+        leeway: timedelta = DEFAULT_LEEWAY,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+    ) -> None:
+        self.resolver = resolver
+        self.known_issuers = frozenset(known_issuers)
+        self.algorithms = tuple(a for a in algorithms if a in ALLOWED_ALGORITHMS)
+        self.leeway = leeway
+        self.max_bytes = max_bytes
+        self.max_depth = max_depth
+
+    # -- public ----------------------------------------------------------------------------
+    def verify(self, data: str | bytes | Mapping[str, Any], *, now: datetime) -> VerifiedCredential:
+        """Verify and return the :class:`VerifiedCredential`, or raise the first failure.
+
+        Raises a :class:`~verifier.errors.VerificationError` subclass: the error of the first
+        failed check (or of the first deciding check that could not be completed).
+        """
+        run = self._run(data, now=now, recipient=None, depth=0)
+        report = run.report()
+        if not report.verified:
+            first = report.first_failure
+            assert first is not None
+            error = run.errors.get(first.id)
+            if error is None:
+                # A check that never ran: the error that stopped the run explains it.
+                error = next(iter(run.errors.values()), None) or VerificationError(first.message)
+            raise error
+        assert run.credential is not None and run.key is not None and run.proof_format
+        return VerifiedCredential(run.credential, run.proof_format, run.key, report)
+
+    def report(
+        self,
+        data: str | bytes | Mapping[str, Any],
+        *,
+        now: datetime,
+        recipient: str | None = None,
+    ) -> Report:
+        """Verify and return the :class:`Report`; never raises for bad input."""
+        return self._run(data, now=now, recipient=recipient, depth=0).report()
+
+    # -- the steps ---------------------------------------------------------------------------
+    def _run(
+        self,
+        data: str | bytes | Mapping[str, Any],
+        *,
+        now: datetime,
+        recipient: str | None,
+        depth: int,
+    ) -> _Run:
+        run = _Run(outcomes={}, errors={})
+        try:
+            self._verify_proof_and_model(data, run)
+        except VerificationError as exc:
+            run.failed(exc)
+            return run
+        credential = run.credential
+        assert credential is not None
+        self._check_issuer(credential, run)
+        try:
+            check_validity(credential, now=now, leeway=self.leeway)
+            run.passed("validity_window", *_window_message(credential))
+        except VerificationError as exc:
+            run.failed(exc)
+        self._check_status(credential, run)
+        self._check_endorsements(credential, run, now=now, depth=depth)
+        if recipient is not None:
+            self._check_recipient(credential, recipient, run)
+        return run
+
+    def _verify_proof_and_model(self, data: str | bytes | Mapping[str, Any], run: _Run) -> None:
+        if isinstance(data, Mapping):
+            document: Any = data
+        else:
+            text = data.strip()
+            if len(text) > self.max_bytes:
+                raise FormatError(
+                    f"The input is larger than the limit of {self.max_bytes} bytes.",
+                    code="too_large",
+                )
+            head = text[:1]
+            if head in ("{", b"{"):
+                document = parse_json(
+                    text, max_bytes=self.max_bytes, max_depth=self.max_depth, what="credential"
+                )
+            else:
+                token = text if isinstance(text, str) else text.decode("ascii", "replace")
+                if JWT_PATTERN.fullmatch(token) is None:
+                    raise UnsupportedFormat(
+                        "The input is neither a JSON credential nor a signed token (JWT).",
+                        hint="Expected a JSON object or a compact JWS of three base64url parts.",
+                    )
+                self._verify_jwt(token, run)
+                return
+        if not isinstance(document, Mapping):
+            raise MalformedJson("The credential is not a JSON object.")
+        self._verify_json(document, run)
+
+    def _verify_jwt(self, token: str, run: _Run) -> None:
+        jwt = decode_vc_jwt(token, max_bytes=self.max_bytes, max_depth=self.max_depth)
+        run.proof_format = "vc-jwt"
+        run.passed("format", "vc_jwt", "Read a signed token (VC-JWT) holding a credential.")
+        run.key = check_jwt_signature(jwt, self.resolver, algorithms=self.algorithms)
+        try:
+            run.credential = load_credential(jwt.unverified_credential)
+        except SchemaError as exc:
+            # The signature holds but the content is not OB 3.0: report it, stop here.
+            run.passed("signature", *_signature_message(run.key))
+            raise exc
+        run.passed("schema", "ob3_model", _schema_message(run.credential))
+        run.notes = check_jwt_claims(jwt, run.credential)
+        run.passed("signature", *_signature_message(run.key))
+
+    def _verify_json(self, document: Mapping[str, Any], run: _Run) -> None:
+        run.proof_format = "data-integrity"
+        run.passed("format", "json_credential", "Read a JSON credential with an embedded proof.")
+        run.key = check_data_integrity(document, self.resolver)
+        run.passed("signature", *_signature_message(run.key))
+        run.credential = load_credential(document)
+        run.passed("schema", "ob3_model", _schema_message(run.credential))
+
+    def _check_issuer(
+        self, credential: AchievementCredential | EndorsementCredential, run: _Run
+    ) -> None:
+        issuer = credential.issuer
+        label = issuer.name or issuer.id
+        if issuer.id in self.known_issuers:
+            run.passed("issuer", "issuer_known", f"Issued by {label}, an issuer this service knows.")
+        else:
+            run.unknown(
+                "issuer",
+                "issuer_unknown",
+                f"Signed by {label}, which is not on this service's list of known issuers.",
+                hint=f"Issuer id {issuer.id}. Add it to the trust list if you trust it.",
+            )
+
+    def _check_status(
+        self, credential: AchievementCredential | EndorsementCredential, run: _Run
+    ) -> None:
+        status = credential.credential_status
+        if status is None:
+            run.passed(
+                "status", "no_status", "The issuer published no revocation list for this credential."
+            )
+            return
+        run.unknown(
+            "status",
+            "status_not_supported",
+            "The credential's revocation status could not be checked.",
+            hint=f"Status type {status.type!r} is not checked by this version.",
+        )
+
+    def _check_endorsements(
+        self,
+        credential: AchievementCredential | EndorsementCredential,
+        run: _Run,
+        *,
+        now: datetime,
+        depth: int,
+    ) -> None:
+        embedded: list[Mapping[str, Any] | str] = [e.raw for e in credential.endorsement]
+        embedded.extend(credential.endorsement_jwt)
+        if not embedded:
+            run.passed("endorsements", "no_endorsements", "The credential carries no endorsements.")
+            return
+        if depth >= _MAX_NESTING:
+            run.unknown(
+                "endorsements",
+                "endorsements_too_deep",
+                "Endorsements nested this deeply are not checked.",
+            )
+            return
+        children = tuple(
+            self._run(item, now=now, recipient=None, depth=depth + 1).report() for item in embedded
+        )
+        run.children = children
+        failed = sum(1 for child in children if child.first_failure and not child.verified)
+        if any(c.status == "failed" for child in children for c in child.checks):
+            run.outcomes["endorsements"] = Check(
+                "endorsements",
+                "failed",
+                "endorsement_invalid",
+                f"{failed} of {len(children)} endorsements could not be verified.",
+            )
+        elif all(child.verified for child in children):
+            run.passed(
+                "endorsements",
+                "endorsements_verified",
+                f"All {len(children)} endorsements verified.",
+            )
+        else:
+            run.unknown(
+                "endorsements",
+                "endorsements_unchecked",
+                "Some endorsements could not be checked.",
+            )
+
+    def _check_recipient(
+        self,
+        credential: AchievementCredential | EndorsementCredential,
+        recipient: str,
+        run: _Run,
+    ) -> None:
+        identifiers = getattr(credential.credential_subject, "identifier", ())
+        match = recipient_matches(identifiers, recipient)
+        if match is True:
+            run.passed("recipient", "recipient_match", "The credential was issued to that address.")
+        elif match is False:
+            run.outcomes["recipient"] = Check(
+                "recipient",
+                "failed",
+                "recipient_mismatch",
+                "The credential was not issued to that address.",
+            )
+        else:
+            run.unknown(
+                "recipient",
+                "no_email_identifier",
+                "The credential names its recipient in a way an e-mail address cannot be checked against.",
+            )
+
+
+def _signature_message(key: PublicKey) -> tuple[str, str, str]:
+    return (
+        "signature_valid",
+        "The signature is valid and was made with a key the issuer publishes.",
+        f"{key.alg} key {key.kid}",
+    )
+
+
+def _schema_message(credential: AchievementCredential | EndorsementCredential) -> str:
+    kind = (
+        "an endorsement" if isinstance(credential, EndorsementCredential) else "an Open Badge"
+    )
+    return f"The content is {kind} in the Open Badges 3.0 data model."
+
+
+def _window_message(
+    credential: AchievementCredential | EndorsementCredential,
+) -> tuple[str, str]:
+    if credential.valid_until is None:
+        return "valid_no_expiry", "The credential is valid now and does not expire."
+    return "valid_now", f"The credential is valid until {credential.valid_until.date().isoformat()}."
