@@ -1,0 +1,32 @@
+"""Building and signing Open Badges 3.0 credentials; every output is checked by :mod:`verifier`."""
+
+from __future__ import annotations
+
+from issuer.build import (
+    OB_CONTEXT,
+    VC2_CONTEXT,
+    CredentialDraft,
+    build_credential,
+    format_datetime,
+    new_credential_id,
+)
+from issuer.errors import DraftInvalid, IssuerError, SelfCheckFailed
+from issuer.jwt import DEFAULT_JWT_ALG, jwt_claims, sign_vc_jwt
+from issuer.service import CredentialIssuer, IssuedCredential
+
+__all__ = [
+    "DEFAULT_JWT_ALG",
+    "OB_CONTEXT",
+    "VC2_CONTEXT",
+    "CredentialDraft",
+    "CredentialIssuer",
+    "DraftInvalid",
+    "IssuedCredential",
+    "IssuerError",
+    "SelfCheckFailed",
+    "build_credential",
+    "format_datetime",
+    "jwt_claims",
+    "new_credential_id",
+    "sign_vc_jwt",
+]

@@ -1,0 +1,111 @@
+"""Building an OpenBadgeCredential from its parts (OB 3.0 §B.1, checklist §9 "Issuer").
+
+Output rules we hold ourselves to: ``@context`` = VC 2.0 + OB ``context-3.0.3.json``; ``type`` as
+arrays (except the single-string types OB fixes: Image, IdentityObject); no nulls or empty
+arrays; ``validFrom`` in whole seconds with ``Z``; the recipient as a salted, hashed e-mail
+IdentityObject (OB 3.0 §B "IdentityHash") so the address is not published in the clear.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from issuer.errors import DraftInvalid
+from verifier.recipient import identity_hash, normalize_email
+
+__all__ = [
+    "OB_CONTEXT",
+    "VC2_CONTEXT",
+    "CredentialDraft",
+    "build_credential",
+    "format_datetime",
+    "new_credential_id",
+]
+
+VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+
+def format_datetime(value: datetime) -> str:
+    """Return an OB DateTimeZ: UTC, whole seconds, ``Z`` designator."""
+    if value.tzinfo is None:
+        raise ValueError("datetimes in credentials must be timezone-aware")
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def new_credential_id() -> str:
+    """A fresh, unguessable credential id (``urn:uuid:`` + UUID4)."""
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialDraft:
+    """Everything that goes into one badge, before it is built and signed."""
+
+    issuer: Mapping[str, Any]
+    achievement: Mapping[str, Any]
+    recipient_email: str
+    valid_from: datetime
+    valid_until: datetime | None = None
+    awarded_date: datetime | None = None
+    results: Sequence[Mapping[str, Any]] = ()
+    evidence: Sequence[Mapping[str, Any]] = ()
+    subject_id: str | None = None
+    credential_id: str = field(default_factory=new_credential_id)
+    salt: str = field(default_factory=lambda: secrets.token_hex(16))
+
+
+def _clean(value: Any) -> Any:
+    """Drop None values and empty arrays, recursively (OB 3.0 serialization rules)."""
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            cleaned = _clean(item)
+            if cleaned is None or (isinstance(cleaned, list) and not cleaned):
+                continue
+            out[key] = cleaned
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_clean(item) for item in value if item is not None]
+    return value
+
+
+def build_credential(draft: CredentialDraft) -> dict[str, Any]:
+    """Return the unsigned credential for ``draft`` as a JSON-ready dict."""
+    email = normalize_email(draft.recipient_email)
+    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
+        raise DraftInvalid("The recipient is not a valid e-mail address.")
+    subject: dict[str, Any] = {
+        "id": draft.subject_id,
+        "type": ["AchievementSubject"],
+        "identifier": [
+            {
+                "type": "IdentityObject",
+                "identityHash": identity_hash(email, draft.salt),
+                "identityType": "emailAddress",
+                "hashed": True,
+                "salt": draft.salt,
+            }
+        ],
+        "achievement": dict(draft.achievement),
+        "result": [dict(r) for r in draft.results],
+    }
+    credential: dict[str, Any] = {
+        "@context": [VC2_CONTEXT, OB_CONTEXT],
+        "id": draft.credential_id,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": draft.achievement.get("name"),
+        "issuer": dict(draft.issuer),
+        "validFrom": format_datetime(draft.valid_from),
+        "validUntil": format_datetime(draft.valid_until) if draft.valid_until else None,
+        "awardedDate": format_datetime(draft.awarded_date or draft.valid_from),
+        "credentialSubject": subject,
+        "evidence": [dict(e) for e in draft.evidence],
+    }
+    cleaned: dict[str, Any] = _clean(credential)
+    return cleaned
