@@ -4,13 +4,13 @@ Every error carries a stable machine-readable ``code`` and a ``message`` that is
 user (no key material, no paths beyond what the caller supplied). The tree::
 
     KeysError
-    ├── UnsupportedAlgorithm   code: unsupported_algorithm   alg not in ALLOWED_ALGORITHMS
-    ├── InvalidKey             code: invalid_key             malformed/weak/private JWK, key-type mismatch
-    ├── InvalidDid             code: invalid_did             a DID or multibase value we cannot decode
-    ├── InvalidSignature       code: bad_signature           the signature does not match
-    └── KeyStoreError          code: key_store               storage problems
-        ├── KeyNotFound        code: unknown_key
-        └── BadPassphrase      code: bad_passphrase
+    ├── UnsupportedAlgorithm  code: unsupported_algorithm  alg not in ALLOWED_ALGORITHMS
+    ├── InvalidKey            code: invalid_key            malformed/weak/private JWK, type mismatch
+    ├── InvalidDid            code: invalid_did            a DID or multibase value we cannot decode
+    ├── InvalidSignature      code: bad_signature          the signature does not match
+    └── KeyStoreError         code: key_store              storage problems
+        ├── KeyNotFound       code: unknown_key
+        └── BadPassphrase     code: bad_passphrase
 """
 
 from __future__ import annotations
