@@ -1,0 +1,52 @@
+"""The application factory: ``create_app(settings)`` registers everything; import time is inert."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from sqlalchemy.orm import sessionmaker
+
+from keys import KeyStore
+from passport import errors
+from passport.db import make_engine
+from passport.services import Services
+from passport.settings import Settings
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app for ``settings`` (default: :meth:`Settings.from_env`)."""
+    settings = settings or Settings.from_env()
+    app = Flask("passport", instance_path=str(settings.instance_path))
+    secure = settings.public_url.startswith("https://")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_NAME="__Host-passport" if secure else "passport",
+        JSON_SORT_KEYS=False,
+        TEMPLATES_AUTO_RELOAD=not settings.is_production,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    engine = make_engine(settings.database_url)
+    app.extensions["passport"] = Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        key_store=KeyStore(settings.key_store_path, settings.key_passphrase.encode("utf-8")),
+    )
+
+    from passport.web import api, public, security, wellknown
+
+    security.register(app)
+    errors.register(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(wellknown.bp)
+    return app

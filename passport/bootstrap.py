@@ -1,0 +1,105 @@
+"""``passport init``: database, development keys, the default issuer and the starter catalog.
+
+Idempotent: a second run adds only what is missing and never replaces keys or data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from keys import did_web_from_url
+from passport.catalog import load_starter_catalog
+from passport.db import migrate
+from passport.models import AuditEvent, Issuer, SigningKeyRecord
+from passport.services import Services
+
+__all__ = ["DEFAULT_KEY_ALGS", "InitResult", "initialise", "issuer_profile"]
+
+logger = logging.getLogger(__name__)
+
+#: ES256 for VC-JWT (accepted by the 1EdTech validator); EdDSA for Data Integrity proofs.
+DEFAULT_KEY_ALGS = ("ES256", "EdDSA")
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    issuer_did: str
+    issuer_created: bool
+    keys_created: tuple[str, ...]
+    achievements_added: int
+
+
+def issuer_profile(issuer: Issuer) -> dict[str, Any]:
+    """The OB 3.0 Profile of one of our issuers, as embedded in credentials."""
+    profile: dict[str, Any] = {"id": issuer.did, "type": ["Profile"], "name": issuer.name}
+    if issuer.url:
+        profile["url"] = issuer.url
+    if issuer.email:
+        profile["email"] = issuer.email
+    if issuer.description:
+        profile["description"] = issuer.description
+    return profile
+
+
+def ensure_issuer(session: Session, services: Services, *, name: str) -> tuple[Issuer, bool]:
+    """Return the issuer for this deployment's public URL, creating it when absent."""
+    did = did_web_from_url(services.settings.public_url)
+    issuer = session.scalar(select(Issuer).where(Issuer.did == did))
+    if issuer is not None:
+        return issuer, False
+    issuer = Issuer(did=did, name=name, url=services.settings.public_url)
+    session.add(issuer)
+    session.flush()
+    session.add(AuditEvent(actor="system", action="issuer.create", subject=did))
+    return issuer, True
+
+
+def ensure_keys(session: Session, services: Services, issuer: Issuer) -> tuple[str, ...]:
+    """Create an active key for each default algorithm the issuer lacks; return new kids."""
+    created: list[str] = []
+    for alg in DEFAULT_KEY_ALGS:
+        active = session.scalar(
+            select(SigningKeyRecord).where(
+                SigningKeyRecord.issuer_id == issuer.id,
+                SigningKeyRecord.alg == alg,
+                SigningKeyRecord.status == "active",
+            )
+        )
+        if active is not None:
+            continue
+        key = services.key_store.create(alg)
+        session.add(
+            SigningKeyRecord(
+                kid=key.kid,
+                issuer_id=issuer.id,
+                alg=alg,
+                public_jwk=json.dumps(key.public.jwk, sort_keys=True),
+                status="active",
+            )
+        )
+        session.add(AuditEvent(actor="system", action="key.create", subject=key.kid, detail=alg))
+        created.append(key.kid)
+    return tuple(created)
+
+
+def initialise(
+    services: Services, *, issuer_name: str = "Skill Passport Demo Organisation"
+) -> InitResult:
+    """Migrate, then make sure the issuer, its keys and the starter catalog exist."""
+    migrate(services.engine)
+    with services.session() as session:
+        issuer, created = ensure_issuer(session, services, name=issuer_name)
+        kids = ensure_keys(session, services, issuer)
+        added = load_starter_catalog(
+            session,
+            issuer,
+            public_url=services.settings.public_url,
+            issuer_profile=issuer_profile(issuer),
+        )
+        return InitResult(issuer.did, created, kids, added)

@@ -1,0 +1,266 @@
+"""The ``passport`` command: set up an instance, issue, verify, and manage keys and tokens.
+
+Exit codes of ``passport verify``: 0 every input verified, 1 some input was read but is not
+verified, 2 some input could not be read at all (missing file, not a credential) or bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import inspect, select
+
+from passport.errors import PassportError
+from passport.settings import Settings
+
+__all__ = ["main"]
+
+EXIT_VERIFIED, EXIT_NOT_VERIFIED, EXIT_BAD_INPUT = 0, 1, 2
+_MARK = {"passed": "ok ", "failed": "FAIL", "could_not_check": "??  "}
+
+
+def _app(require_secrets: bool = True):  # type: ignore[no-untyped-def]
+    from passport.app import create_app
+
+    try:
+        return create_app(Settings.from_env(require_secrets=require_secrets))
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Skill Passport: Open Badges 3.0 skill passports."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.option("--issuer-name", default="Skill Passport Demo Organisation", show_default=True)
+def init(issuer_name: str) -> None:
+    """Create or upgrade the database, keys, default issuer and starter catalog (idempotent)."""
+    from passport.bootstrap import initialise
+    from passport.services import get_services
+
+    app = _app()
+    result = initialise(get_services(app), issuer_name=issuer_name)
+    click.echo(f"issuer {result.issuer_did}" + (" (created)" if result.issuer_created else ""))
+    for kid in result.keys_created:
+        click.echo(f"created key {kid}")
+    if result.achievements_added:
+        click.echo(f"added {result.achievements_added} starter achievements")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the app with the development server (use gunicorn in production)."""
+    app = _app()
+    logging.getLogger().setLevel(logging.INFO)
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@cli.command()
+@click.option("--achievement", "achievement_id", required=True, help="Achievement id.")
+@click.option("--recipient", required=True, help="Recipient e-mail address.")
+@click.option(
+    "--format", "proof_format", type=click.Choice(["jwt"]), default="jwt", show_default=True
+)
+@click.option(
+    "--reason",
+    default="issued by an administrator from the command line",
+    show_default=True,
+    help="Why this award is made without an assessment (kept in the audit log).",
+)
+def issue(achievement_id: str, recipient: str, proof_format: str, reason: str) -> None:
+    """Issue a badge and print the credential as signed."""
+    from passport.issuing import IssueRequest, issue_credential
+    from passport.services import get_services
+
+    services = get_services(_app())
+    try:
+        with services.session() as session:
+            record = issue_credential(
+                session,
+                services,
+                IssueRequest(achievement_id, recipient, proof_format, reason, actor="cli"),
+                now=services.now(),
+            )
+            content = record.content
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(content.decode("utf-8"))
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise click.BadParameter("use an ISO 8601 date-time with a time zone") from exc
+    if parsed.tzinfo is None:
+        raise click.BadParameter("the date-time needs a time zone, e.g. 2030-01-01T00:00:00Z")
+    return parsed
+
+
+@cli.command()
+@click.argument("files", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--now", "now_text", help="Verify as of this ISO 8601 time (default: now).")
+@click.option("--recipient", help="Also check that the badge was issued to this e-mail.")
+def verify(files: tuple[str, ...], as_json: bool, now_text: str | None, recipient: str | None) -> None:
+    """Verify credentials (JSON or JWT) from FILES, or '-' for standard input."""
+    from verifier import Verifier
+
+    now = _parse_now(now_text)
+    verifier, clock = _local_verifier()
+    when = now or clock()
+    exit_code = EXIT_VERIFIED
+    results: list[dict[str, Any]] = []
+    for name in files or ("-",):
+        try:
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        except OSError as exc:
+            click.echo(f"{name}: cannot read ({exc.strerror})", err=True)
+            exit_code = max(exit_code, EXIT_BAD_INPUT)
+            continue
+        report = verifier.report(data, now=when, recipient=recipient)
+        fmt = report.check("format")
+        code = (
+            EXIT_VERIFIED
+            if report.verified
+            else EXIT_BAD_INPUT
+            if fmt is not None and fmt.status != "passed"
+            else EXIT_NOT_VERIFIED
+        )
+        exit_code = max(exit_code, code)
+        if as_json:
+            results.append({"source": name, **report.to_dict()})
+        else:
+            _print_report(name, report)
+    if as_json:
+        click.echo(json.dumps(results[0] if len(results) == 1 else results, indent=2))
+    sys.exit(exit_code)
+
+
+def _print_report(name: str, report: Any) -> None:
+    verdict = "VERIFIED" if report.verified else "NOT VERIFIED"
+    title = ""
+    if report.credential is not None:
+        title = f" — {report.credential.name or report.credential.id}"
+    click.echo(f"{name}: {verdict}{title}")
+    for check in report.checks:
+        click.echo(f"  {_MARK[check.status]} {check.id:<16}{check.message}  [{check.code}]")
+        if check.hint:
+            click.echo(f"       {'':<16}{check.hint}")
+    for note in report.notes:
+        click.echo(f"  note: {note}")
+
+
+def _local_verifier():  # type: ignore[no-untyped-def]
+    """A verifier that knows this instance's issuers, if there is an instance here.
+
+    Needs no secrets: it reads only public keys. Without an instance database, the verifier
+    runs from ``keys`` + ``verifier`` alone.
+    """
+    from passport.db import make_engine
+    from passport.models import utcnow
+    from verifier import KeyResolver, Verifier
+
+    settings = Settings.from_env(require_secrets=False)
+    db_file = settings.instance_path / "passport.sqlite3"
+    uses_default_sqlite = settings.database_url.endswith(str(db_file))
+    if uses_default_sqlite and not db_file.exists():
+        return Verifier(KeyResolver()), utcnow
+    from passport.app import create_app
+    from passport.services import get_services
+
+    app = create_app(settings)
+    services = get_services(app)
+    if not inspect(services.engine).has_table("issuers"):
+        return Verifier(KeyResolver()), utcnow
+    with services.session() as session:
+        return services.verifier(session), services.now
+
+
+@cli.command("achievements")
+def achievements() -> None:
+    """List achievements: id, a tab, the name."""
+    from passport.models import Achievement
+    from passport.services import get_services
+
+    services = get_services(_app())
+    with services.session() as session:
+        for row in session.scalars(select(Achievement).order_by(Achievement.id)):
+            click.echo(f"{row.id}\t{row.name}")
+
+
+@cli.group()
+def keys() -> None:
+    """Signing keys: list them, print the JWKS or the DID document."""
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """One line per key: kid, algorithm, status, created."""
+    from passport.models import SigningKeyRecord
+    from passport.services import get_services
+
+    services = get_services(_app())
+    with services.session() as session:
+        for row in session.scalars(select(SigningKeyRecord).order_by(SigningKeyRecord.created_at)):
+            click.echo(f"{row.kid}\t{row.alg}\t{row.status}\t{row.created_at.isoformat()}")
+
+
+def _own_documents():  # type: ignore[no-untyped-def]
+    from keys import did_web_from_url
+    from passport.services import get_services
+
+    services = get_services(_app())
+    did = did_web_from_url(services.settings.public_url)
+    with services.session() as session:
+        for docs in services.issuer_documents(session):
+            if docs.did == did:
+                return docs
+    raise click.ClickException("No issuer here yet; run `passport init`.")
+
+
+@keys.command("jwks")
+def keys_jwks() -> None:
+    """Print the issuer's JWKS."""
+    click.echo(json.dumps(_own_documents().jwks, indent=2))
+
+
+@keys.command("did")
+def keys_did() -> None:
+    """Print the issuer's did:web DID document."""
+    click.echo(json.dumps(_own_documents().did_document, indent=2))
+
+
+@cli.group()
+def tokens() -> None:
+    """API tokens for integrations."""
+
+
+@tokens.command("create")
+@click.argument("name")
+def tokens_create(name: str) -> None:
+    """Create an API token and print it once."""
+    from passport.services import get_services
+    from passport.tokens import create_token
+
+    services = get_services(_app())
+    with services.session() as session:
+        token = create_token(session, name, actor="cli")
+    click.echo(token)
+
+
+def main() -> None:
+    cli(prog_name="passport")

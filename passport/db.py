@@ -1,0 +1,59 @@
+"""Database engine, sessions and migrations.
+
+The engine belongs to the app (created by :func:`make_engine` in ``create_app``), never to a
+module. SQLite gets foreign keys, WAL and a busy timeout; PostgreSQL is used as is. Migrations
+run through Alembic's API with the package's own ``migrations`` folder, so ``passport init``
+needs no ``alembic.ini``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+__all__ = ["MIGRATIONS", "alembic_config", "make_engine", "migrate"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for ``url``; SQLite files get their folder created and sane pragmas."""
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config that runs this package's migrations on ``engine``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` (idempotent)."""
+    command.upgrade(alembic_config(engine), revision)

@@ -1,0 +1,163 @@
+"""Application errors, and their translation to HTTP in one place.
+
+    PassportError                 status 400  code: bad_request
+    ├── ConfigError               (start-up only) code: config
+    ├── InvalidRequest            status 400  code: invalid_request
+    ├── Unauthorized              status 401  code: unauthorized
+    ├── Forbidden                 status 403  code: forbidden
+    ├── NotFound                  status 404  code: not_found
+    └── UnsupportedMediaType      status 415  code: unsupported_media_type
+
+Errors from the library packages (``issuer.IssuerError``, ``verifier.VerificationError``,
+``keys.errors.KeysError``) carry their own ``code`` and ``message``; :func:`register` maps them
+too. JSON clients (``/api/…`` or ``Accept: application/json``) get
+``{"error": {"code", "message"}}``; browsers get a plain page. Nothing ever shows a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask, Response
+
+__all__ = [
+    "ConfigError",
+    "Forbidden",
+    "InvalidRequest",
+    "NotFound",
+    "PassportError",
+    "Unauthorized",
+    "UnsupportedMediaType",
+    "register",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class PassportError(Exception):
+    """Root of the application's errors: ``code``, ``message`` and an HTTP ``status``."""
+
+    status = 400
+    code = "bad_request"
+    default_message = "The request could not be handled."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+        self.message = message or self.default_message
+        if code is not None:
+            self.code = code
+        super().__init__(self.message)
+
+
+class ConfigError(PassportError):
+    status = 500
+    code = "config"
+    default_message = "The service is not configured correctly."
+
+
+class InvalidRequest(PassportError):
+    status = 400
+    code = "invalid_request"
+    default_message = "The request is missing something or has a value we cannot use."
+
+
+class Unauthorized(PassportError):
+    status = 401
+    code = "unauthorized"
+    default_message = "A valid access token is required."
+
+
+class Forbidden(PassportError):
+    status = 403
+    code = "forbidden"
+    default_message = "You are not allowed to do that."
+
+
+class NotFound(PassportError):
+    status = 404
+    code = "not_found"
+    default_message = "There is nothing here."
+
+
+class UnsupportedMediaType(PassportError):
+    status = 415
+    code = "unsupported_media_type"
+    default_message = "This kind of request body is not supported here."
+
+
+def _wants_json() -> bool:
+    from flask import request
+
+    if request.path.startswith("/api/") or request.path.startswith("/.well-known/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    """Render an error as JSON or HTML, whichever the client wants."""
+    from flask import jsonify, make_response, render_template
+
+    if _wants_json():
+        response = jsonify({"error": {"code": code, "message": message}})
+    else:
+        response = make_response(
+            render_template("error.html", status=status, code=code, message=message)
+        )
+    response.status_code = status
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers on ``app``."""
+    from werkzeug.exceptions import HTTPException
+
+    from issuer import IssuerError
+    from keys.errors import KeysError
+    from verifier import VerificationError
+
+    @app.errorhandler(PassportError)
+    def _passport(exc: PassportError) -> Any:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(IssuerError)
+    def _issuer(exc: IssuerError) -> Any:
+        status = 422 if exc.code == "draft_invalid" else 500
+        return error_response(status, exc.code, exc.message)
+
+    @app.errorhandler(VerificationError)
+    def _verification(exc: VerificationError) -> Any:
+        return error_response(400, exc.code, exc.message)
+
+    @app.errorhandler(KeysError)
+    def _keys(exc: KeysError) -> Any:
+        logger.error("key error: %s", exc.code)
+        return error_response(500, exc.code, "The service's signing keys are not usable.")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        code = {
+            400: "bad_request",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            415: "unsupported_media_type",
+            429: "rate_limited",
+        }.get(status, "http_error")
+        message = {
+            413: "The request body is larger than the limit.",
+            404: "There is nothing here.",
+            405: "That method is not allowed here.",
+        }.get(status, exc.description or "The request could not be handled.")
+        response = error_response(status, code, message)
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            response.headers["Allow"] = exc.get_response().headers["Allow"]
+        return response
+
+    @app.errorhandler(500)
+    def _internal(exc: Any) -> Any:
+        # Unhandled exceptions arrive here wrapped by Flask; log them, never show them.
+        logger.error("internal error", exc_info=getattr(exc, "original_exception", None))
+        return error_response(500, "internal_error", "Something went wrong on our side.")

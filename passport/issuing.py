@@ -1,0 +1,143 @@
+"""Issuing use case: achievement + recipient → a signed, self-verified, stored credential.
+
+Without an assessment (issue #4 brings assessments), an award is an administrator's decision:
+it needs a written reason, which goes into the audit log and the stored record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer import DEFAULT_JWT_ALG, CredentialDraft, CredentialIssuer
+from keys import SigningKey, verification_method_id
+from passport.bootstrap import issuer_profile
+from passport.errors import InvalidRequest, NotFound
+from passport.models import (
+    Achievement,
+    AuditEvent,
+    Holder,
+    IssuedCredential,
+    Issuer,
+    SigningKeyRecord,
+)
+from passport.services import Services
+from verifier import normalize_email
+
+__all__ = ["PROOF_FORMATS", "IssueRequest", "issue_credential"]
+
+logger = logging.getLogger(__name__)
+
+PROOF_FORMATS = {"jwt": "vc-jwt"}
+DEFAULT_AWARD_REASON = "issued by an administrator from the command line"
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRequest:
+    achievement_id: str
+    recipient_email: str
+    proof_format: str = "jwt"
+    reason: str = DEFAULT_AWARD_REASON
+    actor: str = "admin"
+    recipient_name: str | None = None
+
+
+def _active_key(session: Session, services: Services, issuer: Issuer, alg: str) -> SigningKey:
+    record = session.scalar(
+        select(SigningKeyRecord)
+        .where(
+            SigningKeyRecord.issuer_id == issuer.id,
+            SigningKeyRecord.alg == alg,
+            SigningKeyRecord.status == "active",
+        )
+        .order_by(SigningKeyRecord.created_at.desc())
+    )
+    if record is None:
+        raise InvalidRequest(
+            f"The issuer has no active {alg} signing key; run `passport init`.",
+            code="no_active_key",
+        )
+    return services.key_store.load(record.kid)
+
+
+def issue_credential(
+    session: Session, services: Services, request: IssueRequest, *, now: datetime
+) -> IssuedCredential:
+    """Build, sign, self-check and store one credential; return the stored record.
+
+    Raises :class:`NotFound` for an unknown achievement, :class:`InvalidRequest` for a bad
+    recipient, format or reason, and :class:`issuer.IssuerError` if signing or the self-check fails.
+    """
+    if request.proof_format not in PROOF_FORMATS:
+        raise InvalidRequest(
+            f"Unknown credential format {request.proof_format!r}; use one of: "
+            f"{', '.join(PROOF_FORMATS)}.",
+            code="bad_format",
+        )
+    reason = request.reason.strip()
+    if not reason:
+        raise InvalidRequest(
+            "An award without an assessment needs a written reason.", code="no_reason"
+        )
+    achievement = session.get(Achievement, request.achievement_id)
+    if achievement is None:
+        raise NotFound(
+            f"No achievement with id {request.achievement_id!r}.", code="unknown_achievement"
+        )
+    issuer = session.get(Issuer, achievement.issuer_id)
+    assert issuer is not None  # foreign key
+    email = normalize_email(request.recipient_email)
+    holder = session.scalar(select(Holder).where(Holder.email == email))
+    if holder is None:
+        holder = Holder(email=email, name=request.recipient_name)
+        session.add(holder)
+        session.flush()
+    valid_until = (
+        now + timedelta(days=achievement.valid_for_days) if achievement.valid_for_days else None
+    )
+    draft = CredentialDraft(
+        issuer=issuer_profile(issuer),
+        achievement=json.loads(achievement.definition),
+        recipient_email=email,
+        valid_from=now,
+        valid_until=valid_until,
+        awarded_date=now,
+    )
+    key = _active_key(session, services, issuer, DEFAULT_JWT_ALG)
+    issued = CredentialIssuer(services.verifier(session)).issue_jwt(
+        draft, key, kid=verification_method_id(issuer.did, key.kid), now=now
+    )
+    record = IssuedCredential(
+        id=issued.id,
+        issuer_id=issuer.id,
+        achievement_id=achievement.id,
+        holder_id=holder.id,
+        proof_format=issued.proof_format,
+        media_type=issued.media_type,
+        content=issued.content,
+        kid=key.kid,
+        issued_at=now,
+        valid_until=valid_until,
+        award_reason=reason,
+    )
+    session.add(record)
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=request.actor,
+            action="credential.issue",
+            subject=issued.id,
+            detail=json.dumps(
+                {"achievement": achievement.id, "kind": "admin_award", "reason": reason},
+                ensure_ascii=False,
+            ),
+        )
+    )
+    session.flush()
+    logger.info("issued %s (%s) for achievement %s", issued.id, issued.proof_format, achievement.id)
+    return record

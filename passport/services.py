@@ -1,0 +1,126 @@
+"""The app's service container: engine, sessions, key store and a verifier for our own issuers.
+
+One :class:`Services` object is made by ``create_app`` and kept in ``app.extensions``; the CLI
+and the blueprints reach it through :func:`get_services`. It holds configuration-derived
+objects only; per-request state lives in the session.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from keys import KeyStore, PublicKey, PublishedKey, did_web_document, jwks
+from passport.models import Issuer, SigningKeyRecord, utcnow
+from passport.settings import Settings
+from verifier import KeyResolver, Verifier
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = ["LOOPBACK_HOSTS", "Services", "get_services"]
+
+logger = logging.getLogger(__name__)
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerDocuments:
+    """What one of our issuers publishes: its DID document and JWKS."""
+
+    did: str
+    did_document: dict[str, Any]
+    jwks: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    key_store: KeyStore
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _verifier_cache: tuple[tuple[tuple[str, str], ...], Verifier] | None = None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    # -- publishing our keys ---------------------------------------------------------------
+    def issuer_documents(self, session: Session) -> list[IssuerDocuments]:
+        """DID document and JWKS of every issuer we host (all keys: active and retired)."""
+        out: list[IssuerDocuments] = []
+        for issuer in session.scalars(select(Issuer).order_by(Issuer.id)):
+            published = [
+                PublishedKey(
+                    public=PublicKey.from_jwk(json.loads(record.public_jwk), alg=record.alg),
+                    status=record.status,
+                    created=record.created_at,
+                    retired=record.retired_at,
+                )
+                for record in sorted(issuer.keys, key=lambda r: (r.created_at, r.kid))
+            ]
+            out.append(
+                IssuerDocuments(
+                    did=issuer.did,
+                    did_document=did_web_document(issuer.did, published),
+                    jwks=jwks(p.public for p in published if p.status in ("active", "retired")),
+                )
+            )
+        return out
+
+    def verifier(self, session: Session) -> Verifier:
+        """A verifier that knows our issuers' documents locally (no HTTP call to ourselves).
+
+        Cached until the set of keys (or their status) changes, so the key cache inside the
+        resolver stays warm between requests.
+        """
+        fingerprint = tuple(
+            (kid, status)
+            for kid, status in session.execute(
+                select(SigningKeyRecord.kid, SigningKeyRecord.status).order_by(SigningKeyRecord.kid)
+            ).tuples()
+        )
+        with self._lock:
+            cached = self._verifier_cache
+            if cached is not None and cached[0] == fingerprint:
+                return cached[1]
+        documents: dict[str, dict[str, Any]] = {}
+        for docs in self.issuer_documents(session):
+            documents[docs.did] = docs.did_document
+        known = list(documents)
+        resolver = KeyResolver(
+            documents=documents,
+            allow_http_hosts=() if self.settings.is_production else LOOPBACK_HOSTS,
+        )
+        verifier = Verifier(resolver, known_issuers=known)
+        with self._lock:
+            self._verifier_cache = (fingerprint, verifier)
+        return verifier
+
+    def now(self) -> datetime:
+        """The service clock (a seam: tests may construct Services with another)."""
+        return utcnow()
+
+
+def get_services(app: Flask | None = None) -> Services:
+    """Return the :class:`Services` of ``app`` (default: the current app)."""
+    if app is None:
+        from flask import current_app
+
+        app = current_app  # type: ignore[assignment]
+    assert app is not None
+    services: Services = app.extensions["passport"]
+    return services

@@ -1,0 +1,135 @@
+"""Configuration, read once from the environment by :meth:`Settings.from_env`.
+
+This is the only code that reads ``PASSPORT_*`` variables. Production is the default
+environment and refuses to start without its secrets; development generates stand-ins (a
+secret key and a key-store passphrase, kept 0600 in the instance folder) and says so loudly with
+:class:`DevelopmentWarning`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from passport.errors import ConfigError
+
+__all__ = ["DevelopmentWarning", "Settings"]
+
+ENVIRONMENTS = ("production", "development", "test")
+
+
+class DevelopmentWarning(UserWarning):
+    """A development stand-in is in use (generated secrets, http URLs): never in production."""
+
+
+def _read_or_create_secret(path: Path, what: str) -> str:
+    """Return the secret stored at ``path``, creating it (mode 0600) on first use."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    warnings.warn(
+        f"Development mode: generated a {what} and stored it in {path.name} in the instance "
+        "folder. Set it from the environment in production.",
+        DevelopmentWarning,
+        stacklevel=3,
+    )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app needs to know about its deployment."""
+
+    env: str
+    instance_path: Path
+    database_url: str
+    public_url: str
+    secret_key: str
+    key_passphrase: str
+    redis_url: str | None = None
+    rate_limits: str | None = None
+    port: int = 5000
+    max_request_bytes: int = 2 * 1024 * 1024
+    api_max_credential_bytes: int = 1024 * 1024
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def key_store_path(self) -> Path:
+        return self.instance_path / "keys"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, require_secrets: bool = True
+    ) -> Settings:
+        """Build settings from ``environ`` (default ``os.environ``).
+
+        ``require_secrets=False`` is for commands that only read public data (``passport
+        verify``): secrets are then neither required nor generated.
+        Raises :class:`~passport.errors.ConfigError` when production lacks a required value.
+        """
+        env_vars = os.environ if environ is None else environ
+        env = env_vars.get("PASSPORT_ENV", "production").strip().lower() or "production"
+        if env not in ENVIRONMENTS:
+            raise ConfigError(f"PASSPORT_ENV must be one of {', '.join(ENVIRONMENTS)}.")
+        try:
+            port = int(env_vars.get("PORT", "5000"))
+        except ValueError as exc:
+            raise ConfigError("PORT must be a number.") from exc
+        instance = Path(env_vars.get("PASSPORT_INSTANCE_PATH") or "instance").resolve()
+        database_url = env_vars.get("PASSPORT_DATABASE_URL") or (
+            f"sqlite:///{instance / 'passport.sqlite3'}"
+        )
+        public_url = env_vars.get("PASSPORT_PUBLIC_URL", "").rstrip("/")
+        secret_key = env_vars.get("PASSPORT_SECRET_KEY", "")
+        passphrase = env_vars.get("PASSPORT_KEY_PASSPHRASE", "")
+        if not require_secrets:
+            public_url = public_url or f"http://127.0.0.1:{port}"
+        elif env == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("PASSPORT_PUBLIC_URL", public_url),
+                    ("PASSPORT_SECRET_KEY", secret_key),
+                    ("PASSPORT_KEY_PASSPHRASE", passphrase),
+                )
+                if not value
+            ]
+            if missing:
+                raise ConfigError(
+                    f"Production needs {', '.join(missing)} set in the environment "
+                    "(or set PASSPORT_ENV=development for a local trial)."
+                )
+        else:
+            public_url = public_url or f"http://127.0.0.1:{port}"
+            secret_key = secret_key or _read_or_create_secret(
+                instance / "dev-secret-key", "secret key"
+            )
+            passphrase = passphrase or _read_or_create_secret(
+                instance / "dev-key-passphrase", "key-store passphrase"
+            )
+        return cls(
+            env=env,
+            instance_path=instance,
+            database_url=database_url,
+            public_url=public_url,
+            secret_key=secret_key,
+            key_passphrase=passphrase,
+            redis_url=env_vars.get("PASSPORT_REDIS_URL") or None,
+            rate_limits=env_vars.get("PASSPORT_RATE_LIMITS") or None,
+            port=port,
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with some fields changed (tests use this)."""
+        return replace(self, **changes)  # type: ignore[arg-type]

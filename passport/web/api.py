@@ -1,0 +1,124 @@
+"""JSON API under ``/api/v1``.
+
+``POST /api/v1/credentials`` issues (bearer token). ``POST /api/v1/verify`` verifies a JSON
+credential (``application/json`` and the VC media types), a compact JWT (``application/jwt``,
+``application/vc+jwt``, ``text/plain``, or a JSON string), or a multipart upload (field ``file``
+or ``credential``); it answers with the verification report — a report, not an HTTP error, even
+when the credential fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from passport.errors import InvalidRequest, UnsupportedMediaType
+from passport.issuing import IssueRequest, issue_credential
+from passport.services import get_services
+from passport.tokens import authenticate
+from passport.web.security import csrf_exempt
+from verifier import parse_json
+
+__all__ = ["bp", "read_credential_input"]
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+JSON_TYPES = frozenset(
+    {"application/json", "application/ld+json", "application/vc+ld+json", "application/vc"}
+)
+JWT_TYPES = frozenset({"application/jwt", "application/vc+jwt", "text/plain"})
+
+
+def read_credential_input() -> bytes | str:
+    """Return what the client sent for verification, as text or bytes for the verifier.
+
+    Raises :class:`UnsupportedMediaType` or :class:`InvalidRequest` for unusable bodies.
+    """
+    mimetype = request.mimetype
+    if mimetype == "multipart/form-data" or mimetype == "application/x-www-form-urlencoded":
+        upload = request.files.get("file") or request.files.get("credential")
+        if upload is not None:
+            return upload.read()
+        text = request.form.get("credential", "")
+        if not text.strip():
+            raise InvalidRequest("Send the credential as a file or in the 'credential' field.")
+        return text
+    if mimetype in JSON_TYPES:
+        body = request.get_data(cache=False)
+        if body.lstrip()[:1] == b'"':
+            value = parse_json(body, what="request body")
+            if not isinstance(value, str):  # pragma: no cover - guarded by the quote
+                raise InvalidRequest("The JSON body must be a credential or a JWT string.")
+            return value
+        return body
+    if mimetype in JWT_TYPES:
+        return request.get_data(cache=False)
+    raise UnsupportedMediaType(
+        "Send a JSON credential (application/json), a JWT (application/jwt) or a file upload."
+    )
+
+
+@bp.post("/verify")
+@csrf_exempt
+def verify() -> Response:
+    services = get_services()
+    data = read_credential_input()
+    recipient = request.args.get("recipient") or None
+    with services.session() as session:
+        verifier = services.verifier(session)
+    report = verifier.report(data, now=services.now(), recipient=recipient)
+    return jsonify(report.to_dict())
+
+
+@bp.post("/credentials")
+@csrf_exempt
+def create_credential() -> tuple[Response, int, dict[str, str]]:
+    services = get_services()
+    if request.mimetype not in JSON_TYPES:
+        raise UnsupportedMediaType("Send the issuing request as application/json.")
+    body = parse_json(request.get_data(cache=False), what="request body")
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    achievement = _string(body, "achievement")
+    recipient = _string(body, "recipient")
+    proof_format = body.get("format", "jwt")
+    if not isinstance(proof_format, str):
+        raise InvalidRequest("'format' must be a string.")
+    reason = body.get("reason", "issued through the API by an integration")
+    if not isinstance(reason, str):
+        raise InvalidRequest("'reason' must be a string.")
+    now = services.now()
+    with services.session() as session:
+        token = authenticate(session, request.headers.get("Authorization"), now=now)
+    with services.session() as session:
+        record = issue_credential(
+            session,
+            services,
+            IssueRequest(
+                achievement_id=achievement,
+                recipient_email=recipient,
+                proof_format=proof_format,
+                reason=reason,
+                actor=f"token:{token.name}",
+            ),
+            now=now,
+        )
+        content = record.content.decode("ascii")
+        payload: dict[str, Any] = {
+            "id": record.id,
+            "format": record.proof_format,
+            "mediaType": record.media_type,
+            "credential": content,
+            "url": url_for("public.credential", credential_id=record.id, _external=False),
+        }
+    location = services.settings.public_url + payload["url"]
+    payload["url"] = location
+    return jsonify(payload), 201, {"Location": location}
+
+
+def _string(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequest(f"'{name}' is required and must be a non-empty string.")
+    return value

@@ -1,0 +1,118 @@
+"""Public pages: home, a credential's page (HTML or the credential itself), achievements, verify."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, make_response, render_template, request
+
+from passport.errors import InvalidRequest, NotFound
+from passport.models import Achievement, IssuedCredential
+from passport.services import get_services
+from passport.web.api import read_credential_input
+from verifier.jsonparse import b64url_decode
+
+__all__ = ["bp"]
+
+bp = Blueprint("public", __name__)
+
+CREDENTIAL_TYPES = [
+    "text/html",
+    "application/vc+ld+json",
+    "application/ld+json",
+    "application/json",
+    "application/vc+jwt",
+    "application/jwt",
+    "text/plain",
+]
+
+
+@bp.get("/")
+def home() -> str:
+    services = get_services()
+    with services.session() as session:
+        from sqlalchemy import select
+
+        achievements = list(session.scalars(select(Achievement).order_by(Achievement.name)))
+        return render_template("home.html", achievements=achievements)
+
+
+def _jwt_payload(content: bytes) -> dict[str, Any]:
+    payload = b64url_decode(content.split(b".")[1], what="payload")
+    value: dict[str, Any] = json.loads(payload)
+    return value
+
+
+@bp.get("/credentials/<path:credential_id>")
+def credential(credential_id: str) -> Response | str:
+    services = get_services()
+    with services.session() as session:
+        record = session.get(IssuedCredential, credential_id)
+        if record is None:
+            raise NotFound("No credential with that id is published here.")
+        content = record.content
+        proof_format = record.proof_format
+        verifier = services.verifier(session)
+    best = request.accept_mimetypes.best_match(CREDENTIAL_TYPES, default="text/html")
+    if best in ("application/vc+jwt", "application/jwt", "text/plain"):
+        if proof_format != "vc-jwt":
+            best = "application/vc+ld+json"
+        else:
+            response = make_response(content)
+            response.mimetype = "application/vc+jwt" if best != "text/plain" else "text/plain"
+            return _vary(response)
+    if best != "text/html":
+        body = _jwt_payload(content) if proof_format == "vc-jwt" else json.loads(content)
+        response = make_response(json.dumps(body, ensure_ascii=False, indent=2))
+        response.mimetype = best if best != "text/html" else "application/json"
+        return _vary(response)
+    report = verifier.report(content, now=services.now())
+    page = render_template(
+        "credential.html", report=report, credential=report.credential, raw=content.decode()
+    )
+    return _vary(make_response(page))
+
+
+def _vary(response: Response) -> Response:
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/achievements/<slug>")
+def achievement(slug: str) -> Response:
+    services = get_services()
+    with services.session() as session:
+        row = session.get(Achievement, slug)
+        if row is None:
+            raise NotFound("No achievement with that id.")
+        definition = json.loads(row.definition)
+    best = request.accept_mimetypes.best_match(
+        ["application/json", "application/ld+json", "text/html"], default="application/json"
+    )
+    if best == "text/html":
+        return make_response(render_template("achievement.html", achievement=definition))
+    document = {
+        "@context": ["https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        **definition,
+    }
+    response = make_response(json.dumps(document, ensure_ascii=False, indent=2))
+    response.mimetype = (
+        "application/ld+json" if best == "application/ld+json" else "application/json"
+    )
+    return _vary(response)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify_page() -> str:
+    if request.method == "GET":
+        return render_template("verify.html", report=None)
+    services = get_services()
+    try:
+        data = read_credential_input()
+    except InvalidRequest as exc:
+        return render_template("verify.html", report=None, error=exc.message)
+    with services.session() as session:
+        verifier = services.verifier(session)
+    report = verifier.report(data, now=services.now())
+    return render_template("verify.html", report=report)
