@@ -22,7 +22,7 @@ from passport.settings import Settings
 __all__ = ["main"]
 
 EXIT_VERIFIED, EXIT_NOT_VERIFIED, EXIT_BAD_INPUT = 0, 1, 2
-_MARK = {"passed": "ok ", "failed": "FAIL", "could_not_check": "??  "}
+_MARK = {"passed": "ok  ", "failed": "FAIL", "could_not_check": "??  "}
 
 
 def _app(require_secrets: bool = True):  # type: ignore[no-untyped-def]
@@ -38,6 +38,8 @@ def _app(require_secrets: bool = True):  # type: ignore[no-untyped-def]
 def cli() -> None:
     """Skill Passport: Open Badges 3.0 skill passports."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Development stand-ins announce themselves as warnings; show them as one log line.
+    logging.captureWarnings(True)
 
 
 @cli.command()
