@@ -329,8 +329,9 @@ def find_verification_method(
 
     The method is looked up in ``document["verificationMethod"]`` and among objects embedded in
     ``document[relationship]``. Relative ids (``"#key-1"``) resolve against ``document["id"]``.
-    The rules, in order: the document has a string DID ``id``; ``vm_id`` (resolved) is a DID URL
-    under that DID; the method exists exactly once; it is referenced or embedded in
+    Controller documents identified by an https URL work the same way. The rules, in order:
+    the document has a string ``id`` (a DID or URL, no fragment); ``vm_id`` (resolved) is
+    ``id`` + ``#fragment``; the method exists exactly once; it is referenced or embedded in
     ``document[relationship]`` (DID Core §5.3); its ``controller`` equals the document ``id``
     (Controlled Identifiers §2.2); it is not marked ``revoked`` (Controlled Identifiers §2.2);
     its type is Multikey, JsonWebKey, JsonWebKey2020 or Ed25519VerificationKey2020 with valid
@@ -344,8 +345,8 @@ def find_verification_method(
         InvalidDid: the document is malformed (wrong types, missing ids, duplicate methods,
             undecodable Multikey) or ``relationship`` is not a DID Core relationship.
         InvalidKey: a rule about the key failed (not in the document, not listed for the
-            relationship, controller differs, revoked, unsupported type, unacceptable JWK).
-        UnsupportedAlgorithm: a JWK names an algorithm outside the allow-list.
+            relationship, controller differs, revoked, unsupported type, unacceptable JWK or
+            a JWK algorithm outside the allow-list).
     """
     purpose = _RELATIONSHIPS.get(relationship) if isinstance(relationship, str) else None
     if purpose is None:
@@ -353,10 +354,11 @@ def find_verification_method(
     if not isinstance(document, Mapping):
         raise InvalidDid("The DID document is not a JSON object.")
     document_id = document.get("id")
-    if not isinstance(document_id, str) or not document_id.startswith("did:"):
-        raise InvalidDid("The DID document has no DID as its id.")
-    if "#" in document_id or "?" in document_id:
-        raise InvalidDid("The DID document's id must be a DID, not a DID URL.")
+    # Controlled Identifiers §2.1.1: the id is a DID or an https URL, without a fragment.
+    if not isinstance(document_id, str) or not document_id:
+        raise InvalidDid("The DID document has no id.")
+    if "#" in document_id:
+        raise InvalidDid("The DID document's id must not contain a fragment.")
     if not isinstance(vm_id, str) or not vm_id:
         raise InvalidDid("The verification method id must be a non-empty string.")
     target = _resolve(vm_id, document_id)

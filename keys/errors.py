@@ -6,6 +6,7 @@ user (no key material, no paths beyond what the caller supplied). The tree::
     KeysError
     ├── UnsupportedAlgorithm  code: unsupported_algorithm  alg not in ALLOWED_ALGORITHMS
     ├── InvalidKey            code: invalid_key            malformed/weak/private JWK, type mismatch
+    │   └── KeyAlgorithmNotAllowed  code: unsupported_algorithm  (also an UnsupportedAlgorithm)
     ├── InvalidDid            code: invalid_did            a DID or multibase value we cannot decode
     ├── InvalidSignature      code: bad_signature          the signature does not match
     └── KeyStoreError         code: key_store              storage problems
@@ -60,3 +61,14 @@ class KeyNotFound(KeyStoreError):
 class BadPassphrase(KeyStoreError):
     code = "bad_passphrase"
     default_message = "The key store passphrase does not decrypt the stored key."
+
+
+class KeyAlgorithmNotAllowed(InvalidKey, UnsupportedAlgorithm):
+    """A key (e.g. a JWK or a verification method) names an algorithm outside the allow-list.
+
+    It is both an :class:`InvalidKey` (the key is not acceptable) and an
+    :class:`UnsupportedAlgorithm` (the reason), so callers catching either see it.
+    """
+
+    code = "unsupported_algorithm"
+    default_message = "The key is for a signing algorithm that is not allowed."

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 
 from keys._b64 import b64u_decode, b64u_encode
 from keys.algorithms import MAX_RSA_BITS, MIN_RSA_BITS, check_algorithm
-from keys.errors import InvalidKey, InvalidSignature
+from keys.errors import InvalidKey, InvalidSignature, KeyAlgorithmNotAllowed, UnsupportedAlgorithm
 
 __all__ = [
     "PrivateKeyTypes",
@@ -254,7 +254,8 @@ class PublicKey:
     ``kid`` may be omitted: it is computed. If given it must equal the thumbprint.
 
     Raises (on construction):
-        UnsupportedAlgorithm: ``alg`` is not in :data:`keys.ALLOWED_ALGORITHMS`.
+        KeyAlgorithmNotAllowed: ``alg`` is not in :data:`keys.ALLOWED_ALGORITHMS` (this is both
+            an :class:`InvalidKey` and an :class:`UnsupportedAlgorithm`).
         InvalidKey: the key type does not match ``alg`` (EdDSA ↔ Ed25519, ES256 ↔ P-256 only,
             RS256 ↔ RSA of 2048 to 8192 bits), or ``kid`` is not the key's thumbprint.
     """
@@ -266,7 +267,10 @@ class PublicKey:
     _verifier: Callable[[bytes, bytes], None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        check_algorithm(self.alg)
+        try:
+            check_algorithm(self.alg)
+        except UnsupportedAlgorithm as exc:
+            raise KeyAlgorithmNotAllowed(exc.message) from exc
         _check_key_matches(self.alg, self.key)
         members = _public_members(self.key)
         kid = jwk_thumbprint(members)
@@ -315,8 +319,8 @@ class PublicKey:
             The validated :class:`PublicKey`.
 
         Raises:
-            UnsupportedAlgorithm: ``alg`` is not allowed.
-            InvalidKey: the key type is unsupported or does not match ``alg``.
+            InvalidKey: the key type is unsupported or does not match ``alg``; or ``alg`` is not
+                allowed (:class:`KeyAlgorithmNotAllowed`, also an ``UnsupportedAlgorithm``).
         """
         return cls(_alg_for_key(key) if alg is None else alg, key)
 
@@ -338,7 +342,8 @@ class PublicKey:
                 canonical base64url; the point is not on P-256; RSA is under 2048 bits; ``use``
                 is not ``"sig"``; ``key_ops`` does not allow ``"verify"``; its ``"alg"`` is not
                 a string or disagrees with ``alg``; or the key type does not match the algorithm.
-            UnsupportedAlgorithm: the algorithm is not on the allow-list.
+                An algorithm outside the allow-list raises :class:`KeyAlgorithmNotAllowed`,
+                which is both an ``InvalidKey`` and an ``UnsupportedAlgorithm``.
         """
         if not isinstance(jwk, Mapping):
             raise InvalidKey("A JWK must be a JSON object.")
@@ -367,7 +372,7 @@ class PublicKey:
         chosen = alg if alg is not None else jwk_alg
         if chosen is None:
             chosen = _DEFAULT_ALG[kty]
-        return cls(check_algorithm(chosen), _key_from_jwk(jwk, kty))
+        return cls(chosen, _key_from_jwk(jwk, kty))
 
 
 # --------------------------------------------------------------------------------------------
