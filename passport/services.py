@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from keys import KeyStore, PublicKey, PublishedKey, did_web_document, jwks
+from passport.errors import ConfigError
 from passport.models import Issuer, SigningKeyRecord, utcnow
 from passport.settings import Settings
 from verifier import KeyResolver, Verifier
@@ -48,9 +49,17 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    key_store: KeyStore
+    #: None when no passphrase is configured (read-only commands such as ``verify``).
+    key_store_or_none: KeyStore | None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _verifier_cache: tuple[tuple[tuple[str, str], ...], Verifier] | None = None
+
+    @property
+    def key_store(self) -> KeyStore:
+        """The key store; raises ConfigError when no passphrase was configured."""
+        if self.key_store_or_none is None:
+            raise ConfigError("No key-store passphrase is configured (PASSPORT_KEY_PASSPHRASE).")
+        return self.key_store_or_none
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -87,12 +96,10 @@ class Services:
         Cached until the set of keys (or their status) changes, so the key cache inside the
         resolver stays warm between requests.
         """
-        fingerprint = tuple(
-            (kid, status)
-            for kid, status in session.execute(
-                select(SigningKeyRecord.kid, SigningKeyRecord.status).order_by(SigningKeyRecord.kid)
-            ).tuples()
+        rows = session.execute(
+            select(SigningKeyRecord.kid, SigningKeyRecord.status).order_by(SigningKeyRecord.kid)
         )
+        fingerprint = tuple((row.kid, row.status) for row in rows)
         with self._lock:
             cached = self._verifier_cache
             if cached is not None and cached[0] == fingerprint:

@@ -184,7 +184,7 @@ class Verifier:
                     code="too_large",
                 )
             head = text[:1]
-            if head in ("{", b"{"):
+            if head in ("{", "[", b"{", b"["):
                 document = parse_json(
                     text, max_bytes=self.max_bytes, max_depth=self.max_depth, what="credential"
                 )

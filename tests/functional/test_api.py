@@ -1,0 +1,234 @@
+"""The JSON API and the public pages, through Flask's test client on a real database."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from flask.testing import FlaskClient
+
+from tests.conftest import ISSUER_DID, PUBLIC_URL
+
+
+def issue(client: FlaskClient, token: str, **body: object) -> dict:
+    payload = {"achievement": "incident-response-l2", "recipient": "Ada@Example.com", **body}
+    response = client.post(
+        "/api/v1/credentials", json=payload, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_issue_returns_a_signed_jwt_and_its_location(client: FlaskClient, api_token: str) -> None:
+    body = issue(client, api_token)
+    assert body["format"] == "vc-jwt"
+    assert body["credential"].count(".") == 2
+    assert body["url"] == f"{PUBLIC_URL}/credentials/{body['id']}"
+
+
+def test_issue_without_a_token_is_401(client: FlaskClient) -> None:
+    response = client.post("/api/v1/credentials", json={"achievement": "x", "recipient": "a@b.c"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_issue_with_a_wrong_token_is_401(client: FlaskClient) -> None:
+    response = client.post(
+        "/api/v1/credentials",
+        json={"achievement": "incident-response-l2", "recipient": "a@b.c"},
+        headers={"Authorization": "Bearer sp_not-a-real-token"},
+    )
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_token"
+
+
+def test_tokens_are_stored_hashed(services, api_token: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from passport.models import ApiToken
+
+    with services.session() as session:
+        stored = session.scalars(select(ApiToken.token_hash)).all()
+    assert api_token not in stored
+    assert len(stored) == 1 and len(stored[0]) == 64
+
+
+def test_issue_unknown_achievement_is_404(client: FlaskClient, api_token: str) -> None:
+    response = client.post(
+        "/api/v1/credentials",
+        json={"achievement": "nope", "recipient": "a@b.c"},
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "unknown_achievement"
+
+
+def test_issue_bad_recipient_is_a_clear_error(client: FlaskClient, api_token: str) -> None:
+    response = client.post(
+        "/api/v1/credentials",
+        json={"achievement": "incident-response-l2", "recipient": "not an email"},
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "draft_invalid"
+
+
+def test_issue_body_that_is_not_json_is_400(client: FlaskClient, api_token: str) -> None:
+    response = client.post(
+        "/api/v1/credentials",
+        data=b"{not json",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_json"
+
+
+def test_verify_jwt_body(client: FlaskClient, api_token: str) -> None:
+    token = issue(client, api_token)["credential"]
+    response = client.post("/api/v1/verify", data=token, content_type="application/jwt")
+    report = response.get_json()
+    assert response.status_code == 200
+    assert report["verified"] is True
+    assert [c["id"] for c in report["checks"]] == [
+        "format", "schema", "signature", "issuer", "validity_window", "status", "endorsements",
+    ]
+    assert all({"id", "status", "code", "message"} <= set(c) for c in report["checks"])
+
+
+def test_verify_jwt_as_json_string_and_as_upload(client: FlaskClient, api_token: str) -> None:
+    token = issue(client, api_token)["credential"]
+    as_json = client.post("/api/v1/verify", json=token).get_json()
+    upload = client.post(
+        "/api/v1/verify",
+        data={"file": (io.BytesIO(token.encode()), "badge.jwt")},
+        content_type="multipart/form-data",
+    ).get_json()
+    assert as_json["verified"] is True and upload["verified"] is True
+
+
+def test_verify_checks_the_recipient_when_asked(client: FlaskClient, api_token: str) -> None:
+    token = issue(client, api_token)["credential"]
+    yes = client.post(
+        "/api/v1/verify?recipient=%20ada@example.COM", data=token, content_type="text/plain"
+    ).get_json()
+    no = client.post(
+        "/api/v1/verify?recipient=eve@example.com", data=token, content_type="text/plain"
+    ).get_json()
+    assert yes["checks"][-1] == {
+        "id": "recipient", "status": "passed", "code": "recipient_match",
+        "message": "The credential was issued to that address.",
+    }
+    assert no["verified"] is False and no["checks"][-1]["code"] == "recipient_mismatch"
+
+
+def test_verify_tampered_jwt_reports_signature_failure(client: FlaskClient, api_token: str) -> None:
+    head, payload, sig = issue(client, api_token)["credential"].split(".")
+    bad = f"{head}.{payload}.{'A' if sig[0] != 'A' else 'B'}{sig[1:]}"
+    report = client.post("/api/v1/verify", data=bad, content_type="application/jwt").get_json()
+    assert report["verified"] is False
+    assert report["checks"][2]["id"] == "signature"
+    assert report["checks"][2]["status"] == "failed"
+
+
+def test_verify_body_over_the_limit_is_413(client: FlaskClient, settings) -> None:  # type: ignore[no-untyped-def]
+    big = b"x" * (settings.max_request_bytes + 1)
+    response = client.post("/api/v1/verify", data=big, content_type="application/jwt")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+
+
+def test_verify_deeply_nested_json_body_is_a_report_not_a_500(client: FlaskClient) -> None:
+    deep = "[" * 10_000 + "]" * 10_000
+    response = client.post("/api/v1/verify", data=deep, content_type="application/json")
+    assert response.status_code == 200
+    report = response.get_json()
+    assert report["verified"] is False
+    assert report["checks"][0]["code"] == "too_deep"
+
+
+def test_verify_unsupported_media_type_is_415(client: FlaskClient) -> None:
+    response = client.post("/api/v1/verify", data=b"<xml/>", content_type="application/xml")
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_verify_wrong_method_is_405_json(client: FlaskClient) -> None:
+    response = client.get("/api/v1/verify")
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_credential_page_negotiates(client: FlaskClient, api_token: str) -> None:
+    body = issue(client, api_token)
+    url = f"/credentials/{body['id']}"
+    html = client.get(url, headers={"Accept": "text/html"})
+    assert html.status_code == 200 and b"Verified" in html.data
+    assert b"Incident Response" in html.data
+    jwt_response = client.get(url, headers={"Accept": "application/vc+jwt"})
+    assert jwt_response.data.decode() == body["credential"]
+    as_json = client.get(url, headers={"Accept": "application/json"}).get_json()
+    assert as_json["id"] == body["id"] and as_json["iss"] == ISSUER_DID
+
+
+def test_stored_credential_is_byte_identical(services, client: FlaskClient, api_token: str) -> None:  # type: ignore[no-untyped-def]
+    from passport.models import IssuedCredential
+
+    body = issue(client, api_token)
+    with services.session() as session:
+        stored = session.get(IssuedCredential, body["id"]).content
+    assert stored == body["credential"].encode()
+
+
+def test_unknown_credential_is_404(client: FlaskClient) -> None:
+    response = client.get("/credentials/urn:uuid:nope", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_well_known_documents_list_the_keys(client: FlaskClient) -> None:
+    did = client.get("/.well-known/did.json")
+    jwks = client.get("/.well-known/jwks.json")
+    assert did.mimetype == "application/did+json"
+    doc = json.loads(did.data)
+    assert doc["id"] == ISSUER_DID
+    assert len(doc["verificationMethod"]) == 2  # ES256 (JWT) and Ed25519 (Data Integrity)
+    assert {k["alg"] for k in json.loads(jwks.data)["keys"]} == {"ES256", "EdDSA"}
+
+
+def test_achievement_definition_is_published(client: FlaskClient) -> None:
+    doc = client.get("/achievements/incident-response-l2").get_json()
+    assert doc["achievementType"] == "Competency"
+    assert doc["resultDescription"][0]["resultType"] == "RubricCriterionLevel"
+    assert {a["targetType"] for a in doc["alignment"]} == {"ext:JobFamily"}
+
+
+def test_verify_page_form_requires_csrf(client: FlaskClient) -> None:
+    response = client.post("/verify", data={"credential": "abc"})
+    assert response.status_code == 403
+    assert b"csrf_failed" in response.data
+
+
+def test_verify_page_with_csrf_shows_a_report(client: FlaskClient, api_token: str) -> None:
+    import re
+
+    token = issue(client, api_token)["credential"]
+    page = client.get("/verify").data.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = client.post("/verify", data={"credential": token, "csrf_token": csrf})
+    assert response.status_code == 200
+    assert "Verified" in response.data.decode()
+
+
+def test_security_headers(client: FlaskClient) -> None:
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_unknown_page_is_a_plain_404_page(client: FlaskClient) -> None:
+    response = client.get("/nope", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert b"Traceback" not in response.data and b"not_found" in response.data

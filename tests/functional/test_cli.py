@@ -1,0 +1,147 @@
+"""The `passport` command as a user runs it: real processes, a real instance folder."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PASSPORT = str(Path(sys.executable).parent / "passport")
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("cli") / "instance"
+    env = {
+        **os.environ,
+        "PASSPORT_ENV": "development",
+        "PASSPORT_INSTANCE_PATH": str(folder),
+        "PASSPORT_PUBLIC_URL": "http://127.0.0.1:5999",
+    }
+    env.pop("PASSPORT_DATABASE_URL", None)
+    if os.environ.get("PASSPORT_TEST_DATABASE_URL"):
+        env["PASSPORT_DATABASE_URL"] = os.environ["PASSPORT_TEST_DATABASE_URL"]
+    first = run(env, "init")
+    assert first.returncode == 0, first.stderr
+    assert "created key" in first.stdout
+    return env
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PASSPORT, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_init_is_idempotent(instance: dict[str, str]) -> None:
+    before = run(instance, "keys", "list").stdout
+    again = run(instance, "init")
+    assert again.returncode == 0
+    assert "created key" not in again.stdout
+    assert run(instance, "keys", "list").stdout == before
+
+
+def test_achievements_lists_id_tab_name(instance: dict[str, str]) -> None:
+    lines = run(instance, "achievements").stdout.splitlines()
+    assert "incident-response-l2\tIncident Response — Practitioner" in lines
+    assert all(line.count("\t") == 1 for line in lines)
+
+
+def test_issue_pipe_verify_exits_zero(instance: dict[str, str]) -> None:
+    pipeline = subprocess.run(
+        f"'{PASSPORT}' issue --achievement incident-response-l2 --recipient ada@example.com "
+        f"--format jwt | '{PASSPORT}' verify -",
+        shell=True,  # a real pipe, as the issue describes it
+        env=instance,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert pipeline.returncode == 0, pipeline.stdout + pipeline.stderr
+    assert "VERIFIED" in pipeline.stdout
+
+
+def _issue(instance: dict[str, str]) -> str:
+    result = run(instance, "issue", "--achievement", "observability-l2", "--recipient", "b@example.com")
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_one_changed_character_in_the_payload_fails_the_signature(instance: dict[str, str]) -> None:
+    head, payload, sig = _issue(instance).split(".")
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    tampered = raw.replace(b"Observability", b"Observabilitx", 1)
+    assert len(tampered) == len(raw) and tampered != raw
+    token = f"{head}.{base64.urlsafe_b64encode(tampered).decode().rstrip('=')}.{sig}"
+    result = run(instance, "verify", "--json", "-", stdin=token)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    signature = next(c for c in report["checks"] if c["id"] == "signature")
+    assert signature["status"] == "failed" and signature["code"] == "bad_signature"
+
+
+def test_verify_unreadable_input_exits_two(instance: dict[str, str], tmp_path: Path) -> None:
+    assert run(instance, "verify", str(tmp_path / "missing.jwt")).returncode == 2
+    assert run(instance, "verify", "-", stdin="hello world").returncode == 2
+    assert run(instance, "verify", "--now", "yesterday", "-", stdin="x").returncode == 2
+
+
+def test_verify_expired_at_a_later_time_exits_one(instance: dict[str, str]) -> None:
+    token = _issue(instance)
+    result = run(instance, "verify", "--now", "2100-01-01T00:00:00Z", "--json", "-", stdin=token)
+    assert result.returncode == 1
+    window = next(c for c in json.loads(result.stdout)["checks"] if c["id"] == "validity_window")
+    assert window["code"] == "expired"
+
+
+def test_verify_several_files_reports_each(instance: dict[str, str], tmp_path: Path) -> None:
+    good = tmp_path / "good.jwt"
+    good.write_text(_issue(instance))
+    bad = tmp_path / "bad.jwt"
+    bad.write_text("not a credential")
+    result = run(instance, "verify", "--json", str(good), str(bad))
+    assert result.returncode == 2
+    reports = json.loads(result.stdout)
+    assert [r["verified"] for r in reports] == [True, False]
+
+
+def test_verify_without_an_instance_uses_the_verifier_alone(tmp_path: Path) -> None:
+    env = {**os.environ, "PASSPORT_INSTANCE_PATH": str(tmp_path / "none")}
+    env.pop("PASSPORT_ENV", None)  # production, and no secrets: verify needs none
+    env.pop("PASSPORT_DATABASE_URL", None)
+    vector = Path(__file__).parents[1] / "assets" / "ob3" / "spec-basic.jwt"
+    result = run(env, "verify", "--json", str(vector))
+    report = json.loads(result.stdout)
+    # Offline, the issuer's JWKS cannot be fetched: the signature is unknown, never "valid".
+    assert result.returncode == 1
+    signature = next(c for c in report["checks"] if c["id"] == "signature")
+    assert signature["status"] == "could_not_check" and signature["code"] == "key_unreachable"
+    assert not (tmp_path / "none").exists()
+
+
+def test_keys_jwks_and_did(instance: dict[str, str]) -> None:
+    jwks = json.loads(run(instance, "keys", "jwks").stdout)
+    did = json.loads(run(instance, "keys", "did").stdout)
+    assert did["id"] == "did:web:127.0.0.1%3A5999"
+    assert len(jwks["keys"]) == 2
+
+
+def test_issue_unknown_achievement_is_a_clear_error(instance: dict[str, str]) -> None:
+    result = run(instance, "issue", "--achievement", "nope", "--recipient", "a@b.c")
+    assert result.returncode == 1
+    assert "No achievement with id 'nope'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_without_secrets_refuses_to_start(tmp_path: Path) -> None:
+    env = {**os.environ, "PASSPORT_INSTANCE_PATH": str(tmp_path / "prod")}
+    for name in ("PASSPORT_ENV", "PASSPORT_SECRET_KEY", "PASSPORT_KEY_PASSPHRASE", "PASSPORT_PUBLIC_URL"):
+        env.pop(name, None)
+    result = run(env, "init")
+    assert result.returncode == 1
+    assert "PASSPORT_SECRET_KEY" in result.stderr and "Traceback" not in result.stderr

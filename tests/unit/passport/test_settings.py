@@ -1,0 +1,57 @@
+"""Settings: production is the default and refuses to start without secrets; development warns."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from passport.errors import ConfigError
+from passport.settings import DevelopmentWarning, Settings
+
+
+def test_production_is_the_default_and_needs_secrets(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PASSPORT_SECRET_KEY"):
+        Settings.from_env({"PASSPORT_INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_with_secrets(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "PASSPORT_INSTANCE_PATH": str(tmp_path),
+            "PASSPORT_PUBLIC_URL": "https://badges.example.org/",
+            "PASSPORT_SECRET_KEY": "s" * 32,
+            "PASSPORT_KEY_PASSPHRASE": "p" * 32,
+        }
+    )
+    assert settings.is_production
+    assert settings.public_url == "https://badges.example.org"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'passport.sqlite3'}"
+    assert not any(tmp_path.iterdir())  # nothing generated in production
+
+
+def test_development_generates_secrets_once_and_warns(tmp_path: Path) -> None:
+    env = {"PASSPORT_ENV": "development", "PASSPORT_INSTANCE_PATH": str(tmp_path), "PORT": "5123"}
+    with pytest.warns(DevelopmentWarning):
+        first = Settings.from_env(env)
+    assert first.public_url == "http://127.0.0.1:5123"
+    for name in ("dev-secret-key", "dev-key-passphrase"):
+        mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+        assert mode == 0o600
+    second = Settings.from_env(env)  # no warning the second time: nothing new generated
+    assert (second.secret_key, second.key_passphrase) == (first.secret_key, first.key_passphrase)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [({"PASSPORT_ENV": "staging"}, "PASSPORT_ENV"), ({"PORT": "eighty"}, "PORT")],
+)
+def test_bad_values_are_config_errors(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env({"PASSPORT_INSTANCE_PATH": str(tmp_path), **env})
+
+
+def test_verify_needs_no_secrets(tmp_path: Path) -> None:
+    settings = Settings.from_env({"PASSPORT_INSTANCE_PATH": str(tmp_path)}, require_secrets=False)
+    assert settings.key_passphrase == "" and settings.secret_key == ""
