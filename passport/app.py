@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy.orm import sessionmaker
@@ -21,7 +22,11 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app for ``settings`` (default: :meth:`Settings.from_env`)."""
     settings = settings or Settings.from_env()
-    app = Flask("passport", instance_path=str(settings.instance_path))
+    app = Flask(
+        "passport",
+        root_path=str(Path(__file__).parent),
+        instance_path=str(settings.instance_path),
+    )
     secure = settings.public_url.startswith("https://")
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -39,7 +44,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings=settings,
         engine=engine,
         sessions=sessionmaker(engine, expire_on_commit=False),
-        key_store=KeyStore(settings.key_store_path, settings.key_passphrase.encode("utf-8")),
+        key_store_or_none=(
+            KeyStore(settings.key_store_path, settings.key_passphrase.encode("utf-8"))
+            if settings.key_passphrase
+            else None
+        ),
     )
 
     from passport.web import api, public, security, wellknown

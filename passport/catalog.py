@@ -9,7 +9,7 @@ tags. Only properties the OB context defines are used (checklist §1.10).
 from __future__ import annotations
 
 import json
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +24,7 @@ ONET_SUMMARY = "https://www.onetonline.org/link/summary/"
 
 def starter_catalog() -> dict[str, Any]:
     """The catalog shipped with the package (``passport/data/starter_catalog.json``)."""
-    text = resources.files("passport").joinpath("data/starter_catalog.json").read_text("utf-8")
+    text = (Path(__file__).parent / "data" / "starter_catalog.json").read_text("utf-8")
     catalog: dict[str, Any] = json.loads(text)
     return catalog
 
