@@ -230,7 +230,9 @@ class Verifier:
         issuer = credential.issuer
         label = issuer.name or issuer.id
         if issuer.id in self.known_issuers:
-            run.passed("issuer", "issuer_known", f"Issued by {label}, an issuer this service knows.")
+            run.passed(
+                "issuer", "issuer_known", f"Issued by {label}, an issuer this service knows."
+            )
         else:
             run.unknown(
                 "issuer",
@@ -245,7 +247,9 @@ class Verifier:
         status = credential.credential_status
         if status is None:
             run.passed(
-                "status", "no_status", "The issuer published no revocation list for this credential."
+                "status",
+                "no_status",
+                "The issuer published no revocation list for this credential.",
             )
             return
         run.unknown(
@@ -263,8 +267,7 @@ class Verifier:
         now: datetime,
         depth: int,
     ) -> None:
-        embedded: list[Mapping[str, Any] | str] = [e.raw for e in credential.endorsement]
-        embedded.extend(credential.endorsement_jwt)
+        embedded = _embedded_endorsements(credential)
         if not embedded:
             run.passed("endorsements", "no_endorsements", "The credential carries no endorsements.")
             return
@@ -325,6 +328,27 @@ class Verifier:
             )
 
 
+def _embedded_endorsements(
+    credential: AchievementCredential | EndorsementCredential,
+) -> list[Mapping[str, Any] | str]:
+    """Endorsements on the credential, its issuer, its achievement and the achievement's creator.
+
+    OB 3.0 §9 step 6 asks for every embedded EndorsementCredential to be verified; they can sit
+    on each of these objects (checklist §2.5; the 1EdTech validator walks ``$..endorsement``).
+    """
+    holders: list[Any] = [credential, credential.issuer]
+    achievement = getattr(credential.credential_subject, "achievement", None)
+    if achievement is not None:
+        holders.append(achievement)
+        if achievement.creator is not None:
+            holders.append(achievement.creator)
+    found: list[Mapping[str, Any] | str] = []
+    for holder in holders:
+        found.extend(e.raw for e in holder.endorsement)
+        found.extend(holder.endorsement_jwt)
+    return found
+
+
 def _signature_message(key: PublicKey) -> tuple[str, str, str]:
     return (
         "signature_valid",
@@ -334,9 +358,7 @@ def _signature_message(key: PublicKey) -> tuple[str, str, str]:
 
 
 def _schema_message(credential: AchievementCredential | EndorsementCredential) -> str:
-    kind = (
-        "an endorsement" if isinstance(credential, EndorsementCredential) else "an Open Badge"
-    )
+    kind = "an endorsement" if isinstance(credential, EndorsementCredential) else "an Open Badge"
     return f"The content is {kind} in the Open Badges 3.0 data model."
 
 
@@ -345,4 +367,7 @@ def _window_message(
 ) -> tuple[str, str]:
     if credential.valid_until is None:
         return "valid_no_expiry", "The credential is valid now and does not expire."
-    return "valid_now", f"The credential is valid until {credential.valid_until.date().isoformat()}."
+    return (
+        "valid_now",
+        f"The credential is valid until {credential.valid_until.date().isoformat()}.",
+    )
