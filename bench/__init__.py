@@ -1,1 +1,1 @@
-"""Benchmarks (``make bench``): our throughput as ratios of a raw baseline measured in the same run."""
+"""Benchmarks (``make bench``): throughput as ratios of a raw baseline measured in the same run."""

@@ -1,8 +1,8 @@
 """Errors raised while building and signing credentials.
 
-    IssuerError
-    ├── DraftInvalid       code: draft_invalid       the inputs do not make a valid OB 3.0 credential
-    └── SelfCheckFailed    code: self_check_failed   our own verifier refused what we just signed
+IssuerError
+├── DraftInvalid       code: draft_invalid       the inputs do not make a valid OB 3.0 credential
+└── SelfCheckFailed    code: self_check_failed   our own verifier refused what we just signed
 """
 
 from __future__ import annotations

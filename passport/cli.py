@@ -117,9 +117,10 @@ def _parse_now(value: str | None) -> datetime | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--now", "now_text", help="Verify as of this ISO 8601 time (default: now).")
 @click.option("--recipient", help="Also check that the badge was issued to this e-mail.")
-def verify(files: tuple[str, ...], as_json: bool, now_text: str | None, recipient: str | None) -> None:
+def verify(
+    files: tuple[str, ...], as_json: bool, now_text: str | None, recipient: str | None
+) -> None:
     """Verify credentials (JSON or JWT) from FILES, or '-' for standard input."""
-    from verifier import Verifier
 
     now = _parse_now(now_text)
     verifier, clock = _local_verifier()
@@ -172,7 +173,6 @@ def _local_verifier():  # type: ignore[no-untyped-def]
     Needs no secrets: it reads only public keys. Without an instance database, the verifier
     runs from ``keys`` + ``verifier`` alone.
     """
-    from passport.db import make_engine
     from passport.models import utcnow
     from verifier import KeyResolver, Verifier
 

@@ -15,7 +15,7 @@ from passport.models import ApiToken, AuditEvent
 
 __all__ = ["TOKEN_PREFIX", "authenticate", "create_token", "hash_token"]
 
-TOKEN_PREFIX = "sp_"
+TOKEN_PREFIX = "sp_"  # noqa: S105 - a public prefix that makes leaked tokens recognisable
 _MAX_TOKEN_LENGTH = 200
 
 

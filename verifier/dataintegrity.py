@@ -52,7 +52,7 @@ def check_data_integrity(document: Mapping[str, Any], resolver: KeyResolver) -> 
             known.append(proof)
     if not known:
         raise BadSignature(
-            "The credential's proof uses a signature suite that does not exist or we do not accept.",
+            "The credential's proof uses a signature suite that is unknown or not accepted.",
             code="unknown_cryptosuite",
         )
     raise ProofNotChecked(hint="Data Integrity verification is not available in this version.")

@@ -121,11 +121,13 @@ class KeyNotResolved(SignatureError):
 
 
 class KeyUnreachable(KeyNotResolved):
-    """The issuer's keys could not be fetched or read: we cannot tell, so the check is inconclusive."""
+    """The issuer's keys could not be fetched: we cannot tell, so the check is inconclusive."""
 
     code = "key_unreachable"
     inconclusive = True
-    default_message = "The issuer's published keys could not be reached, so the signature could not be checked."
+    default_message = (
+        "The issuer's published keys could not be reached, so the signature could not be checked."
+    )
 
 
 class ProofNotChecked(SignatureError):

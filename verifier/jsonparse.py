@@ -99,7 +99,9 @@ def b64url_decode(segment: bytes, *, what: str) -> bytes:
             segment.translate(_TO_STANDARD_B64) + b"=" * (-len(segment) % 4), strict_mode=True
         )
     except binascii.Error as exc:
-        raise MalformedJwt(f"The token's {what} is not valid base64url.", code="bad_base64") from exc
+        raise MalformedJwt(
+            f"The token's {what} is not valid base64url.", code="bad_base64"
+        ) from exc
 
 
 def b64url_json(segment: bytes, *, what: str, max_bytes: int, max_depth: int) -> dict[str, Any]:

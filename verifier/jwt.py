@@ -152,7 +152,7 @@ def _vc11_credential(vc: dict[str, Any], claims: Mapping[str, Any]) -> dict[str,
 
 
 def _check_context_location(credential: Mapping[str, Any], vc_claim: bool) -> None:
-    """OB 3.0 impl guide, "Verifiable Credentials v1.1": the ``vc`` claim and ``@context`` must agree."""
+    """The ``vc`` claim and ``@context`` must agree (OB 3.0 impl guide, "VC v1.1")."""
     context = credential.get("@context")
     first = context[0] if isinstance(context, list) and context else context
     if vc_claim and first == _VC20_CONTEXT:

@@ -24,7 +24,7 @@ def check_validity(
     now: datetime,
     leeway: timedelta = DEFAULT_LEEWAY,
 ) -> None:
-    """Return None when ``now`` lies in the window; raise :class:`NotYetValid` / :class:`Expired`."""
+    """Return None when ``now`` is inside the window; raise NotYetValid or Expired."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if credential.valid_from is not None and now + leeway < credential.valid_from:

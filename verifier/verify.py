@@ -324,7 +324,7 @@ class Verifier:
             run.unknown(
                 "recipient",
                 "no_email_identifier",
-                "The credential names its recipient in a way an e-mail address cannot be checked against.",
+                "The credential does not name its recipient by an e-mail address we can check.",
             )
 
 

@@ -91,7 +91,13 @@ def test_verify_jwt_body(client: FlaskClient, api_token: str) -> None:
     assert response.status_code == 200
     assert report["verified"] is True
     assert [c["id"] for c in report["checks"]] == [
-        "format", "schema", "signature", "issuer", "validity_window", "status", "endorsements",
+        "format",
+        "schema",
+        "signature",
+        "issuer",
+        "validity_window",
+        "status",
+        "endorsements",
     ]
     assert all({"id", "status", "code", "message"} <= set(c) for c in report["checks"])
 
@@ -116,7 +122,9 @@ def test_verify_checks_the_recipient_when_asked(client: FlaskClient, api_token: 
         "/api/v1/verify?recipient=eve@example.com", data=token, content_type="text/plain"
     ).get_json()
     assert yes["checks"][-1] == {
-        "id": "recipient", "status": "passed", "code": "recipient_match",
+        "id": "recipient",
+        "status": "passed",
+        "code": "recipient_match",
         "message": "The credential was issued to that address.",
     }
     assert no["verified"] is False and no["checks"][-1]["code"] == "recipient_mismatch"

@@ -32,7 +32,9 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    env: dict[str, str], *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [PASSPORT, *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
     )
@@ -67,7 +69,9 @@ def test_issue_pipe_verify_exits_zero(instance: dict[str, str]) -> None:
 
 
 def _issue(instance: dict[str, str]) -> str:
-    result = run(instance, "issue", "--achievement", "observability-l2", "--recipient", "b@example.com")
+    result = run(
+        instance, "issue", "--achievement", "observability-l2", "--recipient", "b@example.com"
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -140,7 +144,12 @@ def test_issue_unknown_achievement_is_a_clear_error(instance: dict[str, str]) ->
 
 def test_production_without_secrets_refuses_to_start(tmp_path: Path) -> None:
     env = {**os.environ, "PASSPORT_INSTANCE_PATH": str(tmp_path / "prod")}
-    for name in ("PASSPORT_ENV", "PASSPORT_SECRET_KEY", "PASSPORT_KEY_PASSPHRASE", "PASSPORT_PUBLIC_URL"):
+    for name in (
+        "PASSPORT_ENV",
+        "PASSPORT_SECRET_KEY",
+        "PASSPORT_KEY_PASSPHRASE",
+        "PASSPORT_PUBLIC_URL",
+    ):
         env.pop(name, None)
     result = run(env, "init")
     assert result.returncode == 1

@@ -109,8 +109,10 @@ def test_jwt_claims_and_header(es_key) -> None:  # type: ignore[no-untyped-def]
     assert header == {"alg": "ES256", "kid": f"{ISSUER}#{es_key.kid}", "typ": "JWT"}
     # Interop: PyJWT, an independent implementation, accepts what we sign.
     claims = pyjwt.decode(
-        token, es_key.public.key, algorithms=["ES256"], options={"verify_exp": False,
-                                                                  "verify_nbf": False}
+        token,
+        es_key.public.key,
+        algorithms=["ES256"],
+        options={"verify_exp": False, "verify_nbf": False},
     )
     assert claims["iss"] == ISSUER and claims["jti"] == cred["id"]
     assert claims["sub"] == "did:example:1"

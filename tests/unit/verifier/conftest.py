@@ -89,9 +89,7 @@ def credential() -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def token(
-    credential: Callable[..., dict[str, Any]], es_key: SigningKey
-) -> Callable[..., str]:
+def token(credential: Callable[..., dict[str, Any]], es_key: SigningKey) -> Callable[..., str]:
     """Factory: a VC-JWT signed by the issuer's ES256 key."""
 
     def make(key: SigningKey | None = None, kid: str | None = None, **overrides: Any) -> str:

@@ -52,7 +52,9 @@ def test_hs256_signed_with_the_issuers_public_key_is_refused(
     # The classic key-confusion attack: HMAC keyed with the public key the verifier knows.
     secret = json.dumps(es_key.public.jwk).encode()
     header = {"alg": "HS256", "kid": verification_method_id(ISSUER, es_key.kid)}
-    token = forge(header, payload_of(credential), lambda m: hmac.new(secret, m, hashlib.sha256).digest())
+    token = forge(
+        header, payload_of(credential), lambda m: hmac.new(secret, m, hashlib.sha256).digest()
+    )
     assert failed(verifier.report(token, now=NOW)) == ("signature", "alg_not_allowed")
 
 
@@ -218,7 +220,9 @@ def test_alg_that_does_not_match_the_key_type_is_refused(
     assert failed(verifier.report(forged, now=NOW)) == ("signature", "key_alg_mismatch")
 
 
-def test_truncated_es256_signature_is_refused(verifier: Verifier, token: Callable[..., str]) -> None:
+def test_truncated_es256_signature_is_refused(
+    verifier: Verifier, token: Callable[..., str]
+) -> None:
     head, payload, sig = token().split(".")
     assert failed(verifier.report(f"{head}.{payload}.{sig[:-8]}", now=NOW)) == (
         "signature",
