@@ -10,11 +10,13 @@ from issuer.build import (
     format_datetime,
     new_credential_id,
 )
+from issuer.dataintegrity import CRYPTOSUITE, sign_data_integrity
 from issuer.errors import DraftInvalid, IssuerError, SelfCheckFailed
 from issuer.jwt import DEFAULT_JWT_ALG, jwt_claims, sign_vc_jwt
 from issuer.service import CredentialIssuer, IssuedCredential
 
 __all__ = [
+    "CRYPTOSUITE",
     "DEFAULT_JWT_ALG",
     "OB_CONTEXT",
     "VC2_CONTEXT",
@@ -28,5 +30,6 @@ __all__ = [
     "format_datetime",
     "jwt_claims",
     "new_credential_id",
+    "sign_data_integrity",
     "sign_vc_jwt",
 ]

@@ -7,16 +7,19 @@ here rather than by a learner's wallet.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from issuer.build import CredentialDraft, build_credential
+from issuer.dataintegrity import sign_data_integrity
 from issuer.errors import DraftInvalid, SelfCheckFailed
 from issuer.jwt import sign_vc_jwt
 from keys import SigningKey
 from verifier import SchemaError, VerificationError, Verifier, load_credential
+from verifier.canonical import DataLoss
 
 __all__ = ["CredentialIssuer", "IssuedCredential"]
 
@@ -41,26 +44,59 @@ class CredentialIssuer:
     def __init__(self, verifier: Verifier) -> None:
         self._verifier = verifier
 
-    def issue_jwt(
-        self, draft: CredentialDraft, key: SigningKey, *, kid: str, now: datetime
+    def issue_data_integrity(
+        self, draft: CredentialDraft, key: SigningKey, *, verification_method: str, now: datetime
     ) -> IssuedCredential:
-        """Build, sign as VC-JWT and self-verify. Raises DraftInvalid or SelfCheckFailed."""
+        """Build, sign with eddsa-rdfc-2022 and self-verify. Raises DraftInvalid/SelfCheckFailed."""
+        credential = self._build(draft)
+        try:
+            signed = sign_data_integrity(
+                credential,
+                key,
+                verification_method=verification_method,
+                created=now,
+                canonicalizer=self._verifier.canonicalizer,
+            )
+        except DataLoss as exc:
+            raise DraftInvalid(f"The credential would be invalid: {exc.message}") from exc
+        content = json.dumps(signed, ensure_ascii=False, indent=2).encode("utf-8")
+        self._self_check(content, credential["id"], now)
+        return IssuedCredential(
+            id=credential["id"],
+            proof_format="data-integrity",
+            media_type="application/vc+ld+json",
+            content=content,
+            credential=signed,
+            kid=key.kid,
+        )
+
+    def _build(self, draft: CredentialDraft) -> dict[str, Any]:
         credential = build_credential(draft)
         try:
             load_credential(credential)
         except SchemaError as exc:
             raise DraftInvalid(f"The credential would be invalid: {exc.message}") from exc
-        token = sign_vc_jwt(credential, key, kid=kid)
+        return credential
+
+    def _self_check(self, content: bytes, credential_id: str, now: datetime) -> None:
         try:
-            self._verifier.verify(token, now=now)
+            self._verifier.verify(content, now=now)
         except VerificationError as exc:
-            logger.error("self-check failed for %s: %s (%s)", credential["id"], exc.code, exc.hint)
+            logger.error("self-check failed for %s: %s (%s)", credential_id, exc.code, exc.hint)
             raise SelfCheckFailed(f"{SelfCheckFailed.default_message} ({exc.message})") from exc
+
+    def issue_jwt(
+        self, draft: CredentialDraft, key: SigningKey, *, kid: str, now: datetime
+    ) -> IssuedCredential:
+        """Build, sign as VC-JWT and self-verify. Raises DraftInvalid or SelfCheckFailed."""
+        credential = self._build(draft)
+        token = sign_vc_jwt(credential, key, kid=kid)
+        self._self_check(token.encode("ascii"), credential["id"], now)
         return IssuedCredential(
             id=credential["id"],
             proof_format="vc-jwt",
             media_type="application/vc+jwt",
             content=token.encode("ascii"),
             credential=credential,
-            kid=kid,
+            kid=key.kid,
         )

@@ -72,7 +72,12 @@ def serve(host: str, port: int) -> None:
 @click.option("--achievement", "achievement_id", required=True, help="Achievement id.")
 @click.option("--recipient", required=True, help="Recipient e-mail address.")
 @click.option(
-    "--format", "proof_format", type=click.Choice(["jwt"]), default="jwt", show_default=True
+    "--format",
+    "proof_format",
+    type=click.Choice(["di", "jwt"]),
+    default="di",
+    show_default=True,
+    help="di: JSON with a Data Integrity eddsa-rdfc-2022 proof; jwt: VC-JWT (ES256).",
 )
 @click.option(
     "--reason",

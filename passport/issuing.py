@@ -29,11 +29,13 @@ from passport.models import (
 from passport.services import Services
 from verifier import normalize_email
 
-__all__ = ["PROOF_FORMATS", "IssueRequest", "issue_credential"]
+__all__ = ["DEFAULT_FORMAT", "PROOF_FORMATS", "IssueRequest", "issue_credential"]
 
 logger = logging.getLogger(__name__)
 
-PROOF_FORMATS = {"jwt": "vc-jwt"}
+#: Request name → stored proof format. Data Integrity is the default (what wallets verify).
+PROOF_FORMATS = {"di": "data-integrity", "jwt": "vc-jwt"}
+DEFAULT_FORMAT = "di"
 DEFAULT_AWARD_REASON = "issued by an administrator from the command line"
 
 
@@ -41,7 +43,7 @@ DEFAULT_AWARD_REASON = "issued by an administrator from the command line"
 class IssueRequest:
     achievement_id: str
     recipient_email: str
-    proof_format: str = "jwt"
+    proof_format: str = DEFAULT_FORMAT
     reason: str = DEFAULT_AWARD_REASON
     actor: str = "admin"
     recipient_name: str | None = None
@@ -108,10 +110,17 @@ def issue_credential(
         valid_until=valid_until,
         awarded_date=now,
     )
-    key = _active_key(session, services, issuer, DEFAULT_JWT_ALG)
-    issued = CredentialIssuer(services.verifier(session)).issue_jwt(
-        draft, key, kid=verification_method_id(issuer.did, key.kid), now=now
-    )
+    issuer_service = CredentialIssuer(services.verifier(session))
+    if request.proof_format == "di":
+        key = _active_key(session, services, issuer, "EdDSA")
+        issued = issuer_service.issue_data_integrity(
+            draft, key, verification_method=verification_method_id(issuer.did, key.kid), now=now
+        )
+    else:
+        key = _active_key(session, services, issuer, DEFAULT_JWT_ALG)
+        issued = issuer_service.issue_jwt(
+            draft, key, kid=verification_method_id(issuer.did, key.kid), now=now
+        )
     record = IssuedCredential(
         id=issued.id,
         issuer_id=issuer.id,

@@ -148,6 +148,49 @@ class KeyResolver:
                     logger.info("skipping unusable JWK in %s", url)
         return keys
 
+    # -- Data Integrity ----------------------------------------------------------------------
+    def verification_method(
+        self, vm_id: str, issuer_id: str, *, relationship: str = "assertionMethod"
+    ) -> PublicKey:
+        """Dereference a proof's verification method and prove the issuer controls it.
+
+        The key is read from the controller's document — a did:key is its own document; a
+        did:web or https controller document is fetched — never from the URL fragment alone.
+        The controller must be the issuer, and the method must be listed under
+        ``relationship``. Raises :class:`KeyNotResolved` or :class:`KeyUnreachable`.
+        """
+        cache_key = (issuer_id, vm_id, "", relationship)
+        cached = self._cache.get(cache_key)
+        if cached is not None:
+            return cached
+        controller = vm_id.split("#", 1)[0]
+        if controller != issuer_id:
+            raise KeyNotResolved(
+                "The proof was made with a key controlled by someone other than the issuer.",
+                code="issuer_key_mismatch",
+                hint=f"Key controller {controller!r}; issuer {issuer_id!r}.",
+            )
+        if controller.startswith("did:key:"):
+            key = self._did_key(vm_id)
+        else:
+            if controller.startswith("did:web:"):
+                doc = self._did_document(controller)
+            elif controller.startswith(("https://", "http://")):
+                doc = self._document(controller)
+            else:
+                raise KeyNotResolved(
+                    "The proof's key uses a kind of identifier we cannot resolve.",
+                    code="unsupported_did_method",
+                )
+            try:
+                key = find_verification_method(doc, vm_id, relationship=relationship)
+            except KeysError as exc:
+                raise KeyNotResolved(exc.message, code="unknown_verification_method") from exc
+        if len(self._cache) >= _MAX_CACHED_KEYS:
+            self._cache.clear()
+        self._cache[cache_key] = key
+        return key
+
     # -- JOSE ------------------------------------------------------------------------------
     def jwt_key(self, header: Mapping[str, Any], issuer_id: str, alg: str) -> PublicKey:
         """Return the issuer's key that a JOSE header names, checked against ``alg``.

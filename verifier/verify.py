@@ -23,9 +23,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from keys import ALLOWED_ALGORITHMS, PublicKey
+from verifier.canonical import Canonicalizer
 from verifier.dataintegrity import check_data_integrity
 from verifier.errors import (
+    Expired,
     FormatError,
+    NotYetValid,
     MalformedJson,
     SchemaError,
     UnsupportedFormat,
@@ -65,6 +68,8 @@ class _Run:
     proof_format: str | None = None
     credential: AchievementCredential | EndorsementCredential | None = None
     key: PublicKey | None = None
+    #: The credential JSON whose proof held (for reporting when the model refuses it).
+    unverified: Mapping[str, Any] | None = None
     notes: tuple[str, ...] = ()
     children: tuple[Report, ...] = ()
 
@@ -106,8 +111,10 @@ class Verifier:
         leeway: timedelta = DEFAULT_LEEWAY,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_depth: int = DEFAULT_MAX_DEPTH,
+        canonicalizer: Canonicalizer | None = None,
     ) -> None:
         self.resolver = resolver
+        self.canonicalizer = canonicalizer or Canonicalizer()
         self.known_issuers = frozenset(known_issuers)
         self.algorithms = tuple(a for a in algorithms if a in ALLOWED_ALGORITHMS)
         self.leeway = leeway
@@ -155,9 +162,12 @@ class Verifier:
     ) -> _Run:
         run = _Run(outcomes={}, errors={})
         try:
-            self._verify_proof_and_model(data, run)
+            self._verify_proof_and_model(data, run, now=now)
         except VerificationError as exc:
             run.failed(exc)
+            if exc.check == "schema" and run.unverified is not None:
+                # Signed but not OB 3.0: still say whether its dates hold, from the raw JSON.
+                self._check_raw_validity(run.unverified, run, now=now)
             return run
         credential = run.credential
         assert credential is not None
@@ -173,7 +183,9 @@ class Verifier:
             self._check_recipient(credential, recipient, run)
         return run
 
-    def _verify_proof_and_model(self, data: str | bytes | Mapping[str, Any], run: _Run) -> None:
+    def _verify_proof_and_model(
+        self, data: str | bytes | Mapping[str, Any], run: _Run, *, now: datetime
+    ) -> None:
         if isinstance(data, Mapping):
             document: Any = data
         else:
@@ -199,13 +211,14 @@ class Verifier:
                 return
         if not isinstance(document, Mapping):
             raise MalformedJson("The credential is not a JSON object.")
-        self._verify_json(document, run)
+        self._verify_json(document, run, now=now)
 
     def _verify_jwt(self, token: str, run: _Run) -> None:
         jwt = decode_vc_jwt(token, max_bytes=self.max_bytes, max_depth=self.max_depth)
         run.proof_format = "vc-jwt"
         run.passed("format", "vc_jwt", "Read a signed token (VC-JWT) holding a credential.")
         run.key = check_jwt_signature(jwt, self.resolver, algorithms=self.algorithms)
+        run.unverified = jwt.unverified_credential
         try:
             run.credential = load_credential(jwt.unverified_credential)
         except SchemaError as exc:
@@ -216,13 +229,25 @@ class Verifier:
         run.notes = check_jwt_claims(jwt, run.credential)
         run.passed("signature", *_signature_message(run.key))
 
-    def _verify_json(self, document: Mapping[str, Any], run: _Run) -> None:
+    def _verify_json(self, document: Mapping[str, Any], run: _Run, *, now: datetime) -> None:
         run.proof_format = "data-integrity"
         run.passed("format", "json_credential", "Read a JSON credential with an embedded proof.")
-        run.key = check_data_integrity(document, self.resolver)
+        run.key = check_data_integrity(
+            document, self.resolver, self.canonicalizer, now=now, leeway=self.leeway
+        )
         run.passed("signature", *_signature_message(run.key))
+        run.unverified = document
         run.credential = load_credential(document)
         run.passed("schema", "ob3_model", _schema_message(run.credential))
+
+    def _check_raw_validity(self, document: Mapping[str, Any], run: _Run, *, now: datetime) -> None:
+        """The validity window from raw ``validFrom``/``validUntil`` (or VC 1.1 names)."""
+        start = _raw_date(document, "validFrom", "issuanceDate")
+        end = _raw_date(document, "validUntil", "expirationDate")
+        if start is not None and now + self.leeway < start:
+            run.failed(NotYetValid(f"The credential is not valid until {start.isoformat()}."))
+        elif end is not None and now - self.leeway > end:
+            run.failed(Expired(f"The credential expired on {end.isoformat()}."))
 
     def _check_issuer(
         self, credential: AchievementCredential | EndorsementCredential, run: _Run
@@ -326,6 +351,18 @@ class Verifier:
                 "no_email_identifier",
                 "The credential does not name its recipient by an e-mail address we can check.",
             )
+
+
+def _raw_date(document: Mapping[str, Any], *names: str) -> datetime | None:
+    for name in names:
+        value = document.get(name)
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return None
+            return parsed if parsed.tzinfo is not None else None
+    return None
 
 
 def _embedded_endorsements(

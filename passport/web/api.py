@@ -9,12 +9,13 @@ when the credential fails.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from passport.errors import InvalidRequest, UnsupportedMediaType
-from passport.issuing import IssueRequest, issue_credential
+from passport.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
 from passport.services import get_services
 from passport.tokens import authenticate
 from passport.web.security import csrf_exempt
@@ -82,7 +83,7 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
         raise InvalidRequest("The request body must be a JSON object.")
     achievement = _string(body, "achievement")
     recipient = _string(body, "recipient")
-    proof_format = body.get("format", "jwt")
+    proof_format = body.get("format", DEFAULT_FORMAT)
     if not isinstance(proof_format, str):
         raise InvalidRequest("'format' must be a string.")
     reason = body.get("reason", "issued through the API by an integration")
@@ -104,7 +105,11 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
             ),
             now=now,
         )
-        content = record.content.decode("ascii")
+        content: Any = (
+            record.content.decode("ascii")
+            if record.proof_format == "vc-jwt"
+            else json.loads(record.content)
+        )
         payload: dict[str, Any] = {
             "id": record.id,
             "format": record.proof_format,

@@ -11,7 +11,12 @@ from tests.conftest import ISSUER_DID, PUBLIC_URL
 
 
 def issue(client: FlaskClient, token: str, **body: object) -> dict:
-    payload = {"achievement": "incident-response-l2", "recipient": "Ada@Example.com", **body}
+    payload = {
+        "achievement": "incident-response-l2",
+        "recipient": "Ada@Example.com",
+        "format": "jwt",
+        **body,
+    }
     response = client.post(
         "/api/v1/credentials", json=payload, headers={"Authorization": f"Bearer {token}"}
     )
@@ -24,6 +29,66 @@ def test_issue_returns_a_signed_jwt_and_its_location(client: FlaskClient, api_to
     assert body["format"] == "vc-jwt"
     assert body["credential"].count(".") == 2
     assert body["url"] == f"{PUBLIC_URL}/credentials/{body['id']}"
+
+
+def test_data_integrity_is_the_default_format(client: FlaskClient, api_token: str) -> None:
+    response = client.post(
+        "/api/v1/credentials",
+        json={"achievement": "kubernetes-operations-l2", "recipient": "ada@example.com"},
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    body = response.get_json()
+    assert response.status_code == 201
+    assert body["format"] == "data-integrity"
+    (proof,) = body["credential"]["proof"]
+    assert proof["cryptosuite"] == "eddsa-rdfc-2022"
+    assert proof["verificationMethod"].startswith(ISSUER_DID + "#")
+    report = client.post("/api/v1/verify", json=body["credential"]).get_json()
+    assert report["verified"] is True
+    assert report["format"] == "data-integrity"
+
+
+def test_data_integrity_credential_page_serves_the_stored_bytes(
+    client: FlaskClient, api_token: str
+) -> None:
+    body = issue(client, api_token, format="di")
+    url = f"/credentials/{body['id']}"
+    served = client.get(url, headers={"Accept": "application/vc+ld+json"})
+    assert served.mimetype == "application/vc+ld+json"
+    assert json.loads(served.data) == body["credential"]
+    html = client.get(url, headers={"Accept": "text/html"})
+    assert b"Verified" in html.data
+
+
+def test_tampered_data_integrity_credential_fails(client: FlaskClient, api_token: str) -> None:
+    credential = issue(client, api_token, format="di")["credential"]
+    credential["credentialSubject"]["achievement"]["name"] = "Something else"
+    report = client.post("/api/v1/verify", json=credential).get_json()
+    assert report["verified"] is False
+    assert report["checks"][2] == {
+        "id": "signature",
+        "status": "failed",
+        "code": "bad_signature",
+        "message": "The credential's signature does not match its content.",
+    }
+
+
+def test_undefined_term_bolted_onto_the_subject_fails(client: FlaskClient, api_token: str) -> None:
+    credential = issue(client, api_token, format="di")["credential"]
+    credential["credentialSubject"]["jobFamily"] = "SRE"
+    report = client.post("/api/v1/verify", json=credential).get_json()
+    assert report["verified"] is False
+    assert report["checks"][2]["code"] == "undefined_term"
+
+
+def test_issue_unknown_format_is_a_clear_error(client: FlaskClient, api_token: str) -> None:
+    response = client.post(
+        "/api/v1/credentials",
+        json={"achievement": "incident-response-l2", "recipient": "a@b.c", "format": "pdf"},
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_format"
 
 
 def test_issue_without_a_token_is_401(client: FlaskClient) -> None:

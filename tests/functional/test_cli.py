@@ -68,9 +68,33 @@ def test_issue_pipe_verify_exits_zero(instance: dict[str, str]) -> None:
     assert "VERIFIED" in pipeline.stdout
 
 
+def test_data_integrity_is_the_default_and_verifies(
+    instance: dict[str, str], tmp_path: Path
+) -> None:
+    issued = run(instance, "issue", "--achievement", "threat-modeling-l2", "--recipient", "c@d.e")
+    assert issued.returncode == 0, issued.stderr
+    credential = json.loads(issued.stdout)
+    assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
+    path = tmp_path / "badge.json"
+    path.write_text(issued.stdout)
+    assert run(instance, "verify", str(path)).returncode == 0
+    credential["name"] = "Threat Modeling — Expert"
+    path.write_text(json.dumps(credential))
+    result = run(instance, "verify", "--json", str(path))
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["checks"][2]["code"] == "bad_signature"
+
+
 def _issue(instance: dict[str, str]) -> str:
     result = run(
-        instance, "issue", "--achievement", "observability-l2", "--recipient", "b@example.com"
+        instance,
+        "issue",
+        "--format",
+        "jwt",
+        "--achievement",
+        "observability-l2",
+        "--recipient",
+        "b@example.com",
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
