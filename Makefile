@@ -9,7 +9,10 @@ PORT ?= 5000
 # `make run` is for a developer's machine: development mode unless told otherwise.
 run: export PASSPORT_ENV ?= development
 
-.PHONY: install run test lint bench clean
+.PHONY: install interop-install run test lint bench clean
+
+# The JavaScript reference stack for interop tests and the DI benchmark (pinned by the lockfile).
+INTEROP := tests/interop/node_modules/.package-lock.json
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,11 +22,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(INTEROP): tests/interop/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the JavaScript interop tests will be skipped"; \
+	fi
+
+interop-install: $(INTEROP)
+
 run: $(STAMP)
 	$(BIN)/passport init
 	$(BIN)/passport serve --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) interop-install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -32,8 +44,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(STAMP) interop-install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/interop/node_modules

@@ -11,10 +11,12 @@ Three steps, each chosen for correctness first and speed second:
    as it would without the sentinel, because the sentinel only catches what would be dropped.
 2. **To RDF** with PyLD, from the already-expanded form, with no base IRI.
 3. **Canonical labels** with Oxigraph's RDFC-1.0 (Rust) — about 15× faster than PyLD's pure
-   Python URDNA2015 on credential-sized datasets — and N-Quads sorted in code point order. If a
-   literal holds control characters, whose escaping differs between serialisers, PyLD's own
-   URDNA2015 is used instead, so output always equals PyLD's byte for byte
-   (differential tests: ``tests/unit/verifier/test_canonical.py``).
+   Python URDNA2015 on credential-sized datasets — and N-Quads sorted in code point order.
+   Datasets with blank-node graph names (embedded proofs) use PyLD's URDNA2015, because
+   Oxigraph 0.5 labels those differently from PyLD and jsonld.js. Literals with C0 control
+   characters are escaped as RDFC-1.0 and jsonld.js do (Oxigraph); PyLD differs there, so the
+   rare dataset with both is refused as inconclusive (differential tests against PyLD:
+   ``tests/unit/verifier/test_canonical.py``; against jsonld.js: ``tests/interop``).
 
 Contexts come only from the bundled, hash-pinned loader (:mod:`verifier.contexts`); processed
 contexts are cached per :class:`Canonicalizer`, which is what makes repeated canonicalization of
@@ -36,16 +38,27 @@ from pyld.context_resolver import ContextResolver
 from verifier.contexts import find_unknown_context, pyld_document_loader
 from verifier.errors import MalformedJson, SignatureError
 
-__all__ = ["Canonicalizer", "DataLoss"]
+__all__ = ["CanonicalizationUnsupported", "Canonicalizer", "DataLoss"]
 
 #: Where undefined terms land during the safe-mode expansion. Never appears in valid output.
 SENTINEL_VOCAB = "urn:x-skill-passport:undefined-term:"
 _SENTINEL_CONTEXT = {"@vocab": SENTINEL_VOCAB}
 _ALREADY_EXPANDED = "x-skill-passport-already-expanded"
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-# Characters whose N-Quads escaping differs between implementations (C0 controls other than
-# TAB/LF/CR, and DEL): documents holding them take the reference (PyLD) path.
+# Characters whose N-Quads escaping differs between PyLD and RDFC-1.0 / jsonld.js (C0 controls
+# other than TAB/LF/CR, and DEL). Oxigraph escapes them as RDFC-1.0 requires.
 _ESCAPE_SENSITIVE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class CanonicalizationUnsupported(SignatureError):
+    """A dataset we cannot canonicalize the way other implementations do: inconclusive."""
+
+    code = "unsupported_characters"
+    inconclusive = True
+    default_message = (
+        "The credential embeds another signed credential and contains control characters; "
+        "its signature cannot be checked here."
+    )
 
 
 class DataLoss(SignatureError):
@@ -210,9 +223,9 @@ class Canonicalizer:
             except jsonld.JsonLdError as exc:
                 raise _translate(exc) from exc
         quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)) if nquads else []
-        if _ESCAPE_SENSITIVE.search(nquads) or any(
-            isinstance(q.graph_name, ox.BlankNode) for q in quads
-        ):
+        if any(isinstance(q.graph_name, ox.BlankNode) for q in quads):
+            if _ESCAPE_SENSITIVE.search(nquads):
+                raise CanonicalizationUnsupported()
             return reference_canonical_nquads(nquads)
         return canonical_nquads(quads)
 
@@ -220,9 +233,10 @@ class Canonicalizer:
 def reference_canonical_nquads(nquads: str) -> str:
     """RDFC-1.0 (URDNA2015) with PyLD's pure-Python implementation: the reference path.
 
-    Used where Oxigraph's output is known to differ: blank-node graph names (embedded proofs
-    of endorsements and presentations; Oxigraph 0.5 labels them differently from PyLD and
-    jsonld.js) and literals with control characters (serialisers escape them differently).
+    Used for datasets with blank-node graph names (the embedded proofs of endorsements and
+    presentations), where Oxigraph 0.5 labels blank nodes differently from PyLD and jsonld.js.
+    PyLD escapes C0 control characters differently from RDFC-1.0 (and jsonld.js), so such
+    datasets holding them are refused before they get here.
     """
     normalized: str = jsonld.normalize(
         nquads,
