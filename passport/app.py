@@ -13,6 +13,7 @@ from passport import errors
 from passport.db import make_engine
 from passport.services import Services
 from passport.settings import Settings
+from verifier.fetch import FetchPolicy, SafeFetcher
 
 __all__ = ["create_app"]
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings=settings,
         engine=engine,
         sessions=sessionmaker(engine, expire_on_commit=False),
+        fetcher=SafeFetcher(FetchPolicy(allow_loopback_http=not settings.is_production)),
         key_store_or_none=(
             KeyStore(settings.key_store_path, settings.key_passphrase.encode("utf-8"))
             if settings.key_passphrase

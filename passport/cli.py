@@ -122,13 +122,19 @@ def _parse_now(value: str | None) -> datetime | None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--now", "now_text", help="Verify as of this ISO 8601 time (default: now).")
 @click.option("--recipient", help="Also check that the badge was issued to this e-mail.")
+@click.option(
+    "--offline", is_flag=True, help="Fetch nothing: foreign issuers' keys count as unknown."
+)
 def verify(
-    files: tuple[str, ...], as_json: bool, now_text: str | None, recipient: str | None
+    files: tuple[str, ...],
+    as_json: bool,
+    now_text: str | None,
+    recipient: str | None,
+    offline: bool,
 ) -> None:
     """Verify credentials (JSON or JWT) from FILES, or '-' for standard input."""
-
     now = _parse_now(now_text)
-    verifier, clock = _local_verifier()
+    verifier, clock = _local_verifier(offline=offline)
     when = now or clock()
     exit_code = EXIT_VERIFIED
     results: list[dict[str, Any]] = []
@@ -172,27 +178,34 @@ def _print_report(name: str, report: Any) -> None:
         click.echo(f"  note: {note}")
 
 
-def _local_verifier():  # type: ignore[no-untyped-def]
+def _local_verifier(*, offline: bool):  # type: ignore[no-untyped-def]
     """A verifier that knows this instance's issuers, if there is an instance here.
 
     Needs no secrets: it reads only public keys. Without an instance database, the verifier
-    runs from ``keys`` + ``verifier`` alone.
+    runs from ``keys`` + ``verifier`` alone. ``offline`` swaps the safe fetcher for none.
     """
     from passport.models import utcnow
-    from verifier import KeyResolver, Verifier
+    from verifier import KeyResolver, NoNetwork, Verifier
+    from verifier.fetch import FetchPolicy, SafeFetcher
 
     settings = Settings.from_env(require_secrets=False)
+    fetcher = (
+        NoNetwork()
+        if offline
+        else SafeFetcher(FetchPolicy(allow_loopback_http=not settings.is_production))
+    )
     db_file = settings.instance_path / "passport.sqlite3"
     uses_default_sqlite = settings.database_url.endswith(str(db_file))
     if uses_default_sqlite and not db_file.exists():
-        return Verifier(KeyResolver()), utcnow
+        return Verifier(KeyResolver(fetcher=fetcher)), utcnow
     from passport.app import create_app
     from passport.services import get_services
 
     app = create_app(settings)
     services = get_services(app)
+    services.fetcher = fetcher  # type: ignore[assignment]
     if not inspect(services.engine).has_table("issuers"):
-        return Verifier(KeyResolver()), utcnow
+        return Verifier(KeyResolver(fetcher=fetcher)), utcnow
     with services.session() as session:
         return services.verifier(session), services.now
 

@@ -24,6 +24,7 @@ from passport.errors import ConfigError
 from passport.models import Issuer, SigningKeyRecord, utcnow
 from passport.settings import Settings
 from verifier import KeyResolver, Verifier
+from verifier.fetch import SafeFetcher
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -51,6 +52,8 @@ class Services:
     sessions: sessionmaker[Session]
     #: None when no passphrase is configured (read-only commands such as ``verify``).
     key_store_or_none: KeyStore | None
+    #: The one network path for foreign issuers' keys (SSRF-safe, cached).
+    fetcher: SafeFetcher = field(default_factory=SafeFetcher)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _verifier_cache: tuple[tuple[tuple[str, str], ...], Verifier] | None = None
 
@@ -110,6 +113,7 @@ class Services:
         known = list(documents)
         resolver = KeyResolver(
             documents=documents,
+            fetcher=self.fetcher,
             allow_http_hosts=() if self.settings.is_production else LOOPBACK_HOSTS,
         )
         verifier = Verifier(resolver, known_issuers=known)
