@@ -46,7 +46,9 @@ def harness(command: str, payload: dict[str, Any]) -> dict[str, Any]:
     return output
 
 
-def js_verify(credential: dict[str, Any], documents: dict[str, Any] | None = None) -> dict[str, Any]:
+def js_verify(
+    credential: dict[str, Any], documents: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return harness("verify", {"credential": credential, "documents": documents or {}})
 
 
