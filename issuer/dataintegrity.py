@@ -48,5 +48,5 @@ def sign_data_integrity(
     signature = key.sign(hash_data(canonicalizer, unsecured, proof_config(unsecured, options)))
     proof = {**options, "proofValue": "z" + b58encode(signature)}
     existing = credential.get("proof")
-    proofs = [] if existing is None else list(existing) if isinstance(existing, list) else [existing]
+    proofs = [] if existing is None else existing if isinstance(existing, list) else [existing]
     return {**unsecured, "proof": [*proofs, proof]}

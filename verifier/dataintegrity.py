@@ -146,8 +146,15 @@ def check_data_integrity(
                     code="legacy_suite_on_vc2",
                 )
             return _check_one(
-                unsecured, proof, doc_hash, resolver, canonicalizer, issuer_id,
-                now=now, leeway=leeway, purpose=purpose,
+                unsecured,
+                proof,
+                doc_hash,
+                resolver,
+                canonicalizer,
+                issuer_id,
+                now=now,
+                leeway=leeway,
+                purpose=purpose,
             )
         except DataLoss:
             raise  # a property of the document, not of this proof

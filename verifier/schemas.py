@@ -55,6 +55,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar, Final, Generic, TypeVar, cast
 
+import orjson
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing
 
 from verifier.errors import SchemaError
@@ -763,6 +764,52 @@ class _Obj(_Field[_M]):
         return self.schema.parse  # one call less per object on the fast path
 
 
+class _SharedObj(_Obj[_M]):
+    """A nested object that many credentials share verbatim (an Achievement definition).
+
+    Every holder of a badge carries the same Achievement JSON, and it is most of what a
+    credential holds. Its model object is cached under the exact JSON bytes it was built from
+    (orjson, key order preserved), so an identical definition is validated once: the cached
+    object is frozen and equal to what parsing those bytes gives. Objects carrying endorsements
+    are not cached, since their ``raw`` views follow the caller's dicts. Failures are never
+    cached. Bounded; cleared when full.
+    """
+
+    _MAX_ENTRIES = 2048
+
+    def __init__(self, schema: _ModelSchema[_M], **kwargs: Any) -> None:
+        super().__init__(schema, **kwargs)
+        self._cache: dict[bytes, _M] = {}
+
+    def load_value(self, value: Any) -> _M:
+        try:
+            key = orjson.dumps(value)
+        except (TypeError, orjson.JSONEncodeError):
+            return self.schema.parse(value)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        loaded = self.schema.parse(value)
+        if not _has_endorsements(loaded):
+            if len(self._cache) >= self._MAX_ENTRIES:
+                self._cache.clear()
+            self._cache[key] = loaded
+        return loaded
+
+    @property
+    def loader(self) -> Callable[[Any], _M]:
+        return self.load_value
+
+
+def _has_endorsements(achievement: Any) -> bool:
+    creator = getattr(achievement, "creator", None)
+    return bool(
+        getattr(achievement, "endorsement", ())
+        or getattr(achievement, "endorsement_jwt", ())
+        or (creator is not None and (creator.endorsement or creator.endorsement_jwt))
+    )
+
+
 class _ProfileRef(_Field[Profile]):
     """``ProfileRef`` (§1.1): a URI string or a Profile object; always a Profile in the model."""
 
@@ -1135,7 +1182,10 @@ class _Level:
         self.subject = _extend(
             _AchievementSubjectSchema,
             f"AchievementSubjectSchemaL{depth}",
-            {"achievement": _Obj(self.achievement, required=True), "source": _Obj(self.profile)},
+            {
+                "achievement": _SharedObj(self.achievement, required=True),
+                "source": _Obj(self.profile),
+            },
         )
         issuer = _ProfileRef(self.profile, required=True)
         self.achievement_credential = _extend(

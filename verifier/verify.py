@@ -28,14 +28,14 @@ from verifier.dataintegrity import check_data_integrity
 from verifier.errors import (
     Expired,
     FormatError,
-    NotYetValid,
     MalformedJson,
+    NotYetValid,
     SchemaError,
     UnsupportedFormat,
     VerificationError,
 )
 from verifier.jsonparse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_json
-from verifier.jwt import JWT_PATTERN, check_jwt_claims, check_jwt_signature, decode_vc_jwt
+from verifier.jwt import check_jwt_claims, check_jwt_signature, decode_vc_jwt
 from verifier.model import AchievementCredential, EndorsementCredential
 from verifier.recipient import recipient_matches
 from verifier.report import Check, Report
@@ -93,6 +93,11 @@ class _Run:
             notes=self.notes,
             children=self.children,
         )
+
+
+_NO_ENDORSEMENTS = Check(
+    "endorsements", "passed", "no_endorsements", "The credential carries no endorsements."
+)
 
 
 class Verifier:
@@ -202,7 +207,7 @@ class Verifier:
                 )
             else:
                 token = text if isinstance(text, str) else text.decode("ascii", "replace")
-                if JWT_PATTERN.fullmatch(token) is None:
+                if not _looks_like_jws(token):
                     raise UnsupportedFormat(
                         "The input is neither a JSON credential nor a signed token (JWT).",
                         hint="Expected a JSON object or a compact JWS of three base64url parts.",
@@ -294,7 +299,7 @@ class Verifier:
     ) -> None:
         embedded = _embedded_endorsements(credential)
         if not embedded:
-            run.passed("endorsements", "no_endorsements", "The credential carries no endorsements.")
+            run.outcomes["endorsements"] = _NO_ENDORSEMENTS
             return
         if depth >= _MAX_NESTING:
             run.unknown(
@@ -351,6 +356,19 @@ class Verifier:
                 "no_email_identifier",
                 "The credential does not name its recipient by an e-mail address we can check.",
             )
+
+
+_JWS_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+
+
+def _looks_like_jws(token: str) -> bool:
+    """Three non-empty base64url parts (RFC 7515 §7.1), checked at C speed (no regex)."""
+    if token.count(".") != 2 or not token.isascii():
+        return False
+    head, payload, signature = token.split(".")
+    if not (head and payload and signature):
+        return False
+    return not token.encode("ascii").translate(None, _JWS_ALPHABET)
 
 
 def _raw_date(document: Mapping[str, Any], *names: str) -> datetime | None:
