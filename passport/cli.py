@@ -16,6 +16,8 @@ from typing import Any
 import click
 from sqlalchemy import inspect, select
 
+from issuer import IssuerError
+from keys.errors import KeysError
 from passport.errors import PassportError
 from passport.settings import Settings
 
@@ -100,7 +102,7 @@ def issue(achievement_id: str, recipient: str, proof_format: str, reason: str) -
                 now=services.now(),
             )
             content = record.content
-    except PassportError as exc:
+    except (PassportError, IssuerError, KeysError) as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(content.decode("utf-8"))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, create_engine
 
 from passport import Settings, create_app
 from passport.bootstrap import initialise
@@ -43,13 +43,20 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+def drop_all_tables(url: str) -> None:
+    """Start from an empty database (a shared PostgreSQL test database keeps its tables)."""
+    engine = create_engine(url)
+    try:
+        meta = MetaData()
+        meta.reflect(engine)
+        meta.drop_all(engine)
+    finally:
+        engine.dispose()
+
+
 def _reset_database(services: Services) -> None:
-    """Start from an empty database (matters on a shared PostgreSQL test database)."""
-    if services.engine.dialect.name == "sqlite":
-        return
-    meta = MetaData()
-    meta.reflect(services.engine)
-    meta.drop_all(services.engine)
+    if services.engine.dialect.name != "sqlite":
+        drop_all_tables(services.settings.database_url)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import drop_all_tables
+
 PASSPORT = str(Path(sys.executable).parent / "passport")
 
 
@@ -26,6 +28,7 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env.pop("PASSPORT_DATABASE_URL", None)
     if os.environ.get("PASSPORT_TEST_DATABASE_URL"):
         env["PASSPORT_DATABASE_URL"] = os.environ["PASSPORT_TEST_DATABASE_URL"]
+        drop_all_tables(env["PASSPORT_DATABASE_URL"])
     first = run(env, "init")
     assert first.returncode == 0, first.stderr
     assert "created key" in first.stdout
