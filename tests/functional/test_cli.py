@@ -145,7 +145,7 @@ def test_verify_without_an_instance_uses_the_verifier_alone(tmp_path: Path) -> N
     env = {**os.environ, "PASSPORT_INSTANCE_PATH": str(tmp_path / "none")}
     env.pop("PASSPORT_ENV", None)  # production, and no secrets: verify needs none
     env.pop("PASSPORT_DATABASE_URL", None)
-    vector = Path(__file__).parents[1] / "assets" / "vc-jwt" / "spec-basic.jwt"
+    vector = Path(__file__).parents[1] / "assets" / "ob3" / "spec-basic.jwt"
     result = run(env, "verify", "--offline", "--json", str(vector))
     report = json.loads(result.stdout)
     # Offline, the issuer's JWKS cannot be fetched: the signature is unknown, never "valid".

@@ -24,7 +24,7 @@ import pytest
 from verifier import KeyResolver, Report, Verifier
 from verifier.resolve import jwks_url_for_issuer
 
-VECTORS = Path(__file__).parents[2] / "assets" / "vc-jwt"
+VECTORS = Path(__file__).parents[2] / "assets" / "ob3"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
