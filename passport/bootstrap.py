@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keys import did_web_from_url
-from passport.catalog import load_starter_catalog
+from passport.catalog import load_default_catalog
 from passport.db import migrate
 from passport.models import AuditEvent, Issuer, SigningKeyRecord
 from passport.services import Services
@@ -96,7 +96,7 @@ def initialise(
     with services.session() as session:
         issuer, created = ensure_issuer(session, services, name=issuer_name)
         kids = ensure_keys(session, services, issuer)
-        added = load_starter_catalog(
+        added = load_default_catalog(
             session,
             issuer,
             public_url=services.settings.public_url,

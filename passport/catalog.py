@@ -1,13 +1,17 @@
-"""The achievement catalog: turning catalog entries into OB 3.0 Achievement definitions.
+"""The skills catalog: job families, skills, and one OB 3.0 Achievement per skill at a level.
 
-Each entry is one skill at one level (``achievementType: Competency``) with criteria, a rubric
-(``resultDescription`` of ``resultType: RubricCriterionLevel`` with ordered levels and a
-``requiredLevel``) and job-family alignments (``targetType: ext:JobFamily``, O*NET-SOC codes) plus
-tags. Only properties the OB context defines are used (checklist §1.10).
+Each Achievement is ``achievementType: Competency`` with ``criteria.narrative``, one
+``resultDescription`` per rubric criterion (``resultType: RubricCriterionLevel``, ordered levels,
+``requiredLevel`` = the achievement's level), alignments to public frameworks (NICE work roles for
+skills, O*NET-SOC occupations for job families as ``targetType: ext:JobFamily``) and ``tag``s —
+only properties the OB context defines (checklist §1.10). Definitions are rebuilt from the
+catalog whenever it changes; credentials already issued keep the definition they were signed with.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -15,103 +19,358 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport.models import Achievement, Issuer
+from passport.errors import InvalidRequest
+from passport.models import Achievement, AuditEvent, Issuer, JobFamily, JobFamilySkill, Skill
 
-__all__ = ["achievement_definition", "load_starter_catalog", "starter_catalog"]
+__all__ = [
+    "CATALOG_FILE",
+    "LEVELS",
+    "achievement_definition",
+    "achievement_id",
+    "export_catalog",
+    "export_job_families_csv",
+    "import_catalog",
+    "import_job_families_csv",
+    "job_family_document",
+    "load_default_catalog",
+    "rebuild_achievements",
+]
 
+CATALOG_FILE = Path(__file__).parent / "data" / "it_catalog.json"
+LEVELS: tuple[dict[str, Any], ...] = tuple(json.loads(CATALOG_FILE.read_text("utf-8"))["levels"])
 ONET_SUMMARY = "https://www.onetonline.org/link/summary/"
+CSV_COLUMNS = ("job_family", "name", "framework", "code", "occupation", "skill", "min_level")
 
 
-def starter_catalog() -> dict[str, Any]:
-    """The catalog shipped with the package (``passport/data/starter_catalog.json``)."""
-    text = (Path(__file__).parent / "data" / "starter_catalog.json").read_text("utf-8")
-    catalog: dict[str, Any] = json.loads(text)
-    return catalog
+def achievement_id(skill_id: str, level: int) -> str:
+    return f"{skill_id}-l{level}"
+
+
+def _level(level: int) -> dict[str, Any]:
+    for entry in LEVELS:
+        if entry["level"] == level:
+            return entry
+    raise InvalidRequest(f"Level {level} does not exist; levels are 1 to {len(LEVELS)}.")
 
 
 def achievement_definition(
-    entry: dict[str, Any],
-    catalog: dict[str, Any],
-    *,
-    public_url: str,
-    issuer_profile: dict[str, Any],
+    session: Session, skill: Skill, level: int, *, public_url: str, issuer_profile: dict[str, Any]
 ) -> dict[str, Any]:
-    """Return the OB 3.0 Achievement JSON for one catalog entry."""
-    achievement_id = f"{public_url}/achievements/{entry['slug']}"
-    levels = [
+    """The OB 3.0 Achievement JSON for ``skill`` at ``level``."""
+    aid = f"{public_url}/achievements/{achievement_id(skill.id, level)}"
+    info = _level(level)
+    criteria = json.loads(skill.criteria) or [{"id": "overall", "name": skill.name}]
+    result_descriptions = []
+    for criterion in criteria:
+        base = f"{aid}#criterion-{criterion['id']}"
+        result_descriptions.append(
+            {
+                "id": base,
+                "type": ["ResultDescription"],
+                "name": criterion["name"],
+                "resultType": "RubricCriterionLevel",
+                "rubricCriterionLevel": [
+                    {
+                        "id": f"{base}-level-{lvl['level']}",
+                        "type": ["RubricCriterionLevel"],
+                        "name": lvl["name"],
+                        "description": lvl["description"],
+                        "level": str(lvl["level"]),
+                    }
+                    for lvl in LEVELS
+                ],
+                "requiredLevel": f"{base}-level-{level}",
+            }
+        )
+    alignments: list[dict[str, Any]] = [
         {
-            "id": f"{achievement_id}#level-{lvl['level']}",
-            "type": ["RubricCriterionLevel"],
-            "name": lvl["name"],
-            "description": lvl["description"],
-            "level": lvl["level"],
+            "type": ["Alignment"],
+            "targetType": "ext:WorkRole" if "NICE" in a["framework"] else "ext:Skill",
+            "targetName": a["name"],
+            "targetFramework": a["framework"],
+            "targetCode": a["code"],
+            "targetUrl": a["url"],
         }
-        for lvl in catalog["rubric_levels"]
+        for a in json.loads(skill.alignments)
     ]
-    alignments = []
-    for key in entry.get("job_families", []):
-        family = catalog["job_families"][key]
+    families = session.scalars(
+        select(JobFamily)
+        .join(JobFamilySkill)
+        .where(JobFamilySkill.skill_id == skill.id)
+        .order_by(JobFamily.id)
+    ).all()
+    for family in families:
         alignments.append(
             {
                 "type": ["Alignment"],
                 "targetType": "ext:JobFamily",
-                "targetName": family["name"],
-                "targetDescription": f"{family['occupation']} ({family['framework']})",
-                "targetFramework": family["framework"],
-                "targetCode": family["code"],
-                "targetUrl": ONET_SUMMARY + family["code"],
+                "targetName": family.name,
+                "targetDescription": f"{family.occupation} ({family.framework})",
+                "targetFramework": family.framework or "O*NET-SOC 2019",
+                "targetCode": family.code,
+                "targetUrl": family.url or ONET_SUMMARY + (family.code or ""),
             }
         )
+    names = ", ".join(c["name"].lower() for c in criteria)
     definition: dict[str, Any] = {
-        "id": achievement_id,
+        "id": aid,
         "type": ["Achievement"],
         "achievementType": "Competency",
-        "name": entry["name"],
-        "description": entry["description"],
-        "criteria": {"id": f"{achievement_id}#criteria", "narrative": entry["criteria"]},
+        "name": f"{skill.name} — {info['name']}",
+        "description": skill.description,
+        "criteria": {
+            "id": f"{aid}#criteria",
+            "narrative": (
+                f"Assessed by a qualified assessor in hands-on work against the {skill.name} "
+                f"rubric ({names}). Every criterion reached level {level} "
+                f"({info['name']}: {info['description']}) or above."
+            ),
+        },
         "creator": issuer_profile,
-        "resultDescription": [
-            {
-                "id": f"{achievement_id}#result",
-                "type": ["ResultDescription"],
-                "name": f"{entry['skill']}: assessed level",
-                "resultType": "RubricCriterionLevel",
-                "rubricCriterionLevel": levels,
-                "requiredLevel": f"{achievement_id}#level-{entry['required_level']}",
-            }
-        ],
-        "tag": [
-            *entry.get("tags", []),
-            *(catalog["job_families"][k]["name"] for k in entry.get("job_families", [])),
-        ],
+        "resultDescription": result_descriptions,
+        "tag": [*json.loads(skill.tags), *(f.name for f in families)],
     }
     if alignments:
         definition["alignment"] = alignments
     return definition
 
 
-def load_starter_catalog(
+def rebuild_achievements(
     session: Session, issuer: Issuer, *, public_url: str, issuer_profile: dict[str, Any]
 ) -> int:
-    """Add the starter achievements that are not in the database yet; return how many."""
-    catalog = starter_catalog()
-    existing = set(session.scalars(select(Achievement.id)))
-    added = 0
-    for entry in catalog["achievements"]:
-        if entry["slug"] in existing:
-            continue
-        definition = achievement_definition(
-            entry, catalog, public_url=public_url, issuer_profile=issuer_profile
-        )
-        session.add(
-            Achievement(
-                id=entry["slug"],
-                issuer_id=issuer.id,
-                name=entry["name"],
-                achievement_type="Competency",
-                definition=json.dumps(definition, ensure_ascii=False),
-                valid_for_days=entry.get("valid_for_days"),
+    """(Re)build the Achievement of every skill at every level; return how many changed."""
+    changed = 0
+    for skill in session.scalars(select(Skill).order_by(Skill.id)):
+        for lvl in LEVELS:
+            level = int(lvl["level"])
+            definition = achievement_definition(
+                session, skill, level, public_url=public_url, issuer_profile=issuer_profile
             )
+            text = json.dumps(definition, ensure_ascii=False)
+            aid = achievement_id(skill.id, level)
+            row = session.get(Achievement, aid)
+            if row is None:
+                session.add(
+                    Achievement(
+                        id=aid,
+                        issuer_id=issuer.id,
+                        skill_id=skill.id,
+                        level=level,
+                        name=definition["name"],
+                        achievement_type="Competency",
+                        definition=text,
+                        valid_for_days=skill.valid_for_days,
+                    )
+                )
+                changed += 1
+            elif row.definition != text:
+                row.definition = text
+                row.name = definition["name"]
+                changed += 1
+    return changed
+
+
+def _apply_catalog(session: Session, catalog: dict[str, Any], *, actor: str) -> None:
+    """Upsert skills and job families (with their requirements) from a catalog document."""
+    known_skills = {s["id"] for s in catalog.get("skills", [])} | set(
+        session.scalars(select(Skill.id))
+    )
+    for entry in catalog.get("skills", []):
+        skill = session.get(Skill, entry["id"]) or Skill(id=entry["id"])
+        skill.name = entry["name"]
+        skill.description = entry["description"]
+        skill.alignments = json.dumps(entry.get("alignments", []), ensure_ascii=False)
+        skill.tags = json.dumps(entry.get("tags", []), ensure_ascii=False)
+        skill.criteria = json.dumps(entry.get("criteria", []), ensure_ascii=False)
+        skill.valid_for_days = int(entry.get("valid_for_days", 730))
+        session.add(skill)
+    session.flush()
+    for entry in catalog.get("job_families", []):
+        family = session.get(JobFamily, entry["id"]) or JobFamily(id=entry["id"])
+        for attr in ("name", "description", "framework", "code", "occupation", "url"):
+            setattr(family, attr, entry.get(attr))
+        family.requirements.clear()
+        session.add(family)
+        session.flush()
+        for req in entry.get("requirements", []):
+            if req["skill"] not in known_skills:
+                raise InvalidRequest(
+                    f"Job family '{entry['id']}' requires unknown skill '{req['skill']}'.",
+                    code="unknown_skill",
+                )
+            level = int(req["min_level"])
+            _level(level)
+            family.requirements.append(
+                JobFamilySkill(job_family_id=family.id, skill_id=req["skill"], min_level=level)
+            )
+        session.add(AuditEvent(actor=actor, action="job_family.update", subject=family.id))
+
+
+def load_default_catalog(
+    session: Session, issuer: Issuer, *, public_url: str, issuer_profile: dict[str, Any]
+) -> int:
+    """Load the shipped IT catalog where the database has none; return achievements added."""
+    if session.scalar(select(Skill.id).limit(1)) is None:
+        _apply_catalog(session, json.loads(CATALOG_FILE.read_text("utf-8")), actor="system")
+    return rebuild_achievements(
+        session, issuer, public_url=public_url, issuer_profile=issuer_profile
+    )
+
+
+def import_catalog(
+    session: Session,
+    issuer: Issuer,
+    document: Any,
+    *,
+    public_url: str,
+    issuer_profile: dict[str, Any],
+    actor: str,
+) -> int:
+    """Import a catalog JSON document (the export format); return achievements changed."""
+    if not isinstance(document, dict) or not isinstance(document.get("job_families", []), list):
+        raise InvalidRequest("A catalog is a JSON object with 'skills' and 'job_families'.")
+    try:
+        _apply_catalog(session, document, actor=actor)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidRequest(
+            f"The catalog is missing or has a wrong value: {exc}", code="bad_catalog"
+        ) from exc
+    return rebuild_achievements(
+        session, issuer, public_url=public_url, issuer_profile=issuer_profile
+    )
+
+
+def export_catalog(session: Session) -> dict[str, Any]:
+    """The whole catalog as a JSON document (importable again)."""
+    skills = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "description": s.description,
+            "criteria": json.loads(s.criteria),
+            "alignments": json.loads(s.alignments),
+            "tags": json.loads(s.tags),
+            "valid_for_days": s.valid_for_days,
+        }
+        for s in session.scalars(select(Skill).order_by(Skill.id))
+    ]
+    families = [
+        {
+            "id": f.id,
+            "name": f.name,
+            "description": f.description,
+            "framework": f.framework,
+            "code": f.code,
+            "occupation": f.occupation,
+            "url": f.url,
+            "requirements": [
+                {"skill": r.skill_id, "min_level": r.min_level} for r in f.requirements
+            ],
+        }
+        for f in session.scalars(select(JobFamily).order_by(JobFamily.id))
+    ]
+    return {"levels": list(LEVELS), "skills": skills, "job_families": families}
+
+
+def _safe_cell(value: object) -> str:
+    """Neutralise spreadsheet formula injection (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_job_families_csv(session: Session) -> str:
+    """Job families as CSV: one row per requirement."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for family in session.scalars(select(JobFamily).order_by(JobFamily.id)):
+        for req in family.requirements:
+            writer.writerow(
+                [
+                    _safe_cell(v)
+                    for v in (
+                        family.id,
+                        family.name,
+                        family.framework,
+                        family.code,
+                        family.occupation,
+                        req.skill_id,
+                        req.min_level,
+                    )
+                ]
+            )
+    return out.getvalue()
+
+
+def import_job_families_csv(
+    session: Session,
+    issuer: Issuer,
+    text: str,
+    *,
+    public_url: str,
+    issuer_profile: dict[str, Any],
+    actor: str,
+) -> int:
+    """Import job families from CSV (the export format). Errors name the row."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows or set(CSV_COLUMNS) - set(rows[0]):
+        raise InvalidRequest(
+            f"The CSV needs the columns: {', '.join(CSV_COLUMNS)}.", code="bad_columns"
         )
-        added += 1
-    return added
+    families: dict[str, dict[str, Any]] = {}
+    for number, row in enumerate(rows, start=2):
+        try:
+            level = int(row["min_level"])
+        except (TypeError, ValueError) as exc:
+            raise InvalidRequest(
+                f"Row {number}: min_level must be a number from 1 to {len(LEVELS)}.",
+                code="bad_row",
+            ) from exc
+        family = families.setdefault(
+            row["job_family"],
+            {
+                "id": row["job_family"],
+                "name": row["name"],
+                "framework": row["framework"],
+                "code": row["code"],
+                "occupation": row["occupation"],
+                "url": ONET_SUMMARY + row["code"] if row["code"] else None,
+                "requirements": [],
+            },
+        )
+        family["requirements"].append({"skill": row["skill"], "min_level": level})
+    return import_catalog(
+        session,
+        issuer,
+        {"job_families": list(families.values())},
+        public_url=public_url,
+        issuer_profile=issuer_profile,
+        actor=actor,
+    )
+
+
+def job_family_document(family: JobFamily, *, public_url: str) -> dict[str, Any]:
+    """The published JSON of a job family (stable URL ``/job-families/<id>``)."""
+    return {
+        "id": f"{public_url}/job-families/{family.id}",
+        "type": "JobFamily",
+        "name": family.name,
+        "description": family.description,
+        "occupation": {
+            "framework": family.framework,
+            "code": family.code,
+            "name": family.occupation,
+            "url": family.url,
+        },
+        "requirements": [
+            {
+                "skill": req.skill_id,
+                "skillName": req.skill.name,
+                "minLevel": req.min_level,
+                "achievement": (
+                    f"{public_url}/achievements/{achievement_id(req.skill_id, req.min_level)}"
+                ),
+            }
+            for req in family.requirements
+        ],
+    }

@@ -6,9 +6,11 @@ other columns are an index over them. API tokens are stored as SHA-256 hashes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -25,12 +27,25 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 __all__ = [
     "Achievement",
     "ApiToken",
+    "Assessment",
+    "Attendance",
     "AuditEvent",
     "Base",
+    "Cohort",
+    "CohortMember",
+    "CohortSkill",
+    "EvidenceItem",
     "Holder",
     "IssuedCredential",
     "Issuer",
+    "JobFamily",
+    "JobFamilySkill",
+    "MentorNote",
+    "MentoringSession",
     "SigningKeyRecord",
+    "Skill",
+    "StoredFile",
+    "User",
     "utcnow",
 ]
 
@@ -105,12 +120,17 @@ class SigningKeyRecord(Base):
 
 
 class Achievement(Base):
-    """An OB 3.0 Achievement definition; ``definition`` is its JSON as published."""
+    """An OB 3.0 Achievement definition; ``definition`` is its JSON as published.
+
+    One per skill at a level (``skill_id``, ``level``) for assessed competencies.
+    """
 
     __tablename__ = "achievements"
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
+    skill_id: Mapped[str | None] = mapped_column(ForeignKey("skills.id"), index=True)
+    level: Mapped[int | None] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     achievement_type: Mapped[str] = mapped_column(String(64), default="Competency")
     definition: Mapped[str] = mapped_column(Text)
@@ -176,3 +196,238 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+# -- The skills catalog -----------------------------------------------------------------------
+
+
+class JobFamily(Base):
+    """A job family (SRE, platform, security …): required skills at minimum levels.
+
+    ``framework``/``code``/``occupation`` name the public occupation it maps to (O*NET-SOC 2019).
+    """
+
+    __tablename__ = "job_families"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    framework: Mapped[str | None] = mapped_column(String(100))
+    code: Mapped[str | None] = mapped_column(String(64))
+    occupation: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(400))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    requirements: Mapped[list[JobFamilySkill]] = relationship(
+        back_populates="job_family",
+        cascade="all, delete-orphan",
+        order_by="JobFamilySkill.skill_id",
+    )
+
+
+class Skill(Base):
+    """A skill, with alignments to public frameworks (JSON list of OB Alignment objects)."""
+
+    __tablename__ = "skills"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    #: Rubric criteria, JSON list of {id, name}; every criterion is scored on the same levels.
+    criteria: Mapped[str] = mapped_column(Text, default="[]")
+    alignments: Mapped[str] = mapped_column(Text, default="[]")
+    tags: Mapped[str] = mapped_column(Text, default="[]")
+    #: Freshness: credentials for this skill are valid this many days (None: no expiry).
+    valid_for_days: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class JobFamilySkill(Base):
+    """One requirement of a job family: a skill at a minimum level (1–4)."""
+
+    __tablename__ = "job_family_skills"
+
+    job_family_id: Mapped[str] = mapped_column(
+        ForeignKey("job_families.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[str] = mapped_column(ForeignKey("skills.id"), primary_key=True)
+    min_level: Mapped[int] = mapped_column(Integer)
+
+    job_family: Mapped[JobFamily] = relationship(back_populates="requirements")
+    skill: Mapped[Skill] = relationship()
+
+
+# -- People -----------------------------------------------------------------------------------
+
+
+class User(Base):
+    """Someone who logs in: staff (admin, mentor, assessor) or a learner.
+
+    Passwords are stored as scrypt hashes (werkzeug); learners are linked to their Holder.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # admin | mentor | assessor | learner
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("holders.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    holder: Mapped[Holder | None] = relationship()
+
+
+# -- Cohorts and micro-mentoring --------------------------------------------------------------
+
+
+class Cohort(Base):
+    """A 6–8 week micro-mentoring cohort with mentors, learners, target skills and sessions."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    members: Mapped[list[CohortMember]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan"
+    )
+    target_skills: Mapped[list[CohortSkill]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan"
+    )
+    sessions: Mapped[list[MentoringSession]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan", order_by="MentoringSession.starts_at"
+    )
+
+
+class CohortMember(Base):
+    __tablename__ = "cohort_members"
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # mentor | learner
+
+    cohort: Mapped[Cohort] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class CohortSkill(Base):
+    __tablename__ = "cohort_skills"
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id"), primary_key=True)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="target_skills")
+    achievement: Mapped[Achievement] = relationship()
+
+
+class MentoringSession(Base):
+    """One micro-mentoring session: a stated learning outcome, and who attended."""
+
+    __tablename__ = "mentoring_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    learning_outcome: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    minutes: Mapped[int] = mapped_column(Integer, default=60)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="sessions")
+    attendance: Mapped[list[Attendance]] = relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("mentoring_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    session: Mapped[MentoringSession] = relationship(back_populates="attendance")
+
+
+class MentorNote(Base):
+    __tablename__ = "mentor_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# -- Assessments ------------------------------------------------------------------------------
+
+
+class Assessment(Base):
+    """An assessor's record of one learner against one achievement's rubric.
+
+    ``levels`` is a JSON object: ResultDescription id → achieved RubricCriterionLevel id.
+    ``idempotency_key`` makes re-submission (API retries, CSV re-uploads) issue nothing twice.
+    """
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id"), index=True)
+    achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id"))
+    assessor: Mapped[str] = mapped_column(String(200))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"))
+    levels: Mapped[str] = mapped_column(Text)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("issued_credentials.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    holder: Mapped[Holder] = relationship()
+    achievement: Mapped[Achievement] = relationship()
+    evidence: Mapped[list[EvidenceItem]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan"
+    )
+
+
+class EvidenceItem(Base):
+    """Evidence for an assessment: a narrative, a URL, or an uploaded file kept by its hash."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str | None] = mapped_column(String(200))
+    narrative: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(1000))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="evidence")
+
+
+class StoredFile(Base):
+    """An uploaded evidence file, content-addressed (sha256), stored once."""
+
+    __tablename__ = "stored_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -237,7 +237,7 @@ def test_credential_page_negotiates(client: FlaskClient, api_token: str) -> None
     url = f"/credentials/{body['id']}"
     html = client.get(url, headers={"Accept": "text/html"})
     assert html.status_code == 200 and b"Verified" in html.data
-    assert b"Incident Response" in html.data
+    assert b"Incident response" in html.data
     jwt_response = client.get(url, headers={"Accept": "application/vc+jwt"})
     assert jwt_response.data.decode() == body["credential"]
     as_json = client.get(url, headers={"Accept": "application/json"}).get_json()
@@ -273,7 +273,7 @@ def test_achievement_definition_is_published(client: FlaskClient) -> None:
     doc = client.get("/achievements/incident-response-l2").get_json()
     assert doc["achievementType"] == "Competency"
     assert doc["resultDescription"][0]["resultType"] == "RubricCriterionLevel"
-    assert {a["targetType"] for a in doc["alignment"]} == {"ext:JobFamily"}
+    assert {a["targetType"] for a in doc["alignment"]} == {"ext:JobFamily", "ext:WorkRole"}
 
 
 def test_verify_page_form_requires_csrf(client: FlaskClient) -> None:

@@ -53,7 +53,7 @@ def test_init_is_idempotent(instance: dict[str, str]) -> None:
 
 def test_achievements_lists_id_tab_name(instance: dict[str, str]) -> None:
     lines = run(instance, "achievements").stdout.splitlines()
-    assert "incident-response-l2\tIncident Response — Practitioner" in lines
+    assert "incident-response-l2\tIncident response — Practitioner" in lines
     assert all(line.count("\t") == 1 for line in lines)
 
 
