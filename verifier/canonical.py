@@ -30,6 +30,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import pyoxigraph as ox
 from cachetools import LRUCache
 from pyld import jsonld
@@ -181,10 +182,13 @@ def _static_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[s
 class Canonicalizer:
     """Safe-mode JSON-LD canonicalization with a private, bounded context cache (thread-safe)."""
 
-    def __init__(self, *, cache_size: int = 256) -> None:
+    def __init__(self, *, cache_size: int = 256, results_cache_size: int = 512) -> None:
         self._cache: LRUCache[str, Any] = LRUCache(maxsize=cache_size)
         self._memo = _Memo(cache_size * 8)
         self._processor = _Processor(self._memo)
+        self._results: LRUCache[bytes, str] | None = (
+            LRUCache(maxsize=results_cache_size) if results_cache_size > 0 else None
+        )
         self._lock = threading.Lock()
 
     def _options(self) -> dict[str, Any]:
@@ -212,7 +216,30 @@ class Canonicalizer:
         return expanded
 
     def canonicalize(self, document: Mapping[str, Any]) -> str:
-        """Return the RDFC-1.0 canonical N-Quads of ``document`` (safe mode enforced)."""
+        """Return the RDFC-1.0 canonical N-Quads of ``document`` (safe mode enforced).
+
+        Results are remembered under the document's exact JSON bytes (bounded LRU): the form is
+        a pure function of those bytes and the pinned contexts, so an issuer's self-check of a
+        credential it just signed does not pay for canonicalization twice. Failures are not
+        remembered.
+        """
+        if self._results is None:
+            return self._canonicalize(document)
+        try:
+            key = orjson.dumps(document)
+        except (TypeError, orjson.JSONEncodeError):
+            return self._canonicalize(document)
+        results = self._results
+        with self._lock:
+            cached = results.get(key)
+        if cached is not None:
+            return cached
+        result = self._canonicalize(document)
+        with self._lock:
+            results[key] = result
+        return result
+
+    def _canonicalize(self, document: Mapping[str, Any]) -> str:
         expanded = self.expand(document)
         with self._lock:
             try:
