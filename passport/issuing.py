@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,12 +43,18 @@ DEFAULT_AWARD_REASON = "issued by an administrator from the command line"
 
 @dataclass(frozen=True, slots=True)
 class IssueRequest:
+    """What to issue. Without ``assessment_id`` it is an admin award and needs ``reason``."""
+
     achievement_id: str
     recipient_email: str
     proof_format: str = DEFAULT_FORMAT
     reason: str = DEFAULT_AWARD_REASON
     actor: str = "admin"
     recipient_name: str | None = None
+    results: tuple[Mapping[str, Any], ...] = ()
+    evidence: tuple[Mapping[str, Any], ...] = ()
+    assessment_id: int | None = None
+    awarded_at: datetime | None = None
 
 
 def _active_key(session: Session, services: Services, issuer: Issuer, alg: str) -> SigningKey:
@@ -82,7 +90,7 @@ def issue_credential(
             code="bad_format",
         )
     reason = request.reason.strip()
-    if not reason:
+    if request.assessment_id is None and not reason:
         raise InvalidRequest(
             "An award without an assessment needs a written reason.", code="no_reason"
         )
@@ -108,7 +116,9 @@ def issue_credential(
         recipient_email=email,
         valid_from=now,
         valid_until=valid_until,
-        awarded_date=now,
+        awarded_date=request.awarded_at or now,
+        results=request.results,
+        evidence=request.evidence,
     )
     issuer_service = CredentialIssuer(services.verifier(session))
     if request.proof_format == "di":
@@ -132,7 +142,7 @@ def issue_credential(
         kid=key.kid,
         issued_at=now,
         valid_until=valid_until,
-        award_reason=reason,
+        award_reason=None if request.assessment_id is not None else reason,
     )
     session.add(record)
     session.add(
@@ -142,7 +152,13 @@ def issue_credential(
             action="credential.issue",
             subject=issued.id,
             detail=json.dumps(
-                {"achievement": achievement.id, "kind": "admin_award", "reason": reason},
+                {"achievement": achievement.id, "kind": "admin_award", "reason": reason}
+                if request.assessment_id is None
+                else {
+                    "achievement": achievement.id,
+                    "kind": "assessment",
+                    "assessment": request.assessment_id,
+                },
                 ensure_ascii=False,
             ),
         )

@@ -1,0 +1,279 @@
+"""Assessments: an assessor's rubric scores for one learner, and the badge a pass earns.
+
+The rule (issue #4): no badge without a passing assessment — every rubric criterion of the
+achievement's skill at or above the achievement's level — except an administrator's award with a
+written reason (:mod:`passport.issuing`). A pass issues the credential with ``result[]`` (one
+per criterion: ``resultDescription`` + ``achievedLevel``), ``evidence``, ``awardedDate`` = the
+assessment date, and ``validUntil`` from the skill's freshness period. An idempotency key makes
+retries and re-uploads issue nothing twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from passport.catalog import LEVELS
+from passport.errors import InvalidRequest, NotFound
+from passport.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
+from passport.models import (
+    Achievement,
+    Assessment,
+    AuditEvent,
+    EvidenceItem,
+    Holder,
+    Skill,
+    StoredFile,
+    User,
+)
+from passport.services import Services
+from verifier import normalize_email
+
+__all__ = ["AssessmentInput", "AssessmentOutcome", "EvidenceInput", "record_assessment"]
+
+logger = logging.getLogger(__name__)
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceInput:
+    """One piece of evidence: a narrative, a URL, or an uploaded file (kept by its hash)."""
+
+    name: str | None = None
+    narrative: str | None = None
+    url: str | None = None
+    file_name: str | None = None
+    file_content: bytes | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentInput:
+    learner_email: str
+    achievement_id: str
+    #: Rubric criterion id → level reached (1–4). One value for every criterion: ``{"*": n}``.
+    levels: Mapping[str, int]
+    assessor: str
+    evidence: Sequence[EvidenceInput] = ()
+    cohort_id: int | None = None
+    idempotency_key: str | None = None
+    assessed_at: datetime | None = None
+    proof_format: str = DEFAULT_FORMAT
+    require_registered_learner: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentOutcome:
+    assessment_id: int
+    passed: bool
+    credential_id: str | None
+    #: False when the idempotency key matched an earlier submission (nothing new was done).
+    created: bool
+    shortfalls: tuple[str, ...] = field(default=())
+
+
+def _criteria(achievement: Achievement, session: Session) -> list[dict[str, str]]:
+    if achievement.skill_id is None or achievement.level is None:
+        raise InvalidRequest(
+            f"Achievement {achievement.id!r} is not an assessed skill level; it cannot be "
+            "earned through an assessment.",
+            code="not_assessable",
+        )
+    skill = session.get(Skill, achievement.skill_id)
+    assert skill is not None  # foreign key
+    criteria: list[dict[str, str]] = json.loads(skill.criteria) or [
+        {"id": "overall", "name": skill.name}
+    ]
+    return criteria
+
+
+def validate_levels(
+    achievement: Achievement, session: Session, levels: Mapping[str, int]
+) -> dict[str, int]:
+    """Return criterion id → level for every criterion; raise InvalidRequest naming a problem."""
+    criteria = _criteria(achievement, session)
+    ids = [c["id"] for c in criteria]
+    top = len(LEVELS)
+    if set(levels) == {"*"}:
+        levels = dict.fromkeys(ids, levels["*"])
+    unknown = sorted(set(levels) - set(ids))
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown rubric criterion {unknown[0]!r}; the criteria are: {', '.join(ids)}.",
+            code="unknown_criterion",
+        )
+    missing = [c for c in ids if c not in levels]
+    if missing:
+        raise InvalidRequest(
+            f"No level recorded for rubric criterion {missing[0]!r}.", code="missing_criterion"
+        )
+    for criterion, level in levels.items():
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= top:
+            raise InvalidRequest(
+                f"Rubric level {level!r} for {criterion!r} does not exist; levels are 1 to {top}.",
+                code="unknown_level",
+            )
+    return {c: int(levels[c]) for c in ids}
+
+
+def _evidence_entries(
+    session: Session, assessment: Assessment, items: Sequence[EvidenceInput]
+) -> list[dict[str, Any]]:
+    """Store evidence rows and return the OB 3.0 Evidence objects for the credential."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        digest = None
+        if item.file_content is not None:
+            if len(item.file_content) > MAX_EVIDENCE_BYTES:
+                raise InvalidRequest("An evidence file is larger than 10 MiB.", code="too_large")
+            digest = hashlib.sha256(item.file_content).hexdigest()
+            if session.get(StoredFile, digest) is None:
+                session.add(
+                    StoredFile(
+                        sha256=digest,
+                        media_type=item.media_type or "application/octet-stream",
+                        size=len(item.file_content),
+                        content=item.file_content,
+                    )
+                )
+        if item.url is not None and not item.url.startswith(("https://", "http://")):
+            raise InvalidRequest("Evidence URLs must start with https:// or http://.")
+        if not (item.narrative or item.url or digest):
+            continue
+        assessment.evidence.append(
+            EvidenceItem(
+                name=item.name,
+                narrative=item.narrative,
+                url=item.url,
+                file_sha256=digest,
+                file_name=item.file_name,
+                media_type=item.media_type,
+            )
+        )
+        entry: dict[str, Any] = {"type": ["Evidence"], "genre": "Assessment evidence"}
+        if item.url:
+            entry["id"] = item.url
+        elif digest:
+            # RFC 6920 Named Information: the file is identified by its hash, not published.
+            raw = base64.urlsafe_b64encode(bytes.fromhex(digest)).decode().rstrip("=")
+            entry["id"] = f"ni:///sha-256;{raw}"
+        if item.name or item.file_name:
+            entry["name"] = item.name or item.file_name
+        if item.narrative:
+            entry["narrative"] = item.narrative
+        out.append(entry)
+    return out
+
+
+def _results(achievement: Achievement, levels: Mapping[str, int]) -> list[dict[str, Any]]:
+    definition = json.loads(achievement.definition)
+    by_criterion = {rd["id"].rsplit("#criterion-", 1)[-1]: rd for rd in definition["resultDescription"]}
+    results = []
+    for criterion, level in levels.items():
+        rd = by_criterion[criterion]
+        results.append(
+            {
+                "type": ["Result"],
+                "resultDescription": rd["id"],
+                "achievedLevel": f"{rd['id']}-level-{level}",
+            }
+        )
+    return results
+
+
+def record_assessment(
+    session: Session, services: Services, data: AssessmentInput, *, now: datetime
+) -> AssessmentOutcome:
+    """Record an assessment; a pass issues the badge in the same transaction.
+
+    Raises :class:`InvalidRequest` / :class:`NotFound` for bad input (nothing is stored), and
+    the issuer's errors if signing fails (the caller's transaction rolls back: nothing half-done).
+    """
+    if data.idempotency_key:
+        existing = session.scalar(
+            select(Assessment).where(Assessment.idempotency_key == data.idempotency_key)
+        )
+        if existing is not None:
+            return AssessmentOutcome(
+                existing.id, existing.passed, existing.credential_id, created=False
+            )
+    achievement = session.get(Achievement, data.achievement_id)
+    if achievement is None:
+        raise NotFound(f"No achievement with id {data.achievement_id!r}.", code="unknown_achievement")
+    levels = validate_levels(achievement, session, data.levels)
+    email = normalize_email(data.learner_email)
+    holder = session.scalar(select(Holder).where(Holder.email == email))
+    if data.require_registered_learner:
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None or user.role != "learner":
+            raise InvalidRequest(f"No learner is registered with e-mail {email!r}.", code="unknown_learner")
+    if holder is None:
+        holder = Holder(email=email)
+        session.add(holder)
+        session.flush()
+    required = achievement.level or 1
+    shortfalls = tuple(f"{c} at level {lvl}" for c, lvl in levels.items() if lvl < required)
+    assessed_at = data.assessed_at or now
+    assessment = Assessment(
+        holder_id=holder.id,
+        achievement_id=achievement.id,
+        assessor=data.assessor,
+        cohort_id=data.cohort_id,
+        levels=json.dumps(levels),
+        passed=not shortfalls,
+        assessed_at=assessed_at,
+        idempotency_key=data.idempotency_key,
+    )
+    session.add(assessment)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent submission with the same key won
+        raise InvalidRequest(
+            "This assessment was submitted twice at the same moment; retry to see its result.",
+            code="duplicate_submission",
+        ) from exc
+    evidence = _evidence_entries(session, assessment, data.evidence)
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=data.assessor,
+            action="assessment.record",
+            subject=str(assessment.id),
+            detail=json.dumps(
+                {"achievement": achievement.id, "learner": email, "passed": not shortfalls}
+            ),
+        )
+    )
+    credential_id = None
+    if not shortfalls:
+        record = issue_credential(
+            session,
+            services,
+            IssueRequest(
+                achievement_id=achievement.id,
+                recipient_email=email,
+                proof_format=data.proof_format,
+                reason="",
+                actor=data.assessor,
+                results=tuple(_results(achievement, levels)),
+                evidence=tuple(evidence),
+                assessment_id=assessment.id,
+                awarded_at=assessed_at,
+            ),
+            now=now,
+        )
+        assessment.credential_id = record.id
+        credential_id = record.id
+    session.flush()
+    return AssessmentOutcome(assessment.id, not shortfalls, credential_id, True, shortfalls)
