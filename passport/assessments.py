@@ -178,7 +178,9 @@ def _evidence_entries(
 
 def _results(achievement: Achievement, levels: Mapping[str, int]) -> list[dict[str, Any]]:
     definition = json.loads(achievement.definition)
-    by_criterion = {rd["id"].rsplit("#criterion-", 1)[-1]: rd for rd in definition["resultDescription"]}
+    by_criterion = {
+        rd["id"].rsplit("#criterion-", 1)[-1]: rd for rd in definition["resultDescription"]
+    }
     results = []
     for criterion, level in levels.items():
         rd = by_criterion[criterion]
@@ -210,14 +212,18 @@ def record_assessment(
             )
     achievement = session.get(Achievement, data.achievement_id)
     if achievement is None:
-        raise NotFound(f"No achievement with id {data.achievement_id!r}.", code="unknown_achievement")
+        raise NotFound(
+            f"No achievement with id {data.achievement_id!r}.", code="unknown_achievement"
+        )
     levels = validate_levels(achievement, session, data.levels)
     email = normalize_email(data.learner_email)
     holder = session.scalar(select(Holder).where(Holder.email == email))
     if data.require_registered_learner:
         user = session.scalar(select(User).where(User.email == email))
         if user is None or user.role != "learner":
-            raise InvalidRequest(f"No learner is registered with e-mail {email!r}.", code="unknown_learner")
+            raise InvalidRequest(
+                f"No learner is registered with e-mail {email!r}.", code="unknown_learner"
+            )
     if holder is None:
         holder = Holder(email=email)
         session.add(holder)
