@@ -53,11 +53,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
     )
 
-    from passport.web import api, public, security, wellknown
+    from passport.web import api, auth, public, security, wellknown
 
     security.register(app)
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(wellknown.bp)
+    app.register_blueprint(auth.bp)
     return app

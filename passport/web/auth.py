@@ -1,0 +1,46 @@
+"""Log in and out (HTML forms, CSRF-protected)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from passport.auth import authenticate_user, login_user, logout_user, safe_next
+from passport.models import AuditEvent
+from passport.services import get_services
+
+__all__ = ["bp"]
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | WerkzeugResponse:
+    if request.method == "GET":
+        return render_template("login.html", next=request.args.get("next", ""))
+    services = get_services()
+    email = request.form.get("email", "")
+    password = request.form.get("password", "")
+    with services.session() as db:
+        user = authenticate_user(db, email, password)
+        if user is None:
+            db.add(AuditEvent(actor=email[:200] or "?", action="login.failed"))
+        else:
+            login_user(user)
+            db.add(AuditEvent(actor=user.email, action="login"))
+            role = user.role
+    if user is None:
+        page = render_template(
+            "login.html",
+            error="That e-mail and password do not match.",
+            next=request.form.get("next", ""),
+        )
+        return Response(page, status=401)
+    default = url_for("admin.dashboard") if role != "learner" else url_for("learner.badges")
+    return redirect(safe_next(request.form.get("next")) or default)
+
+
+@bp.post("/logout")
+def logout() -> WerkzeugResponse:
+    logout_user()
+    return redirect(url_for("public.home"))
