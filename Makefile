@@ -33,6 +33,7 @@ interop-install: $(INTEROP)
 
 run: $(STAMP)
 	$(BIN)/passport init
+	$(BIN)/passport demo
 	$(BIN)/passport serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP) interop-install

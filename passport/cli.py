@@ -71,8 +71,14 @@ def serve(host: str, port: int) -> None:
 
 
 @cli.command()
-@click.option("--achievement", "achievement_id", required=True, help="Achievement id.")
-@click.option("--recipient", required=True, help="Recipient e-mail address.")
+@click.option("--achievement", "achievement_id", help="Achievement id (an admin award).")
+@click.option("--recipient", help="Recipient e-mail address (an admin award).")
+@click.option(
+    "--assessment",
+    "assessment_id",
+    type=int,
+    help="Print the badge a passing assessment earned (instead of an admin award).",
+)
 @click.option(
     "--format",
     "proof_format",
@@ -87,24 +93,167 @@ def serve(host: str, port: int) -> None:
     show_default=True,
     help="Why this award is made without an assessment (kept in the audit log).",
 )
-def issue(achievement_id: str, recipient: str, proof_format: str, reason: str) -> None:
-    """Issue a badge and print the credential as signed."""
+def issue(
+    achievement_id: str | None,
+    recipient: str | None,
+    assessment_id: int | None,
+    proof_format: str,
+    reason: str,
+) -> None:
+    """Issue a badge and print the credential as signed.
+
+    Without --assessment this is an administrator's award: it needs a reason, which the audit
+    log keeps.
+    """
     from passport.issuing import IssueRequest, issue_credential
+    from passport.models import Assessment, IssuedCredential
     from passport.services import get_services
 
+    if assessment_id is None and not (achievement_id and recipient):
+        raise click.UsageError("give --achievement and --recipient, or --assessment ID")
     services = get_services(_app())
     try:
         with services.session() as session:
-            record = issue_credential(
-                session,
-                services,
-                IssueRequest(achievement_id, recipient, proof_format, reason, actor="cli"),
-                now=services.now(),
-            )
-            content = record.content
+            if assessment_id is not None:
+                assessment = session.get(Assessment, assessment_id)
+                if assessment is None:
+                    raise click.ClickException(f"No assessment {assessment_id}.")
+                if not assessment.passed or assessment.credential_id is None:
+                    raise click.ClickException(
+                        f"Assessment {assessment_id} did not pass, so it earned no badge."
+                    )
+                stored = session.get(IssuedCredential, assessment.credential_id)
+                assert stored is not None  # foreign key
+                content = stored.content
+            else:
+                assert achievement_id is not None and recipient is not None
+                record = issue_credential(
+                    session,
+                    services,
+                    IssueRequest(achievement_id, recipient, proof_format, reason, actor="cli"),
+                    now=services.now(),
+                )
+                content = record.content
     except (PassportError, IssuerError, KeysError) as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(content.decode("utf-8"))
+
+
+@cli.command()
+def demo() -> None:
+    """Load a realistic demo program: staff, 20 learners, 2 cohorts, assessments, badges."""
+    from passport.demo import DEMO_PASSWORD, DOMAIN, load_demo
+    from passport.services import get_services
+
+    result = load_demo(get_services(_app()))
+    if not result.created:
+        click.echo("The demo program is already loaded.")
+        return
+    click.echo(
+        f"loaded {result.learners} learners, {result.assessments} assessments, "
+        f"{result.badges} badges"
+    )
+    click.echo(f"log in as admin@{DOMAIN} (or ana.assessor@, mo.mentor@, ada.lovelace@{DOMAIN})")
+    click.echo(f"with the demo password: {DEMO_PASSWORD}")
+
+
+@cli.command()
+@click.option("--holder", help="Only this learner's credentials (e-mail).")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of them exactly as issued.")
+def credentials(holder: str | None, as_json: bool) -> None:
+    """List issued credentials (id, learner, achievement, format, issued)."""
+    from passport.models import Holder, IssuedCredential
+    from passport.services import get_services
+    from verifier import normalize_email
+
+    services = get_services(_app(require_secrets=False))
+    with services.session() as session:
+        query = (
+            select(IssuedCredential, Holder.email)
+            .join(Holder)
+            .order_by(IssuedCredential.issued_at, IssuedCredential.id)
+        )
+        if holder:
+            query = query.where(Holder.email == normalize_email(holder))
+        rows = session.execute(query).all()
+        if as_json:
+            items = [
+                c.content.decode("ascii") if c.proof_format == "vc-jwt" else json.loads(c.content)
+                for c, _ in rows
+            ]
+            click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+            return
+        for c, email in rows:
+            click.echo(
+                f"{c.id}\t{email}\t{c.achievement_id}\t{c.proof_format}\t{c.issued_at.isoformat()}"
+            )
+
+
+@cli.group()
+def users() -> None:
+    """People who log in: admins, assessors, mentors, learners."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option(
+    "--role", type=click.Choice(["admin", "assessor", "mentor", "learner"]), required=True
+)
+@click.option("--password", help="Initial password (asked for when omitted).")
+def users_create(email: str, name: str, role: str, password: str | None) -> None:
+    """Create a user."""
+    from passport.auth import create_user
+    from passport.services import get_services
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    services = get_services(_app())
+    try:
+        with services.session() as session:
+            user = create_user(
+                session, email=email, name=name, role=role, password=password, actor="cli"
+            )
+            click.echo(f"created {user.role} {user.email}")
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+@cli.command()
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--assessor", required=True, help="Who assessed (kept with every assessment).")
+@click.option("--dry-run", is_flag=True, help="Only check the rows; issue nothing.")
+@click.option("--format", "proof_format", type=click.Choice(["di", "jwt"]), default="di")
+def bulk(csv_file: str, assessor: str, dry_run: bool, proof_format: str) -> None:
+    """Record assessment results from a CSV file; passing rows earn badges (idempotent)."""
+    from passport.bulk import commit_rows, preview_csv
+    from passport.services import get_services
+
+    services = get_services(_app())
+    data = Path(csv_file).read_bytes()
+    try:
+        with services.session() as session:
+            preview = preview_csv(session, data)
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+    for error in preview.errors:
+        click.echo(f"row {error.row}: {error.message} [{error.code}]", err=True)
+    click.echo(
+        f"{len(preview.rows)} rows ready ({len(preview.already_imported)} already imported), "
+        f"{len(preview.errors)} with errors"
+    )
+    if dry_run or not preview.rows:
+        sys.exit(1 if preview.errors else 0)
+    result = commit_rows(
+        services, preview, assessor=assessor, now=services.now(), proof_format=proof_format
+    )
+    for error in result.errors:
+        click.echo(f"row {error.row}: {error.message} [{error.code}]", err=True)
+    click.echo(
+        f"issued {result.issued}, skipped {result.skipped} already imported, "
+        f"{result.failed_assessments} below the required level, {len(result.errors)} failed"
+    )
+    sys.exit(1 if preview.errors or result.errors else 0)
 
 
 def _parse_now(value: str | None) -> datetime | None:

@@ -1,0 +1,286 @@
+"""Bulk assessment results from CSV: a preview with per-row errors, then idempotent issuing.
+
+Columns (header row required): ``email``, ``achievement``, and either ``level`` (one level for
+every rubric criterion) or ``levels`` (``criterion=level;…``); optional ``evidence_url``,
+``evidence_narrative``, ``evidence_name``, ``assessed_at`` (ISO date or date-time), ``row_id``.
+
+Each row has an idempotency key — ``row_id`` when given, else a hash of what the row says — so
+uploading the same file again issues nothing twice. Rows are committed in batches, each row in
+its own savepoint: a row that fails is reported and rolled back alone; nothing is half-issued.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer import IssuerError
+from passport.assessments import AssessmentInput, EvidenceInput, record_assessment, validate_levels
+from passport.errors import InvalidRequest, PassportError
+from passport.models import Achievement, Assessment, User
+from passport.services import Services
+from verifier import normalize_email
+
+__all__ = ["MAX_ROWS", "BulkPreview", "BulkResult", "RowError", "commit_rows", "preview_csv"]
+
+logger = logging.getLogger(__name__)
+
+MAX_ROWS = 10_000
+MAX_BYTES = 8 * 1024 * 1024
+REQUIRED = ("email", "achievement")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int  # 1-based line number in the file (the header is row 1)
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class BulkRow:
+    row: int
+    email: str
+    achievement_id: str
+    levels: dict[str, int]
+    key: str
+    evidence: tuple[EvidenceInput, ...] = ()
+    assessed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class BulkPreview:
+    rows: list[BulkRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    already_imported: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(slots=True)
+class BulkResult:
+    issued: int = 0
+    failed_assessments: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    credential_ids: list[str] = field(default_factory=list)
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > MAX_BYTES:
+        raise InvalidRequest(
+            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it.", code="too_large"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidRequest(
+            f"Row {line} is not UTF-8 text (the file mixes encodings); save it as UTF-8.",
+            code="bad_encoding",
+        ) from exc
+
+
+def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing or ("level" not in header and "levels" not in header):
+        raise InvalidRequest(
+            "The CSV needs the columns email, achievement and level (or levels); "
+            f"it has: {', '.join(header) or 'no header'}.",
+            code="bad_columns",
+        )
+    reader.fieldnames = header
+    for record in reader:
+        if reader.line_num - 1 > MAX_ROWS:
+            raise InvalidRequest(
+                f"At most {MAX_ROWS} rows per upload; split the file.", code="too_many_rows"
+            )
+        if None in record:
+            yield reader.line_num, {"__extra__": "1"}
+            continue
+        yield reader.line_num, {k: (v or "").strip() for k, v in record.items()}
+
+
+def _levels(record: dict[str, str]) -> dict[str, int]:
+    if record.get("levels"):
+        out: dict[str, int] = {}
+        for part in record["levels"].split(";"):
+            name, _, value = part.partition("=")
+            if not name.strip() or not value.strip().isdigit():
+                raise InvalidRequest(f"'{part}' is not criterion=level.", code="bad_levels")
+            out[name.strip()] = int(value)
+        return out
+    level = record.get("level", "")
+    if not level.isdigit():
+        raise InvalidRequest(f"Level {level!r} is not a number.", code="bad_levels")
+    return {"*": int(level)}
+
+
+def _assessed_at(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidRequest(f"assessed_at {value!r} is not an ISO date.", code="bad_date") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _key(record: dict[str, str], email: str, levels: dict[str, int]) -> str:
+    if record.get("row_id"):
+        return f"csv-row:{record['row_id'][:150]}"
+    material = "\x1f".join(
+        [
+            email,
+            record["achievement"],
+            ";".join(f"{k}={v}" for k, v in sorted(levels.items())),
+            record.get("assessed_at", ""),
+            record.get("evidence_url", ""),
+            record.get("evidence_narrative", ""),
+        ]
+    )
+    return "csv:" + hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def preview_csv(session: Session, data: bytes) -> BulkPreview:
+    """Check every row without issuing anything. Errors name the row and the reason."""
+    text = _decode(data)
+    preview = BulkPreview()
+    learners = {
+        email: role for email, role in session.execute(select(User.email, User.role)).tuples()
+    }
+    achievements: dict[str, Achievement | None] = {}
+    seen: dict[str, int] = {}
+    for number, record in _rows(text):
+        if "__extra__" in record:
+            preview.errors.append(
+                RowError(number, "bad_row", "The row has more cells than the header.")
+            )
+            continue
+        try:
+            email = normalize_email(record["email"])
+            if learners.get(email) != "learner":
+                raise InvalidRequest(
+                    f"No learner is registered with e-mail {email!r}.", code="unknown_learner"
+                )
+            aid = record["achievement"]
+            if aid not in achievements:
+                achievements[aid] = session.get(Achievement, aid)
+            achievement = achievements[aid]
+            if achievement is None:
+                raise InvalidRequest(f"Unknown achievement {aid!r}.", code="unknown_achievement")
+            levels = validate_levels(achievement, session, _levels(record))
+            below = [c for c, lvl in levels.items() if lvl < (achievement.level or 1)]
+            if below:
+                raise InvalidRequest(
+                    f"Level below the required {achievement.level} for {', '.join(below)}.",
+                    code="below_required",
+                )
+            key = _key(record, email, levels)
+            if key in seen:
+                raise InvalidRequest(f"Duplicate of row {seen[key]}.", code="duplicate_row")
+            seen[key] = number
+            evidence: tuple[EvidenceInput, ...] = ()
+            if record.get("evidence_url") or record.get("evidence_narrative"):
+                evidence = (
+                    EvidenceInput(
+                        name=record.get("evidence_name") or None,
+                        narrative=record.get("evidence_narrative") or None,
+                        url=record.get("evidence_url") or None,
+                    ),
+                )
+            if (
+                evidence
+                and evidence[0].url
+                and not evidence[0].url.startswith(("https://", "http://"))
+            ):
+                raise InvalidRequest("evidence_url must start with https://.", code="bad_url")
+            row = BulkRow(
+                number,
+                email,
+                aid,
+                levels,
+                key,
+                evidence,
+                _assessed_at(record.get("assessed_at", "")),
+            )
+        except InvalidRequest as exc:
+            preview.errors.append(RowError(number, exc.code, exc.message))
+            continue
+        preview.rows.append(row)
+    keys = [r.key for r in preview.rows]
+    done: set[str] = set()
+    for start in range(0, len(keys), 500):
+        done.update(
+            k
+            for k in session.scalars(
+                select(Assessment.idempotency_key).where(
+                    Assessment.idempotency_key.in_(keys[start : start + 500])
+                )
+            )
+            if k
+        )
+    preview.already_imported = [r.row for r in preview.rows if r.key in done]
+    return preview
+
+
+def commit_rows(
+    services: Services,
+    preview: BulkPreview,
+    *,
+    assessor: str,
+    now: datetime,
+    proof_format: str = "di",
+    batch_size: int = 200,
+) -> BulkResult:
+    """Issue the previewed rows in batches; each row in its own savepoint."""
+    result = BulkResult()
+    rows = preview.rows
+    for start in range(0, len(rows), batch_size):
+        with services.session() as session:
+            for row in rows[start : start + batch_size]:
+                try:
+                    with session.begin_nested():
+                        outcome = record_assessment(
+                            session,
+                            services,
+                            AssessmentInput(
+                                learner_email=row.email,
+                                achievement_id=row.achievement_id,
+                                levels=row.levels,
+                                assessor=assessor,
+                                evidence=row.evidence,
+                                idempotency_key=row.key,
+                                assessed_at=row.assessed_at,
+                                proof_format=proof_format,
+                            ),
+                            now=now,
+                        )
+                except (PassportError, IssuerError) as exc:
+                    result.errors.append(RowError(row.row, exc.code, exc.message))
+                    continue
+                _count(result, outcome)
+    return result
+
+
+def _count(result: BulkResult, outcome: Any) -> None:
+    if not outcome.created:
+        result.skipped += 1
+    elif outcome.credential_id:
+        result.issued += 1
+        result.credential_ids.append(outcome.credential_id)
+    else:
+        result.failed_assessments += 1

@@ -1,0 +1,205 @@
+"""``passport demo``: a realistic, living program for a first look.
+
+Staff (an admin, two mentors, an assessor), 20 learners, two 7-week micro-mentoring cohorts with
+weekly sessions, attendance and mentor notes, and assessments — most passing — whose badges are
+issued exactly as in production (Data Integrity by default, a few as VC-JWT). Idempotent: a
+second run changes nothing. Deterministic (a fixed random seed), so screenshots and tests agree.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from passport.assessments import AssessmentInput, EvidenceInput, record_assessment
+from passport.auth import create_user
+from passport.bootstrap import initialise
+from passport.models import (
+    Attendance,
+    Cohort,
+    CohortMember,
+    CohortSkill,
+    MentoringSession,
+    MentorNote,
+    Skill,
+    User,
+)
+from passport.services import Services
+
+__all__ = ["DEMO_PASSWORD", "DemoResult", "load_demo"]
+
+DEMO_PASSWORD = "demo-password-change-me"  # noqa: S105 - published demo data, not a secret
+DOMAIN = "demo.example"
+
+LEARNERS = [
+    "Ada Lovelace",
+    "Alan Turing",
+    "Grace Hopper",
+    "Katherine Johnson",
+    "Linus Torvalds",
+    "Margaret Hamilton",
+    "Barbara Liskov",
+    "Ken Thompson",
+    "Radia Perlman",
+    "Dennis Ritchie",
+    "Frances Allen",
+    "John McCarthy",
+    "Hedy Lamarr",
+    "Tim Berners-Lee",
+    "Shafi Goldwasser",
+    "Donald Knuth",
+    "Sophie Wilson",
+    "Edsger Dijkstra",
+    "Adele Goldberg",
+    "Leslie Lamport",
+]
+COHORTS = [
+    {
+        "name": "SRE Foundations — Spring cohort",
+        "description": "Seven weeks of weekly micro-mentoring towards the SRE job family.",
+        "skills": ["incident-response-l2", "observability-l2", "linux-administration-l2"],
+        "topics": [
+            ("On-call and incident roles", "Explain incident roles and run a triage drill."),
+            ("SLOs from user journeys", "Derive two SLOs and an error budget for a service."),
+            ("Metrics, logs and traces", "Instrument a service and follow one request end to end."),
+            ("Linux under load", "Diagnose CPU, memory and I/O saturation on a host."),
+            ("Alerting that wakes you for a reason", "Turn a noisy alert into an SLO burn alert."),
+            ("Blameless reviews", "Write a post-incident review with contributing factors."),
+            ("Game day", "Handle an injected failure as incident commander."),
+        ],
+    },
+    {
+        "name": "Platform Engineering Fast-track",
+        "description": "Kubernetes, infrastructure as code and delivery pipelines in seven weeks.",
+        "skills": ["kubernetes-operations-l2", "infrastructure-as-code-l2", "ci-cd-l2"],
+        "topics": [
+            ("Workloads and rollouts", "Deploy a service with probes, limits and a rollback."),
+            ("Debugging pods", "Find the cause of a crash-looping workload."),
+            ("Modules, not copies", "Extract a reusable infrastructure module with tests."),
+            ("Plan, review, apply", "Run a reviewed change through a plan/apply workflow."),
+            ("Pipelines", "Build a pipeline that tests, packages and signs an artefact."),
+            ("Progressive delivery", "Release with a canary and an automatic rollback."),
+            ("Platform as a product", "Present a golden path and gather developer feedback."),
+        ],
+    },
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    created: bool
+    learners: int = 0
+    assessments: int = 0
+    badges: int = 0
+
+
+def _user(session: Session, name: str, role: str) -> User:
+    email = f"{name.lower().replace(' ', '.').replace('-', '')}@{DOMAIN}"
+    existing = session.scalar(select(User).where(User.email == email))
+    return existing or create_user(
+        session, email=email, name=name, role=role, password=DEMO_PASSWORD, actor="demo"
+    )
+
+
+def load_demo(services: Services) -> DemoResult:
+    """Load the demo program (after ``passport init``); idempotent."""
+    initialise(services)
+    rng = random.Random(20261126)  # noqa: S311 - deterministic demo data, not security
+    with services.session() as session:
+        if session.scalar(select(User).where(User.email == f"admin@{DOMAIN}")) is not None:
+            return DemoResult(created=False)
+        admin = create_user(
+            session,
+            email=f"admin@{DOMAIN}",
+            name="Program Admin",
+            role="admin",
+            password=DEMO_PASSWORD,
+            actor="demo",
+        )
+        assessor = _user(session, "Ana Assessor", "assessor")
+        mentors = [_user(session, "Mo Mentor", "mentor"), _user(session, "Mei Mentor", "mentor")]
+        learners = [_user(session, name, "learner") for name in LEARNERS]
+        today = services.now().date()
+        for index, spec in enumerate(COHORTS):
+            start = today - timedelta(weeks=9 - 2 * index)
+            cohort = Cohort(
+                name=spec["name"],
+                description=spec["description"],
+                starts_on=start,
+                ends_on=start + timedelta(weeks=7),
+            )
+            session.add(cohort)
+            session.flush()
+            members = learners[index * 10 : index * 10 + 10]
+            cohort.members.append(CohortMember(user_id=mentors[index].id, role="mentor"))
+            for learner in members:
+                cohort.members.append(CohortMember(user_id=learner.id, role="learner"))
+            for achievement_id in spec["skills"]:
+                cohort.target_skills.append(CohortSkill(achievement_id=achievement_id))
+            for week, (title, outcome) in enumerate(spec["topics"]):
+                starts = datetime.combine(
+                    start + timedelta(weeks=week), time(15, 0), tzinfo=services.now().tzinfo
+                )
+                meeting = MentoringSession(
+                    title=title, learning_outcome=outcome, starts_at=starts, minutes=60
+                )
+                cohort.sessions.append(meeting)
+                if starts.date() <= today:
+                    for learner in members:
+                        meeting.attendance.append(
+                            Attendance(user_id=learner.id, present=rng.random() > 0.15)
+                        )
+            session.add(
+                MentorNote(
+                    cohort_id=cohort.id,
+                    author_id=mentors[index].id,
+                    learner_id=members[0].id,
+                    text="Strong triage instincts; practise writing the timeline as you go.",
+                )
+            )
+        session.flush()
+        del admin
+        cohort_ids = [c.id for c in session.scalars(select(Cohort).order_by(Cohort.id))]
+        skills = {s.id: s for s in session.scalars(select(Skill))}
+    assessments = badges = 0
+    for index, spec in enumerate(COHORTS):
+        for n, learner in enumerate(learners[index * 10 : index * 10 + 10]):
+            for k, achievement_id in enumerate(spec["skills"]):
+                skill_id = achievement_id.rsplit("-l", 1)[0]
+                criteria = [c["id"] for c in json.loads(skills[skill_id].criteria)]
+                passing = (n + k) % 5 != 4
+                levels = {c: 2 + (rng.random() > 0.6) for c in criteria}
+                if not passing:
+                    levels[criteria[-1]] = 1
+                when = services.now() - timedelta(days=rng.randint(1, 20))
+                with services.session() as session:
+                    outcome = record_assessment(
+                        session,
+                        services,
+                        AssessmentInput(
+                            learner_email=learner.email,
+                            achievement_id=achievement_id,
+                            levels=levels,
+                            assessor=assessor.email,
+                            cohort_id=cohort_ids[index],
+                            idempotency_key=f"demo:{learner.email}:{achievement_id}",
+                            assessed_at=when,
+                            proof_format="jwt" if (n + k) % 7 == 3 else "di",
+                            evidence=[
+                                EvidenceInput(
+                                    name=f"{spec['topics'][k][0]} — assessed task",
+                                    narrative=f"Hands-on task in week {k + 5}: "
+                                    f"{spec['topics'][k + 1][1]}",
+                                )
+                            ],
+                        ),
+                        now=services.now(),
+                    )
+                assessments += 1
+                badges += outcome.credential_id is not None
+    return DemoResult(created=True, learners=len(learners), assessments=assessments, badges=badges)
