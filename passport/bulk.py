@@ -159,9 +159,7 @@ def preview_csv(session: Session, data: bytes) -> BulkPreview:
     """Check every row without issuing anything. Errors name the row and the reason."""
     text = _decode(data)
     preview = BulkPreview()
-    learners = {
-        email: role for email, role in session.execute(select(User.email, User.role)).tuples()
-    }
+    learners = {row.email: row.role for row in session.execute(select(User.email, User.role))}
     achievements: dict[str, Achievement | None] = {}
     seen: dict[str, int] = {}
     for number, record in _rows(text):

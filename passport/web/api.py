@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
+from passport.assessments import AssessmentInput, EvidenceInput, record_assessment
 from passport.errors import InvalidRequest, UnsupportedMediaType
 from passport.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
 from passport.services import get_services
@@ -76,6 +77,9 @@ def verify() -> Response:
 @csrf_exempt
 def create_credential() -> tuple[Response, int, dict[str, str]]:
     services = get_services()
+    now = services.now()
+    with services.session() as session:
+        token = authenticate(session, request.headers.get("Authorization"), now=now)
     if request.mimetype not in JSON_TYPES:
         raise UnsupportedMediaType("Send the issuing request as application/json.")
     body = parse_json(request.get_data(cache=False), what="request body")
@@ -89,9 +93,6 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
     reason = body.get("reason", "issued through the API by an integration")
     if not isinstance(reason, str):
         raise InvalidRequest("'reason' must be a string.")
-    now = services.now()
-    with services.session() as session:
-        token = authenticate(session, request.headers.get("Authorization"), now=now)
     with services.session() as session:
         record = issue_credential(
             session,
@@ -127,3 +128,70 @@ def _string(body: dict[str, Any], name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidRequest(f"'{name}' is required and must be a non-empty string.")
     return value
+
+
+@bp.post("/assessments")
+@csrf_exempt
+def create_assessment() -> tuple[Response, int]:
+    """Record an assessment (bearer token); a pass issues the badge.
+
+    Body: ``{"learner": email, "achievement": id, "levels": {criterion: level} | "level": n,
+    "evidence": [{"name", "narrative", "url"}], "idempotencyKey": str, "format": "di"|"jwt",
+    "assessor": str}``. 201 when recorded, 200 when the idempotency key replays an earlier one.
+    """
+    services = get_services()
+    now = services.now()
+    with services.session() as session:
+        token = authenticate(session, request.headers.get("Authorization"), now=now)
+    if request.mimetype not in JSON_TYPES:
+        raise UnsupportedMediaType("Send the assessment as application/json.")
+    body = parse_json(request.get_data(cache=False), what="request body")
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    levels: Any = body.get("levels")
+    if levels is None and isinstance(body.get("level"), int):
+        levels = {"*": body["level"]}
+    if not isinstance(levels, dict) or not all(isinstance(k, str) for k in levels):
+        raise InvalidRequest("'levels' must map rubric criteria to levels (or give 'level').")
+    evidence_in = body.get("evidence", [])
+    if not isinstance(evidence_in, list) or not all(isinstance(e, dict) for e in evidence_in):
+        raise InvalidRequest("'evidence' must be a list of objects.")
+    evidence = []
+    for item in evidence_in:
+        values = {k: item.get(k) for k in ("name", "narrative", "url")}
+        if not all(v is None or isinstance(v, str) for v in values.values()):
+            raise InvalidRequest("Evidence name, narrative and url must be strings.")
+        evidence.append(EvidenceInput(**values))
+    key = body.get("idempotencyKey")
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 150):
+        raise InvalidRequest("'idempotencyKey' must be a string of 1 to 150 characters.")
+    proof_format = body.get("format", DEFAULT_FORMAT)
+    if not isinstance(proof_format, str):
+        raise InvalidRequest("'format' must be a string.")
+    assessor = body.get("assessor") if isinstance(body.get("assessor"), str) else None
+    with services.session() as session:
+        outcome = record_assessment(
+            session,
+            services,
+            AssessmentInput(
+                learner_email=_string(body, "learner"),
+                achievement_id=_string(body, "achievement"),
+                levels=levels,
+                assessor=assessor or f"token:{token.name}",
+                evidence=tuple(evidence),
+                idempotency_key=f"api:{token.name}:{key}" if key else None,
+                proof_format=proof_format,
+            ),
+            now=now,
+        )
+    payload: dict[str, Any] = {
+        "assessment": outcome.assessment_id,
+        "passed": outcome.passed,
+        "credentialId": outcome.credential_id,
+        "shortfalls": list(outcome.shortfalls),
+    }
+    if outcome.credential_id:
+        payload["url"] = services.settings.public_url + url_for(
+            "public.credential", credential_id=outcome.credential_id
+        )
+    return jsonify(payload), 201 if outcome.created else 200

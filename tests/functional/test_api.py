@@ -305,3 +305,43 @@ def test_unknown_page_is_a_plain_404_page(client: FlaskClient) -> None:
     response = client.get("/nope", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert b"Traceback" not in response.data and b"not_found" in response.data
+
+
+def test_api_assessment_issues_and_replays(client: FlaskClient, api_token: str) -> None:
+    body = {
+        "learner": "ada@example.com",
+        "achievement": "observability-l2",
+        "levels": {"instrument": 2, "slo": 3, "alerting": 2},
+        "evidence": [{"name": "SLO doc", "url": "https://wiki.example.com/slo"}],
+        "idempotencyKey": "lms-attempt-7",
+    }
+    headers = {"Authorization": f"Bearer {api_token}"}
+    first = client.post("/api/v1/assessments", json=body, headers=headers)
+    assert first.status_code == 201
+    outcome = first.get_json()
+    assert outcome["passed"] is True and outcome["credentialId"]
+    replay = client.post("/api/v1/assessments", json=body, headers=headers)
+    assert replay.status_code == 200
+    assert replay.get_json()["credentialId"] == outcome["credentialId"]
+    page = client.get(
+        outcome["url"].removeprefix(PUBLIC_URL), headers={"Accept": "application/json"}
+    )
+    credential = page.get_json()
+    assert credential["evidence"][0]["id"] == "https://wiki.example.com/slo"
+
+
+def test_api_assessment_with_a_missing_level_is_a_clear_error(
+    client: FlaskClient, api_token: str
+) -> None:
+    response = client.post(
+        "/api/v1/assessments",
+        json={"learner": "a@b.c", "achievement": "observability-l2", "levels": {"slo": 3}},
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "missing_criterion"
+
+
+def test_api_assessment_needs_a_token(client: FlaskClient) -> None:
+    response = client.post("/api/v1/assessments", json={"learner": "a@b.c"})
+    assert response.status_code == 401
