@@ -75,7 +75,10 @@ def test_each_bad_row_is_located_and_explained(services: Services, learners: lis
 
 
 def test_levels_per_criterion(services: Services, learners: list[str]) -> None:
-    text = "email,achievement,levels\nada@example.com,incident-response-l2,triage=3;communication=2;review=2\n"
+    text = (
+        "email,achievement,levels\n"
+        "ada@example.com,incident-response-l2,triage=3;communication=2;review=2\n"
+    )
     result = commit(services, text)
     assert result.issued == 1
 
