@@ -1,0 +1,115 @@
+"""Bulk issuance from a CSV, end to end with the database, beside the bare sign rate.
+
+A throwaway instance (SQLite file in a temporary folder, or ``--database-url``) is initialised,
+learners are registered, and a CSV of passing results is previewed and committed through
+:mod:`passport.bulk` — validation, assessment rows, evidence, credential assembly, signing,
+the issuer's self-check, storage and audit, in batches. The baseline, measured in the same run,
+signs the same credentials without any of that: build + eddsa-rdfc-2022 proof.
+Target (issue #4): end-to-end ≥ 0.7× the bare sign rate.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from issuer import CredentialDraft, build_credential, sign_data_integrity
+from keys import verification_method_id
+from passport import Settings, create_app
+from passport.bootstrap import initialise, issuer_profile
+from passport.bulk import commit_rows, preview_csv
+from passport.models import Achievement, Issuer, SigningKeyRecord, User
+from passport.services import get_services
+from verifier.canonical import Canonicalizer
+
+ACHIEVEMENTS = [
+    "incident-response-l2",
+    "observability-l2",
+    "kubernetes-operations-l2",
+    "infrastructure-as-code-l2",
+    "ci-cd-l2",
+]
+
+
+def run(*, rows: int, database_url: str | None = None) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        instance = Path(folder) / "instance"
+        settings = Settings(
+            env="test",
+            instance_path=instance,
+            database_url=database_url or f"sqlite:///{instance / 'bench.sqlite3'}",
+            public_url="https://badges.bench.example",
+            secret_key="bench",
+            key_passphrase="bench passphrase",
+        )
+        services = get_services(create_app(settings))
+        initialise(services)
+        learners = max(1, rows // len(ACHIEVEMENTS))
+        with services.session() as session:
+            session.add_all(
+                User(email=f"learner{i}@bench.example", name=f"Learner {i}", role="learner")
+                for i in range(learners)
+            )
+        lines = ["email,achievement,level,evidence_narrative"]
+        for i in range(rows):
+            lines.append(
+                f"learner{i % learners}@bench.example,{ACHIEVEMENTS[(i // learners) % 5]},2,"
+                f"Assessed task {i}"
+            )
+        data = ("\n".join(lines) + "\n").encode()
+
+        # Baseline: the same credentials, built and signed, nothing else.
+        with services.session() as session:
+            issuer = session.scalars(select(Issuer)).one()
+            profile = issuer_profile(issuer)
+            definitions = {
+                a.id: json.loads(a.definition)
+                for a in session.scalars(
+                    select(Achievement).where(Achievement.id.in_(ACHIEVEMENTS))
+                )
+            }
+            kid = session.scalars(
+                select(SigningKeyRecord.kid).where(SigningKeyRecord.alg == "EdDSA")
+            ).one()
+            did = issuer.did
+        key = services.key_store.load(kid)
+        canonicalizer = Canonicalizer()
+        now = services.now()
+        sample = min(rows, 1000)
+        start = time.perf_counter()
+        for i in range(sample):
+            draft = CredentialDraft(
+                issuer=profile,
+                achievement=definitions[ACHIEVEMENTS[(i // learners) % 5]],
+                recipient_email=f"learner{i % learners}@bench.example",
+                valid_from=now,
+                valid_until=now + timedelta(days=730),
+                evidence=[{"type": ["Evidence"], "narrative": f"Assessed task {i}"}],
+            )
+            sign_data_integrity(
+                build_credential(draft),
+                key,
+                verification_method=verification_method_id(did, kid),
+                created=now,
+                canonicalizer=canonicalizer,
+            )
+        bare = sample / (time.perf_counter() - start)
+
+        start = time.perf_counter()
+        with services.session() as session:
+            preview = preview_csv(session, data)
+        result = commit_rows(services, preview, assessor="bench@bench.example", now=services.now())
+        elapsed = time.perf_counter() - start
+        assert result.issued == rows, (result.issued, result.errors[:3])
+        rate = rows / elapsed
+        services.engine.dispose()
+    print(f"\nBulk issuance: {rows}-row CSV end to end ({services.engine.dialect.name})")
+    print(f"  bare sign (build + eddsa-rdfc-2022): {bare:8.0f} credentials/s ({sample} signed)")
+    print(f"  CSV -> stored, self-checked badges:  {rate:8.0f} credentials/s ({elapsed:.1f} s)")
+    ratio = rate / bare
+    print(f"  ratio {ratio:.2f}   target >= 0.70: {'met' if ratio >= 0.7 else 'NOT met'}")
