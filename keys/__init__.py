@@ -26,6 +26,7 @@ from keys.didweb import (
     did_web_from_url,
     find_verification_method,
     verification_method_id,
+    verification_method_revoked_at,
 )
 from keys.errors import (
     BadPassphrase,
@@ -76,4 +77,5 @@ __all__ = [
     "public_key_from_did_key",
     "public_key_from_multikey",
     "verification_method_id",
+    "verification_method_revoked_at",
 ]

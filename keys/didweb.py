@@ -205,6 +205,8 @@ class PublishedKey:
     status: str
     created: datetime
     retired: datetime | None = None
+    #: When the key was (reported) compromised; required for status "compromised".
+    compromised_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.status not in KEY_STATUSES:
@@ -212,6 +214,12 @@ class PublishedKey:
         object.__setattr__(self, "created", _aware_utc(self.created, "created"))
         if self.retired is not None:
             object.__setattr__(self, "retired", _aware_utc(self.retired, "retired"))
+        if self.compromised_at is not None:
+            object.__setattr__(
+                self, "compromised_at", _aware_utc(self.compromised_at, "compromised")
+            )
+        if (self.status == "compromised") != (self.compromised_at is not None):
+            raise InvalidKey("A compromised key needs the time of compromise, and only it.")
 
 
 def verification_method_id(did: str, kid: str) -> str:
@@ -229,9 +237,9 @@ def did_web_document(did: str, keys: Sequence[PublishedKey]) -> dict[str, Any]:
     Every key appears in ``verificationMethod`` (DID Core §5.2), whatever its status: Ed25519
     keys as ``Multikey`` with ``publicKeyMultibase`` (Controlled Identifiers §2.2.2), P-256 and
     RSA keys as ``JsonWebKey`` with ``publicKeyJwk`` (§2.2.3; public members plus kid, alg,
-    use). ``assertionMethod`` (DID Core §5.3.2) lists active and retired keys, so credentials
-    signed before a rotation still verify; ``authentication`` (§5.3.1) lists active keys only;
-    compromised keys are in no relationship.
+    use). ``assertionMethod`` (DID Core §5.3.2) lists every key, so credentials signed before a
+    rotation still verify; a compromised key carries ``revoked`` (the time of compromise), which
+    verifiers compare with the signing time. ``authentication`` (§5.3.1) lists active keys only.
 
     Returns:
         The DID document as a JSON-ready ``dict``.
@@ -260,8 +268,11 @@ def did_web_document(did: str, keys: Sequence[PublishedKey]) -> dict[str, Any]:
             method["type"] = "JsonWebKey"
             method["publicKeyJwk"] = entry.public.jwk
         methods.append(method)
-        if entry.status in ("active", "retired"):
-            assertion.append(vm_id)
+        if entry.compromised_at is not None:
+            # Controlled Identifiers §2.2 `revoked`: verifiers refuse what it signed after this
+            # instant; what it signed before stays listed, with a warning.
+            method["revoked"] = entry.compromised_at.isoformat().replace("+00:00", "Z")
+        assertion.append(vm_id)
         if entry.status == "active":
             authentication.append(vm_id)
     return {
@@ -323,7 +334,11 @@ def _decode_method(method: Mapping[str, object]) -> PublicKey:
 
 
 def find_verification_method(
-    document: Mapping[str, object], vm_id: str, *, relationship: str = "assertionMethod"
+    document: Mapping[str, object],
+    vm_id: str,
+    *,
+    relationship: str = "assertionMethod",
+    allow_revoked: bool = False,
 ) -> PublicKey:
     """Return the public key of verification method ``vm_id`` if ``document`` allows its use.
 
@@ -394,6 +409,33 @@ def find_verification_method(
         raise InvalidDid("The verification method has no controller.")
     if controller != document_id:
         raise InvalidKey("The key's controller is not the DID document's subject.")
-    if "revoked" in method:
+    if "revoked" in method and not allow_revoked:
         raise InvalidKey("The key has been revoked.")
     return _decode_method(method)
+
+
+def verification_method_revoked_at(document: Mapping[str, object], vm_id: str) -> datetime | None:
+    """When the method ``vm_id`` of ``document`` was revoked (its ``revoked`` value), or None.
+
+    Raises:
+        InvalidDid: ``revoked`` is present but not a date-time with a time zone.
+    """
+    document_id = document.get("id")
+    if not isinstance(document_id, str):
+        return None
+    target = _resolve(vm_id, document_id)
+    for entry in _entries(document.get("verificationMethod"), "verificationMethod"):
+        if isinstance(entry, Mapping) and _method_id(entry, document_id) == target:
+            value = entry.get("revoked")
+            if value is None:
+                return None
+            if not isinstance(value, str):
+                raise InvalidDid("The key's revocation time is not a date.")
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise InvalidDid("The key's revocation time is not a date.") from exc
+            if parsed.tzinfo is None:
+                raise InvalidDid("The key's revocation time has no time zone.")
+            return parsed
+    return None

@@ -115,8 +115,9 @@ def check_data_integrity(
     now: datetime,
     leeway: timedelta,
     purpose: str = "assertionMethod",
-) -> PublicKey:
-    """Verify the document's embedded proofs; return the issuer key of a valid one.
+) -> tuple[PublicKey, datetime | None]:
+    """Verify the document's embedded proofs; return the issuer key of a valid one and its
+    proof's ``created`` time (None when the proof states none).
 
     Raises :class:`~verifier.canonical.DataLoss` (undefined terms, relative IRIs),
     :class:`~verifier.errors.KeyNotResolved` / ``KeyUnreachable`` (key problems), or
@@ -179,12 +180,13 @@ def _check_one(
     now: datetime,
     leeway: timedelta,
     purpose: str,
-) -> PublicKey:
+) -> tuple[PublicKey, datetime | None]:
     if proof.get("proofPurpose") != purpose:
         raise BadSignature(
             f"The proof was made for another purpose than {purpose}.", code="wrong_proof_purpose"
         )
-    if "created" in proof and _parse_datetime(proof["created"], "creation date") > now + leeway:
+    created = _parse_datetime(proof["created"], "creation date") if "created" in proof else None
+    if created is not None and created > now + leeway:
         raise BadSignature("The proof says it was created in the future.", code="created_in_future")
     if "expires" in proof and _parse_datetime(proof["expires"], "expiry date") < now - leeway:
         raise BadSignature("The proof has expired.", code="proof_expired")
@@ -223,4 +225,4 @@ def _check_one(
         key.verify(signature, data + doc_hash.digest())
     except InvalidSignature as exc:
         raise BadSignature() from exc
-    return key
+    return key, created

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from keys import (
     did_web_document_url,
     find_verification_method,
     public_key_from_did_key,
+    verification_method_revoked_at,
 )
 from keys.errors import InvalidDid, InvalidKey, KeysError
 from verifier.errors import KeyNotResolved, KeyUnreachable
@@ -83,6 +85,20 @@ class KeyResolver:
         self._fetcher: DocumentFetcher = fetcher if fetcher is not None else NoNetwork()
         self._allow_http_hosts = frozenset(allow_http_hosts)
         self._cache: dict[tuple[str, str, str, str], PublicKey] = {}
+        #: Keys whose controller marked them revoked (compromised), by thumbprint → when.
+        self._revoked: dict[str, datetime] = {}
+
+    def revoked_at(self, key: PublicKey) -> datetime | None:
+        """When the issuer reported ``key`` compromised (its ``revoked`` time), or None."""
+        return self._revoked.get(key.kid)
+
+    def _find(self, doc: Mapping[str, Any], vm_id: str, relationship: str) -> PublicKey:
+        """find_verification_method that also records a ``revoked`` time instead of refusing."""
+        key = find_verification_method(doc, vm_id, relationship=relationship, allow_revoked=True)
+        revoked = verification_method_revoked_at(doc, vm_id)
+        if revoked is not None:
+            self._revoked[key.kid] = revoked
+        return key
 
     # -- documents -------------------------------------------------------------------------
     def _document(self, key: str, url: str | None = None) -> Mapping[str, Any]:
@@ -183,7 +199,7 @@ class KeyResolver:
                     code="unsupported_did_method",
                 )
             try:
-                key = find_verification_method(doc, vm_id, relationship=relationship)
+                key = self._find(doc, vm_id, relationship)
             except KeysError as exc:
                 raise KeyNotResolved(exc.message, code="unknown_verification_method") from exc
         if len(self._cache) >= _MAX_CACHED_KEYS:
@@ -258,7 +274,7 @@ class KeyResolver:
             if did.startswith("did:web:"):
                 doc = self._did_document(did)
                 try:
-                    return find_verification_method(doc, kid)
+                    return self._find(doc, kid, "assertionMethod")
                 except KeysError as exc:
                     raise KeyNotResolved(exc.message, code="unknown_kid") from exc
             raise KeyNotResolved(

@@ -19,13 +19,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from keys import ALLOWED_ALGORITHMS, PublicKey
 from verifier.canonical import Canonicalizer
 from verifier.dataintegrity import check_data_integrity
 from verifier.errors import (
+    BadSignature,
     Expired,
     FormatError,
     MalformedJson,
@@ -232,18 +233,43 @@ class Verifier:
             raise exc
         run.passed("schema", "ob3_model", _schema_message(run.credential))
         run.notes = check_jwt_claims(jwt, run.credential)
+        self._check_compromise(run, _jwt_signed_at(jwt.claims))
         run.passed("signature", *_signature_message(run.key))
 
     def _verify_json(self, document: Mapping[str, Any], run: _Run, *, now: datetime) -> None:
         run.proof_format = "data-integrity"
         run.passed("format", "json_credential", "Read a JSON credential with an embedded proof.")
-        run.key = check_data_integrity(
+        run.key, created = check_data_integrity(
             document, self.resolver, self.canonicalizer, now=now, leeway=self.leeway
         )
+        self._check_compromise(run, created)
         run.passed("signature", *_signature_message(run.key))
         run.unverified = document
         run.credential = load_credential(document)
         run.passed("schema", "ob3_model", _schema_message(run.credential))
+
+    def _check_compromise(self, run: _Run, signed_at: datetime | None) -> None:
+        """A key its issuer reported compromised: refuse what it signed after that time.
+
+        What it signed before stays valid with a warning (the signing time is the signer's own
+        claim, which a thief could backdate — so the warning is always shown).
+        """
+        assert run.key is not None
+        revoked = self.resolver.revoked_at(run.key)
+        if revoked is None:
+            return
+        if signed_at is None or signed_at >= revoked:
+            raise BadSignature(
+                "The credential was signed with a key its issuer reported compromised.",
+                code="key_compromised",
+                hint=f"Key {run.key.kid} compromised at {revoked.isoformat()}; signed at "
+                f"{signed_at.isoformat() if signed_at else 'an unstated time'}.",
+            )
+        run.notes = (
+            *run.notes,
+            f"Signed on {signed_at.date().isoformat()}, before the issuer reported this key "
+            f"compromised on {revoked.date().isoformat()}; ask the issuer to re-issue it.",
+        )
 
     def _check_raw_validity(self, document: Mapping[str, Any], run: _Run, *, now: datetime) -> None:
         """The validity window from raw ``validFrom``/``validUntil`` (or VC 1.1 names)."""
@@ -369,6 +395,14 @@ def _looks_like_jws(token: str) -> bool:
     if not (head and payload and signature):
         return False
     return not token.encode("ascii").translate(None, _JWS_ALPHABET)
+
+
+def _jwt_signed_at(claims: Mapping[str, Any]) -> datetime | None:
+    for name in ("iat", "nbf"):
+        value = claims.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+    return None
 
 
 def _raw_date(document: Mapping[str, Any], *names: str) -> datetime | None:

@@ -24,6 +24,7 @@ from keys import (
     generate_key,
     multikey_from_public_key,
     verification_method_id,
+    verification_method_revoked_at,
 )
 
 DID = "did:web:example.com"
@@ -179,7 +180,9 @@ def published(rsa_signing: SigningKey) -> dict[str, PublishedKey]:
         "active-es": PublishedKey(generate_key("ES256").public, "active", T0),
         "retired": PublishedKey(generate_key("ES256").public, "retired", T0, T0 + timedelta(1)),
         "retired-rsa": PublishedKey(rsa_signing.public, "retired", T0, T0 + timedelta(2)),
-        "compromised": PublishedKey(generate_key("EdDSA").public, "compromised", T0),
+        "compromised": PublishedKey(
+            generate_key("EdDSA").public, "compromised", T0, compromised_at=T0 + timedelta(days=1)
+        ),
     }
 
 
@@ -207,9 +210,7 @@ def test_document_lists_every_key(
     assert document["id"] == DID
     ids = [method["id"] for method in document["verificationMethod"]]
     assert ids == [_vm(key) for key in published.values()]
-    assert document["assertionMethod"] == [
-        _vm(published[name]) for name in ("active", "active-es", "retired", "retired-rsa")
-    ]
+    assert document["assertionMethod"] == [_vm(key) for key in published.values()]
     assert document["authentication"] == [_vm(published[name]) for name in ("active", "active-es")]
 
 
@@ -277,12 +278,27 @@ def test_find_active_and_retired_keys(
     assert found.alg == key.public.alg
 
 
-def test_compromised_key_is_refused(
+def test_compromised_key_is_marked_revoked(
     document: dict[str, Any], published: dict[str, PublishedKey]
 ) -> None:
+    compromised = published["compromised"]
+    method = next(m for m in document["verificationMethod"] if m["id"] == _vm(compromised))
+    assert method["revoked"] == "2025-01-02T00:00:00Z"
     with pytest.raises(InvalidKey) as info:
-        find_verification_method(document, _vm(published["compromised"]))
-    assert info.value.message == "The key is not listed for issuing credentials (assertionMethod)."
+        find_verification_method(document, _vm(compromised))
+    assert info.value.message == "The key has been revoked."
+    found = find_verification_method(document, _vm(compromised), allow_revoked=True)
+    assert found == compromised.public
+    assert verification_method_revoked_at(document, _vm(compromised)) == T0 + timedelta(days=1)
+    assert verification_method_revoked_at(document, _vm(published["active"])) is None
+
+
+def test_compromised_status_needs_a_time(published: dict[str, PublishedKey]) -> None:
+    public = published["active"].public
+    with pytest.raises(InvalidKey):
+        PublishedKey(public, "compromised", T0)
+    with pytest.raises(InvalidKey):
+        PublishedKey(public, "active", T0, compromised_at=T0)
 
 
 def test_relationship_is_respected(
