@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
     )
 
-    from passport.web import api, auth, public, security, wellknown
+    from passport.web import admin, api, auth, learner, public, security, wellknown
 
     security.register(app)
     errors.register(app)
@@ -61,4 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(wellknown.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(learner.bp)
+    app.register_blueprint(learner.catalog_bp)
     return app

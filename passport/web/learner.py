@@ -1,0 +1,165 @@
+"""A learner's own pages under ``/my``, and the public job-family documents.
+
+``learner`` (``/my``): the logged-in learner's badges, grouped by job family (which required
+skills they hold at the required level or above), and their cohorts' session schedule. Every
+query is scoped to ``g.user`` — there is no id in the URL to change.
+
+``catalog`` (no prefix): ``/job-families`` and ``/job-families/<id>``, the published JSON of
+the job families (public, cacheable).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, g, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from passport.auth import ROLES, require_role
+from passport.catalog import LEVELS, job_family_document
+from passport.errors import NotFound
+from passport.models import (
+    Attendance,
+    Cohort,
+    CohortMember,
+    IssuedCredential,
+    JobFamily,
+    MentoringSession,
+)
+from passport.services import get_services
+
+__all__ = ["bp", "catalog_bp"]
+
+bp = Blueprint("learner", __name__, url_prefix="/my")
+catalog_bp = Blueprint("catalog", __name__)
+
+LEVEL_NAMES: dict[int, str] = {int(lvl["level"]): str(lvl["name"]) for lvl in LEVELS}
+
+
+@bp.get("/account")
+@require_role(*ROLES)
+def account() -> WerkzeugResponse:
+    """Where "My account" leads: staff to the dashboard, learners to their badges."""
+    if g.user.role == "learner":
+        return redirect(url_for("learner.badges"))
+    return redirect(url_for("admin.dashboard"))
+
+
+@bp.get("/")
+@require_role("learner")
+def badges() -> str:
+    services = get_services()
+    now = services.now()
+    holder_id = g.user.holder_id
+    with services.session() as db:
+        credentials = (
+            db.scalars(
+                select(IssuedCredential)
+                .where(IssuedCredential.holder_id == holder_id)
+                .order_by(IssuedCredential.issued_at.desc())
+            ).all()
+            if holder_id is not None
+            else []
+        )
+        current = [c for c in credentials if c.valid_until is None or c.valid_until > now]
+        # skill id -> the learner's current badges for it, highest level first
+        held: dict[str, list[IssuedCredential]] = {}
+        for credential in current:
+            achievement = credential.achievement
+            if achievement.skill_id is not None and achievement.level is not None:
+                held.setdefault(achievement.skill_id, []).append(credential)
+        for entries in held.values():
+            entries.sort(key=lambda c: c.achievement.level or 0, reverse=True)
+        families: list[dict[str, Any]] = []
+        for family in db.scalars(select(JobFamily).order_by(JobFamily.name)):
+            requirements = []
+            for req in family.requirements:
+                best = next(
+                    (
+                        c
+                        for c in held.get(req.skill_id, [])
+                        if (c.achievement.level or 0) >= req.min_level
+                    ),
+                    None,
+                )
+                requirements.append({"req": req, "credential": best})
+            met = sum(1 for r in requirements if r["credential"] is not None)
+            families.append({"family": family, "requirements": requirements, "met": met})
+        families.sort(key=lambda f: (-f["met"] / max(len(f["requirements"]), 1), f["family"].name))
+        return render_template(
+            "learner/badges.html",
+            credentials=credentials,
+            families=families,
+            levels=LEVEL_NAMES,
+            now=now,
+        )
+
+
+@bp.get("/schedule")
+@require_role("learner")
+def schedule() -> str:
+    services = get_services()
+    now = services.now()
+    with services.session() as db:
+        cohorts = db.scalars(
+            select(Cohort)
+            .join(CohortMember)
+            .where(CohortMember.user_id == g.user.id)
+            .order_by(Cohort.starts_on.desc())
+        ).all()
+        sessions = db.scalars(
+            select(MentoringSession)
+            .where(MentoringSession.cohort_id.in_([c.id for c in cohorts]))
+            .order_by(MentoringSession.starts_at)
+        ).all()
+        attended = {
+            a.session_id: a.present
+            for a in db.scalars(
+                select(Attendance).where(
+                    Attendance.user_id == g.user.id,
+                    Attendance.session_id.in_([s.id for s in sessions]),
+                )
+            )
+        }
+        return render_template(
+            "learner/schedule.html",
+            cohorts=cohorts,
+            upcoming=[s for s in sessions if s.starts_at >= now],
+            past=[s for s in sessions if s.starts_at < now][::-1],
+            attended=attended,
+        )
+
+
+# -- public job-family documents --------------------------------------------------------------
+
+
+def _json(document: Any) -> Response:
+    response = Response(json.dumps(document, ensure_ascii=False, indent=2))
+    response.mimetype = "application/json"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@catalog_bp.get("/job-families")
+def job_families() -> Response:
+    services = get_services()
+    public_url = services.settings.public_url
+    with services.session() as db:
+        documents = [
+            job_family_document(family, public_url=public_url)
+            for family in db.scalars(select(JobFamily).order_by(JobFamily.id))
+        ]
+    return _json({"id": f"{public_url}/job-families", "jobFamilies": documents})
+
+
+@catalog_bp.get("/job-families/<family_id>")
+def job_family(family_id: str) -> Response:
+    services = get_services()
+    with services.session() as db:
+        family = db.get(JobFamily, family_id)
+        if family is None:
+            raise NotFound("No job family with that id.", code="unknown_job_family")
+        document = job_family_document(family, public_url=services.settings.public_url)
+    return _json(document)
