@@ -43,7 +43,8 @@ __all__ = ["AssessmentInput", "AssessmentOutcome", "EvidenceInput", "record_asse
 
 logger = logging.getLogger(__name__)
 
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+#: Uploads share the 2 MiB request limit, so evidence files stay a little under it.
+MAX_EVIDENCE_BYTES = 2 * 1024 * 1024 - 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,9 @@ def _evidence_entries(
         digest = None
         if item.file_content is not None:
             if len(item.file_content) > MAX_EVIDENCE_BYTES:
-                raise InvalidRequest("An evidence file is larger than 10 MiB.", code="too_large")
+                raise InvalidRequest(
+                    "An evidence file is larger than the 1.9 MiB limit.", code="too_large"
+                )
             digest = hashlib.sha256(item.file_content).hexdigest()
             if session.get(StoredFile, digest) is None:
                 session.add(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,13 @@ __all__ = [
     "job_family_document",
     "load_default_catalog",
     "rebuild_achievements",
+    "safe_cell",
 ]
 
 CATALOG_FILE = Path(__file__).parent / "data" / "it_catalog.json"
 LEVELS: tuple[dict[str, Any], ...] = tuple(json.loads(CATALOG_FILE.read_text("utf-8"))["levels"])
 ONET_SUMMARY = "https://www.onetonline.org/link/summary/"
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 CSV_COLUMNS = ("job_family", "name", "framework", "code", "occupation", "skill", "min_level")
 
 
@@ -93,10 +96,11 @@ def achievement_definition(
         }
         for a in json.loads(skill.alignments)
     ]
+    # A level counts towards a job family when it meets that family's minimum for the skill.
     families = session.scalars(
         select(JobFamily)
         .join(JobFamilySkill)
-        .where(JobFamilySkill.skill_id == skill.id)
+        .where(JobFamilySkill.skill_id == skill.id, JobFamilySkill.min_level <= level)
         .order_by(JobFamily.id)
     ).all()
     for family in families:
@@ -176,6 +180,16 @@ def _apply_catalog(session: Session, catalog: dict[str, Any], *, actor: str) -> 
         session.scalars(select(Skill.id))
     )
     for entry in catalog.get("skills", []):
+        _check_entry(entry, "skill")
+        criteria = entry.get("criteria", [])
+        if not isinstance(criteria, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("name"), str)
+            for c in criteria
+        ):
+            raise InvalidRequest(
+                f"Skill '{entry['id']}': criteria must be a list of {{id, name}} objects.",
+                code="bad_catalog",
+            )
         skill = session.get(Skill, entry["id"]) or Skill(id=entry["id"])
         skill.name = entry["name"]
         skill.description = entry["description"]
@@ -186,6 +200,12 @@ def _apply_catalog(session: Session, catalog: dict[str, Any], *, actor: str) -> 
         session.add(skill)
     session.flush()
     for entry in catalog.get("job_families", []):
+        _check_entry(entry, "job family")
+        required = [r.get("skill") for r in entry.get("requirements", []) if isinstance(r, dict)]
+        if len(required) != len(set(required)):
+            raise InvalidRequest(
+                f"Job family '{entry['id']}' lists the same skill twice.", code="bad_catalog"
+            )
         family = session.get(JobFamily, entry["id"]) or JobFamily(id=entry["id"])
         for attr in ("name", "description", "framework", "code", "occupation", "url"):
             setattr(family, attr, entry.get(attr))
@@ -204,6 +224,21 @@ def _apply_catalog(session: Session, catalog: dict[str, Any], *, actor: str) -> 
                 JobFamilySkill(job_family_id=family.id, skill_id=req["skill"], min_level=level)
             )
         session.add(AuditEvent(actor=actor, action="job_family.update", subject=family.id))
+
+
+def _check_entry(entry: object, what: str) -> None:
+    if not isinstance(entry, dict):
+        raise InvalidRequest(f"Each {what} must be a JSON object.", code="bad_catalog")
+    for name in ("id", "name"):
+        value = entry.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidRequest(
+                f"A {what} is missing its {name} (or it is not text).", code="bad_catalog"
+            )
+    if not _ID.fullmatch(entry["id"]):
+        raise InvalidRequest(
+            f"The {what} id {entry['id']!r} may use only a-z, 0-9 and '-'.", code="bad_catalog"
+        )
 
 
 def load_default_catalog(
@@ -272,10 +307,14 @@ def export_catalog(session: Session) -> dict[str, Any]:
     return {"levels": list(LEVELS), "skills": skills, "job_families": families}
 
 
-def _safe_cell(value: object) -> str:
-    """Neutralise spreadsheet formula injection (OWASP CSV injection)."""
+def safe_cell(value: object) -> str:
+    """Neutralise spreadsheet formula injection (OWASP "CSV injection") in an exported cell.
+
+    A cell whose first non-blank character could start a formula gets a leading apostrophe.
+    """
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    first = text.lstrip(" \t\r\n")[:1]
+    return "'" + text if first in ("=", "+", "-", "@") or text[:1] in ("\t", "\r") else text
 
 
 def export_job_families_csv(session: Session) -> str:
@@ -287,7 +326,7 @@ def export_job_families_csv(session: Session) -> str:
         for req in family.requirements:
             writer.writerow(
                 [
-                    _safe_cell(v)
+                    safe_cell(v)
                     for v in (
                         family.id,
                         family.name,

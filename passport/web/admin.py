@@ -935,7 +935,7 @@ def audit_csv() -> Response:
     with services.session() as db:
         for event in db.scalars(_audit_query()):
             writer.writerow(
-                catalog._safe_cell(value)
+                catalog.safe_cell(value)
                 for value in (
                     event.at.isoformat(),
                     event.actor,
