@@ -82,7 +82,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, NamedTuple, Protocol
 
-from keys import PublicKey
 from verifier.canonical import Canonicalizer
 from verifier.dataintegrity import check_data_integrity
 from verifier.errors import BadSignature, KeyNotResolved, VerificationError
@@ -296,15 +295,12 @@ class DataIntegrityListVerifier:
         self.leeway = leeway
 
     def __call__(self, document: Mapping[str, Any], *, now: datetime) -> None:
-        outcome: object = check_data_integrity(
+        key, _created = check_data_integrity(
             document, self.resolver, self.canonicalizer, now=now, leeway=self.leeway
         )
-        # check_data_integrity returns the key, or (key, created) where the resolver reports
-        # compromised keys instead of refusing them; accept either shape.
-        key = outcome[0] if isinstance(outcome, tuple) else outcome
-        revoked_at = getattr(self.resolver, "revoked_at", None)
-        if isinstance(key, PublicKey) and callable(revoked_at) and revoked_at(key) is not None:
-            # No "signed before the compromise" leniency for a list: a thief can backdate
+        if self.resolver.revoked_at(key) is not None:
+            # The resolver reports compromised keys rather than refusing them. Unlike a badge,
+            # a list gets no "signed before the compromise" leniency: a thief can backdate
             # ``created``, and a list that clears a bit is exactly what a thief would sign.
             raise BadSignature(
                 "The status list was signed with a key its issuer reported compromised.",

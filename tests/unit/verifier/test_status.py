@@ -532,6 +532,7 @@ def test_a_list_signed_with_a_compromised_key_is_refused() -> None:
     with pytest.raises(StatusListInvalid) as caught:
         checker.check(entry(8), credential_id=None, issuer_id=did, now=NOW)
     assert caught.value.code == "status_list_unverified"
+    assert "key_compromised" in (caught.value.hint or "")
 
 
 def test_compressed_list_over_the_cap(issuer: Issuer) -> None:
