@@ -88,6 +88,11 @@ class KeyResolver:
         #: Keys whose controller marked them revoked (compromised), by thumbprint → when.
         self._revoked: dict[str, datetime] = {}
 
+    @property
+    def fetcher(self) -> DocumentFetcher:
+        """The fetcher this resolver uses for documents it does not hold locally."""
+        return self._fetcher
+
     def revoked_at(self, key: PublicKey) -> datetime | None:
         """When the issuer reported ``key`` compromised (its ``revoked`` time), or None."""
         return self._revoked.get(key.kid)

@@ -579,6 +579,24 @@ class _Many(_Field[tuple[_T, ...]]):
         return tuple(out)
 
 
+class _StatusEntries(_Field[Any]):
+    """``credentialStatus``: one object (OB 3.0, [0..1]) or, as VC 2.0 allows, a list of them
+    (e.g. a revocation and a suspension entry). Every entry is checked; the model keeps the
+    first, and the status check reads them all from ``raw``."""
+
+    def __init__(self, inner: _Field[Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def load_value(self, value: Any) -> Any:
+        if type(value) is not list:
+            return self.inner.load_value(value)
+        if not value:
+            raise ValidationError(["Must not be an empty list."])
+        loaded = _Many(self.inner).load_value(value)
+        return loaded[0]
+
+
 class _PerLevel(_Field[Any]):
     """Marks where a property goes in a base schema whose real field is set by a subclass: the
     credential kinds set ``type`` and ``credentialSubject``; ``_Level`` sets the properties that
@@ -1101,7 +1119,7 @@ class _CredentialSchemaBase(_ModelSchema[_M]):
     endorsement: fields.Field[Any] = _PerLevel()
     proof = _Many(_Obj(_PROOF))
     credential_schema = _Many(_Obj(_CREDENTIAL_SCHEMA), data_key="credentialSchema")
-    credential_status = _Obj(_CREDENTIAL_STATUS, data_key="credentialStatus")
+    credential_status = _StatusEntries(_Obj(_CREDENTIAL_STATUS), data_key="credentialStatus")
     refresh_service = _RawObject(data_key="refreshService")
     terms_of_use = _Many(_RawObject(), data_key="termsOfUse")
     endorsement_jwt = _Many(_Jws(), data_key="endorsementJwt")

@@ -42,6 +42,7 @@ from verifier.recipient import recipient_matches
 from verifier.report import Check, Report
 from verifier.resolve import KeyResolver
 from verifier.schemas import load_credential
+from verifier.status import DataIntegrityListVerifier, StatusChecker, StatusError
 from verifier.validity import DEFAULT_LEEWAY, check_validity
 
 __all__ = ["VerifiedCredential", "Verifier"]
@@ -96,6 +97,9 @@ class _Run:
         )
 
 
+_NO_STATUS = Check(
+    "status", "passed", "no_status", "The issuer published no revocation list for this credential."
+)
 _NO_ENDORSEMENTS = Check(
     "endorsements", "passed", "no_endorsements", "The credential carries no endorsements."
 )
@@ -118,9 +122,17 @@ class Verifier:
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_depth: int = DEFAULT_MAX_DEPTH,
         canonicalizer: Canonicalizer | None = None,
+        status_checker: StatusChecker | None = None,
     ) -> None:
         self.resolver = resolver
         self.canonicalizer = canonicalizer or Canonicalizer()
+        # Without a checker of the caller's, status lists are read through the resolver's
+        # fetcher (none by default: foreign lists are then "could not check").
+        self.status_checker = status_checker or StatusChecker(
+            DataIntegrityListVerifier(resolver, self.canonicalizer, leeway=leeway),
+            fetcher=resolver.fetcher,
+            leeway=leeway,
+        )
         self.known_issuers = frozenset(known_issuers)
         self.algorithms = tuple(a for a in algorithms if a in ALLOWED_ALGORITHMS)
         self.leeway = leeway
@@ -183,7 +195,7 @@ class Verifier:
             run.passed("validity_window", *_window_message(credential))
         except VerificationError as exc:
             run.failed(exc)
-        self._check_status(credential, run)
+        self._check_status(credential, run, now=now)
         self._check_endorsements(credential, run, now=now, depth=depth)
         if recipient is not None:
             self._check_recipient(credential, recipient, run)
@@ -298,21 +310,28 @@ class Verifier:
             )
 
     def _check_status(
-        self, credential: AchievementCredential | EndorsementCredential, run: _Run
+        self,
+        credential: AchievementCredential | EndorsementCredential,
+        run: _Run,
+        *,
+        now: datetime,
     ) -> None:
-        status = credential.credential_status
-        if status is None:
-            run.passed(
-                "status",
-                "no_status",
-                "The issuer published no revocation list for this credential.",
-            )
+        raw = credential.raw.get("credentialStatus")
+        if raw is None:
+            run.outcomes["status"] = _NO_STATUS
             return
-        run.unknown(
+        try:
+            result = self.status_checker.check(
+                raw, credential_id=credential.id, issuer_id=credential.issuer.id, now=now
+            )
+        except StatusError as exc:
+            run.failed(exc)  # revoked / suspended: failed; anything unknown: could_not_check
+            return
+        run.passed(
             "status",
-            "status_not_supported",
-            "The credential's revocation status could not be checked.",
-            hint=f"Status type {status.type!r} is not checked by this version.",
+            "not_revoked",
+            result.summary,
+            hint="; ".join(f"{e.purpose}: {e.list_url} #{e.index}" for e in result.entries),
         )
 
     def _check_endorsements(

@@ -14,13 +14,15 @@ Decided policies (docs/decisions.md): the key's controller must be the issuer
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from verifier import KeyResolver, Report, Verifier
+from verifier.canonical import Canonicalizer
+from verifier.status import DataIntegrityListVerifier, StatusChecker
 
 ASSETS = Path(__file__).parents[2] / "assets"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -145,11 +147,28 @@ def test_complete_examples_outer_proof_valid_endorsements_fail(name: str) -> Non
     assert report.verified is False
 
 
-def test_revoked_vector_is_signed() -> None:
-    # Its status list says revoked (index 23); reading status lists comes with issue #5.
-    report = report_for("ob3", "validator-bitstring-revoked.credential.json")
+def test_revoked_vector_is_revoked() -> None:
+    credential = load("ob3", "validator-bitstring-revoked.credential.json")
+    status_list = load("ob3", "validator-bitstring-revoked.statuslist.json")
+    list_url = credential["credentialStatus"]["statusListCredential"]
+    resolver = KeyResolver(
+        documents={**issuer_documents(credential), **issuer_documents(status_list)}
+    )
+    canonicalizer = Canonicalizer()
+    checker = StatusChecker(
+        DataIntegrityListVerifier(resolver, canonicalizer, leeway=timedelta(minutes=2)),
+        documents={list_url: status_list},
+    )
+    verifier = Verifier(resolver, canonicalizer=canonicalizer, status_checker=checker)
+    report = verifier.report(credential, now=NOW)
     assert checks(report)["signature"] == ("passed", "signature_valid")
-    assert checks(report)["status"][0] != "passed"
+    assert checks(report)["status"] == ("failed", "revoked")
+    assert report.verified is False
+
+
+def test_revoked_vector_without_its_list_is_unknown_never_valid() -> None:
+    report = report_for("ob3", "validator-bitstring-revoked.credential.json")
+    assert checks(report)["status"] == ("could_not_check", "status_unreachable")
 
 
 @pytest.mark.parametrize(

@@ -400,8 +400,9 @@ BAD: list[tuple[str, str, Callable[[Doc], Any], str, str]] = [
      "The credential's endorsementJwt[0] "),
     ("status-no-id", COMPLETE, delv("credentialStatus.id"), "missing_field",
      "The credential's credentialStatus.id is missing."),
-    ("status-list", COMPLETE, setv("credentialStatus", [{"id": "urn:x:1", "type": "X"}]),
-     "wrong_type", "The credential's credentialStatus must be a JSON object."),
+    # VC 2.0 allows a list of status entries (revocation + suspension); each must be an object.
+    ("status-list-item", COMPLETE, setv("credentialStatus", ["urn:x:1"]),
+     "wrong_type", "The credential's credentialStatus[0] must be a JSON object."),
     ("schema-no-type", COMPLETE, delv("credentialSchema.0.type"), "missing_field",
      "The credential's credentialSchema[0].type is missing."),
     ("terms-of-use-string", SIMPLE, setv("termsOfUse", "https://example.org/terms"),
