@@ -14,10 +14,19 @@ from issuer.dataintegrity import CRYPTOSUITE, sign_data_integrity
 from issuer.errors import DraftInvalid, IssuerError, SelfCheckFailed
 from issuer.jwt import DEFAULT_JWT_ALG, jwt_claims, sign_vc_jwt
 from issuer.service import CredentialIssuer, IssuedCredential
+from issuer.statuslist import (
+    MIN_ENTRIES,
+    build_status_list_credential,
+    encode_bitstring,
+    new_bitstring,
+    set_bit,
+    status_entry,
+)
 
 __all__ = [
     "CRYPTOSUITE",
     "DEFAULT_JWT_ALG",
+    "MIN_ENTRIES",
     "OB_CONTEXT",
     "VC2_CONTEXT",
     "CredentialDraft",
@@ -27,9 +36,14 @@ __all__ = [
     "IssuerError",
     "SelfCheckFailed",
     "build_credential",
+    "build_status_list_credential",
+    "encode_bitstring",
     "format_datetime",
     "jwt_claims",
+    "new_bitstring",
     "new_credential_id",
+    "set_bit",
     "sign_data_integrity",
     "sign_vc_jwt",
+    "status_entry",
 ]

@@ -56,6 +56,8 @@ class CredentialDraft:
     results: Sequence[Mapping[str, Any]] = ()
     evidence: Sequence[Mapping[str, Any]] = ()
     subject_id: str | None = None
+    #: Status entries (Bitstring Status List): one object, or several as VC 2.0 allows.
+    credential_status: Sequence[Mapping[str, Any]] = ()
     credential_id: str = field(default_factory=new_credential_id)
     salt: str = field(default_factory=lambda: secrets.token_hex(16))
 
@@ -106,6 +108,12 @@ def build_credential(draft: CredentialDraft) -> dict[str, Any]:
         "awardedDate": format_datetime(draft.awarded_date or draft.valid_from),
         "credentialSubject": subject,
         "evidence": [dict(e) for e in draft.evidence],
+        # OB 3.0 has credentialStatus [0..1]: a single entry stays an object.
+        "credentialStatus": (
+            dict(draft.credential_status[0])
+            if len(draft.credential_status) == 1
+            else [dict(e) for e in draft.credential_status]
+        ),
     }
     cleaned: dict[str, Any] = _clean(credential)
     return cleaned

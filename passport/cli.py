@@ -276,16 +276,36 @@ def _parse_now(value: str | None) -> datetime | None:
 @click.option(
     "--offline", is_flag=True, help="Fetch nothing: foreign issuers' keys count as unknown."
 )
+@click.option(
+    "--bundle",
+    "bundle_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="An issuer's offline bundle (passport keys bundle): its keys and status lists.",
+)
 def verify(
     files: tuple[str, ...],
     as_json: bool,
     now_text: str | None,
     recipient: str | None,
     offline: bool,
+    bundle_file: str | None,
 ) -> None:
     """Verify credentials (JSON or JWT) from FILES, or '-' for standard input."""
     now = _parse_now(now_text)
-    verifier, clock = _local_verifier(offline=offline)
+    if bundle_file is not None:
+        from passport.keyring import bundle_verifier
+        from passport.models import utcnow
+
+        try:
+            verifier, clock = (
+                bundle_verifier(Path(bundle_file).read_bytes(), offline=offline),
+                utcnow,
+            )
+        except PassportError as exc:
+            click.echo(f"{bundle_file}: {exc.message}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+    else:
+        verifier, clock = _local_verifier(offline=offline)
     when = now or clock()
     exit_code = EXIT_VERIFIED
     results: list[dict[str, Any]] = []
@@ -413,6 +433,99 @@ def keys_jwks() -> None:
 def keys_did() -> None:
     """Print the issuer's did:web DID document."""
     click.echo(json.dumps(_own_documents().did_document, indent=2))
+
+
+def _status_command(action: str):  # type: ignore[no-untyped-def]
+    @click.argument("credential_id")
+    @click.option("--reason", required=True, help="Why (kept in the audit log).")
+    def command(credential_id: str, reason: str) -> None:
+        from passport.services import get_services
+        from passport.status import change_status
+
+        services = get_services(_app())
+        try:
+            with services.session() as session:
+                change = change_status(
+                    session,
+                    services,
+                    credential_id,
+                    action,
+                    reason=reason,
+                    actor="cli",
+                    now=services.now(),
+                )
+        except (PassportError, IssuerError, KeysError) as exc:
+            raise click.ClickException(exc.message) from exc
+        done = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}[action]
+        click.echo(f"{done} {change.credential_id}" + ("" if change.changed else " (no change)"))
+
+    command.__doc__ = {
+        "revoke": "Revoke a credential (permanent); its status list is re-signed at once.",
+        "suspend": "Suspend a credential until it is reinstated.",
+        "reinstate": "Lift a suspension.",
+    }[action]
+    return command
+
+
+for _action in ("revoke", "suspend", "reinstate"):
+    cli.command(_action)(_status_command(_action))
+
+
+@keys.command("rotate")
+@click.option(
+    "--alg",
+    type=click.Choice(["EdDSA", "ES256", "RS256"]),
+    default=None,
+    help="Rotate only this algorithm's key (default: every active key).",
+)
+def keys_rotate(alg: str | None) -> None:
+    """Make new active keys; the old ones stay published (retired) so old badges verify."""
+    from passport.keyring import rotate_keys
+    from passport.services import get_services
+
+    services = get_services(_app())
+    with services.session() as session:
+        for old, new in rotate_keys(session, services, alg=alg, now=services.now()):
+            click.echo(f"retired {old} -> active {new}")
+
+
+@keys.command("compromise")
+@click.argument("kid")
+@click.option("--at", "at_text", help="When it was compromised (ISO 8601; default: now).")
+def keys_compromise(kid: str, at_text: str | None) -> None:
+    """Mark a key compromised: what it signed after that time fails; earlier shows a warning."""
+    from passport.keyring import mark_compromised
+    from passport.services import get_services
+
+    services = get_services(_app())
+    at = _parse_now(at_text) or services.now()
+    try:
+        with services.session() as session:
+            replacement = mark_compromised(session, services, kid, at=at, now=services.now())
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(
+        f"compromised {kid} at {at.isoformat()}"
+        + (f"; new key {replacement}" if replacement else "")
+    )
+
+
+@keys.command("bundle")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
+def keys_bundle(output: str | None) -> None:
+    """Export DID documents, JWKS and signed status lists for offline verification."""
+    from passport.keyring import offline_bundle
+    from passport.services import get_services
+
+    services = get_services(_app())
+    with services.session() as session:
+        bundle = offline_bundle(session, services)
+    text = json.dumps(bundle, ensure_ascii=False, indent=2)
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text)
 
 
 @cli.group()

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer import DEFAULT_JWT_ALG, CredentialDraft, CredentialIssuer
+from issuer import DEFAULT_JWT_ALG, CredentialDraft, CredentialIssuer, new_credential_id
 from keys import SigningKey, verification_method_id
 from passport.bootstrap import issuer_profile
 from passport.errors import InvalidRequest, NotFound
@@ -29,6 +29,7 @@ from passport.models import (
     SigningKeyRecord,
 )
 from passport.services import Services
+from passport.status import allocate_status
 from verifier import normalize_email
 
 __all__ = ["DEFAULT_FORMAT", "PROOF_FORMATS", "IssueRequest", "issue_credential"]
@@ -110,7 +111,11 @@ def issue_credential(
     valid_until = (
         now + timedelta(days=achievement.valid_for_days) if achievement.valid_for_days else None
     )
+    credential_id = new_credential_id()
+    credential_status = allocate_status(session, services, issuer, credential_id)
     draft = CredentialDraft(
+        credential_id=credential_id,
+        credential_status=credential_status,
         issuer=issuer_profile(issuer),
         achievement=json.loads(achievement.definition),
         recipient_email=email,

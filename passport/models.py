@@ -44,6 +44,8 @@ __all__ = [
     "MentoringSession",
     "SigningKeyRecord",
     "Skill",
+    "StatusEntry",
+    "StatusList",
     "StoredFile",
     "User",
     "utcnow",
@@ -115,6 +117,7 @@ class SigningKeyRecord(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")  # active|retired|compromised
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    compromised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     issuer: Mapped[Issuer] = relationship(back_populates="keys")
 
@@ -166,6 +169,10 @@ class IssuedCredential(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     award_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
 
     achievement: Mapped[Achievement] = relationship()
     holder: Mapped[Holder] = relationship()
@@ -431,3 +438,40 @@ class StoredFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# -- Status lists (W3C Bitstring Status List) -------------------------------------------------
+
+
+class StatusList(Base):
+    """One Bitstring Status List of an issuer for one purpose (revocation or suspension).
+
+    The bits live in :class:`StatusEntry` rows (updated atomically, so concurrent revocations
+    never lose one another); ``version`` grows with every change, and ``signed`` holds the
+    signed list credential for ``signed_version``.
+    """
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    signed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signed_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StatusEntry(Base):
+    """An allocated index of a status list. The primary key makes allocation race-free."""
+
+    __tablename__ = "status_entries"
+
+    status_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    credential_id: Mapped[str] = mapped_column(String(100), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    is_set: Mapped[bool] = mapped_column(Boolean, default=False)

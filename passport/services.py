@@ -10,21 +10,25 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from keys import KeyStore, PublicKey, PublishedKey, did_web_document, jwks
 from passport.errors import ConfigError
-from passport.models import Issuer, SigningKeyRecord, utcnow
+from passport.models import Issuer, SigningKeyRecord, StatusList, utcnow
 from passport.settings import Settings
 from verifier import KeyResolver, Verifier
+from verifier.canonical import Canonicalizer
 from verifier.fetch import SafeFetcher
+from verifier.status import DataIntegrityListVerifier, StatusChecker
+from verifier.validity import DEFAULT_LEEWAY
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -52,10 +56,12 @@ class Services:
     sessions: sessionmaker[Session]
     #: None when no passphrase is configured (read-only commands such as ``verify``).
     key_store_or_none: KeyStore | None
-    #: The one network path for foreign issuers' keys (SSRF-safe, cached).
+    #: The one network path for foreign issuers' keys and status lists (SSRF-safe).
     fetcher: SafeFetcher = field(default_factory=SafeFetcher)
+    #: Shared by signing and verifying, so a self-check reuses the signer's canonical forms.
+    canonicalizer: Canonicalizer = field(default_factory=Canonicalizer)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _verifier_cache: tuple[tuple[tuple[str, str], ...], Verifier] | None = None
+    _verifier_cache: tuple[tuple[tuple[str, str, str], ...], Verifier] | None = None
 
     @property
     def key_store(self) -> KeyStore:
@@ -81,6 +87,7 @@ class Services:
                     status=record.status,
                     created=record.created_at,
                     retired=record.retired_at,
+                    compromised_at=record.compromised_at,
                 )
                 for record in sorted(issuer.keys, key=lambda r: (r.created_at, r.kid))
             ]
@@ -100,9 +107,11 @@ class Services:
         resolver stays warm between requests.
         """
         rows = session.execute(
-            select(SigningKeyRecord.kid, SigningKeyRecord.status).order_by(SigningKeyRecord.kid)
+            select(
+                SigningKeyRecord.kid, SigningKeyRecord.status, SigningKeyRecord.compromised_at
+            ).order_by(SigningKeyRecord.kid)
         )
-        fingerprint = tuple((row.kid, row.status) for row in rows)
+        fingerprint = tuple((row.kid, row.status, str(row.compromised_at)) for row in rows)
         with self._lock:
             cached = self._verifier_cache
             if cached is not None and cached[0] == fingerprint:
@@ -116,14 +125,57 @@ class Services:
             fetcher=self.fetcher,
             allow_http_hosts=() if self.settings.is_production else LOOPBACK_HOSTS,
         )
-        verifier = Verifier(resolver, known_issuers=known)
+        leeway = DEFAULT_LEEWAY
+        checker = StatusChecker(
+            DataIntegrityListVerifier(resolver, self.canonicalizer, leeway=leeway),
+            fetcher=self.fetcher,
+            documents=_OwnStatusLists(self),
+            leeway=leeway,
+        )
+        verifier = Verifier(
+            resolver,
+            known_issuers=known,
+            canonicalizer=self.canonicalizer,
+            status_checker=checker,
+            leeway=leeway,
+        )
         with self._lock:
             self._verifier_cache = (fingerprint, verifier)
         return verifier
 
+    def invalidate_status(self, url: str) -> None:
+        """Forget a cached status list after we changed it (other processes: its ttl)."""
+        with self._lock:
+            cached = self._verifier_cache
+        if cached is not None:
+            cached[1].status_checker.invalidate(url)
+
     def now(self) -> datetime:
         """The service clock (a seam: tests may construct Services with another)."""
         return utcnow()
+
+
+class _OwnStatusLists(Mapping[str, Any]):
+    """Our own status lists, read from the database as signed (no HTTP call to ourselves)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._prefix = services.settings.public_url + "/status/"
+
+    def __getitem__(self, url: str) -> Any:
+        if not url.startswith(self._prefix):
+            raise KeyError(url)
+        with self._services.sessions() as session:
+            row = session.get(StatusList, url[len(self._prefix) :])
+            if row is None or row.signed is None or row.signed_version != row.version:
+                raise KeyError(url)
+            return orjson.loads(row.signed)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 def get_services(app: Flask | None = None) -> Services:

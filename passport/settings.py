@@ -57,6 +57,8 @@ class Settings:
     redis_url: str | None = None
     rate_limits: str | None = None
     port: int = 5000
+    #: Bitstring Status List purposes every credential gets an entry for.
+    status_purposes: tuple[str, ...] = ("revocation", "suspension")
     max_request_bytes: int = 2 * 1024 * 1024
     api_max_credential_bytes: int = 1024 * 1024
 
@@ -118,8 +120,22 @@ class Settings:
             passphrase = passphrase or _read_or_create_secret(
                 instance / "dev-key-passphrase", "key-store passphrase"
             )
+        purposes = tuple(
+            p.strip()
+            for p in env_vars.get("PASSPORT_STATUS_PURPOSES", "revocation,suspension").split(",")
+            if p.strip()
+        )
+        if (
+            not purposes
+            or set(purposes) - {"revocation", "suspension"}
+            or "revocation" not in purposes
+        ):
+            raise ConfigError(
+                "PASSPORT_STATUS_PURPOSES must be 'revocation' or 'revocation,suspension'."
+            )
         return cls(
             env=env,
+            status_purposes=purposes,
             instance_path=instance,
             database_url=database_url,
             public_url=public_url,

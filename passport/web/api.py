@@ -195,3 +195,29 @@ def create_assessment() -> tuple[Response, int]:
             "public.credential", credential_id=outcome.credential_id
         )
     return jsonify(payload), 201 if outcome.created else 200
+
+
+@bp.post("/credentials/<path:credential_id>/<any(revoke, suspend, reinstate):action>")
+@csrf_exempt
+def credential_status(credential_id: str, action: str) -> Response:
+    """Revoke, suspend or reinstate a credential (bearer token); body ``{"reason": "…"}``."""
+    from passport.status import change_status
+
+    services = get_services()
+    now = services.now()
+    with services.session() as session:
+        token = authenticate(session, request.headers.get("Authorization"), now=now)
+    body = parse_json(request.get_data(cache=False) or b"{}", what="request body")
+    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
+        raise InvalidRequest('Send {"reason": "…"}: a reason is required.', code="no_reason")
+    with services.session() as session:
+        change = change_status(
+            session,
+            services,
+            credential_id,
+            action,
+            reason=body["reason"],
+            actor=f"token:{token.name}",
+            now=now,
+        )
+    return jsonify({"id": change.credential_id, "action": change.action, "changed": change.changed})

@@ -116,3 +116,24 @@ def verify_page() -> str:
         verifier = services.verifier(session)
     report = verifier.report(data, now=services.now())
     return render_template("verify.html", report=report)
+
+
+@bp.get("/status/<list_id>")
+def status_list(list_id: str) -> Response:
+    """A Bitstring Status List credential, signed; cacheable for its ttl, with an ETag."""
+    from passport.status import LIST_TTL_MS, signed_list
+
+    services = get_services()
+    with services.session() as session:
+        row = signed_list(session, services, list_id, services.now())
+        content, version = row.signed, row.version
+    assert content is not None
+    etag = f'"{list_id}-{version}"'
+    if request.if_none_match.contains(etag.strip('"')):
+        response = make_response("", 304)
+    else:
+        response = make_response(content)
+        response.mimetype = "application/vc+ld+json"
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = f"public, max-age={LIST_TTL_MS // 1000}"
+    return response

@@ -1,0 +1,263 @@
+"""Revocation and suspension with W3C Bitstring Status Lists; key rotation and compromise.
+
+Every credential gets a random, unique index in the issuer's current list for each status
+purpose (``PASSPORT_STATUS_PURPOSES``: revocation and suspension by default — VC 2.0 allows the
+list of two entries; ``revocation`` alone keeps OB 3.0's single ``credentialStatus`` object).
+Allocation is race-free on SQLite and PostgreSQL alike: the (list, index) primary key refuses a
+duplicate and we draw again in a savepoint. A status change updates its entry row atomically,
+bumps the list's version and re-signs the list in the same transaction, so the list served at
+``/status/<id>`` is never behind the database and never loses a concurrent change.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer import build_status_list_credential, new_bitstring, set_bit, sign_data_integrity
+from issuer.statuslist import MIN_ENTRIES, status_entry
+from keys import verification_method_id
+from passport.errors import InvalidRequest, NotFound
+from passport.models import (
+    AuditEvent,
+    IssuedCredential,
+    Issuer,
+    SigningKeyRecord,
+    StatusEntry,
+    StatusList,
+)
+from passport.services import Services
+
+__all__ = [
+    "LIST_TTL_MS",
+    "allocate_status",
+    "change_status",
+    "list_url",
+    "signed_list",
+]
+
+logger = logging.getLogger(__name__)
+
+#: How long verifiers may cache our lists (Bitstring Status List ``ttl``, milliseconds).
+LIST_TTL_MS = 300_000
+_MAX_DRAWS = 64
+ACTIONS = {
+    "revoke": ("revocation", True),
+    "suspend": ("suspension", True),
+    "reinstate": ("suspension", False),
+}
+
+
+def list_url(services: Services, list_id: str) -> str:
+    return f"{services.settings.public_url}/status/{list_id}"
+
+
+def _current_list(session: Session, services: Services, issuer: Issuer, purpose: str) -> StatusList:
+    """The list new credentials go into: the newest one less than half full."""
+    newest = session.scalar(
+        select(StatusList)
+        .where(StatusList.issuer_id == issuer.id, StatusList.purpose == purpose)
+        .order_by(StatusList.created_at.desc(), StatusList.id.desc())
+    )
+    if newest is not None and newest.used < newest.size // 2:
+        return newest
+    number = 1 + len(
+        session.scalars(
+            select(StatusList.id).where(
+                StatusList.issuer_id == issuer.id, StatusList.purpose == purpose
+            )
+        ).all()
+    )
+    list_id = f"{issuer.id}-{purpose}-{number}"
+    try:
+        with session.begin_nested():
+            created = StatusList(id=list_id, issuer_id=issuer.id, purpose=purpose, size=MIN_ENTRIES)
+            session.add(created)
+            session.flush()
+            # Published (signed, all bits clear) from the start, so verifiers can read it.
+            _sign_list(session, services, created, services.now())
+    except IntegrityError:  # another transaction created it first
+        created = session.get(StatusList, list_id)  # type: ignore[assignment]
+        assert created is not None
+    return created
+
+
+def allocate_status(
+    session: Session, services: Services, issuer: Issuer, credential_id: str
+) -> list[dict[str, Any]]:
+    """Reserve an index per status purpose; return the credential's ``credentialStatus``."""
+    entries = []
+    for purpose in services.settings.status_purposes:
+        status_list = _current_list(session, services, issuer, purpose)
+        for _ in range(_MAX_DRAWS):
+            index = secrets.randbelow(status_list.size)
+            try:
+                with session.begin_nested():
+                    session.add(
+                        StatusEntry(
+                            status_list_id=status_list.id,
+                            index=index,
+                            credential_id=credential_id,
+                            purpose=purpose,
+                        )
+                    )
+                    session.flush()
+                break
+            except IntegrityError:
+                continue
+        else:  # pragma: no cover - needs a list more than half full, which we never use
+            raise InvalidRequest("No free status index could be found; try again.")
+        session.execute(
+            update(StatusList)
+            .where(StatusList.id == status_list.id)
+            .values(used=StatusList.used + 1)
+        )
+        entries.append(status_entry(list_url(services, status_list.id), index, purpose))
+    return entries
+
+
+def _bits(session: Session, status_list: StatusList) -> bytearray:
+    bits = new_bitstring(status_list.size)
+    for index in session.scalars(
+        select(StatusEntry.index).where(
+            StatusEntry.status_list_id == status_list.id, StatusEntry.is_set.is_(True)
+        )
+    ):
+        set_bit(bits, index, True)
+    return bits
+
+
+def _sign_list(
+    session: Session, services: Services, status_list: StatusList, now: datetime
+) -> bytes:
+    issuer = session.get(Issuer, status_list.issuer_id)
+    assert issuer is not None  # foreign key
+    record = session.scalar(
+        select(SigningKeyRecord)
+        .where(
+            SigningKeyRecord.issuer_id == issuer.id,
+            SigningKeyRecord.alg == "EdDSA",
+            SigningKeyRecord.status == "active",
+        )
+        .order_by(SigningKeyRecord.created_at.desc())
+    )
+    if record is None:
+        raise InvalidRequest("The issuer has no active Ed25519 key to sign its status lists.")
+    key = services.key_store.load(record.kid)
+    credential = build_status_list_credential(
+        list_url=list_url(services, status_list.id),
+        issuer={"id": issuer.did},
+        purpose=status_list.purpose,
+        bits=bytes(_bits(session, status_list)),
+        valid_from=now,
+        ttl_ms=LIST_TTL_MS,
+    )
+    signed = sign_data_integrity(
+        credential,
+        key,
+        verification_method=verification_method_id(issuer.did, key.kid),
+        created=now,
+        canonicalizer=services.canonicalizer,
+    )
+    content = json.dumps(signed, ensure_ascii=False, indent=2).encode("utf-8")
+    status_list.signed = content
+    status_list.signed_version = status_list.version
+    status_list.updated_at = now
+    return content
+
+
+def signed_list(session: Session, services: Services, list_id: str, now: datetime) -> StatusList:
+    """The list with an up-to-date signed credential (signed now if it is behind)."""
+    status_list = session.get(StatusList, list_id)
+    if status_list is None:
+        raise NotFound("No status list with that id.", code="unknown_status_list")
+    if status_list.signed is None or status_list.signed_version != status_list.version:
+        _sign_list(session, services, status_list, now)
+    return status_list
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    credential_id: str
+    action: str
+    changed: bool
+
+
+def change_status(
+    session: Session,
+    services: Services,
+    credential_id: str,
+    action: str,
+    *,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> StatusChange:
+    """Revoke, suspend or reinstate a credential; re-sign its list in the same transaction."""
+    if action not in ACTIONS:
+        raise InvalidRequest(f"Unknown action {action!r}.")
+    if not reason.strip():
+        raise InvalidRequest("A reason is required; it goes into the audit log.", code="no_reason")
+    credential = session.get(IssuedCredential, credential_id)
+    if credential is None:
+        raise NotFound("No credential with that id was issued here.", code="unknown_credential")
+    purpose, value = ACTIONS[action]
+    if credential.revoked_at is not None and action != "revoke":
+        raise InvalidRequest(
+            "The credential is revoked; revocation cannot be undone.", code="revoked"
+        )
+    # Writes first: the row locks (PostgreSQL) / write lock (SQLite) order concurrent changes.
+    result = session.execute(
+        update(StatusEntry)
+        .where(StatusEntry.credential_id == credential_id, StatusEntry.purpose == purpose)
+        .values(is_set=value)
+        .returning(StatusEntry.status_list_id)
+    ).first()
+    if result is None:
+        raise InvalidRequest(
+            f"This credential has no {purpose} status entry (it was issued without one).",
+            code="no_status_entry",
+        )
+    list_id = result[0]
+    session.execute(
+        update(StatusList).where(StatusList.id == list_id).values(version=StatusList.version + 1)
+    )
+    was = {
+        "revoke": credential.revoked_at,
+        "suspend": credential.suspended_at,
+        "reinstate": credential.suspended_at,
+    }[action]
+    if action == "revoke":
+        credential.revoked_at = credential.revoked_at or now
+        credential.revocation_reason = reason
+    elif action == "suspend":
+        credential.suspended_at = credential.suspended_at or now
+        credential.suspension_reason = reason
+    else:
+        credential.suspended_at = None
+        credential.suspension_reason = None
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action=f"credential.{action}",
+            subject=credential_id,
+            detail=json.dumps({"reason": reason}, ensure_ascii=False),
+        )
+    )
+    session.flush()
+    status_list = session.get(StatusList, list_id)
+    assert status_list is not None
+    session.refresh(status_list)
+    _sign_list(session, services, status_list, now)
+    services.invalidate_status(list_url(services, list_id))
+    changed = (was is None) if action in ("revoke", "suspend") else (was is not None)
+    return StatusChange(credential_id, action, changed)
