@@ -25,13 +25,17 @@ from sqlalchemy.orm import Session
 
 from passport.catalog import LEVELS
 from passport.errors import InvalidRequest, NotFound
-from passport.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
+from passport.issuing import (
+    DEFAULT_FORMAT,
+    IssueRequest,
+    get_or_create_holder,
+    issue_credential,
+)
 from passport.models import (
     Achievement,
     Assessment,
     AuditEvent,
     EvidenceItem,
-    Holder,
     Skill,
     StoredFile,
     User,
@@ -220,17 +224,13 @@ def record_assessment(
         )
     levels = validate_levels(achievement, session, data.levels)
     email = normalize_email(data.learner_email)
-    holder = session.scalar(select(Holder).where(Holder.email == email))
     if data.require_registered_learner:
         user = session.scalar(select(User).where(User.email == email))
         if user is None or user.role != "learner":
             raise InvalidRequest(
                 f"No learner is registered with e-mail {email!r}.", code="unknown_learner"
             )
-    if holder is None:
-        holder = Holder(email=email)
-        session.add(holder)
-        session.flush()
+    holder = get_or_create_holder(session, email)
     required = achievement.level or 1
     shortfalls = tuple(f"{c} at level {lvl}" for c, lvl in levels.items() if lvl < required)
     assessed_at = data.assessed_at or now

@@ -18,6 +18,7 @@ from passport.catalog import load_default_catalog
 from passport.db import migrate
 from passport.models import AuditEvent, Issuer, SigningKeyRecord
 from passport.services import Services
+from passport.status import ensure_status_lists
 
 __all__ = ["DEFAULT_KEY_ALGS", "InitResult", "initialise", "issuer_profile"]
 
@@ -96,6 +97,7 @@ def initialise(
     with services.session() as session:
         issuer, created = ensure_issuer(session, services, name=issuer_name)
         kids = ensure_keys(session, services, issuer)
+        ensure_status_lists(session, services, issuer)
         added = load_default_catalog(
             session,
             issuer,

@@ -32,6 +32,8 @@ def make_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
+    # Room for a threaded server (and the concurrency tests) without waiting on the pool.
+    kwargs.update(pool_size=10, max_overflow=30, pool_timeout=60)
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
 

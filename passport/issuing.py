@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer import DEFAULT_JWT_ALG, CredentialDraft, CredentialIssuer, new_credential_id
@@ -56,6 +57,22 @@ class IssueRequest:
     evidence: tuple[Mapping[str, Any], ...] = ()
     assessment_id: int | None = None
     awarded_at: datetime | None = None
+
+
+def get_or_create_holder(session: Session, email: str, *, name: str | None = None) -> Holder:
+    """The learner record for ``email`` (normalised), created race-free when missing."""
+    holder = session.scalar(select(Holder).where(Holder.email == email))
+    if holder is not None:
+        return holder
+    try:
+        with session.begin_nested():
+            holder = Holder(email=email, name=name)
+            session.add(holder)
+            session.flush()
+    except IntegrityError:  # created by a concurrent transaction a moment ago
+        holder = session.scalar(select(Holder).where(Holder.email == email))
+        assert holder is not None
+    return holder
 
 
 def _active_key(session: Session, services: Services, issuer: Issuer, alg: str) -> SigningKey:
@@ -103,11 +120,7 @@ def issue_credential(
     issuer = session.get(Issuer, achievement.issuer_id)
     assert issuer is not None  # foreign key
     email = normalize_email(request.recipient_email)
-    holder = session.scalar(select(Holder).where(Holder.email == email))
-    if holder is None:
-        holder = Holder(email=email, name=request.recipient_name)
-        session.add(holder)
-        session.flush()
+    holder = get_or_create_holder(session, email, name=request.recipient_name)
     valid_until = (
         now + timedelta(days=achievement.valid_for_days) if achievement.valid_for_days else None
     )

@@ -40,6 +40,7 @@ __all__ = [
     "LIST_TTL_MS",
     "allocate_status",
     "change_status",
+    "ensure_status_lists",
     "list_url",
     "signed_list",
 ]
@@ -88,6 +89,12 @@ def _current_list(session: Session, services: Services, issuer: Issuer, purpose:
         created = session.get(StatusList, list_id)  # type: ignore[assignment]
         assert created is not None
     return created
+
+
+def ensure_status_lists(session: Session, services: Services, issuer: Issuer) -> None:
+    """Create (and sign) the issuer's first list per purpose, so issuing never has to."""
+    for purpose in services.settings.status_purposes:
+        _current_list(session, services, issuer, purpose)
 
 
 def allocate_status(

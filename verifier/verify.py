@@ -140,13 +140,19 @@ class Verifier:
         self.max_depth = max_depth
 
     # -- public ----------------------------------------------------------------------------
-    def verify(self, data: str | bytes | Mapping[str, Any], *, now: datetime) -> VerifiedCredential:
+    def verify(
+        self,
+        data: str | bytes | Mapping[str, Any],
+        *,
+        now: datetime,
+        check_status: bool = True,
+    ) -> VerifiedCredential:
         """Verify and return the :class:`VerifiedCredential`, or raise the first failure.
 
         Raises a :class:`~verifier.errors.VerificationError` subclass: the error of the first
         failed check (or of the first deciding check that could not be completed).
         """
-        run = self._run(data, now=now, recipient=None, depth=0)
+        run = self._run(data, now=now, recipient=None, depth=0, check_status=check_status)
         report = run.report()
         if not report.verified:
             first = report.first_failure
@@ -177,6 +183,7 @@ class Verifier:
         now: datetime,
         recipient: str | None,
         depth: int,
+        check_status: bool = True,
     ) -> _Run:
         run = _Run(outcomes={}, errors={})
         try:
@@ -195,7 +202,10 @@ class Verifier:
             run.passed("validity_window", *_window_message(credential))
         except VerificationError as exc:
             run.failed(exc)
-        self._check_status(credential, run, now=now)
+        if check_status:
+            self._check_status(credential, run, now=now)
+        else:
+            run.unknown("status", "status_not_checked", "Status was not checked (not asked to).")
         self._check_endorsements(credential, run, now=now, depth=depth)
         if recipient is not None:
             self._check_recipient(credential, recipient, run)

@@ -1,0 +1,214 @@
+"""Revocation, suspension, expiry and key rotation that never strand a valid badge (issue #5)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from passport.errors import InvalidRequest
+from passport.issuing import IssueRequest, issue_credential
+from passport.keyring import mark_compromised, rotate_keys
+from passport.models import IssuedCredential, SigningKeyRecord, StatusEntry
+from passport.services import Services
+from passport.status import change_status
+
+
+def issue(services: Services, *, fmt: str = "di", now=None) -> IssuedCredential:  # type: ignore[no-untyped-def]
+    with services.session() as session:
+        return issue_credential(
+            session,
+            services,
+            IssueRequest("incident-response-l2", "ada@example.com", fmt),
+            now=now or services.now(),
+        )
+
+
+def report(services: Services, record: IssuedCredential, now=None):  # type: ignore[no-untyped-def]
+    with services.session() as session:
+        verifier = services.verifier(session)
+    return verifier.report(record.content, now=now or services.now())
+
+
+def status_of(rep) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    check = rep.check("status")
+    return check.status, check.code
+
+
+def act(
+    services: Services, record: IssuedCredential, action: str, reason: str = "audit finding"
+) -> None:
+    with services.session() as session:
+        change_status(
+            session, services, record.id, action, reason=reason, actor="test", now=services.now()
+        )
+
+
+def test_issue_revoke_verify_fails(services: Services) -> None:
+    record = issue(services)
+    assert status_of(report(services, record)) == ("passed", "not_revoked")
+    act(services, record, "revoke")
+    rep = report(services, record)
+    assert status_of(rep) == ("failed", "revoked")
+    assert rep.verified is False
+    assert rep.credential is not None  # still shown, clearly marked
+
+
+def test_suspend_then_reinstate_verifies_again(services: Services) -> None:
+    record = issue(services, fmt="jwt")
+    act(services, record, "suspend")
+    assert status_of(report(services, record)) == ("failed", "suspended")
+    act(services, record, "reinstate", "cleared by the program lead")
+    rep = report(services, record)
+    assert status_of(rep) == ("passed", "not_revoked")
+    assert rep.verified
+
+
+def test_revocation_is_permanent_and_needs_a_reason(services: Services) -> None:
+    record = issue(services)
+    with pytest.raises(InvalidRequest):
+        act(services, record, "revoke", reason=" ")
+    act(services, record, "revoke")
+    with pytest.raises(InvalidRequest) as caught:
+        act(services, record, "reinstate")
+    assert caught.value.code == "revoked"
+
+
+def test_status_list_is_served_signed_with_etag(client: FlaskClient, services: Services) -> None:
+    record = issue(services)
+    entry = json.loads(record.content)["credentialStatus"][0]
+    path = entry["statusListCredential"].removeprefix(services.settings.public_url)
+    first = client.get(path)
+    assert first.status_code == 200 and first.mimetype == "application/vc+ld+json"
+    assert first.headers["Cache-Control"] == "public, max-age=300"
+    listing = json.loads(first.data)
+    assert listing["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert listing["credentialSubject"]["statusPurpose"] == "revocation"
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    act(services, record, "revoke")
+    changed = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+
+
+def test_api_revoke_needs_a_token_and_a_reason(
+    client: FlaskClient, services: Services, api_token: str
+) -> None:
+    record = issue(services)
+    url = f"/api/v1/credentials/{record.id}/revoke"
+    assert client.post(url, json={"reason": "x"}).status_code == 401
+    headers = {"Authorization": f"Bearer {api_token}"}
+    no_reason = client.post(url, json={}, headers=headers)
+    assert no_reason.status_code == 400
+    done = client.post(url, json={"reason": "left the program"}, headers=headers)
+    assert done.get_json() == {"id": record.id, "action": "revoke", "changed": True}
+
+
+def test_rotation_keeps_old_badges_valid(services: Services) -> None:
+    before = issue(services)
+    with services.session() as session:
+        rotated = list(rotate_keys(session, services, alg=None, now=services.now()))
+    assert len(rotated) == 2
+    after = issue(services)
+    assert report(services, before).verified
+    assert report(services, after).verified
+    with services.session() as session:
+        documents = services.issuer_documents(session)
+    vm_ids = {vm["id"].split("#")[1] for vm in documents[0].did_document["verificationMethod"]}
+    assert {old for old, _ in rotated} <= vm_ids
+    assert {new for _, new in rotated} <= vm_ids
+    assert before.kid != after.kid
+
+
+def test_compromised_key_fails_what_it_signed_after_and_warns_before(services: Services) -> None:
+    t0 = services.now() - timedelta(days=10)
+    early = issue(services, now=t0)
+    late = issue(services, now=t0 + timedelta(days=5))
+    with services.session() as session:
+        kid = session.scalars(
+            select(SigningKeyRecord.kid).where(
+                SigningKeyRecord.alg == "EdDSA", SigningKeyRecord.status == "active"
+            )
+        ).one()
+        mark_compromised(session, services, kid, at=t0 + timedelta(days=2), now=services.now())
+    early_report = report(services, early)
+    assert early_report.verified
+    assert any("reported this key compromised" in note for note in early_report.notes)
+    late_report = report(services, late)
+    assert late_report.check("signature").code == "key_compromised"  # type: ignore[union-attr]
+    assert late_report.verified is False
+    assert report(services, issue(services)).verified  # the successor key signs new badges
+
+
+def test_expired_badge_stays_visible_and_marked(services: Services) -> None:
+    record = issue(services)
+    rep = report(services, record, now=services.now() + timedelta(days=800))
+    assert rep.check("validity_window").code == "expired"  # type: ignore[union-attr]
+    assert rep.credential is not None
+
+
+def test_foreign_status_host_down_is_could_not_check(client: FlaskClient) -> None:
+    from issuer import CredentialDraft, build_credential, sign_data_integrity, status_entry
+    from keys import did_key_from_public_key, generate_key
+    from verifier.canonical import Canonicalizer
+
+    key = generate_key("EdDSA")
+    did = did_key_from_public_key(key.public)
+    draft = CredentialDraft(
+        issuer={"id": did, "type": ["Profile"], "name": "Elsewhere"},
+        achievement={
+            "id": "https://elsewhere.example/a",
+            "type": ["Achievement"],
+            "name": "A",
+            "description": "A.",
+            "criteria": {"narrative": "A."},
+        },
+        recipient_email="x@example.com",
+        valid_from=__import__("datetime").datetime.now(__import__("datetime").UTC),
+        credential_status=[status_entry("http://127.0.0.1:9/status/1", 7, "revocation")],
+    )
+    signed = sign_data_integrity(
+        build_credential(draft),
+        key,
+        verification_method=f"{did}#{did.removeprefix('did:key:')}",
+        created=draft.valid_from,
+        canonicalizer=Canonicalizer(),
+    )
+    report_json = client.post("/api/v1/verify", json=signed).get_json()
+    status = next(c for c in report_json["checks"] if c["id"] == "status")
+    assert status["status"] == "could_not_check"
+    assert report_json["checks"][2]["status"] == "passed"
+
+
+@pytest.mark.slow
+def test_concurrent_issuance_gets_distinct_indexes(services: Services) -> None:
+    threads, per_thread = 32, 157  # 5,024 credentials
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(per_thread):
+                issue(services, fmt="jwt")
+        except BaseException as exc:  # noqa: BLE001 - reported below, the test must see it
+            errors.append(exc)
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    assert errors == []
+    with services.session() as session:
+        stored = session.scalar(select(func.count()).select_from(IssuedCredential))
+        per_purpose = session.execute(
+            select(
+                StatusEntry.purpose, func.count(), func.count(func.distinct(StatusEntry.index))
+            ).group_by(StatusEntry.purpose)
+        ).all()
+    total = threads * per_thread
+    assert stored == total
+    assert sorted(per_purpose) == [("revocation", total, total), ("suspension", total, total)]
