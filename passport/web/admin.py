@@ -903,6 +903,29 @@ def badges() -> Page:
         )
 
 
+@bp.post("/badges/<path:credential_id>/status")
+@require_role("admin")
+def badge_status(credential_id: str) -> Any:
+    """Revoke, suspend or reinstate a badge; the reason goes into the audit log."""
+    from passport.status import change_status
+
+    services = get_services()
+    action = request.form.get("action", "")
+    if action not in ("revoke", "suspend", "reinstate"):
+        raise InvalidRequest("Choose revoke, suspend or reinstate.")
+    with services.session() as db:
+        change_status(
+            db,
+            services,
+            credential_id,
+            action,
+            reason=request.form.get("reason", ""),
+            actor=g.user.email,
+            now=services.now(),
+        )
+    return redirect(url_for("admin.badges"))
+
+
 def _audit_query() -> Any:
     return select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 

@@ -63,7 +63,13 @@ def badges() -> str:
             if holder_id is not None
             else []
         )
-        current = [c for c in credentials if c.valid_until is None or c.valid_until > now]
+        current = [
+            c
+            for c in credentials
+            if (c.valid_until is None or c.valid_until > now)
+            and c.revoked_at is None
+            and c.suspended_at is None
+        ]
         # skill id -> the learner's current badges for it, highest level first
         held: dict[str, list[IssuedCredential]] = {}
         for credential in current:

@@ -565,3 +565,32 @@ def test_audit_csv_neutralises_formulas(client: FlaskClient, services: Services)
     assert row[3] == "'" + attack
     assert row[4] == "'+1"
     assert not any(cell and cell[0] in "=+-@" for r in rows[1:] for cell in r)
+
+
+def test_admin_revokes_a_badge_from_the_badges_page(
+    client: FlaskClient, services: Services
+) -> None:
+    from passport.issuing import IssueRequest, issue_credential
+    from passport.models import IssuedCredential
+
+    with services.session() as session:
+        record = issue_credential(
+            session,
+            services,
+            IssueRequest("observability-l2", "lin@example.com"),
+            now=services.now(),
+        )
+        credential_id = record.id
+    token = login(client, services, "boss@example.com", "admin")
+    url = f"/admin/badges/{credential_id}/status"
+    no_reason = client.post(url, data={"csrf_token": token, "action": "revoke"}, headers=HTML)
+    assert no_reason.status_code == 400
+    done = client.post(
+        url, data={"csrf_token": token, "action": "revoke", "reason": "assessment annulled"}
+    )
+    assert done.status_code == 302
+    assert "revoked" in client.get("/admin/badges", headers=HTML).data.decode()
+    with services.session() as session:
+        content = session.get(IssuedCredential, credential_id).content  # type: ignore[union-attr]
+        report = services.verifier(session).report(content, now=services.now())
+    assert report.check("status").code == "revoked"  # type: ignore[union-attr]
