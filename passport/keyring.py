@@ -74,6 +74,7 @@ def rotate_keys(
         session.add(AuditEvent(at=now, actor="cli", action="key.rotate", subject=record.kid))
         rotated.append((record.kid, new_kid))
     session.flush()
+    services.invalidate_keys()
     for issuer_id in {r.issuer_id for r in records}:
         _resign_lists(session, services, issuer_id)
     return iter(rotated)
@@ -100,6 +101,7 @@ def mark_compromised(
         AuditEvent(at=now, actor="cli", action="key.compromise", subject=kid, detail=at.isoformat())
     )
     session.flush()
+    services.invalidate_keys()
     _resign_lists(session, services, record.issuer_id)
     return replacement
 
@@ -112,9 +114,8 @@ def offline_bundle(session: Session, services: Services) -> dict[str, Any]:
     jwks = {d.did: d.jwks for d in services.issuer_documents(session)}
     lists = {}
     for row in session.scalars(select(StatusList).order_by(StatusList.id)):
-        signed = signed_list(session, services, row.id, services.now()).signed
-        assert signed is not None
-        lists[list_url(services, row.id)] = json.loads(signed)
+        content, _version = signed_list(session, services, row.id, services.now())
+        lists[list_url(services, row.id)] = json.loads(content)
     return {
         "format": BUNDLE_FORMAT,
         "created": services.now().isoformat(),

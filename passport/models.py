@@ -46,6 +46,7 @@ __all__ = [
     "Skill",
     "StatusEntry",
     "StatusList",
+    "StatusListSnapshot",
     "StoredFile",
     "User",
     "utcnow",
@@ -447,8 +448,8 @@ class StatusList(Base):
     """One Bitstring Status List of an issuer for one purpose (revocation or suspension).
 
     The bits live in :class:`StatusEntry` rows (updated atomically, so concurrent revocations
-    never lose one another); ``version`` grows with every change, and ``signed`` holds the
-    signed list credential for ``signed_version``.
+    never lose one another); ``version`` grows with every change; ``snapshot`` holds the signed
+    list credential.
     """
 
     __tablename__ = "status_lists"
@@ -459,10 +460,25 @@ class StatusList(Base):
     size: Mapped[int] = mapped_column(Integer)
     used: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    signed: Mapped[bytes | None] = mapped_column(LargeBinary)
-    signed_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    snapshot: Mapped[StatusListSnapshot | None] = relationship(
+        cascade="all, delete-orphan", lazy="select"
+    )
+
+
+class StatusListSnapshot(Base):
+    """The signed list credential of a :class:`StatusList` at ``version``.
+
+    Kept apart from the list row, so the per-issuance ``used`` counter never rewrites it.
+    """
+
+    __tablename__ = "status_list_snapshots"
+
+    status_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class StatusEntry(Base):

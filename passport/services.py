@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ __all__ = ["LOOPBACK_HOSTS", "Services", "get_services"]
 logger = logging.getLogger(__name__)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_KEYS_RECHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class Services:
     canonicalizer: Canonicalizer = field(default_factory=Canonicalizer)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _verifier_cache: tuple[tuple[tuple[str, str, str], ...], Verifier] | None = None
+    _verifier_checked: float = 0.0
 
     @property
     def key_store(self) -> KeyStore:
@@ -104,8 +107,14 @@ class Services:
         """A verifier that knows our issuers' documents locally (no HTTP call to ourselves).
 
         Cached until the set of keys (or their status) changes, so the key cache inside the
-        resolver stays warm between requests.
+        resolver stays warm between requests. The key set is re-read at most once a second
+        (key changes made in this process take effect at once: :meth:`invalidate_keys`).
         """
+        with self._lock:
+            cached = self._verifier_cache
+            fresh = time.monotonic() - self._verifier_checked < _KEYS_RECHECK_SECONDS
+        if cached is not None and fresh:
+            return cached[1]
         rows = session.execute(
             select(
                 SigningKeyRecord.kid, SigningKeyRecord.status, SigningKeyRecord.compromised_at
@@ -115,6 +124,7 @@ class Services:
         with self._lock:
             cached = self._verifier_cache
             if cached is not None and cached[0] == fingerprint:
+                self._verifier_checked = time.monotonic()
                 return cached[1]
         documents: dict[str, dict[str, Any]] = {}
         for docs in self.issuer_documents(session):
@@ -141,7 +151,13 @@ class Services:
         )
         with self._lock:
             self._verifier_cache = (fingerprint, verifier)
+            self._verifier_checked = time.monotonic()
         return verifier
+
+    def invalidate_keys(self) -> None:
+        """Forget the cached verifier: our keys changed (rotation, compromise)."""
+        with self._lock:
+            self._verifier_cache = None
 
     def invalidate_status(self, url: str) -> None:
         """Forget a cached status list after we changed it (other processes: its ttl)."""
@@ -167,9 +183,10 @@ class _OwnStatusLists(Mapping[str, Any]):
             raise KeyError(url)
         with self._services.sessions() as session:
             row = session.get(StatusList, url[len(self._prefix) :])
-            if row is None or row.signed is None or row.signed_version != row.version:
+            snapshot = row.snapshot if row is not None else None
+            if row is None or snapshot is None or snapshot.version != row.version:
                 raise KeyError(url)
-            return orjson.loads(row.signed)
+            return orjson.loads(snapshot.content)
 
     def __iter__(self) -> Iterator[str]:
         return iter(())

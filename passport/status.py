@@ -33,6 +33,7 @@ from passport.models import (
     SigningKeyRecord,
     StatusEntry,
     StatusList,
+    StatusListSnapshot,
 )
 from passport.services import Services
 
@@ -175,20 +176,28 @@ def _sign_list(
         canonicalizer=services.canonicalizer,
     )
     content = json.dumps(signed, ensure_ascii=False, indent=2).encode("utf-8")
-    status_list.signed = content
-    status_list.signed_version = status_list.version
+    if status_list.snapshot is None:
+        status_list.snapshot = StatusListSnapshot(
+            status_list_id=status_list.id, version=status_list.version, content=content
+        )
+    else:
+        status_list.snapshot.version = status_list.version
+        status_list.snapshot.content = content
     status_list.updated_at = now
     return content
 
 
-def signed_list(session: Session, services: Services, list_id: str, now: datetime) -> StatusList:
-    """The list with an up-to-date signed credential (signed now if it is behind)."""
+def signed_list(
+    session: Session, services: Services, list_id: str, now: datetime
+) -> tuple[bytes, int]:
+    """The list's signed credential and version (signed now if it is behind)."""
     status_list = session.get(StatusList, list_id)
     if status_list is None:
         raise NotFound("No status list with that id.", code="unknown_status_list")
-    if status_list.signed is None or status_list.signed_version != status_list.version:
-        _sign_list(session, services, status_list, now)
-    return status_list
+    snapshot = status_list.snapshot
+    if snapshot is None or snapshot.version != status_list.version:
+        return _sign_list(session, services, status_list, now), status_list.version
+    return snapshot.content, snapshot.version
 
 
 @dataclass(frozen=True, slots=True)

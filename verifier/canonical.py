@@ -34,6 +34,7 @@ import orjson
 import pyoxigraph as ox
 from cachetools import LRUCache
 from pyld import jsonld
+from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 
 from verifier.contexts import find_unknown_context, pyld_document_loader
@@ -49,6 +50,40 @@ _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters whose N-Quads escaping differs between PyLD and RDFC-1.0 / jsonld.js (C0 controls
 # other than TAB/LF/CR, and DEL). Oxigraph escapes them as RDFC-1.0 requires.
 _ESCAPE_SENSITIVE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Oxigraph writes U+FFFE/U+FFFF as \uFFFE/\uFFFF; PyLD and jsonld.js write them raw.
+_OXIGRAPH_ESCAPES = re.compile("[\ufffe\uffff]")
+# Characters no IRI may hold (RFC 3987): PyLD drops IRIs with whitespace without a word, and the
+# serialisers disagree on the others, so a proof over them cannot be checked the same way twice.
+_BAD_IRI_CHARACTER = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+_KEYWORD_LIKE = re.compile(r"^@[A-Za-z]+$")
+_KEYWORDS = frozenset(
+    [
+        "@base",
+        "@container",
+        "@context",
+        "@direction",
+        "@graph",
+        "@id",
+        "@import",
+        "@included",
+        "@index",
+        "@json",
+        "@language",
+        "@list",
+        "@nest",
+        "@none",
+        "@prefix",
+        "@propagate",
+        "@protected",
+        "@reverse",
+        "@set",
+        "@type",
+        "@value",
+        "@version",
+        "@vocab",
+    ]
+)
 
 
 class CanonicalizationUnsupported(SignatureError):
@@ -206,9 +241,18 @@ class Canonicalizer:
                 "The credential has no @context, so its terms are undefined.", term="@context"
             )
         contexts = list(context) if isinstance(context, list) else [context]
-        probe = {**document, "@context": [*contexts, _SENTINEL_CONTEXT]}
+        _check_keyword_like_keys(document)
         with self._lock:
             try:
+                options = {**self._options(), "processingMode": "json-ld-1.1"}
+                active = self._processor.process_context(
+                    self._processor._get_initial_context(options), contexts, options
+                )
+                # The document's own @vocab gives undefined terms real IRIs: nothing is lost.
+                # Otherwise the sentinel catches the terms that would be dropped.
+                if active.get("@vocab") is None:
+                    contexts = [*contexts, _SENTINEL_CONTEXT]
+                probe = {**document, "@context": contexts}
                 expanded: list[Any] = self._processor.expand(probe, self._options())
             except jsonld.JsonLdError as exc:
                 raise _translate(exc) from exc
@@ -229,6 +273,8 @@ class Canonicalizer:
             key = orjson.dumps(document)
         except (TypeError, orjson.JSONEncodeError):
             return self._canonicalize(document)
+        if orjson.loads(key) != document:  # datetime, tuple, UUID…: not plain JSON, no caching
+            return self._canonicalize(document)
         results = self._results
         with self._lock:
             cached = results.get(key)
@@ -243,18 +289,36 @@ class Canonicalizer:
         expanded = self.expand(document)
         with self._lock:
             try:
-                nquads: str = self._processor.to_rdf(
-                    expanded,
-                    {**self._options(), "format": "application/n-quads", _ALREADY_EXPANDED: True},
+                dataset = self._processor.to_rdf(
+                    expanded, {**self._options(), _ALREADY_EXPANDED: True}
                 )
             except jsonld.JsonLdError as exc:
                 raise _translate(exc) from exc
-        quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)) if nquads else []
-        if any(isinstance(q.graph_name, ox.BlankNode) for q in quads):
+        nquads: str = jsonld.JsonLdProcessor.to_nquads(dataset)
+        lines = nquads.split("\n")
+        try:
+            quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)) if nquads else []
+        except SyntaxError as exc:  # a language tag or literal Oxigraph refuses
+            raise MalformedJson(
+                "The credential holds a value that has no RDF form.", code="invalid_jsonld"
+            ) from exc
+        pyld_path = (
+            any(isinstance(q.graph_name, ox.BlankNode) for q in quads)  # embedded proofs
+            or len(set(lines)) != len(lines)  # PyLD keeps duplicate quads; a Dataset does not
+            or _OXIGRAPH_ESCAPES.search(nquads) is not None
+        )
+        if pyld_path:
             if _ESCAPE_SENSITIVE.search(nquads):
                 raise CanonicalizationUnsupported()
-            return reference_canonical_nquads(nquads)
+            return reference_canonical_dataset(dataset)
         return canonical_nquads(quads)
+
+
+def reference_canonical_dataset(dataset: dict[str, Any]) -> str:
+    """URDNA2015 with PyLD, straight from PyLD's dataset (never via N-Quads text: PyLD's N-Quads
+    parser splits on U+2028 and friends and misreads an escaped backslash before t/n/r)."""
+    normalized: str = URDNA2015().main(dataset, {"format": "application/n-quads"})
+    return normalized
 
 
 def reference_canonical_nquads(nquads: str) -> str:
@@ -305,9 +369,19 @@ def _check_loss(node: Any) -> None:
                 raise DataLoss(
                     f"The credential uses the term '{term}', which no context defines.", term=term
                 )
+            if not key.startswith("@"):
+                _check_iri(key, "property")
             if key == "@type" and "@value" not in item:
                 for iri in value if isinstance(value, list) else [value]:
                     _check_iri(iri, "type")
+            elif key == "@type" and value != "@json":
+                _check_iri(value, "datatype")
+            elif key == "@language" and not _LANGUAGE_TAG.match(str(value)):
+                raise DataLoss(
+                    f"The credential uses the language tag '{value}', which is not well formed.",
+                    code="invalid_iri",
+                    term=str(value),
+                )
             elif key == "@id":
                 _check_iri(value, "identifier")
             elif key != "@value" and isinstance(value, (list, dict)):
@@ -321,6 +395,18 @@ def _check_iri(value: Any, what: str) -> None:
         term = value[len(SENTINEL_VOCAB) :]
         raise DataLoss(
             f"The credential uses the {what} '{term}', which no context defines.", term=term
+        )
+    if what == "property" and value.startswith("_:"):
+        raise DataLoss(
+            f"The credential uses the property '{value}', a blank node, which RDF drops.",
+            code="invalid_iri",
+            term=value,
+        )
+    if _BAD_IRI_CHARACTER.search(value):
+        raise DataLoss(
+            f"The credential uses the {what} '{value}', which is not a valid IRI.",
+            code="invalid_iri",
+            term=value,
         )
     if not value.startswith("_:") and not _ABSOLUTE_IRI.match(value):
         raise DataLoss(
@@ -346,3 +432,21 @@ def _translate(exc: Exception) -> Exception:
         code="invalid_jsonld",
         hint=f"JSON-LD error: {code[:120] or type(exc).__name__}",
     )
+
+
+def _check_keyword_like_keys(document: Any) -> None:
+    """JSON-LD silently ignores keys shaped like keywords ("@claim"): refuse them."""
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            for key, value in item.items():
+                if key == "@context":
+                    continue
+                if isinstance(key, str) and _KEYWORD_LIKE.match(key) and key not in _KEYWORDS:
+                    raise DataLoss(
+                        f"The credential uses the key '{key}', which JSON-LD ignores.", term=key
+                    )
+                stack.append(value)

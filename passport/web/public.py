@@ -125,9 +125,7 @@ def status_list(list_id: str) -> Response:
 
     services = get_services()
     with services.session() as session:
-        row = signed_list(session, services, list_id, services.now())
-        content, version = row.signed, row.version
-    assert content is not None
+        content, version = signed_list(session, services, list_id, services.now())
     etag = f'"{list_id}-{version}"'
     if request.if_none_match.contains(etag.strip('"')):
         response = make_response("", 304)

@@ -25,8 +25,6 @@ def upgrade() -> None:
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('used', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('signed', sa.LargeBinary(), nullable=True),
-    sa.Column('signed_version', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['issuer_id'], ['issuers.id'], name=op.f('fk_status_lists_issuer_id_issuers')),
@@ -47,6 +45,13 @@ def upgrade() -> None:
     with op.batch_alter_table('status_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_status_entries_credential_id'), ['credential_id'], unique=False)
 
+    op.create_table('status_list_snapshots',
+    sa.Column('status_list_id', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['status_list_id'], ['status_lists.id'], name=op.f('fk_status_list_snapshots_status_list_id_status_lists')),
+    sa.PrimaryKeyConstraint('status_list_id', name=op.f('pk_status_list_snapshots'))
+    )
     with op.batch_alter_table('issued_credentials', schema=None) as batch_op:
         batch_op.add_column(sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('revocation_reason', sa.Text(), nullable=True))
@@ -68,6 +73,7 @@ def downgrade() -> None:
         batch_op.drop_column('revocation_reason')
         batch_op.drop_column('revoked_at')
 
+    op.drop_table('status_list_snapshots')
     with op.batch_alter_table('status_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_status_entries_credential_id'))
 
