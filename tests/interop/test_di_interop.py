@@ -145,12 +145,12 @@ def test_a_credential_the_reference_stack_signs_verifies_here(
     signed = harness("sign", {"credential": unsigned, "seed": "5a" * 32})["signed"]
     assert signed["issuer"]["id"].startswith("did:key:z6Mk")
     verifier = Verifier(KeyResolver())  # did:key resolves offline; nothing else is known
-    report = verifier.report(signed, now=NOW)
+    report = verifier.report(signed, now=datetime.now(UTC))
     assert report.verified, report.to_dict()
     assert report.check("signature").status == "passed"  # type: ignore[union-attr]
     tampered = json.loads(json.dumps(signed))
     tampered["credentialSubject"]["id"] = "did:example:someone-else"
-    bad = verifier.report(tampered, now=NOW)
+    bad = verifier.report(tampered, now=datetime.now(UTC))
     assert bad.verified is False
     assert bad.check("signature").code == "bad_signature"  # type: ignore[union-attr]
     assert js_verify(tampered)["verified"] is False

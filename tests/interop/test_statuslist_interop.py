@@ -108,12 +108,15 @@ def test_a_status_list_the_reference_stack_signs_verifies_here() -> None:
     assert did.startswith("did:key:z6Mk")
     checker = StatusChecker(DataIntegrityListVerifier(KeyResolver()), documents={LIST_URL: signed})
     entry = status_entry(LIST_URL, 6, "revocation")
-    assert checker.check(entry, credential_id=None, issuer_id=did, now=NOW).entries[0].state == (
-        "clear"
-    )
+    assert checker.check(entry, credential_id=None, issuer_id=did, now=datetime.now(UTC)).entries[
+        0
+    ].state == ("clear")
     with pytest.raises(Revoked):
         checker.check(
-            status_entry(LIST_URL, 7, "revocation"), credential_id=None, issuer_id=did, now=NOW
+            status_entry(LIST_URL, 7, "revocation"),
+            credential_id=None,
+            issuer_id=did,
+            now=datetime.now(UTC),
         )
 
 
@@ -139,5 +142,5 @@ def test_a_badge_with_our_status_entry_verifies_in_both_stacks() -> None:
     )
     outcome = harness("verify", {"credential": signed, "documents": {}, "skipStatus": True})
     assert outcome == {"verified": True, "errors": []}
-    report = Verifier(KeyResolver()).report(signed, now=NOW)
+    report = Verifier(KeyResolver()).report(signed, now=datetime.now(UTC))
     assert report.check("signature").status == "passed"  # type: ignore[union-attr]
