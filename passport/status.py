@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -105,30 +105,30 @@ def allocate_status(
     entries = []
     for purpose in services.settings.status_purposes:
         status_list = _current_list(session, services, issuer, purpose)
+        list_id, size = status_list.id, status_list.size
         for _ in range(_MAX_DRAWS):
-            index = secrets.randbelow(status_list.size)
+            index = secrets.randbelow(size)
             try:
+                # Core statements in a savepoint: cheaper than the ORM unit of work per row.
                 with session.begin_nested():
-                    session.add(
-                        StatusEntry(
-                            status_list_id=status_list.id,
+                    session.execute(
+                        insert(StatusEntry).values(
+                            status_list_id=list_id,
                             index=index,
                             credential_id=credential_id,
                             purpose=purpose,
+                            is_set=False,
                         )
                     )
-                    session.flush()
                 break
             except IntegrityError:
                 continue
         else:  # pragma: no cover - needs a list more than half full, which we never use
             raise InvalidRequest("No free status index could be found; try again.")
         session.execute(
-            update(StatusList)
-            .where(StatusList.id == status_list.id)
-            .values(used=StatusList.used + 1)
+            update(StatusList).where(StatusList.id == list_id).values(used=StatusList.used + 1)
         )
-        entries.append(status_entry(list_url(services, status_list.id), index, purpose))
+        entries.append(status_entry(list_url(services, list_id), index, purpose))
     return entries
 
 
