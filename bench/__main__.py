@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bulk, di, vc_jwt
+from bench import bulk, di, status, vc_jwt
 
 
 def main() -> None:
@@ -12,13 +12,17 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=400, help="distinct credentials per round")
     parser.add_argument("--rounds", type=int, default=7, help="rounds; the median is reported")
     parser.add_argument("--algs", default="ES256,EdDSA,RS256")
-    parser.add_argument("--only", choices=["jwt", "di", "bulk"], help="run one benchmark only")
+    parser.add_argument(
+        "--only", choices=["jwt", "di", "status", "bulk"], help="run one benchmark only"
+    )
     parser.add_argument("--bulk-rows", type=int, default=10_000, help="rows in the bulk CSV")
     args = parser.parse_args()
     if args.only in (None, "jwt"):
         vc_jwt.run(count=args.count, rounds=args.rounds, algs=args.algs.split(","))
     if args.only in (None, "di"):
         di.run(count=min(args.count, 200), rounds=max(3, args.rounds // 2))
+    if args.only in (None, "status"):
+        status.run(count=args.count, rounds=args.rounds)
     if args.only in (None, "bulk"):
         bulk.run(rows=args.bulk_rows)
 
