@@ -5,7 +5,6 @@ Idempotent: a second run adds only what is missing and never replaces keys or da
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from keys import did_web_from_url
 from passport.catalog import load_default_catalog
 from passport.db import migrate
+from passport.keyring import create_signing_key
 from passport.models import AuditEvent, Issuer, SigningKeyRecord
 from passport.services import Services
 from passport.status import ensure_status_lists
@@ -74,18 +74,9 @@ def ensure_keys(session: Session, services: Services, issuer: Issuer) -> tuple[s
         )
         if active is not None:
             continue
-        key = services.key_store.create(alg)
-        session.add(
-            SigningKeyRecord(
-                kid=key.kid,
-                issuer_id=issuer.id,
-                alg=alg,
-                public_jwk=json.dumps(key.public.jwk, sort_keys=True),
-                status="active",
-            )
+        created.append(
+            create_signing_key(session, services, issuer, alg, now=services.now(), actor="system")
         )
-        session.add(AuditEvent(actor="system", action="key.create", subject=key.kid, detail=alg))
-        created.append(key.kid)
     return tuple(created)
 
 

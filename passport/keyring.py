@@ -25,12 +25,27 @@ from verifier.fetch import SafeFetcher
 from verifier.status import DataIntegrityListVerifier, StatusChecker
 from verifier.validity import DEFAULT_LEEWAY
 
-__all__ = ["bundle_verifier", "mark_compromised", "offline_bundle", "rotate_keys"]
+__all__ = [
+    "bundle_verifier",
+    "create_signing_key",
+    "mark_compromised",
+    "offline_bundle",
+    "rotate_keys",
+]
 
 BUNDLE_FORMAT = "skill-passport-offline-bundle/1"
 
 
-def _new_key(session: Session, services: Services, issuer: Issuer, alg: str, now: datetime) -> str:
+def create_signing_key(
+    session: Session,
+    services: Services,
+    issuer: Issuer,
+    alg: str,
+    *,
+    now: datetime,
+    actor: str,
+) -> str:
+    """Generate an active key in the key store and record it (public JWK kept for publishing)."""
     key = services.key_store.create(alg)
     session.add(
         SigningKeyRecord(
@@ -42,7 +57,7 @@ def _new_key(session: Session, services: Services, issuer: Issuer, alg: str, now
             created_at=now,
         )
     )
-    session.add(AuditEvent(at=now, actor="cli", action="key.create", subject=key.kid, detail=alg))
+    session.add(AuditEvent(at=now, actor=actor, action="key.create", subject=key.kid, detail=alg))
     return key.kid
 
 
@@ -68,7 +83,7 @@ def rotate_keys(
             continue
         issuer = session.get(Issuer, record.issuer_id)
         assert issuer is not None
-        new_kid = _new_key(session, services, issuer, record.alg, now)
+        new_kid = create_signing_key(session, services, issuer, record.alg, now=now, actor="cli")
         record.status = "retired"
         record.retired_at = now
         session.add(AuditEvent(at=now, actor="cli", action="key.rotate", subject=record.kid))
@@ -93,7 +108,9 @@ def mark_compromised(
     if record.status == "active":
         issuer = session.get(Issuer, record.issuer_id)
         assert issuer is not None
-        replacement = _new_key(session, services, issuer, record.alg, now)
+        replacement = create_signing_key(
+            session, services, issuer, record.alg, now=now, actor="cli"
+        )
     record.status = "compromised"
     record.compromised_at = at
     record.retired_at = record.retired_at or now

@@ -10,10 +10,7 @@ The harness (``tests/interop/di.mjs``) runs offline with its own pinned context 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,28 +19,11 @@ from issuer import CredentialDraft, CredentialIssuer
 from keys import PublishedKey, did_web_document, generate_key, verification_method_id
 from passport.issuing import IssueRequest, issue_credential
 from passport.services import Services
+from tests.interop.harness import harness, requires_node
 from verifier import KeyResolver, Verifier
 
-HERE = Path(__file__).parent
-NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed on this machine")
+pytestmark = requires_node
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def harness(command: str, payload: dict[str, Any]) -> dict[str, Any]:
-    if not (HERE / "node_modules").is_dir():
-        pytest.fail("The JS harness is not installed: run `make test` (it runs `npm ci`).")
-    result = subprocess.run(
-        [NODE or "node", str(HERE / "di.mjs"), command],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    output: dict[str, Any] = json.loads(result.stdout)
-    return output
 
 
 def js_verify(

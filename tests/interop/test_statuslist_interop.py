@@ -12,11 +12,7 @@ Runs offline (``tests/interop/di.mjs``); skips only where Node.js is absent.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -29,31 +25,14 @@ from issuer.statuslist import (
     status_entry,
 )
 from keys import SigningKey, did_key_from_public_key, generate_key
+from tests.interop.harness import harness, requires_node
 from verifier import KeyResolver, Verifier
 from verifier.canonical import Canonicalizer
 from verifier.status import DataIntegrityListVerifier, Revoked, StatusChecker
 
-HERE = Path(__file__).parent
-NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js is not installed on this machine")
+pytestmark = requires_node
 NOW = datetime.now(UTC).replace(microsecond=0)
 LIST_URL = "https://badges.example.org/status/revocation/1"
-
-
-def harness(command: str, payload: dict[str, Any]) -> dict[str, Any]:
-    if not (HERE / "node_modules").is_dir():
-        pytest.fail("The JS harness is not installed: run `make test` (it runs `npm ci`).")
-    result = subprocess.run(
-        [NODE or "node", str(HERE / "di.mjs"), command],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    output: dict[str, Any] = json.loads(result.stdout)
-    return output
 
 
 def did_key_signer() -> tuple[SigningKey, str, str]:
