@@ -212,3 +212,61 @@ def test_concurrent_issuance_gets_distinct_indexes(services: Services) -> None:
     total = threads * per_thread
     assert stored == total
     assert sorted(per_purpose) == [("revocation", total, total), ("suspension", total, total)]
+
+
+ISSUE_SCRIPT = """
+import sys, threading
+from passport import Settings, create_app
+from passport.issuing import IssueRequest, issue_credential
+from passport.services import get_services
+services = get_services(create_app(Settings.from_env()))
+def work(n):
+    for _ in range(n):
+        with services.session() as session:
+            issue_credential(session, services,
+                IssueRequest("observability-l2", "proc@example.com", "jwt"), now=services.now())
+threads = [threading.Thread(target=work, args=(int(sys.argv[1]),)) for _ in range(4)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+"""
+
+
+@pytest.mark.slow
+def test_concurrent_processes_get_distinct_indexes(services: Services) -> None:
+    import os
+    import subprocess
+    import sys
+
+    settings = services.settings
+    env = {
+        **os.environ,
+        "PASSPORT_ENV": "test",
+        "PASSPORT_INSTANCE_PATH": str(settings.instance_path),
+        "PASSPORT_DATABASE_URL": settings.database_url,
+        "PASSPORT_PUBLIC_URL": settings.public_url,
+        "PASSPORT_SECRET_KEY": settings.secret_key,
+        "PASSPORT_KEY_PASSPHRASE": settings.key_passphrase,
+    }
+    processes, per_thread = 4, 50  # 4 processes x 4 threads x 50 = 800 credentials
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-c", ISSUE_SCRIPT, str(per_thread)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    for proc in running:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-2000:]
+    total = processes * 4 * per_thread
+    with services.session() as session:
+        stored = session.scalar(select(func.count()).select_from(IssuedCredential))
+        distinct = session.execute(
+            select(
+                StatusEntry.purpose, func.count(), func.count(func.distinct(StatusEntry.index))
+            ).group_by(StatusEntry.purpose)
+        ).all()
+    assert stored == total
+    assert sorted(distinct) == [("revocation", total, total), ("suspension", total, total)]
