@@ -282,7 +282,6 @@ def record_assessment(
             ),
             now=now,
         )
-        assessment.credential_id = record.id
+        assessment.credential = record  # the relationship orders the inserts in one flush
         credential_id = record.id
-    session.flush()
     return AssessmentOutcome(assessment.id, not shortfalls, credential_id, True, shortfalls)

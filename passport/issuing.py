@@ -76,6 +76,10 @@ def get_or_create_holder(session: Session, email: str, *, name: str | None = Non
 
 
 def _active_key(session: Session, services: Services, issuer: Issuer, alg: str) -> SigningKey:
+    cache_key = ("active_key", issuer.id, alg)
+    kid = session.info.get(cache_key)  # one lookup per transaction (a bulk batch shares it)
+    if kid is not None:
+        return services.key_store.load(kid)
     record = session.scalar(
         select(SigningKeyRecord)
         .where(
@@ -90,6 +94,7 @@ def _active_key(session: Session, services: Services, issuer: Issuer, alg: str) 
             f"The issuer has no active {alg} signing key; run `passport init`.",
             code="no_active_key",
         )
+    session.info[cache_key] = record.kid
     return services.key_store.load(record.kid)
 
 
@@ -181,6 +186,6 @@ def issue_credential(
             ),
         )
     )
-    session.flush()
+    # No flush here: the caller's commit writes the record (a bulk batch writes many at once).
     logger.info("issued %s (%s) for achievement %s", issued.id, issued.proof_format, achievement.id)
     return record

@@ -405,6 +405,7 @@ class Assessment(Base):
 
     holder: Mapped[Holder] = relationship()
     achievement: Mapped[Achievement] = relationship()
+    credential: Mapped[IssuedCredential | None] = relationship()
     evidence: Mapped[list[EvidenceItem]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan"
     )

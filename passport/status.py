@@ -19,6 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -104,25 +106,24 @@ def allocate_status(
     """Reserve an index per status purpose; return the credential's ``credentialStatus``."""
     entries = []
     for purpose in services.settings.status_purposes:
-        status_list = _current_list(session, services, issuer, purpose)
-        list_id, size = status_list.id, status_list.size
+        # The current list is looked up once per transaction (a bulk batch shares it).
+        cache_key = ("status_list", issuer.id, purpose)
+        cached = session.info.get(cache_key)
+        if cached is None:
+            status_list = _current_list(session, services, issuer, purpose)
+            cached = session.info[cache_key] = (status_list.id, status_list.size)
+        list_id, size = cached
         for _ in range(_MAX_DRAWS):
             index = secrets.randbelow(size)
-            try:
-                # Core statements in a savepoint: cheaper than the ORM unit of work per row.
-                with session.begin_nested():
-                    session.execute(
-                        insert(StatusEntry).values(
-                            status_list_id=list_id,
-                            index=index,
-                            credential_id=credential_id,
-                            purpose=purpose,
-                            is_set=False,
-                        )
-                    )
+            if _insert_entry(
+                session,
+                status_list_id=list_id,
+                index=index,
+                credential_id=credential_id,
+                purpose=purpose,
+                is_set=False,
+            ):
                 break
-            except IntegrityError:
-                continue
         else:  # pragma: no cover - needs a list more than half full, which we never use
             raise InvalidRequest("No free status index could be found; try again.")
         session.execute(
@@ -130,6 +131,31 @@ def allocate_status(
         )
         entries.append(status_entry(list_url(services, list_id), index, purpose))
     return entries
+
+
+def _insert_entry(session: Session, **values: Any) -> bool:
+    """Insert a status entry; False when its (list, index) is taken (we draw again).
+
+    SQLite and PostgreSQL say so with ON CONFLICT DO NOTHING (no savepoint round trips);
+    other databases fall back to a savepoint around a plain INSERT.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        dialect_insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        # RETURNING tells whether the row went in (rowcount is not reliable here on psycopg).
+        result = session.execute(
+            dialect_insert(StatusEntry)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(StatusEntry.index)
+        )
+        return result.first() is not None
+    try:
+        with session.begin_nested():
+            session.execute(insert(StatusEntry).values(**values))
+    except IntegrityError:
+        return False
+    return True
 
 
 def _bits(session: Session, status_list: StatusList) -> bytearray:
