@@ -189,6 +189,43 @@ def credentials(holder: str | None, as_json: bool) -> None:
             )
 
 
+@cli.command()
+@click.option("--holder", required=True, help="The learner's e-mail.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "png", "svg"]), default="json", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.Path(), help="File (json) or folder (png, svg); json: stdout."
+)
+def export(holder: str, fmt: str, output: str | None) -> None:
+    """Export a learner's passport: every credential as issued, or one baked image per badge."""
+    from passport.exports import baked_image, export_json, holder_credentials
+    from passport.services import get_services
+
+    services = get_services(_app(require_secrets=False))
+    try:
+        with services.session() as session:
+            records = holder_credentials(session, holder)
+            if fmt == "json":
+                data = export_json(records, holder=holder)
+                if output:
+                    Path(output).write_bytes(data)
+                    click.echo(f"wrote {output} ({len(records)} credentials, {len(data)} bytes)")
+                else:
+                    click.echo(data.decode("utf-8"))
+                return
+            if not output:
+                raise click.UsageError("png and svg exports need -o FOLDER")
+            folder = Path(output)
+            folder.mkdir(parents=True, exist_ok=True)
+            for record in records:
+                name = f"{record.achievement_id}-{record.id.rsplit(':', 1)[-1][:8]}.{fmt}"
+                (folder / name).write_bytes(baked_image(session, record, fmt))
+            click.echo(f"wrote {len(records)} baked {fmt.upper()} badges to {folder}")
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
 @cli.group()
 def users() -> None:
     """People who log in: admins, assessors, mentors, learners."""

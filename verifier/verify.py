@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from keys import ALLOWED_ALGORITHMS, PublicKey
+from verifier.baked import extract_baked
 from verifier.canonical import Canonicalizer
 from verifier.dataintegrity import check_data_integrity
 from verifier.errors import (
@@ -70,6 +71,8 @@ class _Run:
     proof_format: str | None = None
     credential: AchievementCredential | EndorsementCredential | None = None
     key: PublicKey | None = None
+    #: "baked PNG" / "baked SVG" when the credential came inside an image.
+    container: str | None = None
     #: The credential JSON whose proof held (for reporting when the model refuses it).
     unverified: Mapping[str, Any] | None = None
     notes: tuple[str, ...] = ()
@@ -214,6 +217,11 @@ class Verifier:
     def _verify_proof_and_model(
         self, data: str | bytes | Mapping[str, Any], run: _Run, *, now: datetime
     ) -> None:
+        if isinstance(data, bytes) and _looks_like_image(data):
+            # A baked badge (OB 3.0 "Baked Badge"): verify the credential it carries.
+            extracted = extract_baked(data)
+            run.container = f"baked {extracted.container.upper()}"
+            data = extracted.content
         if isinstance(data, Mapping):
             document: Any = data
         else:
@@ -244,7 +252,7 @@ class Verifier:
     def _verify_jwt(self, token: str, run: _Run) -> None:
         jwt = decode_vc_jwt(token, max_bytes=self.max_bytes, max_depth=self.max_depth)
         run.proof_format = "vc-jwt"
-        run.passed("format", "vc_jwt", "Read a signed token (VC-JWT) holding a credential.")
+        run.passed("format", "vc_jwt", _read(run, "a signed token (VC-JWT) holding a credential"))
         run.key = check_jwt_signature(jwt, self.resolver, algorithms=self.algorithms)
         run.unverified = jwt.unverified_credential
         try:
@@ -260,7 +268,9 @@ class Verifier:
 
     def _verify_json(self, document: Mapping[str, Any], run: _Run, *, now: datetime) -> None:
         run.proof_format = "data-integrity"
-        run.passed("format", "json_credential", "Read a JSON credential with an embedded proof.")
+        run.passed(
+            "format", "json_credential", _read(run, "a JSON credential with an embedded proof")
+        )
         run.key, created = check_data_integrity(
             document, self.resolver, self.canonicalizer, now=now, leeway=self.leeway
         )
@@ -424,6 +434,17 @@ def _looks_like_jws(token: str) -> bool:
     if not (head and payload and signature):
         return False
     return not token.encode("ascii").translate(None, _JWS_ALPHABET)
+
+
+def _looks_like_image(data: bytes) -> bool:
+    head = data[:64].lstrip()
+    return data[1:4] == b"PNG" or head.startswith((b"<", b"\xef\xbb\xbf<"))
+
+
+def _read(run: _Run, what: str) -> str:
+    if run.container:
+        return f"Read a {run.container} badge holding {what}."
+    return f"Read {what}."
 
 
 def _jwt_signed_at(claims: Mapping[str, Any]) -> datetime | None:

@@ -135,3 +135,40 @@ def status_list(list_id: str) -> Response:
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = f"public, max-age={LIST_TTL_MS // 1000}"
     return response
+
+
+@bp.get("/credentials/<path:credential_id>/badge.<any(png, svg):kind>")
+def baked_badge(credential_id: str, kind: str) -> Response:
+    """The badge as a baked image: artwork with the credential embedded (OB 3.0 baking)."""
+    from passport.exports import baked_image
+
+    services = get_services()
+    with services.session() as session:
+        record = session.get(IssuedCredential, credential_id)
+        if record is None:
+            raise NotFound("No credential with that id is published here.")
+        image = baked_image(session, record, kind)
+    response = make_response(image)
+    response.mimetype = "image/png" if kind == "png" else "image/svg+xml"
+    response.headers["Content-Disposition"] = f'inline; filename="badge.{kind}"'
+    return response
+
+
+@bp.get("/credentials/<path:credential_id>/qr.<any(png, svg):kind>")
+def credential_qr(credential_id: str, kind: str) -> Response:
+    """A QR code pointing at the badge's public verification page."""
+    from flask import url_for
+
+    from passport.exports import qr_png, qr_svg
+
+    services = get_services()
+    with services.session() as session:
+        if session.get(IssuedCredential, credential_id) is None:
+            raise NotFound("No credential with that id is published here.")
+    target = services.settings.public_url + url_for(
+        "public.credential", credential_id=credential_id
+    )
+    response = make_response(qr_png(target) if kind == "png" else qr_svg(target))
+    response.mimetype = "image/png" if kind == "png" else "image/svg+xml"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
