@@ -23,7 +23,7 @@ from issuer.artwork import badge_png, badge_svg
 from issuer.baking import bake_png, bake_svg
 from passport.catalog import LEVELS
 from passport.errors import NotFound
-from passport.models import Holder, IssuedCredential, Issuer
+from passport.models import Achievement, Holder, IssuedCredential, Issuer
 from verifier import normalize_email
 
 __all__ = [
@@ -73,7 +73,8 @@ class _Art:
 
 
 def _art(session: Session, record: IssuedCredential) -> _Art:
-    achievement = record.achievement
+    achievement = session.get(Achievement, record.achievement_id)
+    assert achievement is not None  # foreign key
     issuer = session.get(Issuer, record.issuer_id)
     level = achievement.level or 1
     level_name = next((lv["name"] for lv in LEVELS if lv["level"] == level), "")

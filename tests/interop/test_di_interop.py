@@ -134,3 +134,20 @@ def test_a_credential_the_reference_stack_signs_verifies_here(
     assert bad.verified is False
     assert bad.check("signature").code == "bad_signature"  # type: ignore[union-attr]
     assert js_verify(tampered)["verified"] is False
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+def test_our_baked_badge_verifies_in_the_reference_stack_after_extraction(
+    services: Services, kind: str
+) -> None:
+    from passport.exports import baked_image
+    from verifier.baked import extract_baked
+
+    with services.session() as session:
+        record = issue_credential(
+            session, services, IssueRequest("networking-l2", "radia@example.com"), now=NOW
+        )
+        image = baked_image(session, record, kind)
+        documents = {d.did: d.did_document for d in services.issuer_documents(session)}
+    credential = json.loads(extract_baked(image).content)
+    assert js_verify(credential, documents) == {"verified": True, "errors": []}
