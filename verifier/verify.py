@@ -217,6 +217,8 @@ class Verifier:
     def _verify_proof_and_model(
         self, data: str | bytes | Mapping[str, Any], run: _Run, *, now: datetime
     ) -> None:
+        if isinstance(data, str) and data.lstrip()[:1] == "<":
+            data = data.encode("utf-8")  # a pasted SVG
         if isinstance(data, bytes) and _looks_like_image(data):
             # A baked badge (OB 3.0 "Baked Badge"): verify the credential it carries.
             extracted = extract_baked(data)

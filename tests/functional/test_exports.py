@@ -137,3 +137,11 @@ def test_cli_exports_json_as_issued_and_baked_images(services: Services, tmp_pat
         check=False,
     )
     assert missing.returncode == 1 and "No learner" in missing.stderr
+
+
+def test_a_pasted_baked_svg_verifies(client: FlaskClient, services: Services) -> None:
+    record = issue(services)
+    svg = client.get(f"/credentials/{record.id}/badge.svg").data.decode()
+    with services.session() as session:
+        verifier = services.verifier(session)
+    assert verifier.report(svg, now=services.now()).verified
