@@ -321,25 +321,6 @@ def reference_canonical_dataset(dataset: dict[str, Any]) -> str:
     return normalized
 
 
-def reference_canonical_nquads(nquads: str) -> str:
-    """RDFC-1.0 (URDNA2015) with PyLD's pure-Python implementation: the reference path.
-
-    Used for datasets with blank-node graph names (the embedded proofs of endorsements and
-    presentations), where Oxigraph 0.5 labels blank nodes differently from PyLD and jsonld.js.
-    PyLD escapes C0 control characters differently from RDFC-1.0 (and jsonld.js), so such
-    datasets holding them are refused before they get here.
-    """
-    normalized: str = jsonld.normalize(
-        nquads,
-        {
-            "algorithm": "URDNA2015",
-            "inputFormat": "application/n-quads",
-            "format": "application/n-quads",
-        },
-    )
-    return normalized
-
-
 def canonical_nquads(quads: list[Any]) -> str:
     """Canonically label (RDFC-1.0) and sort quads, with Oxigraph (no blank-node graphs)."""
     if not quads:

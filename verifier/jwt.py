@@ -13,7 +13,6 @@ always fails. ``iss`` and ``jti`` are required.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,15 +33,11 @@ from verifier.resolve import KeyResolver
 
 __all__ = [
     "ACCEPTED_TYP",
-    "JWT_PATTERN",
     "UnverifiedJwt",
     "check_jwt_claims",
     "check_jwt_signature",
     "decode_vc_jwt",
 ]
-
-#: Compact JWS: three base64url segments (RFC 7515 §7.1).
-JWT_PATTERN = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 #: `typ` values we accept on input (checklist §2.3): OB 3.0, VC-JOSE-COSE and its drafts.
 ACCEPTED_TYP = frozenset({"JWT", "vc+jwt", "vc+ld+jwt", "vc+ld+json+jwt"})
