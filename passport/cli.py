@@ -447,17 +447,15 @@ def keys_list() -> None:
             click.echo(f"{row.kid}\t{row.alg}\t{row.status}\t{row.created_at.isoformat()}")
 
 
-def _own_documents():  # type: ignore[no-untyped-def]
-    from keys import did_web_from_url
+def _own_documents() -> Any:
     from passport.services import get_services
 
     services = get_services(_app())
-    did = did_web_from_url(services.settings.public_url)
-    with services.session() as session:
-        for docs in services.issuer_documents(session):
-            if docs.did == did:
-                return docs
-    raise click.ClickException("No issuer here yet; run `passport init`.")
+    try:
+        with services.session() as session:
+            return services.own_issuer_documents(session)
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 @keys.command("jwks")

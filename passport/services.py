@@ -21,8 +21,8 @@ import orjson
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from keys import KeyStore, PublicKey, PublishedKey, did_web_document, jwks
-from passport.errors import ConfigError
+from keys import KeyStore, PublicKey, PublishedKey, did_web_document, did_web_from_url, jwks
+from passport.errors import ConfigError, NotFound
 from passport.models import Issuer, SigningKeyRecord, StatusList, utcnow
 from passport.settings import Settings
 from verifier import KeyResolver, Verifier
@@ -34,7 +34,7 @@ from verifier.validity import DEFAULT_LEEWAY
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["LOOPBACK_HOSTS", "Services", "get_services"]
+__all__ = ["LOOPBACK_HOSTS", "IssuerDocuments", "Services", "get_services"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,17 @@ class Services:
                 )
             )
         return out
+
+    def own_issuer_documents(self, session: Session) -> IssuerDocuments:
+        """The documents of the issuer this deployment's public URL names.
+
+        Raises :class:`~passport.errors.NotFound` before ``passport init`` has created it.
+        """
+        did = did_web_from_url(self.settings.public_url)
+        for docs in self.issuer_documents(session):
+            if docs.did == did:
+                return docs
+        raise NotFound("This deployment has no issuer yet; run `passport init`.", code="no_issuer")
 
     def verifier(self, session: Session) -> Verifier:
         """A verifier that knows our issuers' documents locally (no HTTP call to ourselves).

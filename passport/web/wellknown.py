@@ -8,23 +8,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from keys import did_web_from_url
-from passport.errors import NotFound
-from passport.services import get_services
+from passport.services import IssuerDocuments, get_services
 
 __all__ = ["bp"]
 
 bp = Blueprint("wellknown", __name__, url_prefix="/.well-known")
 
 
-def _documents():  # type: ignore[no-untyped-def]
+def _documents() -> IssuerDocuments:
     services = get_services()
-    did = did_web_from_url(services.settings.public_url)
     with services.session() as session:
-        for docs in services.issuer_documents(session):
-            if docs.did == did:
-                return docs
-    raise NotFound("This deployment has no issuer yet; run `passport init`.", code="no_issuer")
+        return services.own_issuer_documents(session)
 
 
 @bp.get("/did.json")
