@@ -10,6 +10,7 @@ when the credential fails.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -17,7 +18,8 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from passport.assessments import AssessmentInput, EvidenceInput, record_assessment
 from passport.errors import InvalidRequest, UnsupportedMediaType
 from passport.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
-from passport.services import get_services
+from passport.models import ApiToken
+from passport.services import Services, get_services
 from passport.tokens import authenticate
 from passport.web.security import csrf_exempt
 from verifier import parse_json
@@ -78,13 +80,7 @@ def verify() -> Response:
 def create_credential() -> tuple[Response, int, dict[str, str]]:
     services = get_services()
     now = services.now()
-    with services.session() as session:
-        token = authenticate(session, request.headers.get("Authorization"), now=now)
-    if request.mimetype not in JSON_TYPES:
-        raise UnsupportedMediaType("Send the issuing request as application/json.")
-    body = parse_json(request.get_data(cache=False), what="request body")
-    if not isinstance(body, dict):
-        raise InvalidRequest("The request body must be a JSON object.")
+    token, body = _authorized_json_body(services, now)
     achievement = _string(body, "achievement")
     recipient = _string(body, "recipient")
     proof_format = body.get("format", DEFAULT_FORMAT)
@@ -123,6 +119,18 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
     return jsonify(payload), 201, {"Location": location}
 
 
+def _authorized_json_body(services: Services, now: datetime) -> tuple[ApiToken, dict[str, Any]]:
+    """Authenticate the bearer token first, then read a JSON object body (write endpoints)."""
+    with services.session() as session:
+        token = authenticate(session, request.headers.get("Authorization"), now=now)
+    if request.mimetype not in JSON_TYPES:
+        raise UnsupportedMediaType("Send the request body as application/json.")
+    body = parse_json(request.get_data(cache=False), what="request body")
+    if not isinstance(body, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return token, body
+
+
 def _string(body: dict[str, Any], name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip():
@@ -141,13 +149,7 @@ def create_assessment() -> tuple[Response, int]:
     """
     services = get_services()
     now = services.now()
-    with services.session() as session:
-        token = authenticate(session, request.headers.get("Authorization"), now=now)
-    if request.mimetype not in JSON_TYPES:
-        raise UnsupportedMediaType("Send the assessment as application/json.")
-    body = parse_json(request.get_data(cache=False), what="request body")
-    if not isinstance(body, dict):
-        raise InvalidRequest("The request body must be a JSON object.")
+    token, body = _authorized_json_body(services, now)
     levels: Any = body.get("levels")
     if levels is None and isinstance(body.get("level"), int):
         levels = {"*": body["level"]}
@@ -205,10 +207,8 @@ def credential_status(credential_id: str, action: str) -> Response:
 
     services = get_services()
     now = services.now()
-    with services.session() as session:
-        token = authenticate(session, request.headers.get("Authorization"), now=now)
-    body = parse_json(request.get_data(cache=False) or b"{}", what="request body")
-    if not isinstance(body, dict) or not isinstance(body.get("reason"), str):
+    token, body = _authorized_json_body(services, now)
+    if not isinstance(body.get("reason"), str):
         raise InvalidRequest('Send {"reason": "…"}: a reason is required.', code="no_reason")
     with services.session() as session:
         change = change_status(
