@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, make_response, render_template, request
+from sqlalchemy import select
 
 from passport.errors import InvalidRequest, NotFound
 from passport.models import Achievement, IssuedCredential
@@ -32,8 +33,6 @@ CREDENTIAL_TYPES = [
 def home() -> str:
     services = get_services()
     with services.session() as session:
-        from sqlalchemy import select
-
         achievements = list(session.scalars(select(Achievement).order_by(Achievement.name)))
         return render_template("home.html", achievements=achievements)
 
