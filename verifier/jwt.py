@@ -28,7 +28,7 @@ from verifier.errors import (
     MalformedJwt,
 )
 from verifier.jsonparse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, b64url_decode, b64url_json
-from verifier.model import AchievementCredential, EndorsementCredential
+from verifier.model import AnyCredential
 from verifier.resolve import KeyResolver
 
 __all__ = [
@@ -201,9 +201,7 @@ def check_jwt_signature(
     return key
 
 
-def check_jwt_claims(
-    jwt: UnverifiedJwt, credential: AchievementCredential | EndorsementCredential
-) -> tuple[str, ...]:
+def check_jwt_claims(jwt: UnverifiedJwt, credential: AnyCredential) -> tuple[str, ...]:
     """Check the registered claims against the credential (OB 3.0 §8.2.4 steps 5–9).
 
     Returns notes describing the leniencies applied (missing ``nbf``/``sub``/``exp``). Raises

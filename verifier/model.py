@@ -13,7 +13,8 @@ wrapped in read-only :class:`types.MappingProxyType` views. Those fields take no
 credentials are equal when their modelled fields are).
 
 Property names follow Python style (``valid_from`` for ``validFrom`` …). The classes and their
-cardinalities follow checklist §1 (OB-SRC ``common_credentials.lines``).
+cardinalities follow checklist §1 (OB-SRC ``common_credentials.lines``); the CLR 2.0 classes
+(:class:`ClrCredential`, :class:`ClrSubject`, :class:`Association`) follow checklist §6.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ __all__ = [
     "AchievementCredential",
     "AchievementSubject",
     "Alignment",
+    "AnyCredential",
+    "Association",
+    "ClrCredential",
+    "ClrSubject",
     "CredentialSchema",
     "CredentialStatus",
     "Criteria",
@@ -315,3 +320,44 @@ class EndorsementCredential(_Credential):
 
     name: str
     credential_subject: EndorsementSubject
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Association:
+    """CLR 2.0 Association (checklist §6.2): a typed link between two achievement ids."""
+
+    type: tuple[str, ...]
+    association_type: str
+    source_id: str
+    target_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClrSubject:
+    """CLR 2.0 ClrSubject (checklist §6.2). ``id`` or at least one ``identifier`` is set.
+
+    ``verifiable_credential`` holds the embedded credentials as they were given — JSON objects
+    (raw, read-only) or compact JWS strings — unverified: each is a credential of its own, checked
+    by its own issuer's proof, never trusted because the CLR around it verified.
+    """
+
+    type: tuple[str, ...]
+    verifiable_credential: tuple[Mapping[str, Any] | str, ...] = field(hash=False)
+    id: str | None = None
+    identifier: tuple[IdentityObject, ...] = ()
+    achievement: tuple[Achievement, ...] = ()
+    association: tuple[Association, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClrCredential(_Credential):
+    """CLR 2.0 ClrCredential (checklist §6.1); ``name`` is required here."""
+
+    name: str
+    credential_subject: ClrSubject
+    partial: bool | None = None
+    image: Image | None = None
+
+
+AnyCredential = AchievementCredential | EndorsementCredential | ClrCredential
+"""Every credential class :func:`verifier.schemas.load_credential` can return."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from verifier.model import AchievementCredential, EndorsementCredential
+    from verifier.model import AnyCredential
 
 __all__ = ["BLOCKING_CHECKS", "CHECK_IDS", "Check", "Report"]
 
@@ -68,7 +68,7 @@ class Report:
     #: Proof format that was read: ``vc-jwt``, ``data-integrity`` or None if unreadable.
     proof_format: str | None = None
     #: The credential as parsed (kept even when it failed, so it can be shown, marked).
-    credential: AchievementCredential | EndorsementCredential | None = None
+    credential: AnyCredential | None = None
     #: Leniencies applied while reading (e.g. a missing ``nbf`` claim).
     notes: tuple[str, ...] = ()
     #: Reports of embedded credentials (endorsements), in document order.
@@ -80,7 +80,7 @@ class Report:
         outcomes: Mapping[str, Check],
         *,
         proof_format: str | None,
-        credential: AchievementCredential | EndorsementCredential | None,
+        credential: AnyCredential | None,
         notes: tuple[str, ...] = (),
         children: tuple[Report, ...] = (),
         skipped_reason: str = "An earlier check failed, so this was not checked.",
@@ -141,7 +141,7 @@ class Report:
         return out
 
 
-def summarize(credential: AchievementCredential | EndorsementCredential) -> dict[str, Any]:
+def summarize(credential: AnyCredential) -> dict[str, Any]:
     """A small, display-oriented summary of a parsed credential."""
     summary: dict[str, Any] = {
         "id": credential.id,
@@ -153,7 +153,7 @@ def summarize(credential: AchievementCredential | EndorsementCredential) -> dict
     }
     subject = credential.credential_subject
     achievement = getattr(subject, "achievement", None)
-    if achievement is not None:
+    if achievement is not None and not isinstance(achievement, tuple):  # a CLR lists many
         summary["achievement"] = {
             "id": achievement.id,
             "name": achievement.name,

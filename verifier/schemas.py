@@ -8,7 +8,9 @@ Public entry points (each raises :class:`SchemaViolation`, a :class:`~verifier.e
 and nothing else for bad input)::
 
     load_credential(data)               -> AchievementCredential | EndorsementCredential
+                                           | ClrCredential
     load_achievement_credential(data)   -> AchievementCredential
+    load_clr_credential(data)           -> ClrCredential
     load_endorsement_credential(data)   -> EndorsementCredential
     load_profile(data)                  -> Profile
     load_achievement(data)              -> Achievement
@@ -64,6 +66,10 @@ from verifier.model import (
     AchievementCredential,
     AchievementSubject,
     Alignment,
+    AnyCredential,
+    Association,
+    ClrCredential,
+    ClrSubject,
     CredentialSchema,
     CredentialStatus,
     Criteria,
@@ -85,6 +91,7 @@ __all__ = [
     "SchemaViolation",
     "load_achievement",
     "load_achievement_credential",
+    "load_clr_credential",
     "load_credential",
     "load_endorsement_credential",
     "load_profile",
@@ -158,6 +165,21 @@ MSG_CONTEXT_OB_SECOND: Final = _msg(
     "bad_context", "must be the Open Badges 3.0 context (…/ob/v3p0/context-3.0.x.json)."
 )
 MSG_CONTEXT_OB_MISSING: Final = _msg("bad_context", "must include the Open Badges 3.0 context.")
+MSG_CONTEXT_CLR_VC2: Final = _msg(
+    "bad_context", "must start with the W3C Verifiable Credentials v2 context for a CLR 2.0."
+)
+MSG_CONTEXT_CLR_SECOND: Final = _msg(
+    "bad_context", "must be the CLR 2.0 context (…/clr/v2p0/context-2.0.x.json)."
+)
+MSG_CONTEXT_OB_THIRD: Final = _msg(
+    "bad_context", "must be the Open Badges 3.0 context (…/ob/v3p0/context-3.0.x.json)."
+)
+MSG_TYPE_CLR_AMBIGUOUS: Final = _msg(
+    "schema_invalid", "must not name both a ClrCredential and another credential kind."
+)
+MSG_NOT_EMBEDDED: Final = _msg(
+    "wrong_type", "must be a credential object (with a type) or a compact JWS string."
+)
 MSG_TYPE_AMBIGUOUS: Final = _msg(
     "schema_invalid", "must not name both an Open Badge and an EndorsementCredential."
 )
@@ -178,6 +200,10 @@ VC1_CONTEXT: Final = "https://www.w3.org/2018/credentials/v1"
 _OB_CONTEXT: Final = re.compile(
     r"https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)?\.json\Z"
 )
+#: The CLR 2.0 context file(s) (checklist §6.1: ``context-2.0.1.json``; the unversioned alias).
+_CLR_CONTEXT: Final = re.compile(
+    r"https://purl\.imsglobal\.org/spec/clr/v2p0/context(-2\.\d\.\d)?\.json\Z"
+)
 #: A URI is "a scheme, a colon, no whitespace": the RFC 3986 scheme is matched here, and
 #: ``str.isprintable()`` plus a test for " " rule out every whitespace and control character
 #: (faster than a whole-string regex). Ids may be URLs, URNs, DIDs or data: URIs.
@@ -191,6 +217,23 @@ _DATETIME: Final = re.compile(
 #: Extension terms of an EnumExt: "MUST start with the prefix ``ext:``" (§1.4). The OB-GH schema
 #: pattern is unanchored (it accepts "fooext:bar"); this one is anchored at both ends.
 _EXT_TERM: Final = re.compile(r"ext:[A-Za-z0-9._-]+\Z")
+
+#: CLR 2.0 AssociationType (checklist §6.2 ⚠: the CLR 2.0 list plus CLR 1.0's ``exemplar`` and
+#: ``hasSkillLevel``, which CLR 2.0 consumers may still send). Not an EnumExt: no ``ext:`` terms.
+ASSOCIATION_TYPES: Final = frozenset(
+    [
+        "exactMatchOf",
+        "exemplar",
+        "hasSkillLevel",
+        "isChildOf",
+        "isParentOf",
+        "isPartOf",
+        "isPeerOf",
+        "isRelatedTo",
+        "precedes",
+        "replacedBy",
+    ]
+)
 
 #: AchievementType (§1.4).
 ACHIEVEMENT_TYPES: Final = frozenset(
@@ -526,10 +569,11 @@ class _Context(_Field[tuple[str | Mapping[str, Any], ...]]):
     put the data-integrity context around it). Other items are strings or objects.
     """
 
-    def __init__(self, *, require_ob: bool, **kwargs: Any) -> None:
+    def __init__(self, *, require_ob: bool, clr: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("required", True)
         super().__init__(**kwargs)
         self.require_ob = require_ob
+        self.clr = clr
 
     def load_value(self, value: Any) -> tuple[str | Mapping[str, Any], ...]:
         if type(value) is not list and type(value) is not tuple:
@@ -544,7 +588,17 @@ class _Context(_Field[tuple[str | Mapping[str, Any], ...]]):
                 raise ValidationError({index: [MSG_CONTEXT_ITEM]})
         if not items or items[0] not in (VC2_CONTEXT, VC1_CONTEXT):
             raise ValidationError({0: [MSG_CONTEXT_FIRST]})
-        if self.require_ob:
+        if self.clr:
+            # CLR 2.0 §6.1: VC 2.0, CLR 2.0, OB 3.0, in this order, then anything else.
+            if items[0] != VC2_CONTEXT:
+                raise ValidationError({0: [MSG_CONTEXT_CLR_VC2]})
+            second = items[1] if len(items) > 1 else None
+            if type(second) is not str or _CLR_CONTEXT.match(second) is None:
+                raise ValidationError({1: [MSG_CONTEXT_CLR_SECOND]})
+            third = items[2] if len(items) > 2 else None
+            if type(third) is not str or _OB_CONTEXT.match(third) is None:
+                raise ValidationError({2: [MSG_CONTEXT_OB_THIRD]})
+        elif self.require_ob:
             if items[0] == VC2_CONTEXT:
                 second = items[1] if len(items) > 1 else None
                 if type(second) is not str or _OB_CONTEXT.match(second) is None:
@@ -614,6 +668,27 @@ class _TooDeep(_Field[Any]):
         if (type(value) is list or type(value) is tuple) and not value:
             return ()
         raise ValidationError(MSG_TOO_DEEP)
+
+
+class _EmbeddedCredential(_Field[Mapping[str, Any] | str]):
+    """One item of ``ClrSubject.verifiableCredential`` (checklist §6.2): a credential object —
+    a Data Integrity credential or a VC 2.0 EnvelopedVerifiableCredential — whose ``type`` is a
+    string or a list of strings, or a compact JWS (the VC-JWT CLR vector's form). Kept raw and
+    unverified: each is checked as a credential of its own."""
+
+    def load_value(self, value: Any) -> Mapping[str, Any] | str:
+        if type(value) is str:
+            if _JWS.match(value) is None:
+                raise ValidationError(MSG_NOT_JWS)
+            return value
+        if type(value) is not dict and not isinstance(value, Mapping):
+            raise _wrong(value, MSG_NOT_EMBEDDED)
+        declared = value.get("type")
+        if type(declared) is str or (
+            type(declared) is list and declared and all(type(t) is str for t in declared)
+        ):
+            return _freeze(value)
+        raise ValidationError(MSG_NOT_EMBEDDED)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1009,6 +1084,18 @@ class _EndorsementSubjectSchema(_ModelSchema[EndorsementSubject]):
     endorsement_comment = _Str(data_key="endorsementComment")
 
 
+class _AssociationSchema(_ModelSchema[Association]):
+    """CLR 2.0 Association (checklist §6.2): ``type`` is the single string "Association"."""
+
+    model = Association
+    type = _SingleType("Association")
+    association_type = _Enum(
+        ASSOCIATION_TYPES, "association type", ext=False, required=True, data_key="associationType"
+    )
+    source_id = _Uri(required=True, data_key="sourceId")
+    target_id = _Uri(required=True, data_key="targetId")
+
+
 _RESULT_DESCRIPTION: Final = _ResultDescriptionSchema()
 _RESULT: Final = _ResultSchema()
 _IDENTITY_OBJECT: Final = _IdentityObjectSchema()
@@ -1017,6 +1104,7 @@ _PROOF: Final = _ProofSchema()
 _CREDENTIAL_STATUS: Final = _CredentialStatusSchema()
 _CREDENTIAL_SCHEMA: Final = _CredentialSchemaSchema()
 _ENDORSEMENT_SUBJECT: Final = _EndorsementSubjectSchema()
+_ASSOCIATION: Final = _AssociationSchema()
 
 
 # Classes that reach an EndorsementCredential (Profile, Achievement, AchievementSubject, the
@@ -1164,6 +1252,40 @@ class _EndorsementCredentialSchema(_CredentialSchemaBase[EndorsementCredential])
     credential_subject = _Obj(_ENDORSEMENT_SUBJECT, required=True, data_key="credentialSubject")
 
 
+class _ClrSubjectSchema(_ModelSchema[ClrSubject]):
+    """ClrSubject (checklist §6.2): ``type`` ∋ "ClrSubject"; ``verifiableCredential`` [1..*];
+    ``id`` or at least one ``identifier`` required (checked in ``build``)."""
+
+    model = ClrSubject
+    id = _Uri()
+    type = _Types(all_of=("ClrSubject",))
+    identifier = _Many(_Obj(_IDENTITY_OBJECT))
+    achievement: fields.Field[Any] = _PerLevel()
+    association = _Many(_Obj(_ASSOCIATION))
+    verifiable_credential = _Many(
+        _EmbeddedCredential(), required=True, data_key="verifiableCredential"
+    )
+
+    def build(self, data: dict[str, Any], original: Mapping[str, Any]) -> ClrSubject:
+        if not data["verifiable_credential"]:
+            raise ValidationError({"verifiableCredential": [MSG_EMPTY_TYPES]})
+        if "id" not in data and not data.get("identifier"):
+            raise ValidationError([MSG_NO_SUBJECT_ID])
+        return self._model(**data)  # type: ignore[no-any-return]
+
+
+class _ClrCredentialSchema(_CredentialSchemaBase[ClrCredential]):
+    """ClrCredential (checklist §6.1): contexts VC 2.0, CLR 2.0, OB 3.0 in that order;
+    ``name`` required."""
+
+    model = ClrCredential
+    context = _Context(require_ob=True, clr=True, data_key="@context")
+    type = _Types(all_of=("VerifiableCredential", "ClrCredential"))
+    name = _Str(required=True)
+    partial = _Bool()
+    image = _Obj(_IMAGE)
+
+
 _S = TypeVar("_S", bound=_ModelSchema[Any])
 
 
@@ -1184,6 +1306,7 @@ class _Level:
     subject: _AchievementSubjectSchema
     achievement_credential: _AchievementCredentialSchema
     endorsement_credential: _EndorsementCredentialSchema
+    endorsements: fields.Field[Any]
 
     def __init__(self, depth: int) -> None:
         endorsements: fields.Field[Any]
@@ -1191,6 +1314,7 @@ class _Level:
             endorsements = _Many(_Obj(_Level(depth + 1).endorsement_credential))
         else:
             endorsements = _TooDeep()
+        self.endorsements = endorsements
         self.profile = _profile_chain(depth, endorsements)
         self.achievement = _extend(
             _AchievementSchema,
@@ -1244,6 +1368,24 @@ def _profile_chain(depth: int, endorsements: fields.Field[Any]) -> _ProfileSchem
 
 
 _TOP: Final = _Level(0)
+#: A CLR is only ever the top-level credential (it is not an endorsement): one schema, level 0.
+_CLR_CREDENTIAL: Final = _extend(
+    _ClrCredentialSchema,
+    "ClrCredentialSchemaL0",
+    {
+        "issuer": _ProfileRef(_TOP.profile, required=True),
+        "endorsement": _TOP.endorsements,
+        "credential_subject": _Obj(
+            _extend(
+                _ClrSubjectSchema,
+                "ClrSubjectSchemaL0",
+                {"achievement": _Many(_SharedObj(_TOP.achievement))},
+            ),
+            required=True,
+            data_key="credentialSubject",
+        ),
+    },
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1318,6 +1460,11 @@ def load_endorsement_credential(data: object) -> EndorsementCredential:
     return _run(_TOP.endorsement_credential, data, "credential")
 
 
+def load_clr_credential(data: object) -> ClrCredential:
+    """Load a CLR 2.0 ClrCredential (VC 2.0 form); embedded credentials stay raw."""
+    return _run(_CLR_CREDENTIAL, data, "credential")
+
+
 def load_profile(data: object) -> Profile:
     """Load a Profile object (e.g. from ``GET /profile`` or an issuer document)."""
     return _run(_TOP.profile, data, "profile")
@@ -1331,12 +1478,12 @@ def load_achievement(data: object) -> Achievement:
 _OB_TYPES: Final = ("OpenBadgeCredential", "AchievementCredential")
 
 
-def load_credential(data: object) -> AchievementCredential | EndorsementCredential:
-    """Load an OB 3.0 credential, choosing the class by its ``type``.
+def load_credential(data: object) -> AnyCredential:
+    """Load an OB 3.0 or CLR 2.0 credential, choosing the class by its ``type``.
 
     ``type`` must include "VerifiableCredential" and "OpenBadgeCredential" or
-    "AchievementCredential" (→ :class:`AchievementCredential`) or "EndorsementCredential" (→
-    :class:`EndorsementCredential`), not both kinds.
+    "AchievementCredential" (→ :class:`AchievementCredential`), "EndorsementCredential" (→
+    :class:`EndorsementCredential`) or "ClrCredential" (→ :class:`ClrCredential`), one kind only.
     """
     if _is_mapping(data):
         declared = cast(Mapping[str, Any], data).get("type")
@@ -1344,6 +1491,10 @@ def load_credential(data: object) -> AchievementCredential | EndorsementCredenti
         if types:
             badge = any(name in types for name in _OB_TYPES)
             endorsement = "EndorsementCredential" in types
+            if "ClrCredential" in types:
+                if badge or endorsement:
+                    raise _violation({"type": [MSG_TYPE_CLR_AMBIGUOUS]}, "credential")
+                return load_clr_credential(data)
             if badge and endorsement:
                 raise _violation({"type": [MSG_TYPE_AMBIGUOUS]}, "credential")
             if endorsement:

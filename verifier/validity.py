@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from verifier.errors import Expired, NotYetValid
-from verifier.model import AchievementCredential, EndorsementCredential
+from verifier.model import AnyCredential
 
 __all__ = ["DEFAULT_LEEWAY", "check_validity"]
 
@@ -19,7 +19,7 @@ DEFAULT_LEEWAY = timedelta(minutes=2)
 
 
 def check_validity(
-    credential: AchievementCredential | EndorsementCredential,
+    credential: AnyCredential,
     *,
     now: datetime,
     leeway: timedelta = DEFAULT_LEEWAY,

@@ -38,7 +38,7 @@ from verifier.errors import (
 )
 from verifier.jsonparse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_json
 from verifier.jwt import check_jwt_claims, check_jwt_signature, decode_vc_jwt
-from verifier.model import AchievementCredential, EndorsementCredential
+from verifier.model import AnyCredential, ClrCredential, EndorsementCredential
 from verifier.recipient import recipient_matches
 from verifier.report import Check, Report
 from verifier.resolve import KeyResolver
@@ -58,7 +58,7 @@ _MAX_NESTING = 3
 class VerifiedCredential:
     """A credential whose proof, data model and validity window were checked."""
 
-    credential: AchievementCredential | EndorsementCredential
+    credential: AnyCredential
     proof_format: str
     key: PublicKey
     report: Report
@@ -69,7 +69,7 @@ class _Run:
     outcomes: dict[str, Check]
     errors: dict[str, VerificationError]
     proof_format: str | None = None
-    credential: AchievementCredential | EndorsementCredential | None = None
+    credential: AnyCredential | None = None
     key: PublicKey | None = None
     #: "baked PNG" / "baked SVG" when the credential came inside an image.
     container: str | None = None
@@ -314,9 +314,7 @@ class Verifier:
         elif end is not None and now - self.leeway > end:
             run.failed(Expired(f"The credential expired on {end.isoformat()}."))
 
-    def _check_issuer(
-        self, credential: AchievementCredential | EndorsementCredential, run: _Run
-    ) -> None:
+    def _check_issuer(self, credential: AnyCredential, run: _Run) -> None:
         issuer = credential.issuer
         label = issuer.name or issuer.id
         if issuer.id in self.known_issuers:
@@ -333,7 +331,7 @@ class Verifier:
 
     def _check_status(
         self,
-        credential: AchievementCredential | EndorsementCredential,
+        credential: AnyCredential,
         run: _Run,
         *,
         now: datetime,
@@ -358,7 +356,7 @@ class Verifier:
 
     def _check_endorsements(
         self,
-        credential: AchievementCredential | EndorsementCredential,
+        credential: AnyCredential,
         run: _Run,
         *,
         now: datetime,
@@ -402,7 +400,7 @@ class Verifier:
 
     def _check_recipient(
         self,
-        credential: AchievementCredential | EndorsementCredential,
+        credential: AnyCredential,
         recipient: str,
         run: _Run,
     ) -> None:
@@ -470,7 +468,7 @@ def _raw_date(document: Mapping[str, Any], *names: str) -> datetime | None:
 
 
 def _embedded_endorsements(
-    credential: AchievementCredential | EndorsementCredential,
+    credential: AnyCredential,
 ) -> list[Mapping[str, Any] | str]:
     """Endorsements on the credential, its issuer, its achievement and the achievement's creator.
 
@@ -478,11 +476,17 @@ def _embedded_endorsements(
     on each of these objects (checklist §2.5; the 1EdTech validator walks ``$..endorsement``).
     """
     holders: list[Any] = [credential, credential.issuer]
-    achievement = getattr(credential.credential_subject, "achievement", None)
-    if achievement is not None:
-        holders.append(achievement)
-        if achievement.creator is not None:
-            holders.append(achievement.creator)
+    subject = credential.credential_subject
+    achievement = getattr(subject, "achievement", None)
+    # A CLR lists many achievements; its embedded credentials carry their own endorsements and
+    # are verified as credentials of their own, not here.
+    achievements = achievement if isinstance(achievement, tuple) else (achievement,)
+    for item in achievements:
+        if item is None:
+            continue
+        holders.append(item)
+        if item.creator is not None:
+            holders.append(item.creator)
     found: list[Mapping[str, Any] | str] = []
     for holder in holders:
         found.extend(e.raw for e in holder.endorsement)
@@ -498,13 +502,15 @@ def _signature_message(key: PublicKey) -> tuple[str, str, str]:
     )
 
 
-def _schema_message(credential: AchievementCredential | EndorsementCredential) -> str:
+def _schema_message(credential: AnyCredential) -> str:
+    if isinstance(credential, ClrCredential):
+        return "The content is a Comprehensive Learner Record in the CLR 2.0 data model."
     kind = "an endorsement" if isinstance(credential, EndorsementCredential) else "an Open Badge"
     return f"The content is {kind} in the Open Badges 3.0 data model."
 
 
 def _window_message(
-    credential: AchievementCredential | EndorsementCredential,
+    credential: AnyCredential,
 ) -> tuple[str, str]:
     if credential.valid_until is None:
         return "valid_no_expiry", "The credential is valid now and does not expire."
