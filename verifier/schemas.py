@@ -1282,7 +1282,6 @@ class _ClrCredentialSchema(_CredentialSchemaBase[ClrCredential]):
     context = _Context(require_ob=True, clr=True, data_key="@context")
     type = _Types(all_of=("VerifiableCredential", "ClrCredential"))
     name = _Str(required=True)
-    partial = _Bool()
     image = _Obj(_IMAGE)
 
 
@@ -1374,6 +1373,8 @@ _CLR_CREDENTIAL: Final = _extend(
     "ClrCredentialSchemaL0",
     {
         "issuer": _ProfileRef(_TOP.profile, required=True),
+        # Added here, not as a class attribute: ``partial`` is also marshmallow's own option.
+        "partial": _Bool(),
         "endorsement": _TOP.endorsements,
         "credential_subject": _Obj(
             _extend(
