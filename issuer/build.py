@@ -25,6 +25,7 @@ __all__ = [
     "build_credential",
     "format_datetime",
     "new_credential_id",
+    "recipient_identifier",
 ]
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -77,23 +78,29 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def build_credential(draft: CredentialDraft) -> dict[str, Any]:
-    """Return the unsigned credential for ``draft`` as a JSON-ready dict."""
-    email = normalize_email(draft.recipient_email)
+def recipient_identifier(recipient_email: str, salt: str) -> dict[str, Any]:
+    """The salted, hashed e-mail IdentityObject (OB 3.0 §B "IdentityHash") naming a learner.
+
+    Raises :class:`DraftInvalid` when the address is not a plausible e-mail address.
+    """
+    email = normalize_email(recipient_email)
     if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
         raise DraftInvalid("The recipient is not a valid e-mail address.")
+    return {
+        "type": "IdentityObject",
+        "identityHash": identity_hash(email, salt),
+        "identityType": "emailAddress",
+        "hashed": True,
+        "salt": salt,
+    }
+
+
+def build_credential(draft: CredentialDraft) -> dict[str, Any]:
+    """Return the unsigned credential for ``draft`` as a JSON-ready dict."""
     subject: dict[str, Any] = {
         "id": draft.subject_id,
         "type": ["AchievementSubject"],
-        "identifier": [
-            {
-                "type": "IdentityObject",
-                "identityHash": identity_hash(email, draft.salt),
-                "identityType": "emailAddress",
-                "hashed": True,
-                "salt": draft.salt,
-            }
-        ],
+        "identifier": [recipient_identifier(draft.recipient_email, draft.salt)],
         "achievement": dict(draft.achievement),
         "result": [dict(r) for r in draft.results],
     }

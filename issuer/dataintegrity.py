@@ -1,6 +1,7 @@
 """Signing with a Data Integrity ``eddsa-rdfc-2022`` proof (W3C VC DI EdDSA §3.3).
 
-The credential is canonicalized in safe mode before signing — a term no context defines is an
+The document (a credential, or a presentation with ``proof_purpose="authentication"``) is
+canonicalized in safe mode before signing — a term no context defines is an
 error, never silently unsigned data — with no base IRI. The proof is emitted as an array (OB 3.0
 serialization rules: proof is a set). Nothing here checks the result; the caller
 (:class:`issuer.CredentialIssuer`) verifies it with :mod:`verifier` before release.
@@ -29,8 +30,14 @@ def sign_data_integrity(
     verification_method: str,
     created: datetime,
     canonicalizer: Canonicalizer,
+    proof_purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> dict[str, Any]:
     """Return a copy of ``credential`` with an ``eddsa-rdfc-2022`` proof appended.
+
+    ``challenge`` and ``domain`` (VC Data Integrity §2.1, for ``authentication`` proofs on a
+    presentation) are signed as part of the proof options when given.
 
     Raises :class:`ValueError` for a non-Ed25519 key and
     :class:`verifier.canonical.DataLoss` when the credential has undefined terms.
@@ -43,8 +50,12 @@ def sign_data_integrity(
         "cryptosuite": CRYPTOSUITE,
         "created": format_datetime(created),
         "verificationMethod": verification_method,
-        "proofPurpose": "assertionMethod",
+        "proofPurpose": proof_purpose,
     }
+    if challenge is not None:
+        options["challenge"] = challenge
+    if domain is not None:
+        options["domain"] = domain
     signature = key.sign(hash_data(canonicalizer, unsecured, proof_config(unsecured, options)))
     proof = {**options, "proofValue": "z" + b58encode(signature)}
     existing = credential.get("proof")
