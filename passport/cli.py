@@ -189,41 +189,132 @@ def credentials(holder: str | None, as_json: bool) -> None:
             )
 
 
+EXPORT_FORMATS = ("json", "png", "svg", "clr", "clr-png", "clr-svg", "vp")
+_BINARY_FORMATS = ("png", "svg", "clr-png", "clr-svg")
+_UNSIGNED_VP_NOTE = (
+    "This presentation is UNSIGNED: the service never holds your private key. To prove it is "
+    "yours, sign it with your own did:key (passport export --format vp --holder-key FILE)."
+)
+
+
 @cli.command()
 @click.option("--holder", required=True, help="The learner's e-mail.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "png", "svg"]), default="json", show_default=True
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="json", show_default=True
 )
 @click.option(
-    "-o", "--output", type=click.Path(), help="File (json) or folder (png, svg); json: stdout."
+    "--credential",
+    "credential_ids",
+    multiple=True,
+    help="Only this badge (credential id); repeat for several. Default: every badge.",
 )
-def export(holder: str, fmt: str, output: str | None) -> None:
-    """Export a learner's passport: every credential as issued, or one baked image per badge."""
-    from passport.exports import baked_image, export_json, holder_credentials
+@click.option(
+    "--holder-key",
+    type=click.Path(exists=True, dir_okay=False),
+    help="vp: sign as the learner with this Ed25519 key (PKCS#8 PEM or JWK); never stored.",
+)
+@click.option("--challenge", help="vp: the verifier's challenge (needs --holder-key).")
+@click.option("--domain", help="vp: the verifier's domain (needs --holder-key).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    help="File (json, clr, vp: default stdout; clr-png, clr-svg) or folder (png, svg).",
+)
+def export(
+    holder: str,
+    fmt: str,
+    credential_ids: tuple[str, ...],
+    holder_key: str | None,
+    challenge: str | None,
+    domain: str | None,
+    output: str | None,
+) -> None:
+    """Export a learner's passport: the badges as issued (json), one baked image per badge
+    (png, svg), a signed CLR 2.0 (clr, or baked into clr-png / clr-svg artwork), or a
+    Verifiable Presentation (vp; signed only with the learner's own key)."""
+    from passport.exports import (
+        baked_image,
+        export_clr,
+        export_clr_png,
+        export_clr_svg,
+        export_json,
+        export_vp,
+        select_credentials,
+    )
+    from passport.holders import find_holder, read_holder_key
     from passport.services import get_services
 
+    if fmt != "vp" and (holder_key or challenge or domain):
+        raise click.UsageError("--holder-key, --challenge and --domain are for --format vp")
+    if fmt in _BINARY_FORMATS and not output:
+        kind = "a folder" if fmt in ("png", "svg") else "a file"
+        raise click.UsageError(f"{fmt} exports need -o with {kind}")
+    # Signing a CLR needs the organisation's key store; the other exports only read.
+    services = get_services(_app(require_secrets=fmt.startswith("clr")))
+    try:
+        key = read_holder_key(Path(holder_key).read_bytes()) if holder_key else None
+        with services.session() as session:
+            learner = find_holder(session, holder)
+            records = select_credentials(session, learner, credential_ids or None)
+            if fmt in ("png", "svg"):
+                folder = Path(output or ".")
+                folder.mkdir(parents=True, exist_ok=True)
+                for record in records:
+                    name = f"{record.achievement_id}-{record.id.rsplit(':', 1)[-1][:8]}.{fmt}"
+                    (folder / name).write_bytes(baked_image(session, record, fmt))
+                click.echo(f"wrote {len(records)} baked {fmt.upper()} badges to {folder}")
+                return
+            if fmt == "json":
+                data = export_json(records, holder=holder)
+            elif fmt == "clr":
+                data = export_clr(services, session, learner, records)
+            elif fmt == "clr-png":
+                data = export_clr_png(services, session, learner, records)
+            elif fmt == "clr-svg":
+                data = export_clr_svg(services, session, learner, records)
+            else:
+                data = export_vp(
+                    session, learner, records, holder_key=key, challenge=challenge, domain=domain
+                )
+    except (PassportError, IssuerError) as exc:
+        raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
+    if fmt == "vp" and key is None:
+        click.echo(_UNSIGNED_VP_NOTE, err=True)
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"wrote {output} ({len(records)} credentials chosen, {len(data)} bytes)")
+    else:
+        click.echo(data.decode("utf-8"))
+
+
+@cli.group()
+def holders() -> None:
+    """Learners as holders: the did:key a learner registers for their presentations."""
+
+
+@holders.command("set-did")
+@click.option("--email", required=True, help="The learner's e-mail.")
+@click.option("--did", help="Their Ed25519 did:key (did:key:z6Mk…).")
+@click.option("--clear", is_flag=True, help="Forget the registered did:key.")
+def holders_set_did(email: str, did: str | None, clear: bool) -> None:
+    """Register (or --clear) the did:key a learner's presentations name as holder."""
+    from passport.holders import set_holder_did
+    from passport.services import get_services
+
+    if clear == (did is not None):
+        raise click.UsageError("give either --did DID or --clear")
     services = get_services(_app(require_secrets=False))
     try:
         with services.session() as session:
-            records = holder_credentials(session, holder)
-            if fmt == "json":
-                data = export_json(records, holder=holder)
-                if output:
-                    Path(output).write_bytes(data)
-                    click.echo(f"wrote {output} ({len(records)} credentials, {len(data)} bytes)")
-                else:
-                    click.echo(data.decode("utf-8"))
-                return
-            if not output:
-                raise click.UsageError("png and svg exports need -o FOLDER")
-            folder = Path(output)
-            folder.mkdir(parents=True, exist_ok=True)
-            for record in records:
-                name = f"{record.achievement_id}-{record.id.rsplit(':', 1)[-1][:8]}.{fmt}"
-                (folder / name).write_bytes(baked_image(session, record, fmt))
-            click.echo(f"wrote {len(records)} baked {fmt.upper()} badges to {folder}")
+            learner = set_holder_did(session, email, did, actor="cli", now=services.now())
+            registered = learner.did
     except PassportError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
+    if registered:
+        click.echo(f"{email}: holder did:key set to {registered}")
+    else:
+        click.echo(f"{email}: no holder did:key registered")
 
 
 @cli.group()

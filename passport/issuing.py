@@ -33,7 +33,13 @@ from passport.services import Services
 from passport.status import allocate_status
 from verifier import normalize_email
 
-__all__ = ["DEFAULT_FORMAT", "PROOF_FORMATS", "IssueRequest", "issue_credential"]
+__all__ = [
+    "DEFAULT_FORMAT",
+    "PROOF_FORMATS",
+    "IssueRequest",
+    "active_signing_key",
+    "issue_credential",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +81,10 @@ def get_or_create_holder(session: Session, email: str, *, name: str | None = Non
     return holder
 
 
-def _active_key(session: Session, services: Services, issuer: Issuer, alg: str) -> SigningKey:
+def active_signing_key(
+    session: Session, services: Services, issuer: Issuer, alg: str
+) -> SigningKey:
+    """The issuer's active key for ``alg`` (InvalidRequest ``no_active_key`` when none)."""
     cache_key = ("active_key", issuer.id, alg)
     kid = session.info.get(cache_key)  # one lookup per transaction (a bulk batch shares it)
     if kid is not None:
@@ -145,12 +154,12 @@ def issue_credential(
     )
     issuer_service = CredentialIssuer(services.verifier(session))
     if request.proof_format == "di":
-        key = _active_key(session, services, issuer, "EdDSA")
+        key = active_signing_key(session, services, issuer, "EdDSA")
         issued = issuer_service.issue_data_integrity(
             draft, key, verification_method=verification_method_id(issuer.did, key.kid), now=now
         )
     else:
-        key = _active_key(session, services, issuer, DEFAULT_JWT_ALG)
+        key = active_signing_key(session, services, issuer, DEFAULT_JWT_ALG)
         issued = issuer_service.issue_jwt(
             draft, key, kid=verification_method_id(issuer.did, key.kid), now=now
         )
