@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives.serialization import (
     NoEncryption,
     PrivateFormat,
 )
+from flask.testing import FlaskClient
 
 from keys import SigningKey, did_key_from_public_key, generate_key
 from passport.cli import cli
@@ -335,3 +337,21 @@ def test_registered_did_is_used_only_with_its_key(services: Services, badges: li
         records = select_credentials(session, holder)
         vp = json.loads(export_vp(session, holder, records, holder_key=key))
     assert vp["proof"][0]["verificationMethod"].split("#")[0] == vp["holder"]
+
+
+def test_a_clr_handed_to_the_verify_api_and_page(
+    services: Services, badges: list[str], client: FlaskClient
+) -> None:
+    with services.session() as session:
+        holder = find_holder(session, GRACE)
+        clr = export_clr(services, session, holder, select_credentials(session, holder))
+    report = client.post("/api/v1/verify", data=clr, content_type="application/json").get_json()
+    assert report["verified"] is True
+    assert report["credential"]["type"] == ["VerifiableCredential", "ClrCredential"]
+    page = client.get("/verify").data.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = client.post("/verify", data={"credential": clr.decode(), "csrf_token": csrf})
+    assert response.status_code == 200
+    body = response.data.decode()
+    assert "Verified" in body
+    assert "<h2>Skill passport from " in body  # the CLR's name, not an empty title
