@@ -5,7 +5,8 @@ exception that ended it (so :meth:`Verifier.verify` can raise it). Order of work
 
 1. ``format`` — read the input (compact VC-JWT or a JSON credential), within size/depth limits.
 2. ``signature`` — resolve the issuer's key and check the proof; a failure stops here.
-3. ``schema`` — load the credential into the typed OB 3.0 model; then, for a JWT, check that its
+3. ``schema`` — load the credential into the typed OB 3.0 model and check it against the official
+   OB 3.0 JSON Schema (:mod:`verifier.official_schema`); then, for a JWT, check that its
    registered claims agree with the credential (reported under ``signature``).
 4. ``issuer`` — is the issuer one this service knows (trust list)?
 5. ``validity_window`` — ``validFrom`` / ``validUntil`` against ``now`` with clock skew.
@@ -39,6 +40,7 @@ from verifier.errors import (
 from verifier.jsonparse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_json
 from verifier.jwt import check_jwt_claims, check_jwt_signature, decode_vc_jwt
 from verifier.model import AnyCredential, ClrCredential, EndorsementCredential
+from verifier.official_schema import check_official_schema
 from verifier.recipient import recipient_matches
 from verifier.report import Check, Report
 from verifier.resolve import KeyResolver
@@ -259,6 +261,7 @@ class Verifier:
         run.unverified = jwt.unverified_credential
         try:
             run.credential = load_credential(jwt.unverified_credential)
+            _official_schema(jwt.unverified_credential, run.credential)
         except SchemaError as exc:
             # The signature holds but the content is not OB 3.0: report it, stop here.
             run.passed("signature", *_signature_message(run.key))
@@ -280,6 +283,7 @@ class Verifier:
         run.passed("signature", *_signature_message(run.key))
         run.unverified = document
         run.credential = load_credential(document)
+        _official_schema(document, run.credential)
         run.passed("schema", "ob3_model", _schema_message(run.credential))
 
     def _check_compromise(self, run: _Run, signed_at: datetime | None) -> None:
@@ -492,6 +496,13 @@ def _embedded_endorsements(
         found.extend(e.raw for e in holder.endorsement)
         found.extend(holder.endorsement_jwt)
     return found
+
+
+def _official_schema(document: Mapping[str, Any], credential: AnyCredential) -> None:
+    """The official OB 3.0 JSON Schema, after our model (which gives the plainer messages)."""
+    if isinstance(credential, ClrCredential):
+        return  # no CLR 2.0 JSON Schema is bundled: the CLR data model (verifier.schemas) decides
+    check_official_schema(document, endorsement=isinstance(credential, EndorsementCredential))
 
 
 def _signature_message(key: PublicKey) -> tuple[str, str, str]:

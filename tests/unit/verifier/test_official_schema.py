@@ -1,0 +1,87 @@
+"""The official OB 3.0 JSON Schema check: compacted single values pass, failures name a path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from verifier import Verifier
+from verifier.official_schema import SCHEMA_FILES, check_official_schema
+from verifier.schemas import SchemaViolation
+
+from .conftest import NOW
+
+ASSETS = Path(__file__).parents[2] / "assets"
+SCHEMAS = Path(__file__).parents[3] / "verifier" / "official_schemas"
+
+
+def _vector(name: str) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads((ASSETS / "ob3" / name).read_text("utf-8"))
+    return value
+
+
+def test_bundled_schemas_match_their_recorded_hashes() -> None:
+    provenance = (SCHEMAS / "PROVENANCE.md").read_text("utf-8")
+    for name, digest in SCHEMA_FILES.items():
+        assert hashlib.sha256((SCHEMAS / name).read_bytes()).hexdigest() == digest
+        assert digest in provenance
+
+
+def test_single_proof_object_is_wrapped_not_refused() -> None:
+    # The impl-guide vector has `proof` as one object (JSON-LD compacted form, OB 3.0 §A).
+    document = _vector("implguide-ob-eddsa-rdfc-2022.signed.json")
+    assert isinstance(document["proof"], dict)
+    check_official_schema(document)
+    assert isinstance(document["proof"], dict)  # the caller's document is not changed
+
+
+def test_missing_required_property_is_reported_with_its_json_path() -> None:
+    document = _vector("validator-simple.json")
+    del document["credentialSubject"]["achievement"]["criteria"]
+    with pytest.raises(SchemaViolation) as caught:
+        check_official_schema(document)
+    assert caught.value.code == "official_schema"
+    assert "$.credentialSubject.achievement" in caught.value.message
+    assert "criteria" in caught.value.message
+
+
+def test_any_of_failures_name_the_nested_path() -> None:
+    document = _vector("validator-simple.json")
+    document["issuer"]["address"] = {"type": ["Address"], "geo": {"latitude": "north"}}
+    with pytest.raises(SchemaViolation) as caught:
+        check_official_schema(document)
+    assert "$.issuer.address.geo" in caught.value.message
+
+
+def test_wrong_value_type_is_not_repaired() -> None:
+    document = _vector("validator-simple.json")
+    document["credentialSubject"]["achievement"]["name"] = ["not", "a", "string"]
+    with pytest.raises(SchemaViolation) as caught:
+        check_official_schema(document)
+    assert "$.credentialSubject.achievement.name" in caught.value.message
+
+
+def test_vc11_credentials_are_left_to_the_data_model() -> None:
+    check_official_schema(_vector("validator-simple-eddsa-2022-vc11.json"))
+
+
+def test_endorsement_schema_is_used_for_endorsements() -> None:
+    check_official_schema(_vector("validator-endorsement-valid.json"), endorsement=True)
+
+
+def test_report_names_the_path_when_only_the_official_schema_refuses(
+    verifier: Verifier, token: Callable[..., str]
+) -> None:
+    # Our model leaves termsOfUse alone; the official schema requires each entry's `type`.
+    report_input = token(termsOfUse=[{"id": "https://issuer.example/terms"}])
+    report = verifier.report(report_input, now=NOW)
+    schema = report.check("schema")
+    assert schema is not None and schema.status == "failed"
+    assert schema.code == "official_schema"
+    assert "$.termsOfUse[0]" in schema.message
+    assert report.verified is False
