@@ -1,0 +1,397 @@
+"""Verifying what holds several credentials: a presentation, a CLR, a passport export.
+
+Each credential inside is verified on its own by the same :class:`~verifier.verify.Verifier`
+(never trusted because the container around it looks fine), and the container gets a report of
+its own:
+
+* **Verifiable Presentation** (VCDM 2.0 §4.13): if it carries a proof, it must be a Data
+  Integrity ``eddsa-rdfc-2022`` proof with ``proofPurpose`` ``authentication`` made with a key
+  the ``holder`` controls (VC Data Integrity §2.1; our learners sign with a did:key). An unsigned
+  presentation is said to be unsigned — ``could_not_check``, never a pass: it proves nothing
+  about who handed the badges over, only the badges themselves are proven.
+* **CLR 2.0 ClrCredential**: the outer credential is verified like any credential (its proof,
+  model, dates, status), and each embedded credential separately.
+* **Passport JSON export** (``{"holder", "count", "credentials"}``, ``passport.exports``): not
+  signed by anyone; each credential is also checked against the holder e-mail it names.
+
+``verified`` for the whole is true only when the container check passed or could not be checked
+without failing, and *every* credential verified. Enveloped VC-JWTs
+(``EnvelopedVerifiableCredential`` with a ``data:application/vc+jwt,`` id) are unwrapped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from keys import b58decode
+from keys.errors import InvalidDid, InvalidSignature
+from verifier.dataintegrity import proof_config
+from verifier.errors import BadSignature, VerificationError
+from verifier.report import Report
+from verifier.verify import Verifier
+
+__all__ = [
+    "MAX_CONTAINER_CREDENTIALS",
+    "ContainerCheck",
+    "ContainerKind",
+    "ContainerReport",
+    "container_kind",
+    "verify_container",
+]
+
+logger = logging.getLogger(__name__)
+
+ContainerKind = Literal["presentation", "clr", "passport_export"]
+
+#: A passport of a few hundred badges is plenty; the request size limit bounds it anyway.
+MAX_CONTAINER_CREDENTIALS: Final = 500
+_ENVELOPED_PREFIXES: Final = ("data:application/vc+jwt,", "data:application/jwt,")
+_AUTHENTICATION: Final = "authentication"
+_CONTAINER_STATUSES: Final = frozenset({"passed", "failed", "could_not_check"})
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerCheck:
+    """One line of a container's report; the same shape as a credential's check."""
+
+    id: str
+    status: str
+    code: str
+    message: str
+    hint: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in _CONTAINER_STATUSES:
+            raise ValueError(f"unknown check status {self.status!r}")
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"id": self.id, "status": self.status, "code": self.code, "message": self.message}
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerReport:
+    """The outcome for a container and, one by one, for every credential it holds."""
+
+    kind: ContainerKind
+    verified: bool
+    checks: tuple[ContainerCheck, ...]
+    credentials: tuple[Report, ...]
+    #: A CLR is itself a credential: its full report (None for presentations and exports).
+    outer: Report | None = None
+    #: Labels for the credentials, in order ("credential 1" …).
+    labels: tuple[str, ...] = field(default=())
+
+    def check(self, check_id: str) -> ContainerCheck | None:
+        """The container check with that id, or None."""
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{verified, kind, container: <report>, credentials: [<report>…]}``."""
+        container: dict[str, Any] = {
+            "verified": self.verified,
+            "checks": [c.to_dict() for c in self.checks],
+        }
+        if self.outer is not None:
+            container["credential"] = self.outer.to_dict()
+        return {
+            "verified": self.verified,
+            "kind": self.kind,
+            "container": container,
+            "credentials": [r.to_dict() for r in self.credentials],
+        }
+
+
+def container_kind(document: Mapping[str, Any]) -> ContainerKind | None:
+    """Which container ``document`` is, or None when it is (at most) one credential."""
+    types = document.get("type")
+    names = (types,) if isinstance(types, str) else tuple(types) if isinstance(types, list) else ()
+    if "VerifiablePresentation" in names:
+        return "presentation"
+    if "ClrCredential" in names:
+        return "clr"
+    if not names and isinstance(document.get("credentials"), list):
+        return "passport_export"
+    return None
+
+
+def _unwrap(item: Any) -> Mapping[str, Any] | str | None:
+    """A credential as the Verifier takes it (JSON object or compact JWS), or None."""
+    if isinstance(item, str):
+        return item.strip()
+    if not isinstance(item, Mapping):
+        return None
+    types = item.get("type")
+    if types == "EnvelopedVerifiableCredential" or (
+        isinstance(types, list) and "EnvelopedVerifiableCredential" in types
+    ):
+        ident = item.get("id")
+        if isinstance(ident, str):
+            for prefix in _ENVELOPED_PREFIXES:
+                if ident.startswith(prefix):
+                    return ident[len(prefix) :]
+        return None
+    return item
+
+
+def _members(kind: ContainerKind, document: Mapping[str, Any]) -> Any:
+    if kind == "presentation":
+        return document.get("verifiableCredential")
+    if kind == "clr":
+        subject = document.get("credentialSubject")
+        return subject.get("verifiableCredential") if isinstance(subject, Mapping) else None
+    return document.get("credentials")
+
+
+def verify_container(
+    verifier: Verifier,
+    document: Mapping[str, Any],
+    *,
+    now: datetime,
+    recipient: str | None = None,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> ContainerReport:
+    """Verify a presentation, CLR or passport export and each credential in it.
+
+    Never raises for bad input: every problem is a check in the returned report. ``challenge``
+    and ``domain``, when given, must match a signed presentation's proof (replay protection).
+    Raises ``ValueError`` only when ``document`` is no container at all (see
+    :func:`container_kind`).
+    """
+    kind = container_kind(document)
+    if kind is None:
+        raise ValueError("not a presentation, CLR or passport export")
+    checks: list[ContainerCheck] = []
+    outer: Report | None = None
+    if kind == "clr":
+        outer = verifier.report(document, now=now)
+        checks.append(_outer_check(outer))
+    elif kind == "presentation":
+        checks.append(_presentation_proof(verifier, document, now, challenge, domain))
+    else:
+        checks.append(
+            ContainerCheck(
+                "signature",
+                "could_not_check",
+                "export_unsigned",
+                "A passport export is a plain file: nobody signed the collection, only each "
+                "badge in it is signed by its issuer.",
+            )
+        )
+    raw_members = _members(kind, document)
+    items = raw_members if isinstance(raw_members, list) else []
+    if recipient is None and kind == "passport_export":
+        holder = document.get("holder")
+        recipient = holder if isinstance(holder, str) and "@" in holder else None
+    reports: list[Report] = []
+    unreadable = 0
+    if len(items) > MAX_CONTAINER_CREDENTIALS:
+        checks.append(
+            ContainerCheck(
+                "credentials",
+                "failed",
+                "too_many_credentials",
+                f"The file holds {len(items)} credentials; at most "
+                f"{MAX_CONTAINER_CREDENTIALS} are verified in one go.",
+            )
+        )
+        items = []
+    for item in items:
+        credential = _unwrap(item)
+        if credential is None:
+            unreadable += 1
+            credential = "not a credential"  # reported as an unreadable input
+        reports.append(verifier.report(credential, now=now, recipient=recipient))
+    checks.append(_members_check(kind, reports, raw_members, document))
+    verified = (
+        all(c.status != "failed" for c in checks)
+        and bool(reports)
+        and all(r.verified for r in reports)
+        and (outer is None or outer.verified)
+    )
+    labels = tuple(_label(r, n) for n, r in enumerate(reports, 1))
+    return ContainerReport(kind, verified, tuple(checks), tuple(reports), outer, labels)
+
+
+def _label(report: Report, n: int) -> str:
+    credential = report.credential
+    name = getattr(credential, "name", None) if credential is not None else None
+    return f"{n}. {name}" if name else f"{n}. credential"
+
+
+def _outer_check(outer: Report) -> ContainerCheck:
+    if outer.verified:
+        return ContainerCheck(
+            "signature",
+            "passed",
+            "clr_verified",
+            "The CLR itself is signed by its issuer and verified.",
+        )
+    first = outer.first_failure
+    status = "failed" if any(c.status == "failed" for c in outer.checks) else "could_not_check"
+    return ContainerCheck(
+        "signature",
+        status,
+        "clr_not_verified",
+        "The CLR itself did not verify: " + (first.message if first else "see its report."),
+    )
+
+
+def _members_check(
+    kind: ContainerKind, reports: Sequence[Report], raw: Any, document: Mapping[str, Any]
+) -> ContainerCheck:
+    if not isinstance(raw, list) or not reports:
+        return ContainerCheck(
+            "credentials",
+            "failed",
+            "no_credentials",
+            "The file holds no credentials to verify.",
+        )
+    if kind == "passport_export":
+        count = document.get("count")
+        if isinstance(count, int) and count != len(reports):
+            return ContainerCheck(
+                "credentials",
+                "failed",
+                "count_mismatch",
+                f"The export says it holds {count} credentials but holds {len(reports)}.",
+            )
+    good = sum(1 for r in reports if r.verified)
+    if good == len(reports):
+        return ContainerCheck(
+            "credentials",
+            "passed",
+            "all_verified",
+            f"All {len(reports)} credentials verified on their own.",
+        )
+    return ContainerCheck(
+        "credentials",
+        "failed",
+        "some_not_verified",
+        f"{len(reports) - good} of {len(reports)} credentials did not verify; the others did.",
+    )
+
+
+def _presentation_proof(
+    verifier: Verifier,
+    document: Mapping[str, Any],
+    now: datetime,
+    challenge: str | None,
+    domain: str | None,
+) -> ContainerCheck:
+    """The holder's proof on a presentation (VC Data Integrity §2.1, purpose authentication)."""
+    proof = document.get("proof")
+    if proof is None:
+        return ContainerCheck(
+            "signature",
+            "could_not_check",
+            "presentation_unsigned",
+            "The presentation is not signed by its holder, so who handed these badges over is "
+            "not proven; each badge is still checked on its own.",
+        )
+    proofs = proof if isinstance(proof, list) and proof else [proof]
+    first_error: VerificationError | None = None
+    holder: str | None = None
+    for item in proofs:  # a proof set: any one valid proof suffices (VC Data Integrity §2.1.1)
+        try:
+            holder = _check_presentation_proof(verifier, document, item, now, challenge, domain)
+            break
+        except VerificationError as exc:
+            first_error = first_error or exc
+    if holder is None:
+        assert first_error is not None
+        status = "could_not_check" if first_error.inconclusive else "failed"
+        return ContainerCheck(
+            "signature", status, first_error.code, first_error.message, first_error.hint
+        )
+    return ContainerCheck(
+        "signature",
+        "passed",
+        "presentation_signed",
+        "The presentation is signed by its holder.",
+        hint=f"holder {holder}",
+    )
+
+
+def _check_presentation_proof(
+    verifier: Verifier,
+    document: Mapping[str, Any],
+    proof: Any,
+    now: datetime,
+    challenge: str | None,
+    domain: str | None,
+) -> str:
+    if not isinstance(proof, Mapping):
+        raise BadSignature("The presentation's proof is not readable.", code="bad_proof")
+    holder = document.get("holder")
+    if isinstance(holder, Mapping):
+        holder = holder.get("id")
+    if not isinstance(holder, str):
+        raise BadSignature("A signed presentation must name its holder.", code="no_holder")
+    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != "eddsa-rdfc-2022":
+        raise BadSignature(
+            "The presentation's proof uses a signature suite we do not accept.",
+            code="unknown_cryptosuite",
+        )
+    if proof.get("proofPurpose") != _AUTHENTICATION:
+        raise BadSignature(
+            "The presentation's proof was not made for authentication.",
+            code="wrong_proof_purpose",
+        )
+    if challenge is not None and proof.get("challenge") != challenge:
+        raise BadSignature(
+            "The presentation was made for another request (its challenge differs).",
+            code="challenge_mismatch",
+        )
+    if domain is not None and proof.get("domain") != domain:
+        raise BadSignature(
+            "The presentation was made for another verifier (its domain differs).",
+            code="domain_mismatch",
+        )
+    created = proof.get("created")
+    if isinstance(created, str):
+        try:
+            when = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise BadSignature(
+                "The proof's creation date is not a date.", code="bad_proof"
+            ) from exc
+        if when.tzinfo is not None and when > now + verifier.leeway:
+            raise BadSignature(
+                "The proof says it was created in the future.", code="created_in_future"
+            )
+    vm = proof.get("verificationMethod")
+    if not isinstance(vm, str):
+        raise BadSignature("The proof does not name its key.", code="bad_proof")
+    key = verifier.resolver.verification_method(vm, holder, relationship=_AUTHENTICATION)
+    if key.alg != "EdDSA":
+        raise BadSignature("The proof's key is not an Ed25519 key.", code="wrong_key_type")
+    value = proof.get("proofValue")
+    if not isinstance(value, str) or not value.startswith("z"):
+        raise BadSignature("The proof's value is not base58btc multibase.", code="bad_proof_value")
+    try:
+        signature = b58decode(value[1:])
+    except InvalidDid as exc:
+        raise BadSignature("The proof's value is not base58btc.", code="bad_proof_value") from exc
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    canonicalizer = verifier.canonicalizer  # raises DataLoss (a signature error) on lost terms
+    config = proof_config(unsecured, proof)
+    data = (
+        hashlib.sha256(canonicalizer.canonicalize(config).encode("utf-8")).digest()
+        + hashlib.sha256(canonicalizer.canonicalize(unsecured).encode("utf-8")).digest()
+    )
+    try:
+        key.verify(signature, data)
+    except InvalidSignature as exc:
+        raise BadSignature(
+            "The presentation's signature does not match its content.", code="bad_signature"
+        ) from exc
+    return holder
