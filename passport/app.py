@@ -53,7 +53,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         ),
     )
 
-    from passport.web import admin, api, auth, learner, public, security, wellknown
+    from passport.web import (
+        admin,
+        api,
+        auth,
+        learner,
+        passport_pages,
+        public,
+        security,
+        wellknown,
+    )
 
     security.register(app)
     errors.register(app)
@@ -64,4 +73,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(learner.catalog_bp)
+    app.register_blueprint(passport_pages.bp)
+    app.register_blueprint(passport_pages.share_bp)
     return app

@@ -1,8 +1,8 @@
 """A learner's own pages under ``/my``, and the public job-family documents.
 
-``learner`` (``/my``): the logged-in learner's badges, grouped by job family (which required
-skills they hold at the required level or above), and their cohorts' session schedule. Every
-query is scoped to ``g.user`` — there is no id in the URL to change.
+``learner`` (``/my``): the logged-in learner's home — their passport, the same page as
+``/passport`` (:mod:`passport.web.passport_pages`) — and their cohorts' session schedule.
+Every query is scoped to ``g.user`` — there is no id in the URL to change.
 
 ``catalog`` (no prefix): ``/job-families`` and ``/job-families/<id>``, the published JSON of
 the job families (public, cacheable).
@@ -18,24 +18,22 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.auth import ROLES, require_role
-from passport.catalog import LEVELS, job_family_document
+from passport.catalog import job_family_document
 from passport.errors import NotFound
 from passport.models import (
     Attendance,
     Cohort,
     CohortMember,
-    IssuedCredential,
     JobFamily,
     MentoringSession,
 )
 from passport.services import get_services
+from passport.web.passport_pages import passport_page
 
 __all__ = ["bp", "catalog_bp"]
 
 bp = Blueprint("learner", __name__, url_prefix="/my")
 catalog_bp = Blueprint("catalog", __name__)
-
-LEVEL_NAMES: dict[int, str] = {int(lvl["level"]): str(lvl["name"]) for lvl in LEVELS}
 
 
 @bp.get("/account")
@@ -43,64 +41,15 @@ LEVEL_NAMES: dict[int, str] = {int(lvl["level"]): str(lvl["name"]) for lvl in LE
 def account() -> WerkzeugResponse:
     """Where "My account" leads: staff to the dashboard, learners to their badges."""
     if g.user.role == "learner":
-        return redirect(url_for("learner.badges"))
+        return redirect(url_for("holder.overview"))
     return redirect(url_for("admin.dashboard"))
 
 
 @bp.get("/")
 @require_role("learner")
 def badges() -> str:
-    services = get_services()
-    now = services.now()
-    holder_id = g.user.holder_id
-    with services.session() as db:
-        credentials = (
-            db.scalars(
-                select(IssuedCredential)
-                .where(IssuedCredential.holder_id == holder_id)
-                .order_by(IssuedCredential.issued_at.desc())
-            ).all()
-            if holder_id is not None
-            else []
-        )
-        current = [
-            c
-            for c in credentials
-            if (c.valid_until is None or c.valid_until > now)
-            and c.revoked_at is None
-            and c.suspended_at is None
-        ]
-        # skill id -> the learner's current badges for it, highest level first
-        held: dict[str, list[IssuedCredential]] = {}
-        for credential in current:
-            achievement = credential.achievement
-            if achievement.skill_id is not None and achievement.level is not None:
-                held.setdefault(achievement.skill_id, []).append(credential)
-        for entries in held.values():
-            entries.sort(key=lambda c: c.achievement.level or 0, reverse=True)
-        families: list[dict[str, Any]] = []
-        for family in db.scalars(select(JobFamily).order_by(JobFamily.name)):
-            requirements = []
-            for req in family.requirements:
-                best = next(
-                    (
-                        c
-                        for c in held.get(req.skill_id, [])
-                        if (c.achievement.level or 0) >= req.min_level
-                    ),
-                    None,
-                )
-                requirements.append({"req": req, "credential": best})
-            met = sum(1 for r in requirements if r["credential"] is not None)
-            families.append({"family": family, "requirements": requirements, "met": met})
-        families.sort(key=lambda f: (-f["met"] / max(len(f["requirements"]), 1), f["family"].name))
-        return render_template(
-            "learner/badges.html",
-            credentials=credentials,
-            families=families,
-            levels=LEVEL_NAMES,
-            now=now,
-        )
+    """The learner's home: their passport (the same page as ``/passport``)."""
+    return passport_page()
 
 
 @bp.get("/schedule")

@@ -1,0 +1,305 @@
+"""Share links: a learner shows chosen badges to someone at ``/p/<token>``, for a while.
+
+A link is created for some of the holder's own badges, an audience note and an expiry (90 days
+by default, at most a year; the page says when it ends). The token is 256 random bits
+(``secrets.token_urlsafe(32)``) shown to the holder once; only its SHA-256 is stored, so a copy
+of the database opens no link. Looking a token up by its hash leaks nothing useful through
+timing: an attacker who can time the index can learn at most a prefix of a hash whose preimage
+they do not have.
+
+Revoking deletes what the link shared — its badge list, audience note and view log — and keeps
+the row as a tombstone, so the old URL answers "revoked" (410) rather than "not found".
+Every function takes the holder it acts for; there is no path from one holder to another's links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from passport.errors import InvalidRequest, NotFound, PassportError
+from passport.models import (
+    AuditEvent,
+    IssuedCredential,
+    ShareLink,
+    ShareLinkCredential,
+    ShareLinkView,
+)
+
+__all__ = [
+    "DEFAULT_DAYS",
+    "MAX_AUDIENCE_CHARS",
+    "MAX_BADGES",
+    "MAX_DAYS",
+    "CreatedShareLink",
+    "ShareLinkExpired",
+    "ShareLinkGone",
+    "ShareLinkRevoked",
+    "ShareLinkSummary",
+    "create_share_link",
+    "hash_token",
+    "holder_share_links",
+    "linkedin_add_url",
+    "open_share_link",
+    "record_view",
+    "revoke_share_link",
+    "share_link_for_holder",
+]
+
+DEFAULT_DAYS = 90
+MAX_DAYS = 365
+MAX_BADGES = 200
+MAX_AUDIENCE_CHARS = 500
+MAX_USER_AGENT_CHARS = 300
+# token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet; anything else is forged.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+class ShareLinkGone(PassportError):
+    """The link existed but no longer shows anything (HTTP 410)."""
+
+    status = 410
+    code = "share_link_gone"
+    default_message = "This share link no longer shows anything."
+
+
+class ShareLinkRevoked(ShareLinkGone):
+    code = "share_link_revoked"
+    default_message = "This share link was revoked by the person who shared it."
+
+
+class ShareLinkExpired(ShareLinkGone):
+    code = "share_link_expired"
+    default_message = "This share link has expired."
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedShareLink:
+    """A new link and its token — the only time the token exists outside the browser."""
+
+    link: ShareLink
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShareLinkSummary:
+    """One row of the holder's list of links."""
+
+    link: ShareLink
+    badges: int
+    views: int
+    last_viewed_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        """``active``, ``expired`` or ``revoked``."""
+        if self.link.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.link.expires_at <= now else "active"
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: SHA-256, lower-case hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_share_link(
+    session: Session,
+    *,
+    holder_id: int | None,
+    credential_ids: list[str],
+    audience: str,
+    days: int,
+    now: datetime,
+) -> CreatedShareLink:
+    """Create a link to some of ``holder_id``'s badges, valid for ``days`` from ``now``.
+
+    Raises :class:`InvalidRequest` (nothing is created) when no badge is chosen, a chosen id is
+    not one of the holder's badges (someone else's and unknown ids get the same answer), the
+    audience note is too long, or ``days`` is outside 1–:data:`MAX_DAYS`.
+    """
+    chosen = list(dict.fromkeys(i.strip() for i in credential_ids if i.strip()))
+    if not chosen:
+        raise InvalidRequest("Choose at least one badge to share.", code="no_badges_chosen")
+    if len(chosen) > MAX_BADGES:
+        raise InvalidRequest(
+            f"A link can show at most {MAX_BADGES} badges.", code="too_many_badges"
+        )
+    if not 1 <= days <= MAX_DAYS:
+        raise InvalidRequest(f"A link lasts between 1 and {MAX_DAYS} days.", code="invalid_expiry")
+    audience = audience.strip()
+    if len(audience) > MAX_AUDIENCE_CHARS:
+        raise InvalidRequest(
+            f"Keep the note to {MAX_AUDIENCE_CHARS} characters.", code="audience_too_long"
+        )
+    owned = (
+        set(
+            session.scalars(
+                select(IssuedCredential.id).where(
+                    IssuedCredential.id.in_(chosen), IssuedCredential.holder_id == holder_id
+                )
+            )
+        )
+        if holder_id is not None
+        else set()
+    )
+    if holder_id is None or owned != set(chosen):
+        raise InvalidRequest(
+            "One of the chosen badges is not one of yours; nothing was shared.",
+            code="not_your_badge",
+        )
+    token = secrets.token_urlsafe(32)
+    link = ShareLink(
+        holder_id=holder_id,
+        token_hash=hash_token(token),
+        audience=audience or None,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    link.credentials = [ShareLinkCredential(credential_id=i) for i in chosen]
+    session.add(link)
+    session.flush()
+    session.add(
+        AuditEvent(
+            actor=f"holder:{holder_id}",
+            action="share.create",
+            subject=f"share:{link.id}",
+            detail=f"{len(chosen)} badges, {days} days",
+        )
+    )
+    return CreatedShareLink(link=link, token=token)
+
+
+def open_share_link(session: Session, token: str, *, now: datetime) -> ShareLink:
+    """The live link for ``token``.
+
+    Raises :class:`NotFound` for a token that never existed (or is malformed),
+    :class:`ShareLinkRevoked` and :class:`ShareLinkExpired` (both 410) for dead links.
+    """
+    if not _TOKEN.fullmatch(token):
+        raise NotFound("There is no share link at this address.", code="unknown_share_link")
+    digest = hash_token(token)
+    link = session.scalar(select(ShareLink).where(ShareLink.token_hash == digest))
+    # The index found the row by its hash; compare again in constant time all the same.
+    if link is None or not hmac.compare_digest(link.token_hash, digest):
+        raise NotFound("There is no share link at this address.", code="unknown_share_link")
+    if link.revoked_at is not None:
+        raise ShareLinkRevoked(
+            "This share link was revoked by the person who shared it; "
+            "nothing it showed is kept here any more."
+        )
+    if link.expires_at <= now:
+        raise ShareLinkExpired(
+            f"This share link expired on {link.expires_at:%d %B %Y}; "
+            "ask the person who shared it for a new one."
+        )
+    return link
+
+
+def record_view(
+    session: Session, link: ShareLink, *, user_agent: str | None, now: datetime
+) -> None:
+    """Add one line to the link's view log (time and user agent; never the IP address)."""
+    session.add(
+        ShareLinkView(
+            share_link_id=link.id,
+            viewed_at=now,
+            user_agent=(user_agent or "")[:MAX_USER_AGENT_CHARS] or None,
+        )
+    )
+
+
+def holder_share_links(session: Session, holder_id: int | None) -> list[ShareLinkSummary]:
+    """The holder's links, newest first, with badge and view counts."""
+    if holder_id is None:
+        return []
+    views = (
+        select(
+            ShareLinkView.share_link_id,
+            func.count().label("n"),
+            func.max(ShareLinkView.viewed_at).label("last"),
+        )
+        .group_by(ShareLinkView.share_link_id)
+        .subquery()
+    )
+    badges = (
+        select(ShareLinkCredential.share_link_id, func.count().label("n"))
+        .group_by(ShareLinkCredential.share_link_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ShareLink, badges.c.n, views.c.n, views.c.last)
+        .outerjoin(badges, badges.c.share_link_id == ShareLink.id)
+        .outerjoin(views, views.c.share_link_id == ShareLink.id)
+        .where(ShareLink.holder_id == holder_id)
+        .order_by(ShareLink.created_at.desc(), ShareLink.id.desc())
+    )
+    out = []
+    for link, n_badges, n_views, last in rows:
+        # SQLite hands an aggregate's datetime back as text; the link's own columns are typed.
+        if isinstance(last, str):
+            last = datetime.fromisoformat(last)
+        out.append(ShareLinkSummary(link, n_badges or 0, n_views or 0, last))
+    return out
+
+
+def share_link_for_holder(session: Session, holder_id: int | None, link_id: int) -> ShareLink:
+    """The holder's own link ``link_id``; NotFound for anyone else's (same answer as unknown)."""
+    link = session.get(ShareLink, link_id)
+    if link is None or holder_id is None or link.holder_id != holder_id:
+        raise NotFound("You have no share link with that number.", code="unknown_share_link")
+    return link
+
+
+def revoke_share_link(
+    session: Session, *, holder_id: int | None, link_id: int, now: datetime
+) -> ShareLink:
+    """Revoke the holder's link at once: delete its badges, note and views; keep a tombstone."""
+    link = share_link_for_holder(session, holder_id, link_id)
+    if link.revoked_at is None:
+        link.revoked_at = now
+    # Delete with statements, not by emptying the collections: the rows are gone either way,
+    # and this does not load a long view log just to delete it.
+    session.execute(delete(ShareLinkView).where(ShareLinkView.share_link_id == link.id))
+    session.execute(delete(ShareLinkCredential).where(ShareLinkCredential.share_link_id == link.id))
+    link.audience = None
+    session.add(
+        AuditEvent(actor=f"holder:{holder_id}", action="share.revoke", subject=f"share:{link.id}")
+    )
+    session.flush()
+    session.expire(link, ["credentials", "views"])
+    return link
+
+
+def linkedin_add_url(
+    *,
+    name: str,
+    organization: str,
+    issued: datetime,
+    expires: datetime | None,
+    cert_url: str,
+    cert_id: str,
+) -> str:
+    """LinkedIn's "Add to profile" link for a certification (nothing is sent to LinkedIn).
+
+    The fields are LinkedIn's documented ``startTask=CERTIFICATION_NAME`` parameters; the
+    certificate URL is our public verification page, so whoever clicks it can check the badge.
+    """
+    params: list[tuple[str, str | int]] = [
+        ("startTask", "CERTIFICATION_NAME"),
+        ("name", name),
+        ("organizationName", organization),
+        ("issueYear", issued.year),
+        ("issueMonth", issued.month),
+    ]
+    if expires is not None:
+        params += [("expirationYear", expires.year), ("expirationMonth", expires.month)]
+    params += [("certUrl", cert_url), ("certId", cert_id)]
+    return "https://www.linkedin.com/profile/add?" + urlencode(params, quote_via=quote)
