@@ -1,0 +1,95 @@
+"""Browser tests: the real app on a loopback port, driven by Debian's Chromium via Playwright.
+
+The app runs in a thread (werkzeug's threaded server) on a free port of 127.0.0.1, with its own
+temporary instance folder, SQLite database and the demo program loaded, and
+``PASSPORT_PUBLIC_URL`` set to that address so share links and QR codes point at it. Playwright's
+bundled browsers are never downloaded: the tests launch the system's ``chromium`` and skip, saying
+why, only when there is none. Screenshots go to ``tests/browser/artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from passport import Settings, create_app
+from passport.demo import DEMO_PASSWORD, load_demo
+from passport.services import get_services
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def chromium_executable() -> str | None:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveServer:
+    url: str
+    password: str
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    instance = tmp_path_factory.mktemp("browser-instance")
+    port = _free_port()
+    settings = Settings(
+        env="test",
+        instance_path=instance,
+        database_url=f"sqlite:///{instance / 'passport.sqlite3'}",
+        public_url=f"http://127.0.0.1:{port}",
+        secret_key="browser-test-secret-key-not-for-production",
+        key_passphrase="browser test key-store passphrase",
+    )
+    app = create_app(settings)
+    services = get_services(app)
+    load_demo(services)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=settings.public_url, password=DEMO_PASSWORD)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        services.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    executable = chromium_executable()
+    if executable is None:
+        pytest.skip("no chromium on this machine (CI installs Debian's; apt-get install chromium)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright for Python is a dev dependency"
+    )
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
