@@ -101,12 +101,16 @@ class ContainerReport:
         }
         if self.outer is not None:
             container["credential"] = self.outer.to_dict()
-        return {
+        out: dict[str, Any] = {
             "verified": self.verified,
             "kind": self.kind,
             "container": container,
             "credentials": [r.to_dict() for r in self.credentials],
         }
+        if self.outer is not None and "credential" in container["credential"]:
+            # A CLR is also one credential: its summary where a single report keeps it.
+            out["credential"] = container["credential"]["credential"]
+        return out
 
 
 def container_kind(document: Mapping[str, Any]) -> ContainerKind | None:

@@ -16,15 +16,18 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from passport.assessments import AssessmentInput, EvidenceInput, record_assessment
-from passport.errors import InvalidRequest, UnsupportedMediaType
+from passport.errors import InvalidRequest, NotFound, PassportError, UnsupportedMediaType
 from passport.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
-from passport.models import ApiToken
+from passport.models import ApiToken, IssuedCredential
 from passport.services import Services, get_services
 from passport.tokens import authenticate
 from passport.web.security import csrf_exempt
-from verifier import parse_json
+from verifier import Report, parse_json
+from verifier.containers import ContainerReport
+from verifier.fit import FitReport, fit, parse_job_family
+from verifier.inputs import OurLink, credential_reports, verify_any
 
-__all__ = ["bp", "read_credential_input"]
+__all__ = ["bp", "closers_for", "job_family_fit", "read_credential_input", "verify_input"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -42,9 +45,9 @@ def read_credential_input() -> bytes | str:
     mimetype = request.mimetype
     if mimetype == "multipart/form-data" or mimetype == "application/x-www-form-urlencoded":
         upload = request.files.get("file") or request.files.get("credential")
-        if upload is not None:
+        if upload is not None and upload.filename:
             return upload.read()
-        text = request.form.get("credential", "")
+        text = request.form.get("credential", "") or request.form.get("url", "")
         if not text.strip():
             raise InvalidRequest("Send the credential as a file or in the 'credential' field.")
         return text
@@ -66,13 +69,102 @@ def read_credential_input() -> bytes | str:
 @bp.post("/verify")
 @csrf_exempt
 def verify() -> Response:
+    """Verify one credential (today's report shape) or a whole passport / VP / CLR in one call:
+    ``{verified, kind, container: <report>, credentials: [<report>…]}``; ``?jobFamily=<id>``
+    adds the job-family fit of the verified badges."""
     services = get_services()
     data = read_credential_input()
     recipient = request.args.get("recipient") or None
+    outcome = verify_input(services, data, recipient=recipient)
+    body = outcome.to_dict()
+    family_id = request.args.get("jobFamily") or request.form.get("jobFamily")
+    if family_id:
+        report = job_family_fit(services, family_id, credential_reports(outcome))
+        body["fit"] = report.to_dict()
+        closers = closers_for(services, report)
+        for gap in body["fit"]["gaps"]:
+            gap["closers"] = closers.get(gap["skill"], [])
+    return jsonify(body)
+
+
+def verify_input(
+    services: Services, data: bytes | str, *, recipient: str | None = None
+) -> Report | ContainerReport:
+    """Verify anything a visitor hands us: links to this service are resolved locally (badge
+    pages and live share links); links elsewhere are fetched only when https and accepted by
+    the SSRF-safe fetcher; QR codes pointing elsewhere are never opened."""
+    now = services.now()
     with services.session() as session:
         verifier = services.verifier(session)
-    report = verifier.report(data, now=services.now(), recipient=recipient)
-    return jsonify(report.to_dict())
+
+        def resolve(link: OurLink) -> bytes | str | None:
+            if link.kind == "credential":
+                record = session.get(IssuedCredential, link.ident)
+                return record.content if record is not None else None
+            try:
+                from passport.sharing import open_share_link
+            except ImportError:  # pragma: no cover - the sharing service is not installed
+                return None
+            try:
+                shared = open_share_link(session, link.ident, now=now)
+            except PassportError:
+                return None
+            items = [
+                entry.credential.content.decode("utf-8").strip()
+                if entry.credential.proof_format == "vc-jwt"
+                else json.loads(entry.credential.content)
+                for entry in shared.credentials
+            ]
+            return json.dumps({"credentials": items})
+
+        return verify_any(
+            verifier,
+            data,
+            now=now,
+            recipient=recipient,
+            public_url=services.settings.public_url,
+            resolve_link=resolve,
+            fetch_links=True,
+        )
+
+
+def closers_for(services: Services, report: FitReport) -> dict[str, list[str]]:
+    """Per gap skill: the achievement at the required level and cohorts that work towards it."""
+    from sqlalchemy import select
+
+    from passport.catalog import achievement_id
+    from passport.models import Achievement, Cohort, CohortSkill
+
+    out: dict[str, list[str]] = {}
+    with services.session() as session:
+        for gap in report.gaps:
+            req = gap.requirement
+            names: list[str] = []
+            target = session.get(Achievement, achievement_id(req.skill, req.min_level))
+            if target is not None:
+                names.append(f"the achievement {target.name}")
+            cohorts = session.scalars(
+                select(Cohort)
+                .join(CohortSkill)
+                .where(CohortSkill.achievement_id.like(f"{req.skill}-l%"))
+                .order_by(Cohort.name)
+            ).all()
+            names.extend(f"the cohort {c.name}" for c in dict.fromkeys(cohorts))
+            out[req.skill] = names
+    return out
+
+
+def job_family_fit(services: Services, family_id: str, reports: list[Report]) -> FitReport:
+    """The fit of ``reports`` against one of our catalog's job families, with closers."""
+    from passport.catalog import job_family_document
+    from passport.models import JobFamily
+
+    with services.session() as session:
+        family = session.get(JobFamily, family_id)
+        if family is None:
+            raise NotFound("No job family with that id.", code="unknown_job_family")
+        document = job_family_document(family, public_url=services.settings.public_url)
+    return fit(parse_job_family(document), reports, now=services.now())
 
 
 @bp.post("/credentials")

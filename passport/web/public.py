@@ -12,7 +12,7 @@ from passport.errors import InvalidRequest, NotFound
 from passport.models import Achievement, IssuedCredential
 from passport.services import get_services
 from passport.web.api import read_credential_input
-from verifier.jsonparse import b64url_decode
+from verifier.jsonparse import b64url_decode, parse_json
 
 __all__ = ["bp"]
 
@@ -104,17 +104,47 @@ def achievement(slug: str) -> Response:
 
 @bp.route("/verify", methods=["GET", "POST"])
 def verify_page() -> str:
-    if request.method == "GET":
-        return render_template("verify.html", report=None)
+    from passport.models import JobFamily
+    from passport.web.api import closers_for, verify_input
+    from verifier.containers import ContainerReport
+    from verifier.errors import FormatError
+    from verifier.fit import fit, parse_job_family
+    from verifier.inputs import credential_reports
+
     services = get_services()
+    with services.session() as session:
+        families = [
+            {"id": f.id, "name": f.name}
+            for f in session.scalars(select(JobFamily).order_by(JobFamily.name))
+        ]
+    page: dict[str, Any] = {"job_families": families, "reports": [], "closers": {}}
+    if request.method == "GET":
+        return render_template("verify.html", **page)
     try:
         data = read_credential_input()
     except InvalidRequest as exc:
-        return render_template("verify.html", report=None, error=exc.message)
-    with services.session() as session:
-        verifier = services.verifier(session)
-    report = verifier.report(data, now=services.now())
-    return render_template("verify.html", report=report)
+        return render_template("verify.html", error=exc.message, **page)
+    outcome = verify_input(services, data)
+    reports = credential_reports(outcome)
+    container = outcome if isinstance(outcome, ContainerReport) else None
+    page["container"] = container
+    # A CLR is a credential too: its own report first, then each badge's.
+    page["reports"] = [container.outer, *reports] if container and container.outer else reports
+    family_id = request.form.get("jobFamily") or ""
+    family_file = request.files.get("jobFamilyFile")
+    page["chosen_family"] = family_id
+    try:
+        if family_file is not None and family_file.filename:
+            document = parse_json(family_file.read(), what="job family")
+            page["fit"] = fit(parse_job_family(document), reports, now=services.now())
+        elif family_id:
+            from passport.web.api import job_family_fit
+
+            page["fit"] = job_family_fit(services, family_id, reports)
+            page["closers"] = closers_for(services, page["fit"])
+    except FormatError as exc:
+        page["error"] = exc.message
+    return render_template("verify.html", **page)
 
 
 @bp.get("/status/<list_id>")

@@ -1,0 +1,281 @@
+"""What did someone hand the verifier? Classify an input before verifying it.
+
+Kinds: ``credential`` (JSON with an embedded proof), ``jwt`` (compact VC-JWT), ``presentation``,
+``clr``, ``passport_export`` (:mod:`verifier.containers`), ``png`` / ``svg`` (baked badges,
+:mod:`verifier.baked`), ``qr_image`` (a picture of a QR code — decoded here, never fetched),
+``url``. Images are only decoded for QR codes, and only after their declared size is checked
+(a PNG's ``IHDR`` is read by hand, other formats' headers by Pillow without decoding pixels), so a
+decompression bomb is refused before any pixel is inflated.
+
+Where a URL or QR code points is judged by :func:`our_link`: only links to this deployment's
+``/credentials/<id>`` or ``/p/<token>`` are followed (by the caller, locally); anything else gets a
+verdict and is not fetched from here.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Literal
+from urllib.parse import unquote, urlsplit
+
+from verifier.baked import PNG_SIGNATURE, NoBakedCredential, extract_baked
+from verifier.containers import ContainerReport, container_kind, verify_container
+from verifier.errors import FormatError, UnsupportedFormat, VerificationError
+from verifier.jsonparse import parse_json
+from verifier.report import Check, Report
+from verifier.verify import Verifier
+
+__all__ = [
+    "MAX_QR_IMAGE_PIXELS",
+    "MAX_QR_IMAGE_SIDE",
+    "Classified",
+    "InputKind",
+    "LinkResolver",
+    "OurLink",
+    "QrImageError",
+    "classify",
+    "credential_reports",
+    "decode_qr",
+    "our_link",
+    "verify_any",
+]
+
+InputKind = Literal[
+    "credential", "jwt", "presentation", "clr", "passport_export", "png", "svg", "qr_image", "url"
+]
+
+#: A phone photo of a QR code is ~12 MP; nothing legitimate needs more.
+MAX_QR_IMAGE_PIXELS: Final = 16_000_000
+MAX_QR_IMAGE_SIDE: Final = 8_192
+_IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF", b"BM")
+
+
+class QrImageError(FormatError):
+    """An image that is not a baked badge and holds no QR code we can read (or may not read)."""
+
+    code = "qr_unreadable"
+    default_message = "The image holds neither a badge nor a QR code we can read."
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """The input's kind and what to verify: parsed JSON, text, or the raw bytes."""
+
+    kind: InputKind
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class OurLink:
+    """A link to this deployment: a badge page or a share link."""
+
+    kind: Literal["credential", "share"]
+    ident: str
+
+
+def classify(data: bytes | str, *, max_bytes: int, max_depth: int = 48) -> Classified:
+    """Say what ``data`` is. Raises a :class:`~verifier.errors.FormatError` for unreadable input."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > max_bytes:
+        raise FormatError(
+            f"The input is larger than the limit of {max_bytes} bytes.", code="too_large"
+        )
+    if raw[1:4] == b"PNG":
+        try:
+            extract_baked(raw)
+        except NoBakedCredential:
+            return Classified("qr_image", raw)
+        except FormatError:
+            pass  # the Verifier reports the baked image's own problem (two chunks, damage …)
+        return Classified("png", raw)
+    if raw.startswith(_IMAGE_MAGIC):
+        return Classified("qr_image", raw)
+    text = raw.strip()
+    if text.startswith((b"<", b"\xef\xbb\xbf<")):
+        return Classified("svg", raw)
+    if text.startswith((b"https://", b"http://")):
+        return Classified("url", text.decode("utf-8", "replace"))
+    if text[:1] in (b"{", b"["):
+        document = parse_json(text, max_bytes=max_bytes, max_depth=max_depth, what="input")
+        if isinstance(document, list):
+            return Classified("passport_export", {"credentials": document})
+        if isinstance(document, Mapping):
+            return Classified(container_kind(document) or "credential", document)
+        raise UnsupportedFormat("The JSON is neither a credential nor a collection of them.")
+    if text.count(b".") == 2:
+        return Classified("jwt", text.decode("ascii", "replace"))
+    raise UnsupportedFormat(
+        "The input is not a credential, a signed token, a badge image, a QR code or a link.",
+    )
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    # PNG spec §11.2.2: IHDR is the first chunk; width and height are its first 8 bytes.
+    if not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR" or len(data) < 24:
+        raise QrImageError("The PNG image is damaged.", code="bad_png")
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def _check_size(width: int, height: int) -> None:
+    if (
+        width <= 0
+        or height <= 0
+        or width > MAX_QR_IMAGE_SIDE
+        or height > MAX_QR_IMAGE_SIDE
+        or width * height > MAX_QR_IMAGE_PIXELS
+    ):
+        raise QrImageError(
+            f"The image claims to be {width}×{height} pixels, too large to be a QR code photo; "
+            "it was not decoded.",
+            code="image_too_large",
+            hint="Possible decompression bomb: refused before inflating any pixels.",
+        )
+
+
+def decode_qr(data: bytes) -> str:
+    """The text of the first QR code in the image. Raises :class:`QrImageError`."""
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
+    if data[1:4] == b"PNG":
+        _check_size(*_png_size(data))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))  # reads the header only
+            _check_size(*image.size)
+            image.load()
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise QrImageError(
+            "The image is too large to be a QR code photo; it was not decoded.",
+            code="image_too_large",
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise QrImageError("The image could not be read.", code="bad_image") from exc
+    found = zxingcpp.read_barcodes(image.convert("L"))
+    for barcode in found:
+        if barcode.text:
+            return str(barcode.text)
+    raise QrImageError()
+
+
+def our_link(url: str, public_url: str) -> OurLink | None:
+    """The badge or share link ``url`` names on this deployment, or None if it points elsewhere.
+
+    Compares scheme, host and port with ``public_url`` exactly (and its path prefix), so a
+    look-alike host, userinfo trick or another port is "elsewhere".
+    """
+    target = urlsplit(url.strip())
+    base = urlsplit(public_url.rstrip("/"))
+    if target.username or target.password:
+        return None
+    if (target.scheme, target.netloc.lower()) != (base.scheme, base.netloc.lower()):
+        return None
+    path = target.path
+    if base.path:
+        if not path.startswith(base.path + "/"):
+            return None
+        path = path[len(base.path) :]
+    for prefix, kind in (("/credentials/", "credential"), ("/p/", "share")):
+        if path.startswith(prefix):
+            ident = unquote(path[len(prefix) :]).strip("/")
+            if ident and "/" not in ident.replace("urn:uuid:", ""):
+                return OurLink(kind, ident)  # type: ignore[arg-type]
+    return None
+
+
+#: Looks a link to this deployment up locally: the credential's stored text, or None if unknown.
+LinkResolver = Callable[[OurLink], "bytes | str | None"]
+
+
+def _refused(code: str, message: str, hint: str | None = None) -> Report:
+    return Report.from_outcomes(
+        {"format": Check("format", "failed", code, message, hint)},
+        proof_format=None,
+        credential=None,
+        skipped_reason="The input could not be read, so this was not checked.",
+    )
+
+
+def verify_any(
+    verifier: Verifier,
+    data: bytes | str,
+    *,
+    now: datetime,
+    recipient: str | None = None,
+    public_url: str | None = None,
+    resolve_link: LinkResolver | None = None,
+    fetch_links: bool = False,
+    _depth: int = 0,
+) -> Report | ContainerReport:
+    """Verify whatever was handed over: one credential's :class:`Report`, or a container's.
+
+    Never raises for bad input. Links (pasted, or decoded from a QR code) to this deployment
+    (``public_url``) are looked up with ``resolve_link``; a pasted https link elsewhere is
+    fetched only when ``fetch_links`` (through the verifier's own safe fetcher, which refuses
+    private and loopback addresses); a QR code pointing elsewhere is never fetched.
+    """
+    try:
+        found = classify(data, max_bytes=verifier.max_bytes * 20, max_depth=verifier.max_depth)
+    except FormatError:
+        return verifier.report(data, now=now, recipient=recipient)
+    if found.kind in ("presentation", "clr", "passport_export"):
+        return verify_container(verifier, found.value, now=now, recipient=recipient)
+    if found.kind in ("qr_image", "url"):
+        if _depth > 0:
+            return _refused("link_loop", "The link leads to another link; not followed.")
+        if found.kind == "qr_image":
+            try:
+                url = decode_qr(found.value)
+            except QrImageError as exc:
+                return _refused(exc.code, exc.message, exc.hint)
+        else:
+            url = found.value
+        link = our_link(url, public_url) if public_url else None
+        if link is not None and resolve_link is not None:
+            content = resolve_link(link)
+            if content is None:
+                what = "badge" if link.kind == "credential" else "share link"
+                return _refused(
+                    "link_not_found", f"No {what} with that link is published here (any more)."
+                )
+            return verify_any(
+                verifier, content, now=now, recipient=recipient, public_url=public_url, _depth=1
+            )
+        host = urlsplit(url).netloc or url[:60]
+        if found.kind == "qr_image":
+            return _refused(
+                "qr_elsewhere",
+                f"The QR code points to {host}, not to a badge on this service; it was not opened.",
+                hint=url[:200],
+            )
+        if not fetch_links or not url.startswith("https://"):
+            return _refused(
+                "link_elsewhere",
+                f"The link points to {host}, which this service does not open; download the "
+                "badge there and upload the file instead.",
+            )
+        try:
+            fetched = verifier.resolver.fetcher.fetch_json(url)
+        except VerificationError as exc:
+            return _refused(
+                "link_refused", f"The link was not followed: {exc.message}", hint=exc.hint
+            )
+        if not isinstance(fetched, Mapping):
+            return _refused("link_not_credential", "The link did not lead to a credential.")
+        kind = container_kind(fetched)
+        if kind is not None:
+            return verify_container(verifier, fetched, now=now, recipient=recipient)
+        return verifier.report(fetched, now=now, recipient=recipient)
+    return verifier.report(found.value, now=now, recipient=recipient)
+
+
+def credential_reports(outcome: Report | ContainerReport) -> list[Report]:
+    """The per-credential reports of an outcome (one for a single credential)."""
+    return list(outcome.credentials) if isinstance(outcome, ContainerReport) else [outcome]
