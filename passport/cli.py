@@ -410,6 +410,11 @@ def _parse_now(value: str | None) -> datetime | None:
     type=click.Path(exists=True, dir_okay=False),
     help="An issuer's offline bundle (passport keys bundle): its keys and status lists.",
 )
+@click.option(
+    "--job-family",
+    "job_family",
+    help="Also report fit for this job family: a JSON file, or an id in this instance's catalog.",
+)
 def verify(
     files: tuple[str, ...],
     as_json: bool,
@@ -417,8 +422,17 @@ def verify(
     recipient: str | None,
     offline: bool,
     bundle_file: str | None,
+    job_family: str | None,
 ) -> None:
-    """Verify credentials (JSON or JWT) from FILES, or '-' for standard input."""
+    """Verify FILES ('-' for standard input): JSON, JWT, baked PNG/SVG, a presentation, a CLR or
+    a passport export; each credential in a container is verified on its own.
+
+    Exit 0 when everything verified, 1 when anything did not, 2 for unusable input.
+    """
+    from verifier.containers import ContainerReport
+    from verifier.fit import fit
+    from verifier.inputs import credential_reports, verify_any
+
     now = _parse_now(now_text)
     if bundle_file is not None:
         from passport.keyring import bundle_verifier
@@ -435,8 +449,10 @@ def verify(
     else:
         verifier, clock = _local_verifier(offline=offline)
     when = now or clock()
+    family = _job_family(job_family) if job_family else None
     exit_code = EXIT_VERIFIED
     results: list[dict[str, Any]] = []
+    every_report: list[Any] = []
     for name in files or ("-",):
         try:
             data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
@@ -444,23 +460,82 @@ def verify(
             click.echo(f"{name}: cannot read ({exc.strerror})", err=True)
             exit_code = max(exit_code, EXIT_BAD_INPUT)
             continue
-        report = verifier.report(data, now=when, recipient=recipient)
-        fmt = report.check("format")
-        code = (
-            EXIT_VERIFIED
-            if report.verified
-            else EXIT_BAD_INPUT
-            if fmt is not None and fmt.status != "passed"
-            else EXIT_NOT_VERIFIED
-        )
+        outcome = verify_any(verifier, data, now=when, recipient=recipient)
+        reports = credential_reports(outcome)
+        every_report.extend(reports)
+        if outcome.verified:
+            code = EXIT_VERIFIED
+        elif isinstance(outcome, ContainerReport) or any(
+            (r.check("format") or r.checks[0]).status == "passed" for r in reports
+        ):
+            code = EXIT_NOT_VERIFIED
+        else:
+            code = EXIT_BAD_INPUT
         exit_code = max(exit_code, code)
         if as_json:
-            results.append({"source": name, **report.to_dict()})
+            results.append({"source": name, **outcome.to_dict()})
+        elif isinstance(outcome, ContainerReport):
+            _print_container(name, outcome)
         else:
-            _print_report(name, report)
+            _print_report(name, outcome)
+    fit_report = fit(family, every_report, now=when) if family is not None else None
     if as_json:
-        click.echo(json.dumps(results[0] if len(results) == 1 else results, indent=2))
+        body: Any = results[0] if len(results) == 1 else results
+        if fit_report is not None:
+            body = {"results": results, "fit": fit_report.to_dict()}
+        click.echo(json.dumps(body, indent=2))
+    elif fit_report is not None:
+        _print_fit(fit_report)
     sys.exit(exit_code)
+
+
+def _job_family(source: str) -> Any:
+    """A job family from a JSON file, or by id from this instance's catalog."""
+    from verifier.errors import FormatError
+    from verifier.fit import parse_job_family
+    from verifier.jsonparse import parse_json
+
+    path = Path(source)
+    try:
+        if path.is_file():
+            return parse_job_family(parse_json(path.read_bytes(), what="job family"))
+        from passport.catalog import job_family_document
+        from passport.models import JobFamily
+        from passport.services import get_services
+
+        services = get_services(_app(require_secrets=False))
+        with services.session() as session:
+            row = session.get(JobFamily, source)
+            if row is None:
+                click.echo(f"{source}: no such job-family file or catalog id", err=True)
+                sys.exit(EXIT_BAD_INPUT)
+            document = job_family_document(row, public_url=services.settings.public_url)
+        return parse_job_family(document)
+    except FormatError as exc:
+        click.echo(f"{source}: {exc.message}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _print_container(name: str, outcome: Any) -> None:
+    verdict = "ALL VERIFIED" if outcome.verified else "NOT ALL VERIFIED"
+    click.echo(f"{name}: {outcome.kind.replace('_', ' ')} — {verdict}")
+    for check in outcome.checks:
+        click.echo(f"  {_MARK[check.status]} {check.id:<16}{check.message}  [{check.code}]")
+    for label, report in zip(outcome.labels, outcome.credentials, strict=True):
+        _print_report(f"  {label}", report)
+
+
+def _print_fit(report: Any) -> None:
+    click.echo(f"Fit for {report.job_family.name}: " + ("met" if report.fits else "gaps"))
+    for row in report.rows:
+        shown = "—" if row.level is None else str(row.level)
+        age = f", {row.age_days} days old" if row.age_days is not None else ""
+        click.echo(
+            f"  {row.status:<8}{row.requirement.skill_name:<32} needs {row.requirement.min_level}"
+            f", shown {shown}{age}"
+        )
+    for credential, why in report.not_counted:
+        click.echo(f"  not counted: {credential}: {why}")
 
 
 def _print_report(name: str, report: Any) -> None:

@@ -15,8 +15,9 @@ listed with the reason they do not count. How a badge is matched to a requiremen
 2. else one of its alignments has the requirement's ``targetFramework`` + ``targetCode``;
 3. else an alignment's ``targetCode`` or ``targetName`` equals the skill id or name.
 
-The level shown is the lowest rubric level the badge's results reached across its criteria, or
-else the level its ``requiredLevel`` names (what the badge certifies at minimum).
+The level shown is what the badge certifies: the rubric level its ``requiredLevel`` names (the
+lowest, with several criteria); without one, the lowest level its results reached; without
+either, the level in our catalog's achievement id.
 """
 
 from __future__ import annotations
@@ -162,10 +163,12 @@ def _level_of(credential: AchievementCredential) -> int | None:
         for r in credential.credential_subject.result
         if r.achieved_level in levels
     ]
-    if achieved:
-        return min(achieved)
+    # What the badge certifies is its required level; results above it per criterion do not
+    # raise it (every criterion must reach a level for the badge at that level).
     if required:
         return min(required)
+    if achieved:
+        return min(achieved)
     match = _CATALOG_ID.match(achievement.id)
     return int(match["lvl"]) if match else None
 
