@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bulk, di, passport_render, status, vc_jwt
+from bench import bulk, di, passport_render, status, vc_jwt, verify_batch
 
 
 def main() -> None:
@@ -13,7 +13,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7, help="rounds; the median is reported")
     parser.add_argument("--algs", default="ES256,EdDSA,RS256")
     parser.add_argument(
-        "--only", choices=["jwt", "di", "status", "bulk", "passport"], help="run one benchmark only"
+        "--only",
+        choices=["jwt", "di", "status", "bulk", "passport", "batch"],
+        help="run one benchmark only",
     )
     parser.add_argument("--bulk-rows", type=int, default=10_000, help="rows in the bulk CSV")
     args = parser.parse_args()
@@ -23,6 +25,8 @@ def main() -> None:
         di.run(count=min(args.count, 200), rounds=max(3, args.rounds // 2))
     if args.only in (None, "status"):
         status.run(count=args.count, rounds=args.rounds)
+    if args.only in (None, "batch"):
+        verify_batch.run(rounds=max(3, args.rounds // 2))
     if args.only in (None, "bulk"):
         bulk.run(rows=args.bulk_rows)
     if args.only in (None, "passport"):
