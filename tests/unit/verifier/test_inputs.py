@@ -140,3 +140,16 @@ def test_a_private_address_is_refused_by_the_safe_fetcher(did_document: dict[str
         assert check is not None and check.status == "failed"
         assert check.code == "link_refused"
         assert "not followed" in check.message
+
+
+def test_the_verifying_core_runs_from_keys_and_verifier_alone() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, verifier.inputs, verifier.containers, verifier.fit, verifier.official_schema;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('passport', 'issuer', 'flask', 'sqlalchemy', 'werkzeug')];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
