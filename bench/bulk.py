@@ -4,7 +4,8 @@ A throwaway instance (SQLite file in a temporary folder, or ``--database-url``) 
 learners are registered, and a CSV of passing results is previewed and committed through
 :mod:`passport.bulk` — validation, assessment rows, evidence, credential assembly, signing,
 the issuer's self-check, storage and audit, in batches. The baseline, measured in the same run,
-signs the same credentials without any of that: build + eddsa-rdfc-2022 proof.
+signs credentials of the same shape without any of that (same achievement, results, evidence
+and status entries): build + eddsa-rdfc-2022 proof.
 Target (issue #4): end-to-end ≥ 0.7× the bare sign rate.
 """
 
@@ -18,13 +19,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from issuer import CredentialDraft, build_credential, sign_data_integrity
+from issuer import CredentialDraft, build_credential, sign_data_integrity, status_entry
 from keys import verification_method_id
 from passport import Settings, create_app
+from passport.assessments import _results, validate_levels
 from passport.bootstrap import initialise, issuer_profile
 from passport.bulk import commit_rows, preview_csv
 from passport.models import Achievement, Issuer, SigningKeyRecord, User
 from passport.services import get_services
+from passport.status import list_url
 from verifier.canonical import Canonicalizer
 
 ACHIEVEMENTS = [
@@ -77,28 +80,56 @@ def run(*, rows: int, database_url: str | None = None) -> None:
                 select(SigningKeyRecord.kid).where(SigningKeyRecord.alg == "EdDSA")
             ).one()
             did = issuer.did
+            # The same result objects and status entries the bulk path puts in its badges,
+            # so both sides sign credentials of the same shape and size.
+            results = {
+                a.id: _results(a, validate_levels(a, session, {"*": 2}))
+                for a in session.scalars(
+                    select(Achievement).where(Achievement.id.in_(ACHIEVEMENTS))
+                )
+            }
+            statuses = [
+                status_entry(list_url(services, f"bench-{purpose}"), 4242, purpose)
+                for purpose in services.settings.status_purposes
+            ]
         key = services.key_store.load(kid)
         canonicalizer = Canonicalizer()
         now = services.now()
         sample = min(rows, 1000)
-        start = time.perf_counter()
-        for i in range(sample):
-            draft = CredentialDraft(
-                issuer=profile,
-                achievement=definitions[ACHIEVEMENTS[(i // learners) % 5]],
-                recipient_email=f"learner{i % learners}@bench.example",
-                valid_from=now,
-                valid_until=now + timedelta(days=730),
-                evidence=[{"type": ["Evidence"], "narrative": f"Assessed task {i}"}],
-            )
-            sign_data_integrity(
-                build_credential(draft),
-                key,
-                verification_method=verification_method_id(did, kid),
-                created=now,
-                canonicalizer=canonicalizer,
-            )
-        bare = sample / (time.perf_counter() - start)
+
+        def bare_sign() -> float:
+            start = time.perf_counter()
+            for i in range(sample):
+                achievement_id = ACHIEVEMENTS[(i // learners) % 5]
+                draft = CredentialDraft(
+                    issuer=profile,
+                    achievement=definitions[achievement_id],
+                    recipient_email=f"learner{i % learners}@bench.example",
+                    valid_from=now,
+                    valid_until=now + timedelta(days=730),
+                    awarded_date=now,
+                    results=results[achievement_id],
+                    evidence=[
+                        {
+                            "type": ["Evidence"],
+                            "genre": "Assessment evidence",
+                            "narrative": f"Assessed task {i}",
+                        }
+                    ],
+                    credential_status=statuses,
+                )
+                sign_data_integrity(
+                    build_credential(draft),
+                    key,
+                    verification_method=verification_method_id(did, kid),
+                    created=now,
+                    canonicalizer=canonicalizer,
+                )
+            return sample / (time.perf_counter() - start)
+
+        # The baseline runs before and after the bulk run (machine load drifts; the mean
+        # of the two is what the bulk run is compared with).
+        bare_before = bare_sign()
 
         start = time.perf_counter()
         with services.session() as session:
@@ -107,9 +138,14 @@ def run(*, rows: int, database_url: str | None = None) -> None:
         elapsed = time.perf_counter() - start
         assert result.issued == rows, (result.issued, result.errors[:3])
         rate = rows / elapsed
+        bare_after = bare_sign()
+        bare = (bare_before + bare_after) / 2
         services.engine.dispose()
     print(f"\nBulk issuance: {rows}-row CSV end to end ({services.engine.dialect.name})")
-    print(f"  bare sign (build + eddsa-rdfc-2022): {bare:8.0f} credentials/s ({sample} signed)")
+    print(
+        f"  bare sign (build + eddsa-rdfc-2022): {bare:8.0f} credentials/s "
+        f"({sample} signed before and after: {bare_before:.0f} / {bare_after:.0f})"
+    )
     print(f"  CSV -> stored, self-checked badges:  {rate:8.0f} credentials/s ({elapsed:.1f} s)")
     ratio = rate / bare
     print(f"  ratio {ratio:.2f}   target >= 0.70: {'met' if ratio >= 0.7 else 'NOT met'}")

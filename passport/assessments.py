@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from passport.issuing import (
     IssueRequest,
     get_or_create_holder,
     issue_credential,
+    pinned_get,
 )
 from passport.models import (
     Achievement,
@@ -43,7 +45,15 @@ from passport.models import (
 from passport.services import Services
 from verifier import normalize_email
 
-__all__ = ["AssessmentInput", "AssessmentOutcome", "EvidenceInput", "record_assessment"]
+__all__ = [
+    "AssessmentInput",
+    "AssessmentOutcome",
+    "EvidenceInput",
+    "PreparedAssessment",
+    "finish_assessment",
+    "prepare_assessment",
+    "record_assessment",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +86,11 @@ class AssessmentInput:
     assessed_at: datetime | None = None
     proof_format: str = DEFAULT_FORMAT
     require_registered_learner: bool = False
+    #: The caller (a bulk batch) already looked the idempotency key up in this transaction;
+    #: the unique constraint still refuses a duplicate that raced in since.
+    key_checked: bool = False
+    #: A credential id whose status entries the caller reserved (bulk batches).
+    credential_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +110,7 @@ def _criteria(achievement: Achievement, session: Session) -> list[dict[str, str]
             "earned through an assessment.",
             code="not_assessable",
         )
-    skill = session.get(Skill, achievement.skill_id)
+    skill = pinned_get(session, Skill, achievement.skill_id)
     assert skill is not None  # foreign key
     criteria: list[dict[str, str]] = json.loads(skill.criteria) or [
         {"id": "overall", "name": skill.name}
@@ -201,23 +216,27 @@ def _results(achievement: Achievement, levels: Mapping[str, int]) -> list[dict[s
     return results
 
 
-def record_assessment(
-    session: Session, services: Services, data: AssessmentInput, *, now: datetime
-) -> AssessmentOutcome:
-    """Record an assessment; a pass issues the badge in the same transaction.
+@dataclass(slots=True)
+class PreparedAssessment:
+    """An assessment checked and built, not yet stored (see :func:`prepare_assessment`)."""
 
-    Raises :class:`InvalidRequest` / :class:`NotFound` for bad input (nothing is stored), and
-    the issuer's errors if signing fails (the caller's transaction rolls back: nothing half-done).
+    data: AssessmentInput
+    achievement: Achievement
+    levels: dict[str, int]
+    email: str
+    shortfalls: tuple[str, ...]
+    assessment: Assessment
+    evidence: list[dict[str, Any]]
+
+
+def prepare_assessment(
+    session: Session, data: AssessmentInput, *, now: datetime
+) -> PreparedAssessment:
+    """Check an assessment and build its rows without adding them to the session.
+
+    Raises :class:`InvalidRequest` / :class:`NotFound` for bad input.
     """
-    if data.idempotency_key:
-        existing = session.scalar(
-            select(Assessment).where(Assessment.idempotency_key == data.idempotency_key)
-        )
-        if existing is not None:
-            return AssessmentOutcome(
-                existing.id, existing.passed, existing.credential_id, created=False
-            )
-    achievement = session.get(Achievement, data.achievement_id)
+    achievement = pinned_get(session, Achievement, data.achievement_id)
     if achievement is None:
         raise NotFound(
             f"No achievement with id {data.achievement_id!r}.", code="unknown_achievement"
@@ -233,7 +252,6 @@ def record_assessment(
     holder = get_or_create_holder(session, email)
     required = achievement.level or 1
     shortfalls = tuple(f"{c} at level {lvl}" for c, lvl in levels.items() if lvl < required)
-    assessed_at = data.assessed_at or now
     assessment = Assessment(
         holder_id=holder.id,
         achievement_id=achievement.id,
@@ -241,10 +259,88 @@ def record_assessment(
         cohort_id=data.cohort_id,
         levels=json.dumps(levels),
         passed=not shortfalls,
-        assessed_at=assessed_at,
+        assessed_at=data.assessed_at or now,
         idempotency_key=data.idempotency_key,
+        evidence=[],
     )
-    session.add(assessment)
+    evidence = _evidence_entries(session, assessment, data.evidence)
+    return PreparedAssessment(data, achievement, levels, email, shortfalls, assessment, evidence)
+
+
+def finish_assessment(
+    session: Session, services: Services, prepared: PreparedAssessment, *, now: datetime
+) -> AssessmentOutcome:
+    """Audit a stored (flushed) assessment and, for a pass, issue its badge.
+
+    Raises the issuer's errors if signing fails; the caller undoes the assessment.
+    """
+    assessment, data = prepared.assessment, prepared.data
+    passed = not prepared.shortfalls
+    event = AuditEvent(
+        at=now,
+        actor=data.assessor,
+        action="assessment.record",
+        subject=str(assessment.id),
+        detail=json.dumps(
+            {
+                "achievement": prepared.achievement.id,
+                "learner": prepared.email,
+                "passed": passed,
+            }
+        ),
+    )
+    session.add(event)
+    credential_id = None
+    if passed:
+        try:
+            record = issue_credential(
+                session,
+                services,
+                IssueRequest(
+                    achievement_id=prepared.achievement.id,
+                    recipient_email=prepared.email,
+                    proof_format=data.proof_format,
+                    reason="",
+                    actor=data.assessor,
+                    results=tuple(_results(prepared.achievement, prepared.levels)),
+                    evidence=tuple(prepared.evidence),
+                    assessment_id=assessment.id,
+                    awarded_at=assessment.assessed_at,
+                    credential_id=data.credential_id,
+                ),
+                now=now,
+            )
+        except BaseException:
+            # Not recorded after all (the caller undoes the assessment): drop its audit line,
+            # whether or not an autoflush already wrote it.
+            if sa_inspect(event).persistent:
+                session.delete(event)
+            else:
+                session.expunge(event)
+            raise
+        assessment.credential = record  # the relationship orders the inserts in one flush
+        credential_id = record.id
+    return AssessmentOutcome(assessment.id, passed, credential_id, True, prepared.shortfalls)
+
+
+def record_assessment(
+    session: Session, services: Services, data: AssessmentInput, *, now: datetime
+) -> AssessmentOutcome:
+    """Record an assessment; a pass issues the badge in the same transaction.
+
+    Raises :class:`InvalidRequest` / :class:`NotFound` for bad input (nothing is stored), and
+    the issuer's errors if signing fails (the caller's transaction rolls back: nothing half-done).
+    """
+    if data.idempotency_key and not data.key_checked:
+        existing = session.scalar(
+            select(Assessment).where(Assessment.idempotency_key == data.idempotency_key)
+        )
+        if existing is not None:
+            return AssessmentOutcome(
+                existing.id, existing.passed, existing.credential_id, created=False
+            )
+    prepared = prepare_assessment(session, data, now=now)
+    session.add(prepared.assessment)
     try:
         session.flush()
     except IntegrityError as exc:  # a concurrent submission with the same key won
@@ -252,36 +348,4 @@ def record_assessment(
             "This assessment was submitted twice at the same moment; retry to see its result.",
             code="duplicate_submission",
         ) from exc
-    evidence = _evidence_entries(session, assessment, data.evidence)
-    session.add(
-        AuditEvent(
-            at=now,
-            actor=data.assessor,
-            action="assessment.record",
-            subject=str(assessment.id),
-            detail=json.dumps(
-                {"achievement": achievement.id, "learner": email, "passed": not shortfalls}
-            ),
-        )
-    )
-    credential_id = None
-    if not shortfalls:
-        record = issue_credential(
-            session,
-            services,
-            IssueRequest(
-                achievement_id=achievement.id,
-                recipient_email=email,
-                proof_format=data.proof_format,
-                reason="",
-                actor=data.assessor,
-                results=tuple(_results(achievement, levels)),
-                evidence=tuple(evidence),
-                assessment_id=assessment.id,
-                awarded_at=assessed_at,
-            ),
-            now=now,
-        )
-        assessment.credential = record  # the relationship orders the inserts in one flush
-        credential_id = record.id
-    return AssessmentOutcome(assessment.id, not shortfalls, credential_id, True, shortfalls)
+    return finish_assessment(session, services, prepared, now=now)

@@ -21,13 +21,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer import IssuerError
-from passport.assessments import AssessmentInput, EvidenceInput, record_assessment, validate_levels
+from issuer import IssuerError, new_credential_id
+from passport.assessments import (
+    AssessmentInput,
+    EvidenceInput,
+    PreparedAssessment,
+    finish_assessment,
+    prepare_assessment,
+    record_assessment,
+    validate_levels,
+)
 from passport.errors import InvalidRequest, PassportError
-from passport.models import Achievement, Assessment, User
+from passport.issuing import pin_holders, pinned_get
+from passport.models import Achievement, Assessment, Issuer, User
 from passport.services import Services
+from passport.status import release_statuses, reserve_statuses
 from verifier import normalize_email
 
 __all__ = ["MAX_ROWS", "BulkPreview", "BulkResult", "RowError", "commit_rows", "preview_csv"]
@@ -244,34 +255,154 @@ def commit_rows(
     proof_format: str = "di",
     batch_size: int = 200,
 ) -> BulkResult:
-    """Issue the previewed rows in batches; each row in its own savepoint."""
+    """Issue the previewed rows in batches, one transaction per batch.
+
+    A batch looks its idempotency keys up in one query (rows issued before are skipped),
+    loads or creates its learners' holder records together, reserves its status-list entries
+    together, checks and builds every row, stores the assessments in one flush, then issues
+    each badge. A row that fails is reported and undone alone (its assessment deleted, its
+    status entries given back). Should the batch's final write fail (a duplicate that raced in,
+    say), the batch is rolled back as a whole and done again row by row, each row in its own
+    savepoint, so every row ends issued exactly once or reported.
+    """
     result = BulkResult()
     rows = preview.rows
     for start in range(0, len(rows), batch_size):
-        with services.session() as session:
-            for row in rows[start : start + batch_size]:
-                try:
-                    with session.begin_nested():
-                        outcome = record_assessment(
-                            session,
-                            services,
-                            AssessmentInput(
-                                learner_email=row.email,
-                                achievement_id=row.achievement_id,
-                                levels=row.levels,
-                                assessor=assessor,
-                                evidence=row.evidence,
-                                idempotency_key=row.key,
-                                assessed_at=row.assessed_at,
-                                proof_format=proof_format,
-                            ),
-                            now=now,
-                        )
-                except (PassportError, IssuerError) as exc:
-                    result.errors.append(RowError(row.row, exc.code, exc.message))
-                    continue
-                _count(result, outcome)
+        batch = rows[start : start + batch_size]
+        outcome = BulkResult()
+        try:
+            with services.session() as session:
+                _issue_batch(session, services, batch, outcome, assessor, now, proof_format)
+        except IntegrityError:
+            logger.info("bulk batch at row %s raced another writer; redoing row by row", start)
+            outcome = BulkResult()
+            with services.session() as session:
+                _issue_rows(session, services, batch, outcome, assessor, now, proof_format)
+        _merge(result, outcome)
     return result
+
+
+def _merge(result: BulkResult, outcome: BulkResult) -> None:
+    result.issued += outcome.issued
+    result.failed_assessments += outcome.failed_assessments
+    result.skipped += outcome.skipped
+    result.errors.extend(outcome.errors)
+    result.credential_ids.extend(outcome.credential_ids)
+
+
+def _input(
+    row: BulkRow,
+    assessor: str,
+    proof_format: str,
+    credential_id: str | None,
+    *,
+    key_checked: bool = True,
+) -> AssessmentInput:
+    return AssessmentInput(
+        learner_email=row.email,
+        achievement_id=row.achievement_id,
+        levels=row.levels,
+        assessor=assessor,
+        evidence=row.evidence,
+        idempotency_key=row.key,
+        assessed_at=row.assessed_at,
+        proof_format=proof_format,
+        key_checked=key_checked,
+        credential_id=credential_id,
+    )
+
+
+def _new_rows(session: Session, batch: list[BulkRow], result: BulkResult) -> list[BulkRow]:
+    """The rows whose idempotency key is not stored yet (the others count as skipped)."""
+    done = set(
+        session.scalars(
+            select(Assessment.idempotency_key).where(
+                Assessment.idempotency_key.in_([row.key for row in batch])
+            )
+        )
+    )
+    todo = [row for row in batch if row.key not in done]
+    result.skipped += len(batch) - len(todo)
+    return todo
+
+
+def _issue_batch(
+    session: Session,
+    services: Services,
+    batch: list[BulkRow],
+    result: BulkResult,
+    assessor: str,
+    now: datetime,
+    proof_format: str,
+) -> None:
+    todo = _new_rows(session, batch, result)
+    pin_holders(session, {row.email for row in todo})
+    reserved = _reserve(session, services, todo)
+    prepared: list[tuple[BulkRow, PreparedAssessment]] = []
+    unused: list[str] = []
+    for row in todo:
+        try:
+            data = _input(row, assessor, proof_format, reserved.get(row.key))
+            prepared.append((row, prepare_assessment(session, data, now=now)))
+        except PassportError as exc:
+            result.errors.append(RowError(row.row, exc.code, exc.message))
+            unused.extend(_as_list(reserved.get(row.key)))
+    session.add_all(p.assessment for _, p in prepared)
+    session.flush()  # one multi-row INSERT; IntegrityError → the caller redoes row by row
+    for row, item in prepared:
+        try:
+            outcome = finish_assessment(session, services, item, now=now)
+        except (PassportError, IssuerError) as exc:
+            result.errors.append(RowError(row.row, exc.code, exc.message))
+            session.delete(item.assessment)  # its evidence goes with it (cascade)
+            unused.extend(_as_list(reserved.get(row.key)))
+            continue
+        if outcome.credential_id != reserved.get(row.key):
+            unused.extend(_as_list(reserved.get(row.key)))
+        _count(result, outcome)
+    release_statuses(session, unused)
+
+
+def _issue_rows(
+    session: Session,
+    services: Services,
+    batch: list[BulkRow],
+    result: BulkResult,
+    assessor: str,
+    now: datetime,
+    proof_format: str,
+) -> None:
+    """The careful path: each row in its own savepoint, its own idempotency check."""
+    for row in batch:
+        try:
+            with session.begin_nested():
+                data = _input(row, assessor, proof_format, None, key_checked=False)
+                outcome = record_assessment(session, services, data, now=now)
+        except (PassportError, IssuerError) as exc:
+            result.errors.append(RowError(row.row, exc.code, exc.message))
+            continue
+        _count(result, outcome)
+
+
+def _as_list(value: str | None) -> list[str]:
+    return [] if value is None else [value]
+
+
+def _reserve(session: Session, services: Services, rows: list[BulkRow]) -> dict[str, str]:
+    """Credential ids for the rows, with their status entries reserved (row key -> id)."""
+    by_issuer: dict[int, list[str]] = {}
+    ids: dict[str, str] = {}
+    for row in rows:
+        achievement = pinned_get(session, Achievement, row.achievement_id)
+        if achievement is None:
+            continue  # the row will report it
+        ids[row.key] = new_credential_id()
+        by_issuer.setdefault(achievement.issuer_id, []).append(ids[row.key])
+    for issuer_id, credential_ids in by_issuer.items():
+        issuer = pinned_get(session, Issuer, issuer_id)
+        assert issuer is not None  # foreign key
+        reserve_statuses(session, services, issuer, credential_ids)
+    return ids
 
 
 def _count(result: BulkResult, outcome: Any) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -39,9 +39,13 @@ __all__ = [
     "IssueRequest",
     "active_signing_key",
     "issue_credential",
+    "pin_holders",
+    "pinned_get",
 ]
 
 logger = logging.getLogger(__name__)
+
+_M = TypeVar("_M")
 
 #: Request name → stored proof format. Data Integrity is the default (what wallets verify).
 PROOF_FORMATS = {"di": "data-integrity", "jwt": "vc-jwt"}
@@ -63,10 +67,60 @@ class IssueRequest:
     evidence: tuple[Mapping[str, Any], ...] = ()
     assessment_id: int | None = None
     awarded_at: datetime | None = None
+    #: Set by a bulk batch that reserved this id's status entries in advance.
+    credential_id: str | None = None
+
+
+_PINNED = "pinned"
+_HOLDERS = "holders_by_email"
+
+
+def pinned_get(session: Session, model: type[_M], key: Any) -> _M | None:
+    """``session.get`` that keeps the object for the rest of the transaction.
+
+    The session's identity map holds objects weakly, so a row loaded for one bulk row is
+    garbage and loaded again for the next; a transaction that issues many credentials keeps
+    its achievements, skills and issuer here instead (the session's ``info`` ends with it).
+    """
+    pinned: dict[tuple[type[Any], Any], Any] = session.info.setdefault(_PINNED, {})
+    found = pinned.get((model, key))
+    if found is None:
+        found = session.get(model, key)
+        if found is not None:
+            pinned[(model, key)] = found
+    return found
+
+
+def pin_holders(session: Session, emails: Iterable[str]) -> None:
+    """Load (or create) the holders for normalised ``emails`` in two statements, and keep them.
+
+    :func:`get_or_create_holder` then answers from memory for the rest of the transaction.
+    """
+    wanted = set(emails)
+    holders: dict[str, Holder] = session.info.setdefault(_HOLDERS, {})
+    wanted -= holders.keys()
+    if not wanted:
+        return
+    for holder in session.scalars(select(Holder).where(Holder.email.in_(wanted))):
+        holders[holder.email] = holder
+    missing = sorted(wanted - holders.keys())
+    if not missing:
+        return
+    try:
+        with session.begin_nested():
+            created = [Holder(email=email) for email in missing]
+            session.add_all(created)
+            session.flush()
+    except IntegrityError:  # a concurrent transaction created some: fall back to one by one
+        return
+    holders.update((holder.email, holder) for holder in created)
 
 
 def get_or_create_holder(session: Session, email: str, *, name: str | None = None) -> Holder:
     """The learner record for ``email`` (normalised), created race-free when missing."""
+    pinned = session.info.get(_HOLDERS)
+    if pinned is not None and email in pinned:
+        return pinned[email]  # type: ignore[no-any-return]
     holder = session.scalar(select(Holder).where(Holder.email == email))
     if holder is not None:
         return holder
@@ -126,19 +180,19 @@ def issue_credential(
         raise InvalidRequest(
             "An award without an assessment needs a written reason.", code="no_reason"
         )
-    achievement = session.get(Achievement, request.achievement_id)
+    achievement = pinned_get(session, Achievement, request.achievement_id)
     if achievement is None:
         raise NotFound(
             f"No achievement with id {request.achievement_id!r}.", code="unknown_achievement"
         )
-    issuer = session.get(Issuer, achievement.issuer_id)
+    issuer = pinned_get(session, Issuer, achievement.issuer_id)
     assert issuer is not None  # foreign key
     email = normalize_email(request.recipient_email)
     holder = get_or_create_holder(session, email, name=request.recipient_name)
     valid_until = (
         now + timedelta(days=achievement.valid_for_days) if achievement.valid_for_days else None
     )
-    credential_id = new_credential_id()
+    credential_id = request.credential_id or new_credential_id()
     credential_status = allocate_status(session, services, issuer, credential_id)
     draft = CredentialDraft(
         credential_id=credential_id,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +45,8 @@ __all__ = [
     "change_status",
     "ensure_status_lists",
     "list_url",
+    "release_statuses",
+    "reserve_statuses",
     "signed_list",
 ]
 
@@ -100,19 +102,35 @@ def ensure_status_lists(session: Session, services: Services, issuer: Issuer) ->
         _current_list(session, services, issuer, purpose)
 
 
+def _list_for(
+    session: Session, services: Services, issuer: Issuer, purpose: str
+) -> tuple[str, int]:
+    # The current list is looked up once per transaction (a bulk batch shares it).
+    cache_key = ("status_list", issuer.id, purpose)
+    cached = session.info.get(cache_key)
+    if cached is None:
+        status_list = _current_list(session, services, issuer, purpose)
+        cached = session.info[cache_key] = (status_list.id, status_list.size)
+    return cached
+
+
+_RESERVED = "reserved_status"
+
+
 def allocate_status(
     session: Session, services: Services, issuer: Issuer, credential_id: str
 ) -> list[dict[str, Any]]:
-    """Reserve an index per status purpose; return the credential's ``credentialStatus``."""
+    """Reserve an index per status purpose; return the credential's ``credentialStatus``.
+
+    A credential id that :func:`reserve_statuses` reserved in this transaction gets its
+    entries from there.
+    """
+    reserved = session.info.get(_RESERVED)
+    if reserved is not None and credential_id in reserved:
+        return [entry for _, entry in reserved.pop(credential_id)]
     entries = []
     for purpose in services.settings.status_purposes:
-        # The current list is looked up once per transaction (a bulk batch shares it).
-        cache_key = ("status_list", issuer.id, purpose)
-        cached = session.info.get(cache_key)
-        if cached is None:
-            status_list = _current_list(session, services, issuer, purpose)
-            cached = session.info[cache_key] = (status_list.id, status_list.size)
-        list_id, size = cached
+        list_id, size = _list_for(session, services, issuer, purpose)
         for _ in range(_MAX_DRAWS):
             index = secrets.randbelow(size)
             if _insert_entry(
@@ -131,6 +149,94 @@ def allocate_status(
         )
         entries.append(status_entry(list_url(services, list_id), index, purpose))
     return entries
+
+
+def reserve_statuses(
+    session: Session, services: Services, issuer: Issuer, credential_ids: list[str]
+) -> None:
+    """Reserve status entries for many credentials to come, a few statements per purpose.
+
+    A bulk batch calls this once; :func:`allocate_status` then hands each credential its
+    entries. Indexes are drawn at random as one at a time would be, inserted in one
+    multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING``, and the few that collide are
+    drawn again. Entries of credentials that end up not issued are removed with
+    :func:`release_statuses`. Databases without ``ON CONFLICT`` reserve nothing here (each
+    credential then allocates its own).
+    """
+    dialect = session.get_bind().dialect.name
+    if not credential_ids or dialect not in ("sqlite", "postgresql"):
+        return
+    dialect_insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    # credential id -> [(status list id, credentialStatus entry)], in purpose order
+    reserved: dict[str, list[tuple[str, dict[str, Any]]]] = {cid: [] for cid in credential_ids}
+    for purpose in services.settings.status_purposes:
+        list_id, size = _list_for(session, services, issuer, purpose)
+        url = list_url(services, list_id)
+        pending = list(credential_ids)
+        for _ in range(_MAX_DRAWS):
+            if not pending:
+                break
+            drawn: dict[int, str] = {}
+            for cid in pending:
+                index = secrets.randbelow(size)
+                while index in drawn:
+                    index = secrets.randbelow(size)
+                drawn[index] = cid
+            inserted = session.execute(
+                dialect_insert(StatusEntry)
+                .values(
+                    [
+                        {
+                            "status_list_id": list_id,
+                            "index": index,
+                            "credential_id": cid,
+                            "purpose": purpose,
+                            "is_set": False,
+                        }
+                        for index, cid in drawn.items()
+                    ]
+                )
+                .on_conflict_do_nothing()
+                .returning(StatusEntry.index)
+            ).scalars()
+            placed: set[str] = set()
+            for index in inserted:
+                cid = drawn[index]
+                reserved[cid].append((list_id, status_entry(url, index, purpose)))
+                placed.add(cid)
+            session.execute(
+                update(StatusList)
+                .where(StatusList.id == list_id)
+                .values(used=StatusList.used + len(placed))
+            )
+            pending = [cid for cid in pending if cid not in placed]
+        if pending:  # pragma: no cover - needs a list more than half full, which we never use
+            raise InvalidRequest("No free status index could be found; try again.")
+    session.info.setdefault(_RESERVED, {}).update(reserved)
+
+
+def release_statuses(session: Session, credential_ids: list[str]) -> None:
+    """Give back the status entries of credentials that were not issued after all.
+
+    Deletes their rows (whether or not :func:`allocate_status` already handed them out) and
+    lowers the lists' ``used`` counts to match.
+    """
+    reserved = session.info.get(_RESERVED) or {}
+    for cid in credential_ids:
+        reserved.pop(cid, None)
+    if not credential_ids:
+        return
+    counts: dict[str, int] = {}
+    for list_id in session.scalars(
+        delete(StatusEntry)
+        .where(StatusEntry.credential_id.in_(credential_ids))
+        .returning(StatusEntry.status_list_id)
+    ):
+        counts[list_id] = counts.get(list_id, 0) + 1
+    for list_id, count in counts.items():
+        session.execute(
+            update(StatusList).where(StatusList.id == list_id).values(used=StatusList.used - count)
+        )
 
 
 def _insert_entry(session: Session, **values: Any) -> bool:

@@ -118,3 +118,121 @@ def test_a_row_with_extra_cells(services: Services, learners: list[str]) -> None
 def test_bom_and_crlf_are_fine(services: Services, learners: list[str]) -> None:
     data = b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode()
     assert len(preview(services, data).rows) == 2
+
+
+# -- The batch path: reserved status entries, a row that fails, a writer that races -----------
+
+
+def _status_books_balance(services: Services) -> tuple[int, int]:
+    """(credentials issued, status entries); and every list's ``used`` equals its entries."""
+    from sqlalchemy import func, select
+
+    from passport.models import StatusEntry, StatusList
+
+    with services.session() as session:
+        issued = session.scalar(select(func.count()).select_from(IssuedCredential)) or 0
+        entries = session.scalar(select(func.count()).select_from(StatusEntry)) or 0
+        for status_list in session.scalars(select(StatusList)):
+            counted = session.scalar(
+                select(func.count())
+                .select_from(StatusEntry)
+                .where(StatusEntry.status_list_id == status_list.id)
+            )
+            assert status_list.used == counted, status_list.id
+        # every entry belongs to a stored credential
+        orphans = session.scalar(
+            select(func.count())
+            .select_from(StatusEntry)
+            .where(StatusEntry.credential_id.not_in(select(IssuedCredential.id)))
+        )
+        assert orphans == 0
+    return issued, entries
+
+
+def _many(learners: list[str], count: int) -> str:
+    achievements = ["incident-response-l2", "observability-l2", "ci-cd-l2"]
+    lines = [HEADER.strip()]
+    for i in range(count):
+        lines.append(f"{learners[i % 3]},{achievements[i % 3]},2,task {i}")
+    return "\n".join(lines) + "\n"
+
+
+def test_batches_issue_each_row_once_with_one_status_entry_per_purpose(
+    services: Services, learners: list[str]
+) -> None:
+    text = _many(learners, 9)
+    result = commit_rows(
+        services,
+        preview(services, text),
+        assessor="bulk@example.com",
+        now=services.now(),
+        batch_size=4,
+    )
+    assert (result.issued, result.skipped, result.errors) == (9, 0, [])
+    assert len(set(result.credential_ids)) == 9
+    issued, entries = _status_books_balance(services)
+    assert issued == 9
+    assert entries == 9 * len(services.settings.status_purposes)
+    # each credential carries exactly the entries stored for it
+    from passport.models import StatusEntry
+
+    with services.session() as session:
+        for credential_id in result.credential_ids:
+            record = session.get(IssuedCredential, credential_id)
+            assert record is not None
+            stored = {
+                (e.status_list_id, e.index)
+                for e in session.query(StatusEntry).filter_by(credential_id=credential_id)
+            }
+            text_ = record.content.decode()
+            for list_id, index in stored:
+                assert f"/status/{list_id}#{index}" in text_
+
+
+def test_a_row_that_fails_to_issue_is_undone_alone(
+    services: Services, learners: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import passport.assessments as assessments
+    from issuer import IssuerError
+    from passport.models import Assessment, AuditEvent
+
+    real = assessments.issue_credential
+
+    def failing_for_grace(session, services_, request, *, now):  # type: ignore[no-untyped-def]
+        if request.recipient_email == "grace@example.com":
+            raise IssuerError("The signing device refused (fault injected by the test).")
+        return real(session, services_, request, now=now)
+
+    monkeypatch.setattr(assessments, "issue_credential", failing_for_grace)
+    result = commit(services, _many(learners, 6))
+    assert result.issued == 4
+    assert sorted(e.row for e in result.errors) == [4, 7]  # grace's rows (header is row 1)
+    assert {e.code for e in result.errors} == {IssuerError("x").code}
+    issued, entries = _status_books_balance(services)
+    assert (issued, entries) == (4, 4 * len(services.settings.status_purposes))
+    with services.session() as session:
+        assert session.query(Assessment).count() == 4  # grace's assessments were undone
+        recorded = session.query(AuditEvent).filter_by(action="assessment.record").count()
+        assert recorded == 4
+    monkeypatch.setattr(assessments, "issue_credential", real)
+    again = commit(services, _many(learners, 6))  # the fixed retry issues only what is missing
+    assert (again.issued, again.skipped, again.errors) == (2, 4, [])
+    assert _status_books_balance(services) == (6, 6 * len(services.settings.status_purposes))
+
+
+def test_a_batch_whose_write_fails_is_redone_row_by_row(
+    services: Services, learners: list[str]
+) -> None:
+    """A key stored by another writer after the batch's lookup makes the batch's one flush fail
+    (unique idempotency key). Two rows with one key in a batch meet the same constraint the
+    same way, on SQLite too (where a second writer would wait for our lock instead).
+    """
+    from dataclasses import replace
+
+    previewed = preview(services, _many(learners, 5))
+    twin = replace(previewed.rows[3], key=previewed.rows[1].key)
+    previewed.rows[3] = twin
+    result = commit_rows(services, previewed, assessor="bulk@example.com", now=services.now())
+    # row by row: the twin finds the first one's key stored and is skipped, nothing is lost
+    assert (result.issued, result.skipped, result.errors) == (4, 1, [])
+    assert _status_books_balance(services) == (4, 4 * len(services.settings.status_purposes))
