@@ -30,7 +30,7 @@ from passport.models import (
     SigningKeyRecord,
 )
 from passport.services import Services
-from passport.status import allocate_status
+from passport.status import draw_status, store_status
 from verifier import normalize_email
 
 __all__ = [
@@ -46,6 +46,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _M = TypeVar("_M")
+
+#: Draw-sign-store rounds before giving up (a collision needs a concurrent draw of the same
+#: index out of 131,072 between our draw and our store).
+_SIGN_ATTEMPTS = 3
 
 #: Request name → stored proof format. Data Integrity is the default (what wallets verify).
 PROOF_FORMATS = {"di": "data-integrity", "jwt": "vc-jwt"}
@@ -193,29 +197,38 @@ def issue_credential(
         now + timedelta(days=achievement.valid_for_days) if achievement.valid_for_days else None
     )
     credential_id = request.credential_id or new_credential_id()
-    credential_status = allocate_status(session, services, issuer, credential_id)
-    draft = CredentialDraft(
-        credential_id=credential_id,
-        credential_status=credential_status,
-        issuer=issuer_profile(issuer),
-        achievement=json.loads(achievement.definition),
-        recipient_email=email,
-        valid_from=now,
-        valid_until=valid_until,
-        awarded_date=request.awarded_at or now,
-        results=request.results,
-        evidence=request.evidence,
-    )
     issuer_service = CredentialIssuer(services.verifier(session))
-    if request.proof_format == "di":
-        key = active_signing_key(session, services, issuer, "EdDSA")
-        issued = issuer_service.issue_data_integrity(
-            draft, key, verification_method=verification_method_id(issuer.did, key.kid), now=now
+    alg = "EdDSA" if request.proof_format == "di" else DEFAULT_JWT_ALG
+    key = active_signing_key(session, services, issuer, alg)
+    method = verification_method_id(issuer.did, key.kid)
+    # Draw status indexes, sign, then store the entries: a write lock is taken only after the
+    # signing. Should another credential take a drawn index meanwhile (rare), draw and sign again.
+    for _ in range(_SIGN_ATTEMPTS):
+        claim = draw_status(session, services, issuer, credential_id)
+        draft = CredentialDraft(
+            credential_id=credential_id,
+            credential_status=claim.entries,
+            issuer=issuer_profile(issuer),
+            achievement=json.loads(achievement.definition),
+            recipient_email=email,
+            valid_from=now,
+            valid_until=valid_until,
+            awarded_date=request.awarded_at or now,
+            results=request.results,
+            evidence=request.evidence,
         )
+        if request.proof_format == "di":
+            issued = issuer_service.issue_data_integrity(
+                draft, key, verification_method=method, now=now
+            )
+        else:
+            issued = issuer_service.issue_jwt(draft, key, kid=method, now=now)
+        if store_status(session, claim):
+            break
     else:
-        key = active_signing_key(session, services, issuer, DEFAULT_JWT_ALG)
-        issued = issuer_service.issue_jwt(
-            draft, key, kid=verification_method_id(issuer.did, key.kid), now=now
+        raise InvalidRequest(
+            "Status-list indexes were taken while signing, three times over; try again.",
+            code="status_contention",
         )
     record = IssuedCredential(
         id=issued.id,

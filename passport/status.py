@@ -41,13 +41,16 @@ from passport.services import Services
 
 __all__ = [
     "LIST_TTL_MS",
+    "StatusClaim",
     "allocate_status",
     "change_status",
+    "draw_status",
     "ensure_status_lists",
     "list_url",
     "release_statuses",
     "reserve_statuses",
     "signed_list",
+    "store_status",
 ]
 
 logger = logging.getLogger(__name__)
@@ -117,38 +120,105 @@ def _list_for(
 _RESERVED = "reserved_status"
 
 
-def allocate_status(
-    session: Session, services: Services, issuer: Issuer, credential_id: str
-) -> list[dict[str, Any]]:
-    """Reserve an index per status purpose; return the credential's ``credentialStatus``.
+@dataclass(frozen=True, slots=True)
+class StatusClaim:
+    """Status entries drawn for a credential about to be signed (see :func:`draw_status`)."""
 
-    A credential id that :func:`reserve_statuses` reserved in this transaction gets its
-    entries from there.
+    credential_id: str
+    #: The credential's ``credentialStatus``, one entry per purpose.
+    entries: list[dict[str, Any]]
+    #: (status list id, index, purpose) still to be stored; empty when already stored.
+    rows: tuple[tuple[str, int, str], ...]
+
+
+def draw_status(
+    session: Session, services: Services, issuer: Issuer, credential_id: str
+) -> StatusClaim:
+    """Pick a free index per status purpose for a credential, without writing anything.
+
+    Issuing signs the credential between :func:`draw_status` and :func:`store_status`, so a
+    database write lock (all of SQLite) is held only for the short transaction that stores it,
+    not for the signing. A credential id that :func:`reserve_statuses` reserved in this
+    transaction gets those (already stored) entries.
     """
     reserved = session.info.get(_RESERVED)
     if reserved is not None and credential_id in reserved:
-        return [entry for _, entry in reserved.pop(credential_id)]
-    entries = []
+        return StatusClaim(credential_id, [entry for _, entry in reserved.pop(credential_id)], ())
+    entries: list[dict[str, Any]] = []
+    rows: list[tuple[str, int, str]] = []
     for purpose in services.settings.status_purposes:
         list_id, size = _list_for(session, services, issuer, purpose)
-        for _ in range(_MAX_DRAWS):
-            index = secrets.randbelow(size)
-            if _insert_entry(
-                session,
-                status_list_id=list_id,
-                index=index,
-                credential_id=credential_id,
-                purpose=purpose,
-                is_set=False,
-            ):
-                break
-        else:  # pragma: no cover - needs a list more than half full, which we never use
+        candidates = list({secrets.randbelow(size) for _ in range(4)})
+        taken = set(
+            session.scalars(
+                select(StatusEntry.index).where(
+                    StatusEntry.status_list_id == list_id, StatusEntry.index.in_(candidates)
+                )
+            )
+        )
+        free = [index for index in candidates if index not in taken]
+        if not free:  # pragma: no cover - needs a list more than half full, which we never use
             raise InvalidRequest("No free status index could be found; try again.")
+        rows.append((list_id, free[0], purpose))
+        entries.append(status_entry(list_url(services, list_id), free[0], purpose))
+    return StatusClaim(credential_id, entries, tuple(rows))
+
+
+def store_status(session: Session, claim: StatusClaim) -> bool:
+    """Store the drawn entries; False (nothing stored) when another credential took an index
+    since it was drawn — the caller draws again and signs again.
+    """
+    if not claim.rows:
+        return True
+    values = [
+        {
+            "status_list_id": list_id,
+            "index": index,
+            "credential_id": claim.credential_id,
+            "purpose": purpose,
+            "is_set": False,
+        }
+        for list_id, index, purpose in claim.rows
+    ]
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        dialect_insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        # RETURNING tells which rows went in (rowcount is not reliable here on psycopg).
+        stored = session.execute(
+            dialect_insert(StatusEntry)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(StatusEntry.index)
+        ).all()
+        if len(stored) < len(values):
+            session.execute(
+                delete(StatusEntry).where(StatusEntry.credential_id == claim.credential_id)
+            )
+            return False
+    else:
+        try:
+            with session.begin_nested():
+                session.execute(insert(StatusEntry), values)
+        except IntegrityError:
+            return False
+    for list_id, _, _ in claim.rows:
         session.execute(
             update(StatusList).where(StatusList.id == list_id).values(used=StatusList.used + 1)
         )
-        entries.append(status_entry(list_url(services, list_id), index, purpose))
-    return entries
+    return True
+
+
+def allocate_status(
+    session: Session, services: Services, issuer: Issuer, credential_id: str
+) -> list[dict[str, Any]]:
+    """Draw and store a credential's status entries at once; return its ``credentialStatus``."""
+    for _ in range(_MAX_DRAWS):
+        claim = draw_status(session, services, issuer, credential_id)
+        if store_status(session, claim):
+            return claim.entries
+    raise InvalidRequest(  # pragma: no cover - needs a list more than half full
+        "No free status index could be found; try again."
+    )
 
 
 def reserve_statuses(
@@ -237,31 +307,6 @@ def release_statuses(session: Session, credential_ids: list[str]) -> None:
         session.execute(
             update(StatusList).where(StatusList.id == list_id).values(used=StatusList.used - count)
         )
-
-
-def _insert_entry(session: Session, **values: Any) -> bool:
-    """Insert a status entry; False when its (list, index) is taken (we draw again).
-
-    SQLite and PostgreSQL say so with ON CONFLICT DO NOTHING (no savepoint round trips);
-    other databases fall back to a savepoint around a plain INSERT.
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        dialect_insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        # RETURNING tells whether the row went in (rowcount is not reliable here on psycopg).
-        result = session.execute(
-            dialect_insert(StatusEntry)
-            .values(**values)
-            .on_conflict_do_nothing()
-            .returning(StatusEntry.index)
-        )
-        return result.first() is not None
-    try:
-        with session.begin_nested():
-            session.execute(insert(StatusEntry).values(**values))
-    except IntegrityError:
-        return False
-    return True
 
 
 def _bits(session: Session, status_list: StatusList) -> bytearray:

@@ -270,3 +270,36 @@ def test_concurrent_processes_get_distinct_indexes(services: Services) -> None:
         ).all()
     assert stored == total
     assert sorted(distinct) == [("revocation", total, total), ("suspension", total, total)]
+
+
+def test_an_index_taken_while_signing_is_drawn_again(services: Services) -> None:
+    """Issuing draws status indexes, signs, then stores: a collision in between stores nothing
+    and the caller draws again (so no write lock is held while signing)."""
+    from passport.models import Issuer, StatusList
+    from passport.status import draw_status, store_status
+
+    with services.session() as session:
+        issuer = session.scalars(select(Issuer)).first()
+        assert issuer is not None
+        claim = draw_status(session, services, issuer, "urn:uuid:first")
+        used_before = {sl.id: sl.used for sl in session.scalars(select(StatusList))}
+        # Another credential takes the first drawn index before this one is stored.
+        list_id, index, purpose = claim.rows[0]
+        session.add(
+            StatusEntry(
+                status_list_id=list_id,
+                index=index,
+                credential_id="urn:uuid:other",
+                purpose=purpose,
+                is_set=False,
+            )
+        )
+        session.flush()
+        assert store_status(session, claim) is False
+        mine = select(func.count()).where(StatusEntry.credential_id == "urn:uuid:first")
+        assert session.scalar(mine) == 0  # nothing of the failed claim stays
+        assert {sl.id: sl.used for sl in session.scalars(select(StatusList))} == used_before
+        again = draw_status(session, services, issuer, "urn:uuid:first")
+        assert store_status(session, again) is True
+        assert session.scalar(mine) == len(services.settings.status_purposes)
+        assert (list_id, index, purpose) not in again.rows
