@@ -347,7 +347,10 @@ def test_a_clr_handed_to_the_verify_api_and_page(
         clr = export_clr(services, session, holder, select_credentials(session, holder))
     report = client.post("/api/v1/verify", data=clr, content_type="application/json").get_json()
     assert report["verified"] is True
-    assert report["credential"]["type"] == ["VerifiableCredential", "ClrCredential"]
+    assert report["kind"] == "clr"
+    outer = report["container"]["credential"]
+    assert outer["verified"] is True
+    assert outer["credential"]["type"] == ["VerifiableCredential", "ClrCredential"]
     page = client.get("/verify").data.decode()
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     response = client.post("/verify", data={"credential": clr.decode(), "csrf_token": csrf})
