@@ -46,6 +46,7 @@ from verifier.report import Check, Report
 from verifier.resolve import KeyResolver
 from verifier.schemas import load_credential
 from verifier.status import DataIntegrityListVerifier, StatusChecker, StatusError
+from verifier.trust import TrustList
 from verifier.validity import DEFAULT_LEEWAY, check_validity
 
 __all__ = ["VerifiedCredential", "Verifier"]
@@ -114,7 +115,8 @@ class Verifier:
     """Verifies OB 3.0 credentials (VC-JWT and Data Integrity JSON) into reports.
 
     ``resolver`` finds issuer keys; ``known_issuers`` are issuer ids this deployment trusts
-    (the ``issuer`` check); ``algorithms`` may narrow, never widen, the keys allow-list.
+    (the ``issuer`` check: its own issuers); ``trust_list`` names other issuers it vouches for
+    (:mod:`verifier.trust`); ``algorithms`` may narrow, never widen, the keys allow-list.
     """
 
     def __init__(
@@ -122,6 +124,7 @@ class Verifier:
         resolver: KeyResolver,
         *,
         known_issuers: Collection[str] = (),
+        trust_list: TrustList | None = None,
         algorithms: Collection[str] = ALLOWED_ALGORITHMS,
         leeway: timedelta = DEFAULT_LEEWAY,
         max_bytes: int = DEFAULT_MAX_BYTES,
@@ -139,6 +142,7 @@ class Verifier:
             leeway=leeway,
         )
         self.known_issuers = frozenset(known_issuers)
+        self.trust_list = trust_list
         self.algorithms = tuple(a for a in algorithms if a in ALLOWED_ALGORITHMS)
         self.leeway = leeway
         self.max_bytes = max_bytes
@@ -242,11 +246,6 @@ class Verifier:
                 )
             else:
                 token = text if isinstance(text, str) else text.decode("ascii", "replace")
-                if not _looks_like_jws(token):
-                    raise UnsupportedFormat(
-                        "The input is neither a JSON credential nor a signed token (JWT).",
-                        hint="Expected a JSON object or a compact JWS of three base64url parts.",
-                    )
                 self._verify_jwt(token, run)
                 return
         if not isinstance(document, Mapping):
@@ -254,7 +253,17 @@ class Verifier:
         self._verify_json(document, run, now=now)
 
     def _verify_jwt(self, token: str, run: _Run) -> None:
-        jwt = decode_vc_jwt(token, max_bytes=self.max_bytes, max_depth=self.max_depth)
+        try:
+            jwt = decode_vc_jwt(token, max_bytes=self.max_bytes, max_depth=self.max_depth)
+        except FormatError:
+            # Only now tell "a broken token" from "not a token at all" (the happy path skips
+            # this scan of every character).
+            if not _looks_like_jws(token):
+                raise UnsupportedFormat(
+                    "The input is neither a JSON credential nor a signed token (JWT).",
+                    hint="Expected a JSON object or a compact JWS of three base64url parts.",
+                ) from None
+            raise
         run.proof_format = "vc-jwt"
         run.passed("format", "vc_jwt", _read(run, "a signed token (VC-JWT) holding a credential"))
         run.key = check_jwt_signature(jwt, self.resolver, algorithms=self.algorithms)
@@ -325,13 +334,26 @@ class Verifier:
             run.passed(
                 "issuer", "issuer_known", f"Issued by {label}, an issuer this service knows."
             )
-        else:
-            run.unknown(
+            return
+        entry = self.trust_list.lookup(issuer.id) if self.trust_list is not None else None
+        if entry is not None:
+            assert self.trust_list is not None
+            # The list's own name for the issuer: the credential's is the issuer's claim.
+            run.passed(
                 "issuer",
-                "issuer_unknown",
-                f"Signed by {label}, which is not on this service's list of known issuers.",
-                hint=f"Issuer id {issuer.id}. Add it to the trust list if you trust it.",
+                "issuer_trusted",
+                f"Issued by {entry.name or label}, a trusted issuer listed in "
+                f"{entry.source(self.trust_list.name)}.",
+                hint=f"Issuer id {issuer.id}" + (f"; {entry.note}" if entry.note else "") + ".",
             )
+            return
+        # Unknown is never shown as good: not failed, not passed.
+        run.unknown(
+            "issuer",
+            "issuer_unknown",
+            f"Signed by {label}, which is not on this service's list of known issuers.",
+            hint=f"Issuer id {issuer.id}. Add it to the trust list if you trust it.",
+        )
 
     def _check_status(
         self,
