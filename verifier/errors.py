@@ -10,7 +10,10 @@ operator what to look at. The tree::
     │   ├── NestingTooDeep      code: too_deep
     │   ├── MalformedJson       code: bad_json
     │   ├── MalformedJwt        code: bad_jwt / bad_base64
-    │   └── UnsupportedFormat   code: unsupported_format
+    │   ├── UnsupportedFormat   code: unsupported_format
+    │   └── TrustListError      code: trust_list_unreadable / trust_list_bad_json /
+    │                                 trust_list_invalid / trust_list_bad_id /
+    │                                 trust_list_duplicate   (the verifier's own trust list)
     ├── SchemaError             check: schema            not an OB 3.0 credential
     ├── SignatureError          check: signature         proof does not hold
     │   ├── AlgorithmNotAllowed code: alg_not_allowed
@@ -42,6 +45,7 @@ __all__ = [
     "ProofNotChecked",
     "SchemaError",
     "SignatureError",
+    "TrustListError",
     "UnsupportedFormat",
     "ValidityError",
     "VerificationError",
@@ -96,6 +100,16 @@ class MalformedJwt(FormatError):
 class UnsupportedFormat(FormatError):
     code = "unsupported_format"
     default_message = "This kind of input is not supported."
+
+
+class TrustListError(FormatError):
+    """The trust list given to the verifier (a file of trusted issuers) is unusable.
+
+    Raised while loading configuration, never for a credential: the operator must fix the file.
+    """
+
+    code = "trust_list_invalid"
+    default_message = "The trust list is not in the expected shape."
 
 
 class SchemaError(VerificationError):
