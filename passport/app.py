@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from keys import KeyStore
 from passport import errors
 from passport.db import make_engine
-from passport.services import Services
+from passport.services import Services, configured_trust_list
 from passport.settings import Settings
 from verifier.fetch import FetchPolicy, SafeFetcher
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             if settings.key_passphrase
             else None
         ),
+        trust_list=configured_trust_list(settings),
     )
 
     from passport.web import (

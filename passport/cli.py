@@ -415,6 +415,12 @@ def _parse_now(value: str | None) -> datetime | None:
     "job_family",
     help="Also report fit for this job family: a JSON file, or an id in this instance's catalog.",
 )
+@click.option(
+    "--trust-list",
+    "trust_file",
+    type=click.Path(dir_okay=False),
+    help="A JSON trust list of issuers to trust (docs/trust-list.md); default PASSPORT_TRUST_LIST.",
+)
 def verify(
     files: tuple[str, ...],
     as_json: bool,
@@ -423,6 +429,7 @@ def verify(
     offline: bool,
     bundle_file: str | None,
     job_family: str | None,
+    trust_file: str | None,
 ) -> None:
     """Verify FILES ('-' for standard input): JSON, JWT, baked PNG/SVG, a presentation, a CLR or
     a passport export; each credential in a container is verified on its own.
@@ -434,20 +441,21 @@ def verify(
     from verifier.inputs import credential_reports, verify_any
 
     now = _parse_now(now_text)
+    trust = _trust_list(trust_file)
     if bundle_file is not None:
         from passport.keyring import bundle_verifier
         from passport.models import utcnow
 
         try:
             verifier, clock = (
-                bundle_verifier(Path(bundle_file).read_bytes(), offline=offline),
+                bundle_verifier(Path(bundle_file).read_bytes(), offline=offline, trust_list=trust),
                 utcnow,
             )
         except PassportError as exc:
             click.echo(f"{bundle_file}: {exc.message}", err=True)
             sys.exit(EXIT_BAD_INPUT)
     else:
-        verifier, clock = _local_verifier(offline=offline)
+        verifier, clock = _local_verifier(offline=offline, trust_list=trust)
     when = now or clock()
     family = _job_family(job_family) if job_family else None
     exit_code = EXIT_VERIFIED
@@ -487,6 +495,22 @@ def verify(
     elif fit_report is not None:
         _print_fit(fit_report)
     sys.exit(exit_code)
+
+
+def _trust_list(source: str | None) -> Any:
+    """The trust list from ``--trust-list`` or ``PASSPORT_TRUST_LIST`` (None: trust only our
+    own issuers). A file that is missing or malformed is bad input (exit 2)."""
+    from verifier.errors import TrustListError
+    from verifier.trust import load_trust_list
+
+    path = source or Settings.from_env(require_secrets=False).trust_list_path
+    if path is None:
+        return None
+    try:
+        return load_trust_list(path)
+    except TrustListError as exc:
+        click.echo(f"{path}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""), err=True)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 def _job_family(source: str) -> Any:
@@ -552,11 +576,12 @@ def _print_report(name: str, report: Any) -> None:
         click.echo(f"  note: {note}")
 
 
-def _local_verifier(*, offline: bool):  # type: ignore[no-untyped-def]
+def _local_verifier(*, offline: bool, trust_list: Any = None):  # type: ignore[no-untyped-def]
     """A verifier that knows this instance's issuers, if there is an instance here.
 
     Needs no secrets: it reads only public keys. Without an instance database, the verifier
-    runs from ``keys`` + ``verifier`` alone. ``offline`` swaps the safe fetcher for none.
+    runs from ``keys`` + ``verifier`` alone. ``offline`` swaps the safe fetcher for none;
+    ``trust_list`` names the other issuers to trust.
     """
     from passport.models import utcnow
     from verifier import KeyResolver, NoNetwork, Verifier
@@ -571,15 +596,17 @@ def _local_verifier(*, offline: bool):  # type: ignore[no-untyped-def]
     db_file = settings.instance_path / "passport.sqlite3"
     uses_default_sqlite = settings.database_url.endswith(str(db_file))
     if uses_default_sqlite and not db_file.exists():
-        return Verifier(KeyResolver(fetcher=fetcher)), utcnow
+        return Verifier(KeyResolver(fetcher=fetcher), trust_list=trust_list), utcnow
     from passport.app import create_app
     from passport.services import get_services
 
-    app = create_app(settings)
+    # The trust list was read already (by the caller, from --trust-list or the environment).
+    app = create_app(settings.with_overrides(trust_list_path=None))
     services = get_services(app)
     services.fetcher = fetcher  # type: ignore[assignment]
+    services.trust_list = trust_list
     if not inspect(services.engine).has_table("issuers"):
-        return Verifier(KeyResolver(fetcher=fetcher)), utcnow
+        return Verifier(KeyResolver(fetcher=fetcher), trust_list=trust_list), utcnow
     with services.session() as session:
         return services.verifier(session), services.now
 

@@ -23,6 +23,7 @@ from verifier import KeyResolver, NoNetwork, VerificationError, Verifier, parse_
 from verifier.canonical import Canonicalizer
 from verifier.fetch import SafeFetcher
 from verifier.status import DataIntegrityListVerifier, StatusChecker
+from verifier.trust import TrustList
 from verifier.validity import DEFAULT_LEEWAY
 
 __all__ = [
@@ -142,8 +143,9 @@ def offline_bundle(session: Session, services: Services) -> dict[str, Any]:
     }
 
 
-def bundle_verifier(data: bytes, *, offline: bool) -> Verifier:
-    """A verifier that trusts the issuers' documents and status lists in a bundle."""
+def bundle_verifier(data: bytes, *, offline: bool, trust_list: TrustList | None = None) -> Verifier:
+    """A verifier that trusts the issuers' documents and status lists in a bundle (and the
+    issuers ``trust_list`` names)."""
     try:
         bundle = parse_json(data, max_bytes=64 * 1024 * 1024, what="bundle")
     except VerificationError as exc:
@@ -167,6 +169,7 @@ def bundle_verifier(data: bytes, *, offline: bool) -> Verifier:
     return Verifier(
         resolver,
         known_issuers=list(documents),
+        trust_list=trust_list,
         canonicalizer=canonicalizer,
         status_checker=checker,
     )

@@ -27,14 +27,22 @@ from passport.models import Issuer, SigningKeyRecord, StatusList, utcnow
 from passport.settings import Settings
 from verifier import KeyResolver, Verifier
 from verifier.canonical import Canonicalizer
+from verifier.errors import TrustListError
 from verifier.fetch import SafeFetcher
 from verifier.status import DataIntegrityListVerifier, StatusChecker
+from verifier.trust import TrustList, load_trust_list
 from verifier.validity import DEFAULT_LEEWAY
 
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["LOOPBACK_HOSTS", "IssuerDocuments", "Services", "get_services"]
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "IssuerDocuments",
+    "Services",
+    "configured_trust_list",
+    "get_services",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +70,8 @@ class Services:
     fetcher: SafeFetcher = field(default_factory=SafeFetcher)
     #: Shared by signing and verifying, so a self-check reuses the signer's canonical forms.
     canonicalizer: Canonicalizer = field(default_factory=Canonicalizer)
+    #: Other issuers the verifier trusts (``PASSPORT_TRUST_LIST``); our own always are.
+    trust_list: TrustList | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _verifier_cache: tuple[tuple[tuple[str, str, str], ...], Verifier] | None = None
     _verifier_checked: float = 0.0
@@ -156,6 +166,7 @@ class Services:
         verifier = Verifier(
             resolver,
             known_issuers=known,
+            trust_list=self.trust_list,
             canonicalizer=self.canonicalizer,
             status_checker=checker,
             leeway=leeway,
@@ -204,6 +215,20 @@ class _OwnStatusLists(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return 0
+
+
+def configured_trust_list(settings: Settings) -> TrustList | None:
+    """The trust list ``PASSPORT_TRUST_LIST`` names, or None when none is configured.
+
+    Raises :class:`~passport.errors.ConfigError` for a file that is missing or malformed, so a
+    broken list stops start-up instead of quietly making every foreign issuer unknown.
+    """
+    if settings.trust_list_path is None:
+        return None
+    try:
+        return load_trust_list(settings.trust_list_path)
+    except TrustListError as exc:
+        raise ConfigError(f"PASSPORT_TRUST_LIST: {exc.message}", code=exc.code) from exc
 
 
 def get_services(app: Flask | None = None) -> Services:

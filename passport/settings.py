@@ -60,6 +60,8 @@ class Settings:
     #: Bitstring Status List purposes every credential gets an entry for.
     status_purposes: tuple[str, ...] = ("revocation", "suspension")
     max_request_bytes: int = 2 * 1024 * 1024
+    #: ``PASSPORT_TRUST_LIST``: a JSON file of other issuers to trust (docs/trust-list.md).
+    trust_list_path: Path | None = None
     api_max_credential_bytes: int = 1024 * 1024
 
     @property
@@ -144,6 +146,11 @@ class Settings:
             redis_url=env_vars.get("PASSPORT_REDIS_URL") or None,
             rate_limits=env_vars.get("PASSPORT_RATE_LIMITS") or None,
             port=port,
+            trust_list_path=(
+                Path(env_vars["PASSPORT_TRUST_LIST"]).resolve()
+                if env_vars.get("PASSPORT_TRUST_LIST", "").strip()
+                else None
+            ),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
