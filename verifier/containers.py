@@ -17,6 +17,12 @@ its own:
 ``verified`` for the whole is true only when the container check passed or could not be checked
 without failing, and *every* credential verified. Enveloped VC-JWTs
 (``EnvelopedVerifiableCredential`` with a ``data:application/vc+jwt,`` id) are unwrapped.
+
+The same containers also come as a compact JWS (:func:`verify_container_jwt`): a presentation
+as a VP-JWT — VC Data Model 1.1 §6.3.1 style (``vp`` claim, ``iss`` the holder, ``nonce`` /
+``aud`` for challenge / domain) or a VC-JOSE-COSE payload that *is* the presentation — whose
+JWS must be made with a key the holder's DID lists for ``authentication``; and a CLR as a VC-JWT,
+verified as a credential like any VC-JWT, then split like its JSON form.
 """
 
 from __future__ import annotations
@@ -26,12 +32,21 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeGuard
 
-from keys import b58decode
-from keys.errors import InvalidDid, InvalidSignature
+from keys import b58decode, check_algorithm
+from keys.errors import InvalidDid, InvalidSignature, UnsupportedAlgorithm
 from verifier.dataintegrity import proof_config
-from verifier.errors import BadSignature, VerificationError
+from verifier.errors import (
+    AlgorithmNotAllowed,
+    BadSignature,
+    FormatError,
+    KeyNotResolved,
+    MalformedJwt,
+    VerificationError,
+)
+from verifier.jsonparse import b64url_decode
+from verifier.jwt import UnverifiedJwt, decode_vc_jwt
 from verifier.report import Report
 from verifier.verify import Verifier
 
@@ -41,7 +56,9 @@ __all__ = [
     "ContainerKind",
     "ContainerReport",
     "container_kind",
+    "jwt_container_kind",
     "verify_container",
+    "verify_container_jwt",
 ]
 
 logger = logging.getLogger(__name__)
@@ -53,6 +70,12 @@ MAX_CONTAINER_CREDENTIALS: Final = 500
 _ENVELOPED_PREFIXES: Final = ("data:application/vc+jwt,", "data:application/jwt,")
 _AUTHENTICATION: Final = "authentication"
 _CONTAINER_STATUSES: Final = frozenset({"passed", "failed", "could_not_check"})
+#: `typ` of a VP-JWT (VC-JOSE-COSE §3.1.2 and drafts; plain JWT for VC 1.1 style).
+_VP_TYP: Final = frozenset({"JWT", "vp+jwt", "vp+ld+jwt", "vp+ld+json+jwt"})
+#: The holder's key comes from the holder's DID, never from the token (no ``jwk``).
+_VP_HEADERS: Final = frozenset({"alg", "kid", "typ", "cty"})
+#: Words a container payload must contain; a plain credential's payload is not JSON-parsed twice.
+_CONTAINER_MARKERS: Final = (b'"vp"', b"VerifiablePresentation", b"ClrCredential")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,23 +196,92 @@ def verify_container(
     kind = container_kind(document)
     if kind is None:
         raise ValueError("not a presentation, CLR or passport export")
-    checks: list[ContainerCheck] = []
     outer: Report | None = None
     if kind == "clr":
         outer = verifier.report(document, now=now)
-        checks.append(_outer_check(outer))
+        first = _outer_check(outer)
     elif kind == "presentation":
-        checks.append(_presentation_proof(verifier, document, now, challenge, domain))
+        first = _presentation_proof(verifier, document, now, challenge, domain)
     else:
-        checks.append(
-            ContainerCheck(
-                "signature",
-                "could_not_check",
-                "export_unsigned",
-                "A passport export is a plain file: nobody signed the collection, only each "
-                "badge in it is signed by its issuer.",
-            )
+        first = ContainerCheck(
+            "signature",
+            "could_not_check",
+            "export_unsigned",
+            "A passport export is a plain file: nobody signed the collection, only each "
+            "badge in it is signed by its issuer.",
         )
+    return _with_members(verifier, kind, document, first, outer, now=now, recipient=recipient)
+
+
+def jwt_container_kind(
+    token: str, *, max_bytes: int, max_depth: int
+) -> tuple[ContainerKind, UnverifiedJwt, Mapping[str, Any]] | None:
+    """For a compact JWS holding a presentation or a CLR: its kind, the decoded token and the
+    (unverified) container document; None for anything else, a plain VC-JWT or an unreadable
+    token included (the Verifier reports those)."""
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = b64url_decode(parts[1].encode("ascii", "replace"), what="payload")
+    except FormatError:
+        return None
+    if not any(marker in payload for marker in _CONTAINER_MARKERS):
+        return None  # the common case, a badge: decided without parsing JSON
+    try:
+        jwt = decode_vc_jwt(token, max_bytes=max_bytes, max_depth=max_depth)
+    except FormatError:
+        return None
+    vp = jwt.claims.get("vp")
+    if isinstance(vp, Mapping) and container_kind(vp) == "presentation":
+        return "presentation", jwt, vp  # VC 1.1 style: the presentation in the vp claim
+    kind = container_kind(jwt.unverified_credential)
+    if kind in ("presentation", "clr"):
+        return kind, jwt, jwt.unverified_credential
+    return None
+
+
+def verify_container_jwt(
+    verifier: Verifier,
+    token: str,
+    *,
+    now: datetime,
+    recipient: str | None = None,
+    challenge: str | None = None,
+    domain: str | None = None,
+    max_bytes: int | None = None,
+) -> ContainerReport:
+    """Verify a presentation (VP-JWT) or a CLR (VC-JWT) sent as a compact JWS, and each
+    credential in it. The outer JWS of a presentation must be the holder's; a CLR's is checked
+    as any VC-JWT's. ``max_bytes`` bounds the token (default: the verifier's limit for one
+    credential). Never raises for bad input; raises ``ValueError`` only when the token holds
+    no presentation or CLR within that limit (see :func:`jwt_container_kind`)."""
+    found = jwt_container_kind(
+        token, max_bytes=max_bytes or verifier.max_bytes, max_depth=verifier.max_depth
+    )
+    if found is None:
+        raise ValueError("not a presentation or CLR token")
+    kind, jwt, document = found
+    outer: Report | None = None
+    if kind == "clr":
+        outer = verifier.report(token, now=now)
+        first = _outer_check(outer)
+    else:
+        first = _presentation_jws(verifier, jwt, document, now, challenge, domain)
+    return _with_members(verifier, kind, document, first, outer, now=now, recipient=recipient)
+
+
+def _with_members(
+    verifier: Verifier,
+    kind: ContainerKind,
+    document: Mapping[str, Any],
+    first: ContainerCheck,
+    outer: Report | None,
+    *,
+    now: datetime,
+    recipient: str | None,
+) -> ContainerReport:
+    checks = [first]
     raw_members = _members(kind, document)
     items = raw_members if isinstance(raw_members, list) else []
     if recipient is None and kind == "passport_export":
@@ -399,3 +491,131 @@ def _check_presentation_proof(
             "The presentation's signature does not match its content.", code="bad_signature"
         ) from exc
     return holder
+
+
+def _presentation_jws(
+    verifier: Verifier,
+    jwt: UnverifiedJwt,
+    document: Mapping[str, Any],
+    now: datetime,
+    challenge: str | None,
+    domain: str | None,
+) -> ContainerCheck:
+    """The holder's signature on a VP-JWT, as a container check (never raises)."""
+    try:
+        holder = _check_presentation_jws(verifier, jwt, document, now, challenge, domain)
+    except VerificationError as exc:
+        status = "could_not_check" if exc.inconclusive else "failed"
+        return ContainerCheck("signature", status, exc.code, exc.message, exc.hint)
+    return ContainerCheck(
+        "signature",
+        "passed",
+        "presentation_signed",
+        "The presentation is signed by its holder.",
+        hint=f"holder {holder} (JWT)",
+    )
+
+
+def _check_presentation_jws(
+    verifier: Verifier,
+    jwt: UnverifiedJwt,
+    document: Mapping[str, Any],
+    now: datetime,
+    challenge: str | None,
+    domain: str | None,
+) -> str:
+    """Check a VP-JWT's header, holder, key, signature and claims; return the holder id.
+
+    VC Data Model 1.1 §6.3.1 (``iss`` is the holder, ``nonce``/``aud`` carry the challenge and
+    domain) and VC-JOSE-COSE §3.1.2 (the payload is the presentation, ``holder`` inside). The
+    alg must be allowed and match the holder's key; the key is taken from the holder's DID
+    (``authentication``), never from the token.
+    """
+    header, claims = jwt.header, jwt.claims
+    try:
+        alg = check_algorithm(header.get("alg"), verifier.algorithms)
+    except UnsupportedAlgorithm as exc:
+        raise AlgorithmNotAllowed(
+            "The presentation is signed with an algorithm we do not accept.",
+            hint=f"alg {header.get('alg')!r}",
+        ) from exc
+    unknown = set(header) - _VP_HEADERS
+    if unknown:
+        raise MalformedJwt(
+            "The presentation token's header has parameters we do not accept.",
+            code="unexpected_header",
+            hint=f"Unexpected header parameters: {', '.join(sorted(unknown))}.",
+        )
+    typ = header.get("typ")
+    if typ is not None and typ not in _VP_TYP:
+        raise MalformedJwt("The token's type (typ) is not a presentation type.", code="bad_typ")
+    holder = document.get("holder")
+    if isinstance(holder, Mapping):
+        holder = holder.get("id")
+    iss = claims.get("iss")
+    if holder is None:
+        holder = iss
+    if not isinstance(holder, str) or not holder:
+        raise BadSignature("A signed presentation must name its holder.", code="no_holder")
+    if iss is not None and iss != holder:
+        raise BadSignature(
+            "The presentation token's issuer is not the presentation's holder.",
+            code="holder_mismatch",
+            hint=f"iss {iss!r}; holder {holder!r}.",
+        )
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid.startswith("did:"):
+        raise KeyNotResolved(
+            "The presentation token does not name the holder's key (a DID URL kid).",
+            code="unknown_kid",
+        )
+    key = verifier.resolver.verification_method(kid, holder, relationship=_AUTHENTICATION)
+    if key.alg != alg:
+        raise KeyNotResolved(
+            f"The holder's key is for {key.alg}, but the token says {alg}.",
+            code="key_alg_mismatch",
+        )
+    try:
+        key.verify(jwt.signature, jwt.signing_input)
+    except InvalidSignature as exc:
+        raise BadSignature(
+            "The presentation's signature does not match its content.", code="bad_signature"
+        ) from exc
+    # Signed: now its claims mean something.
+    if challenge is not None and claims.get("nonce", document.get("nonce")) != challenge:
+        raise BadSignature(
+            "The presentation was made for another request (its challenge differs).",
+            code="challenge_mismatch",
+        )
+    if domain is not None:
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if domain not in audiences:
+            raise BadSignature(
+                "The presentation was made for another verifier (its domain differs).",
+                code="domain_mismatch",
+            )
+    _check_vp_times(claims, now, verifier.leeway.total_seconds())
+    return holder
+
+
+def _check_vp_times(claims: Mapping[str, Any], now: datetime, leeway: float) -> None:
+    stamp = now.timestamp()
+    for name in ("iat", "nbf"):
+        value = claims.get(name)
+        if _numeric(value) and value > stamp + leeway:
+            raise BadSignature(
+                "The presentation says it was made in the future.", code="created_in_future"
+            )
+    exp = claims.get("exp")
+    if exp is not None and not _numeric(exp):
+        raise MalformedJwt("The presentation token's exp claim is not a date.", code="bad_exp")
+    if _numeric(exp) and exp < stamp - leeway:
+        raise BadSignature(
+            "The presentation expired; ask the holder to present the badges again.",
+            code="presentation_expired",
+        )
+
+
+def _numeric(value: object) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value

@@ -1,7 +1,8 @@
 """What did someone hand the verifier? Classify an input before verifying it.
 
 Kinds: ``credential`` (JSON with an embedded proof), ``jwt`` (compact VC-JWT), ``presentation``,
-``clr``, ``passport_export`` (:mod:`verifier.containers`), ``png`` / ``svg`` (baked badges,
+``clr``, ``passport_export`` (:mod:`verifier.containers`; a presentation or CLR may also come as a
+compact JWS, then its value is the token text), ``png`` / ``svg`` (baked badges,
 :mod:`verifier.baked`), ``qr_image`` (a picture of a QR code — decoded here, never fetched),
 ``url``. Images are only decoded for QR codes, and only after their declared size is checked
 (a PNG's ``IHDR`` is read by hand, other formats' headers by Pillow without decoding pixels), so a
@@ -24,7 +25,13 @@ from typing import Any, Final, Literal
 from urllib.parse import unquote, urlsplit
 
 from verifier.baked import PNG_SIGNATURE, NoBakedCredential, extract_baked
-from verifier.containers import ContainerReport, container_kind, verify_container
+from verifier.containers import (
+    ContainerReport,
+    container_kind,
+    jwt_container_kind,
+    verify_container,
+    verify_container_jwt,
+)
 from verifier.errors import FormatError, UnsupportedFormat, VerificationError
 from verifier.jsonparse import parse_json
 from verifier.report import Check, Report
@@ -108,7 +115,9 @@ def classify(data: bytes | str, *, max_bytes: int, max_depth: int = 48) -> Class
             return Classified(container_kind(document) or "credential", document)
         raise UnsupportedFormat("The JSON is neither a credential nor a collection of them.")
     if text.count(b".") == 2:
-        return Classified("jwt", text.decode("ascii", "replace"))
+        token = text.decode("ascii", "replace")
+        found = jwt_container_kind(token, max_bytes=max_bytes, max_depth=max_depth)
+        return Classified(found[0] if found else "jwt", token)
     raise UnsupportedFormat(
         "The input is not a credential, a signed token, a badge image, a QR code or a link.",
     )
@@ -221,11 +230,16 @@ def verify_any(
     fetched only when ``fetch_links`` (through the verifier's own safe fetcher, which refuses
     private and loopback addresses); a QR code pointing elsewhere is never fetched.
     """
+    limit = verifier.max_bytes * 20  # a container of many credentials may be that large
     try:
-        found = classify(data, max_bytes=verifier.max_bytes * 20, max_depth=verifier.max_depth)
+        found = classify(data, max_bytes=limit, max_depth=verifier.max_depth)
     except FormatError:
         return verifier.report(data, now=now, recipient=recipient)
     if found.kind in ("presentation", "clr", "passport_export"):
+        if isinstance(found.value, str):  # a VP-JWT or a CLR as a VC-JWT
+            return verify_container_jwt(
+                verifier, found.value, now=now, recipient=recipient, max_bytes=limit
+            )
         return verify_container(verifier, found.value, now=now, recipient=recipient)
     if found.kind in ("qr_image", "url"):
         if _depth > 0:
