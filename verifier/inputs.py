@@ -200,6 +200,8 @@ def our_link(url: str, public_url: str) -> OurLink | None:
 
 
 #: Looks a link to this deployment up locally: the credential's stored text, or None if unknown.
+#: It may raise a :class:`~verifier.errors.VerificationError` to say why a link that existed
+#: shows nothing any more (a share link revoked or expired): that becomes the verdict.
 LinkResolver = Callable[[OurLink], "bytes | str | None"]
 
 
@@ -253,7 +255,10 @@ def verify_any(
             url = found.value
         link = our_link(url, public_url) if public_url else None
         if link is not None and resolve_link is not None:
-            content = resolve_link(link)
+            try:
+                content = resolve_link(link)
+            except VerificationError as exc:
+                return _refused(exc.code, exc.message, exc.hint)
             if content is None:
                 what = "badge" if link.kind == "credential" else "share link"
                 return _refused(

@@ -22,7 +22,7 @@ from passport.models import ApiToken, IssuedCredential
 from passport.services import Services, get_services
 from passport.tokens import authenticate
 from passport.web.security import csrf_exempt
-from verifier import Report, parse_json
+from verifier import FormatError, Report, parse_json
 from verifier.containers import ContainerReport
 from verifier.fit import FitReport, fit, parse_job_family
 from verifier.inputs import OurLink, credential_reports, verify_any
@@ -105,8 +105,12 @@ def verify_input(
                 from passport.sharing import open_share_link
             except ImportError:  # pragma: no cover - the sharing service is not installed
                 return None
+            from passport.sharing import ShareLinkGone
+
             try:
                 shared = open_share_link(session, link.ident, now=now)
+            except ShareLinkGone as exc:  # revoked or expired: say which, as the verdict
+                raise FormatError(exc.message, code=exc.code) from exc
             except PassportError:
                 return None
             items = [
