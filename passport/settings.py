@@ -44,6 +44,17 @@ def _read_or_create_secret(path: Path, what: str) -> str:
     return value
 
 
+def _positive_int(env_vars: Mapping[str, str], name: str, default: str) -> int:
+    text = env_vars.get(name) or default
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number.") from exc
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1.")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the app needs to know about its deployment."""
@@ -63,6 +74,17 @@ class Settings:
     #: ``PASSPORT_TRUST_LIST``: a JSON file of other issuers to trust (docs/trust-list.md).
     trust_list_path: Path | None = None
     api_max_credential_bytes: int = 1024 * 1024
+    #: ``PASSPORT_LOG_FORMAT``: ``text`` (default) or ``json`` (one object per line).
+    log_format: str = "text"
+    #: gunicorn (``gunicorn.conf.py``): ``PASSPORT_WORKERS`` or ``WEB_CONCURRENCY`` workers.
+    workers: int = 2
+    #: ``PASSPORT_WORKER_TIMEOUT``: seconds a silent worker may take before it is restarted.
+    worker_timeout: int = 30
+    #: ``PASSPORT_GRACEFUL_TIMEOUT``: seconds workers get to finish requests after SIGTERM.
+    graceful_timeout: int = 30
+    #: ``PASSPORT_PRELOAD``: build the app once in the gunicorn master (engines are disposed
+    #: in each worker after the fork).
+    preload_app: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -135,8 +157,19 @@ class Settings:
             raise ConfigError(
                 "PASSPORT_STATUS_PURPOSES must be 'revocation' or 'revocation,suspension'."
             )
+        log_format = env_vars.get("PASSPORT_LOG_FORMAT", "text").strip().lower() or "text"
+        if log_format not in ("text", "json"):
+            raise ConfigError("PASSPORT_LOG_FORMAT must be 'text' or 'json'.")
         return cls(
             env=env,
+            log_format=log_format,
+            workers=_positive_int(
+                env_vars, "PASSPORT_WORKERS", env_vars.get("WEB_CONCURRENCY") or "2"
+            ),
+            worker_timeout=_positive_int(env_vars, "PASSPORT_WORKER_TIMEOUT", "30"),
+            graceful_timeout=_positive_int(env_vars, "PASSPORT_GRACEFUL_TIMEOUT", "30"),
+            preload_app=env_vars.get("PASSPORT_PRELOAD", "").strip().lower()
+            in ("1", "true", "yes", "on"),
             status_purposes=purposes,
             instance_path=instance,
             database_url=database_url,
