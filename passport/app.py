@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         admin,
         api,
         auth,
+        health,
         learner,
         passport_pages,
         public,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     security.register(app)
     errors.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(wellknown.bp)
     app.register_blueprint(auth.bp)
