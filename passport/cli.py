@@ -25,13 +25,23 @@ __all__ = ["main"]
 
 EXIT_VERIFIED, EXIT_NOT_VERIFIED, EXIT_BAD_INPUT = 0, 1, 2
 _MARK = {"passed": "ok  ", "failed": "FAIL", "could_not_check": "??  "}
+_LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 def _app(require_secrets: bool = True):  # type: ignore[no-untyped-def]
     from passport.app import create_app
+    from passport.logs import configure_logging
 
     try:
-        return create_app(Settings.from_env(require_secrets=require_secrets))
+        settings = Settings.from_env(require_secrets=require_secrets)
+        # PASSPORT_LOG_FORMAT=json, and redaction of secrets and tokens either way.
+        configure_logging(
+            settings.log_format,
+            secrets=(settings.secret_key, settings.key_passphrase),
+            level=logging.getLevelName(logging.getLogger().getEffectiveLevel()),
+            text_format=_LOG_FORMAT,
+        )
+        return create_app(settings)
     except PassportError as exc:
         raise click.ClickException(exc.message) from exc
 
@@ -39,7 +49,7 @@ def _app(require_secrets: bool = True):  # type: ignore[no-untyped-def]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Skill Passport: Open Badges 3.0 skill passports."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format=_LOG_FORMAT)
     # Development stand-ins announce themselves as warnings; show them as one log line.
     logging.captureWarnings(True)
 
