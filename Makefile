@@ -9,7 +9,7 @@ PORT ?= 5000
 # `make run` is for a developer's machine: development mode unless told otherwise.
 run: export PASSPORT_ENV ?= development
 
-.PHONY: install interop-install run test lint bench clean
+.PHONY: install interop-install run serve test lint bench clean
 
 # The JavaScript reference stack for interop tests and the DI benchmark (pinned by the lockfile).
 INTEROP := tests/interop/node_modules/.package-lock.json
@@ -35,6 +35,12 @@ run: $(STAMP)
 	$(BIN)/passport init
 	$(BIN)/passport demo
 	$(BIN)/passport serve --host 127.0.0.1 --port $(PORT)
+
+# `make serve`: gunicorn with ${PASSPORT_WORKERS:-2} workers on 127.0.0.1:${PORT:-8000}
+# (gunicorn.conf.py; production settings from the environment, docs/deployment.md).
+serve: $(STAMP)
+	$(BIN)/passport init
+	exec $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 test: $(STAMP) interop-install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

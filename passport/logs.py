@@ -37,13 +37,18 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Order matters: whole credentials and keys first, then tokens, then key=value pairs.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
+        re.compile(
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S
+        ),
         "[redacted private key]",
     ),
     # A compact JWS: base64url header starting with '{"' (eyJ), payload, signature.
     (re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[redacted jwt]"),
     (re.compile(r"(?i)\b(bearer)\s+[^\s,;\"']+"), rf"\1 {REDACTED}"),
-    (re.compile(r"(?i)\b((?:authorization|cookie|set-cookie)\s*[:=]\s*)[^\r\n]+"), rf"\1{REDACTED}"),
+    (
+        re.compile(r"(?i)\b((?:authorization|cookie|set-cookie)\s*[:=]\s*)[^\r\n]+"),
+        rf"\1{REDACTED}",
+    ),
     (re.compile(r"\bsp_[A-Za-z0-9_-]{8,}"), f"sp_{REDACTED}"),
     (re.compile(r"(/p/)[A-Za-z0-9_-]{8,}"), rf"\1{REDACTED}"),
     # user:password@host in URLs (database URLs, proxies).

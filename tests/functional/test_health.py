@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from passport import Settings, create_app
 from passport.services import Services
+from tests.conftest import drop_all_tables
 
 
 def test_healthz_answers_without_touching_the_database(tmp_path: Path) -> None:
@@ -89,3 +101,109 @@ def test_readyz_missing_key_file(settings: Settings, app: Flask) -> None:
         other.extensions["passport"].engine.dispose()
     assert body["failed"] == ["keys"]
     assert body["checks"]["keys"]["code"] == "unknown_key"
+
+
+# -- gunicorn, as `make serve` runs it ------------------------------------------------------------
+
+ROOT = Path(__file__).parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _http(method: str, url: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(  # noqa: S310 - a loopback URL this test built
+        url, data=body, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preload", ["0", "1"], ids=["per-worker-app", "preloaded-app"])
+def test_gunicorn_two_workers_ready_verify_and_a_clean_sigterm(
+    tmp_path: Path, preload: str
+) -> None:
+    pytest.importorskip("gunicorn", reason="gunicorn is not installed")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PASSPORT_ENV": "production",
+        "PASSPORT_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PASSPORT_PUBLIC_URL": base,
+        "PASSPORT_SECRET_KEY": "gunicorn-test-secret-key-value",
+        "PASSPORT_KEY_PASSPHRASE": "gunicorn test passphrase",
+        "PASSPORT_RATE_LIMITS": "off",
+        "PASSPORT_LOG_FORMAT": "json",
+        "PASSPORT_WORKERS": "2",
+        "PASSPORT_PRELOAD": preload,
+        "PORT": str(port),
+    }
+    env.pop("PASSPORT_DATABASE_URL", None)
+    if os.environ.get("PASSPORT_TEST_DATABASE_URL"):
+        env["PASSPORT_DATABASE_URL"] = os.environ["PASSPORT_TEST_DATABASE_URL"]
+        drop_all_tables(env["PASSPORT_DATABASE_URL"])
+    passport = str(Path(sys.executable).parent / "passport")
+    for args in (
+        ["init"],
+        ["issue", "--achievement", "incident-response-l2", "--recipient", "gunicorn@example.org"],
+    ):
+        done = subprocess.run(
+            [passport, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, done.stderr
+    credential = done.stdout.encode("utf-8")
+
+    log_path = tmp_path / "gunicorn.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert server.poll() is None, log_path.read_text()
+                try:
+                    status, body = _http("GET", base + "/healthz")
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            assert (status, body) == (200, {"status": "ok"})
+            status, body = _http("GET", base + "/readyz?token=query-secret-123")
+            assert status == 200, body
+            assert body["status"] == "ok"
+            for _ in range(4):  # likely to reach both workers
+                status, report = _http("POST", base + "/api/v1/verify", credential)
+                assert status == 200, report
+                assert report["verified"] is True
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                code = server.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                raise
+    output = log_path.read_text()
+    assert code == 0, output
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    messages = [str(r["message"]) for r in records]
+    assert sum("Booting worker" in m for m in messages) == 2, output
+    assert any("Handling signal: term" in m for m in messages), output
+    assert any("Shutting down: Master" in m for m in messages), output
+    access = [r for r in records if r["logger"] == "gunicorn.access"]
+    assert {r["path"] for r in access} >= {"/healthz", "/readyz", "/api/v1/verify"}
+    assert "query-secret-123" not in output
+    assert "gunicorn test passphrase" not in output
