@@ -28,7 +28,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         root_path=str(Path(__file__).parent),
         instance_path=str(settings.instance_path),
     )
-    secure = settings.public_url.startswith("https://")
+    # Session cookies are Secure in production whatever the URL says (TLS may end at a proxy);
+    # an http public URL in development keeps them usable on a laptop.
+    secure = settings.is_production or settings.public_url.startswith("https://")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         wellknown,
     )
 
-    security.register(app)
+    security.register(app, settings)
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)

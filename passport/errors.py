@@ -154,6 +154,8 @@ def register(app: Flask) -> None:
         response = error_response(status, code, message)
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
+        if status == 429 and exc.response is not None and exc.response.headers.get("Retry-After"):
+            response.headers["Retry-After"] = exc.response.headers["Retry-After"]
         return response
 
     @app.errorhandler(500)

@@ -17,9 +17,52 @@ from pathlib import Path
 
 from passport.errors import ConfigError
 
-__all__ = ["DevelopmentWarning", "Settings"]
+__all__ = ["DEFAULT_RATE_LIMITS", "DevelopmentWarning", "Settings", "parse_rate_limits"]
 
 ENVIRONMENTS = ("production", "development", "test")
+
+#: Per-client limits when ``PASSPORT_RATE_LIMITS`` says nothing about a category.
+#: ``verify``: POST /api/v1/verify and the /verify page's POST; ``login``: POST /login;
+#: ``api``: the bearer-token API endpoints.
+DEFAULT_RATE_LIMITS: Mapping[str, str] = {
+    "verify": "60/minute",
+    "login": "10/minute",
+    "api": "120/minute",
+}
+
+
+def parse_rate_limits(spec: str | None) -> dict[str, str | None]:
+    """The limit per category for a ``PASSPORT_RATE_LIMITS`` value; None means no limit.
+
+    ``None`` or empty gives the defaults; ``off`` turns every category off; otherwise
+    ``category=limit;…`` where a limit is flask-limiter's notation (``60/minute``, several
+    joined by commas) or ``off``. Categories not named keep their default.
+    Raises :class:`~passport.errors.ConfigError` for unknown categories or unreadable limits.
+    """
+    from limits import parse_many
+
+    rules: dict[str, str | None] = dict(DEFAULT_RATE_LIMITS)
+    text = (spec or "").strip()
+    if text.lower() == "off":
+        return dict.fromkeys(rules)
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, sep, value = (x.strip() for x in part.partition("="))
+        if not sep or name not in rules or not value:
+            raise ConfigError(
+                "PASSPORT_RATE_LIMITS must be 'off' or 'category=limit;…' with categories "
+                f"{', '.join(rules)} (for example 'verify=60/minute;login=10/minute')."
+            )
+        if value.lower() == "off":
+            rules[name] = None
+            continue
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ConfigError(
+                f"PASSPORT_RATE_LIMITS: {value!r} for {name} is not a limit like '60/minute'."
+            ) from exc
+        rules[name] = value
+    return rules
 
 
 class DevelopmentWarning(UserWarning):
@@ -65,7 +108,9 @@ class Settings:
     public_url: str
     secret_key: str
     key_passphrase: str
+    #: ``PASSPORT_REDIS_URL``: shared rate-limit counters for several workers (memory if None).
     redis_url: str | None = None
+    #: ``PASSPORT_RATE_LIMITS`` as given (see :func:`parse_rate_limits`); None: the defaults.
     rate_limits: str | None = None
     port: int = 5000
     #: Bitstring Status List purposes every credential gets an entry for.
@@ -89,6 +134,11 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def rate_limit_rules(self) -> dict[str, str | None]:
+        """The limit per category (None: not limited); see :func:`parse_rate_limits`."""
+        return parse_rate_limits(self.rate_limits)
 
     @property
     def key_store_path(self) -> Path:
@@ -160,6 +210,8 @@ class Settings:
         log_format = env_vars.get("PASSPORT_LOG_FORMAT", "text").strip().lower() or "text"
         if log_format not in ("text", "json"):
             raise ConfigError("PASSPORT_LOG_FORMAT must be 'text' or 'json'.")
+        rate_limits = env_vars.get("PASSPORT_RATE_LIMITS", "").strip() or None
+        parse_rate_limits(rate_limits)  # refuse a broken value at start-up
         return cls(
             env=env,
             log_format=log_format,
@@ -177,7 +229,7 @@ class Settings:
             secret_key=secret_key,
             key_passphrase=passphrase,
             redis_url=env_vars.get("PASSPORT_REDIS_URL") or None,
-            rate_limits=env_vars.get("PASSPORT_RATE_LIMITS") or None,
+            rate_limits=rate_limits,
             port=port,
             trust_list_path=(
                 Path(env_vars["PASSPORT_TRUST_LIST"]).resolve()

@@ -40,6 +40,8 @@ def settings(tmp_path: Path) -> Settings:
         public_url=PUBLIC_URL,
         secret_key="test-secret-key-not-for-production",
         key_passphrase="test key-store passphrase",
+        # The suite is not throttled; tests of the limits ask for them (test_rate_limits.py).
+        rate_limits="off",
     )
 
 

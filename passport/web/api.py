@@ -21,7 +21,7 @@ from passport.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
 from passport.models import ApiToken, IssuedCredential
 from passport.services import Services, get_services
 from passport.tokens import authenticate
-from passport.web.security import csrf_exempt
+from passport.web.security import csrf_exempt, rate_limited
 from verifier import FormatError, Report, parse_json
 from verifier.containers import ContainerReport
 from verifier.fit import FitReport, fit, parse_job_family
@@ -68,6 +68,7 @@ def read_credential_input() -> bytes | str:
 
 @bp.post("/verify")
 @csrf_exempt
+@rate_limited("verify")
 def verify() -> Response:
     """Verify one credential (today's report shape) or a whole passport / VP / CLR in one call:
     ``{verified, kind, container: <report>, credentials: [<report>…]}``; ``?jobFamily=<id>``
@@ -173,6 +174,7 @@ def job_family_fit(services: Services, family_id: str, reports: list[Report]) ->
 
 @bp.post("/credentials")
 @csrf_exempt
+@rate_limited("api")
 def create_credential() -> tuple[Response, int, dict[str, str]]:
     services = get_services()
     now = services.now()
@@ -236,6 +238,7 @@ def _string(body: dict[str, Any], name: str) -> str:
 
 @bp.post("/assessments")
 @csrf_exempt
+@rate_limited("api")
 def create_assessment() -> tuple[Response, int]:
     """Record an assessment (bearer token); a pass issues the badge.
 
@@ -297,6 +300,7 @@ def create_assessment() -> tuple[Response, int]:
 
 @bp.post("/credentials/<path:credential_id>/<any(revoke, suspend, reinstate):action>")
 @csrf_exempt
+@rate_limited("api")
 def credential_status(credential_id: str, action: str) -> Response:
     """Revoke, suspend or reinstate a credential (bearer token); body ``{"reason": "…"}``."""
     from passport.status import change_status

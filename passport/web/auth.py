@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from passport.auth import authenticate_user, login_user, logout_user, safe_next
 from passport.models import AuditEvent
 from passport.services import get_services
+from passport.web.security import rate_limited
 
 __all__ = ["bp"]
 
@@ -15,6 +16,7 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limited("login")
 def login() -> str | Response | WerkzeugResponse:
     if request.method == "GET":
         return render_template("login.html", next=request.args.get("next", ""))

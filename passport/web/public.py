@@ -12,6 +12,7 @@ from passport.errors import InvalidRequest, NotFound
 from passport.models import Achievement, IssuedCredential
 from passport.services import get_services
 from passport.web.api import read_credential_input
+from passport.web.security import rate_limited
 from verifier.jsonparse import b64url_decode, parse_json
 
 __all__ = ["bp"]
@@ -103,6 +104,7 @@ def achievement(slug: str) -> Response:
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@rate_limited("verify")
 def verify_page() -> str:
     from passport.models import JobFamily
     from passport.web.api import closers_for, verify_input

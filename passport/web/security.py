@@ -1,23 +1,36 @@
-"""Web defences that are on unless a view opts out: CSRF on unsafe methods, strict headers.
+"""Web defences that are on unless a view opts out: CSRF on unsafe methods, strict headers,
+rate limits on the views that invite abuse.
 
 CSRF: a per-session random token, sent back in a form field ``csrf_token`` or an
 ``X-CSRF-Token`` header, compared in constant time. Views that authenticate without cookies
 (bearer-token API, the public verify API) opt out with :func:`csrf_exempt`.
-Headers: a strict Content-Security-Policy without inline script, no framing, no sniffing.
+Headers: a strict Content-Security-Policy without inline script, no framing, no sniffing,
+HSTS when the request came over TLS or the public URL is https.
+Rate limits: a view declares its category with :func:`rate_limited` (``verify``, ``login``,
+``api``); the limit per client address comes from ``PASSPORT_RATE_LIMITS``
+(:func:`passport.settings.parse_rate_limits`), counted in Redis when ``PASSPORT_REDIS_URL`` is
+set (shared by every worker) and in memory otherwise. A limited request gets 429 with
+``Retry-After`` and the usual error body. If Redis is unreachable the request is let through
+and the failure logged: an outage of the counter store must not take verification down.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request, session
+from flask_limiter import Limit, Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
 
 from passport.errors import Forbidden
+from passport.settings import Settings
 
-__all__ = ["CSP", "csrf_exempt", "csrf_token", "register"]
+__all__ = ["CSP", "csrf_exempt", "csrf_token", "rate_limited", "register"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +45,66 @@ def csrf_exempt(view: F) -> F:
     """Mark a view as not needing a CSRF token (it must not rely on cookies)."""
     view._csrf_exempt = True  # type: ignore[attr-defined]
     return view
+
+
+def rate_limited(category: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable[[F], F]:
+    """Count requests to a view against the ``category`` limit (only for ``methods``)."""
+
+    def mark(view: F) -> F:
+        view._rate_limit = (category, frozenset(methods))  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _category() -> str | None:
+    """The rate-limit category of the current request, if its view declared one."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    marked = getattr(view, "_rate_limit", None)
+    if marked is None or request.method not in marked[1]:
+        return None
+    category: str = marked[0]
+    return category
+
+
+def _not_in(category: str) -> bool:
+    return _category() != category
+
+
+def _too_many(limit: RequestLimit) -> Response:
+    """Carry ``Retry-After`` (whole seconds until the window resets) to the 429 handler."""
+    response = Response(status=429)
+    response.headers["Retry-After"] = str(max(1, int(limit.reset_at - time.time())))
+    return response
+
+
+def _limiter(settings: Settings) -> Limiter | None:
+    rules = {name: value for name, value in settings.rate_limit_rules.items() if value}
+    if not rules:
+        return None
+    storage_options: dict[str, str | int] = {}
+    if settings.redis_url:
+        # Fail fast when Redis is away (the request then goes through, logged).
+        storage_options = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    return Limiter(
+        key_func=get_remote_address,
+        default_limits=[
+            Limit(
+                value,
+                scope=name,
+                shared=True,  # one bucket per category, whichever view of it was called
+                exempt_when=partial(_not_in, name),
+                error_message=("Too many requests from your address; wait a little and try again."),
+            )
+            for name, value in rules.items()
+        ],
+        storage_uri=settings.redis_url or "memory://",
+        storage_options=storage_options,
+        strategy="moving-window",
+        key_prefix="passport",
+        on_breach=_too_many,
+        swallow_errors=True,
+    )
 
 
 def csrf_token() -> str:
@@ -64,12 +137,21 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if current_app.config.get("SESSION_COOKIE_SECURE"):
+    # HSTS means nothing over plain http (RFC 6797 §7.2): send it over TLS, or when the public
+    # URL is https (TLS ends at a proxy in front of us).
+    if request.is_secure or current_app.config.get("PASSPORT_HTTPS"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, settings: Settings) -> None:
+    """Install CSRF, the security headers and the rate limits on ``app``."""
+    app.config["PASSPORT_HTTPS"] = settings.public_url.startswith("https://")
+    limiter = _limiter(settings)
+    if limiter is not None:
+        # Before the CSRF check, so that requests without a token count too.
+        limiter.init_app(app)
+        app.extensions["passport.limiter"] = limiter
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
