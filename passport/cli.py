@@ -766,6 +766,49 @@ def keys_bundle(output: str | None) -> None:
         click.echo(text)
 
 
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The archive to write (.tar.gz).",
+)
+def backup(output: Path) -> None:
+    """Write the database and the key store (still encrypted) into one archive."""
+    from passport.backup import create_backup
+    from passport.services import get_services
+
+    services = get_services(_app())
+    try:
+        result = create_backup(services, output, now=services.now())
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(
+        f"wrote {result.path}: revision {result.revision}, {result.tables} tables, "
+        f"{result.rows} rows, {result.keys} keys"
+    )
+
+
+@cli.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that is not empty.")
+def restore(archive: Path, force: bool) -> None:
+    """Restore an archive from `passport backup` into this (empty) instance."""
+    from passport.backup import restore_backup
+    from passport.services import get_services
+
+    services = get_services(_app())
+    try:
+        result = restore_backup(services, archive, force=force)
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(
+        f"restored revision {result.revision}: {result.tables} tables, {result.rows} rows, "
+        f"{result.keys} keys"
+    )
+
+
 @cli.group()
 def tokens() -> None:
     """API tokens for integrations."""
