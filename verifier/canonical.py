@@ -92,8 +92,9 @@ class CanonicalizationUnsupported(SignatureError):
     code = "unsupported_characters"
     inconclusive = True
     default_message = (
-        "The credential embeds another signed credential and contains control characters; "
-        "its signature cannot be checked here."
+        "The credential contains control characters in a form this verifier cannot "
+        "canonicalize the way other verifiers do (an embedded signed credential, or the same "
+        "statement twice); its signature cannot be checked here."
     )
 
 

@@ -722,14 +722,17 @@ def expectation(document: dict[str, Any]) -> tuple[str, str, str | None]:
       jsonld.js, not PyLD), so the same dataset as PyLD's, canonicalized: Oxigraph's labelling
       of the reference's own quads (labelling itself is checked byte for byte by ``exact``).
     * ``unsupported``: control characters where PyLD must do the labelling (blank-node graph
-      names; U+FFFE/U+FFFF, which Oxigraph escapes and PyLD and jsonld.js do not): refused as
+      names; repeated statements, which PyLD and jsonld.js keep and a dataset does not;
+      U+FFFE/U+FFFF, which Oxigraph escapes and PyLD and jsonld.js do not): refused as
       inconclusive (``CanonicalizationUnsupported``).
     """
     expected = reference(document)
     graphs = has_blank_node_graphs(expected)
     excuse = known_bug(expected, graphs)
     if _CONTROL.search(expected):
-        if graphs or _NONCHAR.search(expected):
+        lines = expected.split("\n")
+        repeated = len(set(lines)) != len(lines)
+        if graphs or repeated or _NONCHAR.search(expected):
             return "unsupported", "", excuse
         return "controls", canonical_nquads(parse_nquads(expected)), excuse
     return ("graphs" if graphs else "exact"), expected, excuse
@@ -1509,3 +1512,43 @@ def test_known_results_cache_ignores_non_json_values(
     canonicalizer = Canonicalizer()
     canonicalizer.canonicalize(json_document)
     assert outcome(canonicalizer.canonicalize, odd_document) == on_its_own
+
+
+def test_repeated_statements_with_control_characters_are_refused_plainly() -> None:
+    """Found by the generator: two identical ResultDescriptions (repeated quads, which only
+    the PyLD path keeps) and a NUL in a name. PyLD's escaping is not RDFC-1.0's, so the answer
+    is 'cannot check here', never a wrong canonical form."""
+    description = {
+        "type": "ResultDescription",
+        "name": "Badge",
+        "resultType": "RubricCriterionLevel",
+        "id": "https://example.org/things/0",
+        "rubricCriterionLevel": [],
+        "allowedValue": [],
+    }
+    document = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": "https://example.org/things/0",
+        "name": "Badgenul\x00",
+        "credentialSubject": {
+            "type": "AchievementSubject",
+            "achievement": {
+                "type": "Achievement",
+                "name": "Badge",
+                "criteria": {"id": "https://example.org/things/0"},
+                "id": "https://example.org/things/0",
+                "inLanguage": "en",
+                "resultDescription": [description, dict(description)],
+            },
+        },
+        "validFrom": "2024-01-01T00:00:00Z",
+    }
+    assert expectation(document)[0] == "unsupported"
+    check_differential(document, Canonicalizer())
+    with pytest.raises(CanonicalizationUnsupported) as info:
+        Canonicalizer().canonicalize(document)
+    assert "same statement twice" in info.value.message
