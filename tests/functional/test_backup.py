@@ -10,7 +10,6 @@ import stat
 import subprocess
 import sys
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,11 +68,11 @@ def issued(services: Services) -> dict[str, tuple[str, bytes, str]]:
 
 
 @pytest.fixture
-def fresh(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+def fresh(settings: Settings, tmp_path: Path) -> Settings:
     """Settings of a second, empty instance: same public URL and passphrase, new folder."""
     folder = tmp_path / "restored"
     url = PG_URL or f"sqlite:///{folder / 'passport.sqlite3'}"
-    yield settings.with_overrides(instance_path=folder, database_url=url)
+    return settings.with_overrides(instance_path=folder, database_url=url)
 
 
 def _empty_app(fresh: Settings, source: Services) -> Flask:
