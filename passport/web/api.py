@@ -1,4 +1,5 @@
-"""JSON API under ``/api/v1``.
+"""JSON API under ``/api/v1``, described by ``passport/data/openapi.json`` (served at
+``GET /api/v1/openapi.json``).
 
 ``POST /api/v1/credentials`` issues (bearer token). ``POST /api/v1/verify`` verifies a JSON
 credential (``application/json`` and the VC media types), a compact JWT (``application/jwt``,
@@ -13,7 +14,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from passport.assessments import AssessmentInput, EvidenceInput, record_assessment
 from passport.errors import InvalidRequest, NotFound, PassportError, UnsupportedMediaType
@@ -64,6 +65,15 @@ def read_credential_input() -> bytes | str:
     raise UnsupportedMediaType(
         "Send a JSON credential (application/json), a JWT (application/jwt) or a file upload."
     )
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The hand-written OpenAPI 3.1 description of this API (tests keep it true)."""
+    with current_app.open_resource("data/openapi.json") as handle:
+        response = Response(handle.read(), mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.post("/verify")
