@@ -8,6 +8,11 @@
     ├── NotFound                  status 404  code: not_found
     └── UnsupportedMediaType      status 415  code: unsupported_media_type
 
+A database that cannot be reached (down, restarting, refusing connections: SQLAlchemy's
+``OperationalError``, or any DBAPI error that invalidated the connection) is answered 503
+``database_unavailable`` with ``Retry-After``; the pool pings connections before use, so the
+service recovers by itself once the database is back.
+
 Errors from the library packages (``issuer.IssuerError``, ``verifier.VerificationError``,
 ``keys.errors.KeysError``) carry their own ``code`` and ``message``; :func:`register` maps them
 too. JSON clients (``/api/…`` or ``Accept: application/json``) get
@@ -111,6 +116,7 @@ def error_response(status: int, code: str, message: str) -> Response:
 
 def register(app: Flask) -> None:
     """Install the error handlers on ``app``."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
     from werkzeug.exceptions import HTTPException
 
     from issuer import IssuerError
@@ -134,6 +140,18 @@ def register(app: Flask) -> None:
     def _keys(exc: KeysError) -> Any:
         logger.error("key error: %s", exc.code)
         return error_response(500, exc.code, "The service's signing keys are not usable.")
+
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError) -> Any:
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            raise exc  # a bug, not an outage: the 500 handler logs it
+        # The class name only: the driver's text names hosts and ports.
+        logger.warning("database unavailable: %s", type(exc.orig).__name__)
+        response = error_response(
+            503, "database_unavailable", "The database is unavailable; try again shortly."
+        )
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
