@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy.orm import sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from keys import KeyStore
 from passport import errors
@@ -42,6 +43,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         TEMPLATES_AUTO_RELOAD=not settings.is_production,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    if settings.proxy_hops:
+        # Behind a TLS proxy: believe exactly that many hops about the client's address (rate
+        # limits, logs) and scheme (HSTS); never a header a client could set itself.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
     engine = make_engine(settings.database_url)
     app.extensions["passport"] = Services(
         settings=settings,

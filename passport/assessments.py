@@ -29,6 +29,7 @@ from passport.errors import InvalidRequest, NotFound
 from passport.issuing import (
     DEFAULT_FORMAT,
     IssueRequest,
+    checked_email,
     get_or_create_holder,
     issue_credential,
     pinned_get,
@@ -43,7 +44,6 @@ from passport.models import (
     User,
 )
 from passport.services import Services
-from verifier import normalize_email
 
 __all__ = [
     "AssessmentInput",
@@ -242,7 +242,7 @@ def prepare_assessment(
             f"No achievement with id {data.achievement_id!r}.", code="unknown_achievement"
         )
     levels = validate_levels(achievement, session, data.levels)
-    email = normalize_email(data.learner_email)
+    email = checked_email(data.learner_email)
     if data.require_registered_learner:
         user = session.scalar(select(User).where(User.email == email))
         if user is None or user.role != "learner":

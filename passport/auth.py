@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from passport.errors import Forbidden, InvalidRequest, Unauthorized
+from passport.issuing import checked_email
 from passport.models import AuditEvent, Holder, User
 from verifier import normalize_email
 
@@ -53,9 +54,7 @@ def create_user(
     """Create a user; learners get (or are linked to) their Holder record."""
     if role not in ROLES:
         raise InvalidRequest(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.")
-    email = normalize_email(email)
-    if "@" not in email:
-        raise InvalidRequest("That is not an e-mail address.")
+    email = checked_email(email)
     if session.scalar(select(User).where(User.email == email)) is not None:
         raise InvalidRequest(f"A user with e-mail {email} already exists.", code="duplicate_user")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:

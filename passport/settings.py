@@ -98,6 +98,17 @@ def _positive_int(env_vars: Mapping[str, str], name: str, default: str) -> int:
     return value
 
 
+def _proxy_hops(env_vars: Mapping[str, str]) -> int:
+    text = env_vars.get("PASSPORT_PROXY_HOPS") or "0"
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise ConfigError("PASSPORT_PROXY_HOPS must be a whole number.") from exc
+    if not 0 <= value <= 5:
+        raise ConfigError("PASSPORT_PROXY_HOPS must be between 0 and 5.")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the app needs to know about its deployment."""
@@ -130,6 +141,10 @@ class Settings:
     #: ``PASSPORT_PRELOAD``: build the app once in the gunicorn master (engines are disposed
     #: in each worker after the fork).
     preload_app: bool = False
+    #: ``PASSPORT_PROXY_HOPS``: how many reverse proxies (TLS terminators) stand in front and
+    #: may be believed about the client's address and scheme (``X-Forwarded-For`` /
+    #: ``X-Forwarded-Proto``); 0 (the default) believes no such header.
+    proxy_hops: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -222,6 +237,7 @@ class Settings:
             graceful_timeout=_positive_int(env_vars, "PASSPORT_GRACEFUL_TIMEOUT", "30"),
             preload_app=env_vars.get("PASSPORT_PRELOAD", "").strip().lower()
             in ("1", "true", "yes", "on"),
+            proxy_hops=_proxy_hops(env_vars),
             status_purposes=purposes,
             instance_path=instance,
             database_url=database_url,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import ISSUER_DID, PUBLIC_URL
@@ -345,3 +346,24 @@ def test_api_assessment_with_a_missing_level_is_a_clear_error(
 def test_api_assessment_needs_a_token(client: FlaskClient) -> None:
     response = client.post("/api/v1/assessments", json={"learner": "a@b.c"})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "recipient",
+    ["x\x00@example.com", "no-at-sign.example.com", "two@@example.com", "a b@example.com", "x@y"],
+)
+def test_a_recipient_that_is_not_an_address_is_refused(
+    client: FlaskClient, api_token: str, recipient: str
+) -> None:
+    response = client.post(
+        "/api/v1/credentials",
+        json={"achievement": "incident-response-l2", "recipient": recipient},
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_email"
+    from passport.models import Holder
+    from passport.services import get_services
+
+    with get_services(client.application).session() as session:
+        assert session.query(Holder).filter(Holder.email == recipient.lower()).count() == 0

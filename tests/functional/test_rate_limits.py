@@ -203,3 +203,33 @@ def test_unreachable_redis_lets_requests_through(settings: Settings) -> None:
     for app in _app(settings, rate_limits=LIMITS, redis_url=f"redis://127.0.0.1:{port}/0"):
         client = _client(app)
         assert {_verify(client) for _ in range(5)} == {200}
+
+
+def test_behind_a_proxy_the_forwarded_client_address_is_limited(settings: Settings) -> None:
+    """PASSPORT_PROXY_HOPS=1: each client behind the proxy has its own bucket; without it a
+    client's X-Forwarded-For is not believed (all share the connecting address's bucket)."""
+    for hops, second_client_status in ((1, 200), (0, 429)):
+        for app in _app(settings, rate_limits=LIMITS, proxy_hops=hops):
+            proxy = _client(app, "127.0.0.1")
+
+            def verify(client_address: str, proxy: FlaskClient = proxy) -> int:
+                return proxy.post(
+                    "/api/v1/verify",
+                    json={"not": "a credential"},
+                    headers={"X-Forwarded-For": client_address},
+                ).status_code
+
+            assert [verify("198.51.100.1") for _ in range(4)][-1] == 429
+            assert verify("198.51.100.2") == second_client_status
+
+
+def test_proxy_hops_are_read_from_the_environment(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from passport.errors import ConfigError
+
+    base = {"PASSPORT_ENV": "test", "PASSPORT_INSTANCE_PATH": str(tmp_path)}
+    hops = {**base, "PASSPORT_PROXY_HOPS": "1"}
+    assert Settings.from_env(hops, require_secrets=False).proxy_hops == 1
+    assert Settings.from_env(base, require_secrets=False).proxy_hops == 0
+    for bad in ("lots", "-1", "9"):
+        with pytest.raises(ConfigError):
+            Settings.from_env({**base, "PASSPORT_PROXY_HOPS": bad}, require_secrets=False)
