@@ -41,9 +41,17 @@ def _app(require_secrets: bool = True):  # type: ignore[no-untyped-def]
             level=logging.getLevelName(logging.getLogger().getEffectiveLevel()),
             text_format=_LOG_FORMAT,
         )
-        return create_app(settings)
+        app = create_app(settings)
     except PassportError as exc:
         raise click.ClickException(exc.message) from exc
+    # Close the database connections when the command ends (a PostgreSQL connection left for
+    # the garbage collector is a leak, and warned about).
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        from passport.services import get_services
+
+        ctx.call_on_close(get_services(app).engine.dispose)
+    return app
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
