@@ -462,6 +462,12 @@ def _scan_svg(data: bytes | str) -> _CredentialFinder:
         raise MalformedSvg(
             "The SVG image is not well-formed XML.", hint=f"XML parser: {exc}"
         ) from None
+    except (LookupError, ValueError) as exc:
+        # The XML declaration names the encoding: expat refuses unknown ones (LookupError)
+        # and multi-byte ones such as Shift_JIS or UTF-32 (ValueError).
+        raise MalformedSvg(
+            "The SVG image declares a text encoding we cannot read.", hint=f"XML parser: {exc}"
+        ) from None
     return finder
 
 

@@ -292,6 +292,17 @@ BAD_INPUTS: list[tuple[str, bytes, str]] = [
     ("too many elements", svg("<g/>" * 100_001 + OB3_ELEMENT), "bad_svg"),
     ("not well-formed", b"<svg xmlns='http://www.w3.org/2000/svg'><g></svg>", "bad_svg"),
     ("XML but not SVG", b"<?xml version='1.0'?><html><body/></html>", "bad_svg"),
+    # Found by tests/fuzz: expat raised ValueError / LookupError for these declarations.
+    (
+        "multi-byte encoding declared (Shift_JIS)",
+        b"<?xml version='1.0' encoding='shift_jis'?><svg xmlns='http://www.w3.org/2000/svg'/>",
+        "bad_svg",
+    ),
+    (
+        "unknown encoding declared",
+        b"<?xml version='1.0' encoding='nope'?><svg xmlns='http://www.w3.org/2000/svg'/>",
+        "bad_svg",
+    ),
     # neither
     ("not an image", b"GIF89a\x01\x00\x01\x00", "not_an_image"),
     ("JSON is not an image", CREDENTIAL, "not_an_image"),
