@@ -547,7 +547,8 @@ def _check_presentation_jws(
             hint=f"Unexpected header parameters: {', '.join(sorted(unknown))}.",
         )
     typ = header.get("typ")
-    if typ is not None and typ not in _VP_TYP:
+    # Any JSON may sit in ``typ``: a list or object is no type name (and is unhashable).
+    if typ is not None and (not isinstance(typ, str) or typ not in _VP_TYP):
         raise MalformedJwt("The token's type (typ) is not a presentation type.", code="bad_typ")
     holder = document.get("holder")
     if isinstance(holder, Mapping):

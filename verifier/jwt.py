@@ -188,7 +188,8 @@ def check_jwt_signature(
             hint=f"Unexpected header parameters: {', '.join(sorted(unknown))}.",
         )
     typ = header.get("typ")
-    if typ is not None and typ not in ACCEPTED_TYP:
+    # Any JSON may sit in ``typ``: a list or object is no type name (and is unhashable).
+    if typ is not None and (not isinstance(typ, str) or typ not in ACCEPTED_TYP):
         raise MalformedJwt("The token's type (typ) is not a credential type.", code="bad_typ")
     issuer_id = jwt.unverified_issuer_id
     if issuer_id is None:

@@ -242,6 +242,16 @@ def test_vc2_credential_inside_a_vc_claim_is_refused(
     )
 
 
+@pytest.mark.parametrize("typ", [[], ["JWT"], {"JWT": 1}])
+def test_typ_that_is_not_a_string_is_refused(
+    verifier: Verifier, credential: Any, es_key: SigningKey, typ: object
+) -> None:
+    # Found by tests/fuzz: an unhashable typ raised TypeError out of report().
+    header = {"alg": "ES256", "typ": typ, "kid": verification_method_id(ISSUER, es_key.kid)}
+    forged = forge(header, payload_of(credential), es_key.sign)
+    assert failed(verifier.report(forged, now=NOW)) == ("format", "bad_typ")
+
+
 def test_payload_changed_after_signing_fails_the_signature(
     verifier: Verifier, token: Callable[..., str]
 ) -> None:

@@ -160,6 +160,7 @@ def test_a_vp_jwt_signed_by_someone_other_than_its_holder(
         ({"jwk": {"kty": "OKP", "crv": "Ed25519", "x": b64(b"\0" * 32)}}, "unexpected_header"),
         ({"crit": ["exp"]}, "unexpected_header"),
         ({"typ": "vc+jwt"}, "bad_typ"),
+        ({"typ": ["vp+jwt"]}, "bad_typ"),  # found by tests/fuzz: unhashable, was a TypeError
         ({"kid": "key-1"}, "unknown_kid"),
     ],
 )
