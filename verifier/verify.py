@@ -477,7 +477,12 @@ def _jwt_signed_at(claims: Mapping[str, Any]) -> datetime | None:
     for name in ("iat", "nbf"):
         value = claims.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value, UTC)
+            try:
+                return datetime.fromtimestamp(value, UTC)
+            except (OverflowError, ValueError, OSError):
+                # Outside the years a datetime holds: no usable signing time, which the
+                # compromised-key check treats as unstated (and so refuses).
+                return None
     return None
 
 

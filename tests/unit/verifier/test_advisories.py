@@ -252,6 +252,19 @@ def test_typ_that_is_not_a_string_is_refused(
     assert failed(verifier.report(forged, now=NOW)) == ("format", "bad_typ")
 
 
+@pytest.mark.parametrize("iat", [2**70, -(2**70), 1e300, 10**15])
+def test_signed_iat_outside_any_datetime_does_not_crash(
+    verifier: Verifier, credential: Any, es_key: SigningKey, iat: float
+) -> None:
+    # Found by tests/fuzz: the signing time for the compromised-key check raised OverflowError
+    # or ValueError out of report() for a timestamp past the years a datetime holds.
+    header = {"alg": "ES256", "typ": "JWT", "kid": verification_method_id(ISSUER, es_key.kid)}
+    forged = forge(header, {**payload_of(credential), "iat": iat}, es_key.sign)
+    report = verifier.report(forged, now=NOW)
+    signature = report.check("signature")
+    assert signature is not None and signature.status == "passed"
+
+
 def test_payload_changed_after_signing_fails_the_signature(
     verifier: Verifier, token: Callable[..., str]
 ) -> None:
