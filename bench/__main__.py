@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bulk, di, passport_render, status, vc_jwt, verify_batch
+from bench import bulk, di, http, passport_render, status, vc_jwt, verify_batch
 
 
 def main() -> None:
@@ -14,10 +14,13 @@ def main() -> None:
     parser.add_argument("--algs", default="ES256,EdDSA,RS256")
     parser.add_argument(
         "--only",
-        choices=["jwt", "di", "status", "bulk", "passport", "batch"],
+        choices=["jwt", "di", "status", "bulk", "passport", "batch", "http"],
         help="run one benchmark only",
     )
     parser.add_argument("--bulk-rows", type=int, default=10_000, help="rows in the bulk CSV")
+    parser.add_argument(
+        "--http-seconds", type=float, default=8.0, help="seconds per phase of the HTTP benchmark"
+    )
     args = parser.parse_args()
     if args.only in (None, "jwt"):
         vc_jwt.run(count=args.count, rounds=args.rounds, algs=args.algs.split(","))
@@ -31,6 +34,8 @@ def main() -> None:
         bulk.run(rows=args.bulk_rows)
     if args.only in (None, "passport"):
         passport_render.run(badges=50, rounds=args.rounds)
+    if args.only in (None, "http"):
+        http.run(seconds=args.http_seconds)
 
 
 if __name__ == "__main__":
