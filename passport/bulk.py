@@ -125,17 +125,23 @@ def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
         yield reader.line_num, {k: (v or "").strip() for k, v in record.items()}
 
 
+def _is_number(text: str) -> bool:
+    # str.isdigit() is also true for "²" and "①", which int() refuses; isdecimal() is exactly
+    # the digits int() reads.
+    return text.isdecimal()
+
+
 def _levels(record: dict[str, str]) -> dict[str, int]:
     if record.get("levels"):
         out: dict[str, int] = {}
         for part in record["levels"].split(";"):
             name, _, value = part.partition("=")
-            if not name.strip() or not value.strip().isdigit():
+            if not name.strip() or not _is_number(value.strip()):
                 raise InvalidRequest(f"'{part}' is not criterion=level.", code="bad_levels")
             out[name.strip()] = int(value)
         return out
     level = record.get("level", "")
-    if not level.isdigit():
+    if not _is_number(level):
         raise InvalidRequest(f"Level {level!r} is not a number.", code="bad_levels")
     return {"*": int(level)}
 

@@ -74,6 +74,19 @@ def test_each_bad_row_is_located_and_explained(services: Services, learners: lis
     assert [r.row for r in result.rows] == [2]
 
 
+@pytest.mark.parametrize(
+    ("header", "cell"),
+    [("level", "\u00b2"), ("level", "\u2460"), ("levels", "triage=\u00b2")],
+)
+def test_digits_int_cannot_read_are_a_row_error(
+    services: Services, learners: list[str], header: str, cell: str
+) -> None:
+    # Found by tests/fuzz: "²" and "①" pass str.isdigit() but int() raised ValueError.
+    text = f"email,achievement,{header}\nada@example.com,incident-response-l2,{cell}\n"
+    result = preview(services, text)
+    assert [(e.row, e.code) for e in result.errors] == [(2, "bad_levels")]
+
+
 def test_levels_per_criterion(services: Services, learners: list[str]) -> None:
     text = (
         "email,achievement,levels\n"
