@@ -94,13 +94,22 @@ def _decode(data: bytes) -> str:
             f"The file is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it.", code="too_large"
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InvalidRequest(
             f"Row {line} is not UTF-8 text (the file mixes encodings); save it as UTF-8.",
             code="bad_encoding",
         ) from exc
+    nul = text.find("\0")
+    if nul >= 0:
+        # No spreadsheet writes NUL into text, and PostgreSQL refuses it in a query parameter.
+        line = text.count("\n", 0, nul) + 1
+        raise InvalidRequest(
+            f"Row {line} contains a NUL character, so this is not a text file; save it as UTF-8.",
+            code="bad_encoding",
+        )
+    return text
 
 
 def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:

@@ -106,6 +106,9 @@ def test_levels_per_criterion(services: Services, learners: list[str]) -> None:
             + "ada@example.com,incident-response-l2,2,caf\u00e9\n".encode("latin-1"),
             "bad_encoding",
         ),
+        # Found by tests/fuzz: on PostgreSQL a NUL in a cell raised DataError from the query.
+        (HEADER.encode() + b"ada@example.com,incident\x00-response-l2,2,x\n", "bad_encoding"),
+        (b"email,achievement,level,row_id\nada@example.com,ci-cd-l2,2,\x00\n", "bad_encoding"),
     ],
 )
 def test_unusable_files_are_refused_whole(
