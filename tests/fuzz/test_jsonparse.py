@@ -1,0 +1,66 @@
+"""Fuzzing :mod:`verifier.jsonparse`: any bytes or text parse or raise a FormatError."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from verifier.errors import FormatError, MalformedJwt, NestingTooDeep
+from verifier.jsonparse import DEFAULT_MAX_DEPTH, b64url_decode, b64url_json, parse_json
+
+from .strategies import FUZZ, json_values, returns_or_raises
+
+#: Bytes that are mostly JSON-ish, plus anything at all.
+json_texts = (
+    json_values.map(lambda v: json.dumps(v, ensure_ascii=False))
+    | st.text(alphabet='{}[]",:0123456789.eE+-truefalsn \\u\n\t', max_size=60)
+    | st.text()
+)
+inputs = json_texts | json_texts.map(lambda t: t.encode("utf-8", "surrogatepass")) | st.binary()
+
+
+@FUZZ
+@given(inputs)
+def test_parse_json_returns_or_raises_a_format_error(data: bytes | str) -> None:
+    returns_or_raises(lambda: parse_json(data), FormatError)
+
+
+@FUZZ
+@given(
+    st.integers(DEFAULT_MAX_DEPTH - 3, DEFAULT_MAX_DEPTH + 3) | st.integers(1000, 1100),
+    st.lists(st.sampled_from(["list", "object"]), min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_nesting_at_and_past_the_limit(depth: int, shapes: list[str], truncate: bool) -> None:
+    opens, closes = [], []
+    for i in range(depth):
+        if shapes[i % len(shapes)] == "list":
+            opens.append("[")
+            closes.append("]")
+        else:
+            opens.append('{"a":')
+            closes.append("}")
+    text = "".join(opens) + "1" + "".join(reversed(closes))
+    if truncate:
+        text = text[: len(text) - 1]
+        with pytest.raises(FormatError):
+            parse_json(text)
+    elif depth <= DEFAULT_MAX_DEPTH:
+        assert parse_json(text) is not None
+    else:
+        with pytest.raises(NestingTooDeep):
+            parse_json(text)
+
+
+@FUZZ
+@given(st.binary(max_size=80) | st.text(max_size=80).map(lambda t: t.encode("utf-8", "replace")))
+def test_b64url_segments_decode_or_raise_malformed_jwt(segment: bytes) -> None:
+    decoded = returns_or_raises(lambda: b64url_decode(segment, what="segment"), MalformedJwt)
+    assert isinstance(decoded, bytes) or decoded.code == "bad_base64"
+    # The JSON inside may also be bad_json / too_deep / too_large.
+    returns_or_raises(
+        lambda: b64url_json(segment, what="segment", max_bytes=4096, max_depth=8), FormatError
+    )
