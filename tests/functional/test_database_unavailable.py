@@ -36,3 +36,22 @@ def test_unreachable_database_is_503_json_with_retry_after(tmp_path: Path) -> No
     }
     assert response.headers["Retry-After"] == "2"
     assert "hunter2" not in response.get_data(as_text=True)
+
+
+def test_openapi_describes_the_503_on_every_operation_that_reads_the_database() -> None:
+    import json
+
+    from passport.web import api
+
+    spec = json.loads((Path(api.__file__).parents[1] / "data" / "openapi.json").read_text())
+    described = spec["components"]["responses"]["DatabaseUnavailable"]
+    assert "Retry-After" in described["headers"]
+    for path, operations in spec["paths"].items():
+        if path == "/openapi.json":
+            continue  # a static file
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue  # path-level parameters
+            assert operation["responses"]["503"] == {
+                "$ref": "#/components/responses/DatabaseUnavailable"
+            }, path
