@@ -333,4 +333,4 @@ def test_a_slow_status_host_is_could_not_check_in_time_and_others_are_served(
             assert signature["status"] == "passed"
         assert len(others) >= 5, others
         assert all(a.status == 200 and a.body["verified"] is True for a in others)
-        assert max(a.seconds for a in others) < 2.0, [a.seconds for a in others]
+        assert max(a.seconds for a in others) < 3.0, [a.seconds for a in others]
