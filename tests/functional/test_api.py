@@ -135,8 +135,9 @@ def test_issue_bad_recipient_is_a_clear_error(client: FlaskClient, api_token: st
         json={"achievement": "incident-response-l2", "recipient": "not an email"},
         headers={"Authorization": f"Bearer {api_token}"},
     )
-    assert response.status_code == 422
-    assert response.get_json()["error"]["code"] == "draft_invalid"
+    # Refused before anything is built or stored (it used to reach the draft check: 422).
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_email"
 
 
 def test_issue_body_that_is_not_json_is_400(client: FlaskClient, api_token: str) -> None:
