@@ -116,7 +116,7 @@ def error_response(status: int, code: str, message: str) -> Response:
 
 def register(app: Flask) -> None:
     """Install the error handlers on ``app``."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import DataError, DBAPIError, OperationalError
     from werkzeug.exceptions import HTTPException
 
     from issuer import IssuerError
@@ -143,6 +143,16 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def _database(exc: DBAPIError) -> Any:
+        if isinstance(exc, DataError):
+            # A value the database refuses to store or compare (PostgreSQL: a NUL character,
+            # text longer than its column, a number out of range): the request's fault.
+            logger.info("database refused a value: %s", type(exc.orig).__name__)
+            return error_response(
+                400,
+                "unstorable_value",
+                "The request holds a value that cannot be stored or looked up (for example a "
+                "NUL character or an over-long text).",
+            )
         if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
             raise exc  # a bug, not an outage: the 500 handler logs it
         # The class name only: the driver's text names hosts and ports.

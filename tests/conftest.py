@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -21,6 +22,34 @@ from passport.services import Services, get_services
 from passport.tokens import create_token
 
 ASSETS = Path(__file__).parent / "assets"
+
+
+@pytest.fixture(autouse=True)
+def _close_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Dispose of every database engine an app made during the test when it ends.
+
+    A test that builds an app and forgets ``engine.dispose()`` would otherwise leave pooled
+    PostgreSQL connections for the garbage collector, which psycopg warns about in whatever
+    test happens to run then.
+    """
+    import passport.app
+    import passport.db
+
+    made: list[Any] = []
+    real = passport.db.make_engine
+
+    def tracked(url: str) -> Any:
+        engine = real(url)
+        made.append(engine)
+        return engine
+
+    monkeypatch.setattr(passport.db, "make_engine", tracked)
+    monkeypatch.setattr(passport.app, "make_engine", tracked)
+    yield
+    for engine in made:
+        engine.dispose()
+
+
 PUBLIC_URL = "http://127.0.0.1:5000"
 ISSUER_DID = "did:web:127.0.0.1%3A5000"
 

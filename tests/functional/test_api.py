@@ -367,4 +367,14 @@ def test_a_recipient_that_is_not_an_address_is_refused(
     from passport.services import get_services
 
     with get_services(client.application).session() as session:
-        assert session.query(Holder).filter(Holder.email == recipient.lower()).count() == 0
+        # (compared in Python: PostgreSQL cannot even be asked about a NUL)
+        assert recipient.strip().lower() not in {h.email for h in session.query(Holder)}
+
+
+def test_a_nul_in_a_looked_up_id_is_a_clear_400_on_every_database(client: FlaskClient) -> None:
+    """PostgreSQL refuses to compare text holding NUL; that is the request's fault, not a 500."""
+    response = client.post("/api/v1/verify?jobFamily=%00", json={"not": "a credential"})
+    assert response.status_code in (400, 404)
+    assert response.get_json()["error"]["code"] in ("unstorable_value", "unknown_job_family")
+    page = client.get("/credentials/urn:uuid:%00")
+    assert page.status_code in (400, 404)
