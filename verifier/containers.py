@@ -34,11 +34,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal, TypeGuard
 
-from keys import b58decode, check_algorithm
-from keys.errors import InvalidDid, InvalidSignature, UnsupportedAlgorithm
+from keys import b58decode
+from keys.errors import InvalidDid, InvalidSignature
 from verifier.dataintegrity import proof_config
 from verifier.errors import (
-    AlgorithmNotAllowed,
     BadSignature,
     FormatError,
     KeyNotResolved,
@@ -46,8 +45,8 @@ from verifier.errors import (
     VerificationError,
 )
 from verifier.jsonparse import b64url_decode
-from verifier.jwt import UnverifiedJwt, decode_vc_jwt
-from verifier.report import Report
+from verifier.jwt import UnverifiedJwt, check_jose_header, decode_vc_jwt
+from verifier.report import CheckLine, Report
 from verifier.verify import Verifier
 
 __all__ = [
@@ -69,7 +68,6 @@ ContainerKind = Literal["presentation", "clr", "passport_export"]
 MAX_CONTAINER_CREDENTIALS: Final = 500
 _ENVELOPED_PREFIXES: Final = ("data:application/vc+jwt,", "data:application/jwt,")
 _AUTHENTICATION: Final = "authentication"
-_CONTAINER_STATUSES: Final = frozenset({"passed", "failed", "could_not_check"})
 #: `typ` of a VP-JWT (VC-JOSE-COSE §3.1.2 and drafts; plain JWT for VC 1.1 style).
 _VP_TYP: Final = frozenset({"JWT", "vp+jwt", "vp+ld+jwt", "vp+ld+json+jwt"})
 #: The holder's key comes from the holder's DID, never from the token (no ``jwk``).
@@ -78,25 +76,8 @@ _VP_HEADERS: Final = frozenset({"alg", "kid", "typ", "cty"})
 _CONTAINER_MARKERS: Final = (b'"vp"', b"VerifiablePresentation", b"ClrCredential")
 
 
-@dataclass(frozen=True, slots=True)
-class ContainerCheck:
-    """One line of a container's report; the same shape as a credential's check."""
-
-    id: str
-    status: str
-    code: str
-    message: str
-    hint: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.status not in _CONTAINER_STATUSES:
-            raise ValueError(f"unknown check status {self.status!r}")
-
-    def to_dict(self) -> dict[str, str]:
-        out = {"id": self.id, "status": self.status, "code": self.code, "message": self.message}
-        if self.hint:
-            out["hint"] = self.hint
-        return out
+#: One line of a container's report: the same shape (and status rule) as a credential's check.
+ContainerCheck = CheckLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -532,24 +513,14 @@ def _check_presentation_jws(
     (``authentication``), never from the token.
     """
     header, claims = jwt.header, jwt.claims
-    try:
-        alg = check_algorithm(header.get("alg"), verifier.algorithms)
-    except UnsupportedAlgorithm as exc:
-        raise AlgorithmNotAllowed(
-            "The presentation is signed with an algorithm we do not accept.",
-            hint=f"alg {header.get('alg')!r}",
-        ) from exc
-    unknown = set(header) - _VP_HEADERS
-    if unknown:
-        raise MalformedJwt(
-            "The presentation token's header has parameters we do not accept.",
-            code="unexpected_header",
-            hint=f"Unexpected header parameters: {', '.join(sorted(unknown))}.",
-        )
-    typ = header.get("typ")
-    # Any JSON may sit in ``typ``: a list or object is no type name (and is unhashable).
-    if typ is not None and (not isinstance(typ, str) or typ not in _VP_TYP):
-        raise MalformedJwt("The token's type (typ) is not a presentation type.", code="bad_typ")
+    alg = check_jose_header(
+        header,
+        algorithms=verifier.algorithms,
+        known=_VP_HEADERS,
+        accepted_typ=_VP_TYP,
+        what="presentation",
+        allowed_by="a presentation token",
+    )
     holder = document.get("holder")
     if isinstance(holder, Mapping):
         holder = holder.get("id")

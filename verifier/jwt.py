@@ -34,6 +34,7 @@ from verifier.resolve import KeyResolver
 __all__ = [
     "ACCEPTED_TYP",
     "UnverifiedJwt",
+    "check_jose_header",
     "check_jwt_claims",
     "check_jwt_signature",
     "decode_vc_jwt",
@@ -161,6 +162,41 @@ def _check_context_location(credential: Mapping[str, Any], vc_claim: bool) -> No
         )
 
 
+def check_jose_header(
+    header: Mapping[str, Any],
+    *,
+    algorithms: Collection[str],
+    known: Collection[str],
+    accepted_typ: Collection[str],
+    what: str,
+    allowed_by: str,
+) -> str:
+    """Check a JWS header's ``alg`` (allow-list), parameters and ``typ``; return the alg.
+
+    ``what`` names the signed thing in messages ("credential", "presentation"). Raises
+    :class:`AlgorithmNotAllowed` or :class:`MalformedJwt`.
+    """
+    try:
+        alg = check_algorithm(header.get("alg"), algorithms)
+    except UnsupportedAlgorithm as exc:
+        raise AlgorithmNotAllowed(
+            f"The {what} is signed with an algorithm we do not accept.",
+            hint=f"alg {header.get('alg')!r}; allowed: {', '.join(sorted(algorithms))}.",
+        ) from exc
+    unknown = set(header) - set(known)
+    if unknown:
+        raise MalformedJwt(
+            f"The token's header has parameters {allowed_by} does not allow.",
+            code="unexpected_header",
+            hint=f"Unexpected header parameters: {', '.join(sorted(unknown))}.",
+        )
+    typ = header.get("typ")
+    # Any JSON may sit in ``typ``: a list or object is no type name (and is unhashable).
+    if typ is not None and (not isinstance(typ, str) or typ not in accepted_typ):
+        raise MalformedJwt(f"The token's type (typ) is not a {what} type.", code="bad_typ")
+    return alg
+
+
 def check_jwt_signature(
     jwt: UnverifiedJwt,
     resolver: KeyResolver,
@@ -173,24 +209,14 @@ def check_jwt_signature(
     inconclusive subclass ``KeyUnreachable``), :class:`MalformedJwt` or :class:`BadSignature`.
     """
     header = jwt.header
-    try:
-        alg = check_algorithm(header.get("alg"), algorithms)
-    except UnsupportedAlgorithm as exc:
-        raise AlgorithmNotAllowed(
-            "The credential is signed with an algorithm we do not accept.",
-            hint=f"alg {header.get('alg')!r}; allowed: {', '.join(sorted(algorithms))}.",
-        ) from exc
-    unknown = set(header) - _KNOWN_HEADERS
-    if unknown:
-        raise MalformedJwt(
-            "The token's header has parameters Open Badges 3.0 does not allow.",
-            code="unexpected_header",
-            hint=f"Unexpected header parameters: {', '.join(sorted(unknown))}.",
-        )
-    typ = header.get("typ")
-    # Any JSON may sit in ``typ``: a list or object is no type name (and is unhashable).
-    if typ is not None and (not isinstance(typ, str) or typ not in ACCEPTED_TYP):
-        raise MalformedJwt("The token's type (typ) is not a credential type.", code="bad_typ")
+    alg = check_jose_header(
+        header,
+        algorithms=algorithms,
+        known=_KNOWN_HEADERS,
+        accepted_typ=ACCEPTED_TYP,
+        what="credential",
+        allowed_by="Open Badges 3.0",
+    )
     issuer_id = jwt.unverified_issuer_id
     if issuer_id is None:
         raise ClaimsMismatch("The token does not say who issued it.", code="missing_issuer")
