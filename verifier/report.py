@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from verifier.model import AnyCredential
 
-__all__ = ["BLOCKING_CHECKS", "CHECK_IDS", "Check", "Report"]
+__all__ = ["BLOCKING_CHECKS", "CHECK_IDS", "Check", "CheckLine", "Report"]
 
 CHECK_IDS: tuple[str, ...] = (
     "format",
@@ -37,8 +37,12 @@ _STATUSES = frozenset({"passed", "failed", "could_not_check"})
 
 
 @dataclass(frozen=True, slots=True)
-class Check:
-    """One line of the report."""
+class CheckLine:
+    """One line of a report: a check's id, status, stable code, plain sentence and hint.
+
+    :class:`Check` (a credential's checks) and the container reports of
+    :mod:`verifier.containers` share it.
+    """
 
     id: str
     status: str
@@ -47,8 +51,6 @@ class Check:
     hint: str | None = None
 
     def __post_init__(self) -> None:
-        if self.id not in CHECK_IDS:
-            raise ValueError(f"unknown check id {self.id!r}")
         if self.status not in _STATUSES:
             raise ValueError(f"unknown check status {self.status!r}")
 
@@ -57,6 +59,16 @@ class Check:
         if self.hint:
             out["hint"] = self.hint
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Check(CheckLine):
+    """One line of a credential's report: ``id`` is one of :data:`CHECK_IDS`."""
+
+    def __post_init__(self) -> None:
+        if self.id not in CHECK_IDS:
+            raise ValueError(f"unknown check id {self.id!r}")
+        CheckLine.__post_init__(self)
 
 
 @dataclass(frozen=True, slots=True)
