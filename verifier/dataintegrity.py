@@ -115,9 +115,13 @@ def check_data_integrity(
     now: datetime,
     leeway: timedelta,
     purpose: str = "assertionMethod",
+    controller: str | None = None,
 ) -> tuple[PublicKey, datetime | None]:
     """Verify the document's embedded proofs; return the issuer key of a valid one and its
     proof's ``created`` time (None when the proof states none).
+
+    The key must belong to ``controller`` — by default the document's issuer (a presentation
+    passes its holder, with ``purpose`` "authentication").
 
     Raises :class:`~verifier.canonical.DataLoss` (undefined terms, relative IRIs),
     :class:`~verifier.errors.KeyNotResolved` / ``KeyUnreachable`` (key problems), or
@@ -126,7 +130,7 @@ def check_data_integrity(
     """
     proofs = _proofs(document)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    issuer_id = _issuer_id(unsecured)
+    issuer_id = controller if controller is not None else _issuer_id(unsecured)
     context = unsecured.get("@context")
     first_context = context[0] if isinstance(context, list) and context else context
     is_vc11 = first_context == _VC11_CONTEXT
