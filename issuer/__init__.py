@@ -8,6 +8,7 @@ from issuer.build import (
     CredentialDraft,
     build_credential,
     format_datetime,
+    json_bytes,
     new_credential_id,
 )
 from issuer.dataintegrity import CRYPTOSUITE, sign_data_integrity
@@ -39,6 +40,7 @@ __all__ = [
     "build_status_list_credential",
     "encode_bitstring",
     "format_datetime",
+    "json_bytes",
     "jwt_claims",
     "new_bitstring",
     "new_credential_id",

@@ -8,12 +8,15 @@ IdentityObject (OB 3.0 §B "IdentityHash") so the address is not published in th
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from issuer.errors import DraftInvalid
 from verifier.recipient import identity_hash, normalize_email
@@ -24,6 +27,7 @@ __all__ = [
     "CredentialDraft",
     "build_credential",
     "format_datetime",
+    "json_bytes",
     "new_credential_id",
     "recipient_identifier",
 ]
@@ -124,3 +128,17 @@ def build_credential(draft: CredentialDraft) -> dict[str, Any]:
     }
     cleaned: dict[str, Any] = _clean(credential)
     return cleaned
+
+
+def json_bytes(document: Mapping[str, Any]) -> bytes:
+    """``document`` as the UTF-8 JSON we store and hand out: two-space indent, non-ASCII kept.
+
+    orjson writes the same text as ``json.dumps(document, ensure_ascii=False, indent=2)`` for
+    the JSON a credential holds, about 40 times faster (the standard library's indenting
+    encoder is pure Python: a third of a millisecond for a 10 kB badge). What orjson refuses
+    (an integer beyond 64 bits, a key that is not a string) goes through the standard library.
+    """
+    try:
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2)
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")

@@ -35,6 +35,7 @@ from issuer.build import (
     OB_CONTEXT,
     VC2_CONTEXT,
     format_datetime,
+    json_bytes,
     new_credential_id,
     recipient_identifier,
 )
@@ -238,7 +239,7 @@ class ClrIssuer:
             )
         except DataLoss as exc:
             raise DraftInvalid(f"The CLR would be invalid: {exc.message}") from exc
-        content = json.dumps(signed, ensure_ascii=False, indent=2).encode("utf-8")
+        content = json_bytes(signed)
         try:
             # A CLR signed a moment ago has no status of its own to check.
             verified = self._verifier.verify(content, now=now, check_status=False)

@@ -7,13 +7,12 @@ here rather than by a learner's wallet.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from issuer.build import CredentialDraft, build_credential
+from issuer.build import CredentialDraft, build_credential, json_bytes
 from issuer.dataintegrity import sign_data_integrity
 from issuer.errors import DraftInvalid, SelfCheckFailed
 from issuer.jwt import sign_vc_jwt
@@ -59,7 +58,7 @@ class CredentialIssuer:
             )
         except DataLoss as exc:
             raise DraftInvalid(f"The credential would be invalid: {exc.message}") from exc
-        content = json.dumps(signed, ensure_ascii=False, indent=2).encode("utf-8")
+        content = json_bytes(signed)
         self._self_check(content, credential["id"], now)
         return IssuedCredential(
             id=credential["id"],

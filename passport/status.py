@@ -24,7 +24,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer import build_status_list_credential, new_bitstring, set_bit, sign_data_integrity
+from issuer import (
+    build_status_list_credential,
+    json_bytes,
+    new_bitstring,
+    set_bit,
+    sign_data_integrity,
+)
 from issuer.statuslist import MIN_ENTRIES, status_entry
 from keys import verification_method_id
 from passport.errors import InvalidRequest, NotFound
@@ -352,7 +358,7 @@ def _sign_list(
         created=now,
         canonicalizer=services.canonicalizer,
     )
-    content = json.dumps(signed, ensure_ascii=False, indent=2).encode("utf-8")
+    content = json_bytes(signed)
     if status_list.snapshot is None:
         status_list.snapshot = StatusListSnapshot(
             status_list_id=status_list.id, version=status_list.version, content=content

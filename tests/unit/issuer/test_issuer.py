@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from issuer import (
     DraftInvalid,
     SelfCheckFailed,
     build_credential,
+    json_bytes,
     sign_vc_jwt,
 )
 from keys import PublishedKey, did_web_document, generate_key, verification_method_id
@@ -152,3 +154,15 @@ def test_invalid_draft_is_refused_before_signing(es_key, verifier) -> None:  # t
         CredentialIssuer(verifier).issue_jwt(
             draft(achievement=broken), es_key, kid=f"{ISSUER}#{es_key.kid}", now=NOW
         )
+
+
+def test_json_bytes_is_the_standard_librarys_text_for_a_credential() -> None:
+    credential = build_credential(draft())
+    credential["name"] = "Kubernetes — Praktiker ✓"
+    expected = json.dumps(credential, ensure_ascii=False, indent=2).encode("utf-8")
+    assert json_bytes(credential) == expected
+
+
+def test_json_bytes_falls_back_for_what_orjson_refuses() -> None:
+    document = {"big": 2**70, "nested": {"list": [1, 2.5, "é"]}}
+    assert json_bytes(document) == json.dumps(document, ensure_ascii=False, indent=2).encode()
