@@ -390,8 +390,18 @@ def bulk(csv_file: str, assessor: str, dry_run: bool, proof_format: str) -> None
     )
     if dry_run or not preview.rows:
         sys.exit(1 if preview.errors else 0)
+
+    def progress(done: int, total: int) -> None:
+        if done < total:  # the summary line below reports the end
+            click.echo(f"{done} of {total} rows done", err=True)
+
     result = commit_rows(
-        services, preview, assessor=assessor, now=services.now(), proof_format=proof_format
+        services,
+        preview,
+        assessor=assessor,
+        now=services.now(),
+        proof_format=proof_format,
+        progress=progress,
     )
     for error in result.errors:
         click.echo(f"row {error.row}: {error.message} [{error.code}]", err=True)

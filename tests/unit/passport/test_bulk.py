@@ -177,14 +177,23 @@ def test_batches_issue_each_row_once_with_one_status_entry_per_purpose(
     services: Services, learners: list[str]
 ) -> None:
     text = _many(learners, 9)
+    reported: list[tuple[int, int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        with services.session() as session:  # each call comes after its batch is committed
+            stored = session.query(IssuedCredential).count()
+        reported.append((done, total, stored))
+
     result = commit_rows(
         services,
         preview(services, text),
         assessor="bulk@example.com",
         now=services.now(),
         batch_size=4,
+        progress=progress,
     )
     assert (result.issued, result.skipped, result.errors) == (9, 0, [])
+    assert reported == [(4, 9, 4), (8, 9, 8), (9, 9, 9)]
     assert len(set(result.credential_ids)) == 9
     issued, entries = _status_books_balance(services)
     assert issued == 9
