@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from verifier.errors import FormatError, MalformedJwt, NestingTooDeep
-from verifier.jsonparse import DEFAULT_MAX_DEPTH, b64url_decode, b64url_json, parse_json
+from verifier.jsonparse import (
+    DEFAULT_MAX_DEPTH,
+    b64url_decode,
+    b64url_json,
+    nesting_depth_exceeds,
+    parse_json,
+)
 
 from .strategies import FUZZ, json_values, returns_or_raises
 
@@ -64,3 +70,40 @@ def test_b64url_segments_decode_or_raise_malformed_jwt(segment: bytes) -> None:
     returns_or_raises(
         lambda: b64url_json(segment, what="segment", max_bytes=4096, max_depth=8), FormatError
     )
+
+
+def _depth(value: object) -> int:
+    """The reference: nesting depth of a parsed value, walked (a top-level container is 1)."""
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+#: Strings that look like structure: brackets, quotes and backslashes in every escaped form.
+_structural_strings = st.text(alphabet='[]{}"\\\\/ab\n\u2028', max_size=12)
+_structural_values = st.recursive(
+    st.none() | st.integers() | _structural_strings,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(_structural_strings, inner, max_size=3)
+    ),
+    max_leaves=40,
+)
+
+
+@FUZZ
+@given(
+    _structural_values | json_values,
+    st.integers(0, 12),
+    st.sampled_from([{}, {"ensure_ascii": False}, {"indent": 1}]),
+)
+def test_depth_measured_on_the_text_agrees_with_the_parsed_value(
+    value: object, max_depth: int, dumps: dict[str, object]
+) -> None:
+    text = json.dumps(value, **dumps)  # type: ignore[arg-type]
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 text to measure
+        return
+    assert nesting_depth_exceeds(data, max_depth) == (_depth(value) > max_depth)
