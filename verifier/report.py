@@ -99,6 +99,7 @@ class Report:
     ) -> Report:
         """Order the outcomes, fill checks that never ran, and decide ``verified``."""
         checks: list[Check] = []
+        verified = True
         for check_id in CHECK_IDS:
             check = outcomes.get(check_id)
             if check is None:
@@ -106,9 +107,9 @@ class Report:
                     continue  # only reported when a recipient was asked about
                 check = Check(check_id, "could_not_check", "not_checked", skipped_reason)
             checks.append(check)
-        verified = all(c.status != "failed" for c in checks) and all(
-            c.status == "passed" for c in checks if c.id in BLOCKING_CHECKS
-        )
+            status = check.status
+            if status == "failed" or (status != "passed" and check_id in BLOCKING_CHECKS):
+                verified = False
         return cls(
             verified=verified,
             checks=tuple(checks),

@@ -865,7 +865,8 @@ class _SharedObj(_Obj[_M]):
     (orjson, key order preserved), so an identical definition is validated once: the cached
     object is frozen and equal to what parsing those bytes gives. Objects carrying endorsements
     are not cached, since their ``raw`` views follow the caller's dicts. Failures are never
-    cached. Bounded; cleared when full.
+    cached. Bounded; cleared when full. Also used for an issuer's Profile, which every
+    credential of that issuer repeats.
     """
 
     _MAX_ENTRIES = 2048
@@ -909,6 +910,8 @@ class _ProfileRef(_Field[Profile]):
     def __init__(self, schema: _ModelSchema[Profile], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.schema = schema
+        # Every credential of an issuer repeats its Profile verbatim: cached like an Achievement.
+        self._shared = _SharedObj(schema)
 
     def load_value(self, value: Any) -> Profile:
         if type(value) is str:
@@ -917,7 +920,7 @@ class _ProfileRef(_Field[Profile]):
             return _new_profile(id=value)
         if type(value) is not dict and not isinstance(value, Mapping):
             raise _wrong(value, MSG_NOT_PROFILE)
-        return self.schema.parse(value)
+        return self._shared.load_value(value)
 
 
 class _ImageSchema(_ModelSchema[Image]):

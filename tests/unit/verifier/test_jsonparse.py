@@ -66,3 +66,45 @@ def test_json_limits() -> None:
         parse_json(b"[" * 60 + b"]" * 60, max_depth=48)
     with pytest.raises(MalformedJson):
         parse_json(b'{"a": NaN}')
+
+
+def _segment(value: object) -> bytes:
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=")
+
+
+def _token(header: object) -> bytes:
+    payload = {"@context": ["https://www.w3.org/ns/credentials/v2"], "iss": "did:example:1"}
+    return _segment(header) + b"." + _segment(payload) + b".c2ln"
+
+
+def test_a_cached_header_is_handed_out_as_a_fresh_dict() -> None:
+    from verifier.jwt import decode_vc_jwt
+
+    token = _token({"alg": "ES256", "kid": "did:example:1#key", "typ": "vc+jwt"})
+    first = decode_vc_jwt(token)
+    first.header["alg"] = "none"  # type: ignore[index]
+    second = decode_vc_jwt(token)
+    assert second.header == {"alg": "ES256", "kid": "did:example:1#key", "typ": "vc+jwt"}
+    assert second.header is not first.header
+
+
+def test_a_header_holding_an_object_is_decoded_each_time() -> None:
+    from verifier.jwt import decode_vc_jwt
+
+    token = _token({"alg": "ES256", "jwk": {"kty": "EC", "crv": "P-256"}})
+    first = decode_vc_jwt(token)
+    first.header["jwk"]["crv"] = "P-384"  # type: ignore[index]
+    assert decode_vc_jwt(token).header["jwk"] == {"kty": "EC", "crv": "P-256"}
+
+
+@pytest.mark.parametrize("header", [b"W10", b"!!", b"eyJhbGciOiJFUzI1NiJ", b""])
+def test_a_bad_header_is_refused_every_time(header: bytes) -> None:
+    from verifier.errors import FormatError
+    from verifier.jwt import decode_vc_jwt
+
+    token = header + b"." + _token({"alg": "ES256"}).split(b".", 1)[1]
+    for _ in range(2):
+        with pytest.raises(FormatError):
+            decode_vc_jwt(token)

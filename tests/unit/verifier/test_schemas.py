@@ -796,3 +796,39 @@ def test_fast_constructor_refuses_classes_it_cannot_copy() -> None:
     for cls in (Mutable, Checked, dict):
         with pytest.raises(TypeError):
             schemas._fast_new(cls)
+
+
+def test_shared_achievement_and_profile_are_validated_once() -> None:
+    first = read_vector(SIMPLE)
+    second = copy.deepcopy(first)
+    second["id"] = "urn:uuid:5c2d4bd6-3c8e-4f4b-9d43-bd3a7b1d1d90"
+    one = load_credential(first)
+    two = load_credential(second)
+    # the same achievement and issuer JSON: later credentials get the cached objects
+    assert two.credential_subject.achievement == one.credential_subject.achievement
+    assert two.issuer == one.issuer
+    # what the cache holds is the model's own: changing a caller's dicts changes nothing later
+    first["credentialSubject"]["achievement"]["criteria"]["narrative"] = "changed afterwards"
+    first["issuer"]["name"] = "changed afterwards"
+    three = load_credential(copy.deepcopy(second))
+    assert three.credential_subject.achievement is two.credential_subject.achievement
+    assert three.issuer is two.issuer
+    assert three.credential_subject.achievement.criteria.narrative != "changed afterwards"
+    assert three.issuer.name != "changed afterwards"
+    # an issuer carrying endorsements is parsed each time (its endorsements are verified
+    # against the caller's own document)
+    endorsed = read_vector(COMPLETE)
+    assert load_credential(endorsed).issuer is not load_credential(endorsed).issuer
+
+
+def test_a_changed_achievement_is_validated_afresh() -> None:
+    good = read_vector(COMPLETE)
+    load_credential(good)
+    bad = copy.deepcopy(good)
+    bad["credentialSubject"]["achievement"]["criteria"] = "not an object"
+    with pytest.raises(SchemaError):
+        load_credential(bad)
+    bad_issuer = copy.deepcopy(good)
+    bad_issuer["issuer"]["name"] = 5
+    with pytest.raises(SchemaError):
+        load_credential(bad_issuer)
