@@ -19,6 +19,12 @@ def main() -> None:
     )
     parser.add_argument("--bulk-rows", type=int, default=10_000, help="rows in the bulk CSV")
     parser.add_argument(
+        "--bulk-postgres",
+        metavar="URL",
+        help="run the bulk benchmark on a throwaway database on this PostgreSQL server "
+        "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) instead of a SQLite file",
+    )
+    parser.add_argument(
         "--http-seconds", type=float, default=8.0, help="seconds per phase of the HTTP benchmark"
     )
     args = parser.parse_args()
@@ -31,7 +37,7 @@ def main() -> None:
     if args.only in (None, "batch"):
         verify_batch.run(rounds=max(3, args.rounds // 2))
     if args.only in (None, "bulk"):
-        bulk.run(rows=args.bulk_rows)
+        bulk.run(rows=args.bulk_rows, postgres=args.bulk_postgres)
     if args.only in (None, "passport"):
         passport_render.run(badges=50, rounds=args.rounds)
     if args.only in (None, "http"):

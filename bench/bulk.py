@@ -12,9 +12,12 @@ Target (issue #4): end-to-end ≥ 0.7× the bare sign rate.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,7 +44,33 @@ ACHIEVEMENTS = [
 ]
 
 
-def run(*, rows: int, database_url: str | None = None) -> None:
+def run(*, rows: int, postgres: str | None = None) -> None:
+    """Run on a SQLite file, or (``postgres``: a server URL) on a throwaway PostgreSQL database."""
+    if postgres is None:
+        _run(rows=rows, database_url=None)
+        return
+    with _throwaway_database(postgres) as url:
+        _run(rows=rows, database_url=url)
+
+
+@contextlib.contextmanager
+def _throwaway_database(server_url: str) -> Iterator[str]:
+    """A uniquely named database on the server ``server_url`` points at, dropped afterwards."""
+    import psycopg
+
+    admin = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    name = f"passport_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = server_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _run(*, rows: int, database_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder) / "instance"
         settings = Settings(
