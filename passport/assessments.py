@@ -199,7 +199,7 @@ def _evidence_entries(
 
 
 def _results(achievement: Achievement, levels: Mapping[str, int]) -> list[dict[str, Any]]:
-    definition = json.loads(achievement.definition)
+    definition = achievement.document()
     by_criterion = {
         rd["id"].rsplit("#criterion-", 1)[-1]: rd for rd in definition["resultDescription"]
     }

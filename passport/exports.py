@@ -195,7 +195,7 @@ def _job_families(
         achievement = session.get(Achievement, record.achievement_id)
         if achievement is None or achievement.skill_id is None:
             continue
-        aid = json.loads(achievement.definition)["id"]
+        aid = achievement.document()["id"]
         held.setdefault(achievement.skill_id, []).append((achievement.level or 0, aid))
     if not held:
         return []

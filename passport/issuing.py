@@ -227,7 +227,7 @@ def issue_credential(
             credential_id=credential_id,
             credential_status=claim.entries,
             issuer=issuer_profile(issuer),
-            achievement=json.loads(achievement.definition),
+            achievement=achievement.document(),
             recipient_email=email,
             valid_from=now,
             valid_until=valid_until,

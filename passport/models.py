@@ -6,8 +6,11 @@ other columns are an index over them. API tokens are stored as SHA-256 hashes.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from typing import Any
 
+import orjson
 from sqlalchemy import (
     Boolean,
     Date,
@@ -143,6 +146,19 @@ class Achievement(Base):
     definition: Mapped[str] = mapped_column(Text)
     valid_for_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def document(self) -> dict[str, Any]:
+        """``definition`` parsed: a new dict on every call (callers build credentials from it).
+
+        orjson reads it in a fifth of the time (every issued badge reads it twice); what orjson
+        refuses (an integer beyond 64 bits, say) is read by the standard library as before.
+        """
+        try:
+            value = orjson.loads(self.definition)
+        except orjson.JSONDecodeError:
+            value = json.loads(self.definition)
+        document: dict[str, Any] = value
+        return document
 
 
 class Holder(Base):

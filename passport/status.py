@@ -258,22 +258,22 @@ def reserve_statuses(
                 while index in drawn:
                     index = secrets.randbelow(size)
                 drawn[index] = cid
+            # One statement with the rows as parameters (SQLAlchemy batches them into
+            # multi-row VALUES itself, with a statement compiled once and cached), not a
+            # 200-row VALUES clause built and compiled afresh for every batch.
+            table = StatusEntry.__table__
             inserted = session.execute(
-                dialect_insert(StatusEntry)
-                .values(
-                    [
-                        {
-                            "status_list_id": list_id,
-                            "index": index,
-                            "credential_id": cid,
-                            "purpose": purpose,
-                            "is_set": False,
-                        }
-                        for index, cid in drawn.items()
-                    ]
-                )
-                .on_conflict_do_nothing()
-                .returning(StatusEntry.index)
+                dialect_insert(table).on_conflict_do_nothing().returning(table.c.index),
+                [
+                    {
+                        "status_list_id": list_id,
+                        "index": index,
+                        "credential_id": cid,
+                        "purpose": purpose,
+                        "is_set": False,
+                    }
+                    for index, cid in drawn.items()
+                ],
             ).scalars()
             placed: set[str] = set()
             for index in inserted:

@@ -86,7 +86,7 @@ def achievement(slug: str) -> Response:
         row = session.get(Achievement, slug)
         if row is None:
             raise NotFound("No achievement with that id.")
-        definition = json.loads(row.definition)
+        definition = row.document()
     best = request.accept_mimetypes.best_match(
         ["application/json", "application/ld+json", "text/html"], default="application/json"
     )
