@@ -1,0 +1,23 @@
+"""Small behaviours of the ORM models that do not need a database."""
+
+from __future__ import annotations
+
+import json
+
+from passport.models import Achievement
+
+
+def _achievement(definition: str) -> Achievement:
+    return Achievement(id="a", issuer_id=1, name="A", definition=definition)
+
+
+def test_document_is_a_fresh_dict_each_time() -> None:
+    achievement = _achievement(json.dumps({"id": "https://x.example/a", "name": "Kubernetes ✓"}))
+    first = achievement.document()
+    first["name"] = "changed"
+    assert achievement.document() == {"id": "https://x.example/a", "name": "Kubernetes ✓"}
+
+
+def test_document_reads_what_orjson_refuses_as_the_standard_library_does() -> None:
+    text = json.dumps({"id": "https://x.example/a", "big": 2**70})
+    assert _achievement(text).document() == json.loads(text)
