@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft201909Validator
 
 from verifier import Verifier
 from verifier.official_schema import SCHEMA_FILES, check_official_schema
@@ -30,6 +31,12 @@ def test_bundled_schemas_match_their_recorded_hashes() -> None:
     for name, digest in SCHEMA_FILES.items():
         assert hashlib.sha256((SCHEMAS / name).read_bytes()).hexdigest() == digest
         assert digest in provenance
+
+
+def test_bundled_schemas_are_valid_draft_2019_09_schemas() -> None:
+    # The runtime pins these exact bytes by hash and compiles them without this check.
+    for name in SCHEMA_FILES:
+        Draft201909Validator.check_schema(json.loads((SCHEMAS / name).read_bytes()))
 
 
 def test_single_proof_object_is_wrapped_not_refused() -> None:
