@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,6 +20,7 @@ from sqlalchemy import text
 from passport import Settings, create_app
 from passport.services import Services
 from tests.conftest import drop_all_tables
+from tests.load.harness import gunicorn
 
 
 def test_healthz_answers_without_touching_the_database(tmp_path: Path) -> None:
@@ -105,8 +104,6 @@ def test_readyz_missing_key_file(settings: Settings, app: Flask) -> None:
 
 # -- gunicorn, as `make serve` runs it ------------------------------------------------------------
 
-ROOT = Path(__file__).parents[2]
-
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -162,40 +159,17 @@ def test_gunicorn_two_workers_ready_verify_and_a_clean_sigterm(
     credential = done.stdout.encode("utf-8")
 
     log_path = tmp_path / "gunicorn.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, log_path.read_text()
-                try:
-                    status, body = _http("GET", base + "/healthz")
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-            assert (status, body) == (200, {"status": "ok"})
-            status, body = _http("GET", base + "/readyz?token=query-secret-123")
-            assert status == 200, body
-            assert body["status"] == "ok"
-            for _ in range(4):  # likely to reach both workers
-                status, report = _http("POST", base + "/api/v1/verify", credential)
-                assert status == 200, report
-                assert report["verified"] is True
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                code = server.wait(timeout=45)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                raise
+    with gunicorn(env, log_path, ready_path="/healthz") as server:
+        status, body = _http("GET", base + "/healthz")
+        assert (status, body) == (200, {"status": "ok"})
+        status, body = _http("GET", base + "/readyz?token=query-secret-123")
+        assert status == 200, body
+        assert body["status"] == "ok"
+        for _ in range(4):  # likely to reach both workers
+            status, report = _http("POST", base + "/api/v1/verify", credential)
+            assert status == 200, report
+            assert report["verified"] is True
+    code = server.process.returncode
     output = log_path.read_text()
     assert code == 0, output
     records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]

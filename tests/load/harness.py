@@ -267,14 +267,14 @@ class Server:
             time.sleep(0.1)
         raise AssertionError(f"workers {self.workers()} (wanted {count}):\n{self.log()}")
 
-    def wait_ready(self, within: float = 60) -> Answer:
-        """Poll /readyz until it answers 200."""
+    def wait_ready(self, within: float = 60, path: str = "/readyz") -> Answer:
+        """Poll ``path`` until it answers 200."""
         deadline = time.monotonic() + within
         last: Answer | OSError | None = None
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log()
             try:
-                last = call(self.port, "GET", "/readyz", timeout=5)
+                last = call(self.port, "GET", path, timeout=5)
                 if last.status == 200:
                     return last
             except OSError as exc:
@@ -287,8 +287,11 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[Server]:
-    """gunicorn as ``make serve`` runs it; SIGTERM and a clean exit afterwards."""
+def gunicorn(
+    env: dict[str, str], log_path: Path, *, ready_path: str = "/readyz"
+) -> Iterator[Server]:
+    """gunicorn as ``make serve`` runs it, once ``ready_path`` answers 200 and every worker is
+    up; SIGTERM afterwards (``server.process.returncode`` then holds the exit code)."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
@@ -299,7 +302,7 @@ def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[Server]:
         )
         server = Server(process=process, port=int(env["PORT"]), log_path=log_path)
         try:
-            server.wait_ready()
+            server.wait_ready(path=ready_path)
             server.wait_for_workers(int(env["PASSPORT_WORKERS"]))
             yield server
         finally:
