@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from keys import SigningKey
 from verifier import FormatError, Report, Verifier
+from verifier.errors import MalformedJwt
 from verifier.jwt import UnverifiedJwt, decode_vc_jwt
 
 from .conftest import NOW
@@ -154,3 +155,19 @@ def test_report_never_raises_on_anything_the_issuer_signs(
     report = verifier.report(signed, now=NOW)
     assert isinstance(report, Report)
     report.to_dict()
+
+
+@FUZZ
+@given(st.lists(segments | st.just(""), min_size=1, max_size=6).map(".".join))
+def test_the_parts_are_those_of_a_split_on_dots(token: str) -> None:
+    # decode_vc_jwt finds the two dots with find(); bytes.split is the plain reading it must
+    # match: a token with any other number of dots is refused, saying how many parts it has.
+    raw = token.encode("ascii", "replace").strip()
+    parts = raw.split(b".")
+    result = returns_or_raises(lambda: decode_vc_jwt(token), FormatError)
+    if len(parts) != 3:
+        assert isinstance(result, MalformedJwt)
+        assert result.hint is not None and f"Found {len(parts)} part(s)" in result.hint
+    elif isinstance(result, UnverifiedJwt):
+        assert result.signing_input == parts[0] + b"." + parts[1]
+        assert result.compact.split(".") == [p.decode() for p in parts]
