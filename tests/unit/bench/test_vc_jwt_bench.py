@@ -19,7 +19,6 @@ def test_bench_reports_every_ratio(alg: str) -> None:
     result = bench_alg(alg, count=4, rounds=1)
     for name in ("issue_ratio", "full_ratio", "pyjwt_ratio", "floor_ratio"):
         assert result[name] > 0, name
-    # The floor does strictly less than full verification on the same tokens.
-    assert result["floor"] > 0 and result["full"] > 0
+    assert result["floor"] > 0 and result["full"] > 0  # rates, not compared: 4 tokens is noise
     has_didkit = importlib.util.find_spec("didkit") is not None
     assert ("didkit_ratio" in result) == has_didkit
