@@ -1,5 +1,5 @@
 """WSGI entry point: ``gunicorn wsgi:app``."""
 
-from passport import create_app
+from passport.web import create_app
 
 app = create_app()

@@ -25,14 +25,18 @@ from sqlalchemy import select
 
 from issuer import CredentialDraft, build_credential, sign_data_integrity, status_entry
 from keys import verification_method_id
-from passport import Settings, create_app
-from passport.assessments import _results, validate_levels
-from passport.bootstrap import initialise, issuer_profile
-from passport.bulk import DEFAULT_BATCH_SIZE as BATCH_SIZE
-from passport.bulk import commit_rows, preview_csv
-from passport.models import Achievement, Issuer, SigningKeyRecord, User
-from passport.services import get_services
-from passport.status import list_url
+from passport.accounts.models import User
+from passport.assessments.bulk import DEFAULT_BATCH_SIZE as BATCH_SIZE
+from passport.assessments.bulk import commit_rows, preview_csv
+from passport.assessments.record import _results, validate_levels
+from passport.catalog.models import Achievement
+from passport.credentials.issuers import issuer_profile
+from passport.credentials.models import Issuer, SigningKeyRecord
+from passport.credentials.status import list_url
+from passport.instance.setup import initialise
+from passport.settings import Settings
+from passport.web import create_app
+from passport.web.context import get_services
 from verifier.canonical import Canonicalizer
 
 ACHIEVEMENTS = [

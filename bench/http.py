@@ -94,7 +94,8 @@ class _Client:
 
 
 def _in_process_rate(env: dict[str, str], body: bytes, seconds: float) -> float:
-    from passport import Settings, create_app
+    from passport.settings import Settings
+    from passport.web import create_app
 
     app = create_app(Settings.from_env(env))
     try:

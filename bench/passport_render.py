@@ -21,12 +21,13 @@ from pathlib import Path
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from passport import Settings, create_app
-from passport.auth import create_user
-from passport.bootstrap import initialise
-from passport.issuing import IssueRequest, issue_credential
-from passport.models import Achievement
-from passport.services import get_services
+from passport.accounts.users import create_user
+from passport.catalog.models import Achievement
+from passport.credentials.issuing import IssueRequest, issue_credential
+from passport.instance.setup import initialise
+from passport.settings import Settings
+from passport.web import create_app
+from passport.web.context import get_services
 from passport.web.passport_pages import inline_qr
 
 EMAIL = "learner@bench.example"

@@ -1,50 +1,44 @@
-"""Application errors, and their translation to HTTP in one place.
+"""The application's errors: one tree, each leaf with a stable ``code`` and a message safe to show.
 
-    PassportError                 status 400  code: bad_request
-    ├── ConfigError               (start-up only) code: config
-    ├── InvalidRequest            status 400  code: invalid_request
-    ├── Unauthorized              status 401  code: unauthorized
-    ├── Forbidden                 status 403  code: forbidden
-    ├── NotFound                  status 404  code: not_found
-    └── UnsupportedMediaType      status 415  code: unsupported_media_type
+    PassportError               code: bad_request            the root
+    ├── ConfigError             code: config                 (start-up, commands: the settings)
+    ├── InvalidRequest          code: invalid_request        the input cannot be used
+    ├── Unauthorized            code: unauthorized           who is asking is not known
+    ├── Forbidden               code: forbidden              they may not do this
+    ├── NotFound                code: not_found              there is no such thing
+    ├── UnsupportedMediaType    code: unsupported_media_type a body of a kind we do not read
+    ├── ShareLinkGone           code: share_link_gone        a link that no longer shows anything
+    │   ├── ShareLinkRevoked    code: share_link_revoked
+    │   └── ShareLinkExpired    code: share_link_expired
+    └── BackupError             code: backup (and more)      an archive cannot be made or restored
 
-A database that cannot be reached (down, restarting, refusing connections: SQLAlchemy's
-``OperationalError``, or any DBAPI error that invalidated the connection) is answered 503
-``database_unavailable`` with ``Retry-After``; the pool pings connections before use, so the
-service recovers by itself once the database is back.
-
-Errors from the library packages (``issuer.IssuerError``, ``verifier.VerificationError``,
-``keys.errors.KeysError``) carry their own ``code`` and ``message``; :func:`register` maps them
-too. JSON clients (``/api/…`` or ``Accept: application/json``) get
-``{"error": {"code", "message"}}``; browsers get a plain page. Nothing ever shows a traceback.
+Nothing here knows HTTP: :mod:`passport.web.errors` maps each class to a status in one table,
+and the CLI prints ``message``. A ``code`` passed to the constructor refines the class's own
+(``InvalidRequest("…", code="bad_email")``); codes are part of the API and never change meaning.
+Errors of the library packages (``issuer.IssuerError``, ``verifier.VerificationError``,
+``keys.errors.KeysError``) keep their own trees.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from flask import Flask, Response
-
 __all__ = [
+    "BackupError",
     "ConfigError",
     "Forbidden",
     "InvalidRequest",
     "NotFound",
     "PassportError",
+    "ShareLinkExpired",
+    "ShareLinkGone",
+    "ShareLinkRevoked",
     "Unauthorized",
     "UnsupportedMediaType",
-    "register",
 ]
-
-logger = logging.getLogger(__name__)
 
 
 class PassportError(Exception):
-    """Root of the application's errors: ``code``, ``message`` and an HTTP ``status``."""
+    """Root of the application's errors: a stable ``code`` and a plain-sentence ``message``."""
 
-    status = 400
     code = "bad_request"
     default_message = "The request could not be handled."
 
@@ -56,138 +50,54 @@ class PassportError(Exception):
 
 
 class ConfigError(PassportError):
-    status = 500
     code = "config"
     default_message = "The service is not configured correctly."
 
 
 class InvalidRequest(PassportError):
-    status = 400
     code = "invalid_request"
     default_message = "The request is missing something or has a value we cannot use."
 
 
 class Unauthorized(PassportError):
-    status = 401
     code = "unauthorized"
     default_message = "A valid access token is required."
 
 
 class Forbidden(PassportError):
-    status = 403
     code = "forbidden"
     default_message = "You are not allowed to do that."
 
 
 class NotFound(PassportError):
-    status = 404
     code = "not_found"
     default_message = "There is nothing here."
 
 
 class UnsupportedMediaType(PassportError):
-    status = 415
     code = "unsupported_media_type"
     default_message = "This kind of request body is not supported here."
 
 
-def _wants_json() -> bool:
-    from flask import request
+class ShareLinkGone(PassportError):
+    """The link existed but no longer shows anything."""
 
-    if request.path.startswith("/api/") or request.path.startswith("/.well-known/"):
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
+    code = "share_link_gone"
+    default_message = "This share link no longer shows anything."
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    """Render an error as JSON or HTML, whichever the client wants."""
-    from flask import jsonify, make_response, render_template
-
-    if _wants_json():
-        response = jsonify({"error": {"code": code, "message": message}})
-    else:
-        response = make_response(
-            render_template("error.html", status=status, code=code, message=message)
-        )
-    response.status_code = status
-    return response
+class ShareLinkRevoked(ShareLinkGone):
+    code = "share_link_revoked"
+    default_message = "This share link was revoked by the person who shared it."
 
 
-def register(app: Flask) -> None:
-    """Install the error handlers on ``app``."""
-    from sqlalchemy.exc import DataError, DBAPIError, OperationalError
-    from werkzeug.exceptions import HTTPException
+class ShareLinkExpired(ShareLinkGone):
+    code = "share_link_expired"
+    default_message = "This share link has expired."
 
-    from issuer import IssuerError
-    from keys.errors import KeysError
-    from verifier import VerificationError
 
-    @app.errorhandler(PassportError)
-    def _passport(exc: PassportError) -> Any:
-        return error_response(exc.status, exc.code, exc.message)
+class BackupError(PassportError):
+    """A backup could not be written, or an archive may not be restored (``code`` says why)."""
 
-    @app.errorhandler(IssuerError)
-    def _issuer(exc: IssuerError) -> Any:
-        status = 422 if exc.code == "draft_invalid" else 500
-        return error_response(status, exc.code, exc.message)
-
-    @app.errorhandler(VerificationError)
-    def _verification(exc: VerificationError) -> Any:
-        return error_response(400, exc.code, exc.message)
-
-    @app.errorhandler(KeysError)
-    def _keys(exc: KeysError) -> Any:
-        logger.error("key error: %s", exc.code)
-        return error_response(500, exc.code, "The service's signing keys are not usable.")
-
-    @app.errorhandler(DBAPIError)
-    def _database(exc: DBAPIError) -> Any:
-        if isinstance(exc, DataError):
-            # A value the database refuses to store or compare (PostgreSQL: a NUL character,
-            # text longer than its column, a number out of range): the request's fault.
-            logger.info("database refused a value: %s", type(exc.orig).__name__)
-            return error_response(
-                400,
-                "unstorable_value",
-                "The request holds a value that cannot be stored or looked up (for example a "
-                "NUL character or an over-long text).",
-            )
-        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
-            raise exc  # a bug, not an outage: the 500 handler logs it
-        # The class name only: the driver's text names hosts and ports.
-        logger.warning("database unavailable: %s", type(exc.orig).__name__)
-        response = error_response(
-            503, "database_unavailable", "The database is unavailable; try again shortly."
-        )
-        response.headers["Retry-After"] = "2"
-        return response
-
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Any:
-        status = exc.code or 500
-        code = {
-            400: "bad_request",
-            404: "not_found",
-            405: "method_not_allowed",
-            413: "too_large",
-            415: "unsupported_media_type",
-            429: "rate_limited",
-        }.get(status, "http_error")
-        message = {
-            413: "The request body is larger than the limit.",
-            404: "There is nothing here.",
-            405: "That method is not allowed here.",
-        }.get(status, exc.description or "The request could not be handled.")
-        response = error_response(status, code, message)
-        if status == 405 and exc.get_response().headers.get("Allow"):
-            response.headers["Allow"] = exc.get_response().headers["Allow"]
-        if status == 429 and exc.response is not None and exc.response.headers.get("Retry-After"):
-            response.headers["Retry-After"] = exc.response.headers["Retry-After"]
-        return response
-
-    @app.errorhandler(500)
-    def _internal(exc: Any) -> Any:
-        # Unhandled exceptions arrive here wrapped by Flask; log them, never show them.
-        logger.error("internal error", exc_info=getattr(exc, "original_exception", None))
-        return error_response(500, "internal_error", "Something went wrong on our side.")
+    code = "backup"
+    default_message = "The backup could not be made or restored."

@@ -1,8 +1,10 @@
-"""The app's service container: engine, sessions, key store and a verifier for our own issuers.
+"""What every use case needs, built once from the settings: engine, sessions, key store, the
+SSRF-safe fetcher, the trust list and a verifier that knows our own issuers.
 
-One :class:`Services` object is made by ``create_app`` and kept in ``app.extensions``; the CLI
-and the blueprints reach it through :func:`get_services`. It holds configuration-derived
-objects only; per-request state lives in the session.
+:meth:`Services.from_settings` builds it; the web app keeps one in ``app.extensions`` (reached
+through :func:`passport.web.context.get_services`) and the CLI makes its own, so the command
+line never builds the Flask app. It holds configuration-derived objects only; per-request state
+lives in the database session.
 """
 
 from __future__ import annotations
@@ -15,33 +17,31 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import passport.models  # noqa: F401  (registers every domain's tables)
 from keys import KeyStore, PublicKey, PublishedKey, did_web_document, did_web_from_url, jwks
+from passport.credentials.models import Issuer, SigningKeyRecord, StatusList
+from passport.db import make_engine, utcnow
 from passport.errors import ConfigError, NotFound
-from passport.models import Issuer, SigningKeyRecord, StatusList, utcnow
 from passport.settings import Settings
-from verifier import KeyResolver, Verifier
+from verifier import DocumentFetcher, KeyResolver, Verifier
 from verifier.canonical import Canonicalizer
 from verifier.errors import TrustListError
-from verifier.fetch import SafeFetcher
+from verifier.fetch import FetchPolicy, SafeFetcher
 from verifier.status import DataIntegrityListVerifier, StatusChecker
 from verifier.trust import TrustList, load_trust_list
 from verifier.validity import DEFAULT_LEEWAY
-
-if TYPE_CHECKING:
-    from flask import Flask
 
 __all__ = [
     "LOOPBACK_HOSTS",
     "IssuerDocuments",
     "Services",
     "configured_trust_list",
-    "get_services",
 ]
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class Services:
     #: None when no passphrase is configured (read-only commands such as ``verify``).
     key_store_or_none: KeyStore | None
     #: The one network path for foreign issuers' keys and status lists (SSRF-safe).
-    fetcher: SafeFetcher = field(default_factory=SafeFetcher)
+    fetcher: DocumentFetcher = field(default_factory=SafeFetcher)
     #: Shared by signing and verifying, so a self-check reuses the signer's canonical forms.
     canonicalizer: Canonicalizer = field(default_factory=Canonicalizer)
     #: Other issuers the verifier trusts (``PASSPORT_TRUST_LIST``); our own always are.
@@ -75,6 +75,33 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _verifier_cache: tuple[tuple[tuple[str, str, str], ...], Verifier] | None = None
     _verifier_checked: float = 0.0
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, fetcher: DocumentFetcher | None = None
+    ) -> Services:
+        """Everything ``settings`` configures: a new engine (dispose it with :meth:`close`).
+
+        ``fetcher`` replaces the SSRF-safe fetcher (``passport verify --offline``: none).
+        """
+        engine = make_engine(settings.database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessionmaker(engine, expire_on_commit=False),
+            fetcher=fetcher
+            or SafeFetcher(FetchPolicy(allow_loopback_http=not settings.is_production)),
+            key_store_or_none=(
+                KeyStore(settings.key_store_path, settings.key_passphrase.encode("utf-8"))
+                if settings.key_passphrase
+                else None
+            ),
+            trust_list=configured_trust_list(settings),
+        )
+
+    def close(self) -> None:
+        """Close every pooled database connection (the CLI, at the end of a command)."""
+        self.engine.dispose()
 
     @property
     def key_store(self) -> KeyStore:
@@ -229,14 +256,3 @@ def configured_trust_list(settings: Settings) -> TrustList | None:
         return load_trust_list(settings.trust_list_path)
     except TrustListError as exc:
         raise ConfigError(f"PASSPORT_TRUST_LIST: {exc.message}", code=exc.code) from exc
-
-
-def get_services(app: Flask | None = None) -> Services:
-    """Return the :class:`Services` of ``app`` (default: the current app)."""
-    if app is None:
-        from flask import current_app
-
-        app = current_app  # type: ignore[assignment]
-    assert app is not None
-    services: Services = app.extensions["passport"]
-    return services

@@ -16,10 +16,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import MetaData, create_engine
 
-from passport import Settings, create_app
-from passport.bootstrap import initialise
-from passport.services import Services, get_services
-from passport.tokens import create_token
+from passport.accounts.tokens import create_token
+from passport.instance.setup import initialise
+from passport.services import Services
+from passport.settings import Settings
+from passport.web import create_app
+from passport.web.context import get_services
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -32,8 +34,8 @@ def _close_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     PostgreSQL connections for the garbage collector, which psycopg warns about in whatever
     test happens to run then.
     """
-    import passport.app
     import passport.db
+    import passport.services
 
     made: list[Any] = []
     real = passport.db.make_engine
@@ -44,7 +46,7 @@ def _close_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         return engine
 
     monkeypatch.setattr(passport.db, "make_engine", tracked)
-    monkeypatch.setattr(passport.app, "make_engine", tracked)
+    monkeypatch.setattr(passport.services, "make_engine", tracked)
     yield
     for engine in made:
         engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from passport.models import Base
+from passport.db import Base
 
 config = context.config
 engine = config.attributes["engine"]

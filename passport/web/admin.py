@@ -28,30 +28,27 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from keys import did_web_from_url
-from passport import catalog
-from passport.assessments import AssessmentInput, EvidenceInput, record_assessment
-from passport.auth import ROLES, STAFF_ROLES, create_user, require_role
-from passport.bootstrap import issuer_profile
-from passport.errors import Forbidden, InvalidRequest, NotFound
-from passport.issuing import DEFAULT_FORMAT, PROOF_FORMATS
-from passport.models import (
-    Achievement,
-    Assessment,
+from passport.accounts.models import User
+from passport.accounts.users import ROLES, STAFF_ROLES, create_user
+from passport.assessments.models import Assessment
+from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
+from passport.audit import AuditEvent
+from passport.catalog import achievements, transfer
+from passport.catalog.models import Achievement, JobFamily, JobFamilySkill, Skill
+from passport.cohorts.models import (
     Attendance,
-    AuditEvent,
     Cohort,
     CohortMember,
     CohortSkill,
-    IssuedCredential,
-    Issuer,
-    JobFamily,
-    JobFamilySkill,
     MentoringSession,
     MentorNote,
-    Skill,
-    User,
 )
-from passport.services import get_services
+from passport.credentials.issuers import issuer_profile
+from passport.credentials.issuing import DEFAULT_FORMAT, PROOF_FORMATS
+from passport.credentials.models import IssuedCredential, Issuer
+from passport.errors import Forbidden, InvalidRequest, NotFound
+from passport.web.context import get_services
+from passport.web.sessions import require_role
 from verifier import normalize_email
 
 __all__ = ["bp"]
@@ -61,7 +58,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 Page = str | tuple[str, int] | WerkzeugResponse
 
 PAGE_SIZE = 50
-LEVEL_NAMES: dict[int, str] = {int(lvl["level"]): str(lvl["name"]) for lvl in catalog.LEVELS}
+LEVEL_NAMES: dict[int, str] = {int(lvl["level"]): str(lvl["name"]) for lvl in achievements.LEVELS}
 DEFAULT_COHORT_WEEKS = 7
 COHORT_DAYS = (6 * 7, 8 * 7)  # a cohort is planned for 6 to 8 weeks
 SESSION_MINUTES = (5, 480)
@@ -232,7 +229,7 @@ def job_family(family_id: str) -> Page:
             "admin/job_family.html",
             family=family,
             levels=LEVEL_NAMES,
-            achievement_id=catalog.achievement_id,
+            achievement_id=achievements.achievement_id,
         )
 
 
@@ -298,7 +295,7 @@ def _save_job_family(db: Session, family: JobFamily) -> int | None:
     family.updated_at = services.now()
     db.flush()
     issuer = _issuer(db)
-    rebuilt = catalog.rebuild_achievements(
+    rebuilt = achievements.rebuild_achievements(
         db,
         issuer,
         public_url=services.settings.public_url,
@@ -313,7 +310,7 @@ def _save_job_family(db: Session, family: JobFamily) -> int | None:
 def export_catalog() -> Response:
     services = get_services()
     with services.session() as db:
-        document = catalog.export_catalog(db)
+        document = transfer.export_catalog(db)
     return _download(
         json.dumps(document, ensure_ascii=False, indent=2),
         mimetype="application/json",
@@ -326,7 +323,7 @@ def export_catalog() -> Response:
 def export_job_families() -> Response:
     services = get_services()
     with services.session() as db:
-        text = catalog.export_job_families_csv(db)
+        text = transfer.export_job_families_csv(db)
     return _download(text, mimetype="text/csv", filename="job-families.csv")
 
 
@@ -353,7 +350,7 @@ def import_catalog() -> Page:
                 "actor": _actor(),
             }
             if is_csv:
-                changed = catalog.import_job_families_csv(db, issuer, text, **options)
+                changed = transfer.import_job_families_csv(db, issuer, text, **options)
             else:
                 try:
                     document = json.loads(text)
@@ -362,7 +359,7 @@ def import_catalog() -> Page:
                         f"The file is not valid JSON (line {exc.lineno}): {exc.msg}.",
                         code="bad_json",
                     ) from None
-                changed = catalog.import_catalog(db, issuer, document, **options)
+                changed = transfer.import_catalog(db, issuer, document, **options)
             _audit(db, "catalog.import", upload.filename, {"achievements_changed": changed})
     except InvalidRequest as exc:
         return render_template("admin/import.html", error=exc.message), 400
@@ -907,7 +904,7 @@ def badges() -> Page:
 @require_role("admin")
 def badge_status(credential_id: str) -> Any:
     """Revoke, suspend or reinstate a badge; the reason goes into the audit log."""
-    from passport.status import change_status
+    from passport.credentials.status import change_status
 
     services = get_services()
     action = request.form.get("action", "")
@@ -958,7 +955,7 @@ def audit_csv() -> Response:
     with services.session() as db:
         for event in db.scalars(_audit_query()):
             writer.writerow(
-                catalog.safe_cell(value)
+                transfer.safe_cell(value)
                 for value in (
                     event.at.isoformat(),
                     event.actor,

@@ -1,4 +1,4 @@
-"""JSON API under ``/api/v1``, described by ``passport/data/openapi.json`` (served at
+"""JSON API under ``/api/v1``, described by ``passport/web/openapi.json`` (served at
 ``GET /api/v1/openapi.json``).
 
 ``POST /api/v1/credentials`` issues (bearer token). ``POST /api/v1/verify`` verifies a JSON
@@ -16,12 +16,14 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from passport.assessments import AssessmentInput, EvidenceInput, record_assessment
+from passport.accounts.models import ApiToken
+from passport.accounts.tokens import authenticate
+from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
+from passport.credentials.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
+from passport.credentials.models import IssuedCredential
 from passport.errors import InvalidRequest, NotFound, PassportError, UnsupportedMediaType
-from passport.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
-from passport.models import ApiToken, IssuedCredential
-from passport.services import Services, get_services
-from passport.tokens import authenticate
+from passport.services import Services
+from passport.web.context import get_services
 from passport.web.security import csrf_exempt, rate_limited
 from verifier import FormatError, Report, parse_json
 from verifier.containers import ContainerReport
@@ -70,7 +72,7 @@ def read_credential_input() -> bytes | str:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """The hand-written OpenAPI 3.1 description of this API (tests keep it true)."""
-    with current_app.open_resource("data/openapi.json") as handle:
+    with current_app.open_resource("openapi.json") as handle:
         response = Response(handle.read(), mimetype="application/json")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
@@ -113,10 +115,10 @@ def verify_input(
                 record = session.get(IssuedCredential, link.ident)
                 return record.content if record is not None else None
             try:
-                from passport.sharing import open_share_link
+                from passport.sharing.links import open_share_link
             except ImportError:  # pragma: no cover - the sharing service is not installed
                 return None
-            from passport.sharing import ShareLinkGone
+            from passport.errors import ShareLinkGone
 
             try:
                 shared = open_share_link(session, link.ident, now=now)
@@ -147,8 +149,9 @@ def closers_for(services: Services, report: FitReport) -> dict[str, list[str]]:
     """Per gap skill: the achievement at the required level and cohorts that work towards it."""
     from sqlalchemy import select
 
-    from passport.catalog import achievement_id
-    from passport.models import Achievement, Cohort, CohortSkill
+    from passport.catalog.achievements import achievement_id
+    from passport.catalog.models import Achievement
+    from passport.cohorts.models import Cohort, CohortSkill
 
     out: dict[str, list[str]] = {}
     with services.session() as session:
@@ -171,8 +174,8 @@ def closers_for(services: Services, report: FitReport) -> dict[str, list[str]]:
 
 def job_family_fit(services: Services, family_id: str, reports: list[Report]) -> FitReport:
     """The fit of ``reports`` against one of our catalog's job families, with closers."""
-    from passport.catalog import job_family_document
-    from passport.models import JobFamily
+    from passport.catalog.achievements import job_family_document
+    from passport.catalog.models import JobFamily
 
     with services.session() as session:
         family = session.get(JobFamily, family_id)
@@ -313,7 +316,7 @@ def create_assessment() -> tuple[Response, int]:
 @rate_limited("api")
 def credential_status(credential_id: str, action: str) -> Response:
     """Revoke, suspend or reinstate a credential (bearer token); body ``{"reason": "…"}``."""
-    from passport.status import change_status
+    from passport.credentials.status import change_status
 
     services = get_services()
     now = services.now()

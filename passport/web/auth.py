@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from passport.auth import authenticate_user, login_user, logout_user, safe_next
-from passport.models import AuditEvent
-from passport.services import get_services
+from passport.accounts.users import authenticate_user
+from passport.audit import AuditEvent
+from passport.web.context import get_services
 from passport.web.security import rate_limited
+from passport.web.sessions import login_user, logout_user, safe_next
 
 __all__ = ["bp"]
 

@@ -30,9 +30,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from keys.errors import KeysError
+from passport.credentials.models import SigningKeyRecord
 from passport.db import alembic_config
-from passport.models import SigningKeyRecord
-from passport.services import Services, get_services
+from passport.services import Services
+from passport.web.context import get_services
 
 __all__ = ["bp"]
 

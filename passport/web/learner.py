@@ -17,18 +17,14 @@ from flask import Blueprint, Response, g, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from passport.auth import ROLES, require_role
-from passport.catalog import job_family_document
+from passport.accounts.users import ROLES
+from passport.catalog.achievements import job_family_document
+from passport.catalog.models import JobFamily
+from passport.cohorts.models import Attendance, Cohort, CohortMember, MentoringSession
 from passport.errors import NotFound
-from passport.models import (
-    Attendance,
-    Cohort,
-    CohortMember,
-    JobFamily,
-    MentoringSession,
-)
-from passport.services import get_services
+from passport.web.context import get_services
 from passport.web.passport_pages import passport_page
+from passport.web.sessions import require_role
 
 __all__ = ["bp", "catalog_bp"]
 

@@ -39,10 +39,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from passport.auth import require_role
-from passport.catalog import LEVELS
-from passport.errors import InvalidRequest, NotFound
-from passport.exports import (
+from passport.catalog.achievements import LEVELS
+from passport.catalog.models import JobFamily, JobFamilySkill
+from passport.credentials.exports import (
     baked_image,
     export_clr,
     export_clr_png,
@@ -53,9 +52,10 @@ from passport.exports import (
     qr_svg,
     select_credentials,
 )
-from passport.models import Holder, IssuedCredential, JobFamily, JobFamilySkill
-from passport.services import Services, get_services
-from passport.sharing import (
+from passport.credentials.models import Holder, IssuedCredential
+from passport.errors import InvalidRequest, NotFound
+from passport.services import Services
+from passport.sharing.links import (
     DEFAULT_DAYS,
     MAX_AUDIENCE_CHARS,
     MAX_DAYS,
@@ -67,6 +67,8 @@ from passport.sharing import (
     revoke_share_link,
     share_link_for_holder,
 )
+from passport.web.context import get_services
+from passport.web.sessions import require_role
 from verifier.jsonparse import b64url_decode
 
 __all__ = ["BadgeView", "FamilyView", "PassportView", "bp", "build_passport", "share_bp"]

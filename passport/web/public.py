@@ -8,10 +8,11 @@ from typing import Any
 from flask import Blueprint, Response, make_response, render_template, request
 from sqlalchemy import select
 
+from passport.catalog.models import Achievement
+from passport.credentials.models import IssuedCredential
 from passport.errors import InvalidRequest, NotFound
-from passport.models import Achievement, IssuedCredential
-from passport.services import get_services
 from passport.web.api import read_credential_input
+from passport.web.context import get_services
 from passport.web.security import rate_limited
 from verifier.jsonparse import b64url_decode, parse_json
 
@@ -106,7 +107,7 @@ def achievement(slug: str) -> Response:
 @bp.route("/verify", methods=["GET", "POST"])
 @rate_limited("verify")
 def verify_page() -> str:
-    from passport.models import JobFamily
+    from passport.catalog.models import JobFamily
     from passport.web.api import closers_for, verify_input
     from verifier.containers import ContainerReport
     from verifier.errors import FormatError
@@ -152,7 +153,7 @@ def verify_page() -> str:
 @bp.get("/status/<list_id>")
 def status_list(list_id: str) -> Response:
     """A Bitstring Status List credential, signed; cacheable for its ttl, with an ETag."""
-    from passport.status import LIST_TTL_MS, signed_list
+    from passport.credentials.status import LIST_TTL_MS, signed_list
 
     services = get_services()
     with services.session() as session:
@@ -171,7 +172,7 @@ def status_list(list_id: str) -> Response:
 @bp.get("/credentials/<path:credential_id>/badge.<any(png, svg):kind>")
 def baked_badge(credential_id: str, kind: str) -> Response:
     """The badge as a baked image: artwork with the credential embedded (OB 3.0 baking)."""
-    from passport.exports import baked_image
+    from passport.credentials.exports import baked_image
 
     services = get_services()
     with services.session() as session:
@@ -190,7 +191,7 @@ def credential_qr(credential_id: str, kind: str) -> Response:
     """A QR code pointing at the badge's public verification page."""
     from flask import url_for
 
-    from passport.exports import qr_png, qr_svg
+    from passport.credentials.exports import qr_png, qr_svg
 
     services = get_services()
     with services.session() as session:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from passport.services import IssuerDocuments, get_services
+from passport.services import IssuerDocuments
+from passport.web.context import get_services
 
 __all__ = ["bp"]
 

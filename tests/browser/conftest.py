@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from passport import Settings, create_app
-from passport.demo import DEMO_PASSWORD, load_demo
-from passport.services import get_services
+from passport.instance.demo import DEMO_PASSWORD, load_demo
+from passport.settings import Settings
+from passport.web import create_app
+from passport.web.context import get_services
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

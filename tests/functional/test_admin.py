@@ -15,16 +15,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from passport.auth import create_user
-from passport.models import (
-    Assessment,
-    AuditEvent,
-    Cohort,
-    IssuedCredential,
-    MentoringSession,
-    MentorNote,
-    StoredFile,
-)
+from passport.accounts.users import create_user
+from passport.assessments.models import Assessment, StoredFile
+from passport.audit import AuditEvent
+from passport.cohorts.models import Cohort, MentoringSession, MentorNote
+from passport.credentials.models import IssuedCredential
 from passport.services import Services
 
 PASSWORD = "correct horse battery"
@@ -570,8 +565,8 @@ def test_audit_csv_neutralises_formulas(client: FlaskClient, services: Services)
 def test_admin_revokes_a_badge_from_the_badges_page(
     client: FlaskClient, services: Services
 ) -> None:
-    from passport.issuing import IssueRequest, issue_credential
-    from passport.models import IssuedCredential
+    from passport.credentials.issuing import IssueRequest, issue_credential
+    from passport.credentials.models import IssuedCredential
 
     with services.session() as session:
         record = issue_credential(

@@ -111,7 +111,7 @@ def test_issue_with_a_wrong_token_is_401(client: FlaskClient) -> None:
 def test_tokens_are_stored_hashed(services, api_token: str) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from passport.models import ApiToken
+    from passport.accounts.models import ApiToken
 
     with services.session() as session:
         stored = session.scalars(select(ApiToken.token_hash)).all()
@@ -247,7 +247,7 @@ def test_credential_page_negotiates(client: FlaskClient, api_token: str) -> None
 
 
 def test_stored_credential_is_byte_identical(services, client: FlaskClient, api_token: str) -> None:  # type: ignore[no-untyped-def]
-    from passport.models import IssuedCredential
+    from passport.credentials.models import IssuedCredential
 
     body = issue(client, api_token)
     with services.session() as session:
@@ -363,8 +363,8 @@ def test_a_recipient_that_is_not_an_address_is_refused(
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_email"
-    from passport.models import Holder
-    from passport.services import get_services
+    from passport.credentials.models import Holder
+    from passport.web.context import get_services
 
     with get_services(client.application).session() as session:
         # (compared in Python: PostgreSQL cannot even be asked about a NUL)

@@ -15,12 +15,15 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from passport import Settings, create_app
-from passport.backup import BackupError, create_backup, restore_backup
-from passport.bootstrap import initialise
-from passport.issuing import IssueRequest, issue_credential
-from passport.services import Services, get_services
-from passport.status import change_status
+from passport.credentials.issuing import IssueRequest, issue_credential
+from passport.credentials.status import change_status
+from passport.errors import BackupError
+from passport.instance.backup import create_backup, restore_backup
+from passport.instance.setup import initialise
+from passport.services import Services
+from passport.settings import Settings
+from passport.web import create_app
+from passport.web.context import get_services
 from tests.conftest import drop_all_tables
 
 PG_URL = os.environ.get("PASSPORT_TEST_DATABASE_URL")

@@ -20,13 +20,13 @@ from flask.testing import FlaskClient
 
 from keys import SigningKey, did_key_from_public_key, generate_key
 from passport.cli import cli
+from passport.credentials.exports import export_clr, export_vp, select_credentials
+from passport.credentials.holders import find_holder, read_holder_key, set_holder_did
+from passport.credentials.issuing import IssueRequest, get_or_create_holder, issue_credential
+from passport.credentials.models import IssuedCredential
+from passport.credentials.status import change_status
 from passport.errors import PassportError
-from passport.exports import export_clr, export_vp, select_credentials
-from passport.holders import find_holder, read_holder_key, set_holder_did
-from passport.issuing import IssueRequest, get_or_create_holder, issue_credential
-from passport.models import IssuedCredential
 from passport.services import Services
-from passport.status import change_status
 from verifier.baked import extract_baked
 from verifier.model import ClrCredential
 

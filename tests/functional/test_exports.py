@@ -13,10 +13,10 @@ import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 
-from passport.issuing import IssueRequest, issue_credential
-from passport.models import IssuedCredential
+from passport.credentials.issuing import IssueRequest, issue_credential
+from passport.credentials.models import IssuedCredential
+from passport.credentials.status import change_status
 from passport.services import Services
-from passport.status import change_status
 from verifier.baked import extract_baked
 
 zxingcpp = pytest.importorskip(

@@ -17,8 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from passport import Settings, create_app
 from passport.services import Services
+from passport.settings import Settings
+from passport.web import create_app
 from tests.conftest import drop_all_tables
 from tests.load.harness import gunicorn
 

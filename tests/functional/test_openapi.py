@@ -21,9 +21,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.test import TestResponse
 
-from passport import Settings, create_app
-from passport.bootstrap import initialise
-from passport.services import get_services
+from passport.instance.setup import initialise
+from passport.settings import Settings
+from passport.web import create_app
+from passport.web.context import get_services
 
 PREFIX = "/api/v1"
 SPEC_URN = "urn:passport:openapi"

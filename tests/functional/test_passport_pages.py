@@ -17,11 +17,11 @@ import pytest
 from flask.testing import FlaskClient
 from PIL import Image, ImageDraw
 
-from passport.auth import create_user
-from passport.issuing import IssueRequest, issue_credential
-from passport.models import IssuedCredential
+from passport.accounts.users import create_user
+from passport.credentials.issuing import IssueRequest, issue_credential
+from passport.credentials.models import IssuedCredential
+from passport.credentials.status import change_status
 from passport.services import Services
-from passport.status import change_status
 from tests.conftest import PUBLIC_URL
 from verifier.baked import extract_baked
 

@@ -12,12 +12,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 
-from passport import Settings, create_app
-from passport.bootstrap import initialise
+from passport.accounts.tokens import create_token
 from passport.errors import ConfigError
-from passport.services import get_services
-from passport.settings import DEFAULT_RATE_LIMITS, parse_rate_limits
-from passport.tokens import create_token
+from passport.instance.setup import initialise
+from passport.settings import DEFAULT_RATE_LIMITS, Settings, parse_rate_limits
+from passport.web import create_app
+from passport.web.context import get_services
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 LIMITS = "verify=3/minute;login=2/minute;api=2/minute"

@@ -13,11 +13,12 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
-from passport import Settings, create_app
-from passport.bootstrap import initialise
-from passport.services import get_services
+from passport.instance.setup import initialise
+from passport.settings import Settings
+from passport.web import create_app
+from passport.web.context import get_services
 
-TEMPLATES = Path(__file__).parents[2] / "passport" / "templates"
+TEMPLATES = Path(__file__).parents[2] / "passport" / "web" / "templates"
 PAGES = ["/", "/verify", "/login", "/nowhere"]
 API = ["/api/v1/openapi.json", "/.well-known/jwks.json"]
 

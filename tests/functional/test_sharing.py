@@ -14,15 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from passport.models import (
-    AuditEvent,
-    IssuedCredential,
-    ShareLink,
-    ShareLinkCredential,
-    ShareLinkView,
-)
+from passport.audit import AuditEvent
+from passport.credentials.models import IssuedCredential
+from passport.errors import ShareLinkExpired
 from passport.services import Services
-from passport.sharing import ShareLinkExpired, hash_token, open_share_link
+from passport.sharing.links import hash_token, open_share_link
+from passport.sharing.models import ShareLink, ShareLinkCredential, ShareLinkView
 from tests.conftest import PUBLIC_URL
 from tests.functional.test_passport_pages import (
     ADA,

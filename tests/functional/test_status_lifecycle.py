@@ -10,12 +10,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from passport.credentials.issuing import IssueRequest, issue_credential
+from passport.credentials.keyring import mark_compromised, rotate_keys
+from passport.credentials.models import IssuedCredential, SigningKeyRecord, StatusEntry
+from passport.credentials.status import change_status
 from passport.errors import InvalidRequest
-from passport.issuing import IssueRequest, issue_credential
-from passport.keyring import mark_compromised, rotate_keys
-from passport.models import IssuedCredential, SigningKeyRecord, StatusEntry
 from passport.services import Services
-from passport.status import change_status
 
 
 def issue(services: Services, *, fmt: str = "di", now=None) -> IssuedCredential:  # type: ignore[no-untyped-def]
@@ -216,9 +216,10 @@ def test_concurrent_issuance_gets_distinct_indexes(services: Services) -> None:
 
 ISSUE_SCRIPT = """
 import sys, threading
-from passport import Settings, create_app
-from passport.issuing import IssueRequest, issue_credential
-from passport.services import get_services
+from passport.settings import Settings
+from passport.web import create_app
+from passport.credentials.issuing import IssueRequest, issue_credential
+from passport.web.context import get_services
 services = get_services(create_app(Settings.from_env()))
 def work(n):
     for _ in range(n):
@@ -275,8 +276,8 @@ def test_concurrent_processes_get_distinct_indexes(services: Services) -> None:
 def test_an_index_taken_while_signing_is_drawn_again(services: Services) -> None:
     """Issuing draws status indexes, signs, then stores: a collision in between stores nothing
     and the caller draws again (so no write lock is held while signing)."""
-    from passport.models import Issuer, StatusList
-    from passport.status import draw_status, store_status
+    from passport.credentials.models import Issuer, StatusList
+    from passport.credentials.status import draw_status, store_status
 
     with services.session() as session:
         issuer = session.scalars(select(Issuer)).first()

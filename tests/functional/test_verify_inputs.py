@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from passport.cli import cli
-from passport.demo import load_demo
-from passport.exports import baked_image, export_json, holder_credentials, qr_png
-from passport.issuing import IssueRequest, issue_credential
-from passport.models import IssuedCredential
+from passport.credentials.exports import baked_image, export_json, holder_credentials, qr_png
+from passport.credentials.issuing import IssueRequest, issue_credential
+from passport.credentials.models import IssuedCredential
+from passport.instance.demo import load_demo
 from passport.services import Services
 
 LEARNER = "hire.me@example.com"

@@ -16,12 +16,13 @@ from flask.testing import FlaskClient
 
 from issuer.clr import enveloped_credential
 from keys import did_key_from_public_key, generate_key
-from passport.demo import load_demo
-from passport.exports import export_json, holder_credentials
-from passport.issuing import IssueRequest, issue_credential
-from passport.models import IssuedCredential, ShareLink
+from passport.credentials.exports import export_json, holder_credentials
+from passport.credentials.issuing import IssueRequest, issue_credential
+from passport.credentials.models import IssuedCredential
+from passport.instance.demo import load_demo
 from passport.services import Services
-from passport.sharing import create_share_link, revoke_share_link
+from passport.sharing.links import create_share_link, revoke_share_link
+from passport.sharing.models import ShareLink
 
 LEARNER = "share.me@example.com"
 ADA = "ada.lovelace@demo.example"

@@ -15,10 +15,11 @@ from flask.testing import FlaskClient
 
 from issuer import CredentialDraft, build_credential, sign_data_integrity
 from keys import SigningKey, did_key_from_public_key, generate_key
-from passport import Settings, create_app
 from passport.cli import cli
 from passport.errors import ConfigError
 from passport.services import Services
+from passport.settings import Settings
+from passport.web import create_app
 from verifier.canonical import Canonicalizer
 
 
@@ -112,8 +113,8 @@ def test_an_issuer_off_the_list_is_unknown(
     other = settings.trust_list_path.with_name("other.json")  # type: ignore[union-attr]
     other.write_text(json.dumps({"issuers": [{"id": "did:web:someone-else.example"}]}))
     app = create_app(settings.with_overrides(trust_list_path=other))
-    from passport.bootstrap import initialise
-    from passport.services import get_services
+    from passport.instance.setup import initialise
+    from passport.web.context import get_services
 
     initialise(get_services(app))
     body = app.test_client().post("/api/v1/verify", json=foreign_badge).get_json()

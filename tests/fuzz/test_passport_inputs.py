@@ -16,12 +16,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from passport.auth import create_user
-from passport.bulk import BulkPreview, preview_csv
-from passport.errors import InvalidRequest, NotFound
-from passport.models import Holder, ShareLink
+from passport.accounts.users import create_user
+from passport.assessments.bulk import BulkPreview, preview_csv
+from passport.credentials.models import Holder
+from passport.errors import InvalidRequest, NotFound, ShareLinkGone
 from passport.services import Services
-from passport.sharing import ShareLinkGone, hash_token, open_share_link
+from passport.sharing.links import hash_token, open_share_link
+from passport.sharing.models import ShareLink
 
 from .strategies import FUZZ_SLOW, TRICKY_STRINGS, mutated_text, returns_or_raises
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from keys import did_key_from_public_key, generate_key
-from passport.exports import export_clr, export_vp, select_credentials
-from passport.holders import find_holder, set_holder_did
-from passport.issuing import IssueRequest, issue_credential
+from passport.credentials.exports import export_clr, export_vp, select_credentials
+from passport.credentials.holders import find_holder, set_holder_did
+from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.services import Services
 from tests.interop.harness import HERE, NODE, harness, requires_node
 

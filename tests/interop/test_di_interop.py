@@ -17,7 +17,7 @@ import pytest
 
 from issuer import CredentialDraft, CredentialIssuer
 from keys import PublishedKey, did_web_document, generate_key, verification_method_id
-from passport.issuing import IssueRequest, issue_credential
+from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.services import Services
 from tests.interop.harness import harness, requires_node
 from verifier import KeyResolver, Verifier
@@ -140,7 +140,7 @@ def test_a_credential_the_reference_stack_signs_verifies_here(
 def test_our_baked_badge_verifies_in_the_reference_stack_after_extraction(
     services: Services, kind: str
 ) -> None:
-    from passport.exports import baked_image
+    from passport.credentials.exports import baked_image
     from verifier.baked import extract_baked
 
     with services.session() as session:

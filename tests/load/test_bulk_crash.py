@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from passport.models import Assessment, IssuedCredential, StatusEntry, StatusList, User
+from passport.accounts.models import User
+from passport.assessments.models import Assessment
+from passport.credentials.models import IssuedCredential, StatusEntry, StatusList
 from tests.load.harness import passport, service_env, throwaway_database
 
 pytestmark = pytest.mark.slow

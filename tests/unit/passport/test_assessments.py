@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from passport.assessments import AssessmentInput, EvidenceInput, record_assessment
+from passport.assessments.models import Assessment
+from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
+from passport.credentials.models import IssuedCredential
 from passport.errors import InvalidRequest, NotFound
-from passport.models import Assessment, IssuedCredential
 from passport.services import Services
 
 LEVELS = {"triage": 3, "communication": 2, "review": 2}

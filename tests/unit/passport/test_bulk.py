@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from passport.auth import create_user
-from passport.bulk import MAX_ROWS, commit_rows, preview_csv
+from passport.accounts.users import create_user
+from passport.assessments.bulk import MAX_ROWS, commit_rows, preview_csv
+from passport.credentials.models import IssuedCredential
 from passport.errors import InvalidRequest
-from passport.models import IssuedCredential
 from passport.services import Services
 
 HEADER = "email,achievement,level,evidence_narrative\n"
@@ -143,7 +143,7 @@ def _status_books_balance(services: Services) -> tuple[int, int]:
     """(credentials issued, status entries); and every list's ``used`` equals its entries."""
     from sqlalchemy import func, select
 
-    from passport.models import StatusEntry, StatusList
+    from passport.credentials.models import StatusEntry, StatusList
 
     with services.session() as session:
         issued = session.scalar(select(func.count()).select_from(IssuedCredential)) or 0
@@ -199,7 +199,7 @@ def test_batches_issue_each_row_once_with_one_status_entry_per_purpose(
     assert issued == 9
     assert entries == 9 * len(services.settings.status_purposes)
     # each credential carries exactly the entries stored for it
-    from passport.models import StatusEntry
+    from passport.credentials.models import StatusEntry
 
     with services.session() as session:
         for credential_id in result.credential_ids:
@@ -217,9 +217,10 @@ def test_batches_issue_each_row_once_with_one_status_entry_per_purpose(
 def test_a_row_that_fails_to_issue_is_undone_alone(
     services: Services, learners: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import passport.assessments as assessments
+    import passport.assessments.record as assessments
     from issuer import IssuerError
-    from passport.models import Assessment, AuditEvent
+    from passport.assessments.models import Assessment
+    from passport.audit import AuditEvent
 
     real = assessments.issue_credential
 

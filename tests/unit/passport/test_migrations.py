@@ -6,8 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from passport.db import migrate
-from passport.models import Base
+from passport.db import Base, migrate
 from passport.services import Services
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from passport.models import Achievement
+from passport.catalog.models import Achievement
 
 
 def _achievement(definition: str) -> Achievement:

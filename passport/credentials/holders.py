@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from keys import SigningKey, did_key_from_public_key, public_key_from_did_key
 from keys.errors import KeysError
+from passport.audit import AuditEvent
+from passport.credentials.models import Holder
 from passport.errors import InvalidRequest, NotFound
-from passport.models import AuditEvent, Holder
 from verifier import normalize_email
 
 __all__ = [

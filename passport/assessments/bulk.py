@@ -25,7 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer import IssuerError, new_credential_id
-from passport.assessments import (
+from passport.accounts.models import User
+from passport.assessments.models import Assessment
+from passport.assessments.record import (
     AssessmentInput,
     EvidenceInput,
     PreparedAssessment,
@@ -34,11 +36,12 @@ from passport.assessments import (
     record_assessment,
     validate_levels,
 )
+from passport.catalog.models import Achievement
+from passport.credentials.issuing import pin_holders, pinned_get
+from passport.credentials.models import Issuer
+from passport.credentials.status import release_statuses, reserve_statuses
 from passport.errors import InvalidRequest, PassportError
-from passport.issuing import pin_holders, pinned_get
-from passport.models import Achievement, Assessment, Issuer, User
 from passport.services import Services
-from passport.status import release_statuses, reserve_statuses
 from verifier import normalize_email
 
 __all__ = ["MAX_ROWS", "BulkPreview", "BulkResult", "RowError", "commit_rows", "preview_csv"]

@@ -19,6 +19,7 @@ from sqlalchemy import inspect, select
 from issuer import IssuerError
 from keys.errors import KeysError
 from passport.errors import PassportError
+from passport.services import Services
 from passport.settings import Settings
 
 __all__ = ["main"]
@@ -28,30 +29,37 @@ _MARK = {"passed": "ok  ", "failed": "FAIL", "could_not_check": "??  "}
 _LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
-def _app(require_secrets: bool = True):  # type: ignore[no-untyped-def]
-    from passport.app import create_app
+def _settings(require_secrets: bool = True) -> Settings:
+    """The settings from the environment, with logging configured (redaction included)."""
     from passport.logs import configure_logging
 
     try:
         settings = Settings.from_env(require_secrets=require_secrets)
-        # PASSPORT_LOG_FORMAT=json, and redaction of secrets and tokens either way.
-        configure_logging(
-            settings.log_format,
-            secrets=(settings.secret_key, settings.key_passphrase),
-            level=logging.getLevelName(logging.getLogger().getEffectiveLevel()),
-            text_format=_LOG_FORMAT,
-        )
-        app = create_app(settings)
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+    # PASSPORT_LOG_FORMAT=json, and redaction of secrets and tokens either way.
+    configure_logging(
+        settings.log_format,
+        secrets=(settings.secret_key, settings.key_passphrase),
+        level=logging.getLevelName(logging.getLogger().getEffectiveLevel()),
+        text_format=_LOG_FORMAT,
+    )
+    return settings
+
+
+def _services(require_secrets: bool = True) -> Services:
+    """What the use cases need (never the Flask app), closed when the command ends."""
+    settings = _settings(require_secrets)
+    try:
+        services = Services.from_settings(settings)
     except PassportError as exc:
         raise click.ClickException(exc.message) from exc
     # Close the database connections when the command ends (a PostgreSQL connection left for
     # the garbage collector is a leak, and warned about).
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        from passport.services import get_services
-
-        ctx.call_on_close(get_services(app).engine.dispose)
-    return app
+        ctx.call_on_close(services.close)
+    return services
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,11 +74,9 @@ def cli() -> None:
 @click.option("--issuer-name", default="Skill Passport Demo Organisation", show_default=True)
 def init(issuer_name: str) -> None:
     """Create or upgrade the database, keys, default issuer and starter catalog (idempotent)."""
-    from passport.bootstrap import initialise
-    from passport.services import get_services
+    from passport.instance.setup import initialise
 
-    app = _app()
-    result = initialise(get_services(app), issuer_name=issuer_name)
+    result = initialise(_services(), issuer_name=issuer_name)
     click.echo(f"issuer {result.issuer_did}" + (" (created)" if result.issuer_created else ""))
     for kid in result.keys_created:
         click.echo(f"created key {kid}")
@@ -83,7 +89,12 @@ def init(issuer_name: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Serve the app with the development server (use gunicorn in production)."""
-    app = _app()
+    from passport.web.app import create_app
+
+    try:
+        app = create_app(_settings())
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
     logging.getLogger().setLevel(logging.INFO)
     app.run(host=host, port=port, debug=False, use_reloader=False)
 
@@ -123,13 +134,13 @@ def issue(
     Without --assessment this is an administrator's award: it needs a reason, which the audit
     log keeps.
     """
-    from passport.issuing import IssueRequest, issue_credential
-    from passport.models import Assessment, IssuedCredential
-    from passport.services import get_services
+    from passport.assessments.models import Assessment
+    from passport.credentials.issuing import IssueRequest, issue_credential
+    from passport.credentials.models import IssuedCredential
 
     if assessment_id is None and not (achievement_id and recipient):
         raise click.UsageError("give --achievement and --recipient, or --assessment ID")
-    services = get_services(_app())
+    services = _services()
     try:
         with services.session() as session:
             if assessment_id is not None:
@@ -160,10 +171,9 @@ def issue(
 @cli.command()
 def demo() -> None:
     """Load a realistic demo program: staff, 20 learners, 2 cohorts, assessments, badges."""
-    from passport.demo import DEMO_PASSWORD, DOMAIN, load_demo
-    from passport.services import get_services
+    from passport.instance.demo import DEMO_PASSWORD, DOMAIN, load_demo
 
-    result = load_demo(get_services(_app()))
+    result = load_demo(_services())
     if not result.created:
         click.echo("The demo program is already loaded.")
         return
@@ -180,11 +190,10 @@ def demo() -> None:
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of them exactly as issued.")
 def credentials(holder: str | None, as_json: bool) -> None:
     """List issued credentials (id, learner, achievement, format, issued)."""
-    from passport.models import Holder, IssuedCredential
-    from passport.services import get_services
+    from passport.credentials.models import Holder, IssuedCredential
     from verifier import normalize_email
 
-    services = get_services(_app(require_secrets=False))
+    services = _services(require_secrets=False)
     with services.session() as session:
         query = (
             select(IssuedCredential, Holder.email)
@@ -251,7 +260,7 @@ def export(
     """Export a learner's passport: the badges as issued (json), one baked image per badge
     (png, svg), a signed CLR 2.0 (clr, or baked into clr-png / clr-svg artwork), or a
     Verifiable Presentation (vp; signed only with the learner's own key)."""
-    from passport.exports import (
+    from passport.credentials.exports import (
         baked_image,
         export_clr,
         export_clr_png,
@@ -260,8 +269,7 @@ def export(
         export_vp,
         select_credentials,
     )
-    from passport.holders import find_holder, read_holder_key
-    from passport.services import get_services
+    from passport.credentials.holders import find_holder, read_holder_key
 
     if fmt != "vp" and (holder_key or challenge or domain):
         raise click.UsageError("--holder-key, --challenge and --domain are for --format vp")
@@ -269,7 +277,7 @@ def export(
         kind = "a folder" if fmt in ("png", "svg") else "a file"
         raise click.UsageError(f"{fmt} exports need -o with {kind}")
     # Signing a CLR needs the organisation's key store; the other exports only read.
-    services = get_services(_app(require_secrets=fmt.startswith("clr")))
+    services = _services(require_secrets=fmt.startswith("clr"))
     try:
         key = read_holder_key(Path(holder_key).read_bytes()) if holder_key else None
         with services.session() as session:
@@ -317,12 +325,11 @@ def holders() -> None:
 @click.option("--clear", is_flag=True, help="Forget the registered did:key.")
 def holders_set_did(email: str, did: str | None, clear: bool) -> None:
     """Register (or --clear) the did:key a learner's presentations name as holder."""
-    from passport.holders import set_holder_did
-    from passport.services import get_services
+    from passport.credentials.holders import set_holder_did
 
     if clear == (did is not None):
         raise click.UsageError("give either --did DID or --clear")
-    services = get_services(_app(require_secrets=False))
+    services = _services(require_secrets=False)
     try:
         with services.session() as session:
             learner = set_holder_did(session, email, did, actor="cli", now=services.now())
@@ -349,12 +356,11 @@ def users() -> None:
 @click.option("--password", help="Initial password (asked for when omitted).")
 def users_create(email: str, name: str, role: str, password: str | None) -> None:
     """Create a user."""
-    from passport.auth import create_user
-    from passport.services import get_services
+    from passport.accounts.users import create_user
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    services = get_services(_app())
+    services = _services()
     try:
         with services.session() as session:
             user = create_user(
@@ -372,10 +378,9 @@ def users_create(email: str, name: str, role: str, password: str | None) -> None
 @click.option("--format", "proof_format", type=click.Choice(["di", "jwt"]), default="di")
 def bulk(csv_file: str, assessor: str, dry_run: bool, proof_format: str) -> None:
     """Record assessment results from a CSV file; passing rows earn badges (idempotent)."""
-    from passport.bulk import commit_rows, preview_csv
-    from passport.services import get_services
+    from passport.assessments.bulk import commit_rows, preview_csv
 
-    services = get_services(_app())
+    services = _services()
     data = Path(csv_file).read_bytes()
     try:
         with services.session() as session:
@@ -471,8 +476,8 @@ def verify(
     now = _parse_now(now_text)
     trust = _trust_list(trust_file)
     if bundle_file is not None:
-        from passport.keyring import bundle_verifier
-        from passport.models import utcnow
+        from passport.credentials.keyring import bundle_verifier
+        from passport.db import utcnow
 
         try:
             verifier, clock = (
@@ -551,11 +556,10 @@ def _job_family(source: str) -> Any:
     try:
         if path.is_file():
             return parse_job_family(parse_json(path.read_bytes(), what="job family"))
-        from passport.catalog import job_family_document
-        from passport.models import JobFamily
-        from passport.services import get_services
+        from passport.catalog.achievements import job_family_document
+        from passport.catalog.models import JobFamily
 
-        services = get_services(_app(require_secrets=False))
+        services = _services(require_secrets=False)
         with services.session() as session:
             row = session.get(JobFamily, source)
             if row is None:
@@ -611,7 +615,7 @@ def _local_verifier(*, offline: bool, trust_list: Any = None):  # type: ignore[n
     runs from ``keys`` + ``verifier`` alone. ``offline`` swaps the safe fetcher for none;
     ``trust_list`` names the other issuers to trust.
     """
-    from passport.models import utcnow
+    from passport.db import utcnow
     from verifier import KeyResolver, NoNetwork, Verifier
     from verifier.fetch import FetchPolicy, SafeFetcher
 
@@ -625,14 +629,14 @@ def _local_verifier(*, offline: bool, trust_list: Any = None):  # type: ignore[n
     uses_default_sqlite = settings.database_url.endswith(str(db_file))
     if uses_default_sqlite and not db_file.exists():
         return Verifier(KeyResolver(fetcher=fetcher), trust_list=trust_list), utcnow
-    from passport.app import create_app
-    from passport.services import get_services
-
     # The trust list was read already (by the caller, from --trust-list or the environment).
-    app = create_app(settings.with_overrides(trust_list_path=None))
-    services = get_services(app)
-    services.fetcher = fetcher  # type: ignore[assignment]
+    services = Services.from_settings(
+        settings.with_overrides(trust_list_path=None), fetcher=fetcher
+    )
     services.trust_list = trust_list
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(services.close)
     if not inspect(services.engine).has_table("issuers"):
         return Verifier(KeyResolver(fetcher=fetcher), trust_list=trust_list), utcnow
     with services.session() as session:
@@ -642,10 +646,9 @@ def _local_verifier(*, offline: bool, trust_list: Any = None):  # type: ignore[n
 @cli.command("achievements")
 def achievements() -> None:
     """List achievements: id, a tab, the name."""
-    from passport.models import Achievement
-    from passport.services import get_services
+    from passport.catalog.models import Achievement
 
-    services = get_services(_app())
+    services = _services()
     with services.session() as session:
         for row in session.scalars(select(Achievement).order_by(Achievement.id)):
             click.echo(f"{row.id}\t{row.name}")
@@ -659,19 +662,17 @@ def keys() -> None:
 @keys.command("list")
 def keys_list() -> None:
     """One line per key: kid, algorithm, status, created."""
-    from passport.models import SigningKeyRecord
-    from passport.services import get_services
+    from passport.credentials.models import SigningKeyRecord
 
-    services = get_services(_app())
+    services = _services()
     with services.session() as session:
         for row in session.scalars(select(SigningKeyRecord).order_by(SigningKeyRecord.created_at)):
             click.echo(f"{row.kid}\t{row.alg}\t{row.status}\t{row.created_at.isoformat()}")
 
 
 def _own_documents() -> Any:
-    from passport.services import get_services
 
-    services = get_services(_app())
+    services = _services()
     try:
         with services.session() as session:
             return services.own_issuer_documents(session)
@@ -695,10 +696,9 @@ def _status_command(action: str):  # type: ignore[no-untyped-def]
     @click.argument("credential_id")
     @click.option("--reason", required=True, help="Why (kept in the audit log).")
     def command(credential_id: str, reason: str) -> None:
-        from passport.services import get_services
-        from passport.status import change_status
+        from passport.credentials.status import change_status
 
-        services = get_services(_app())
+        services = _services()
         try:
             with services.session() as session:
                 change = change_status(
@@ -736,10 +736,9 @@ for _action in ("revoke", "suspend", "reinstate"):
 )
 def keys_rotate(alg: str | None) -> None:
     """Make new active keys; the old ones stay published (retired) so old badges verify."""
-    from passport.keyring import rotate_keys
-    from passport.services import get_services
+    from passport.credentials.keyring import rotate_keys
 
-    services = get_services(_app())
+    services = _services()
     with services.session() as session:
         for old, new in rotate_keys(session, services, alg=alg, now=services.now()):
             click.echo(f"retired {old} -> active {new}")
@@ -750,10 +749,9 @@ def keys_rotate(alg: str | None) -> None:
 @click.option("--at", "at_text", help="When it was compromised (ISO 8601; default: now).")
 def keys_compromise(kid: str, at_text: str | None) -> None:
     """Mark a key compromised: what it signed after that time fails; earlier shows a warning."""
-    from passport.keyring import mark_compromised
-    from passport.services import get_services
+    from passport.credentials.keyring import mark_compromised
 
-    services = get_services(_app())
+    services = _services()
     at = _parse_now(at_text) or services.now()
     try:
         with services.session() as session:
@@ -770,10 +768,9 @@ def keys_compromise(kid: str, at_text: str | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (default: stdout).")
 def keys_bundle(output: str | None) -> None:
     """Export DID documents, JWKS and signed status lists for offline verification."""
-    from passport.keyring import offline_bundle
-    from passport.services import get_services
+    from passport.credentials.keyring import offline_bundle
 
-    services = get_services(_app())
+    services = _services()
     with services.session() as session:
         bundle = offline_bundle(session, services)
     text = json.dumps(bundle, ensure_ascii=False, indent=2)
@@ -794,10 +791,9 @@ def keys_bundle(output: str | None) -> None:
 )
 def backup(output: Path) -> None:
     """Write the database and the key store (still encrypted) into one archive."""
-    from passport.backup import create_backup
-    from passport.services import get_services
+    from passport.instance.backup import create_backup
 
-    services = get_services(_app())
+    services = _services()
     try:
         result = create_backup(services, output, now=services.now())
     except PassportError as exc:
@@ -813,10 +809,9 @@ def backup(output: Path) -> None:
 @click.option("--force", is_flag=True, help="Replace a database that is not empty.")
 def restore(archive: Path, force: bool) -> None:
     """Restore an archive from `passport backup` into this (empty) instance."""
-    from passport.backup import restore_backup
-    from passport.services import get_services
+    from passport.instance.backup import restore_backup
 
-    services = get_services(_app())
+    services = _services()
     try:
         result = restore_backup(services, archive, force=force)
     except PassportError as exc:
@@ -836,10 +831,9 @@ def tokens() -> None:
 @click.argument("name")
 def tokens_create(name: str) -> None:
     """Create an API token and print it once."""
-    from passport.services import get_services
-    from passport.tokens import create_token
+    from passport.accounts.tokens import create_token
 
-    services = get_services(_app())
+    services = _services()
     with services.session() as session:
         token = create_token(session, name, actor="cli")
     click.echo(token)

@@ -25,14 +25,10 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from passport.errors import InvalidRequest, NotFound, PassportError
-from passport.models import (
-    AuditEvent,
-    IssuedCredential,
-    ShareLink,
-    ShareLinkCredential,
-    ShareLinkView,
-)
+from passport.audit import AuditEvent
+from passport.credentials.models import IssuedCredential
+from passport.errors import InvalidRequest, NotFound, ShareLinkExpired, ShareLinkRevoked
+from passport.sharing.models import ShareLink, ShareLinkCredential, ShareLinkView
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -40,9 +36,6 @@ __all__ = [
     "MAX_BADGES",
     "MAX_DAYS",
     "CreatedShareLink",
-    "ShareLinkExpired",
-    "ShareLinkGone",
-    "ShareLinkRevoked",
     "ShareLinkSummary",
     "create_share_link",
     "hash_token",
@@ -61,24 +54,6 @@ MAX_AUDIENCE_CHARS = 500
 MAX_USER_AGENT_CHARS = 300
 # token_urlsafe(32) gives 43 characters of the URL-safe base64 alphabet; anything else is forged.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-class ShareLinkGone(PassportError):
-    """The link existed but no longer shows anything (HTTP 410)."""
-
-    status = 410
-    code = "share_link_gone"
-    default_message = "This share link no longer shows anything."
-
-
-class ShareLinkRevoked(ShareLinkGone):
-    code = "share_link_revoked"
-    default_message = "This share link was revoked by the person who shared it."
-
-
-class ShareLinkExpired(ShareLinkGone):
-    code = "share_link_expired"
-    default_message = "This share link has expired."
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,5 @@
-"""The skills catalog: job families, skills, and one OB 3.0 Achievement per skill at a level.
-
-Each Achievement is ``achievementType: Competency`` with ``criteria.narrative``, one
-``resultDescription`` per rubric criterion (``resultType: RubricCriterionLevel``, ordered levels,
-``requiredLevel`` = the achievement's level), alignments to public frameworks (NICE work roles for
-skills, O*NET-SOC occupations for job families as ``targetType: ext:JobFamily``) and ``tag``s —
-only properties the OB context defines (checklist §1.10). Definitions are rebuilt from the
-catalog whenever it changes; credentials already issued keep the definition they were signed with.
+"""Moving the catalog in and out: the starter catalog, JSON import/export of the whole
+catalog, and the job-family CSV (cells neutralised against formula injection).
 """
 
 from __future__ import annotations
@@ -14,164 +8,35 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from passport.audit import AuditEvent
+from passport.catalog.achievements import (
+    CATALOG_FILE,
+    LEVELS,
+    ONET_SUMMARY,
+    level_info,
+    rebuild_achievements,
+)
+from passport.catalog.models import JobFamily, JobFamilySkill, Skill
+from passport.credentials.models import Issuer
 from passport.errors import InvalidRequest
-from passport.models import Achievement, AuditEvent, Issuer, JobFamily, JobFamilySkill, Skill
 
 __all__ = [
-    "CATALOG_FILE",
-    "LEVELS",
-    "achievement_definition",
-    "achievement_id",
+    "CSV_COLUMNS",
     "export_catalog",
     "export_job_families_csv",
     "import_catalog",
     "import_job_families_csv",
-    "job_family_document",
     "load_default_catalog",
-    "rebuild_achievements",
     "safe_cell",
 ]
 
-CATALOG_FILE = Path(__file__).parent / "data" / "it_catalog.json"
-LEVELS: tuple[dict[str, Any], ...] = tuple(json.loads(CATALOG_FILE.read_text("utf-8"))["levels"])
-ONET_SUMMARY = "https://www.onetonline.org/link/summary/"
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 CSV_COLUMNS = ("job_family", "name", "framework", "code", "occupation", "skill", "min_level")
-
-
-def achievement_id(skill_id: str, level: int) -> str:
-    return f"{skill_id}-l{level}"
-
-
-def _level(level: int) -> dict[str, Any]:
-    for entry in LEVELS:
-        if entry["level"] == level:
-            return entry
-    raise InvalidRequest(f"Level {level} does not exist; levels are 1 to {len(LEVELS)}.")
-
-
-def achievement_definition(
-    session: Session, skill: Skill, level: int, *, public_url: str, issuer_profile: dict[str, Any]
-) -> dict[str, Any]:
-    """The OB 3.0 Achievement JSON for ``skill`` at ``level``."""
-    aid = f"{public_url}/achievements/{achievement_id(skill.id, level)}"
-    info = _level(level)
-    criteria = json.loads(skill.criteria) or [{"id": "overall", "name": skill.name}]
-    result_descriptions = []
-    for criterion in criteria:
-        base = f"{aid}#criterion-{criterion['id']}"
-        result_descriptions.append(
-            {
-                "id": base,
-                "type": ["ResultDescription"],
-                "name": criterion["name"],
-                "resultType": "RubricCriterionLevel",
-                "rubricCriterionLevel": [
-                    {
-                        "id": f"{base}-level-{lvl['level']}",
-                        "type": ["RubricCriterionLevel"],
-                        "name": lvl["name"],
-                        "description": lvl["description"],
-                        "level": str(lvl["level"]),
-                    }
-                    for lvl in LEVELS
-                ],
-                "requiredLevel": f"{base}-level-{level}",
-            }
-        )
-    alignments: list[dict[str, Any]] = [
-        {
-            "type": ["Alignment"],
-            "targetType": "ext:WorkRole" if "NICE" in a["framework"] else "ext:Skill",
-            "targetName": a["name"],
-            "targetFramework": a["framework"],
-            "targetCode": a["code"],
-            "targetUrl": a["url"],
-        }
-        for a in json.loads(skill.alignments)
-    ]
-    # A level counts towards a job family when it meets that family's minimum for the skill.
-    families = session.scalars(
-        select(JobFamily)
-        .join(JobFamilySkill)
-        .where(JobFamilySkill.skill_id == skill.id, JobFamilySkill.min_level <= level)
-        .order_by(JobFamily.id)
-    ).all()
-    for family in families:
-        alignments.append(
-            {
-                "type": ["Alignment"],
-                "targetType": "ext:JobFamily",
-                "targetName": family.name,
-                "targetDescription": f"{family.occupation} ({family.framework})",
-                "targetFramework": family.framework or "O*NET-SOC 2019",
-                "targetCode": family.code,
-                "targetUrl": family.url or ONET_SUMMARY + (family.code or ""),
-            }
-        )
-    names = ", ".join(c["name"].lower() for c in criteria)
-    definition: dict[str, Any] = {
-        "id": aid,
-        "type": ["Achievement"],
-        "achievementType": "Competency",
-        "name": f"{skill.name} — {info['name']}",
-        "description": skill.description,
-        "criteria": {
-            "id": f"{aid}#criteria",
-            "narrative": (
-                f"Assessed by a qualified assessor in hands-on work against the {skill.name} "
-                f"rubric ({names}). Every criterion reached level {level} "
-                f"({info['name']}: {info['description']}) or above."
-            ),
-        },
-        "creator": issuer_profile,
-        "resultDescription": result_descriptions,
-        "tag": [*json.loads(skill.tags), *(f.name for f in families)],
-    }
-    if alignments:
-        definition["alignment"] = alignments
-    return definition
-
-
-def rebuild_achievements(
-    session: Session, issuer: Issuer, *, public_url: str, issuer_profile: dict[str, Any]
-) -> int:
-    """(Re)build the Achievement of every skill at every level; return how many changed."""
-    changed = 0
-    for skill in session.scalars(select(Skill).order_by(Skill.id)):
-        for lvl in LEVELS:
-            level = int(lvl["level"])
-            definition = achievement_definition(
-                session, skill, level, public_url=public_url, issuer_profile=issuer_profile
-            )
-            text = json.dumps(definition, ensure_ascii=False)
-            aid = achievement_id(skill.id, level)
-            row = session.get(Achievement, aid)
-            if row is None:
-                session.add(
-                    Achievement(
-                        id=aid,
-                        issuer_id=issuer.id,
-                        skill_id=skill.id,
-                        level=level,
-                        name=definition["name"],
-                        achievement_type="Competency",
-                        definition=text,
-                        valid_for_days=skill.valid_for_days,
-                    )
-                )
-                changed += 1
-            elif row.definition != text:
-                row.definition = text
-                row.name = definition["name"]
-                changed += 1
-    return changed
 
 
 def _apply_catalog(session: Session, catalog: dict[str, Any], *, actor: str) -> None:
@@ -219,7 +84,7 @@ def _apply_catalog(session: Session, catalog: dict[str, Any], *, actor: str) -> 
                     code="unknown_skill",
                 )
             level = int(req["min_level"])
-            _level(level)
+            level_info(level)
             family.requirements.append(
                 JobFamilySkill(job_family_id=family.id, skill_id=req["skill"], min_level=level)
             )
@@ -386,30 +251,3 @@ def import_job_families_csv(
         issuer_profile=issuer_profile,
         actor=actor,
     )
-
-
-def job_family_document(family: JobFamily, *, public_url: str) -> dict[str, Any]:
-    """The published JSON of a job family (stable URL ``/job-families/<id>``)."""
-    return {
-        "id": f"{public_url}/job-families/{family.id}",
-        "type": "JobFamily",
-        "name": family.name,
-        "description": family.description,
-        "occupation": {
-            "framework": family.framework,
-            "code": family.code,
-            "name": family.occupation,
-            "url": family.url,
-        },
-        "requirements": [
-            {
-                "skill": req.skill_id,
-                "skillName": req.skill.name,
-                "minLevel": req.min_level,
-                "achievement": (
-                    f"{public_url}/achievements/{achievement_id(req.skill_id, req.min_level)}"
-                ),
-            }
-            for req in family.requirements
-        ],
-    }

@@ -20,18 +20,13 @@ from sqlalchemy.orm import Session
 
 from issuer import DEFAULT_JWT_ALG, CredentialDraft, CredentialIssuer, new_credential_id
 from keys import SigningKey, verification_method_id
-from passport.bootstrap import issuer_profile
+from passport.audit import AuditEvent
+from passport.catalog.models import Achievement
+from passport.credentials.issuers import issuer_profile
+from passport.credentials.models import Holder, IssuedCredential, Issuer, SigningKeyRecord
+from passport.credentials.status import draw_status, store_status
 from passport.errors import InvalidRequest, NotFound
-from passport.models import (
-    Achievement,
-    AuditEvent,
-    Holder,
-    IssuedCredential,
-    Issuer,
-    SigningKeyRecord,
-)
 from passport.services import Services
-from passport.status import draw_status, store_status
 from verifier import normalize_email
 
 __all__ = [

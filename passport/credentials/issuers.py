@@ -1,39 +1,30 @@
-"""``passport init``: database, development keys, the default issuer and the starter catalog.
-
-Idempotent: a second run adds only what is missing and never replaces keys or data.
+"""Our issuers: the Profile embedded in every credential, and making sure this deployment's
+issuer and its signing keys exist (``passport init``).
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keys import did_web_from_url
-from passport.catalog import load_default_catalog
-from passport.db import migrate
-from passport.keyring import create_signing_key
-from passport.models import AuditEvent, Issuer, SigningKeyRecord
+from passport.audit import AuditEvent
+from passport.credentials.keyring import create_signing_key
+from passport.credentials.models import Issuer, SigningKeyRecord
 from passport.services import Services
-from passport.status import ensure_status_lists
 
-__all__ = ["DEFAULT_KEY_ALGS", "InitResult", "initialise", "issuer_profile"]
+__all__ = [
+    "DEFAULT_KEY_ALGS",
+    "ensure_issuer",
+    "ensure_keys",
+    "issuer_profile",
+]
 
-logger = logging.getLogger(__name__)
 
 #: ES256 for VC-JWT (accepted by the 1EdTech validator); EdDSA for Data Integrity proofs.
 DEFAULT_KEY_ALGS = ("ES256", "EdDSA")
-
-
-@dataclass(frozen=True, slots=True)
-class InitResult:
-    issuer_did: str
-    issuer_created: bool
-    keys_created: tuple[str, ...]
-    achievements_added: int
 
 
 def issuer_profile(issuer: Issuer) -> dict[str, Any]:
@@ -78,21 +69,3 @@ def ensure_keys(session: Session, services: Services, issuer: Issuer) -> tuple[s
             create_signing_key(session, services, issuer, alg, now=services.now(), actor="system")
         )
     return tuple(created)
-
-
-def initialise(
-    services: Services, *, issuer_name: str = "Skill Passport Demo Organisation"
-) -> InitResult:
-    """Migrate, then make sure the issuer, its keys and the starter catalog exist."""
-    migrate(services.engine)
-    with services.session() as session:
-        issuer, created = ensure_issuer(session, services, name=issuer_name)
-        kids = ensure_keys(session, services, issuer)
-        ensure_status_lists(session, services, issuer)
-        added = load_default_catalog(
-            session,
-            issuer,
-            public_url=services.settings.public_url,
-            issuer_profile=issuer_profile(issuer),
-        )
-        return InitResult(issuer.did, created, kids, added)

@@ -33,9 +33,8 @@ from issuer import (
 )
 from issuer.statuslist import MIN_ENTRIES, status_entry
 from keys import verification_method_id
-from passport.errors import InvalidRequest, NotFound
-from passport.models import (
-    AuditEvent,
+from passport.audit import AuditEvent
+from passport.credentials.models import (
     IssuedCredential,
     Issuer,
     SigningKeyRecord,
@@ -43,6 +42,7 @@ from passport.models import (
     StatusList,
     StatusListSnapshot,
 )
+from passport.errors import InvalidRequest, NotFound
 from passport.services import Services
 
 __all__ = [

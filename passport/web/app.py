@@ -6,15 +6,10 @@ import logging
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy.orm import sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from keys import KeyStore
-from passport import errors
-from passport.db import make_engine
-from passport.services import Services, configured_trust_list
+from passport.services import Services
 from passport.settings import Settings
-from verifier.fetch import FetchPolicy, SafeFetcher
 
 __all__ = ["create_app"]
 
@@ -39,7 +34,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure,
         SESSION_COOKIE_NAME="__Host-passport" if secure else "passport",
-        JSON_SORT_KEYS=False,
         TEMPLATES_AUTO_RELOAD=not settings.is_production,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -49,24 +43,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
         )
-    engine = make_engine(settings.database_url)
-    app.extensions["passport"] = Services(
-        settings=settings,
-        engine=engine,
-        sessions=sessionmaker(engine, expire_on_commit=False),
-        fetcher=SafeFetcher(FetchPolicy(allow_loopback_http=not settings.is_production)),
-        key_store_or_none=(
-            KeyStore(settings.key_store_path, settings.key_passphrase.encode("utf-8"))
-            if settings.key_passphrase
-            else None
-        ),
-        trust_list=configured_trust_list(settings),
-    )
+    app.extensions["passport"] = Services.from_settings(settings)
 
     from passport.web import (
         admin,
         api,
         auth,
+        errors,
         health,
         learner,
         passport_pages,

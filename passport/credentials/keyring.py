@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from passport.audit import AuditEvent
+from passport.credentials.models import Issuer, SigningKeyRecord, StatusList
 from passport.errors import InvalidRequest, NotFound
-from passport.models import AuditEvent, Issuer, SigningKeyRecord, StatusList
 from passport.services import Services
 from verifier import KeyResolver, NoNetwork, VerificationError, Verifier, parse_json
 from verifier.canonical import Canonicalizer
@@ -63,7 +64,7 @@ def create_signing_key(
 
 
 def _resign_lists(session: Session, services: Services, issuer_id: int) -> None:
-    from passport.status import signed_list
+    from passport.credentials.status import signed_list
 
     for row in session.scalars(select(StatusList).where(StatusList.issuer_id == issuer_id)):
         row.version += 1
@@ -126,7 +127,7 @@ def mark_compromised(
 
 def offline_bundle(session: Session, services: Services) -> dict[str, Any]:
     """Everything another organisation needs to verify our credentials without reaching us."""
-    from passport.status import list_url, signed_list
+    from passport.credentials.status import list_url, signed_list
 
     documents = {d.did: d.did_document for d in services.issuer_documents(session)}
     jwks = {d.did: d.jwks for d in services.issuer_documents(session)}

@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from passport.accounts.models import ApiToken
+from passport.audit import AuditEvent
 from passport.errors import Unauthorized
-from passport.models import ApiToken, AuditEvent
 
 __all__ = ["TOKEN_PREFIX", "authenticate", "create_token", "hash_token"]
 

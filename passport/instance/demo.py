@@ -16,19 +16,19 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport.assessments import AssessmentInput, EvidenceInput, record_assessment
-from passport.auth import create_user
-from passport.bootstrap import initialise
-from passport.models import (
+from passport.accounts.models import User
+from passport.accounts.users import create_user
+from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
+from passport.catalog.models import Skill
+from passport.cohorts.models import (
     Attendance,
     Cohort,
     CohortMember,
     CohortSkill,
     MentoringSession,
     MentorNote,
-    Skill,
-    User,
 )
+from passport.instance.setup import initialise
 from passport.services import Services
 
 __all__ = ["DEMO_PASSWORD", "DemoResult", "load_demo"]

@@ -24,9 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from passport.catalog import LEVELS
-from passport.errors import InvalidRequest, NotFound
-from passport.issuing import (
+from passport.accounts.models import User
+from passport.assessments.models import Assessment, EvidenceItem, StoredFile
+from passport.audit import AuditEvent
+from passport.catalog.achievements import LEVELS
+from passport.catalog.models import Achievement, Skill
+from passport.credentials.issuing import (
     DEFAULT_FORMAT,
     IssueRequest,
     checked_email,
@@ -34,15 +37,7 @@ from passport.issuing import (
     issue_credential,
     pinned_get,
 )
-from passport.models import (
-    Achievement,
-    Assessment,
-    AuditEvent,
-    EvidenceItem,
-    Skill,
-    StoredFile,
-    User,
-)
+from passport.errors import InvalidRequest, NotFound
 from passport.services import Services
 
 __all__ = [

@@ -32,20 +32,14 @@ from issuer.baking import bake_clr_png, bake_clr_svg, bake_png, bake_svg
 from issuer.clr import ClrDraft, ClrIssuer, EmbeddedBadge, JobFamilyGoal
 from issuer.presentation import build_presentation, sign_presentation
 from keys import SigningKey, did_key_from_public_key, did_web_from_url, verification_method_id
-from passport.bootstrap import issuer_profile
-from passport.catalog import LEVELS, ONET_SUMMARY
+from passport.audit import AuditEvent
+from passport.catalog.achievements import LEVELS, ONET_SUMMARY
+from passport.catalog.models import Achievement, JobFamily, JobFamilySkill
+from passport.credentials.issuers import issuer_profile
+from passport.credentials.issuing import active_signing_key
+from passport.credentials.models import Holder, IssuedCredential, Issuer
+from passport.db import utcnow
 from passport.errors import InvalidRequest, NotFound
-from passport.issuing import active_signing_key
-from passport.models import (
-    Achievement,
-    AuditEvent,
-    Holder,
-    IssuedCredential,
-    Issuer,
-    JobFamily,
-    JobFamilySkill,
-    utcnow,
-)
 from passport.services import Services
 from verifier import normalize_email
 from verifier.canonical import Canonicalizer

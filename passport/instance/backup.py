@@ -54,10 +54,10 @@ from sqlalchemy import Connection, Engine, Integer, MetaData, Table, create_engi
 from sqlalchemy.exc import SQLAlchemyError
 
 from passport.db import alembic_config, migrate
-from passport.errors import PassportError
+from passport.errors import BackupError
 from passport.services import Services
 
-__all__ = ["BackupError", "BackupResult", "RestoreResult", "create_backup", "restore_backup"]
+__all__ = ["BackupResult", "RestoreResult", "create_backup", "restore_backup"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +70,6 @@ _KEY_SUFFIX = ".pem"
 _BATCH = 500
 _ALEMBIC_TABLE = "alembic_version"
 _KID = re.compile(r"[A-Za-z0-9_-]{43}", re.ASCII)  # RFC 7638 thumbprints, as keys.store
-
-
-class BackupError(PassportError):
-    """A backup could not be written, or an archive may not be restored (``code`` says why)."""
-
-    code = "backup"
-    default_message = "The backup could not be made or restored."
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Accounts: users and their roles, password hashing, API tokens for integrations."""

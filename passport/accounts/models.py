@@ -1,0 +1,56 @@
+"""Tables of the people who log in and of the integrations that call the API (tokens are
+stored as SHA-256 hashes).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from passport.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from passport.credentials.models import Holder
+
+__all__ = [
+    "ApiToken",
+    "User",
+]
+
+
+class ApiToken(Base):
+    """An integration's bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# -- People -----------------------------------------------------------------------------------
+
+
+class User(Base):
+    """Someone who logs in: staff (admin, mentor, assessor) or a learner.
+
+    Passwords are stored as scrypt hashes (werkzeug); learners are linked to their Holder.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # admin | mentor | assessor | learner
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("holders.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    holder: Mapped[Holder | None] = relationship()

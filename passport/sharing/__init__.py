@@ -1,0 +1,1 @@
+"""Sharing: links a learner makes to show chosen badges to someone, for a while."""

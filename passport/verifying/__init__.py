@@ -1,0 +1,1 @@
+"""Verifying what someone hands us (credentials, containers, share links) and job-family fit."""
