@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from passport.db import Base, UTCDateTime, utcnow
 
-__all__ = [
-    "AuditEvent",
-]
+__all__ = ["AuditEvent", "record_event"]
 
 
 class AuditEvent(Base):
@@ -25,3 +24,24 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+def record_event(
+    session: Session,
+    actor: str,
+    action: str,
+    subject: object = None,
+    detail: object = None,
+    *,
+    at: datetime,
+) -> AuditEvent:
+    """Add one audit event: ``subject`` as text, ``detail`` as JSON (both optional)."""
+    event = AuditEvent(
+        at=at,
+        actor=actor[:200],
+        action=action,
+        subject=None if subject is None else str(subject)[:200],
+        detail=None if detail is None else json.dumps(detail, ensure_ascii=False),
+    )
+    session.add(event)
+    return event

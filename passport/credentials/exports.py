@@ -31,11 +31,11 @@ from issuer.artwork import badge_png, badge_svg
 from issuer.baking import bake_clr_png, bake_clr_svg, bake_png, bake_svg
 from issuer.clr import ClrDraft, ClrIssuer, EmbeddedBadge, JobFamilyGoal
 from issuer.presentation import build_presentation, sign_presentation
-from keys import SigningKey, did_key_from_public_key, did_web_from_url, verification_method_id
+from keys import SigningKey, did_key_from_public_key, verification_method_id
 from passport.audit import AuditEvent
 from passport.catalog.achievements import LEVELS, ONET_SUMMARY
 from passport.catalog.models import Achievement, JobFamily, JobFamilySkill
-from passport.credentials.issuers import issuer_profile
+from passport.credentials.issuers import issuer_profile, own_issuer
 from passport.credentials.issuing import active_signing_key
 from passport.credentials.models import Holder, IssuedCredential, Issuer
 from passport.db import utcnow
@@ -241,14 +241,6 @@ def _job_families(
     return goals
 
 
-def _own_issuer(session: Session, services: Services) -> Issuer:
-    did = did_web_from_url(services.settings.public_url)
-    issuer = session.scalar(select(Issuer).where(Issuer.did == did))
-    if issuer is None:
-        raise NotFound("This deployment has no issuer yet; run `passport init`.", code="no_issuer")
-    return issuer
-
-
 def export_clr(
     services: Services, session: Session, holder: Holder, records: Sequence[IssuedCredential]
 ) -> bytes:
@@ -272,7 +264,7 @@ def export_clr(
         session.scalars(select(IssuedCredential.id).where(IssuedCredential.holder_id == holder.id))
     )
     partial = all_ids != {r.id for r in included}
-    issuer = _own_issuer(session, services)
+    issuer = own_issuer(session, services)
     draft = ClrDraft(
         issuer=issuer_profile(issuer),
         recipient_email=holder.email,
@@ -305,7 +297,7 @@ def export_clr(
 
 def _clr_art(session: Session, services: Services, clr: bytes) -> dict[str, Any]:
     count = len(json.loads(clr)["credentialSubject"]["verifiableCredential"])
-    issuer = _own_issuer(session, services)
+    issuer = own_issuer(session, services)
     return {
         "title": "Skill Passport",
         "subtitle": f"{count} badge{'s' if count != 1 else ''} · CLR",

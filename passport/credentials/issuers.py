@@ -13,6 +13,7 @@ from keys import did_web_from_url
 from passport.audit import AuditEvent
 from passport.credentials.keyring import create_signing_key
 from passport.credentials.models import Issuer, SigningKeyRecord
+from passport.errors import NotFound
 from passport.services import Services
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "ensure_issuer",
     "ensure_keys",
     "issuer_profile",
+    "own_issuer",
 ]
 
 
@@ -69,3 +71,15 @@ def ensure_keys(session: Session, services: Services, issuer: Issuer) -> tuple[s
             create_signing_key(session, services, issuer, alg, now=services.now(), actor="system")
         )
     return tuple(created)
+
+
+def own_issuer(session: Session, services: Services) -> Issuer:
+    """This deployment's issuer: the one whose DID the public URL names.
+
+    Raises :class:`~passport.errors.NotFound` before ``passport init`` has created it.
+    """
+    did = did_web_from_url(services.settings.public_url)
+    issuer = session.scalar(select(Issuer).where(Issuer.did == did))
+    if issuer is None:
+        raise NotFound("This deployment has no issuer yet; run `passport init`.", code="no_issuer")
+    return issuer

@@ -20,17 +20,16 @@ from passport.accounts.models import ApiToken
 from passport.accounts.tokens import authenticate
 from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
 from passport.credentials.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
-from passport.credentials.models import IssuedCredential
-from passport.errors import InvalidRequest, NotFound, PassportError, UnsupportedMediaType
+from passport.errors import InvalidRequest, UnsupportedMediaType
 from passport.services import Services
+from passport.verifying.fit import closers_for, job_family_fit
+from passport.verifying.verify import verify_input
 from passport.web.context import get_services
 from passport.web.security import csrf_exempt, rate_limited
-from verifier import FormatError, Report, parse_json
-from verifier.containers import ContainerReport
-from verifier.fit import FitReport, fit, parse_job_family
-from verifier.inputs import OurLink, credential_reports, verify_any
+from verifier import parse_json
+from verifier.inputs import credential_reports
 
-__all__ = ["bp", "closers_for", "job_family_fit", "read_credential_input", "verify_input"]
+__all__ = ["bp", "read_credential_input"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -98,91 +97,6 @@ def verify() -> Response:
         for gap in body["fit"]["gaps"]:
             gap["closers"] = closers.get(gap["skill"], [])
     return jsonify(body)
-
-
-def verify_input(
-    services: Services, data: bytes | str, *, recipient: str | None = None
-) -> Report | ContainerReport:
-    """Verify anything a visitor hands us: links to this service are resolved locally (badge
-    pages and live share links); links elsewhere are fetched only when https and accepted by
-    the SSRF-safe fetcher; QR codes pointing elsewhere are never opened."""
-    now = services.now()
-    with services.session() as session:
-        verifier = services.verifier(session)
-
-        def resolve(link: OurLink) -> bytes | str | None:
-            if link.kind == "credential":
-                record = session.get(IssuedCredential, link.ident)
-                return record.content if record is not None else None
-            try:
-                from passport.sharing.links import open_share_link
-            except ImportError:  # pragma: no cover - the sharing service is not installed
-                return None
-            from passport.errors import ShareLinkGone
-
-            try:
-                shared = open_share_link(session, link.ident, now=now)
-            except ShareLinkGone as exc:  # revoked or expired: say which, as the verdict
-                raise FormatError(exc.message, code=exc.code) from exc
-            except PassportError:
-                return None
-            items = [
-                entry.credential.content.decode("utf-8").strip()
-                if entry.credential.proof_format == "vc-jwt"
-                else json.loads(entry.credential.content)
-                for entry in shared.credentials
-            ]
-            return json.dumps({"credentials": items})
-
-        return verify_any(
-            verifier,
-            data,
-            now=now,
-            recipient=recipient,
-            public_url=services.settings.public_url,
-            resolve_link=resolve,
-            fetch_links=True,
-        )
-
-
-def closers_for(services: Services, report: FitReport) -> dict[str, list[str]]:
-    """Per gap skill: the achievement at the required level and cohorts that work towards it."""
-    from sqlalchemy import select
-
-    from passport.catalog.achievements import achievement_id
-    from passport.catalog.models import Achievement
-    from passport.cohorts.models import Cohort, CohortSkill
-
-    out: dict[str, list[str]] = {}
-    with services.session() as session:
-        for gap in report.gaps:
-            req = gap.requirement
-            names: list[str] = []
-            target = session.get(Achievement, achievement_id(req.skill, req.min_level))
-            if target is not None:
-                names.append(f"the achievement {target.name}")
-            cohorts = session.scalars(
-                select(Cohort)
-                .join(CohortSkill)
-                .where(CohortSkill.achievement_id.like(f"{req.skill}-l%"))
-                .order_by(Cohort.name)
-            ).all()
-            names.extend(f"the cohort {c.name}" for c in dict.fromkeys(cohorts))
-            out[req.skill] = names
-    return out
-
-
-def job_family_fit(services: Services, family_id: str, reports: list[Report]) -> FitReport:
-    """The fit of ``reports`` against one of our catalog's job families, with closers."""
-    from passport.catalog.achievements import job_family_document
-    from passport.catalog.models import JobFamily
-
-    with services.session() as session:
-        family = session.get(JobFamily, family_id)
-        if family is None:
-            raise NotFound("No job family with that id.", code="unknown_job_family")
-        document = job_family_document(family, public_url=services.settings.public_url)
-    return fit(parse_job_family(document), reports, now=services.now())
 
 
 @bp.post("/credentials")

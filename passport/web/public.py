@@ -108,7 +108,8 @@ def achievement(slug: str) -> Response:
 @rate_limited("verify")
 def verify_page() -> str:
     from passport.catalog.models import JobFamily
-    from passport.web.api import closers_for, verify_input
+    from passport.verifying.fit import closers_for
+    from passport.verifying.verify import verify_input
     from verifier.containers import ContainerReport
     from verifier.errors import FormatError
     from verifier.fit import fit, parse_job_family
@@ -141,7 +142,7 @@ def verify_page() -> str:
             document = parse_json(family_file.read(), what="job family")
             page["fit"] = fit(parse_job_family(document), reports, now=services.now())
         elif family_id:
-            from passport.web.api import job_family_fit
+            from passport.verifying.fit import job_family_fit
 
             page["fit"] = job_family_fit(services, family_id, reports)
             page["closers"] = closers_for(services, page["fit"])

@@ -1,0 +1,336 @@
+"""Cohorts: planning a micro-mentoring cohort and running it week by week.
+
+Who may do what: administrators manage every cohort; a mentor manages the cohorts they mentor
+(creating one makes them its mentor) and cannot remove themselves. A cohort is planned for 6 to
+8 weeks — other lengths are allowed, with a warning. Members are existing users: mentors must be
+mentors or administrators, learners must be learners. Every change leaves an audit event under
+the acting user's e-mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from passport.accounts.models import User
+from passport.audit import record_event
+from passport.catalog.models import Achievement
+from passport.cohorts.models import (
+    Attendance,
+    Cohort,
+    CohortMember,
+    CohortSkill,
+    MentoringSession,
+    MentorNote,
+)
+from passport.errors import Forbidden, InvalidRequest, NotFound
+from verifier import normalize_email
+
+__all__ = [
+    "COHORT_DAYS",
+    "DEFAULT_COHORT_WEEKS",
+    "SESSION_MINUTES",
+    "CohortOverview",
+    "CohortRow",
+    "add_member",
+    "add_note",
+    "add_session",
+    "add_target",
+    "cohort_overview",
+    "create_cohort",
+    "duration_warning",
+    "learners",
+    "managed_cohort",
+    "mentors",
+    "record_attendance",
+    "remove_member",
+    "remove_target",
+    "visible_cohorts",
+]
+
+DEFAULT_COHORT_WEEKS = 7
+COHORT_DAYS = (6 * 7, 8 * 7)  # a cohort is planned for 6 to 8 weeks
+SESSION_MINUTES = (5, 480)
+
+
+def mentors(cohort: Cohort) -> list[CohortMember]:
+    return [m for m in cohort.members if m.role == "mentor"]
+
+
+def learners(cohort: Cohort) -> list[CohortMember]:
+    return sorted((m for m in cohort.members if m.role == "learner"), key=lambda m: m.user.email)
+
+
+def managed_cohort(session: Session, cohort_id: int, actor: User) -> Cohort:
+    """The cohort, if ``actor`` may manage it: admins all, mentors the ones they mentor.
+
+    Raises :class:`NotFound` for an unknown id, :class:`Forbidden` for someone else's cohort.
+    """
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound("No cohort with that id.", code="unknown_cohort")
+    if actor.role != "admin" and not any(m.user_id == actor.id for m in mentors(cohort)):
+        raise Forbidden("You do not mentor this cohort.", code="not_your_cohort")
+    return cohort
+
+
+def duration_warning(starts_on: date, ends_on: date) -> str | None:
+    """A sentence when the cohort is not planned for 6 to 8 weeks, else None."""
+    days = (ends_on - starts_on).days
+    low, high = COHORT_DAYS
+    if low <= days <= high:
+        return None
+    return (
+        f"This cohort runs {days} days ({days / 7:.1f} weeks); "
+        f"cohorts are planned for {low // 7} to {high // 7} weeks."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CohortRow:
+    cohort: Cohort
+    mentors: int
+    learners: int
+
+
+def visible_cohorts(session: Session, actor: User) -> list[CohortRow]:
+    """The cohorts ``actor`` manages, newest first, with their member counts."""
+    query = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    if actor.role != "admin":
+        query = query.join(CohortMember).where(
+            CohortMember.user_id == actor.id, CohortMember.role == "mentor"
+        )
+    return [
+        CohortRow(cohort, len(mentors(cohort)), len(learners(cohort)))
+        for cohort in session.scalars(query)
+    ]
+
+
+def create_cohort(
+    session: Session,
+    actor: User,
+    *,
+    name: str,
+    description: str | None,
+    starts_on: date,
+    ends_on: date | None,
+    now: datetime,
+) -> Cohort:
+    """A new cohort (``ends_on`` defaults to seven weeks on); a mentor creating it mentors it."""
+    ends_on = ends_on or starts_on + timedelta(weeks=DEFAULT_COHORT_WEEKS)
+    if ends_on < starts_on:
+        raise InvalidRequest("The end date is before the start date.", code="bad_dates")
+    cohort = Cohort(
+        name=name, description=description or None, starts_on=starts_on, ends_on=ends_on
+    )
+    if actor.role == "mentor":
+        cohort.members.append(CohortMember(user_id=actor.id, role="mentor"))
+    session.add(cohort)
+    session.flush()
+    record_event(session, actor.email, "cohort.create", cohort.id, {"name": name}, at=now)
+    return cohort
+
+
+@dataclass(frozen=True, slots=True)
+class CohortOverview:
+    """What a cohort's page shows: members, attendance, notes, and what it still may target."""
+
+    cohort: Cohort
+    mentors: list[CohortMember]
+    learners: list[CohortMember]
+    #: (session id, user id) → present
+    present: dict[tuple[int, int], bool]
+    #: learner's user id → sessions attended
+    attended: dict[int, int]
+    notes: Sequence[MentorNote]
+    #: authors and subjects of the notes, by user id
+    people: dict[int, User]
+    warnings: list[str]
+
+
+def cohort_overview(session: Session, cohort: Cohort) -> CohortOverview:
+    members = learners(cohort)
+    present = {(a.session_id, a.user_id): a.present for s in cohort.sessions for a in s.attendance}
+    attended = {
+        m.user_id: sum(1 for s in cohort.sessions if present.get((s.id, m.user_id)))
+        for m in members
+    }
+    notes = session.scalars(
+        select(MentorNote)
+        .where(MentorNote.cohort_id == cohort.id)
+        .order_by(MentorNote.at.desc(), MentorNote.id.desc())
+    ).all()
+    people_ids = {n.author_id for n in notes} | {n.learner_id for n in notes if n.learner_id}
+    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(people_ids)))}
+    warnings = []
+    if not mentors(cohort):
+        warnings.append("This cohort has no mentor yet; add one below.")
+    duration = duration_warning(cohort.starts_on, cohort.ends_on)
+    if duration:
+        warnings.append(duration)
+    return CohortOverview(
+        cohort, mentors(cohort), members, present, attended, notes, people, warnings
+    )
+
+
+def add_member(
+    session: Session, cohort: Cohort, actor: User, *, email: str, role: str, now: datetime
+) -> None:
+    if role not in ("mentor", "learner"):
+        raise InvalidRequest("Choose whether the person joins as a mentor or a learner.")
+    email = normalize_email(email)
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise InvalidRequest(
+            f"There is no user with e-mail {email}. An administrator must create the "
+            "account first (Users page).",
+            code="unknown_user",
+        )
+    if role == "mentor" and user.role not in ("mentor", "admin"):
+        raise InvalidRequest(
+            f"{email} is a {user.role}; only mentors and administrators can mentor a cohort.",
+            code="wrong_role",
+        )
+    if role == "learner" and user.role != "learner":
+        raise InvalidRequest(
+            f"{email} is a {user.role}, not a learner; only learners can join as learners.",
+            code="wrong_role",
+        )
+    if any(m.user_id == user.id for m in cohort.members):
+        raise InvalidRequest(f"{email} is already in this cohort.", code="duplicate_member")
+    cohort.members.append(CohortMember(user_id=user.id, role=role))
+    record_event(
+        session, actor.email, "cohort.member_add", cohort.id, {"user": email, "role": role}, at=now
+    )
+
+
+def remove_member(
+    session: Session, cohort: Cohort, actor: User, *, user_id: int, now: datetime
+) -> None:
+    if user_id == actor.id and actor.role != "admin":
+        raise InvalidRequest("You cannot remove yourself; ask another mentor or an administrator.")
+    member = next((m for m in cohort.members if m.user_id == user_id), None)
+    if member is None:
+        raise InvalidRequest("That person is not in this cohort.", code="not_a_member")
+    cohort.members.remove(member)
+    record_event(
+        session, actor.email, "cohort.member_remove", cohort.id, {"user": member.user.email}, at=now
+    )
+
+
+def add_target(
+    session: Session, cohort: Cohort, actor: User, *, achievement_id: str, now: datetime
+) -> None:
+    """Make a skill at a level (an assessable achievement) a target of the cohort."""
+    achievement = session.get(Achievement, achievement_id)
+    if achievement is None or achievement.skill_id is None:
+        raise InvalidRequest("Choose a skill level to target.", code="unknown_achievement")
+    if any(t.achievement_id == achievement_id for t in cohort.target_skills):
+        raise InvalidRequest(f"{achievement.name} is already a target of this cohort.")
+    cohort.target_skills.append(CohortSkill(achievement_id=achievement_id))
+    record_event(
+        session, actor.email, "cohort.skill_add", cohort.id, {"achievement": achievement_id}, at=now
+    )
+
+
+def remove_target(
+    session: Session, cohort: Cohort, actor: User, *, achievement_id: str, now: datetime
+) -> None:
+    target = next((t for t in cohort.target_skills if t.achievement_id == achievement_id), None)
+    if target is None:
+        raise InvalidRequest("That skill is not a target of this cohort.")
+    cohort.target_skills.remove(target)
+    record_event(
+        session,
+        actor.email,
+        "cohort.skill_remove",
+        cohort.id,
+        {"achievement": achievement_id},
+        at=now,
+    )
+
+
+def add_session(
+    session: Session,
+    cohort: Cohort,
+    actor: User,
+    *,
+    title: str,
+    learning_outcome: str,
+    starts_at: datetime,
+    minutes: int,
+    now: datetime,
+) -> str | None:
+    """Plan a mentoring session; returns a warning when it falls outside the cohort's dates."""
+    low, high = SESSION_MINUTES
+    if not low <= minutes <= high:
+        raise InvalidRequest(
+            f"The length in minutes must be from {low} to {high}.", code="bad_number"
+        )
+    cohort.sessions.append(
+        MentoringSession(
+            title=title, learning_outcome=learning_outcome, starts_at=starts_at, minutes=minutes
+        )
+    )
+    record_event(session, actor.email, "cohort.session_add", cohort.id, {"title": title}, at=now)
+    if not cohort.starts_on <= starts_at.date() <= cohort.ends_on:
+        return "The session is outside the cohort's dates."
+    return None
+
+
+def record_attendance(
+    session: Session,
+    cohort: Cohort,
+    actor: User,
+    *,
+    session_id: int,
+    present: Collection[int],
+    now: datetime,
+) -> int:
+    """Mark which learners (user ids in ``present``) came to one session; returns how many."""
+    meeting = next((s for s in cohort.sessions if s.id == session_id), None)
+    if meeting is None:
+        raise NotFound("No such session in this cohort.", code="unknown_session")
+    existing = {a.user_id: a for a in meeting.attendance}
+    count = 0
+    for member in learners(cohort):
+        came = member.user_id in present
+        count += came
+        row = existing.get(member.user_id)
+        if row is None:
+            meeting.attendance.append(Attendance(user_id=member.user_id, present=came))
+        else:
+            row.present = came
+    record_event(
+        session,
+        actor.email,
+        "cohort.attendance",
+        cohort.id,
+        {"session": meeting.id, "present": count},
+        at=now,
+    )
+    return count
+
+
+def add_note(
+    session: Session,
+    cohort: Cohort,
+    actor: User,
+    *,
+    text: str,
+    learner_id: int | None,
+    now: datetime,
+) -> None:
+    """A mentor's note on the cohort, or on one of its learners."""
+    if learner_id is not None and not any(m.user_id == learner_id for m in learners(cohort)):
+        raise InvalidRequest("That learner is not in this cohort.", code="not_a_member")
+    session.add(
+        MentorNote(
+            cohort_id=cohort.id, author_id=actor.id, learner_id=learner_id, text=text, at=now
+        )
+    )
+    record_event(session, actor.email, "cohort.note_add", cohort.id, at=now)

@@ -1,0 +1,23 @@
+"""Staff pages under ``/admin``: dashboard, catalog, cohorts, assessments, badges, audit, users.
+
+Every view is guarded by :func:`passport.web.sessions.require_role` (administrators pass all):
+
+* any staff (admin, assessor, mentor) reads the dashboard, job families, skills and badges;
+* only administrators change the catalog, manage users and read the audit log;
+* mentors manage the cohorts they mentor (creating a cohort makes them its mentor);
+* assessors and administrators record assessments — a pass issues the badge.
+
+One module per domain registers its views on the one blueprint. Form problems
+(:class:`~passport.errors.InvalidRequest`) are shown on the page; everything else goes to the
+application's error handlers. Every change leaves an audit event.
+"""
+
+from __future__ import annotations
+
+from passport.web.admin import assessments, badges, catalog, cohorts, dashboard
+from passport.web.admin.common import bp
+
+__all__ = ["bp"]
+
+#: The modules whose views are registered on :data:`bp` (kept referenced so the imports stay).
+VIEWS = (assessments, badges, catalog, cohorts, dashboard)

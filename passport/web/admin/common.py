@@ -1,0 +1,97 @@
+"""What every admin page shares: the blueprint, form-field parsing with plain errors, paging,
+the acting user and the audit call, downloads."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from passport.audit import record_event
+from passport.catalog import achievements
+from passport.errors import InvalidRequest
+from passport.web.context import get_services
+
+__all__ = ["bp"]
+
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+Page = str | tuple[str, int] | WerkzeugResponse
+
+PAGE_SIZE = 50
+LEVEL_NAMES: dict[int, str] = {int(lvl["level"]): str(lvl["name"]) for lvl in achievements.LEVELS}
+
+
+def actor_email() -> str:
+    email: str = g.user.email
+    return email[:200]
+
+
+def audit_event(db: Session, action: str, subject: object, detail: object = None) -> None:
+    """An audit event by the signed-in user, now."""
+    record_event(db, actor_email(), action, subject, detail, at=get_services().now())
+
+
+def form_text(name: str, label: str, *, max_length: int, required: bool = False) -> str:
+    value = request.form.get(name, "").strip()
+    if required and not value:
+        raise InvalidRequest(f"{label} is required.", code="missing_field")
+    if len(value) > max_length:
+        raise InvalidRequest(
+            f"{label} is longer than {max_length} characters.", code="field_too_long"
+        )
+    return value
+
+
+def form_int(value: str | None, label: str, *, low: int, high: int) -> int:
+    try:
+        number = int((value or "").strip())
+    except ValueError:
+        raise InvalidRequest(f"{label} must be a whole number.", code="bad_number") from None
+    if not low <= number <= high:
+        raise InvalidRequest(f"{label} must be from {low} to {high}.", code="bad_number")
+    return number
+
+
+def form_level(value: str | None, label: str) -> int:
+    return form_int(value, label, low=min(LEVEL_NAMES), high=max(LEVEL_NAMES))
+
+
+def form_date(value: str | None, label: str) -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise InvalidRequest(f"{label} must be a date (YYYY-MM-DD).", code="bad_date") from None
+
+
+def form_datetime(value: str | None, label: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        raise InvalidRequest(
+            f"{label} must be a date and time (YYYY-MM-DD HH:MM).", code="bad_datetime"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def page_number() -> int:
+    try:
+        return max(int(request.args.get("page", "1")), 1)
+    except ValueError:
+        return 1
+
+
+def count_rows(db: Session, model: Any, *where: Any) -> int:
+    return int(db.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def download(body: str, *, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
