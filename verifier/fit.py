@@ -23,16 +23,26 @@ either, the level in our catalog's achievement id.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from verifier.errors import FormatError
 from verifier.model import AchievementCredential
 from verifier.report import Report
 
-__all__ = ["Coverage", "FitReport", "JobFamily", "Requirement", "fit", "parse_job_family"]
+__all__ = [
+    "Coverage",
+    "FitReport",
+    "JobFamily",
+    "Requirement",
+    "best_shown",
+    "fit",
+    "parse_job_family",
+]
+
+_T = TypeVar("_T")
 
 _CATALOG_ID = re.compile(r"^(?P<base>.*/achievements/)(?P<skill>[a-z0-9][a-z0-9-]*)-l(?P<lvl>\d+)$")
 
@@ -196,6 +206,21 @@ def _matches(requirement: Requirement, credential: AchievementCredential) -> boo
     return False
 
 
+def best_shown(
+    min_level: int, shown: Iterable[tuple[int, _T]]
+) -> tuple[Literal["met", "below", "missing"], tuple[int, _T] | None]:
+    """The coverage rule: of the (level, badge) pairs that count for a requirement, the first
+    with the highest level is the one shown; it meets the requirement when its level reaches
+    ``min_level``. Returns the status and that pair (None when nothing counts)."""
+    best: tuple[int, _T] | None = None
+    for level, item in shown:
+        if best is None or level > best[0]:
+            best = (level, item)
+    if best is None:
+        return "missing", None
+    return ("met" if best[0] >= min_level else "below"), best
+
+
 def fit(job_family: JobFamily, reports: Sequence[Report], *, now: datetime) -> FitReport:
     """The coverage matrix of ``job_family`` by the verified badges among ``reports``."""
     counted: list[AchievementCredential] = []
@@ -212,13 +237,10 @@ def fit(job_family: JobFamily, reports: Sequence[Report], *, now: datetime) -> F
             counted.append(credential)
     rows = []
     for requirement in job_family.requirements:
-        best: tuple[int, AchievementCredential] | None = None
-        for credential in counted:
-            if not _matches(requirement, credential):
-                continue
-            level = _level_of(credential) or 0
-            if best is None or level > best[0]:
-                best = (level, credential)
+        status, best = best_shown(
+            requirement.min_level,
+            ((_level_of(c) or 0, c) for c in counted if _matches(requirement, c)),
+        )
         if best is None:
             rows.append(Coverage(requirement, "missing"))
             continue
@@ -227,7 +249,7 @@ def fit(job_family: JobFamily, reports: Sequence[Report], *, now: datetime) -> F
         rows.append(
             Coverage(
                 requirement,
-                "met" if level >= requirement.min_level else "below",
+                status,
                 level=level,
                 credential_id=credential.id,
                 credential_name=credential.name or credential.credential_subject.achievement.name,

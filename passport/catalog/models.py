@@ -39,6 +39,9 @@ class Achievement(Base):
     valid_for_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    #: The skill this achievement is a level of (None for achievements outside the catalog).
+    skill: Mapped[Skill | None] = relationship()
+
     def document(self) -> dict[str, Any]:
         """``definition`` parsed: a new dict on every call (callers build credentials from it).
 

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from passport.accounts.users import ROLES
 from passport.catalog.achievements import job_family_document
 from passport.catalog.models import JobFamily
-from passport.cohorts.models import Attendance, Cohort, CohortMember, MentoringSession
+from passport.cohorts.schedule import learner_schedule
 from passport.errors import NotFound
 from passport.web.context import get_services
 from passport.web.passport_pages import passport_page
@@ -54,32 +54,13 @@ def schedule() -> str:
     services = get_services()
     now = services.now()
     with services.session() as db:
-        cohorts = db.scalars(
-            select(Cohort)
-            .join(CohortMember)
-            .where(CohortMember.user_id == g.user.id)
-            .order_by(Cohort.starts_on.desc())
-        ).all()
-        sessions = db.scalars(
-            select(MentoringSession)
-            .where(MentoringSession.cohort_id.in_([c.id for c in cohorts]))
-            .order_by(MentoringSession.starts_at)
-        ).all()
-        attended = {
-            a.session_id: a.present
-            for a in db.scalars(
-                select(Attendance).where(
-                    Attendance.user_id == g.user.id,
-                    Attendance.session_id.in_([s.id for s in sessions]),
-                )
-            )
-        }
+        schedule = learner_schedule(db, g.user, now=now)
         return render_template(
             "learner/schedule.html",
-            cohorts=cohorts,
-            upcoming=[s for s in sessions if s.starts_at >= now],
-            past=[s for s in sessions if s.starts_at < now][::-1],
-            attended=attended,
+            cohorts=schedule.cohorts,
+            upcoming=schedule.upcoming,
+            past=schedule.past,
+            attended=schedule.attended,
         )
 
 

@@ -1,0 +1,59 @@
+"""Commands for accounts: ``users create`` and ``tokens create``."""
+
+from __future__ import annotations
+
+import click
+
+from passport.cli.common import (
+    cli,
+    load_services,
+)
+from passport.errors import PassportError
+
+__all__: list[str] = []
+
+
+@cli.group()
+def users() -> None:
+    """People who log in: admins, assessors, mentors, learners."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option(
+    "--role", type=click.Choice(["admin", "assessor", "mentor", "learner"]), required=True
+)
+@click.option("--password", help="Initial password (asked for when omitted).")
+def users_create(email: str, name: str, role: str, password: str | None) -> None:
+    """Create a user."""
+    from passport.accounts.users import create_user
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    services = load_services()
+    try:
+        with services.session() as session:
+            user = create_user(
+                session, email=email, name=name, role=role, password=password, actor="cli"
+            )
+            click.echo(f"created {user.role} {user.email}")
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+@cli.group()
+def tokens() -> None:
+    """API tokens for integrations."""
+
+
+@tokens.command("create")
+@click.argument("name")
+def tokens_create(name: str) -> None:
+    """Create an API token and print it once."""
+    from passport.accounts.tokens import create_token
+
+    services = load_services()
+    with services.session() as session:
+        token = create_token(session, name, actor="cli")
+    click.echo(token)
