@@ -7,16 +7,24 @@ registers them all: :mod:`passport.services` and the Alembic environment do.
 
 from __future__ import annotations
 
-from passport import audit
-from passport.accounts import models as accounts
-from passport.assessments import models as assessments
-from passport.catalog import models as catalog
-from passport.cohorts import models as cohorts
-from passport.credentials import models as credentials
+import passport.accounts.models
+import passport.assessments.models
+import passport.audit
+import passport.catalog.models
+import passport.cohorts.models
+import passport.credentials.models
+import passport.sharing.models
 from passport.db import Base
-from passport.sharing import models as sharing
 
 __all__ = ["DOMAIN_MODELS", "Base"]
 
 #: The modules whose tables make up the schema (kept referenced so the imports stay).
-DOMAIN_MODELS = (audit, accounts, assessments, catalog, cohorts, credentials, sharing)
+DOMAIN_MODELS = (
+    passport.audit,
+    passport.accounts.models,
+    passport.assessments.models,
+    passport.catalog.models,
+    passport.cohorts.models,
+    passport.credentials.models,
+    passport.sharing.models,
+)

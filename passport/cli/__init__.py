@@ -7,14 +7,34 @@ command parses its arguments, calls use cases and prints. No command builds the 
 
 from __future__ import annotations
 
+import sys
+
+import click
+from sqlalchemy.exc import DBAPIError
+
 from passport.cli import accounts, assessments, catalog, credentials, instance, verifying
 from passport.cli.common import cli
 
-__all__ = ["main"]
+__all__ = ["database_problem", "main"]
 
 #: The modules whose commands are registered on the group (kept referenced so the imports stay).
 COMMANDS = (accounts, assessments, catalog, credentials, instance, verifying)
 
 
 def main() -> None:
-    cli(prog_name="passport")
+    try:
+        cli(prog_name="passport")
+    except DBAPIError as exc:
+        click.echo(f"Error: {database_problem(exc)}", err=True)
+        sys.exit(1)
+
+
+def database_problem(exc: DBAPIError) -> str:
+    """One sentence for a database that cannot be used (never the driver's text, which names
+    hosts and ports)."""
+    text = str(exc.orig).lower()
+    if "no such table" in text or type(exc.orig).__name__ == "UndefinedTable":
+        return "The database has no tables yet: run `passport init` first."
+    return (
+        f"The database could not be used ({type(exc.orig).__name__}); check PASSPORT_DATABASE_URL."
+    )
