@@ -37,7 +37,7 @@ from passport.assessments.record import (
     validate_levels,
 )
 from passport.catalog.models import Achievement
-from passport.credentials.issuing import pin_holders, pinned_get
+from passport.credentials.issuing import DEFAULT_FORMAT, pin_holders, pinned_get
 from passport.credentials.models import Issuer
 from passport.credentials.status import release_statuses, reserve_statuses
 from passport.errors import InvalidRequest, PassportError
@@ -274,7 +274,7 @@ def commit_rows(
     *,
     assessor: str,
     now: datetime,
-    proof_format: str = "di",
+    proof_format: str = DEFAULT_FORMAT,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> BulkResult:

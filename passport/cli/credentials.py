@@ -35,10 +35,10 @@ __all__: list[str] = []
 @click.option(
     "--format",
     "proof_format",
-    type=click.Choice(["di", "jwt"]),
-    default="di",
+    type=click.Choice(["data-integrity", "vc-jwt", "di", "jwt"]),
+    default="data-integrity",
     show_default=True,
-    help="di: JSON with a Data Integrity eddsa-rdfc-2022 proof; jwt: VC-JWT (ES256).",
+    help="data-integrity (di): JSON with an eddsa-rdfc-2022 proof; vc-jwt (jwt): a VC-JWT (ES256).",
 )
 @click.option(
     "--reason",

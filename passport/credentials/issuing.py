@@ -32,12 +32,14 @@ from verifier import normalize_email
 __all__ = [
     "DEFAULT_FORMAT",
     "PROOF_FORMATS",
+    "SHORT_FORMAT_NAMES",
     "IssueRequest",
     "active_signing_key",
     "checked_email",
     "issue_credential",
     "pin_holders",
     "pinned_get",
+    "proof_format_named",
 ]
 
 logger = logging.getLogger(__name__)
@@ -48,9 +50,12 @@ _M = TypeVar("_M")
 #: index out of 131,072 between our draw and our store).
 _SIGN_ATTEMPTS = 3
 
-#: Request name → stored proof format. Data Integrity is the default (what wallets verify).
-PROOF_FORMATS = {"di": "data-integrity", "jwt": "vc-jwt"}
-DEFAULT_FORMAT = "di"
+#: Proof formats, as stored and as the CLI, the API and the forms name them. Data Integrity
+#: (eddsa-rdfc-2022) is the default: what wallets verify. ``di`` and ``jwt`` are accepted short
+#: names (scripts written against earlier versions send them).
+PROOF_FORMATS = ("data-integrity", "vc-jwt")
+SHORT_FORMAT_NAMES = {"di": "data-integrity", "jwt": "vc-jwt"}
+DEFAULT_FORMAT = "data-integrity"
 DEFAULT_AWARD_REASON = "issued by an administrator from the command line"
 
 
@@ -178,6 +183,17 @@ def active_signing_key(
     return services.key_store.load(record.kid)
 
 
+def proof_format_named(name: str) -> str:
+    """The proof format ``name`` stands for (a short name too); :class:`InvalidRequest` else."""
+    proof_format = SHORT_FORMAT_NAMES.get(name, name)
+    if proof_format not in PROOF_FORMATS:
+        raise InvalidRequest(
+            f"Unknown credential format {name!r}; use one of: {', '.join(PROOF_FORMATS)}.",
+            code="bad_format",
+        )
+    return proof_format
+
+
 def issue_credential(
     session: Session, services: Services, request: IssueRequest, *, now: datetime
 ) -> IssuedCredential:
@@ -186,12 +202,7 @@ def issue_credential(
     Raises :class:`NotFound` for an unknown achievement, :class:`InvalidRequest` for a bad
     recipient, format or reason, and :class:`issuer.IssuerError` if signing or the self-check fails.
     """
-    if request.proof_format not in PROOF_FORMATS:
-        raise InvalidRequest(
-            f"Unknown credential format {request.proof_format!r}; use one of: "
-            f"{', '.join(PROOF_FORMATS)}.",
-            code="bad_format",
-        )
+    proof_format = proof_format_named(request.proof_format)
     reason = request.reason.strip()
     if request.assessment_id is None and not reason:
         raise InvalidRequest(
@@ -211,7 +222,7 @@ def issue_credential(
     )
     credential_id = request.credential_id or new_credential_id()
     issuer_service = CredentialIssuer(services.verifier(session))
-    alg = "EdDSA" if request.proof_format == "di" else DEFAULT_JWT_ALG
+    alg = "EdDSA" if proof_format == "data-integrity" else DEFAULT_JWT_ALG
     key = active_signing_key(session, services, issuer, alg)
     method = verification_method_id(issuer.did, key.kid)
     # Draw status indexes, sign, then store the entries: a write lock is taken only after the
@@ -230,7 +241,7 @@ def issue_credential(
             results=request.results,
             evidence=request.evidence,
         )
-        if request.proof_format == "di":
+        if proof_format == "data-integrity":
             issued = issuer_service.issue_data_integrity(
                 draft, key, verification_method=method, now=now
             )

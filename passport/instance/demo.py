@@ -189,7 +189,7 @@ def load_demo(services: Services) -> DemoResult:
                             cohort_id=cohort_ids[index],
                             idempotency_key=f"demo:{learner.email}:{achievement_id}",
                             assessed_at=when,
-                            proof_format="jwt" if (n + k) % 7 == 3 else "di",
+                            proof_format="vc-jwt" if (n + k) % 7 == 3 else "data-integrity",
                             evidence=[
                                 EvidenceInput(
                                     name=f"{spec['topics'][k][0]} — assessed task",

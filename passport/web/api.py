@@ -170,8 +170,9 @@ def create_assessment() -> tuple[Response, int]:
     """Record an assessment (bearer token); a pass issues the badge.
 
     Body: ``{"learner": email, "achievement": id, "levels": {criterion: level} | "level": n,
-    "evidence": [{"name", "narrative", "url"}], "idempotencyKey": str, "format": "di"|"jwt",
-    "assessor": str}``. 201 when recorded, 200 when the idempotency key replays an earlier one.
+    "evidence": [{"name", "narrative", "url"}], "idempotencyKey": str,
+    "format": "data-integrity"|"vc-jwt", "assessor": str}``. 201 when recorded, 200 when the
+    idempotency key replays an earlier one.
     """
     services = get_services()
     now = services.now()
