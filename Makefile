@@ -5,10 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
-PORT ?= 5000
 
 # `make run` is for a developer's machine: development mode unless told otherwise.
 run: export PASSPORT_ENV ?= development
+# gunicorn listens on PORT, read by Settings like every other setting (default 8000 here).
+serve: export PORT ?= 8000
 
 .PHONY: install interop-install run serve test lint bench clean
 
@@ -35,7 +36,7 @@ interop-install: $(INTEROP)
 run: $(STAMP)
 	$(BIN)/passport init
 	$(BIN)/passport demo
-	$(BIN)/passport serve --host 127.0.0.1 --port $(PORT)
+	$(BIN)/passport serve --host 127.0.0.1
 
 # `make serve`: gunicorn with ${PASSPORT_WORKERS:-2} workers on 127.0.0.1:${PORT:-8000}
 # (gunicorn.conf.py; production settings from the environment, docs/deployment.md).

@@ -1,8 +1,8 @@
 """gunicorn settings for ``make serve`` (``gunicorn -c gunicorn.conf.py wsgi:app``).
 
 Everything comes from the environment through :meth:`passport.Settings.from_env` (workers,
-timeouts, preload, log format); ``PORT`` (default 8000) picks the loopback port. Put a TLS proxy
-in front (docs/deployment.md) or pass ``--bind`` to listen elsewhere.
+timeouts, preload, log format, and ``PORT``: ``make serve`` sets 8000 unless it is given).
+Put a TLS proxy in front (docs/deployment.md) or pass ``--bind`` to listen elsewhere.
 
 - ``PASSPORT_WORKERS`` (or ``WEB_CONCURRENCY``): worker processes (default 2). Verification is
   CPU-bound and stateless, so one or two per core; scale out with more hosts.
@@ -20,7 +20,6 @@ in front (docs/deployment.md) or pass ``--bind`` to listen elsewhere.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from passport.logs import logging_dict
@@ -29,7 +28,7 @@ from passport.settings import Settings
 # Public values only: secrets are neither required nor generated here; the app reads its own.
 _settings = Settings.from_env(require_secrets=False)
 
-bind = [f"127.0.0.1:{os.environ.get('PORT') or 8000}"]
+bind = [f"127.0.0.1:{_settings.port}"]
 workers = _settings.workers
 worker_class = "sync"
 timeout = _settings.worker_timeout

@@ -123,13 +123,14 @@ class Settings:
     redis_url: str | None = None
     #: ``PASSPORT_RATE_LIMITS`` as given (see :func:`parse_rate_limits`); None: the defaults.
     rate_limits: str | None = None
+    #: ``PORT``: the loopback port of ``passport serve`` (5000) or ``make serve`` (8000, set by
+    #: the Makefile); the development public URL names it.
     port: int = 5000
     #: Bitstring Status List purposes every credential gets an entry for.
     status_purposes: tuple[str, ...] = ("revocation", "suspension")
     max_request_bytes: int = 2 * 1024 * 1024
     #: ``PASSPORT_TRUST_LIST``: a JSON file of other issuers to trust (docs/trust-list.md).
     trust_list_path: Path | None = None
-    api_max_credential_bytes: int = 1024 * 1024
     #: ``PASSPORT_LOG_FORMAT``: ``text`` (default) or ``json`` (one object per line).
     log_format: str = "text"
     #: gunicorn (``gunicorn.conf.py``): ``PASSPORT_WORKERS`` or ``WEB_CONCURRENCY`` workers.

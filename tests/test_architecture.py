@@ -183,3 +183,17 @@ def test_the_cli_never_builds_the_flask_app(tmp_path: Path) -> None:
         timeout=120,
     )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_readme_lists_every_variable_settings_reads() -> None:
+    """README's configuration table names every environment variable Settings reads."""
+    import re
+
+    source = (PASSPORT / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r"\"((?:PASSPORT_)?[A-Z][A-Z_]+)\"", source))
+    read = {name for name in read if name.startswith("PASSPORT_") or name in ("PORT",)}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Configuration") :]
+    listed = set(re.findall(r"`((?:PASSPORT_)?[A-Z][A-Z_]+)`", table))
+    assert read, "found no variable names in settings.py"
+    assert read - listed == set()

@@ -1,6 +1,6 @@
 """Assessments: an assessor's rubric scores for one learner, and the badge a pass earns.
 
-The rule (issue #4): no badge without a passing assessment — every rubric criterion of the
+The rule: no badge without a passing assessment — every rubric criterion of the
 achievement's skill at or above the achievement's level — except an administrator's award with a
 written reason (:mod:`passport.issuing`). A pass issues the credential with ``result[]`` (one
 per criterion: ``resultDescription`` + ``achievedLevel``), ``evidence``, ``awardedDate`` = the

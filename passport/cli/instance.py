@@ -33,17 +33,18 @@ def init(issuer_name: str) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--port", type=int, help="The port (default: PORT, else 5000).")
+def serve(host: str, port: int | None) -> None:
     """Serve the app with the development server (use gunicorn in production)."""
     from passport.web.app import create_app
 
+    settings = load_settings()
     try:
-        app = create_app(load_settings())
+        app = create_app(settings)
     except PassportError as exc:
         raise click.ClickException(exc.message) from exc
     logging.getLogger().setLevel(logging.INFO)
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    app.run(host=host, port=port or settings.port, debug=False, use_reloader=False)
 
 
 @cli.command()

@@ -1,7 +1,7 @@
 """Issuing use case: achievement + recipient → a signed, self-verified, stored credential.
 
-Without an assessment (issue #4 brings assessments), an award is an administrator's decision:
-it needs a written reason, which goes into the audit log and the stored record.
+Without an assessment (:mod:`passport.assessments.record`), an award is an administrator's
+decision: it needs a written reason, which goes into the audit log and the stored record.
 """
 
 from __future__ import annotations
