@@ -8,12 +8,14 @@ import csv
 import io
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from passport.audit import AuditEvent
+from passport.audit import AuditEvent, record_event
 from passport.catalog.achievements import (
     CATALOG_FILE,
     LEVELS,
@@ -22,14 +24,17 @@ from passport.catalog.achievements import (
     rebuild_achievements,
 )
 from passport.catalog.models import JobFamily, JobFamilySkill, Skill
+from passport.credentials.issuers import issuer_profile, own_issuer
 from passport.credentials.models import Issuer
 from passport.errors import InvalidRequest
+from passport.services import Services
 
 __all__ = [
     "CSV_COLUMNS",
     "export_catalog",
     "export_job_families_csv",
     "import_catalog",
+    "import_catalog_file",
     "import_job_families_csv",
     "load_default_catalog",
     "safe_cell",
@@ -251,3 +256,55 @@ def import_job_families_csv(
         issuer_profile=issuer_profile,
         actor=actor,
     )
+
+
+def import_catalog_file(
+    session: Session,
+    services: Services,
+    filename: str,
+    data: bytes,
+    *,
+    actor: str,
+    now: datetime,
+) -> int:
+    """Import an uploaded catalog file: job-family CSV (``*.csv``) or catalog JSON (anything
+    else). Returns how many achievement definitions changed; leaves one audit event.
+
+    Raises :class:`InvalidRequest` for text that is not UTF-8, JSON that does not parse, a
+    catalog that does not fit, or one the database refuses (a job family listing a skill twice,
+    a family or skill without a name).
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidRequest("The file is not UTF-8 text.", code="bad_encoding") from None
+    issuer = own_issuer(session, services)
+    options: dict[str, Any] = {
+        "public_url": services.settings.public_url,
+        "issuer_profile": issuer_profile(issuer),
+        "actor": actor,
+    }
+    try:
+        if filename.lower().endswith(".csv"):
+            changed = import_job_families_csv(session, issuer, text, **options)
+        else:
+            try:
+                document = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InvalidRequest(
+                    f"The file is not valid JSON (line {exc.lineno}): {exc.msg}.",
+                    code="bad_json",
+                ) from None
+            changed = import_catalog(session, issuer, document, **options)
+        session.flush()
+    except IntegrityError as exc:
+        # _apply_catalog leaves these to the database's constraints.
+        raise InvalidRequest(
+            "The file could not be imported: a job family lists the same skill twice, or a "
+            "job family or skill has no name.",
+            code="bad_catalog",
+        ) from exc
+    record_event(
+        session, actor, "catalog.import", filename, {"achievements_changed": changed}, at=now
+    )
+    return changed

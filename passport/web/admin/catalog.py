@@ -4,24 +4,20 @@ export."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from passport.accounts.users import STAFF_ROLES
 from passport.catalog import achievements, transfer
+from passport.catalog.job_families import JobFamilyEdit, find_job_family, update_job_family
 from passport.catalog.models import JobFamily, JobFamilySkill, Skill
 from passport.catalog.skills import rubric_criteria
-from passport.credentials.issuers import issuer_profile, own_issuer
-from passport.errors import InvalidRequest, NotFound
+from passport.errors import InvalidRequest
 from passport.web.admin.common import (
     LEVEL_NAMES,
     Page,
     actor_email,
-    audit_event,
     bp,
     download,
     form_level,
@@ -30,13 +26,6 @@ from passport.web.context import get_services
 from passport.web.sessions import require_role
 
 __all__: list[str] = []
-
-
-def _job_family(db: Session, family_id: str) -> JobFamily:
-    family = db.get(JobFamily, family_id)
-    if family is None:
-        raise NotFound("No job family with that id.", code="unknown_job_family")
-    return family
 
 
 @bp.get("/job-families")
@@ -53,7 +42,7 @@ def job_families() -> Page:
 def job_family(family_id: str) -> Page:
     services = get_services()
     with services.session() as db:
-        family = _job_family(db, family_id)
+        family = find_job_family(db, family_id)
         return render_template(
             "admin/job_family.html",
             family=family,
@@ -69,7 +58,10 @@ def job_family_edit(family_id: str) -> Page:
     if request.method == "POST":
         try:
             with services.session() as db:
-                rebuilt = _save_job_family(db, _job_family(db, family_id))
+                edit = _job_family_edit(find_job_family(db, family_id))
+                rebuilt = update_job_family(
+                    db, services, family_id, edit, actor=actor_email(), now=services.now()
+                )
         except InvalidRequest as exc:
             flash(exc.message, "error")
         else:
@@ -80,7 +72,7 @@ def job_family_edit(family_id: str) -> Page:
                 return redirect(url_for("admin.job_family", family_id=family_id))
         return redirect(url_for("admin.job_family_edit", family_id=family_id))
     with services.session() as db:
-        family = _job_family(db, family_id)
+        family = find_job_family(db, family_id)
         required = {req.skill_id for req in family.requirements}
         addable = [
             s for s in db.scalars(select(Skill).order_by(Skill.name)) if s.id not in required
@@ -90,50 +82,23 @@ def job_family_edit(family_id: str) -> Page:
         )
 
 
-def _save_job_family(db: Session, family: JobFamily) -> int | None:
-    """Apply the edit form to ``family``; return achievements rebuilt, or None if unchanged."""
-    changes: dict[str, Any] = {"levels": {}, "removed": [], "added": {}}
-    required_before = {req.skill_id for req in family.requirements}
-    for req in list(family.requirements):
-        if request.form.get(f"remove-{req.skill_id}"):
-            family.requirements.remove(req)
-            changes["removed"].append(req.skill_id)
-            continue
-        level = form_level(
+def _job_family_edit(family: JobFamily) -> JobFamilyEdit:
+    """The edit form, read: levels of kept skills, removals, and the skill to add."""
+    remove = frozenset(
+        req.skill_id for req in family.requirements if request.form.get(f"remove-{req.skill_id}")
+    )
+    levels = {
+        req.skill_id: form_level(
             request.form.get(f"level-{req.skill_id}"), f"The level for {req.skill_id}"
         )
-        if level != req.min_level:
-            changes["levels"][req.skill_id] = [req.min_level, level]
-            req.min_level = level
+        for req in family.requirements
+        if req.skill_id not in remove
+    }
     add_skill = request.form.get("add_skill", "").strip()
+    add = None
     if add_skill:
-        if db.get(Skill, add_skill) is None:
-            raise InvalidRequest(f"There is no skill {add_skill!r}.", code="unknown_skill")
-        if add_skill in required_before:
-            raise InvalidRequest(
-                f"{add_skill} is already required by this job family.", code="duplicate_skill"
-            )
-        level = form_level(request.form.get("add_level"), "The level of the added skill")
-        family.requirements.append(
-            JobFamilySkill(job_family_id=family.id, skill_id=add_skill, min_level=level)
-        )
-        changes["added"][add_skill] = level
-    if not any(changes.values()):
-        return None
-    if not family.requirements:
-        raise InvalidRequest("A job family needs at least one required skill.", code="no_skills")
-    services = get_services()
-    family.updated_at = services.now()
-    db.flush()
-    issuer = own_issuer(db, get_services())
-    rebuilt = achievements.rebuild_achievements(
-        db,
-        issuer,
-        public_url=services.settings.public_url,
-        issuer_profile=issuer_profile(issuer),
-    )
-    audit_event(db, "job_family.update", family.id, {k: v for k, v in changes.items() if v})
-    return rebuilt
+        add = (add_skill, form_level(request.form.get("add_level"), "The level of the added skill"))
+    return JobFamilyEdit(levels=levels, remove=remove, add=add)
 
 
 @bp.get("/catalog.json")
@@ -168,40 +133,17 @@ def import_catalog() -> Page:
     try:
         if upload is None or not upload.filename:
             raise InvalidRequest("Choose a catalog file (.json or .csv) to import.")
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidRequest("The file is not UTF-8 text.", code="bad_encoding") from None
-        is_csv = upload.filename.lower().endswith(".csv")
         with services.session() as db:
-            issuer = own_issuer(db, get_services())
-            options: dict[str, Any] = {
-                "public_url": services.settings.public_url,
-                "issuer_profile": issuer_profile(issuer),
-                "actor": actor_email(),
-            }
-            if is_csv:
-                changed = transfer.import_job_families_csv(db, issuer, text, **options)
-            else:
-                try:
-                    document = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise InvalidRequest(
-                        f"The file is not valid JSON (line {exc.lineno}): {exc.msg}.",
-                        code="bad_json",
-                    ) from None
-                changed = transfer.import_catalog(db, issuer, document, **options)
-            audit_event(db, "catalog.import", upload.filename, {"achievements_changed": changed})
+            changed = transfer.import_catalog_file(
+                db,
+                services,
+                upload.filename,
+                upload.read(),
+                actor=actor_email(),
+                now=services.now(),
+            )
     except InvalidRequest as exc:
         return render_template("admin/import.html", error=exc.message), 400
-    except IntegrityError:
-        # catalog._apply_catalog leaves these to the database: a skill listed twice for one
-        # job family, or a job family or skill without a name.
-        message = (
-            "The file could not be imported: a job family lists the same skill twice, or a "
-            "job family or skill has no name."
-        )
-        return render_template("admin/import.html", error=message), 400
     flash(f"Imported. {changed} achievement definitions changed.", "ok")
     return redirect(url_for("admin.job_families"))
 
