@@ -202,7 +202,7 @@ def add_member(
         )
     if any(m.user_id == user.id for m in cohort.members):
         raise InvalidRequest(f"{email} is already in this cohort.", code="duplicate_member")
-    cohort.members.append(CohortMember(user_id=user.id, role=role))
+    cohort.members.append(CohortMember(user_id=user.id, user=user, role=role))
     record_event(
         session, actor.email, "cohort.member_add", cohort.id, {"user": email, "role": role}, at=now
     )

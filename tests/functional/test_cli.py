@@ -181,3 +181,36 @@ def test_production_without_secrets_refuses_to_start(tmp_path: Path) -> None:
     result = run(env, "init")
     assert result.returncode == 1
     assert "PASSPORT_SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_database_command_before_init_says_to_run_init(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PASSPORT_ENV": "development",
+        "PASSPORT_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PASSPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    done = run(env, "achievements")
+    assert done.returncode == 1
+    assert "Error: The database has no tables yet: run `passport init` first." in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_tables_are_named_on_postgresql_too() -> None:
+    url = os.environ.get("PASSPORT_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("PASSPORT_TEST_DATABASE_URL is not set (CI runs this on PostgreSQL)")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+
+    from passport.cli import database_problem
+
+    engine = create_engine(url)
+    try:
+        with pytest.raises(DBAPIError) as caught, engine.connect() as connection:
+            connection.execute(text("SELECT 1 FROM no_such_table_here"))
+    finally:
+        engine.dispose()
+    assert database_problem(caught.value) == (
+        "The database has no tables yet: run `passport init` first."
+    )

@@ -96,3 +96,12 @@ def test_expired_and_tampered_badges_do_not_count_and_are_listed(
 def test_bad_job_family_files_are_refused(document: Any) -> None:
     with pytest.raises(FormatError):
         parse_job_family(document)
+
+
+def test_best_shown_is_the_first_highest_level() -> None:
+    from verifier.fit import best_shown
+
+    assert best_shown(2, []) == ("missing", None)
+    assert best_shown(2, [(1, "a")]) == ("below", (1, "a"))
+    assert best_shown(2, [(1, "a"), (3, "b"), (3, "c"), (2, "d")]) == ("met", (3, "b"))
+    assert best_shown(3, iter([(3, "x")])) == ("met", (3, "x"))
