@@ -41,11 +41,10 @@ from verifier.baked import (
     OB3_SVG_NAMESPACE,
     PNG_SIGNATURE,
     CredentialKind,
-    UnsafeSvg,
     check_svg,
     iter_png_chunks,
 )
-from verifier.errors import FormatError
+from verifier.errors import FormatError, UnsafeSvg
 
 __all__ = [
     "CredentialNotBakeable",
@@ -130,7 +129,7 @@ def bake_png(
 
     Earlier ``openbadgecredential`` / ``clrcredential`` chunks are removed; every other chunk
     is copied unchanged and bytes after ``IEND`` are dropped. Raises
-    :class:`~verifier.baked.MalformedPng` (``bad_png``) for a damaged image and
+    :class:`~verifier.errors.MalformedPng` (``bad_png``) for a damaged image and
     :class:`CredentialNotBakeable` (``unbakeable``) for an empty or unencodable text.
     """
     if keyword.encode() not in CREDENTIAL_KEYWORDS:
@@ -263,7 +262,7 @@ def bake_svg(svg: str, credential_text: str, *, jwt: bool, kind: CredentialKind 
 
     ``jwt=True``: a compact JWS, written to the ``verify`` attribute; ``jwt=False``: a JSON
     credential (must start with ``{``), written as CDATA. Earlier OB 3.0 / CLR 2.0 credential
-    elements are removed. Raises :class:`~verifier.baked.UnsafeSvg` / ``MalformedSvg`` for a
+    elements are removed. Raises :class:`~verifier.errors.UnsafeSvg` / ``MalformedSvg`` for a
     refused document and :class:`CredentialNotBakeable` for a text that cannot be stored.
     """
     text = _xml_text(_credential_text(credential_text))

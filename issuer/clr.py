@@ -44,7 +44,7 @@ from issuer.errors import DraftInvalid, SelfCheckFailed
 from issuer.service import IssuedCredential
 from keys import SigningKey
 from verifier import SchemaError, VerificationError, Verifier, load_credential, recipient_matches
-from verifier.canonical import DataLoss
+from verifier.errors import DataLoss
 from verifier.jsonparse import b64url_decode
 from verifier.model import AchievementCredential, ClrCredential
 

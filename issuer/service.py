@@ -18,7 +18,7 @@ from issuer.errors import DraftInvalid, SelfCheckFailed
 from issuer.jwt import sign_vc_jwt
 from keys import SigningKey
 from verifier import SchemaError, VerificationError, Verifier, load_credential
-from verifier.canonical import DataLoss
+from verifier.errors import DataLoss
 
 __all__ = ["CredentialIssuer", "IssuedCredential"]
 

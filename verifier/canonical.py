@@ -38,9 +38,9 @@ from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 
 from verifier.contexts import find_unknown_context, pyld_document_loader
-from verifier.errors import MalformedJson, SignatureError
+from verifier.errors import CanonicalizationUnsupported, DataLoss, MalformedJson
 
-__all__ = ["CanonicalizationUnsupported", "Canonicalizer", "DataLoss"]
+__all__ = ["Canonicalizer"]
 
 #: Where undefined terms land during the safe-mode expansion. Never appears in valid output.
 SENTINEL_VOCAB = "urn:x-skill-passport:undefined-term:"
@@ -84,39 +84,6 @@ _KEYWORDS = frozenset(
         "@vocab",
     ]
 )
-
-
-class CanonicalizationUnsupported(SignatureError):
-    """A dataset we cannot canonicalize the way other implementations do: inconclusive."""
-
-    code = "unsupported_characters"
-    inconclusive = True
-    default_message = (
-        "The credential contains control characters in a form this verifier cannot "
-        "canonicalize the way other verifiers do (an embedded signed credential, or the same "
-        "statement twice); its signature cannot be checked here."
-    )
-
-
-class DataLoss(SignatureError):
-    """JSON-LD processing would drop or rebase data, so a proof would not cover it.
-
-    VC Data Integrity §4 ("DATA_LOSS_DETECTION_ERROR"). ``code`` is ``undefined_term`` or
-    ``relative_iri``; ``term`` names the offending term or value.
-    """
-
-    code = "undefined_term"
-    default_message = (
-        "The credential contains data that no context defines, so it cannot be signed."
-    )
-
-    def __init__(
-        self, message: str | None = None, *, code: str | None = None, term: str = ""
-    ) -> None:
-        super().__init__(
-            message, code=code, hint=f"Offending term or value: {term!r}" if term else None
-        )
-        self.term = term
 
 
 class _Memo:
@@ -235,7 +202,8 @@ class Canonicalizer:
         }
 
     def expand(self, document: Mapping[str, Any]) -> list[Any]:
-        """Expand ``document`` in safe mode; raise :class:`DataLoss` or a FormatError."""
+        """Expand ``document`` in safe mode; raise :class:`~verifier.errors.DataLoss` or a
+        FormatError."""
         context = document.get("@context")
         if context is None:
             raise DataLoss(

@@ -93,7 +93,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import quote, urljoin, urlsplit
 
-from verifier.errors import FormatError, KeyNotResolved, KeyUnreachable
+from verifier.errors import FormatError, KeyNotResolved, KeyUnreachable, _OutOfTime, _TooMuchData
 from verifier.jsonparse import parse_json
 
 if TYPE_CHECKING:
@@ -212,14 +212,6 @@ def _too_large(url: str, what: str, limit: int) -> KeyNotResolved:
         "The issuer's key document is larger than the size limit, so it was not read.",
         f"{url} {what}; the limit is {limit} bytes.",
     )
-
-
-class _OutOfTime(TimeoutError):
-    """The fetch's wall-clock budget is spent."""
-
-
-class _TooMuchData(Exception):
-    """More bytes arrived on the socket than any acceptable answer needs."""
 
 
 # -- URLs -----------------------------------------------------------------------------------

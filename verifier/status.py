@@ -84,7 +84,17 @@ from typing import Any, Final, NamedTuple, Protocol
 
 from verifier.canonical import Canonicalizer
 from verifier.dataintegrity import check_data_integrity
-from verifier.errors import BadSignature, KeyNotResolved, VerificationError
+from verifier.errors import (
+    BadSignature,
+    KeyNotResolved,
+    Revoked,
+    StatusError,
+    StatusListInvalid,
+    StatusUnavailable,
+    Suspended,
+    VerificationError,
+    _NotCacheable,
+)
 from verifier.resolve import KeyResolver, NoNetwork
 from verifier.validity import DEFAULT_LEEWAY
 
@@ -98,14 +108,9 @@ __all__ = [
     "DataIntegrityListVerifier",
     "EntryStatus",
     "ListProofChecker",
-    "Revoked",
     "StatusChecker",
-    "StatusError",
-    "StatusListInvalid",
     "StatusListSource",
     "StatusResult",
-    "StatusUnavailable",
-    "Suspended",
     "bit_is_set",
     "decode_bitstring",
     "parse_status_index",
@@ -136,56 +141,6 @@ _MAX_INDEX_DIGITS: Final = 64
 _TO_STANDARD_B64: Final = bytes.maketrans(b"-_", b"+/")
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _GZIP_ONLY: Final = 16 + zlib.MAX_WBITS  # wbits: a GZIP container, not zlib or raw deflate
-
-
-# -- errors ---------------------------------------------------------------------------------
-class StatusError(VerificationError):
-    """Root of the status errors; ``result`` holds every entry's outcome when known."""
-
-    check = "status"
-    code = "status_error"
-    default_message = "The credential's status could not be checked."
-
-    def __init__(
-        self, message: str | None = None, *, code: str | None = None, hint: str | None = None
-    ) -> None:
-        super().__init__(message, code=code, hint=hint)
-        #: The entry this error is about (set by :class:`StatusChecker`).
-        self.entry: EntryStatus | None = None
-        #: All entries of the credential, when raised by :meth:`StatusChecker.check`.
-        self.result: StatusResult | None = None
-
-
-class Revoked(StatusError):
-    code = "revoked"
-    default_message = "The issuer has revoked this credential."
-
-
-class Suspended(StatusError):
-    code = "suspended"
-    default_message = "The issuer has suspended this credential."
-
-
-class StatusUnavailable(StatusError):
-    """No usable status list could be had: we cannot tell (inconclusive)."""
-
-    code = "status_unreachable"
-    inconclusive = True
-    default_message = (
-        "The issuer's status list could not be fetched, so we could not check whether the "
-        "credential was revoked."
-    )
-
-
-class StatusListInvalid(StatusError):
-    """The status list, or the credential's entry, cannot be used: we cannot tell."""
-
-    code = "status_list_malformed"
-    inconclusive = True
-    default_message = (
-        "The issuer's status list is not a valid status list, so we could not check whether "
-        "the credential was revoked."
-    )
 
 
 def _invalid(code: str, message: str, hint: str | None = None) -> StatusListInvalid:
@@ -1052,14 +1007,6 @@ class StatusChecker:
             if flag and isinstance(reason, str):
                 reasons[item_id] = reason[:200]
         return _RevocationList(url, revoked, reasons)
-
-
-class _NotCacheable(Exception):
-    """Wraps a StatusError that depends on the credential, so it is not remembered per list."""
-
-    def __init__(self, error: StatusError) -> None:
-        super().__init__(error.message)
-        self.error = error
 
 
 def _wrong_issuer(list_issuer: str, issuer_id: str) -> StatusListInvalid:

@@ -44,17 +44,20 @@ from keys import (
 )
 from verifier import KeyResolver, KeyUnreachable, Verifier
 from verifier.canonical import Canonicalizer
-from verifier.errors import KeyNotResolved, VerificationError
+from verifier.errors import (
+    KeyNotResolved,
+    Revoked,
+    StatusError,
+    StatusListInvalid,
+    StatusUnavailable,
+    Suspended,
+    VerificationError,
+)
 from verifier.fetch import FetchPolicy, SafeFetcher
 from verifier.status import (
     DataIntegrityListVerifier,
-    Revoked,
     StatusChecker,
-    StatusError,
-    StatusListInvalid,
     StatusResult,
-    StatusUnavailable,
-    Suspended,
     bit_is_set,
     decode_bitstring,
     parse_status_index,
