@@ -12,6 +12,7 @@ from verifier.errors import (
     BadSignature,
     ClaimsMismatch,
     Expired,
+    FetchError,
     FormatError,
     KeyNotResolved,
     KeyUnreachable,
@@ -21,6 +22,7 @@ from verifier.errors import (
     SignatureError,
     ValidityError,
     VerificationError,
+    VerifierError,
 )
 from verifier.jsonparse import parse_json
 from verifier.recipient import identity_hash, normalize_email, recipient_matches
@@ -37,6 +39,7 @@ __all__ = [
     "ClaimsMismatch",
     "DocumentFetcher",
     "Expired",
+    "FetchError",
     "FormatError",
     "KeyNotResolved",
     "KeyResolver",
@@ -51,6 +54,7 @@ __all__ = [
     "VerificationError",
     "VerifiedCredential",
     "Verifier",
+    "VerifierError",
     "identity_hash",
     "load_credential",
     "normalize_email",

@@ -1,69 +1,90 @@
-"""Errors raised while deciding whether a credential someone hands us is valid.
+"""Every error :mod:`verifier` raises, in one tree.
 
-Every error class of :mod:`verifier` is defined here. Each error names the report check it belongs
-to (``check``), a stable machine-readable ``code`` and a ``message``: one plain sentence a
-non-specialist can read. An optional ``hint`` tells an operator what to look at; ``inconclusive``
-is True when the error means "we could not tell" rather than "this is wrong". The tree::
+Each error carries a stable machine-readable ``code``, a ``message`` (one plain sentence a
+non-specialist can read, with no addresses or document bodies in it) and an optional ``hint``
+telling an operator what to look at; ``inconclusive`` is True when it means "we could not tell"
+rather than "this is wrong". A :class:`VerificationError` also names the report check it belongs
+to (``check``). Where a class is raised with several codes the common ones are listed; the
+tables in :mod:`verifier.fetch` and :mod:`verifier.status` list all of theirs. The tree::
 
-    VerificationError
-    ├── FormatError                 check: format      unreadable input
-    │   ├── InputTooLarge           code: too_large
-    │   ├── NestingTooDeep          code: too_deep
-    │   ├── MalformedJson           code: bad_json / invalid_jsonld /
-    │   │                                 protected_term_redefinition
-    │   ├── MalformedJwt            code: bad_jwt / bad_base64 / missing_signature /
-    │   │                                 unexpected_header / bad_exp / vc_claim_mismatch
-    │   ├── UnsupportedFormat       code: unsupported_format
-    │   │   └── NotAnImage          code: not_an_image
-    │   ├── QrImageError            code: qr_unreadable / bad_image / bad_png / image_too_large
-    │   ├── BakedImageError         code: bad_baked_image     (a baked badge image)
-    │   │   ├── MalformedPng        code: bad_png
-    │   │   ├── MalformedSvg        code: bad_svg
-    │   │   ├── UnsafeSvg           code: unsafe_svg
-    │   │   ├── NoBakedCredential   code: baked_none
-    │   │   ├── MultipleBakedCredentials  code: baked_multiple
-    │   │   ├── BakedCompressed     code: baked_compressed
-    │   │   ├── BakedNotItxt        code: baked_not_itxt
-    │   │   ├── BakedCredentialEmpty      code: baked_empty
-    │   │   └── BakedOpenBadges2    code: baked_ob2
-    │   ├── UnknownContext          code: unknown_context     (never fetched)
-    │   ├── ContextIntegrityError   code: context_integrity   (a bundled file was altered)
-    │   └── TrustListError          code: trust_list_unreadable / trust_list_bad_json /
-    │                                     trust_list_invalid / trust_list_bad_id /
-    │                                     trust_list_duplicate   (the verifier's own trust list)
-    ├── SchemaError                 check: schema      not an OB 3.0 credential
-    │   └── SchemaViolation         code: schema_invalid / missing_field / wrong_type /
-    │                                     bad_context / bad_date / no_subject_identifier /
-    │                                     too_deep / official_schema   (+ ``details``)
-    ├── SignatureError              check: signature   proof does not hold
-    │   ├── AlgorithmNotAllowed     code: alg_not_allowed
-    │   ├── KeyNotResolved          code: unknown_kid / untrusted_jwk / issuer_key_mismatch /
-    │   │   │                             fetch_refused_* / document_too_large / …
-    │   │   └── KeyUnreachable      code: key_unreachable / fetch_timeout / fetch_*_error
-    │   │                                                                     (inconclusive)
-    │   ├── ProofNotChecked         code: proof_not_supported (inconclusive)
-    │   ├── BadSignature            code: bad_signature / no_proof / unknown_cryptosuite / …
-    │   ├── ClaimsMismatch          code: claims_mismatch / iss_mismatch / sub_mismatch /
-    │   │                                 jti_mismatch   (JWT claims disagree with the VC)
-    │   ├── DataLoss                code: undefined_term / relative_iri / invalid_iri
-    │   └── CanonicalizationUnsupported  code: unsupported_characters  (inconclusive)
-    ├── ValidityError               check: validity_window
-    │   ├── Expired                 code: expired
-    │   └── NotYetValid             code: not_yet_valid
-    └── StatusError                 check: status      (``entry``, ``result``)
-        ├── Revoked                 code: revoked
-        ├── Suspended               code: suspended
-        ├── StatusUnavailable       code: status_unreachable / status_stale /
-        │                                 status_list_not_yet_valid /
-        │                                 status_type_unsupported        (inconclusive)
-        └── StatusListInvalid       code: status_list_malformed / status_list_unverified /
-                                          status_list_too_large / … (inconclusive; the table
-                                          in :mod:`verifier.status`)
+    VerifierError                     code: verifier_error
+    ├── VerificationError             code: verification_error  (a verdict on a credential)
+    │   ├── FormatError               check: format  code: bad_format / bad_job_family
+    │   │   ├── InputTooLarge         code: too_large
+    │   │   ├── NestingTooDeep        code: too_deep
+    │   │   ├── MalformedJson         code: bad_json / invalid_jsonld /
+    │   │   │                               protected_term_redefinition
+    │   │   ├── MalformedJwt          code: bad_jwt / bad_base64 / missing_signature /
+    │   │   │                               unexpected_header / bad_exp / vc_claim_mismatch
+    │   │   ├── UnsupportedFormat     code: unsupported_format
+    │   │   │   └── NotAnImage        code: not_an_image
+    │   │   ├── QrImageError          code: qr_unreadable / bad_image / bad_png / image_too_large
+    │   │   ├── BakedImageError       code: bad_baked_image      (a baked badge image)
+    │   │   │   ├── MalformedPng      code: bad_png
+    │   │   │   ├── MalformedSvg      code: bad_svg
+    │   │   │   ├── UnsafeSvg         code: unsafe_svg
+    │   │   │   ├── NoBakedCredential code: baked_none
+    │   │   │   ├── MultipleBakedCredentials  code: baked_multiple
+    │   │   │   ├── BakedCompressed   code: baked_compressed
+    │   │   │   ├── BakedNotItxt      code: baked_not_itxt
+    │   │   │   ├── BakedCredentialEmpty      code: baked_empty
+    │   │   │   └── BakedOpenBadges2  code: baked_ob2
+    │   │   ├── UnknownContext        code: unknown_context      (contexts are never fetched)
+    │   │   ├── ContextIntegrityError code: context_integrity    (a bundled file was altered)
+    │   │   └── TrustListError        code: trust_list_invalid / trust_list_unreadable /
+    │   │                                   trust_list_bad_json / trust_list_bad_id /
+    │   │                                   trust_list_duplicate  (the verifier's own trust list)
+    │   ├── SchemaError               check: schema  code: schema_invalid
+    │   │   └── SchemaViolation       code: schema_invalid / missing_field / wrong_type /
+    │   │                                   bad_context / bad_date / no_subject_identifier /
+    │   │                                   too_deep / official_schema     (+ ``details``)
+    │   ├── SignatureError            check: signature  code: bad_signature
+    │   │   ├── AlgorithmNotAllowed   code: alg_not_allowed
+    │   │   ├── KeyNotResolved        code: unknown_kid / untrusted_jwk / issuer_key_mismatch /
+    │   │   │   │                           invalid_did / … + a refused fetch's code
+    │   │   │   └── KeyUnreachable    code: key_unreachable + an unreachable fetch's code
+    │   │   │                                                              (inconclusive)
+    │   │   ├── ProofNotChecked       code: proof_not_supported          (inconclusive)
+    │   │   ├── BadSignature          code: bad_signature / no_proof / unknown_cryptosuite / …
+    │   │   ├── ClaimsMismatch        code: claims_mismatch / iss_mismatch / sub_mismatch /
+    │   │   │                               jti_mismatch  (the JWT's claims disagree with its VC)
+    │   │   ├── DataLoss              code: undefined_term / relative_iri / invalid_iri
+    │   │   └── CanonicalizationUnsupported  code: unsupported_characters  (inconclusive)
+    │   ├── ValidityError             check: validity_window  code: outside_validity
+    │   │   ├── Expired               code: expired
+    │   │   └── NotYetValid           code: not_yet_valid
+    │   └── StatusError               check: status  code: status_error  (``entry``, ``result``)
+    │       ├── Revoked               code: revoked
+    │       ├── Suspended             code: suspended
+    │       ├── StatusUnavailable     code: status_unreachable / status_stale / …  (inconclusive)
+    │       └── StatusListInvalid     code: status_list_malformed / status_list_unverified /
+    │                                       status_list_too_large / …         (inconclusive)
+    └── FetchError                    code: fetch_error   (a document could not be fetched)
+        ├── FetchRefused              code: fetch_refused_url / fetch_refused_scheme /
+        │   │                               fetch_refused_encoding / redirect_refused
+        │   └── AddressRefused        code: fetch_refused_address  (private, loopback, …)
+        ├── DocumentTooLarge          code: document_too_large
+        ├── BadDocument               code: bad_key_document  (not a JSON media type, not JSON)
+        └── FetchUnreachable          code: fetch_connect_error / fetch_dns_error /
+            │                               fetch_tls_error / fetch_http_error  (inconclusive)
+            ├── FetchTimeout          code: fetch_timeout
+            └── NetworkDisabled       code: network_disabled  (``NoNetwork``: nothing is fetched)
 
-Private control flow (defined here too, never raised out of the package): ``_OutOfTime`` (a
-fetch's time budget is spent; a :class:`TimeoutError`), ``_TooMuchData`` (a server sent more
-bytes than any acceptable answer needs), both in :mod:`verifier.fetch`; ``_NotCacheable`` (wraps
-a :class:`StatusError` that must not be remembered per status list) in :mod:`verifier.status`.
+Why two branches under one root. Code that builds a report catches
+:class:`VerificationError`: each one is an answer about the credential, shown as a check line.
+A :class:`FetchError` is not an answer yet: the same failure means "the signature could not be
+checked" to the key resolver and "the status could not be checked" to the status checker, so
+each translates it into its own check's error (``raise KeyUnreachable(…) from exc``,
+``raise StatusUnavailable(…) from exc``) and the code the report shows stays the fetch's.
+:class:`VerifierError` catches both.
+
+Private control flow, defined here too and never raised out of the package::
+
+    TimeoutError
+    └── _OutOfTime                    a fetch's time budget is spent (verifier.fetch)
+    Exception
+    ├── _TooMuchData                  a server sent more bytes than any answer needs (fetch)
+    └── _NotCacheable                 wraps a StatusError not to be remembered per list (status)
 """
 
 from __future__ import annotations
@@ -75,7 +96,9 @@ if TYPE_CHECKING:
     from verifier.status import EntryStatus, StatusResult
 
 __all__ = [
+    "AddressRefused",
     "AlgorithmNotAllowed",
+    "BadDocument",
     "BadSignature",
     "BakedCompressed",
     "BakedCredentialEmpty",
@@ -86,7 +109,12 @@ __all__ = [
     "ClaimsMismatch",
     "ContextIntegrityError",
     "DataLoss",
+    "DocumentTooLarge",
     "Expired",
+    "FetchError",
+    "FetchRefused",
+    "FetchTimeout",
+    "FetchUnreachable",
     "FormatError",
     "InputTooLarge",
     "KeyNotResolved",
@@ -97,6 +125,7 @@ __all__ = [
     "MalformedSvg",
     "MultipleBakedCredentials",
     "NestingTooDeep",
+    "NetworkDisabled",
     "NoBakedCredential",
     "NotAnImage",
     "NotYetValid",
@@ -116,18 +145,17 @@ __all__ = [
     "UnsupportedFormat",
     "ValidityError",
     "VerificationError",
+    "VerifierError",
 ]
 
 
-# -- verdicts on a credential --------------------------------------------------------------------
-class VerificationError(Exception):
-    """Root of every verification failure. Carries ``check``, ``code``, ``message``, ``hint``."""
+class VerifierError(Exception):
+    """Root of every error raised by :mod:`verifier`. Carries ``code``, ``message``, ``hint``."""
 
-    check = "format"
-    code = "verification_error"
+    code = "verifier_error"
     #: True when the failure means "we could not tell" rather than "this is wrong".
     inconclusive = False
-    default_message = "The credential could not be verified."
+    default_message = "The verifier could not do what was asked."
 
     def __init__(
         self, message: str | None = None, *, code: str | None = None, hint: str | None = None
@@ -137,6 +165,15 @@ class VerificationError(Exception):
             self.code = code
         self.hint = hint
         super().__init__(self.message)
+
+
+# -- verdicts on a credential --------------------------------------------------------------------
+class VerificationError(VerifierError):
+    """Root of every verification failure: also names the report ``check`` it belongs to."""
+
+    check = "format"
+    code = "verification_error"
+    default_message = "The credential could not be verified."
 
 
 class FormatError(VerificationError):
@@ -457,6 +494,67 @@ class StatusListInvalid(StatusError):
         "The issuer's status list is not a valid status list, so we could not check whether "
         "the credential was revoked."
     )
+
+
+# -- fetching a document -------------------------------------------------------------------------
+class FetchError(VerifierError):
+    """A document could not be fetched. Not a verdict until the check that needed it says so.
+
+    Raised by :class:`~verifier.fetch.SafeFetcher` and :class:`~verifier.resolve.NoNetwork`
+    (the :class:`~verifier.resolve.DocumentFetcher` seam); the key resolver and the status
+    checker translate it into their own check's error, keeping ``code``.
+    """
+
+    code = "fetch_error"
+    default_message = "The document could not be fetched."
+
+
+class FetchRefused(FetchError):
+    """A policy refusal: the address, scheme, redirect or encoding is one we never fetch."""
+
+    code = "fetch_refused_url"
+    default_message = "The document's address is not one we will fetch."
+
+
+class AddressRefused(FetchRefused):
+    """The host resolves to an address we never connect to (private, loopback, link-local …)."""
+
+    code = "fetch_refused_address"
+    default_message = (
+        "The document is on a private or reserved network address, so it was not fetched."
+    )
+
+
+class DocumentTooLarge(FetchError):
+    code = "document_too_large"
+    default_message = "The document is larger than the size limit, so it was not read."
+
+
+class BadDocument(FetchError):
+    """Fetched, but not a JSON media type or not valid JSON: a wrong answer, not "unknown"."""
+
+    code = "bad_key_document"
+    default_message = "The document is not valid JSON."
+
+
+class FetchUnreachable(FetchError):
+    """The server could not be reached or gave no usable answer: we cannot tell."""
+
+    code = "fetch_connect_error"
+    inconclusive = True
+    default_message = "The document's server could not be reached."
+
+
+class FetchTimeout(FetchUnreachable):
+    code = "fetch_timeout"
+    default_message = "The document's server did not answer in time."
+
+
+class NetworkDisabled(FetchUnreachable):
+    """No network access was given (:class:`~verifier.resolve.NoNetwork`): nothing is fetched."""
+
+    code = "network_disabled"
+    default_message = "The document is not available offline, so it was not fetched."
 
 
 # -- private control flow (never raised out of the package) ---------------------------------------

@@ -33,6 +33,7 @@ from verifier.containers import (
     verify_container_jwt,
 )
 from verifier.errors import (
+    FetchError,
     FormatError,
     NoBakedCredential,
     QrImageError,
@@ -280,7 +281,7 @@ def verify_any(
             )
         try:
             fetched = verifier.resolver.fetcher.fetch_json(url)
-        except VerificationError as exc:
+        except (FetchError, VerificationError) as exc:
             return _refused(
                 "link_refused", f"The link was not followed: {exc.message}", hint=exc.hint
             )

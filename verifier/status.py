@@ -86,13 +86,15 @@ from verifier.canonical import Canonicalizer
 from verifier.dataintegrity import check_data_integrity
 from verifier.errors import (
     BadSignature,
-    KeyNotResolved,
+    DocumentTooLarge,
+    FetchError,
     Revoked,
     StatusError,
     StatusListInvalid,
     StatusUnavailable,
     Suspended,
     VerificationError,
+    VerifierError,
     _NotCacheable,
 )
 from verifier.resolve import KeyResolver, NoNetwork
@@ -214,7 +216,9 @@ class StatusListSource(Protocol):
     """Fetches a status list by URL (the :class:`~verifier.resolve.DocumentFetcher` shape).
 
     :class:`~verifier.fetch.SafeFetcher` and :class:`~verifier.resolve.NoNetwork` satisfy it.
-    Raise :class:`~verifier.errors.KeyUnreachable` (or another VerificationError) on failure.
+    Raise a :class:`~verifier.errors.FetchError` on failure; the checker turns it into
+    :class:`~verifier.errors.StatusUnavailable` (``status_list_too_large`` for a
+    :class:`~verifier.errors.DocumentTooLarge`). A VerificationError is accepted too.
     """
 
     def fetch_json(self, url: str) -> Any: ...
@@ -889,15 +893,15 @@ class StatusChecker:
             return local
         try:
             return self._fetcher.fetch_json(url)
-        except KeyNotResolved as exc:
-            if exc.code == "document_too_large":
-                raise _invalid(
-                    "status_list_too_large",
-                    "The issuer's status list is too large to read safely.",
-                    f"{url}: {exc.hint or exc.message}",
-                ) from exc
-            raise _unreachable(url, exc) from exc
-        except VerificationError as exc:
+        except DocumentTooLarge as exc:
+            raise _invalid(
+                "status_list_too_large",
+                "The issuer's status list is too large to read safely.",
+                f"{url}: {exc.hint or exc.message}",
+            ) from exc
+        # Refused or unreachable alike: no usable list, so "could not check" (STATUS_RETRIEVAL_
+        # ERROR). A VerificationError is what fetchers raised before FetchError existed.
+        except (FetchError, VerificationError) as exc:
             raise _unreachable(url, exc) from exc
 
     def _load_bitstring(self, url: str, issuer_id: str, now: datetime) -> _BitstringList:
@@ -1017,7 +1021,7 @@ def _wrong_issuer(list_issuer: str, issuer_id: str) -> StatusListInvalid:
     )
 
 
-def _unreachable(url: str, cause: VerificationError) -> StatusUnavailable:
+def _unreachable(url: str, cause: VerifierError) -> StatusUnavailable:
     return StatusUnavailable(hint=f"{url}: {cause.code}: {cause.hint or cause.message}")
 
 
