@@ -30,10 +30,7 @@ tables in :mod:`verifier.fetch` and :mod:`verifier.status` list all of theirs. T
     │   │   │   ├── BakedCredentialEmpty      code: baked_empty
     │   │   │   └── BakedOpenBadges2  code: baked_ob2
     │   │   ├── UnknownContext        code: unknown_context      (contexts are never fetched)
-    │   │   ├── ContextIntegrityError code: context_integrity    (a bundled file was altered)
-    │   │   └── TrustListError        code: trust_list_invalid / trust_list_unreadable /
-    │   │                                   trust_list_bad_json / trust_list_bad_id /
-    │   │                                   trust_list_duplicate  (the verifier's own trust list)
+    │   │   └── ContextIntegrityError code: context_integrity    (a bundled file was altered)
     │   ├── SchemaError               check: schema  code: schema_invalid
     │   │   └── SchemaViolation       code: schema_invalid / missing_field / wrong_type /
     │   │                                   bad_context / bad_date / no_subject_identifier /
@@ -59,24 +56,31 @@ tables in :mod:`verifier.fetch` and :mod:`verifier.status` list all of theirs. T
     │       ├── StatusUnavailable     code: status_unreachable / status_stale / …  (inconclusive)
     │       └── StatusListInvalid     code: status_list_malformed / status_list_unverified /
     │                                       status_list_too_large / …         (inconclusive)
-    └── FetchError                    code: fetch_error   (a document could not be fetched)
-        ├── FetchRefused              code: fetch_refused_url / fetch_refused_scheme /
-        │   │                               fetch_refused_encoding / redirect_refused
-        │   └── AddressRefused        code: fetch_refused_address  (private, loopback, …)
-        ├── DocumentTooLarge          code: document_too_large
-        ├── BadDocument               code: bad_key_document  (not a JSON media type, not JSON)
-        └── FetchUnreachable          code: fetch_connect_error / fetch_dns_error /
-            │                               fetch_tls_error / fetch_http_error  (inconclusive)
-            ├── FetchTimeout          code: fetch_timeout
-            └── NetworkDisabled       code: network_disabled  (``NoNetwork``: nothing is fetched)
+    ├── FetchError                    code: fetch_error   (a document could not be fetched)
+    │   ├── FetchRefused              code: fetch_refused_url / fetch_refused_scheme /
+    │   │   │                               fetch_refused_encoding / redirect_refused
+    │   │   └── AddressRefused        code: fetch_refused_address  (private, loopback, …)
+    │   ├── DocumentTooLarge          code: document_too_large
+    │   ├── BadDocument               code: bad_key_document  (not a JSON media type, not JSON)
+    │   └── FetchUnreachable          code: fetch_connect_error / fetch_dns_error /
+    │       │                               fetch_tls_error / fetch_http_error  (inconclusive)
+    │       ├── FetchTimeout          code: fetch_timeout
+    │       └── NetworkDisabled       code: network_disabled  (``NoNetwork``: nothing is fetched)
+    └── ConfigurationError            code: configuration_error  (the verifier's own settings)
+        └── TrustListError            code: trust_list_invalid / trust_list_unreadable /
+                                            trust_list_bad_json / trust_list_bad_id /
+                                            trust_list_duplicate
 
-Why two branches under one root. Code that builds a report catches
+Why three branches under one root. Code that builds a report catches
 :class:`VerificationError`: each one is an answer about the credential, shown as a check line.
 A :class:`FetchError` is not an answer yet: the same failure means "the signature could not be
 checked" to the key resolver and "the status could not be checked" to the status checker, so
 each translates it into its own check's error (``raise KeyUnreachable(…) from exc``,
-``raise StatusUnavailable(…) from exc``) and the code the report shows stays the fetch's.
-:class:`VerifierError` catches both.
+``raise StatusUnavailable(…) from exc``) and the code the report shows stays the fetch's. A
+:class:`ConfigurationError` is the operator's to fix and is raised while loading
+configuration, never for a credential; kept out of :class:`VerificationError`, it cannot be
+swallowed by an ``except VerificationError`` that turns failures into "bad input" (a report
+line, HTTP 400), so start-up stops instead. :class:`VerifierError` catches all three.
 
 Private control flow, defined here too and never raised out of the package::
 
@@ -107,6 +111,7 @@ __all__ = [
     "BakedOpenBadges2",
     "CanonicalizationUnsupported",
     "ClaimsMismatch",
+    "ConfigurationError",
     "ContextIntegrityError",
     "DataLoss",
     "DocumentTooLarge",
@@ -317,16 +322,6 @@ class ContextIntegrityError(FormatError):
                 "reinstall the verifier."
             ),
         )
-
-
-class TrustListError(FormatError):
-    """The trust list given to the verifier (a file of trusted issuers) is unusable.
-
-    Raised while loading configuration, never for a credential: the operator must fix the file.
-    """
-
-    code = "trust_list_invalid"
-    default_message = "The trust list is not in the expected shape."
 
 
 class SchemaError(VerificationError):
@@ -555,6 +550,24 @@ class NetworkDisabled(FetchUnreachable):
 
     code = "network_disabled"
     default_message = "The document is not available offline, so it was not fetched."
+
+
+# -- the verifier's own configuration ------------------------------------------------------------
+class ConfigurationError(VerifierError):
+    """The verifier's own configuration is unusable: the operator must fix it."""
+
+    code = "configuration_error"
+    default_message = "The verifier is not configured correctly."
+
+
+class TrustListError(ConfigurationError):
+    """The trust list given to the verifier (a file of trusted issuers) is unusable.
+
+    Raised while loading configuration, never for a credential: the operator must fix the file.
+    """
+
+    code = "trust_list_invalid"
+    default_message = "The trust list is not in the expected shape."
 
 
 # -- private control flow (never raised out of the package) ---------------------------------------
