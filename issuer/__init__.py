@@ -12,7 +12,7 @@ from issuer.build import (
     new_credential_id,
 )
 from issuer.dataintegrity import CRYPTOSUITE, sign_data_integrity
-from issuer.errors import DraftInvalid, IssuerError, SelfCheckFailed
+from issuer.errors import CredentialNotBakeable, DraftInvalid, IssuerError, SelfCheckFailed
 from issuer.jwt import DEFAULT_JWT_ALG, jwt_claims, sign_vc_jwt
 from issuer.service import CredentialIssuer, IssuedCredential
 from issuer.statuslist import (
@@ -32,6 +32,7 @@ __all__ = [
     "VC2_CONTEXT",
     "CredentialDraft",
     "CredentialIssuer",
+    "CredentialNotBakeable",
     "DraftInvalid",
     "IssuedCredential",
     "IssuerError",

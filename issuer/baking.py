@@ -35,6 +35,7 @@ import zlib
 from typing import Final, Literal
 from xml.parsers import expat
 
+from issuer.errors import CredentialNotBakeable
 from verifier.baked import (
     CLR2_SVG_NAMESPACE,
     CREDENTIAL_KEYWORDS,
@@ -44,10 +45,9 @@ from verifier.baked import (
     check_svg,
     iter_png_chunks,
 )
-from verifier.errors import FormatError, UnsafeSvg
+from verifier.errors import UnsafeSvg
 
 __all__ = [
-    "CredentialNotBakeable",
     "Keyword",
     "bake_clr_png",
     "bake_clr_svg",
@@ -71,13 +71,6 @@ _LOCAL_NAME: Final = "credential"
 
 #: Characters outside XML 1.0's ``Char`` production (XML 1.0 §2.2).
 _NOT_XML_CHAR: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-class CredentialNotBakeable(FormatError):
-    """The credential text cannot be written into this image (check: format)."""
-
-    code = "unbakeable"
-    default_message = "The credential cannot be baked into the image."
 
 
 def _credential_text(credential_text: str) -> str:

@@ -129,7 +129,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(IssuerError)
     def _issuer(exc: IssuerError) -> Any:
-        status = 422 if exc.code == "draft_invalid" else 500
+        status = {"draft_invalid": 422, "unbakeable": 400}.get(exc.code, 500)
         return error_response(status, exc.code, exc.message)
 
     @app.errorhandler(VerificationError)
