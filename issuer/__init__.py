@@ -12,9 +12,9 @@ from issuer.build import (
     new_credential_id,
 )
 from issuer.dataintegrity import CRYPTOSUITE, sign_data_integrity
-from issuer.errors import DraftInvalid, IssuerError, SelfCheckFailed
+from issuer.errors import CredentialNotBakeable, DraftInvalid, IssuerError, SelfCheckFailed
 from issuer.jwt import DEFAULT_JWT_ALG, jwt_claims, sign_vc_jwt
-from issuer.service import CredentialIssuer, IssuedCredential
+from issuer.service import CredentialIssuer, SignedCredential
 from issuer.statuslist import (
     MIN_ENTRIES,
     build_status_list_credential,
@@ -32,10 +32,11 @@ __all__ = [
     "VC2_CONTEXT",
     "CredentialDraft",
     "CredentialIssuer",
+    "CredentialNotBakeable",
     "DraftInvalid",
-    "IssuedCredential",
     "IssuerError",
     "SelfCheckFailed",
+    "SignedCredential",
     "build_credential",
     "build_status_list_credential",
     "encode_bitstring",

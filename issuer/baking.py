@@ -35,20 +35,19 @@ import zlib
 from typing import Final, Literal
 from xml.parsers import expat
 
+from issuer.errors import CredentialNotBakeable
 from verifier.baked import (
     CLR2_SVG_NAMESPACE,
     CREDENTIAL_KEYWORDS,
     OB3_SVG_NAMESPACE,
     PNG_SIGNATURE,
     CredentialKind,
-    UnsafeSvg,
     check_svg,
     iter_png_chunks,
 )
-from verifier.errors import FormatError
+from verifier.errors import UnsafeSvg
 
 __all__ = [
-    "CredentialNotBakeable",
     "Keyword",
     "bake_clr_png",
     "bake_clr_svg",
@@ -72,13 +71,6 @@ _LOCAL_NAME: Final = "credential"
 
 #: Characters outside XML 1.0's ``Char`` production (XML 1.0 §2.2).
 _NOT_XML_CHAR: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-class CredentialNotBakeable(FormatError):
-    """The credential text cannot be written into this image (check: format)."""
-
-    code = "unbakeable"
-    default_message = "The credential cannot be baked into the image."
 
 
 def _credential_text(credential_text: str) -> str:
@@ -130,7 +122,7 @@ def bake_png(
 
     Earlier ``openbadgecredential`` / ``clrcredential`` chunks are removed; every other chunk
     is copied unchanged and bytes after ``IEND`` are dropped. Raises
-    :class:`~verifier.baked.MalformedPng` (``bad_png``) for a damaged image and
+    :class:`~verifier.errors.MalformedPng` (``bad_png``) for a damaged image and
     :class:`CredentialNotBakeable` (``unbakeable``) for an empty or unencodable text.
     """
     if keyword.encode() not in CREDENTIAL_KEYWORDS:
@@ -263,7 +255,7 @@ def bake_svg(svg: str, credential_text: str, *, jwt: bool, kind: CredentialKind 
 
     ``jwt=True``: a compact JWS, written to the ``verify`` attribute; ``jwt=False``: a JSON
     credential (must start with ``{``), written as CDATA. Earlier OB 3.0 / CLR 2.0 credential
-    elements are removed. Raises :class:`~verifier.baked.UnsafeSvg` / ``MalformedSvg`` for a
+    elements are removed. Raises :class:`~verifier.errors.UnsafeSvg` / ``MalformedSvg`` for a
     refused document and :class:`CredentialNotBakeable` for a text that cannot be stored.
     """
     text = _xml_text(_credential_text(credential_text))

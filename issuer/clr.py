@@ -41,10 +41,10 @@ from issuer.build import (
 )
 from issuer.dataintegrity import sign_data_integrity
 from issuer.errors import DraftInvalid, SelfCheckFailed
-from issuer.service import IssuedCredential
+from issuer.service import SignedCredential
 from keys import SigningKey
 from verifier import SchemaError, VerificationError, Verifier, load_credential, recipient_matches
-from verifier.canonical import DataLoss
+from verifier.errors import DataLoss
 from verifier.jsonparse import b64url_decode
 from verifier.model import AchievementCredential, ClrCredential
 
@@ -215,7 +215,7 @@ class ClrIssuer:
 
     def issue(
         self, draft: ClrDraft, key: SigningKey, *, verification_method: str, now: datetime
-    ) -> IssuedCredential:
+    ) -> SignedCredential:
         """Check the badges, build, sign with eddsa-rdfc-2022 and self-verify the CLR.
 
         Raises :class:`DraftInvalid` (a badge that is not this learner's Open Badge, or a CLR
@@ -248,7 +248,7 @@ class ClrIssuer:
             raise SelfCheckFailed(f"{SelfCheckFailed.default_message} ({exc.message})") from exc
         if not isinstance(verified.credential, ClrCredential):  # pragma: no cover - defensive
             raise SelfCheckFailed()
-        return IssuedCredential(
+        return SignedCredential(
             id=clr["id"],
             proof_format="data-integrity",
             media_type="application/vc+ld+json",

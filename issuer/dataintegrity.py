@@ -40,7 +40,7 @@ def sign_data_integrity(
     presentation) are signed as part of the proof options when given.
 
     Raises :class:`ValueError` for a non-Ed25519 key and
-    :class:`verifier.canonical.DataLoss` when the credential has undefined terms.
+    :class:`verifier.errors.DataLoss` when the credential has undefined terms.
     """
     if key.alg != "EdDSA":
         raise ValueError("eddsa-rdfc-2022 needs an Ed25519 key")

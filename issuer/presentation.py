@@ -22,8 +22,9 @@ from issuer.clr import EmbeddedBadge
 from issuer.dataintegrity import sign_data_integrity
 from issuer.errors import DraftInvalid, SelfCheckFailed
 from keys import InvalidSignature, SigningKey, b58decode, did_key_from_public_key
-from verifier.canonical import Canonicalizer, DataLoss
+from verifier.canonical import Canonicalizer
 from verifier.dataintegrity import hash_data, proof_config
+from verifier.errors import DataLoss
 
 __all__ = ["AUTHENTICATION", "build_presentation", "sign_presentation"]
 

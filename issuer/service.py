@@ -18,15 +18,15 @@ from issuer.errors import DraftInvalid, SelfCheckFailed
 from issuer.jwt import sign_vc_jwt
 from keys import SigningKey
 from verifier import SchemaError, VerificationError, Verifier, load_credential
-from verifier.canonical import DataLoss
+from verifier.errors import DataLoss
 
-__all__ = ["CredentialIssuer", "IssuedCredential"]
+__all__ = ["CredentialIssuer", "SignedCredential"]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class IssuedCredential:
+class SignedCredential:
     """A signed credential, exactly as released (``content`` is never re-serialised)."""
 
     id: str
@@ -45,7 +45,7 @@ class CredentialIssuer:
 
     def issue_data_integrity(
         self, draft: CredentialDraft, key: SigningKey, *, verification_method: str, now: datetime
-    ) -> IssuedCredential:
+    ) -> SignedCredential:
         """Build, sign with eddsa-rdfc-2022 and self-verify. Raises DraftInvalid/SelfCheckFailed."""
         credential = self._build(draft)
         try:
@@ -60,7 +60,7 @@ class CredentialIssuer:
             raise DraftInvalid(f"The credential would be invalid: {exc.message}") from exc
         content = json_bytes(signed)
         self._self_check(content, credential["id"], now)
-        return IssuedCredential(
+        return SignedCredential(
             id=credential["id"],
             proof_format="data-integrity",
             media_type="application/vc+ld+json",
@@ -87,12 +87,12 @@ class CredentialIssuer:
 
     def issue_jwt(
         self, draft: CredentialDraft, key: SigningKey, *, kid: str, now: datetime
-    ) -> IssuedCredential:
+    ) -> SignedCredential:
         """Build, sign as VC-JWT and self-verify. Raises DraftInvalid or SelfCheckFailed."""
         credential = self._build(draft)
         token = sign_vc_jwt(credential, key, kid=kid)
         self._self_check(token.encode("ascii"), credential["id"], now)
-        return IssuedCredential(
+        return SignedCredential(
             id=credential["id"],
             proof_format="vc-jwt",
             media_type="application/vc+jwt",

@@ -3,7 +3,7 @@
 Every error carries a stable machine-readable ``code`` and a ``message`` that is safe to show a
 user (no key material, no paths beyond what the caller supplied). The tree::
 
-    KeysError
+    KeysError                 code: keys_error
     ├── UnsupportedAlgorithm  code: unsupported_algorithm  alg not in ALLOWED_ALGORITHMS
     ├── InvalidKey            code: invalid_key            malformed/weak/private JWK, type mismatch
     │   └── KeyAlgorithmNotAllowed  code: unsupported_algorithm  (also an UnsupportedAlgorithm)

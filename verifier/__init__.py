@@ -11,7 +11,9 @@ from verifier.errors import (
     AlgorithmNotAllowed,
     BadSignature,
     ClaimsMismatch,
+    ConfigurationError,
     Expired,
+    FetchError,
     FormatError,
     KeyNotResolved,
     KeyUnreachable,
@@ -21,6 +23,7 @@ from verifier.errors import (
     SignatureError,
     ValidityError,
     VerificationError,
+    VerifierError,
 )
 from verifier.jsonparse import parse_json
 from verifier.recipient import identity_hash, normalize_email, recipient_matches
@@ -35,8 +38,10 @@ __all__ = [
     "BadSignature",
     "Check",
     "ClaimsMismatch",
+    "ConfigurationError",
     "DocumentFetcher",
     "Expired",
+    "FetchError",
     "FormatError",
     "KeyNotResolved",
     "KeyResolver",
@@ -51,6 +56,7 @@ __all__ = [
     "VerificationError",
     "VerifiedCredential",
     "Verifier",
+    "VerifierError",
     "identity_hash",
     "load_credential",
     "normalize_email",

@@ -48,7 +48,19 @@ from xml.etree.ElementTree import ParseError
 import defusedxml  # type: ignore[import-untyped, unused-ignore]
 import defusedxml.ElementTree as safe_et  # type: ignore[import-untyped, unused-ignore]
 
-from verifier.errors import FormatError, InputTooLarge, UnsupportedFormat
+from verifier.errors import (
+    BakedCompressed,
+    BakedCredentialEmpty,
+    BakedNotItxt,
+    BakedOpenBadges2,
+    InputTooLarge,
+    MalformedPng,
+    MalformedSvg,
+    MultipleBakedCredentials,
+    NoBakedCredential,
+    NotAnImage,
+    UnsafeSvg,
+)
 
 __all__ = [
     "CLR2_SVG_NAMESPACE",
@@ -61,22 +73,11 @@ __all__ = [
     "OB3_SVG_NAMESPACE",
     "PNG_SIGNATURE",
     "SVG_NAMESPACE",
-    "BakedCompressed",
-    "BakedCredentialEmpty",
-    "BakedImageError",
-    "BakedNotItxt",
-    "BakedOpenBadges2",
     "Container",
     "ContentFormat",
     "CredentialKind",
     "Extracted",
-    "MalformedPng",
-    "MalformedSvg",
-    "MultipleBakedCredentials",
-    "NoBakedCredential",
-    "NotAnImage",
     "PngChunk",
-    "UnsafeSvg",
     "check_svg",
     "extract_baked",
     "extract_from_png",
@@ -120,76 +121,6 @@ _SVG_ROOT_TAG: Final = f"{{{SVG_NAMESPACE}}}svg"
 #: Badge artwork is a few hundred elements, a few levels deep; these bound parsing cost.
 MAX_SVG_DEPTH: Final = 256
 MAX_SVG_ELEMENTS: Final = 100_000
-
-
-# -- errors --------------------------------------------------------------------------------------
-class BakedImageError(FormatError):
-    """Root of the errors about a baked badge image (check: format)."""
-
-    code = "bad_baked_image"
-    default_message = "The image does not hold a badge we can read."
-
-
-class NotAnImage(UnsupportedFormat):
-    code = "not_an_image"
-    default_message = "The file is neither a PNG nor an SVG image."
-
-
-class MalformedPng(BakedImageError):
-    code = "bad_png"
-    default_message = "The file is not a valid PNG image (it is damaged or incomplete)."
-
-
-class MalformedSvg(BakedImageError):
-    code = "bad_svg"
-    default_message = "The file is not a valid SVG image."
-
-
-class UnsafeSvg(BakedImageError):
-    code = "unsafe_svg"
-    default_message = (
-        "The SVG image contains XML features that are refused for safety "
-        "(entity declarations or external references)."
-    )
-
-
-class NoBakedCredential(BakedImageError):
-    code = "baked_none"
-    default_message = "The image does not contain a badge credential."
-
-
-class MultipleBakedCredentials(BakedImageError):
-    code = "baked_multiple"
-    default_message = "The image contains more than one badge credential, so it is ambiguous."
-
-
-class BakedCompressed(BakedImageError):
-    code = "baked_compressed"
-    default_message = (
-        "The badge credential in the image is compressed, which the Open Badges "
-        "specification does not allow."
-    )
-
-
-class BakedNotItxt(BakedImageError):
-    code = "baked_not_itxt"
-    default_message = (
-        "The badge credential is stored in a kind of PNG text chunk the Open Badges "
-        "specification does not allow (it must be an iTXt chunk)."
-    )
-
-
-class BakedCredentialEmpty(BakedImageError):
-    code = "baked_empty"
-    default_message = "The image has a place for a badge credential, but it is empty."
-
-
-class BakedOpenBadges2(BakedImageError):
-    code = "baked_ob2"
-    default_message = (
-        "The image holds an Open Badges 2.0 badge; only Open Badges 3.0 and CLR 2.0 "
-        "credentials are supported."
-    )
 
 
 # -- the result ----------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ Three steps, each chosen for correctness first and speed second:
 
 Contexts come only from the bundled, hash-pinned loader (:mod:`verifier.contexts`); processed
 contexts are cached per :class:`Canonicalizer`, which is what makes repeated canonicalization of
-credentials that share contexts cheap.
+credentials that share contexts cheap. This module uses PyLD's public API only; those caches need
+PyLD's private API, and :mod:`verifier._pyld_adapter` is the one place that uses it (which names,
+why, and the test that fails when PyLD changes them).
 """
 
 from __future__ import annotations
@@ -35,17 +37,17 @@ import pyoxigraph as ox
 from cachetools import LRUCache
 from pyld import jsonld
 from pyld.canon import URDNA2015
-from pyld.context_resolver import ContextResolver
 
-from verifier.contexts import find_unknown_context, pyld_document_loader
-from verifier.errors import MalformedJson, SignatureError
+from verifier._pyld_adapter import CachingProcessor
+from verifier.contexts import find_unknown_context
+from verifier.errors import CanonicalizationUnsupported, DataLoss, MalformedJson
 
-__all__ = ["CanonicalizationUnsupported", "Canonicalizer", "DataLoss"]
+__all__ = ["Canonicalizer"]
 
 #: Where undefined terms land during the safe-mode expansion. Never appears in valid output.
 SENTINEL_VOCAB = "urn:x-skill-passport:undefined-term:"
 _SENTINEL_CONTEXT = {"@vocab": SENTINEL_VOCAB}
-_ALREADY_EXPANDED = "x-skill-passport-already-expanded"
+_PROCESSING_MODE = "json-ld-1.1"
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters whose N-Quads escaping differs between PyLD and RDFC-1.0 / jsonld.js (C0 controls
 # other than TAB/LF/CR, and DEL). Oxigraph escapes them as RDFC-1.0 requires.
@@ -86,156 +88,24 @@ _KEYWORDS = frozenset(
 )
 
 
-class CanonicalizationUnsupported(SignatureError):
-    """A dataset we cannot canonicalize the way other implementations do: inconclusive."""
-
-    code = "unsupported_characters"
-    inconclusive = True
-    default_message = (
-        "The credential contains control characters in a form this verifier cannot "
-        "canonicalize the way other verifiers do (an embedded signed credential, or the same "
-        "statement twice); its signature cannot be checked here."
-    )
-
-
-class DataLoss(SignatureError):
-    """JSON-LD processing would drop or rebase data, so a proof would not cover it.
-
-    VC Data Integrity §4 ("DATA_LOSS_DETECTION_ERROR"). ``code`` is ``undefined_term`` or
-    ``relative_iri``; ``term`` names the offending term or value.
-    """
-
-    code = "undefined_term"
-    default_message = (
-        "The credential contains data that no context defines, so it cannot be signed."
-    )
-
-    def __init__(
-        self, message: str | None = None, *, code: str | None = None, term: str = ""
-    ) -> None:
-        super().__init__(
-            message, code=code, hint=f"Offending term or value: {term!r}" if term else None
-        )
-        self.term = term
-
-
-class _Memo:
-    """Bounded identity-keyed memo; holds a reference so an ``id`` is never reused while cached."""
-
-    def __init__(self, size: int) -> None:
-        self._entries: LRUCache[Any, tuple[Any, Any]] = LRUCache(maxsize=size)
-
-    def get(self, key: Any, owner: object) -> Any:
-        hit = self._entries.get(key)
-        return hit[1] if hit is not None and hit[0] is owner else None
-
-    def put(self, key: Any, owner: object, value: Any) -> None:
-        self._entries[key] = (owner, value)
-
-
-class _Resolver(ContextResolver):  # type: ignore[misc]
-    """PyLD's resolver, remembering resolutions of context *objects* by identity.
-
-    PyLD keys every local (object) context by its canonical JSON, recomputed each time a
-    type-scoped context applies — the largest cost of expanding a credential. The scoped contexts
-    live inside our cached, immutable context documents, so their identity is a sound key.
-    """
-
-    def __init__(self, shared_cache: Any, loader: Any, memo: _Memo) -> None:
-        super().__init__(shared_cache, loader)
-        self._memo = memo
-
-    def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
-        if isinstance(context, dict) and "@context" not in context:
-            hit = self._memo.get(id(context), context)
-            if hit is not None:
-                return hit
-            resolved = super().resolve(active_ctx, context, base, cycles)
-            self._memo.put(id(context), context, resolved)
-            return resolved
-        return super().resolve(active_ctx, context, base, cycles)
-
-
-class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
-    """PyLD's processor, with stable identities for the contexts type-scoped terms create.
-
-    For a type-scoped context (``propagate=False``) PyLD first clones the active context to
-    record ``previousContext`` and gives the clone a fresh random ``_uuid``, so its cache of
-    processed contexts (keyed by that uuid) never hits and every typed node re-processes its
-    context. We make that clone once per parent context, with a uuid derived from the parent's:
-    the clone's content is a function of the parent alone, so equal uuids mean equal contexts.
-    """
-
-    def __init__(self, memo: _Memo) -> None:
-        super().__init__()
-        self._memo = memo
-
-    def expand(self, input_: Any, options: Any) -> Any:
-        # to_rdf() expands its input first; ours is already expanded (and checked) by us.
-        if options.get(_ALREADY_EXPANDED):
-            return input_
-        return super().expand(input_, options)
-
-    def _process_context(
-        self,
-        active_ctx: Any,
-        local_ctx: Any,
-        options: Any,
-        override_protected: bool = False,
-        propagate: bool = True,
-        validate_scoped: bool = True,
-        cycles: Any = None,
-    ) -> Any:
-        parent_uuid = active_ctx.get("_uuid")
-        if (
-            not propagate
-            and parent_uuid
-            and isinstance(local_ctx, dict)
-            and "@propagate" not in local_ctx
-            and not active_ctx.get("previousContext")
-        ):
-            key = ("previous", parent_uuid)
-            clone = self._memo.get(key, active_ctx)
-            if clone is None:
-                clone = self._clone_active_context(active_ctx)
-                clone["previousContext"] = active_ctx
-                clone["_uuid"] = f"{parent_uuid}/previous"
-                self._memo.put(key, active_ctx, clone)
-            active_ctx = clone
-        return super()._process_context(
-            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
-        )
-
-
-def _static_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    # "tag: static" lets PyLD keep the processed context in its resolver cache: our contexts
-    # are pinned by hash and never change while the process runs.
-    document = pyld_document_loader(url, options)
-    document["tag"] = "static"
-    return document
-
-
 class Canonicalizer:
     """Safe-mode JSON-LD canonicalization with a private, bounded context cache (thread-safe)."""
 
     def __init__(self, *, cache_size: int = 256, results_cache_size: int = 512) -> None:
-        self._cache: LRUCache[str, Any] = LRUCache(maxsize=cache_size)
-        self._memo = _Memo(cache_size * 8)
-        self._processor = _Processor(self._memo)
+        self._processor = CachingProcessor(cache_size=cache_size)
+        # A null local context is the initial context (JSON-LD 1.1 API §4.1.2, "Context
+        # Processing Algorithm" step 5.1); PyLD makes it once per processing mode, frozen.
+        self._initial_context = self._processor.process_context(
+            {}, None, {"processingMode": _PROCESSING_MODE}
+        )
         self._results: LRUCache[bytes, str] | None = (
             LRUCache(maxsize=results_cache_size) if results_cache_size > 0 else None
         )
         self._lock = threading.Lock()
 
-    def _options(self) -> dict[str, Any]:
-        return {
-            "documentLoader": _static_loader,
-            "contextResolver": _Resolver(self._cache, _static_loader, self._memo),
-            "base": None,
-        }
-
     def expand(self, document: Mapping[str, Any]) -> list[Any]:
-        """Expand ``document`` in safe mode; raise :class:`DataLoss` or a FormatError."""
+        """Expand ``document`` in safe mode; raise :class:`~verifier.errors.DataLoss` or a
+        FormatError."""
         context = document.get("@context")
         if context is None:
             raise DataLoss(
@@ -245,16 +115,14 @@ class Canonicalizer:
         _check_keyword_like_keys(document)
         with self._lock:
             try:
-                options = {**self._options(), "processingMode": "json-ld-1.1"}
-                active = self._processor.process_context(
-                    self._processor._get_initial_context(options), contexts, options
-                )
+                options = {**self._processor.options(), "processingMode": _PROCESSING_MODE}
+                active = self._processor.process_context(self._initial_context, contexts, options)
                 # The document's own @vocab gives undefined terms real IRIs: nothing is lost.
                 # Otherwise the sentinel catches the terms that would be dropped.
                 if active.get("@vocab") is None:
                     contexts = [*contexts, _SENTINEL_CONTEXT]
                 probe = {**document, "@context": contexts}
-                expanded: list[Any] = self._processor.expand(probe, self._options())
+                expanded: list[Any] = self._processor.expand(probe, self._processor.options())
             except jsonld.JsonLdError as exc:
                 raise _translate(exc) from exc
         _check_loss(expanded)
@@ -290,9 +158,7 @@ class Canonicalizer:
         expanded = self.expand(document)
         with self._lock:
             try:
-                dataset = self._processor.to_rdf(
-                    expanded, {**self._options(), _ALREADY_EXPANDED: True}
-                )
+                dataset = self._processor.expanded_to_rdf(expanded, self._processor.options())
             except jsonld.JsonLdError as exc:
                 raise _translate(exc) from exc
         nquads: str = jsonld.JsonLdProcessor.to_nquads(dataset)

@@ -60,14 +60,12 @@ from importlib.resources.abc import Traversable
 from types import MappingProxyType
 from typing import Any, Final
 
-from verifier.errors import FormatError
+from verifier.errors import ContextIntegrityError, UnknownContext
 
 __all__ = [
     "KNOWN_CONTEXTS",
     "OB_V3P0_CONTEXT_3_0_3",
     "SERVED_VARIANTS",
-    "ContextIntegrityError",
-    "UnknownContext",
     "clear_cache",
     "find_unknown_context",
     "load_context",
@@ -85,42 +83,6 @@ SERVED_VARIANTS: Mapping[str, str] = MappingProxyType({OB_V3P0_CONTEXT_3_0_3: "v
 #: Where the bundled files and their index live (a package resource folder).
 _CONTEXTS_DIR: Traversable = files("verifier").joinpath("contexts")
 _INDEX_FILE: Final = "index.json"
-
-
-class UnknownContext(FormatError):
-    """A credential names a JSON-LD context that is not bundled: we never fetch one."""
-
-    code = "unknown_context"
-    default_message = "The credential refers to a JSON-LD context we do not have a copy of."
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        super().__init__(
-            f"The credential refers to a JSON-LD context we do not have a copy of: {url}",
-            hint=(
-                "Only the context documents bundled with the verifier are used; contexts are "
-                "never fetched from the network. docs/contexts.md explains how to add one."
-            ),
-        )
-
-
-class ContextIntegrityError(FormatError):
-    """A bundled context file is missing, unreadable, or differs from its recorded SHA-256."""
-
-    code = "context_integrity"
-    default_message = "A JSON-LD context bundled with the verifier has been altered."
-
-    def __init__(self, url: str, file: str, problem: str) -> None:
-        self.url = url
-        self.file = file
-        super().__init__(
-            f"The verifier's own copy of the JSON-LD context {url} cannot be trusted, "
-            "so it was not used.",
-            hint=(
-                f"The bundled file {file} {problem}. The installation may have been altered: "
-                "reinstall the verifier."
-            ),
-        )
 
 
 @dataclass(frozen=True, slots=True)

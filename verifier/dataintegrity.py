@@ -28,8 +28,8 @@ from typing import Any
 
 from keys import PublicKey, b58decode
 from keys.errors import InvalidDid, InvalidSignature
-from verifier.canonical import Canonicalizer, DataLoss
-from verifier.errors import BadSignature, VerificationError
+from verifier.canonical import Canonicalizer
+from verifier.errors import BadSignature, DataLoss, VerificationError
 from verifier.resolve import KeyResolver
 
 __all__ = ["KNOWN_SUITES", "check_data_integrity", "hash_data", "proof_config"]
@@ -123,7 +123,7 @@ def check_data_integrity(
     The key must belong to ``controller`` — by default the document's issuer (a presentation
     passes its holder, with ``purpose`` "authentication").
 
-    Raises :class:`~verifier.canonical.DataLoss` (undefined terms, relative IRIs),
+    Raises :class:`~verifier.errors.DataLoss` (undefined terms, relative IRIs),
     :class:`~verifier.errors.KeyNotResolved` / ``KeyUnreachable`` (key problems), or
     :class:`BadSignature` with a code naming the failed rule; with several proofs, the error of
     the first proof of a known suite.

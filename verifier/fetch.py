@@ -1,4 +1,4 @@
-"""The one fetcher the verifier uses for did:web documents, JWKS and controller documents.
+"""The one fetcher the verifier uses: did:web and controller documents, JWKS, status lists.
 
 :class:`SafeFetcher` implements :class:`verifier.resolve.DocumentFetcher`. The issue's rules:
 "did:web and https controller documents through one fetcher that speaks only https (http only
@@ -51,27 +51,32 @@ redirect, and caches with a TTL". How each rule is kept:
   full timeout per credential in a batch, short enough that a retry soon sees a fixed server.
   The cache is guarded by a lock; network I/O happens outside it.
 
-Errors (one plain sentence in ``message``; addresses and status codes only in ``hint``):
+Errors (one plain sentence in ``message``; addresses and status codes only in ``hint``) are
+fetch errors (:class:`~verifier.errors.FetchError`): not yet a verdict on anything. The key
+resolver turns them into ``KeyNotResolved`` / ``KeyUnreachable`` (check ``signature``) and the
+status checker into ``StatusUnavailable`` / ``StatusListInvalid`` (check ``status``), each
+chaining the fetch error as the cause:
 
 =========================  ===================  =============================================
 code                       class                when
 =========================  ===================  =============================================
-``fetch_refused_url``      KeyNotResolved       malformed URL, userinfo, bad host name
-``fetch_refused_scheme``   KeyNotResolved       not https (http outside dev/loopback)
-``fetch_refused_address``  KeyNotResolved       host resolves to a refused address
-``redirect_refused``       KeyNotResolved       cross-origin redirect, or too many
-``document_too_large``     KeyNotResolved       over ``max_bytes``
-``fetch_refused_encoding`` KeyNotResolved       compressed/unknown content or transfer coding
-``bad_key_document``       KeyNotResolved       not a JSON media type, or not valid JSON
-``fetch_timeout``          KeyUnreachable       the time budget ran out
-``fetch_dns_error``        KeyUnreachable       the host name did not resolve
-``fetch_tls_error``        KeyUnreachable       TLS handshake or certificate failure
-``fetch_connect_error``    KeyUnreachable       connection refused/reset/dropped
-``fetch_http_error``       KeyUnreachable       non-200 status or a malformed HTTP answer
+``fetch_refused_url``      FetchRefused         malformed URL, userinfo, bad host name
+``fetch_refused_scheme``   FetchRefused         not https (http outside dev/loopback)
+``fetch_refused_address``  AddressRefused       host resolves to a refused address
+``redirect_refused``       FetchRefused         cross-origin redirect, or too many
+``document_too_large``     DocumentTooLarge     over ``max_bytes``
+``fetch_refused_encoding`` FetchRefused         compressed/unknown content or transfer coding
+``bad_key_document``       BadDocument          not a JSON media type, or not valid JSON
+``fetch_timeout``          FetchTimeout         the time budget ran out
+``fetch_dns_error``        FetchUnreachable     the host name did not resolve
+``fetch_tls_error``        FetchUnreachable     TLS handshake or certificate failure
+``fetch_connect_error``    FetchUnreachable     connection refused/reset/dropped
+``fetch_http_error``       FetchUnreachable     non-200 status or a malformed HTTP answer
 =========================  ===================  =============================================
 
-``KeyUnreachable`` is inconclusive ("could not check"); the ``KeyNotResolved`` refusals are
-policy decisions or a broken document, and are not. Document bodies are never logged.
+``FetchUnreachable`` (and its ``FetchTimeout``) is inconclusive ("could not check"); the
+refusals are policy decisions or a broken document, and are not. Document bodies are never
+logged.
 """
 
 from __future__ import annotations
@@ -93,7 +98,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import quote, urljoin, urlsplit
 
-from verifier.errors import FormatError, KeyNotResolved, KeyUnreachable
+from verifier.errors import (
+    AddressRefused,
+    BadDocument,
+    DocumentTooLarge,
+    FetchError,
+    FetchRefused,
+    FetchTimeout,
+    FetchUnreachable,
+    FormatError,
+    _OutOfTime,
+    _TooMuchData,
+)
 from verifier.jsonparse import parse_json
 
 if TYPE_CHECKING:
@@ -190,15 +206,15 @@ DEFAULT_POLICY: Final = FetchPolicy()
 
 
 # -- errors ---------------------------------------------------------------------------------
-def _refused(code: str, message: str, hint: str | None = None) -> KeyNotResolved:
-    return KeyNotResolved(message, code=code, hint=hint)
+def _refused(code: str, message: str, hint: str | None = None) -> FetchRefused:
+    return FetchRefused(message, code=code, hint=hint)
 
 
-def _unreachable(code: str, message: str, hint: str | None = None) -> KeyUnreachable:
-    return KeyUnreachable(message, code=code, hint=hint)
+def _unreachable(code: str, message: str, hint: str | None = None) -> FetchUnreachable:
+    return FetchUnreachable(message, code=code, hint=hint)
 
 
-def _bad_url(url: str, why: str) -> KeyNotResolved:
+def _bad_url(url: str, why: str) -> FetchRefused:
     return _refused(
         "fetch_refused_url",
         "The address of the issuer's key document is not one we will fetch.",
@@ -206,20 +222,11 @@ def _bad_url(url: str, why: str) -> KeyNotResolved:
     )
 
 
-def _too_large(url: str, what: str, limit: int) -> KeyNotResolved:
-    return _refused(
-        "document_too_large",
+def _too_large(url: str, what: str, limit: int) -> DocumentTooLarge:
+    return DocumentTooLarge(
         "The issuer's key document is larger than the size limit, so it was not read.",
-        f"{url} {what}; the limit is {limit} bytes.",
+        hint=f"{url} {what}; the limit is {limit} bytes.",
     )
-
-
-class _OutOfTime(TimeoutError):
-    """The fetch's wall-clock budget is spent."""
-
-
-class _TooMuchData(Exception):
-    """More bytes arrived on the socket than any acceptable answer needs."""
 
 
 # -- URLs -----------------------------------------------------------------------------------
@@ -419,7 +426,7 @@ class _Redirect:
 class _Entry:
     expires: float
     body: bytes | None = None
-    failure: tuple[type[KeyNotResolved], str, str, str | None] | None = None
+    failure: tuple[type[FetchError], str, str, str | None] | None = None
 
 
 # -- the fetcher ----------------------------------------------------------------------------
@@ -458,8 +465,9 @@ class SafeFetcher:
     def fetch_json(self, url: str) -> Any:
         """Return the parsed JSON document at ``url``.
 
-        Raises :class:`KeyUnreachable` (inconclusive: timeout, DNS, TLS, connection, HTTP
-        status) or :class:`KeyNotResolved` (refused by policy, too large, not JSON).
+        Raises a :class:`~verifier.errors.FetchError`: :class:`FetchUnreachable`
+        (inconclusive: timeout, DNS, TLS, connection, HTTP status), :class:`FetchRefused`
+        (refused by policy), :class:`DocumentTooLarge` or :class:`BadDocument` (not JSON).
         """
         target = _parse_url(url)
         key = target.url
@@ -476,7 +484,7 @@ class SafeFetcher:
         try:
             body = self._fetch(target)
             value = self._parse(target, body)
-        except KeyNotResolved as exc:
+        except FetchError as exc:
             logger.warning("key document %s not fetched: %s (%s)", key, exc.code, exc.hint)
             self._remember(key, _Entry(0.0, failure=(type(exc), exc.message, exc.code, exc.hint)))
             raise
@@ -520,10 +528,9 @@ class SafeFetcher:
             return parse_json(body, max_bytes=self._policy.max_bytes, what="key document")
         except FormatError as exc:
             # Fetched but unusable: a wrong answer, not "could not check".
-            raise _refused(
-                "bad_key_document",
+            raise BadDocument(
                 "The issuer's published key document is not valid JSON.",
-                f"{target.url}: {exc.message}",
+                hint=f"{target.url}: {exc.message}",
             ) from exc
 
     def _fetch(self, target: _Target) -> bytes:
@@ -544,16 +551,15 @@ class SafeFetcher:
                     f"{target.url}: http is allowed only to loopback in development.",
                 )
             return self._follow(target, addresses, deadline)
-        except KeyNotResolved:
+        except FetchError:
             raise
         except _TooMuchData as exc:
             raise _too_large(target.url, "sent too much data", policy.max_bytes) from exc
         except TimeoutError as exc:
-            raise _unreachable(
-                "fetch_timeout",
+            raise FetchTimeout(
                 "The issuer's server did not answer in time, so the signature could not be "
                 "checked.",
-                f"{target.url}: no complete answer within {policy.timeout:g} s.",
+                hint=f"{target.url}: no complete answer within {policy.timeout:g} s.",
             ) from exc
         except ssl.SSLError as exc:  # includes certificate verification failures
             raise _unreachable(
@@ -613,11 +619,10 @@ class SafeFetcher:
         for ip in candidates:
             reason = _refusal(ip, allow_loopback=allow_loopback)
             if reason is not None:
-                raise _refused(
-                    "fetch_refused_address",
+                raise AddressRefused(
                     "The issuer's key document is on a private or reserved network address, "
                     "so it was not fetched.",
-                    f"{target.host} resolves to {ip} ({reason}).",
+                    hint=f"{target.host} resolves to {ip} ({reason}).",
                 )
         return list(dict.fromkeys(_normalise(ip) for ip in candidates))
 
@@ -658,7 +663,7 @@ class SafeFetcher:
             location = urljoin(current.url, answer.location)
             try:
                 following = _parse_url(location)
-            except KeyNotResolved as exc:
+            except FetchRefused as exc:
                 raise _refused(
                     "redirect_refused",
                     "The issuer's server redirected to an address we do not fetch, so the key "
@@ -795,10 +800,9 @@ class SafeFetcher:
         # (did+json, did+ld+json, ld+json, jwk-set+json, jwk+json, ...).
         media_type = response.headers.get_content_type()
         if not (media_type == "application/json" or media_type.endswith("+json")):
-            raise _refused(
-                "bad_key_document",
+            raise BadDocument(
                 "The issuer's server did not send its key document as JSON.",
-                f"{target.url}: Content-Type {response.getheader('Content-Type')!r}.",
+                hint=f"{target.url}: Content-Type {response.getheader('Content-Type')!r}.",
             )
         declared = response.length
         if declared is not None and declared > self._policy.max_bytes:

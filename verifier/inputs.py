@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 from urllib.parse import unquote, urlsplit
 
-from verifier.baked import PNG_SIGNATURE, NoBakedCredential, extract_baked
+from verifier.baked import PNG_SIGNATURE, extract_baked
 from verifier.containers import (
     ContainerReport,
     container_kind,
@@ -32,7 +32,14 @@ from verifier.containers import (
     verify_container,
     verify_container_jwt,
 )
-from verifier.errors import FormatError, UnsupportedFormat, VerificationError
+from verifier.errors import (
+    FetchError,
+    FormatError,
+    NoBakedCredential,
+    QrImageError,
+    UnsupportedFormat,
+    VerificationError,
+)
 from verifier.jsonparse import parse_json
 from verifier.report import Check, Report
 from verifier.verify import Verifier
@@ -44,7 +51,6 @@ __all__ = [
     "InputKind",
     "LinkResolver",
     "OurLink",
-    "QrImageError",
     "classify",
     "credential_reports",
     "decode_qr",
@@ -60,13 +66,6 @@ InputKind = Literal[
 MAX_QR_IMAGE_PIXELS: Final = 16_000_000
 MAX_QR_IMAGE_SIDE: Final = 8_192
 _IMAGE_MAGIC: Final = (b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF", b"BM")
-
-
-class QrImageError(FormatError):
-    """An image that is not a baked badge and holds no QR code we can read (or may not read)."""
-
-    code = "qr_unreadable"
-    default_message = "The image holds neither a badge nor a QR code we can read."
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +281,7 @@ def verify_any(
             )
         try:
             fetched = verifier.resolver.fetcher.fetch_json(url)
-        except VerificationError as exc:
+        except (FetchError, VerificationError) as exc:
             return _refused(
                 "link_refused", f"The link was not followed: {exc.message}", hint=exc.hint
             )

@@ -38,7 +38,7 @@ import jsonschema_rs
 from jsonschema import Draft201909Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from verifier.schemas import SchemaViolation
+from verifier.errors import SchemaViolation
 
 __all__ = ["SCHEMA_FILES", "check_official_schema"]
 
@@ -163,7 +163,7 @@ def _plain(error: ValidationError) -> str:
 def check_official_schema(document: Mapping[str, Any], *, endorsement: bool = False) -> None:
     """Validate against the official OB 3.0 JSON Schema; return None when it passes.
 
-    Raises :class:`~verifier.schemas.SchemaViolation` (code ``official_schema``) naming the
+    Raises :class:`~verifier.errors.SchemaViolation` (code ``official_schema``) naming the
     JSON path of the first problem, with every problem's path in ``details``.
     """
     if _is_vc11(document):

@@ -29,7 +29,7 @@ from keys import (
     verification_method_revoked_at,
 )
 from keys.errors import InvalidDid, InvalidKey, KeysError
-from verifier.errors import KeyNotResolved, KeyUnreachable
+from verifier.errors import FetchError, KeyNotResolved, KeyUnreachable, NetworkDisabled
 
 __all__ = ["DocumentFetcher", "KeyResolver", "NoNetwork", "jwks_url_for_issuer"]
 
@@ -42,7 +42,13 @@ class DocumentFetcher(Protocol):
     """Fetches a JSON document by URL. Implementations enforce their own network policy."""
 
     def fetch_json(self, url: str) -> Any:
-        """Return the parsed JSON at ``url``; raise :class:`KeyUnreachable` if it cannot."""
+        """Return the parsed JSON at ``url``; raise a :class:`~verifier.errors.FetchError` if it
+        cannot (:class:`~verifier.errors.FetchUnreachable` when the answer is "could not tell").
+
+        Each caller translates the fetch error into its own check's error. A
+        :class:`~verifier.errors.VerificationError` (what fetchers raised before fetch errors
+        had their own branch) is passed through unchanged.
+        """
         ...
 
 
@@ -50,11 +56,9 @@ class NoNetwork:
     """A fetcher that fetches nothing: every foreign document is unreachable."""
 
     def fetch_json(self, url: str) -> Any:
-        raise KeyUnreachable(
-            "The issuer's published keys are not available offline, so the signature could not "
-            "be checked.",
+        raise NetworkDisabled(
             hint=f"Verification ran without network access and {url} is not in the local "
-            "documents or bundle.",
+            "documents or bundle."
         )
 
 
@@ -110,12 +114,32 @@ class KeyResolver:
         local = self._documents.get(key)
         if local is not None:
             return local
-        doc = self._fetcher.fetch_json(url or key)
+        doc = self._fetch(url or key)
         if not isinstance(doc, Mapping):
             raise KeyNotResolved(
                 "The issuer's published key document is not a JSON object.", code="bad_key_document"
             )
         return doc
+
+    def _fetch(self, url: str) -> Any:
+        """The fetcher's document; a fetch failure becomes this check's (``signature``) error.
+
+        The code stays the fetch's (``fetch_timeout``, ``fetch_refused_address`` …), so the
+        report reads as before; the fetch error is the cause. An inconclusive failure is
+        :class:`KeyUnreachable` ("could not check"), a refusal or a broken document
+        :class:`KeyNotResolved`. Without network access the answer is plain ``key_unreachable``.
+        """
+        try:
+            return self._fetcher.fetch_json(url)
+        except NetworkDisabled as exc:
+            raise KeyUnreachable(
+                "The issuer's published keys are not available offline, so the signature could "
+                "not be checked.",
+                hint=exc.hint,
+            ) from exc
+        except FetchError as exc:
+            error = KeyUnreachable if exc.inconclusive else KeyNotResolved
+            raise error(exc.message, code=exc.code, hint=exc.hint) from exc
 
     def _did_document(self, did: str) -> Mapping[str, Any]:
         try:

@@ -4,8 +4,8 @@ This is the edge where parsed-but-untrusted JSON (``dict``/``list``/``str``/numb
 frozen, typed objects. Every check of the OB 3.0 data model that can be made without a network
 or a JSON-LD processor happens here, once; code past this point trusts the types.
 
-Public entry points (each raises :class:`SchemaViolation`, a :class:`~verifier.errors.SchemaError`,
-and nothing else for bad input)::
+Public entry points (each raises :class:`~verifier.errors.SchemaViolation`, a
+:class:`~verifier.errors.SchemaError`, and nothing else for bad input)::
 
     load_credential(data)               -> AchievementCredential | EndorsementCredential
                                            | ClrCredential
@@ -60,7 +60,7 @@ from typing import Any, ClassVar, Final, Generic, TypeVar, cast
 import orjson
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing
 
-from verifier.errors import SchemaError
+from verifier.errors import SchemaViolation
 from verifier.model import (
     Achievement,
     AchievementCredential,
@@ -88,7 +88,6 @@ from verifier.model import (
 __all__ = [
     "MAX_ENDORSEMENT_DEPTH",
     "MAX_PARENT_ORG_DEPTH",
-    "SchemaViolation",
     "load_achievement",
     "load_achievement_credential",
     "load_clr_credential",
@@ -105,25 +104,6 @@ MAX_PARENT_ORG_DEPTH: Final = 4
 
 _T = TypeVar("_T")
 _M = TypeVar("_M")
-
-
-class SchemaViolation(SchemaError):
-    """A :class:`~verifier.errors.SchemaError` that also carries every problem found.
-
-    ``details`` is marshmallow's nested error dict (JSON property names as keys, list indexes as
-    ``int`` keys, lists of messages as leaves), for operators; ``message`` names only the first.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str,
-        details: Mapping[Any, Any] | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, code=code, hint=hint)
-        self.details: Mapping[Any, Any] = details if details is not None else {}
 
 
 # ---------------------------------------------------------------------------------------------

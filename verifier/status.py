@@ -84,7 +84,19 @@ from typing import Any, Final, NamedTuple, Protocol
 
 from verifier.canonical import Canonicalizer
 from verifier.dataintegrity import check_data_integrity
-from verifier.errors import BadSignature, KeyNotResolved, VerificationError
+from verifier.errors import (
+    BadSignature,
+    DocumentTooLarge,
+    FetchError,
+    Revoked,
+    StatusError,
+    StatusListInvalid,
+    StatusUnavailable,
+    Suspended,
+    VerificationError,
+    VerifierError,
+    _NotCacheable,
+)
 from verifier.resolve import KeyResolver, NoNetwork
 from verifier.validity import DEFAULT_LEEWAY
 
@@ -98,14 +110,9 @@ __all__ = [
     "DataIntegrityListVerifier",
     "EntryStatus",
     "ListProofChecker",
-    "Revoked",
     "StatusChecker",
-    "StatusError",
-    "StatusListInvalid",
     "StatusListSource",
     "StatusResult",
-    "StatusUnavailable",
-    "Suspended",
     "bit_is_set",
     "decode_bitstring",
     "parse_status_index",
@@ -136,56 +143,6 @@ _MAX_INDEX_DIGITS: Final = 64
 _TO_STANDARD_B64: Final = bytes.maketrans(b"-_", b"+/")
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _GZIP_ONLY: Final = 16 + zlib.MAX_WBITS  # wbits: a GZIP container, not zlib or raw deflate
-
-
-# -- errors ---------------------------------------------------------------------------------
-class StatusError(VerificationError):
-    """Root of the status errors; ``result`` holds every entry's outcome when known."""
-
-    check = "status"
-    code = "status_error"
-    default_message = "The credential's status could not be checked."
-
-    def __init__(
-        self, message: str | None = None, *, code: str | None = None, hint: str | None = None
-    ) -> None:
-        super().__init__(message, code=code, hint=hint)
-        #: The entry this error is about (set by :class:`StatusChecker`).
-        self.entry: EntryStatus | None = None
-        #: All entries of the credential, when raised by :meth:`StatusChecker.check`.
-        self.result: StatusResult | None = None
-
-
-class Revoked(StatusError):
-    code = "revoked"
-    default_message = "The issuer has revoked this credential."
-
-
-class Suspended(StatusError):
-    code = "suspended"
-    default_message = "The issuer has suspended this credential."
-
-
-class StatusUnavailable(StatusError):
-    """No usable status list could be had: we cannot tell (inconclusive)."""
-
-    code = "status_unreachable"
-    inconclusive = True
-    default_message = (
-        "The issuer's status list could not be fetched, so we could not check whether the "
-        "credential was revoked."
-    )
-
-
-class StatusListInvalid(StatusError):
-    """The status list, or the credential's entry, cannot be used: we cannot tell."""
-
-    code = "status_list_malformed"
-    inconclusive = True
-    default_message = (
-        "The issuer's status list is not a valid status list, so we could not check whether "
-        "the credential was revoked."
-    )
 
 
 def _invalid(code: str, message: str, hint: str | None = None) -> StatusListInvalid:
@@ -259,7 +216,9 @@ class StatusListSource(Protocol):
     """Fetches a status list by URL (the :class:`~verifier.resolve.DocumentFetcher` shape).
 
     :class:`~verifier.fetch.SafeFetcher` and :class:`~verifier.resolve.NoNetwork` satisfy it.
-    Raise :class:`~verifier.errors.KeyUnreachable` (or another VerificationError) on failure.
+    Raise a :class:`~verifier.errors.FetchError` on failure; the checker turns it into
+    :class:`~verifier.errors.StatusUnavailable` (``status_list_too_large`` for a
+    :class:`~verifier.errors.DocumentTooLarge`). A VerificationError is accepted too.
     """
 
     def fetch_json(self, url: str) -> Any: ...
@@ -934,15 +893,15 @@ class StatusChecker:
             return local
         try:
             return self._fetcher.fetch_json(url)
-        except KeyNotResolved as exc:
-            if exc.code == "document_too_large":
-                raise _invalid(
-                    "status_list_too_large",
-                    "The issuer's status list is too large to read safely.",
-                    f"{url}: {exc.hint or exc.message}",
-                ) from exc
-            raise _unreachable(url, exc) from exc
-        except VerificationError as exc:
+        except DocumentTooLarge as exc:
+            raise _invalid(
+                "status_list_too_large",
+                "The issuer's status list is too large to read safely.",
+                f"{url}: {exc.hint or exc.message}",
+            ) from exc
+        # Refused or unreachable alike: no usable list, so "could not check" (STATUS_RETRIEVAL_
+        # ERROR). A VerificationError is what fetchers raised before FetchError existed.
+        except (FetchError, VerificationError) as exc:
             raise _unreachable(url, exc) from exc
 
     def _load_bitstring(self, url: str, issuer_id: str, now: datetime) -> _BitstringList:
@@ -1054,14 +1013,6 @@ class StatusChecker:
         return _RevocationList(url, revoked, reasons)
 
 
-class _NotCacheable(Exception):
-    """Wraps a StatusError that depends on the credential, so it is not remembered per list."""
-
-    def __init__(self, error: StatusError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
 def _wrong_issuer(list_issuer: str, issuer_id: str) -> StatusListInvalid:
     return _invalid(
         "status_list_wrong_issuer",
@@ -1070,7 +1021,7 @@ def _wrong_issuer(list_issuer: str, issuer_id: str) -> StatusListInvalid:
     )
 
 
-def _unreachable(url: str, cause: VerificationError) -> StatusUnavailable:
+def _unreachable(url: str, cause: VerifierError) -> StatusUnavailable:
     return StatusUnavailable(hint=f"{url}: {cause.code}: {cause.hint or cause.message}")
 
 

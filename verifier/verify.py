@@ -34,6 +34,7 @@ from verifier.errors import (
     MalformedJson,
     NotYetValid,
     SchemaError,
+    StatusError,
     UnsupportedFormat,
     VerificationError,
 )
@@ -45,7 +46,7 @@ from verifier.recipient import recipient_matches
 from verifier.report import Check, Report
 from verifier.resolve import KeyResolver
 from verifier.schemas import load_credential
-from verifier.status import DataIntegrityListVerifier, StatusChecker, StatusError
+from verifier.status import DataIntegrityListVerifier, StatusChecker
 from verifier.trust import TrustList
 from verifier.validity import DEFAULT_LEEWAY, check_validity
 

@@ -100,7 +100,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(IssuerError)
     def _issuer(exc: IssuerError) -> Any:
-        status = 422 if exc.code == "draft_invalid" else 500
+        # A draft that fails the model is the request's fault; an unbakeable credential (not
+        # one of ours, or not a badge) too; anything else went wrong on our side.
+        status = {"draft_invalid": 422, "unbakeable": 400}.get(exc.code, 500)
         return error_response(status, exc.code, exc.message)
 
     @app.errorhandler(VerificationError)

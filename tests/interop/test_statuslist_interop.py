@@ -28,7 +28,8 @@ from keys import SigningKey, did_key_from_public_key, generate_key
 from tests.interop.harness import harness, requires_node
 from verifier import KeyResolver, Verifier
 from verifier.canonical import Canonicalizer
-from verifier.status import DataIntegrityListVerifier, Revoked, StatusChecker
+from verifier.errors import Revoked
+from verifier.status import DataIntegrityListVerifier, StatusChecker
 
 pytestmark = requires_node
 NOW = datetime.now(UTC).replace(microsecond=0)

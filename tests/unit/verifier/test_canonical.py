@@ -38,15 +38,15 @@ from hypothesis import strategies as st
 from pyld import jsonld
 
 from keys import b58decode, b58encode
-from verifier.canonical import (
-    SENTINEL_VOCAB,
+from verifier.canonical import SENTINEL_VOCAB, Canonicalizer, canonical_nquads
+from verifier.contexts import pyld_document_loader
+from verifier.errors import (
     CanonicalizationUnsupported,
-    Canonicalizer,
     DataLoss,
-    canonical_nquads,
+    MalformedJson,
+    UnknownContext,
+    VerificationError,
 )
-from verifier.contexts import UnknownContext, pyld_document_loader
-from verifier.errors import MalformedJson, VerificationError
 
 # --------------------------------------------------------------------------------------------
 # Reference and shared data

@@ -16,9 +16,9 @@ import pytest
 
 from tests.unit.verifier.test_di_vectors import NOW, issuer_documents, report_for
 from verifier import KeyResolver, Verifier, load_credential
-from verifier.errors import SchemaError
+from verifier.errors import SchemaError, SchemaViolation
 from verifier.model import AchievementCredential, Association, ClrCredential
-from verifier.schemas import SchemaViolation, _ModelSchema, load_clr_credential
+from verifier.schemas import _ModelSchema, load_clr_credential
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "clr2"
 VECTORS = ["implguide-clr-eddsa-rdfc-2022.signed.json", "validator-clr-simple.json"]

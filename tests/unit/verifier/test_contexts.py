@@ -17,14 +17,12 @@ from verifier import contexts
 from verifier.contexts import (
     KNOWN_CONTEXTS,
     OB_V3P0_CONTEXT_3_0_3,
-    ContextIntegrityError,
-    UnknownContext,
     clear_cache,
     find_unknown_context,
     load_context,
     pyld_document_loader,
 )
-from verifier.errors import FormatError
+from verifier.errors import ContextIntegrityError, FormatError, UnknownContext
 
 CONTEXTS_DIR = Path(contexts.__file__).with_suffix("")
 INDEX: dict[str, Any] = json.loads((CONTEXTS_DIR / "index.json").read_text(encoding="utf-8"))

@@ -164,7 +164,7 @@ def test_context_that_redefines_a_protected_term(
 
 
 def test_undefined_term_is_refused_before_signing(ed_key_module: SigningKey) -> None:
-    from verifier.canonical import DataLoss
+    from verifier.errors import DataLoss
 
     with pytest.raises(DataLoss) as caught:
         sign(ed_key_module, unsigned(jobFamily="SRE"))

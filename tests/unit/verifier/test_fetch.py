@@ -33,7 +33,15 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from keys import PublishedKey, did_web_document, generate_key
 from verifier import KeyResolver
 from verifier import fetch as fetch_module
-from verifier.errors import KeyNotResolved, KeyUnreachable
+from verifier.errors import (
+    FetchError,
+    FetchUnreachable,
+    KeyNotResolved,
+    KeyUnreachable,
+    NetworkDisabled,
+    VerificationError,
+    VerifierError,
+)
 from verifier.fetch import MAX_REDIRECTS, NEGATIVE_CACHE_TTL, FetchPolicy, SafeFetcher
 
 BUDGET = 0.5
@@ -320,14 +328,36 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def fails(fetcher: SafeFetcher, url: str, code: str, *, inconclusive: bool) -> KeyNotResolved:
+class FailingFetcher:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def fetch_json(self, url: str) -> Any:
+        raise self.error
+
+
+def as_key_error(err: FetchError) -> KeyNotResolved:
+    """What the key resolver makes of a fetch failure: its own (signature) check's error."""
+    resolver = KeyResolver(fetcher=FailingFetcher(err))
     with pytest.raises(KeyNotResolved) as info:
+        resolver.issuer_keys("https://issuer.example/issuer")
+    assert info.value.__cause__ is err
+    return info.value
+
+
+def fails(fetcher: SafeFetcher, url: str, code: str, *, inconclusive: bool) -> FetchError:
+    with pytest.raises(FetchError) as info:
         fetcher.fetch_json(url)
     err = info.value
     assert err.code == code, (err.code, err.hint)
     assert err.inconclusive is inconclusive
-    assert isinstance(err, KeyUnreachable) is inconclusive
-    assert err.check == "signature"
+    assert isinstance(err, FetchUnreachable) is inconclusive
+    # The report shows it as the signature check's error, with the same code and message.
+    key_error = as_key_error(err)
+    assert (key_error.code, key_error.message, key_error.hint) == (code, err.message, err.hint)
+    assert key_error.inconclusive is inconclusive
+    assert isinstance(key_error, KeyUnreachable) is inconclusive
+    assert key_error.check == "signature"
     assert err.message.endswith(".")
     assert "127.0.0.1" not in err.message and "Traceback" not in err.message
     return err
@@ -978,3 +1008,22 @@ def test_key_resolver_reads_a_did_web_document_through_the_fetcher(server: Serve
     resolver = KeyResolver(fetcher=SafeFetcher(DEV), allow_http_hosts={"127.0.0.1"})
     assert [k.kid for k in resolver.issuer_keys(did)] == [key.kid]
     assert server.paths == ["/.well-known/did.json"]
+
+
+def test_without_a_network_the_resolver_says_key_unreachable() -> None:
+    with pytest.raises(KeyUnreachable) as caught:
+        KeyResolver().issuer_keys("did:web:issuer.example")
+    error = caught.value
+    assert (error.check, error.code, error.inconclusive) == ("signature", "key_unreachable", True)
+    assert error.message == (
+        "The issuer's published keys are not available offline, so the signature could not be "
+        "checked."
+    )
+    assert isinstance(error.__cause__, NetworkDisabled)
+    assert "https://issuer.example/.well-known/did.json" in (error.hint or "")
+
+
+def test_a_fetch_error_is_not_a_verification_error() -> None:
+    # Only the check that needed the document can say what its failure means.
+    assert not issubclass(FetchError, VerificationError)
+    assert issubclass(FetchError, VerifierError)

@@ -14,7 +14,8 @@ from PIL import Image
 
 from verifier import Verifier
 from verifier.containers import ContainerReport
-from verifier.inputs import QrImageError, classify, decode_qr, our_link, verify_any
+from verifier.errors import QrImageError
+from verifier.inputs import classify, decode_qr, our_link, verify_any
 
 from .conftest import NOW
 

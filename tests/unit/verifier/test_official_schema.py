@@ -12,8 +12,8 @@ import pytest
 from jsonschema import Draft201909Validator
 
 from verifier import Verifier
+from verifier.errors import SchemaViolation
 from verifier.official_schema import SCHEMA_FILES, check_official_schema
-from verifier.schemas import SchemaViolation
 
 from .conftest import NOW
 

@@ -20,12 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from verifier import model, schemas
-from verifier.errors import SchemaError
+from verifier.errors import SchemaError, SchemaViolation
 from verifier.model import AchievementCredential, EndorsementCredential
 from verifier.schemas import (
     MAX_ENDORSEMENT_DEPTH,
     MAX_PARENT_ORG_DEPTH,
-    SchemaViolation,
     load_achievement,
     load_achievement_credential,
     load_credential,

@@ -44,17 +44,22 @@ from keys import (
 )
 from verifier import KeyResolver, KeyUnreachable, Verifier
 from verifier.canonical import Canonicalizer
-from verifier.errors import KeyNotResolved, VerificationError
+from verifier.errors import (
+    DocumentTooLarge,
+    FetchTimeout,
+    KeyNotResolved,
+    Revoked,
+    StatusError,
+    StatusListInvalid,
+    StatusUnavailable,
+    Suspended,
+    VerificationError,
+)
 from verifier.fetch import FetchPolicy, SafeFetcher
 from verifier.status import (
     DataIntegrityListVerifier,
-    Revoked,
     StatusChecker,
-    StatusError,
-    StatusListInvalid,
     StatusResult,
-    StatusUnavailable,
-    Suspended,
     bit_is_set,
     decode_bitstring,
     parse_status_index,
@@ -1088,3 +1093,24 @@ def test_checking_a_verified_badge_with_the_verifiers_own_resolver(issuer: Issue
             issuer_id=verified.issuer.id,
             now=NOW,
         )
+
+
+def test_a_fetch_failure_becomes_the_status_checks_own_error(issuer: Issuer) -> None:
+    checker, _ = make_checker(fetcher=FailingFetcher(FetchTimeout(hint="no answer in 5 s")))
+    error = failure(checker, entry(), issuer)
+    assert isinstance(error, StatusUnavailable)
+    assert (error.check, error.code, error.inconclusive) == ("status", "status_unreachable", True)
+    assert isinstance(error.__cause__, FetchTimeout)
+    assert "fetch_timeout" in (error.hint or "")
+    checker, _ = make_checker(fetcher=FailingFetcher(DocumentTooLarge(hint="over 256 KiB")))
+    error = failure(checker, entry(), issuer)
+    assert (error.check, error.code) == ("status", "status_list_too_large")
+    assert isinstance(error.__cause__, DocumentTooLarge)
+
+
+class FailingFetcher:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def fetch_json(self, url: str) -> Any:
+        raise self.error

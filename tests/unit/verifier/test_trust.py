@@ -11,7 +11,7 @@ import pytest
 
 from keys import SigningKey
 from verifier import KeyResolver, Verifier
-from verifier.errors import TrustListError
+from verifier.errors import ConfigurationError, TrustListError, VerificationError
 from verifier.trust import TrustList, load_trust_list, parse_trust_list
 
 from .conftest import ISSUER, NOW
@@ -99,7 +99,9 @@ def test_malformed_lists_are_refused_with_a_stable_code(
     with pytest.raises(TrustListError) as caught:
         parse_trust_list(document)
     assert caught.value.code == code
-    assert caught.value.check == "format"
+    # The operator's configuration, not a credential: never a report line or a "bad input".
+    assert isinstance(caught.value, ConfigurationError)
+    assert not isinstance(caught.value, VerificationError)
     assert where in caught.value.message + (caught.value.hint or "")
 
 
