@@ -10,6 +10,7 @@ import click
 from passport.cli.common import (
     cli,
     load_services,
+    proof_format_option,
 )
 from passport.errors import PassportError
 
@@ -20,14 +21,7 @@ __all__: list[str] = []
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--assessor", required=True, help="Who assessed (kept with every assessment).")
 @click.option("--dry-run", is_flag=True, help="Only check the rows; issue nothing.")
-@click.option(
-    "--format",
-    "proof_format",
-    type=click.Choice(["data-integrity", "vc-jwt", "di", "jwt"]),
-    default="data-integrity",
-    show_default=True,
-    help="data-integrity (di) or vc-jwt (jwt).",
-)
+@proof_format_option
 def bulk(csv_file: str, assessor: str, dry_run: bool, proof_format: str) -> None:
     """Record assessment results from a CSV file; passing rows earn badges (idempotent)."""
     from passport.assessments.bulk import commit_rows, preview_csv

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 
+from passport.credentials.issuing import DEFAULT_FORMAT, PROOF_FORMATS, SHORT_FORMAT_NAMES
 from passport.errors import PassportError
 from passport.services import Services
 from passport.settings import Settings
@@ -20,6 +21,7 @@ __all__ = [
     "load_services",
     "load_settings",
     "parse_time",
+    "proof_format_option",
 ]
 
 EXIT_VERIFIED, EXIT_NOT_VERIFIED, EXIT_BAD_INPUT = 0, 1, 2
@@ -79,3 +81,14 @@ def parse_time(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         raise click.BadParameter("the date-time needs a time zone, e.g. 2030-01-01T00:00:00Z")
     return parsed
+
+
+#: ``--format`` of the commands that issue: the proof format (short names accepted).
+proof_format_option = click.option(
+    "--format",
+    "proof_format",
+    type=click.Choice([*PROOF_FORMATS, *SHORT_FORMAT_NAMES]),
+    default=DEFAULT_FORMAT,
+    show_default=True,
+    help="data-integrity (di): JSON with an eddsa-rdfc-2022 proof; vc-jwt (jwt): a VC-JWT (ES256).",
+)

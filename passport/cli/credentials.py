@@ -17,6 +17,7 @@ from passport.cli.common import (
     cli,
     load_services,
     parse_time,
+    proof_format_option,
 )
 from passport.errors import PassportError
 
@@ -32,14 +33,7 @@ __all__: list[str] = []
     type=int,
     help="Print the badge a passing assessment earned (instead of an admin award).",
 )
-@click.option(
-    "--format",
-    "proof_format",
-    type=click.Choice(["data-integrity", "vc-jwt", "di", "jwt"]),
-    default="data-integrity",
-    show_default=True,
-    help="data-integrity (di): JSON with an eddsa-rdfc-2022 proof; vc-jwt (jwt): a VC-JWT (ES256).",
-)
+@proof_format_option
 @click.option(
     "--reason",
     default="issued by an administrator from the command line",
