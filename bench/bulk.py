@@ -29,7 +29,7 @@ from passport.accounts.models import User
 from passport.assessments.bulk import DEFAULT_BATCH_SIZE as BATCH_SIZE
 from passport.assessments.bulk import commit_rows, preview_csv
 from passport.assessments.record import _results, validate_levels
-from passport.catalog.models import Achievement
+from passport.catalog.models import AchievementDefinition
 from passport.credentials.issuers import issuer_profile
 from passport.credentials.models import Issuer, SigningKeyRecord
 from passport.credentials.status import list_url
@@ -108,7 +108,7 @@ def _run(*, rows: int, database_url: str | None) -> None:
             definitions = {
                 a.id: json.loads(a.definition)
                 for a in session.scalars(
-                    select(Achievement).where(Achievement.id.in_(ACHIEVEMENTS))
+                    select(AchievementDefinition).where(AchievementDefinition.id.in_(ACHIEVEMENTS))
                 )
             }
             kid = session.scalars(
@@ -120,7 +120,7 @@ def _run(*, rows: int, database_url: str | None) -> None:
             results = {
                 a.id: _results(a, validate_levels(a, session, {"*": 2}))
                 for a in session.scalars(
-                    select(Achievement).where(Achievement.id.in_(ACHIEVEMENTS))
+                    select(AchievementDefinition).where(AchievementDefinition.id.in_(ACHIEVEMENTS))
                 )
             }
             statuses = [

@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from passport.accounts.users import create_user
-from passport.catalog.models import Achievement
+from passport.catalog.models import AchievementDefinition
 from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.instance.setup import initialise
 from passport.settings import Settings
@@ -64,7 +64,9 @@ def run(*, badges: int = 50, rounds: int = 7) -> None:
             create_user(
                 session, email=EMAIL, name="Bench Learner", role="learner", password=PASSWORD
             )
-            achievements = list(session.scalars(select(Achievement.id).order_by(Achievement.id)))
+            achievements = list(
+                session.scalars(select(AchievementDefinition.id).order_by(AchievementDefinition.id))
+            )
         start = time.perf_counter()
         for i in range(badges):
             with services.session() as session:

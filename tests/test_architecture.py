@@ -197,3 +197,18 @@ def test_readme_lists_every_variable_settings_reads() -> None:
     listed = set(re.findall(r"`((?:PASSPORT_)?[A-Z][A-Z_]+)`", table))
     assert read, "found no variable names in settings.py"
     assert read - listed == set()
+
+
+def test_no_two_public_classes_share_a_name() -> None:
+    """A name means one thing across keys, verifier, issuer and passport (marshmallow's inner
+    ``Meta`` classes aside)."""
+    seen: dict[str, list[str]] = {}
+    for package in LAYERS:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                    seen.setdefault(node.name, []).append(str(path.relative_to(ROOT)))
+    shared = {name: paths for name, paths in seen.items() if len(paths) > 1 and name != "Meta"}
+    assert shared == {}

@@ -35,7 +35,7 @@ from verifier.report import Report
 __all__ = [
     "Coverage",
     "FitReport",
-    "JobFamily",
+    "JobFamilyRequirements",
     "Requirement",
     "best_shown",
     "fit",
@@ -58,7 +58,7 @@ class Requirement:
 
 
 @dataclass(frozen=True, slots=True)
-class JobFamily:
+class JobFamilyRequirements:
     id: str
     name: str
     requirements: tuple[Requirement, ...]
@@ -93,7 +93,7 @@ class Coverage:
 
 @dataclass(frozen=True, slots=True)
 class FitReport:
-    job_family: JobFamily
+    job_family: JobFamilyRequirements
     rows: tuple[Coverage, ...]
     #: Badges that do not count: (credential id or label, reason).
     not_counted: tuple[tuple[str, str], ...]
@@ -116,7 +116,7 @@ class FitReport:
         }
 
 
-def parse_job_family(document: object) -> JobFamily:
+def parse_job_family(document: object) -> JobFamilyRequirements:
     """Read a job-family JSON. Raises :class:`~verifier.errors.FormatError` when unusable."""
     if not isinstance(document, Mapping) or not isinstance(document.get("requirements"), list):
         raise FormatError(
@@ -147,7 +147,7 @@ def parse_job_family(document: object) -> JobFamily:
                 code=_str(alignment.get("targetCode")),
             )
         )
-    return JobFamily(
+    return JobFamilyRequirements(
         id=str(document.get("id") or ""),
         name=str(document.get("name") or "Job family"),
         requirements=tuple(requirements),
@@ -221,7 +221,9 @@ def best_shown(
     return ("met" if best[0] >= min_level else "below"), best
 
 
-def fit(job_family: JobFamily, reports: Sequence[Report], *, now: datetime) -> FitReport:
+def fit(
+    job_family: JobFamilyRequirements, reports: Sequence[Report], *, now: datetime
+) -> FitReport:
     """The coverage matrix of ``job_family`` by the verified badges among ``reports``."""
     counted: list[AchievementCredential] = []
     not_counted: list[tuple[str, str]] = []

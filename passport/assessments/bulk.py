@@ -36,7 +36,7 @@ from passport.assessments.record import (
     record_assessment,
     validate_levels,
 )
-from passport.catalog.models import Achievement
+from passport.catalog.models import AchievementDefinition
 from passport.credentials.issuing import DEFAULT_FORMAT, pin_holders, pinned_get
 from passport.credentials.models import Issuer
 from passport.credentials.status import release_statuses, reserve_statuses
@@ -189,7 +189,7 @@ def preview_csv(session: Session, data: bytes) -> BulkPreview:
     text = _decode(data)
     preview = BulkPreview()
     learners = {row.email: row.role for row in session.execute(select(User.email, User.role))}
-    achievements: dict[str, Achievement | None] = {}
+    achievements: dict[str, AchievementDefinition | None] = {}
     seen: dict[str, int] = {}
     for number, record in _rows(text):
         if "__extra__" in record:
@@ -205,7 +205,7 @@ def preview_csv(session: Session, data: bytes) -> BulkPreview:
                 )
             aid = record["achievement"]
             if aid not in achievements:
-                achievements[aid] = session.get(Achievement, aid)
+                achievements[aid] = session.get(AchievementDefinition, aid)
             achievement = achievements[aid]
             if achievement is None:
                 raise InvalidRequest(f"Unknown achievement {aid!r}.", code="unknown_achievement")
@@ -421,7 +421,7 @@ def _reserve(session: Session, services: Services, rows: list[BulkRow]) -> dict[
     by_issuer: dict[int, list[str]] = {}
     ids: dict[str, str] = {}
     for row in rows:
-        achievement = pinned_get(session, Achievement, row.achievement_id)
+        achievement = pinned_get(session, AchievementDefinition, row.achievement_id)
         if achievement is None:
             continue  # the row will report it
         ids[row.key] = new_credential_id()

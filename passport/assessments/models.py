@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from passport.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from passport.catalog.models import Achievement
+    from passport.catalog.models import AchievementDefinition
     from passport.credentials.models import Holder, IssuedCredential
 
 __all__ = [
@@ -46,7 +46,7 @@ class Assessment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     holder: Mapped[Holder] = relationship()
-    achievement: Mapped[Achievement] = relationship()
+    achievement: Mapped[AchievementDefinition] = relationship()
     credential: Mapped[IssuedCredential | None] = relationship()
     evidence: Mapped[list[EvidenceItem]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan"

@@ -28,7 +28,7 @@ from passport.accounts.models import User
 from passport.assessments.models import Assessment, EvidenceItem, StoredFile
 from passport.audit import AuditEvent
 from passport.catalog.achievements import LEVELS
-from passport.catalog.models import Achievement, Skill
+from passport.catalog.models import AchievementDefinition, Skill
 from passport.credentials.issuing import (
     DEFAULT_FORMAT,
     IssueRequest,
@@ -98,7 +98,7 @@ class AssessmentOutcome:
     shortfalls: tuple[str, ...] = field(default=())
 
 
-def _criteria(achievement: Achievement, session: Session) -> list[dict[str, str]]:
+def _criteria(achievement: AchievementDefinition, session: Session) -> list[dict[str, str]]:
     if achievement.skill_id is None or achievement.level is None:
         raise InvalidRequest(
             f"Achievement {achievement.id!r} is not an assessed skill level; it cannot be "
@@ -114,7 +114,7 @@ def _criteria(achievement: Achievement, session: Session) -> list[dict[str, str]
 
 
 def validate_levels(
-    achievement: Achievement, session: Session, levels: Mapping[str, int]
+    achievement: AchievementDefinition, session: Session, levels: Mapping[str, int]
 ) -> dict[str, int]:
     """Return criterion id → level for every criterion; raise InvalidRequest naming a problem."""
     criteria = _criteria(achievement, session)
@@ -193,7 +193,7 @@ def _evidence_entries(
     return out
 
 
-def _results(achievement: Achievement, levels: Mapping[str, int]) -> list[dict[str, Any]]:
+def _results(achievement: AchievementDefinition, levels: Mapping[str, int]) -> list[dict[str, Any]]:
     definition = achievement.document()
     by_criterion = {
         rd["id"].rsplit("#criterion-", 1)[-1]: rd for rd in definition["resultDescription"]
@@ -216,7 +216,7 @@ class PreparedAssessment:
     """An assessment checked and built, not yet stored (see :func:`prepare_assessment`)."""
 
     data: AssessmentInput
-    achievement: Achievement
+    achievement: AchievementDefinition
     levels: dict[str, int]
     email: str
     shortfalls: tuple[str, ...]
@@ -231,7 +231,7 @@ def prepare_assessment(
 
     Raises :class:`InvalidRequest` / :class:`NotFound` for bad input.
     """
-    achievement = pinned_get(session, Achievement, data.achievement_id)
+    achievement = pinned_get(session, AchievementDefinition, data.achievement_id)
     if achievement is None:
         raise NotFound(
             f"No achievement with id {data.achievement_id!r}.", code="unknown_achievement"

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport.catalog.models import Achievement, JobFamily, JobFamilySkill, Skill
+from passport.catalog.models import AchievementDefinition, JobFamily, JobFamilySkill, Skill
 from passport.credentials.models import Issuer
 from passport.errors import InvalidRequest
 
@@ -145,10 +145,10 @@ def rebuild_achievements(
             )
             text = json.dumps(definition, ensure_ascii=False)
             aid = achievement_id(skill.id, level)
-            row = session.get(Achievement, aid)
+            row = session.get(AchievementDefinition, aid)
             if row is None:
                 session.add(
-                    Achievement(
+                    AchievementDefinition(
                         id=aid,
                         issuer_id=issuer.id,
                         skill_id=skill.id,

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from passport.db import Base, UTCDateTime, utcnow
 
 __all__ = [
-    "Achievement",
+    "AchievementDefinition",
     "JobFamily",
     "JobFamilySkill",
     "Skill",
 ]
 
 
-class Achievement(Base):
+class AchievementDefinition(Base):
     """An OB 3.0 Achievement definition; ``definition`` is its JSON as published.
 
     One per skill at a level (``skill_id``, ``level``) for assessed competencies.

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from passport.catalog.models import Achievement, Skill
+from passport.catalog.models import AchievementDefinition, Skill
 
 __all__ = ["assessable_achievements", "rubric_criteria"]
 
@@ -20,13 +20,15 @@ def rubric_criteria(skill: Skill) -> list[dict[str, str]]:
     return criteria
 
 
-def assessable_achievements(session: Session) -> list[tuple[Skill, list[Achievement]]]:
+def assessable_achievements(session: Session) -> list[tuple[Skill, list[AchievementDefinition]]]:
     """Achievements that an assessment can earn (a skill at a level), grouped by skill."""
-    groups: dict[str, tuple[Skill, list[Achievement]]] = {}
+    groups: dict[str, tuple[Skill, list[AchievementDefinition]]] = {}
     for skill in session.scalars(select(Skill).order_by(Skill.name)):
         groups[skill.id] = (skill, [])
     for achievement in session.scalars(
-        select(Achievement).where(Achievement.skill_id.is_not(None)).order_by(Achievement.level)
+        select(AchievementDefinition)
+        .where(AchievementDefinition.skill_id.is_not(None))
+        .order_by(AchievementDefinition.level)
     ):
         if achievement.skill_id in groups:
             groups[achievement.skill_id][1].append(achievement)

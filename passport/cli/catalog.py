@@ -16,9 +16,11 @@ __all__: list[str] = []
 @cli.command("achievements")
 def achievements() -> None:
     """List achievements: id, a tab, the name."""
-    from passport.catalog.models import Achievement
+    from passport.catalog.models import AchievementDefinition
 
     services = load_services()
     with services.session() as session:
-        for row in session.scalars(select(Achievement).order_by(Achievement.id)):
+        for row in session.scalars(
+            select(AchievementDefinition).order_by(AchievementDefinition.id)
+        ):
             click.echo(f"{row.id}\t{row.name}")

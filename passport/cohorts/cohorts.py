@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
 from passport.audit import record_event
-from passport.catalog.models import Achievement
+from passport.catalog.models import AchievementDefinition
 from passport.cohorts.models import (
     Attendance,
     Cohort,
@@ -226,7 +226,7 @@ def add_target(
     session: Session, cohort: Cohort, actor: User, *, achievement_id: str, now: datetime
 ) -> None:
     """Make a skill at a level (an assessable achievement) a target of the cohort."""
-    achievement = session.get(Achievement, achievement_id)
+    achievement = session.get(AchievementDefinition, achievement_id)
     if achievement is None or achievement.skill_id is None:
         raise InvalidRequest("Choose a skill level to target.", code="unknown_achievement")
     if any(t.achievement_id == achievement_id for t in cohort.target_skills):

@@ -12,7 +12,7 @@ from passport.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from passport.accounts.models import User
-    from passport.catalog.models import Achievement
+    from passport.catalog.models import AchievementDefinition
 
 __all__ = [
     "Attendance",
@@ -72,7 +72,7 @@ class CohortSkill(Base):
     achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id"), primary_key=True)
 
     cohort: Mapped[Cohort] = relationship(back_populates="target_skills")
-    achievement: Mapped[Achievement] = relationship()
+    achievement: Mapped[AchievementDefinition] = relationship()
 
 
 class MentoringSession(Base):

@@ -34,7 +34,7 @@ from issuer.presentation import build_presentation, sign_presentation
 from keys import SigningKey, did_key_from_public_key, verification_method_id
 from passport.audit import AuditEvent
 from passport.catalog.achievements import LEVELS, ONET_SUMMARY
-from passport.catalog.models import Achievement, JobFamily, JobFamilySkill
+from passport.catalog.models import AchievementDefinition, JobFamily, JobFamilySkill
 from passport.credentials.issuers import issuer_profile, own_issuer
 from passport.credentials.issuing import active_signing_key
 from passport.credentials.models import Holder, IssuedCredential, Issuer
@@ -96,7 +96,7 @@ class _Art:
 
 
 def _art(session: Session, record: IssuedCredential) -> _Art:
-    achievement = session.get(Achievement, record.achievement_id)
+    achievement = session.get(AchievementDefinition, record.achievement_id)
     assert achievement is not None  # foreign key
     issuer = session.get(Issuer, record.issuer_id)
     level = achievement.level or 1
@@ -186,7 +186,7 @@ def _job_families(
     """Each job family at least one badge counts towards (its skill at or above the minimum)."""
     held: dict[str, list[tuple[int, str]]] = {}  # skill → (level, achievement id)
     for record in records:
-        achievement = session.get(Achievement, record.achievement_id)
+        achievement = session.get(AchievementDefinition, record.achievement_id)
         if achievement is None or achievement.skill_id is None:
             continue
         aid = achievement.document()["id"]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from issuer import DEFAULT_JWT_ALG, CredentialDraft, CredentialIssuer, new_credential_id
 from keys import SigningKey, verification_method_id
 from passport.audit import AuditEvent
-from passport.catalog.models import Achievement
+from passport.catalog.models import AchievementDefinition
 from passport.credentials.issuers import issuer_profile
 from passport.credentials.models import Holder, IssuedCredential, Issuer, SigningKeyRecord
 from passport.credentials.status import draw_status, store_status
@@ -208,7 +208,7 @@ def issue_credential(
         raise InvalidRequest(
             "An award without an assessment needs a written reason.", code="no_reason"
         )
-    achievement = pinned_get(session, Achievement, request.achievement_id)
+    achievement = pinned_get(session, AchievementDefinition, request.achievement_id)
     if achievement is None:
         raise NotFound(
             f"No achievement with id {request.achievement_id!r}.", code="unknown_achievement"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from passport.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from passport.catalog.models import Achievement
+    from passport.catalog.models import AchievementDefinition
 
 __all__ = [
     "Holder",
@@ -96,7 +96,7 @@ class IssuedCredential(Base):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspension_reason: Mapped[str | None] = mapped_column(Text)
 
-    achievement: Mapped[Achievement] = relationship()
+    achievement: Mapped[AchievementDefinition] = relationship()
     holder: Mapped[Holder] = relationship()
     issuer: Mapped[Issuer] = relationship()
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from passport.accounts.models import User
 from passport.catalog.achievements import LEVELS
-from passport.catalog.models import Achievement, JobFamily, JobFamilySkill
+from passport.catalog.models import AchievementDefinition, JobFamily, JobFamilySkill
 from passport.credentials.exports import baked_image
 from passport.credentials.models import Holder, IssuedCredential
 from passport.services import Services
@@ -36,7 +36,7 @@ __all__ = [
     "CriterionResult",
     "FamilyView",
     "PassportView",
-    "Requirement",
+    "RequirementView",
     "badge_view",
     "baked_zip",
     "build_passport",
@@ -88,7 +88,7 @@ class BadgeView:
 
 
 @dataclass(frozen=True, slots=True)
-class Requirement:
+class RequirementView:
     """One required skill of a family, with the holder's best current level for it."""
 
     skill_id: str
@@ -101,12 +101,12 @@ class Requirement:
 
 def _requirement(
     skill_id: str, skill_name: str, required: int, badges: list[BadgeView]
-) -> Requirement:
+) -> RequirementView:
     state, shown = best_shown(
         required, ((b.level, b) for b in badges if b.counts and b.skill_id == skill_id)
     )
     held, badge = shown if shown is not None else (None, None)
-    return Requirement(skill_id, skill_name, required, held, badge, state)
+    return RequirementView(skill_id, skill_name, required, held, badge, state)
 
 
 @dataclass(slots=True)
@@ -115,7 +115,7 @@ class FamilyView:
     name: str
     description: str | None
     occupation: str | None
-    requirements: list[Requirement]
+    requirements: list[RequirementView]
     badges: list[BadgeView] = field(default_factory=list)
 
     @property
@@ -276,7 +276,9 @@ def holder_records(session: Session, holder_id: int | None) -> list[IssuedCreden
             select(IssuedCredential)
             .where(IssuedCredential.holder_id == holder_id)
             .options(
-                selectinload(IssuedCredential.achievement).selectinload(Achievement.skill),
+                selectinload(IssuedCredential.achievement).selectinload(
+                    AchievementDefinition.skill
+                ),
                 selectinload(IssuedCredential.issuer),
             )
             .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from passport.catalog.achievements import achievement_id, job_family_document
-from passport.catalog.models import Achievement, JobFamily
+from passport.catalog.models import AchievementDefinition, JobFamily
 from passport.cohorts.models import Cohort, CohortSkill
 from passport.errors import NotFound
 from passport.services import Services
@@ -26,7 +26,7 @@ def closers_for(services: Services, report: FitReport) -> dict[str, list[str]]:
         for gap in report.gaps:
             req = gap.requirement
             names: list[str] = []
-            target = session.get(Achievement, achievement_id(req.skill, req.min_level))
+            target = session.get(AchievementDefinition, achievement_id(req.skill, req.min_level))
             if target is not None:
                 names.append(f"the achievement {target.name}")
             cohorts = session.scalars(

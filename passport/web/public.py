@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, make_response, render_template, request
 from sqlalchemy import select
 
-from passport.catalog.models import Achievement
+from passport.catalog.models import AchievementDefinition
 from passport.credentials.models import IssuedCredential
 from passport.errors import InvalidRequest, NotFound
 from passport.web.api import read_credential_input
@@ -35,7 +35,9 @@ CREDENTIAL_TYPES = [
 def home() -> str:
     services = get_services()
     with services.session() as session:
-        achievements = list(session.scalars(select(Achievement).order_by(Achievement.name)))
+        achievements = list(
+            session.scalars(select(AchievementDefinition).order_by(AchievementDefinition.name))
+        )
         return render_template("home.html", achievements=achievements)
 
 
@@ -84,7 +86,7 @@ def _vary(response: Response) -> Response:
 def achievement(slug: str) -> Response:
     services = get_services()
     with services.session() as session:
-        row = session.get(Achievement, slug)
+        row = session.get(AchievementDefinition, slug)
         if row is None:
             raise NotFound("No achievement with that id.")
         definition = row.document()

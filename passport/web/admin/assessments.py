@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from passport.accounts.models import User
 from passport.assessments.models import Assessment
 from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
-from passport.catalog.models import Achievement, Skill
+from passport.catalog.models import AchievementDefinition, Skill
 from passport.catalog.skills import assessable_achievements, rubric_criteria
 from passport.cohorts.models import (
     Cohort,
@@ -65,7 +65,7 @@ def assessments() -> Page:
 def _assessment_form(
     db: Session, *, status: int = 200, error: str | None = None, values: dict[str, Any]
 ) -> tuple[str, int]:
-    achievement = db.get(Achievement, values["achievement"])
+    achievement = db.get(AchievementDefinition, values["achievement"])
     if achievement is None or achievement.skill_id is None:
         raise InvalidRequest("Choose a skill level to assess.", code="unknown_achievement")
     skill = db.get(Skill, achievement.skill_id)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from passport.audit import AuditEvent
 from passport.catalog.job_families import JobFamilyEdit, find_job_family, update_job_family
-from passport.catalog.models import Achievement
+from passport.catalog.models import AchievementDefinition
 from passport.errors import InvalidRequest, NotFound
 from passport.services import Services
 
@@ -46,7 +46,7 @@ def test_an_edit_changes_levels_removes_and_adds_and_is_audited(services: Servic
         # The published definitions follow: the dropped skill counts towards the family no more.
         family = find_job_family(db, "sre").name
         for level in (1, 2, 3, 4):
-            definition = db.get(Achievement, f"{dropped}-l{level}")
+            definition = db.get(AchievementDefinition, f"{dropped}-l{level}")
             assert definition is not None
             names = [a.get("targetName") for a in definition.document().get("alignment", [])]
             assert family not in names

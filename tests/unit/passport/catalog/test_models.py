@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from passport.catalog.models import Achievement
+from passport.catalog.models import AchievementDefinition
 
 
-def _achievement(definition: str) -> Achievement:
-    return Achievement(id="a", issuer_id=1, name="A", definition=definition)
+def _achievement(definition: str) -> AchievementDefinition:
+    return AchievementDefinition(id="a", issuer_id=1, name="A", definition=definition)
 
 
 def test_document_is_a_fresh_dict_each_time() -> None:
