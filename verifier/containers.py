@@ -52,6 +52,7 @@ __all__ = [
     "ContainerCheck",
     "ContainerKind",
     "ContainerReport",
+    "OutcomeKind",
     "container_kind",
     "jwt_container_kind",
     "verify_container",
@@ -61,6 +62,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ContainerKind = Literal["presentation", "clr", "passport_export"]
+#: What :func:`verifier.inputs.verify_any` reports on: a container, or one credential alone.
+OutcomeKind = Literal["credential", "presentation", "clr", "passport_export"]
 
 #: A passport of a few hundred badges is plenty; the request size limit bounds it anyway.
 MAX_CONTAINER_CREDENTIALS: Final = 500
@@ -80,9 +83,13 @@ ContainerCheck = CheckLine
 
 @dataclass(frozen=True, slots=True)
 class ContainerReport:
-    """The outcome for a container and, one by one, for every credential it holds."""
+    """The outcome for a container and, one by one, for every credential it holds.
 
-    kind: ContainerKind
+    One credential handed over alone is a container of one (``kind`` ``credential``, no
+    container checks): every caller reads ``credentials`` and never asks which it got.
+    """
+
+    kind: OutcomeKind
     verified: bool
     checks: tuple[ContainerCheck, ...]
     credentials: tuple[Report, ...]
@@ -91,12 +98,25 @@ class ContainerReport:
     #: Labels for the credentials, in order ("credential 1" …).
     labels: tuple[str, ...] = field(default=())
 
+    @classmethod
+    def of_one(cls, report: Report) -> ContainerReport:
+        """The outcome of one credential handed over alone."""
+        return cls("credential", report.verified, (), (report,), labels=("credential",))
+
+    @property
+    def is_container(self) -> bool:
+        """True for a presentation, CLR or passport export; False for a lone credential."""
+        return self.kind != "credential"
+
     def check(self, check_id: str) -> ContainerCheck | None:
         """The container check with that id, or None."""
         return next((c for c in self.checks if c.id == check_id), None)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{verified, kind, container: <report>, credentials: [<report>…]}``."""
+        """A lone credential's report as it is; for a container ``{verified, kind,
+        container: <report>, credentials: [<report>…]}``."""
+        if not self.is_container:
+            return self.credentials[0].to_dict()
         container: dict[str, Any] = {
             "verified": self.verified,
             "checks": [c.to_dict() for c in self.checks],

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 from urllib.parse import unquote, urlsplit
 
-from verifier.baked import PNG_SIGNATURE, extract_baked
+from verifier.baked import PNG_SIGNATURE
 from verifier.containers import (
     ContainerReport,
     container_kind,
@@ -42,7 +42,7 @@ from verifier.errors import (
 )
 from verifier.jsonparse import parse_json
 from verifier.report import Check, Report
-from verifier.verify import Verifier
+from verifier.verify import CredentialInput, Verifier, read_credential
 
 __all__ = [
     "MAX_QR_IMAGE_PIXELS",
@@ -52,7 +52,6 @@ __all__ = [
     "LinkResolver",
     "OurLink",
     "classify",
-    "credential_reports",
     "decode_qr",
     "our_link",
     "verify_any",
@@ -84,26 +83,31 @@ class OurLink:
     ident: str
 
 
-def classify(data: bytes | str, *, max_bytes: int, max_depth: int = 48) -> Classified:
-    """Say what ``data`` is. Raises a :class:`~verifier.errors.FormatError` for unreadable input."""
+def classify(
+    data: bytes | str,
+    *,
+    max_bytes: int,
+    max_depth: int = 48,
+    credential_max_bytes: int | None = None,
+) -> Classified:
+    """Say what ``data`` is: the one place that looks. A lone credential (JSON, JWT, or baked
+    into a PNG or SVG) comes back as a :class:`~verifier.verify.CredentialInput`, which the
+    Verifier takes as it is. ``max_bytes`` bounds the whole input (a container may hold many
+    credentials), ``credential_max_bytes`` the credential baked into an image (default: the
+    same). Raises a :class:`~verifier.errors.FormatError` for unreadable input."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > max_bytes:
         raise FormatError(
             f"The input is larger than the limit of {max_bytes} bytes.", code="too_large"
         )
+    one_max = credential_max_bytes or max_bytes
     if raw[1:4] == b"PNG":
-        try:
-            extract_baked(raw)
-        except NoBakedCredential:
-            return Classified("qr_image", raw)
-        except FormatError:
-            pass  # the Verifier reports the baked image's own problem (two chunks, damage …)
-        return Classified("png", raw)
+        return _image("png", raw, max_bytes=one_max, max_depth=max_depth)
     if raw.startswith(_IMAGE_MAGIC):
         return Classified("qr_image", raw)
     text = raw.strip()
     if text.startswith((b"<", b"\xef\xbb\xbf<")):
-        return Classified("svg", raw)
+        return _image("svg", raw, max_bytes=one_max, max_depth=max_depth)
     if text.startswith((b"https://", b"http://")):
         return Classified("url", text.decode("utf-8", "replace"))
     if text[:1] in (b"{", b"["):
@@ -111,15 +115,32 @@ def classify(data: bytes | str, *, max_bytes: int, max_depth: int = 48) -> Class
         if isinstance(document, list):
             return Classified("passport_export", {"credentials": document})
         if isinstance(document, Mapping):
-            return Classified(container_kind(document) or "credential", document)
+            kind = container_kind(document)
+            return Classified(kind, document) if kind else _one("credential", document)
         raise UnsupportedFormat("The JSON is neither a credential nor a collection of them.")
     if text.count(b".") == 2:
         token = text.decode("ascii", "replace")
         found = jwt_container_kind(token, max_bytes=max_bytes, max_depth=max_depth)
-        return Classified(found[0] if found else "jwt", token)
+        return Classified(found[0], token) if found else _one("jwt", token)
     raise UnsupportedFormat(
         "The input is not a credential, a signed token, a badge image, a QR code or a link.",
     )
+
+
+def _one(kind: InputKind, value: Mapping[str, Any] | str) -> Classified:
+    return Classified(kind, CredentialInput(value))
+
+
+def _image(kind: InputKind, raw: bytes, *, max_bytes: int, max_depth: int) -> Classified:
+    """A baked badge (its credential read once, here) or, for a PNG without one, a picture
+    of a QR code. An image whose baked credential is damaged stays raw bytes: the Verifier
+    reads it again and reports its own problem (two chunks, damage …) as the verdict."""
+    try:
+        return Classified(kind, read_credential(raw, max_bytes=max_bytes, max_depth=max_depth))
+    except NoBakedCredential:
+        return Classified("qr_image", raw) if kind == "png" else Classified(kind, raw)
+    except FormatError:
+        return Classified(kind, raw)
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -204,12 +225,14 @@ def our_link(url: str, public_url: str) -> OurLink | None:
 LinkResolver = Callable[[OurLink], "bytes | str | None"]
 
 
-def _refused(code: str, message: str, hint: str | None = None) -> Report:
-    return Report.from_outcomes(
-        {"format": Check("format", "failed", code, message, hint)},
-        proof_format=None,
-        credential=None,
-        skipped_reason="The input could not be read, so this was not checked.",
+def _refused(code: str, message: str, hint: str | None = None) -> ContainerReport:
+    return ContainerReport.of_one(
+        Report.from_outcomes(
+            {"format": Check("format", "failed", code, message, hint)},
+            proof_format=None,
+            credential=None,
+            skipped_reason="The input could not be read, so this was not checked.",
+        )
     )
 
 
@@ -223,8 +246,9 @@ def verify_any(
     resolve_link: LinkResolver | None = None,
     fetch_links: bool = False,
     _depth: int = 0,
-) -> Report | ContainerReport:
-    """Verify whatever was handed over: one credential's :class:`Report`, or a container's.
+) -> ContainerReport:
+    """Verify whatever was handed over. A container's outcome lists every credential it holds;
+    one credential handed over alone is a container of one (:meth:`ContainerReport.of_one`).
 
     Never raises for bad input. Links (pasted, or decoded from a QR code) to this deployment
     (``public_url``) are looked up with ``resolve_link``; a pasted https link elsewhere is
@@ -233,9 +257,14 @@ def verify_any(
     """
     limit = verifier.max_bytes * 20  # a container of many credentials may be that large
     try:
-        found = classify(data, max_bytes=limit, max_depth=verifier.max_depth)
+        found = classify(
+            data,
+            max_bytes=limit,
+            max_depth=verifier.max_depth,
+            credential_max_bytes=verifier.max_bytes,
+        )
     except FormatError:
-        return verifier.report(data, now=now, recipient=recipient)
+        return ContainerReport.of_one(verifier.report(data, now=now, recipient=recipient))
     if found.kind in ("presentation", "clr", "passport_export"):
         if isinstance(found.value, str):  # a VP-JWT or a CLR as a VC-JWT
             return verify_container_jwt(
@@ -287,13 +316,7 @@ def verify_any(
             )
         if not isinstance(fetched, Mapping):
             return _refused("link_not_credential", "The link did not lead to a credential.")
-        kind = container_kind(fetched)
-        if kind is not None:
+        if container_kind(fetched) is not None:
             return verify_container(verifier, fetched, now=now, recipient=recipient)
-        return verifier.report(fetched, now=now, recipient=recipient)
-    return verifier.report(found.value, now=now, recipient=recipient)
-
-
-def credential_reports(outcome: Report | ContainerReport) -> list[Report]:
-    """The per-credential reports of an outcome (one for a single credential)."""
-    return list(outcome.credentials) if isinstance(outcome, ContainerReport) else [outcome]
+        return ContainerReport.of_one(verifier.report(fetched, now=now, recipient=recipient))
+    return ContainerReport.of_one(verifier.report(found.value, now=now, recipient=recipient))

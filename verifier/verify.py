@@ -50,7 +50,7 @@ from verifier.status import DataIntegrityListVerifier, StatusChecker
 from verifier.trust import TrustList
 from verifier.validity import DEFAULT_LEEWAY, check_validity
 
-__all__ = ["VerifiedCredential", "Verifier"]
+__all__ = ["CredentialInput", "VerifiedCredential", "Verifier", "read_credential"]
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ class Verifier:
     # -- public ----------------------------------------------------------------------------
     def verify(
         self,
-        data: str | bytes | Mapping[str, Any],
+        data: str | bytes | Mapping[str, Any] | CredentialInput,
         *,
         now: datetime,
         check_status: bool = True,
@@ -190,7 +190,7 @@ class Verifier:
 
     def report(
         self,
-        data: str | bytes | Mapping[str, Any],
+        data: str | bytes | Mapping[str, Any] | CredentialInput,
         *,
         now: datetime,
         recipient: str | None = None,
@@ -201,7 +201,7 @@ class Verifier:
     # -- the steps ---------------------------------------------------------------------------
     def _run(
         self,
-        data: str | bytes | Mapping[str, Any],
+        data: str | bytes | Mapping[str, Any] | CredentialInput,
         *,
         now: datetime,
         recipient: str | None,
@@ -235,36 +235,23 @@ class Verifier:
         return run
 
     def _verify_proof_and_model(
-        self, data: str | bytes | Mapping[str, Any], run: _Run, *, now: datetime
+        self, data: str | bytes | Mapping[str, Any] | CredentialInput, run: _Run, *, now: datetime
     ) -> None:
-        if isinstance(data, str) and data.lstrip()[:1] == "<":
-            data = data.encode("utf-8")  # a pasted SVG
-        if isinstance(data, bytes) and _looks_like_image(data):
-            # A baked badge (OB 3.0 "Baked Badge"): verify the credential it carries.
-            extracted = extract_baked(data)
-            run.container = f"baked {extracted.container.upper()}"
-            data = extracted.content
-        if isinstance(data, Mapping):
-            document: Any = data
-        else:
-            text = data.strip()
-            if len(text) > self.max_bytes:
+        given = (
+            data
+            if isinstance(data, CredentialInput)
+            else read_credential(data, max_bytes=self.max_bytes, max_depth=self.max_depth)
+        )
+        run.container = given.carrier
+        if isinstance(given.value, str):
+            if len(given.value) > self.max_bytes:  # decided elsewhere, under a container's limit
                 raise FormatError(
                     f"The input is larger than the limit of {self.max_bytes} bytes.",
                     code="too_large",
                 )
-            head = text[:1]
-            if head in ("{", "[", b"{", b"["):
-                document = parse_json(
-                    text, max_bytes=self.max_bytes, max_depth=self.max_depth, what="credential"
-                )
-            else:
-                token = text if isinstance(text, str) else text.decode("ascii", "replace")
-                self._verify_jwt(token, run)
-                return
-        if not isinstance(document, Mapping):
-            raise MalformedJson("The credential is not a JSON object.")
-        self._verify_json(document, run, now=now)
+            self._verify_jwt(given.value, run)
+        else:
+            self._verify_json(given.value, run, now=now)
 
     def _verify_jwt(self, token: str, run: _Run) -> None:
         try:
@@ -464,6 +451,48 @@ class Verifier:
 
 
 _JWS_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialInput:
+    """One credential with its form decided: a JSON document or a compact JWS (``value``), and
+    the baked image that carried it (``carrier``: "baked PNG" / "baked SVG"), if any.
+
+    :func:`read_credential` makes one; :func:`verifier.inputs.classify` makes one while it
+    sorts what a visitor handed over, so the form is decided once, never again by the Verifier.
+    """
+
+    value: Mapping[str, Any] | str
+    carrier: str | None = None
+
+
+def read_credential(
+    data: str | bytes | Mapping[str, Any], *, max_bytes: int, max_depth: int
+) -> CredentialInput:
+    """Decide what one credential is: a JSON object, a compact JWS, or one of those baked
+    into a PNG or SVG. Raises a :class:`~verifier.errors.FormatError` for anything else."""
+    carrier = None
+    if isinstance(data, str) and data.lstrip()[:1] == "<":
+        data = data.encode("utf-8")  # a pasted SVG
+    if isinstance(data, bytes) and _looks_like_image(data):
+        # A baked badge (OB 3.0 "Baked Badge"): the credential it carries.
+        extracted = extract_baked(data)
+        carrier = f"baked {extracted.container.upper()}"
+        data = extracted.content
+    if isinstance(data, Mapping):
+        return CredentialInput(data, carrier)
+    text = data.strip()
+    if len(text) > max_bytes:
+        raise FormatError(
+            f"The input is larger than the limit of {max_bytes} bytes.", code="too_large"
+        )
+    if text[:1] in ("{", "[", b"{", b"["):
+        document = parse_json(text, max_bytes=max_bytes, max_depth=max_depth, what="credential")
+        if not isinstance(document, Mapping):
+            raise MalformedJson("The credential is not a JSON object.")
+        return CredentialInput(document, carrier)
+    token = text if isinstance(text, str) else text.decode("ascii", "replace")
+    return CredentialInput(token, carrier)
 
 
 def _looks_like_jws(token: str) -> bool:

@@ -71,9 +71,8 @@ def verify(
 
     Exit 0 when everything verified, 1 when anything did not, 2 for unusable input.
     """
-    from verifier.containers import ContainerReport
     from verifier.fit import fit
-    from verifier.inputs import credential_reports, verify_any
+    from verifier.inputs import verify_any
 
     now = parse_time(now_text)
     trust = _trust_list(trust_file)
@@ -104,11 +103,11 @@ def verify(
             exit_code = max(exit_code, EXIT_BAD_INPUT)
             continue
         outcome = verify_any(verifier, data, now=when, recipient=recipient)
-        reports = credential_reports(outcome)
+        reports = list(outcome.credentials)
         every_report.extend(reports)
         if outcome.verified:
             code = EXIT_VERIFIED
-        elif isinstance(outcome, ContainerReport) or any(
+        elif outcome.is_container or any(
             (r.check("format") or r.checks[0]).status == "passed" for r in reports
         ):
             code = EXIT_NOT_VERIFIED
@@ -117,10 +116,10 @@ def verify(
         exit_code = max(exit_code, code)
         if as_json:
             results.append({"source": name, **outcome.to_dict()})
-        elif isinstance(outcome, ContainerReport):
+        elif outcome.is_container:
             _print_container(name, outcome)
         else:
-            _print_report(name, outcome)
+            _print_report(name, outcome.credentials[0])
     fit_report = fit(family, every_report, now=when) if family is not None else None
     if as_json:
         body: Any = results[0] if len(results) == 1 else results

@@ -15,7 +15,7 @@ from passport.credentials.models import IssuedCredential
 from passport.errors import PassportError, ShareLinkGone
 from passport.services import Services
 from passport.sharing.links import open_share_link
-from verifier import FormatError, Report
+from verifier import FormatError
 from verifier.containers import ContainerReport
 from verifier.inputs import OurLink, verify_any
 
@@ -24,7 +24,7 @@ __all__ = ["verify_input"]
 
 def verify_input(
     services: Services, data: bytes | str, *, recipient: str | None = None
-) -> Report | ContainerReport:
+) -> ContainerReport:
     """Verify anything a visitor hands us: links to this service are resolved locally (badge
     pages and live share links); links elsewhere are fetched only when https and accepted by
     the SSRF-safe fetcher; QR codes pointing elsewhere are never opened."""

@@ -27,7 +27,6 @@ from passport.verifying.verify import verify_input
 from passport.web.context import get_services
 from passport.web.security import csrf_exempt, rate_limited
 from verifier import parse_json
-from verifier.inputs import credential_reports
 
 __all__ = ["bp", "read_credential_input"]
 
@@ -91,7 +90,7 @@ def verify() -> Response:
     body = outcome.to_dict()
     family_id = request.args.get("jobFamily") or request.form.get("jobFamily")
     if family_id:
-        report = job_family_fit(services, family_id, credential_reports(outcome))
+        report = job_family_fit(services, family_id, list(outcome.credentials))
         body["fit"] = report.to_dict()
         closers = closers_for(services, report)
         for gap in body["fit"]["gaps"]:

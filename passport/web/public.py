@@ -112,10 +112,8 @@ def verify_page() -> str:
     from passport.catalog.models import JobFamily
     from passport.verifying.fit import closers_for
     from passport.verifying.verify import verify_input
-    from verifier.containers import ContainerReport
     from verifier.errors import FormatError
     from verifier.fit import fit, parse_job_family
-    from verifier.inputs import credential_reports
 
     services = get_services()
     with services.session() as session:
@@ -131,8 +129,8 @@ def verify_page() -> str:
     except InvalidRequest as exc:
         return render_template("verify.html", error=exc.message, **page)
     outcome = verify_input(services, data)
-    reports = credential_reports(outcome)
-    container = outcome if isinstance(outcome, ContainerReport) else None
+    reports = list(outcome.credentials)
+    container = outcome if outcome.is_container else None
     page["container"] = container
     # A CLR is a credential too: its own report first, then each badge's.
     page["reports"] = [container.outer, *reports] if container and container.outer else reports

@@ -258,7 +258,7 @@ def test_a_plain_vc_jwt_stays_a_single_credential(
     plain = token()
     assert jwt_container_kind(plain, max_bytes=1 << 20, max_depth=48) is None
     assert classify(plain, max_bytes=1 << 20).kind == "jwt"
-    assert isinstance(verify_any(verifier, plain, now=NOW), Report)
+    assert verify_any(verifier, plain, now=NOW).kind == "credential"
     # A badge that merely mentions the words is still one credential.
     sneaky = token(name="VerifiablePresentation ClrCredential")
-    assert isinstance(verify_any(verifier, sneaky, now=NOW), Report)
+    assert verify_any(verifier, sneaky, now=NOW).kind == "credential"

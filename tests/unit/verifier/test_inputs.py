@@ -13,7 +13,6 @@ import qrcode
 from PIL import Image
 
 from verifier import Verifier
-from verifier.containers import ContainerReport
 from verifier.errors import QrImageError
 from verifier.inputs import classify, decode_qr, our_link, verify_any
 
@@ -107,9 +106,9 @@ def test_a_qr_code_pointing_elsewhere_gets_a_verdict_and_nothing_is_fetched(
         resolve_link=calls.append,
         fetch_links=True,
     )
-    assert not isinstance(outcome, ContainerReport)
+    assert not outcome.is_container
     assert outcome.verified is False
-    assert outcome.check("format").code == "qr_elsewhere"  # type: ignore[union-attr]
+    assert outcome.credentials[0].check("format").code == "qr_elsewhere"  # type: ignore[union-attr]
     assert calls == []
 
 
@@ -127,7 +126,7 @@ def test_our_qr_code_is_resolved_locally(verifier: Verifier, token: Callable[...
 
 def test_a_link_elsewhere_is_not_opened_unless_allowed(verifier: Verifier) -> None:
     outcome = verify_any(verifier, "https://elsewhere.example/c.json", now=NOW, public_url=OURS)
-    assert outcome.check("format").code == "link_elsewhere"  # type: ignore[union-attr]
+    assert outcome.credentials[0].check("format").code == "link_elsewhere"  # type: ignore[union-attr]
 
 
 def test_a_private_address_is_refused_by_the_safe_fetcher(did_document: dict[str, Any]) -> None:
@@ -137,7 +136,7 @@ def test_a_private_address_is_refused_by_the_safe_fetcher(did_document: dict[str
     verifier = Verifier(KeyResolver(fetcher=SafeFetcher()))
     for url in ("https://10.0.0.1/c.json", "https://127.0.0.1/c.json", "https://[::1]/c"):
         outcome = verify_any(verifier, url, now=NOW, public_url=OURS, fetch_links=True)
-        check = outcome.check("format")  # type: ignore[union-attr]
+        check = outcome.credentials[0].check("format")
         assert check is not None and check.status == "failed"
         assert check.code == "link_refused"
         assert "not followed" in check.message
