@@ -153,3 +153,50 @@ def test_the_verifying_core_runs_from_keys_and_verifier_alone() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- the kind is decided once ------------------------------------------------------------------
+
+
+def test_a_lone_credential_is_handed_over_decided(token: Callable[..., str]) -> None:
+    from verifier.verify import CredentialInput
+
+    issued = token()
+    found = classify(issued, max_bytes=1 << 20)
+    assert found.kind == "jwt" and found.value == CredentialInput(issued)
+    document = classify(b'{"type": ["VerifiableCredential"]}', max_bytes=1 << 20)
+    assert document.kind == "credential"
+    assert document.value == CredentialInput({"type": ["VerifiableCredential"]})
+
+
+def test_a_baked_png_is_read_once(
+    verifier: Verifier, token: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import verifier.inputs as inputs_module
+    import verifier.verify as verify_module
+    from issuer.baking import bake_png
+
+    baked = bake_png(_qr_png("any picture will do"), token())
+    reads: list[int] = []
+    real = verify_module.extract_baked
+
+    def counted(data: bytes) -> Any:
+        reads.append(len(data))
+        return real(data)
+
+    for module in (inputs_module, verify_module):  # wherever a PNG's chunks could be read
+        if hasattr(module, "extract_baked"):
+            monkeypatch.setattr(module, "extract_baked", counted)
+    outcome = verify_any(verifier, baked, now=NOW)
+    assert outcome.kind == "credential" and outcome.verified
+    assert outcome.credentials[0].check("format").message.startswith("Read a baked PNG")  # type: ignore[union-attr]
+    assert len(reads) == 1
+
+
+def test_a_token_decided_under_a_containers_limit_keeps_the_credential_limit(
+    verifier: Verifier,
+) -> None:
+    big = "a" * (verifier.max_bytes + 10) + ".b.c"
+    outcome = verify_any(verifier, big, now=NOW)
+    assert outcome.kind == "credential" and not outcome.verified
+    assert outcome.credentials[0].check("format").code == "too_large"  # type: ignore[union-attr]
