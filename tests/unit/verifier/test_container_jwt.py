@@ -13,7 +13,7 @@ import pytest
 from issuer import sign_data_integrity, sign_vc_jwt
 from issuer.clr import ClrDraft, EmbeddedBadge, build_clr, enveloped_credential
 from keys import SigningKey, did_key_from_public_key, generate_key, verification_method_id
-from verifier import Report, Verifier
+from verifier import Verifier
 from verifier.canonical import Canonicalizer
 from verifier.containers import ContainerReport, jwt_container_kind, verify_container_jwt
 from verifier.inputs import classify, verify_any
