@@ -96,8 +96,17 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, cast
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin
 
+from verifier.addresses import (
+    IPAddress,
+    Target,
+    normalise,
+    parse_url,
+    refusal,
+    refused,
+    system_resolver,
+)
 from verifier.errors import (
     AddressRefused,
     BadDocument,
@@ -119,7 +128,6 @@ __all__ = ["DEFAULT_POLICY", "MAX_REDIRECTS", "NEGATIVE_CACHE_TTL", "FetchPolicy
 
 logger = logging.getLogger(__name__)
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
 
 #: Redirects followed per fetch (each to the same origin only).
@@ -127,9 +135,7 @@ MAX_REDIRECTS: Final = 3
 #: Longest time a failed fetch is remembered, in seconds (never longer than ``cache_ttl``).
 NEGATIVE_CACHE_TTL: Final = 10.0
 
-_DEFAULT_PORTS: Final = {"https": 443, "http": 80}
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
-_MAX_URL_LENGTH: Final = 2048
 #: Room for the status line, headers and chunk framing on top of the body limit.
 _FRAMING_ALLOWANCE: Final = 64 * 1024
 _READ_CHUNK: Final = 64 * 1024
@@ -138,39 +144,7 @@ _ACCEPT: Final = (
     "application/jwk+json, application/ld+json;q=0.9, application/json;q=0.9, "
     "application/*+json;q=0.8"
 )
-# RFC 3986 §3.3/§3.4: characters that may stand unencoded in a path or query. "%" is kept so
-# that existing percent-escapes survive; everything else (spaces, non-ASCII) is escaped.
-_PATH_SAFE: Final = "/:@!$&'()*+,;=%-._~"
-_QUERY_SAFE: Final = _PATH_SAFE + "?"
-_NO_SPACE_OR_CONTROL: Final = re.compile(r"[\x00-\x20\x7f]")
-# A host name after IDNA encoding: LDH labels (underscores tolerated, as resolvers do).
-_ASCII_HOST: Final = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
 _PRINTABLE_ASCII: Final = re.compile(r"[\x20-\x7e]+")
-
-# Addresses refused whatever this Python's ipaddress thinks (its tables changed across patch
-# releases), named for the hint. RFC 6890 special-purpose registries, RFC 6598 (shared), RFC
-# 4193 (unique local), RFC 4291 (link-local), RFC 3879 (site-local, deprecated).
-_REFUSED_NETWORKS: Final[tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...]] = (
-    (ipaddress.ip_network("0.0.0.0/8"), "unspecified or 'this network'"),
-    (ipaddress.ip_network("10.0.0.0/8"), "private"),
-    (ipaddress.ip_network("100.64.0.0/10"), "shared address space (CGNAT)"),
-    (ipaddress.ip_network("169.254.0.0/16"), "link-local"),
-    (ipaddress.ip_network("172.16.0.0/12"), "private"),
-    (ipaddress.ip_network("192.0.0.0/24"), "IETF protocol assignments"),
-    (ipaddress.ip_network("192.168.0.0/16"), "private"),
-    (ipaddress.ip_network("198.18.0.0/15"), "benchmarking"),
-    (ipaddress.ip_network("224.0.0.0/4"), "multicast"),
-    (ipaddress.ip_network("240.0.0.0/4"), "reserved"),
-    (ipaddress.ip_network("::/128"), "unspecified"),
-    (ipaddress.ip_network("64:ff9b:1::/48"), "local-use NAT64"),
-    (ipaddress.ip_network("100::/64"), "discard-only"),
-    (ipaddress.ip_network("fc00::/7"), "unique local (private)"),
-    (ipaddress.ip_network("fe80::/10"), "link-local"),
-    (ipaddress.ip_network("fec0::/10"), "site-local"),
-    (ipaddress.ip_network("ff00::/8"), "multicast"),
-)
-_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix
-_IPV4_COMPATIBLE: Final = ipaddress.IPv6Network("::/96")  # RFC 4291 §2.5.5.1, deprecated
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,20 +180,8 @@ DEFAULT_POLICY: Final = FetchPolicy()
 
 
 # -- errors ---------------------------------------------------------------------------------
-def _refused(code: str, message: str, hint: str | None = None) -> FetchRefused:
-    return FetchRefused(message, code=code, hint=hint)
-
-
 def _unreachable(code: str, message: str, hint: str | None = None) -> FetchUnreachable:
     return FetchUnreachable(message, code=code, hint=hint)
-
-
-def _bad_url(url: str, why: str) -> FetchRefused:
-    return _refused(
-        "fetch_refused_url",
-        "The address of the issuer's key document is not one we will fetch.",
-        f"{url[:200]!r}: {why}.",
-    )
 
 
 def _too_large(url: str, what: str, limit: int) -> DocumentTooLarge:
@@ -227,142 +189,6 @@ def _too_large(url: str, what: str, limit: int) -> DocumentTooLarge:
         "The issuer's key document is larger than the size limit, so it was not read.",
         hint=f"{url} {what}; the limit is {limit} bytes.",
     )
-
-
-# -- URLs -----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _Target:
-    scheme: str
-    host: str  # lower-case A-label name or IP literal, no brackets, no trailing dot
-    port: int
-    netloc: str  # what the Host header says: host, [v6], plus ":port" when not the default
-    request_path: str  # path and query, percent-encoded ASCII
-
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://{self.netloc}{self.request_path}"
-
-    @property
-    def origin(self) -> tuple[str, str, int]:
-        return (self.scheme, self.host, self.port)
-
-
-def _parse_url(url: str) -> _Target:
-    """Split and normalise ``url``; refuse what the fetcher never fetches (before any I/O)."""
-    if not isinstance(url, str) or not url:
-        raise _bad_url(repr(url), "not a URL")
-    if len(url) > _MAX_URL_LENGTH:
-        raise _bad_url(url, f"longer than {_MAX_URL_LENGTH} characters")
-    if _NO_SPACE_OR_CONTROL.search(url):
-        raise _bad_url(url, "contains spaces or control characters")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise _bad_url(url, str(exc)) from exc
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS:
-        raise _refused(
-            "fetch_refused_scheme",
-            "The issuer's key document is not served over HTTPS, so it was not fetched.",
-            f"{url[:200]!r}: only https URLs are fetched.",
-        )
-    # RFC 3986 §3.2.1 userinfo: credentials in URLs are refused outright (RFC 9110 §4.2.4).
-    if "@" in parts.netloc:
-        # Not echoed back: the hint would otherwise carry the password.
-        shown_url = url.replace(parts.netloc, parts.netloc.rpartition("@")[2], 1)
-        raise _bad_url(shown_url, "user names and passwords in URLs are refused")
-    if not parts.hostname:
-        raise _bad_url(url, "no host")
-    host = _ascii_host(url, parts.hostname)
-    if port is None:
-        port = _DEFAULT_PORTS[scheme]
-    shown = f"[{host}]" if ":" in host else host
-    netloc = shown if port == _DEFAULT_PORTS[scheme] else f"{shown}:{port}"
-    # RFC 3986 §3.5: the fragment is for the client; urlsplit already keeps it out of path.
-    request_path = quote(parts.path or "/", safe=_PATH_SAFE)
-    if parts.query:
-        request_path += "?" + quote(parts.query, safe=_QUERY_SAFE)
-    return _Target(scheme, host, port, netloc, request_path)
-
-
-def _ascii_host(url: str, hostname: str) -> str:
-    try:
-        literal = ipaddress.ip_address(hostname)
-    except ValueError:
-        pass
-    else:
-        if isinstance(literal, ipaddress.IPv6Address) and literal.scope_id:
-            raise _bad_url(url, "IPv6 zone identifiers are refused")  # RFC 6874 §2
-        return str(literal)
-    try:
-        # IDNA (RFC 3490, the stdlib codec) turns U-labels into the A-labels DNS and TLS use.
-        ascii_host = hostname.encode("idna").decode("ascii").lower()
-    except UnicodeError as exc:
-        raise _bad_url(url, "the host name is not a valid domain name") from exc
-    ascii_host = ascii_host.removesuffix(".")  # RFC 6066 §3: SNI carries no trailing dot
-    if _ASCII_HOST.fullmatch(ascii_host) is None:
-        raise _bad_url(url, "the host name is not a valid domain name")
-    return ascii_host
-
-
-# -- addresses ------------------------------------------------------------------------------
-def _normalise(ip: IPAddress) -> IPAddress:
-    """An IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) is the IPv4 address it maps."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
-
-
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """IPv4 addresses an IPv6 address routes to: 6to4, Teredo, IPv4-compatible."""
-    found: list[ipaddress.IPv4Address] = []
-    if ip.sixtofour is not None:  # RFC 3056: 2002:AABB:CCDD::/48
-        found.append(ip.sixtofour)
-    if ip.teredo is not None:  # RFC 4380: server and (de-obfuscated) client
-        found.extend(ip.teredo)
-    if ip in _IPV4_COMPATIBLE and int(ip) > 1:
-        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-    return found
-
-
-def _refusal(ip: IPAddress, *, allow_loopback: bool) -> str | None:
-    """Why ``ip`` must not be connected to, or None when it may be."""
-    ip = _normalise(ip)
-    if ip in _NAT64:
-        # DNS64 on an IPv6-only network (RFC 6147) synthesises these for IPv4-only hosts: the
-        # address is as good as the IPv4 address it carries (some Pythons call it "reserved").
-        inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        inner_reason = _refusal(inner, allow_loopback=False)
-        return None if inner_reason is None else f"NAT64 address of a {inner_reason} address"
-    if ip.is_loopback:
-        return None if allow_loopback else "loopback"
-    for network, reason in _REFUSED_NETWORKS:
-        if ip.version == network.version and ip in network:
-            return reason
-    if isinstance(ip, ipaddress.IPv6Address):
-        for inner in _embedded_ipv4(ip):
-            inner_reason = _refusal(inner, allow_loopback=False)
-            if inner_reason is not None:
-                return f"IPv6 address embedding a {inner_reason} IPv4 address ({inner})"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_multicast:
-        return "multicast"
-    if ip.is_unspecified:
-        return "unspecified"
-    if ip.is_private:
-        return "private"
-    if ip.is_reserved:
-        return "reserved"
-    if not ip.is_global:
-        return "not globally routable"
-    return None
-
-
-def _system_resolver(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    return [str(info[4][0]) for info in infos]
 
 
 # -- the socket under the time budget --------------------------------------------------------
@@ -448,7 +274,7 @@ class SafeFetcher:
     ) -> None:
         self._policy = policy
         self._clock = clock
-        self._resolver: Resolver = resolver if resolver is not None else _system_resolver
+        self._resolver: Resolver = resolver if resolver is not None else system_resolver
         self._ssl_context = ssl_context  # the default is made on first https use (~0.1 s)
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
@@ -469,7 +295,7 @@ class SafeFetcher:
         (inconclusive: timeout, DNS, TLS, connection, HTTP status), :class:`FetchRefused`
         (refused by policy), :class:`DocumentTooLarge` or :class:`BadDocument` (not JSON).
         """
-        target = _parse_url(url)
+        target = parse_url(url)
         key = target.url
         entry = self._cached(key)
         if entry is not None:
@@ -523,7 +349,7 @@ class SafeFetcher:
                 self._cache.popitem(last=False)
 
     # -- one fetch --------------------------------------------------------------------------
-    def _parse(self, target: _Target, body: bytes) -> Any:
+    def _parse(self, target: Target, body: bytes) -> Any:
         try:
             return parse_json(body, max_bytes=self._policy.max_bytes, what="key document")
         except FormatError as exc:
@@ -533,10 +359,10 @@ class SafeFetcher:
                 hint=f"{target.url}: {exc.message}",
             ) from exc
 
-    def _fetch(self, target: _Target) -> bytes:
+    def _fetch(self, target: Target) -> bytes:
         policy = self._policy
         if target.scheme == "http" and not policy.allow_loopback_http:
-            raise _refused(
+            raise refused(
                 "fetch_refused_scheme",
                 "The issuer's key document is not served over HTTPS, so it was not fetched.",
                 f"{target.url}: http is allowed only to loopback in development.",
@@ -545,7 +371,7 @@ class SafeFetcher:
         try:
             addresses = self._resolve(target, deadline)
             if target.scheme == "http" and not all(ip.is_loopback for ip in addresses):
-                raise _refused(
+                raise refused(
                     "fetch_refused_scheme",
                     "The issuer's key document is not served over HTTPS, so it was not fetched.",
                     f"{target.url}: http is allowed only to loopback in development.",
@@ -589,7 +415,7 @@ class SafeFetcher:
                 f"{target.url}: {exc.strerror or type(exc).__name__}.",
             ) from exc
 
-    def _resolve(self, target: _Target, deadline: _Deadline) -> list[IPAddress]:
+    def _resolve(self, target: Target, deadline: _Deadline) -> list[IPAddress]:
         """Resolve once and check every address; refuse the host if any address is refused."""
         try:
             candidates = [ipaddress.ip_address(target.host)]
@@ -617,14 +443,14 @@ class SafeFetcher:
             )
         allow_loopback = self._policy.allow_loopback_http
         for ip in candidates:
-            reason = _refusal(ip, allow_loopback=allow_loopback)
+            reason = refusal(ip, allow_loopback=allow_loopback)
             if reason is not None:
                 raise AddressRefused(
                     "The issuer's key document is on a private or reserved network address, "
                     "so it was not fetched.",
                     hint=f"{target.host} resolves to {ip} ({reason}).",
                 )
-        return list(dict.fromkeys(_normalise(ip) for ip in candidates))
+        return list(dict.fromkeys(normalise(ip) for ip in candidates))
 
     def _resolve_in_time(self, host: str, port: int, deadline: _Deadline) -> list[str]:
         """Run the resolver in a daemon thread: getaddrinfo has no timeout of its own."""
@@ -647,14 +473,14 @@ class SafeFetcher:
             raise result
         return result
 
-    def _follow(self, target: _Target, addresses: list[IPAddress], deadline: _Deadline) -> bytes:
+    def _follow(self, target: Target, addresses: list[IPAddress], deadline: _Deadline) -> bytes:
         current = target
         for hop in range(MAX_REDIRECTS + 1):
             answer = self._exchange(current, addresses, deadline)
             if isinstance(answer, bytes):
                 return answer
             if hop == MAX_REDIRECTS:
-                raise _refused(
+                raise refused(
                     "redirect_refused",
                     "The issuer's server redirected too many times, so the key document was "
                     "not fetched.",
@@ -662,9 +488,9 @@ class SafeFetcher:
                 )
             location = urljoin(current.url, answer.location)
             try:
-                following = _parse_url(location)
+                following = parse_url(location)
             except FetchRefused as exc:
-                raise _refused(
+                raise refused(
                     "redirect_refused",
                     "The issuer's server redirected to an address we do not fetch, so the key "
                     "document was not fetched.",
@@ -673,7 +499,7 @@ class SafeFetcher:
             # Same origin only (RFC 6454 §4: scheme, host, port). The addresses checked for the
             # first request are reused: the name is not resolved again mid-fetch.
             if following.origin != target.origin:
-                raise _refused(
+                raise refused(
                     "redirect_refused",
                     "The issuer's server redirected to another site, so the key document was "
                     "not fetched.",
@@ -696,7 +522,7 @@ class SafeFetcher:
         return sock
 
     def _open(
-        self, target: _Target, addresses: list[IPAddress], deadline: _Deadline
+        self, target: Target, addresses: list[IPAddress], deadline: _Deadline
     ) -> socket.socket:
         failure: OSError | None = None
         for ip in addresses:
@@ -728,7 +554,7 @@ class SafeFetcher:
                 self._ssl_context = ssl.create_default_context()
             return self._ssl_context
 
-    def _request(self, target: _Target) -> bytes:
+    def _request(self, target: Target) -> bytes:
         return (
             f"GET {target.request_path} HTTP/1.1\r\n"
             f"Host: {target.netloc}\r\n"
@@ -740,7 +566,7 @@ class SafeFetcher:
         ).encode("ascii")
 
     def _exchange(
-        self, target: _Target, addresses: list[IPAddress], deadline: _Deadline
+        self, target: Target, addresses: list[IPAddress], deadline: _Deadline
     ) -> bytes | _Redirect:
         """One GET: returns the body of a 200, or the Location of a redirect."""
         limit = self._policy.max_bytes
@@ -780,7 +606,7 @@ class SafeFetcher:
             return self._read_body(target, response)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _check_headers(self, target: _Target, response: http.client.HTTPResponse) -> None:
+    def _check_headers(self, target: Target, response: http.client.HTTPResponse) -> None:
         # RFC 9110 §8.4: refuse any content coding but identity; RFC 9112 §6.1: only chunked.
         codings = [
             coding.strip().lower()
@@ -790,7 +616,7 @@ class SafeFetcher:
         ]
         transfer = (response.getheader("Transfer-Encoding") or "chunked").strip().lower()
         if any(coding != "identity" for coding in codings) or transfer != "chunked":
-            raise _refused(
+            raise refused(
                 "fetch_refused_encoding",
                 "The issuer's server sent the key document compressed or encoded in a way we "
                 "do not read.",
@@ -808,7 +634,7 @@ class SafeFetcher:
         if declared is not None and declared > self._policy.max_bytes:
             raise _too_large(target.url, f"declares {declared} bytes", self._policy.max_bytes)
 
-    def _read_body(self, target: _Target, response: http.client.HTTPResponse) -> bytes:
+    def _read_body(self, target: Target, response: http.client.HTTPResponse) -> bytes:
         limit = self._policy.max_bytes
         declared = response.length
         chunks: list[bytes] = []

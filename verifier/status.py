@@ -70,18 +70,32 @@ list that ``documents`` serves.
 
 from __future__ import annotations
 
-import binascii
 import logging
 import math
 import threading
 import time
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, NamedTuple, Protocol
 
+from verifier.bitstring import (
+    DEFAULT_MAX_BITSTRING_BYTES,
+    DEFAULT_MAX_COMPRESSED_BYTES,
+    MIN_BITS,
+    ParsedEntry,
+    bit_is_set,
+    decode_bitstring,
+    invalid_entry,
+    invalid_list,
+    list_date,
+    list_issuer,
+    list_subject,
+    list_ttl_seconds,
+    parse_entry,
+    type_names,
+)
 from verifier.canonical import Canonicalizer
 from verifier.dataintegrity import check_data_integrity
 from verifier.errors import (
@@ -102,10 +116,7 @@ from verifier.validity import DEFAULT_LEEWAY
 
 __all__ = [
     "BITSTRING_ENTRY",
-    "DEFAULT_MAX_BITSTRING_BYTES",
-    "DEFAULT_MAX_COMPRESSED_BYTES",
     "DEFAULT_TTL",
-    "MIN_BITS",
     "REVOCATION_LIST",
     "DataIntegrityListVerifier",
     "EntryStatus",
@@ -113,19 +124,10 @@ __all__ = [
     "StatusChecker",
     "StatusListSource",
     "StatusResult",
-    "bit_is_set",
-    "decode_bitstring",
-    "parse_status_index",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: §3.2 Validate Algorithm step 2: minimum number of entries (16 KiB of bits).
-MIN_BITS: Final = 131_072
-#: Largest bitstring we inflate (decompression-bomb cap): 128 Mi entries.
-DEFAULT_MAX_BITSTRING_BYTES: Final = 16 * 1024 * 1024
-#: Largest GZIP stream we accept: SafeFetcher's whole-document cap (FetchPolicy.max_bytes).
-DEFAULT_MAX_COMPRESSED_BYTES: Final = 256 * 1024
 #: §2.2 ``ttl``: "If not present, implementers MUST use a value of 300000" (ms).
 DEFAULT_TTL: Final = 300.0
 #: Longest we ever keep a list, whatever its ``ttl`` says (seconds).
@@ -139,22 +141,6 @@ _LIST_CREDENTIAL: Final = "BitstringStatusListCredential"
 _LIST_SUBJECT: Final = "BitstringStatusList"
 #: Purposes whose set bit makes the credential invalid (§2.1); any other purpose informs only.
 _DECISIVE: Final = frozenset({"revocation", "suspension"})
-_MAX_INDEX_DIGITS: Final = 64
-_TO_STANDARD_B64: Final = bytes.maketrans(b"-_", b"+/")
-_GZIP_MAGIC: Final = b"\x1f\x8b"
-_GZIP_ONLY: Final = 16 + zlib.MAX_WBITS  # wbits: a GZIP container, not zlib or raw deflate
-
-
-def _invalid(code: str, message: str, hint: str | None = None) -> StatusListInvalid:
-    return StatusListInvalid(message, code=code, hint=hint)
-
-
-def _entry_invalid(hint: str) -> StatusListInvalid:
-    return _invalid(
-        "status_entry_invalid",
-        "The credential's status information is malformed, so its status could not be checked.",
-        hint,
-    )
 
 
 # -- results --------------------------------------------------------------------------------
@@ -267,187 +253,7 @@ class DataIntegrityListVerifier:
             )
 
 
-# -- pure functions ---------------------------------------------------------------------------
-def decode_bitstring(
-    encoded: object,
-    *,
-    min_bits: int = MIN_BITS,
-    max_bytes: int = DEFAULT_MAX_BITSTRING_BYTES,
-    max_compressed_bytes: int = DEFAULT_MAX_COMPRESSED_BYTES,
-) -> bytes:
-    """Expand an ``encodedList`` into the bitstring (§3.4 "Bitstring Expansion Algorithm").
-
-    ``encoded`` must be multibase base64url without padding (prefix ``u``) of one complete GZIP
-    stream (RFC 1952). Inflation is incremental and stops at ``max_bytes`` + 1 bytes, so a
-    decompression bomb costs at most that much memory. Returns the bitstring; raises
-    :class:`StatusListInvalid` with code ``status_list_bad_encoding``, ``status_list_not_gzip``,
-    ``status_list_too_large`` or ``status_list_too_short`` (fewer than ``min_bits`` bits).
-    """
-    if not isinstance(encoded, str) or not encoded.startswith("u"):
-        raise _invalid(
-            "status_list_bad_encoding",
-            "The issuer's status list is not encoded the way the standard requires.",
-            "encodedList must be multibase base64url without padding: the prefix 'u'.",
-        )
-    body = encoded[1:]
-    if len(body) > (max_compressed_bytes * 4 + 2) // 3:
-        raise _invalid(
-            "status_list_too_large",
-            "The issuer's status list is too large to read safely.",
-            f"The compressed list is over {max_compressed_bytes} bytes.",
-        )
-    # base64url without padding (RFC 4648 §5): refuse padding and the standard alphabet's + and
-    # /, then let the strict C decoder refuse everything else outside the alphabet.
-    raw = body.encode("ascii", "replace")
-    if len(raw) % 4 == 1 or b"=" in raw or b"+" in raw or b"/" in raw:
-        raise _bad_base64()
-    try:
-        compressed = binascii.a2b_base64(
-            raw.translate(_TO_STANDARD_B64) + b"=" * (-len(raw) % 4), strict_mode=True
-        )
-    except binascii.Error as exc:
-        raise _bad_base64() from exc
-    bits = _gunzip(compressed, max_bytes)
-    if len(bits) * 8 < min_bits:
-        raise _invalid(
-            "status_list_too_short",
-            "The issuer's status list is shorter than the standard allows, so it cannot be "
-            "relied on.",
-            f"{len(bits) * 8} bits; at least {min_bits} are required (STATUS_LIST_LENGTH_ERROR).",
-        )
-    return bits
-
-
-def _bad_base64() -> StatusListInvalid:
-    return _invalid(
-        "status_list_bad_encoding",
-        "The issuer's status list is not encoded the way the standard requires.",
-        "encodedList is not base64url without padding.",
-    )
-
-
-def _not_gzip(why: str) -> StatusListInvalid:
-    return _invalid(
-        "status_list_not_gzip",
-        "The issuer's status list is not compressed the way the standard requires.",
-        why,
-    )
-
-
-def _gunzip(compressed: bytes, max_bytes: int) -> bytes:
-    """Inflate exactly one GZIP member, refusing more than ``max_bytes`` of output."""
-    if not compressed.startswith(_GZIP_MAGIC):
-        raise _not_gzip("The list does not start with the GZIP magic bytes (RFC 1952 §2.3.1).")
-    inflater = zlib.decompressobj(_GZIP_ONLY)
-    try:
-        bits = inflater.decompress(compressed, max_bytes + 1)
-    except zlib.error as exc:
-        raise _not_gzip(f"GZIP error: {exc}") from exc
-    if len(bits) > max_bytes:
-        raise _invalid(
-            "status_list_too_large",
-            "The issuer's status list is too large to read safely.",
-            f"It inflates to more than {max_bytes} bytes.",
-        )
-    if not inflater.eof:
-        raise _not_gzip("The GZIP stream is truncated.")
-    if inflater.unused_data:
-        raise _not_gzip("There is data after the GZIP stream.")
-    return bits
-
-
-def bit_is_set(bits: bytes, index: int) -> bool:
-    """Return the bit at ``index``; index 0 is the most significant bit of byte 0 (§2.2).
-
-    Raises :class:`StatusListInvalid` (``status_index_out_of_range``, the spec's RANGE_ERROR)
-    when ``index`` is negative or beyond the end of ``bits``.
-    """
-    if not 0 <= index < len(bits) << 3:
-        raise _invalid(
-            "status_index_out_of_range",
-            "The credential points to a position beyond the end of the issuer's status list.",
-            f"Index {index}; the list has {len(bits) << 3} entries (RANGE_ERROR).",
-        )
-    return bool(bits[index >> 3] & (0x80 >> (index & 7)))
-
-
-def parse_status_index(value: object) -> int:
-    """Return ``statusListIndex`` as an int: a base-10 string (§2.1) or, leniently, a JSON integer.
-
-    The 1EdTech validator's vector uses a JSON number, so integers are accepted on input; we
-    always emit strings. Raises :class:`StatusListInvalid` (``status_entry_invalid``) for
-    anything else — negative, signed, fractional, non-ASCII digits, empty — and
-    ``status_index_out_of_range`` for an index with more digits than any list could hold.
-    """
-    if isinstance(value, bool):
-        raise _entry_invalid("statusListIndex is a boolean, not a number.")
-    if isinstance(value, int):
-        if value < 0:
-            raise _entry_invalid(f"statusListIndex {value} is negative.")
-        return value
-    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
-        raise _entry_invalid(
-            "statusListIndex must be a non-negative integer written in base 10, "
-            f"got {str(value)[:40]!r}."
-        )
-    if len(value) > _MAX_INDEX_DIGITS:
-        raise _invalid(
-            "status_index_out_of_range",
-            "The credential points to a position beyond the end of the issuer's status list.",
-            f"statusListIndex has {len(value)} digits.",
-        )
-    return int(value)
-
-
 # -- parsed entries and lists -------------------------------------------------------------------
-class _Entry(NamedTuple):
-    """A parsed entry (a NamedTuple: built on every check, and a frozen dataclass costs µs)."""
-
-    purpose: str
-    position: int
-    url: str
-    messages: Mapping[str, str]
-
-
-def _types(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list | tuple):
-        return tuple(t for t in value if isinstance(t, str))
-    return ()
-
-
-def _parse_bitstring_entry(entry: Mapping[str, Any]) -> _Entry:
-    """The §2.1 properties we use; raises StatusListInvalid(status_entry_invalid)."""
-    purpose = entry.get("statusPurpose")
-    if not isinstance(purpose, str) or not purpose:
-        raise _entry_invalid("statusPurpose is missing or not a string.")
-    url = entry.get("statusListCredential")
-    if not isinstance(url, str) or not url:
-        raise _entry_invalid("statusListCredential is missing or not a URL.")
-    if "statusListIndex" not in entry:
-        raise _entry_invalid("statusListIndex is missing.")
-    index = parse_status_index(entry["statusListIndex"])
-    size = entry.get("statusSize", 1)
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise _entry_invalid("statusSize must be an integer greater than zero.")
-    if size != 1:
-        # §1.4 Conformance: "Conforming processors MAY choose to only support bitstring entry
-        # sizes of 1." Multi-bit entries are at risk in the spec; we do not read them.
-        raise _entry_invalid(
-            f"statusSize {size}: status entries wider than one bit are not supported here."
-        )
-    messages: dict[str, str] = {}
-    raw_messages = entry.get("statusMessage")
-    if isinstance(raw_messages, list | tuple):
-        for item in raw_messages:
-            if isinstance(item, Mapping):
-                status, message = item.get("status"), item.get("message")
-                if isinstance(status, str) and isinstance(message, str):
-                    messages[status.lower()] = message[:200]
-    return _Entry(purpose, index, url, messages)
-
-
 @dataclass(frozen=True, slots=True)
 class _BitstringList:
     """A list credential whose proof verified, with its bitstring expanded."""
@@ -494,65 +300,6 @@ class _Slot:
 class _Loaded(NamedTuple):
     value: _Value
     from_cache: bool
-
-
-def _issuer_of(document: Mapping[str, Any]) -> str | None:
-    issuer = document.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
-
-
-def _date(document: Mapping[str, Any], *names: str) -> datetime | None:
-    for name in names:
-        if name not in document:
-            continue
-        value = document[name]
-        parsed: datetime | None = None
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                parsed = None
-        if parsed is None or parsed.tzinfo is None:
-            raise _invalid(
-                "status_list_malformed",
-                StatusListInvalid.default_message,
-                f"The list's {name} is not a date-time with a time zone.",
-            )
-        return parsed
-    return None
-
-
-def _subject(document: Mapping[str, Any]) -> Mapping[str, Any]:
-    subject = document.get("credentialSubject")
-    if isinstance(subject, list | tuple) and len(subject) == 1:
-        subject = subject[0]
-    if not isinstance(subject, Mapping):
-        raise _invalid(
-            "status_list_malformed",
-            StatusListInvalid.default_message,
-            "The list credential has no single credentialSubject object.",
-        )
-    return subject
-
-
-def _ttl_seconds(subject: Mapping[str, Any]) -> float | None:
-    if "ttl" not in subject:
-        return None
-    ttl = subject["ttl"]
-    if (
-        isinstance(ttl, bool)
-        or not isinstance(ttl, int | float)
-        or not math.isfinite(ttl)
-        or ttl < 0
-    ):
-        raise _invalid(
-            "status_list_malformed",
-            StatusListInvalid.default_message,
-            "The list's ttl is not a non-negative number of milliseconds.",
-        )
-    return float(ttl) / 1000.0
 
 
 # -- the checker ----------------------------------------------------------------------------------
@@ -639,12 +386,12 @@ class StatusChecker:
         elif isinstance(credential_status, list | tuple):
             raw_entries = credential_status
         else:
-            malformed = _entry_invalid("credentialStatus is neither an object nor a list.")
+            malformed = invalid_entry("credentialStatus is neither an object nor a list.")
             malformed.result = StatusResult(())
             raise malformed
         if len(raw_entries) > self._max_status_entries:
             # Each entry can cost a fetch: a credential must not make us fetch without bound.
-            too_many = _entry_invalid(
+            too_many = invalid_entry(
                 f"{len(raw_entries)} credentialStatus entries; at most "
                 f"{self._max_status_entries} are checked."
             )
@@ -682,8 +429,8 @@ class StatusChecker:
         self, raw: object, credential_id: str | None, issuer_id: str, now: datetime
     ) -> EntryStatus:
         if type(raw) is not dict and not isinstance(raw, Mapping):
-            raise _entry_invalid("A credentialStatus entry is not an object.")
-        types = _types(raw.get("type"))
+            raise invalid_entry("A credentialStatus entry is not an object.")
+        types = type_names(raw.get("type"))
         if BITSTRING_ENTRY in types:
             return self._check_bitstring(raw, issuer_id, now)
         if REVOCATION_LIST in types:
@@ -700,19 +447,19 @@ class StatusChecker:
     ) -> EntryStatus:
         purpose = raw.get("statusPurpose")
         if not isinstance(purpose, str) or not purpose:
-            raise _entry_invalid("statusPurpose is missing or not a string.")
+            raise invalid_entry("statusPurpose is missing or not a string.")
         if purpose not in _DECISIVE:
             # refresh, message, or a purpose we do not know: information, never a verdict, so
             # nothing about it (not even a multi-bit entry we cannot read) fails the credential.
             try:
-                return self._read_bit(_parse_bitstring_entry(raw), issuer_id, now)
+                return self._read_bit(parse_entry(raw), issuer_id, now)
             except StatusError as exc:
                 url = raw.get("statusListCredential")
                 return EntryStatus(
                     BITSTRING_ENTRY, purpose, url if isinstance(url, str) else "", None,
                     "unknown", signed=False, code=exc.code, message=exc.message,
                 )  # fmt: skip
-        entry = _parse_bitstring_entry(raw)
+        entry = parse_entry(raw)
         try:
             return self._read_bit(entry, issuer_id, now)
         except StatusError as exc:
@@ -720,7 +467,7 @@ class StatusChecker:
                 self._revoked_in_stale_copy(entry, issuer_id, exc)
             raise
 
-    def _read_bit(self, entry: _Entry, issuer_id: str, now: datetime) -> EntryStatus:
+    def _read_bit(self, entry: ParsedEntry, issuer_id: str, now: datetime) -> EntryStatus:
         loaded = self._load("bitstring", entry.url, issuer_id, now)
         listed = loaded.value
         assert isinstance(listed, _BitstringList)
@@ -753,13 +500,13 @@ class StatusChecker:
         )  # fmt: skip
 
     def _check_list_use(
-        self, listed: _BitstringList, entry: _Entry, issuer_id: str, now: datetime
+        self, listed: _BitstringList, entry: ParsedEntry, issuer_id: str, now: datetime
     ) -> None:
         """The per-credential rules, applied to cached lists too (cheap comparisons)."""
         if listed.issuer != issuer_id:
             raise _wrong_issuer(listed.issuer, issuer_id)
         if entry.purpose not in listed.purposes:
-            raise _invalid(
+            raise invalid_list(
                 "status_purpose_mismatch",
                 f"The status list the credential points to is not a {entry.purpose} list.",
                 f"Entry purpose {entry.purpose!r}; list purposes {sorted(listed.purposes)} "
@@ -780,7 +527,9 @@ class StatusChecker:
                 hint=f"{entry.url} is valid from {listed.valid_from.isoformat()}.",
             )
 
-    def _revoked_in_stale_copy(self, entry: _Entry, issuer_id: str, cause: StatusError) -> None:
+    def _revoked_in_stale_copy(
+        self, entry: ParsedEntry, issuer_id: str, cause: StatusError
+    ) -> None:
         """Revocation is irreversible (§2.1): an expired copy's set bit still means revoked."""
         with self._lock:
             slot = self._cache.get(("bitstring", entry.url))
@@ -810,9 +559,9 @@ class StatusChecker:
     ) -> EntryStatus:
         url = raw.get("id")
         if not isinstance(url, str) or not url:
-            raise _entry_invalid("The 1EdTechRevocationList entry has no id (the list's URL).")
+            raise invalid_entry("The 1EdTechRevocationList entry has no id (the list's URL).")
         if not credential_id:
-            raise _entry_invalid("The credential has no id, so a revocation list cannot name it.")
+            raise invalid_entry("The credential has no id, so a revocation list cannot name it.")
         loaded = self._load("vcrl", url, None, None)
         listed = loaded.value
         assert isinstance(listed, _RevocationList)
@@ -894,7 +643,7 @@ class StatusChecker:
         try:
             return self._fetcher.fetch_json(url)
         except DocumentTooLarge as exc:
-            raise _invalid(
+            raise invalid_list(
                 "status_list_too_large",
                 "The issuer's status list is too large to read safely.",
                 f"{url}: {exc.hint or exc.message}",
@@ -908,57 +657,57 @@ class StatusChecker:
         """§3.2 steps 4-9 for one list: fetch, check shape and issuer, verify, expand."""
         document = self._document(url)
         if not isinstance(document, Mapping):
-            raise _invalid(
+            raise invalid_list(
                 "status_list_malformed",
                 StatusListInvalid.default_message,
                 f"{url} is not a JSON object (enveloped/JWT lists are not supported).",
             )
-        if _LIST_CREDENTIAL not in _types(document.get("type")):
-            raise _invalid(
+        if _LIST_CREDENTIAL not in type_names(document.get("type")):
+            raise invalid_list(
                 "status_list_malformed",
                 StatusListInvalid.default_message,
                 f"{url} is not a {_LIST_CREDENTIAL}.",
             )
-        list_issuer = _issuer_of(document)
-        if list_issuer is None:
-            raise _invalid(
+        signer = list_issuer(document)
+        if signer is None:
+            raise invalid_list(
                 "status_list_malformed", StatusListInvalid.default_message, "No issuer id."
             )
-        if list_issuer != issuer_id:
+        if signer != issuer_id:
             # Checked before the proof: never fetch a stranger's keys for a list we would refuse.
             # Not remembered as a failure: the same list is fine for credentials of its issuer.
-            raise _NotCacheable(_wrong_issuer(list_issuer, issuer_id))
+            raise _NotCacheable(_wrong_issuer(signer, issuer_id))
         list_id = document.get("id")
         if self._require_list_id and list_id != url:
-            raise _invalid(
+            raise invalid_list(
                 "status_list_id_mismatch",
                 "The status list found at the credential's address describes a different list.",
                 f"Fetched {url}; the list's id is {list_id!r}.",
             )
-        subject = _subject(document)
-        if _LIST_SUBJECT not in _types(subject.get("type")):
-            raise _invalid(
+        subject = list_subject(document)
+        if _LIST_SUBJECT not in type_names(subject.get("type")):
+            raise invalid_list(
                 "status_list_malformed",
                 StatusListInvalid.default_message,
                 f"credentialSubject.type must be {_LIST_SUBJECT}.",
             )
         purposes = subject.get("statusPurpose")
-        purpose_set = frozenset(_types(purposes))
+        purpose_set = frozenset(type_names(purposes))
         if not purpose_set or (
             isinstance(purposes, list | tuple) and not all(isinstance(p, str) for p in purposes)
         ):
-            raise _invalid(
+            raise invalid_list(
                 "status_list_malformed",
                 StatusListInvalid.default_message,
                 "credentialSubject.statusPurpose must be one or more strings.",
             )
-        ttl = _ttl_seconds(subject)
-        valid_from = _date(document, "validFrom", "issuanceDate")
-        valid_until = _date(document, "validUntil", "expirationDate")
+        ttl = list_ttl_seconds(subject)
+        valid_from = list_date(document, "validFrom", "issuanceDate")
+        valid_until = list_date(document, "validUntil", "expirationDate")
         try:
             self._proof_checker(document, now=now)
         except VerificationError as exc:
-            raise _invalid(
+            raise invalid_list(
                 "status_list_unverified",
                 "The issuer's status list is not properly signed, so it cannot be trusted.",
                 f"{url}: {exc.code}: {exc.message} (STATUS_VERIFICATION_ERROR)",
@@ -974,7 +723,7 @@ class StatusChecker:
         return _BitstringList(
             url=url,
             list_id=list_id if isinstance(list_id, str) else None,
-            issuer=list_issuer,
+            issuer=signer,
             purposes=purpose_set,
             bits=bits,
             valid_from=valid_from,
@@ -987,7 +736,7 @@ class StatusChecker:
         document = self._document(url)
         items = document.get("revokedCredential") if isinstance(document, Mapping) else None
         if not isinstance(items, list | tuple):
-            raise _invalid(
+            raise invalid_list(
                 "status_list_malformed",
                 "The issuer's revocation list is not a valid revocation list, so we could not "
                 "check whether the credential was revoked.",
@@ -999,7 +748,7 @@ class StatusChecker:
             item_id = item.get("id") if isinstance(item, Mapping) else None
             flag = item.get("revoked", True) if isinstance(item, Mapping) else None
             if not isinstance(item_id, str) or not isinstance(flag, bool):
-                raise _invalid(
+                raise invalid_list(
                     "status_list_malformed",
                     "The issuer's revocation list is not a valid revocation list, so we could "
                     "not check whether the credential was revoked.",
@@ -1014,7 +763,7 @@ class StatusChecker:
 
 
 def _wrong_issuer(list_issuer: str, issuer_id: str) -> StatusListInvalid:
-    return _invalid(
+    return invalid_list(
         "status_list_wrong_issuer",
         "The status list was published by someone other than the credential's issuer.",
         f"List issuer {list_issuer!r}; credential issuer {issuer_id!r}.",
@@ -1028,7 +777,7 @@ def _unreachable(url: str, cause: VerifierError) -> StatusUnavailable:
 def _unknown_entry(raw: object, code: str) -> EntryStatus:
     """Best-effort description of an entry that could not be checked (for the report)."""
     fields: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-    types = _types(fields.get("type"))
+    types = type_names(fields.get("type"))
     kind = types[0] if types else "unknown"
     purpose = fields.get("statusPurpose")
     if kind == REVOCATION_LIST:

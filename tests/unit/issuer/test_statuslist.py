@@ -24,9 +24,10 @@ from issuer.statuslist import (
 )
 from keys import did_key_from_public_key, generate_key
 from verifier import KeyResolver
+from verifier.bitstring import bit_is_set, decode_bitstring
 from verifier.canonical import Canonicalizer
 from verifier.errors import Revoked
-from verifier.status import DataIntegrityListVerifier, StatusChecker, bit_is_set, decode_bitstring
+from verifier.status import DataIntegrityListVerifier, StatusChecker
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LIST_URL = "https://badges.example.org/status/3"

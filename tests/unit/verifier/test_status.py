@@ -56,14 +56,8 @@ from verifier.errors import (
     VerificationError,
 )
 from verifier.fetch import FetchPolicy, SafeFetcher
-from verifier.status import (
-    DataIntegrityListVerifier,
-    StatusChecker,
-    StatusResult,
-    bit_is_set,
-    decode_bitstring,
-    parse_status_index,
-)
+from verifier.bitstring import bit_is_set, decode_bitstring, parse_status_index
+from verifier.status import DataIntegrityListVerifier, StatusChecker, StatusResult
 
 ASSETS = Path(__file__).parents[2] / "assets" / "ob3"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
