@@ -484,15 +484,8 @@ class _Types(_Field[tuple[str, ...]]):
         self.any_of = tuple(any_of)
         names = " or ".join(f'"{name}"' for name in any_of)
         self.any_of_message = _msg("schema_invalid", f"must include {names}.")
-        # The usual value, ["Achievement"], gets a shared tuple without the general checks.
-        self.usual = tuple(all_of) if len(all_of) == 1 and not any_of else None
 
     def load_value(self, value: Any) -> tuple[str, ...]:
-        usual = self.usual
-        if usual is not None and type(value) is list and len(value) == 1:
-            item = value[0]
-            if type(item) is str and item == usual[0]:
-                return usual
         if type(value) is str:
             types: tuple[str, ...] = (value,)
         elif type(value) is list or type(value) is tuple:
@@ -734,7 +727,8 @@ class _SharedObj(_Obj[_M]):
     object is frozen and equal to what parsing those bytes gives. Objects carrying endorsements
     are not cached, since their ``raw`` views follow the caller's dicts. Failures are never
     cached. Bounded; cleared when full. Also used for an issuer's Profile, which every
-    credential of that issuer repeats.
+    credential of that issuer repeats. Measured (docs/decisions.md, "Speed tricks that pay"):
+    VC-JWT verify of the bench's credentials +40 % for the Achievement, +5.5 % for the Profile.
     """
 
     _MAX_ENTRIES = 2048
