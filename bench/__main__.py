@@ -17,6 +17,9 @@ def main() -> None:
         choices=["jwt", "di", "small", "status", "bulk", "passport", "batch", "http"],
         help="run one benchmark only",
     )
+    parser.add_argument(
+        "--small-count", type=int, default=1000, help="files in the small-credential batch"
+    )
     parser.add_argument("--bulk-rows", type=int, default=10_000, help="rows in the bulk CSV")
     parser.add_argument(
         "--bulk-postgres",
@@ -33,7 +36,7 @@ def main() -> None:
     if args.only in (None, "di"):
         di.run(count=min(args.count, 200), rounds=max(3, args.rounds // 2))
     if args.only in (None, "small"):
-        small.run(count=args.count, rounds=max(3, args.rounds // 2))
+        small.run(count=args.small_count, rounds=max(3, args.rounds // 2))
     if args.only in (None, "status"):
         status.run(count=args.count, rounds=args.rounds)
     if args.only in (None, "batch"):

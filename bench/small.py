@@ -13,13 +13,16 @@ did:key and no key, profile or achievement repeats: no cache flatters either sid
 * JS: the same signed credentials verified by ``@digitalbazaar/vc`` in one Node process after a
   warm-up on credentials of other keys.
 
-Rounds alternate ours and JS; the best of each side is reported. Target (issue #14): ours ≥ 2× JS.
+Rounds alternate ours and JS; the best of the rounds on each side is reported, per CPU second
+(what moves least on a shared machine) and wall-clock. The child runs with bytecode caching on,
+as a user's ``passport`` does. Target (issue #14): ours ≥ 2× JS.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -86,7 +89,9 @@ def _passport() -> list[str]:
 _ENTRY = "import sys; from passport.cli import main; sys.argv[0] = 'passport'; main()"
 
 
-def _timed_verify(files: list[Path], env: dict[str, str]) -> float:
+def _timed_verify(files: list[Path], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock seconds and CPU seconds (user + system) of one ``passport verify`` run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(
         [*_passport(), "verify", "--offline", *map(str, files)],
@@ -97,13 +102,15 @@ def _timed_verify(files: list[Path], env: dict[str, str]) -> float:
         check=False,
     )
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     verified = result.stdout.count(": VERIFIED")
     if result.returncode != 0 or verified != len(files):
         raise RuntimeError(
             f"passport verify: exit {result.returncode}, {verified}/{len(files)} verified\n"
             f"{result.stdout[-2000:]}{result.stderr[-2000:]}"
         )
-    return elapsed
+    return elapsed, cpu
 
 
 def run(*, count: int, rounds: int) -> None:
@@ -124,32 +131,44 @@ def run(*, count: int, rounds: int) -> None:
             # An empty instance folder: no database, so the verifier needs no instance.
             "PASSPORT_INSTANCE_PATH": str(Path(folder) / "instance"),
         }
+        # Start-up as a user has it (compiled modules cached), not recompiling every module.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         _timed_verify(files[:1], env)  # warm the file cache
-        ones: list[float] = []
-        everys: list[float] = []
-        js: list[float] = []
+        ones: list[tuple[float, float]] = []
+        everys: list[tuple[float, float]] = []
+        js: list[dict[str, Any]] = []
         for _ in range(rounds):
             ones.append(_timed_verify(files[:1], env))
             everys.append(_timed_verify(files, env))
-            js.append(float(_node("verify", {"signed": signed})["verify_per_s"]))
-    # Best of the rounds on each side (noise only ever adds time): start-up is seconds of
-    # imports and set-up whose jitter would otherwise swamp the difference.
-    ours = (count - 1) / (min(everys) - min(ones))
-    best_js = max(js)
-    ratio = ours / best_js
+            js.append(_node("verify", {"signed": signed}))
+    # Two measures, each the best of the rounds on each side (noise only ever adds time):
+    # CPU seconds (ours: the child's user + system time; JS: process.cpuUsage around its verify
+    # loop, all of Node's threads) are what a verification costs and move least when other jobs
+    # share the machine; wall-clock is what a user waits for.
+    ours_cpu = (count - 1) / (min(e[1] for e in everys) - min(o[1] for o in ones))
+    js_cpu = max(float(j["verify_per_cpu_s"]) for j in js)
+    ours_wall = (count - 1) / (min(e[0] for e in everys) - min(o[0] for o in ones))
+    js_wall = max(float(j["verify_per_s"]) for j in js)
     print(
         f"\nSmall credentials (the OB 3.0 basic example, each with its own did:key): "
-        f"{count} files, best of {rounds} rounds"
+        f"{count} files, {rounds} rounds"
     )
-    print(f"{'passport verify/s':>18}{'JS ref/s':>10}{'ours/JS':>9}{'start-up s':>12}   target")
-    verdict = "met" if ratio >= 2.0 else "NOT met"
-    print(f"{ours:>18.0f}{best_js:>10.0f}{ratio:>9.2f}{min(ones):>12.2f}   >= 2.0x JS: {verdict}")
+    print(f"{'':<26}{'passport verify/s':>18}{'JS ref/s':>10}{'ours/JS':>9}   target")
+    for label, ours, ref in (
+        ("per CPU second", ours_cpu, js_cpu),
+        ("wall-clock (best)", ours_wall, js_wall),
+    ):
+        verdict = "met" if ours / ref >= 2.0 else "NOT met"
+        print(f"{label:<26}{ours:>18.0f}{ref:>10.0f}{ours / ref:>9.2f}   >= 2.0x JS: {verdict}")
     print(
-        "rounds (1 file s, all files s, JS/s): "
-        + "; ".join(f"{a:.2f}, {b:.2f}, {c:.0f}" for a, b, c in zip(ones, everys, js, strict=True))
+        "rounds (1 file s wall/CPU, all files s wall/CPU, JS/s wall/CPU): "
+        + "; ".join(
+            f"{o[0]:.2f}/{o[1]:.2f}, {e[0]:.2f}/{e[1]:.2f}, "
+            f"{j['verify_per_s']:.0f}/{j['verify_per_cpu_s']:.0f}"
+            for o, e, j in zip(ones, everys, js, strict=True)
+        )
     )
     print(
         "passport verify/s = (files - 1) / (t(passport verify --offline on every file) - "
-        "t(on one file)), one process each, best times; JS = @digitalbazaar/vc on the same "
-        "credentials, best rate."
+        "t(on one file)), one process each; JS = @digitalbazaar/vc on the same credentials."
     )

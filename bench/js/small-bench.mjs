@@ -6,7 +6,7 @@
 //   node bench/js/small-bench.mjs sign --count 200 < {"credential": {...}}
 //     -> {"signed": [...]}   (distinct ids, achievement ids and keys)
 //   node bench/js/small-bench.mjs verify < {"signed": [...]}
-//     -> {"verify_per_s": ..., "count": ..., ...}
+//     -> {"verify_per_s": ..., "verify_per_cpu_s": ..., "count": ..., ...}
 //
 // `verify` warms up on a few credentials signed here with other keys (JIT,
 // context cache), then times the verification of every given credential.
@@ -61,6 +61,7 @@ async function verifyAll(signed) {
       throw new Error(`warm-up verification failed: ${result.errors.join('; ')}`);
     }
   }
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let failures = 0;
   let firstError;
@@ -72,13 +73,17 @@ async function verifyAll(signed) {
     }
   }
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   if(failures) {
     throw new Error(`${failures}/${signed.length} credentials failed to verify: ${firstError}`);
   }
   return {
     verify_per_s: round(signed.length / (ms / 1000)),
+    verify_per_cpu_s: round(signed.length / (cpuMs / 1000)),
     count: signed.length,
     verify_ms_total: round(ms),
+    verify_cpu_ms_total: round(cpuMs),
     node: process.version,
     libs: libraryVersions()
   };
