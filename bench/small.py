@@ -21,6 +21,7 @@ as a user's ``passport`` does. Target (issue #14): ours ≥ 2× JS.
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import shutil
@@ -113,6 +114,11 @@ def _timed_verify(files: list[Path], env: dict[str, str]) -> tuple[float, float]
     return elapsed, cpu
 
 
+def _rate(done: int, seconds: float) -> float:
+    """Per second; NaN when start-up jitter left no positive difference (a tiny batch)."""
+    return done / seconds if seconds > 0 else math.nan
+
+
 def run(*, count: int, rounds: int) -> None:
     if shutil.which("node") is None or not (ROOT / "tests" / "interop" / "node_modules").is_dir():
         print("\nSmall credentials: skipped (node or tests/interop/node_modules missing)")
@@ -145,9 +151,9 @@ def run(*, count: int, rounds: int) -> None:
     # CPU seconds (ours: the child's user + system time; JS: process.cpuUsage around its verify
     # loop, all of Node's threads) are what a verification costs and move least when other jobs
     # share the machine; wall-clock is what a user waits for.
-    ours_cpu = (count - 1) / (min(e[1] for e in everys) - min(o[1] for o in ones))
+    ours_cpu = _rate(count - 1, min(e[1] for e in everys) - min(o[1] for o in ones))
     js_cpu = max(float(j["verify_per_cpu_s"]) for j in js)
-    ours_wall = (count - 1) / (min(e[0] for e in everys) - min(o[0] for o in ones))
+    ours_wall = _rate(count - 1, min(e[0] for e in everys) - min(o[0] for o in ones))
     js_wall = max(float(j["verify_per_s"]) for j in js)
     print(
         f"\nSmall credentials (the OB 3.0 basic example, each with its own did:key): "
