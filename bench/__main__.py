@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bulk, di, http, passport_render, status, vc_jwt, verify_batch
+from bench import bulk, di, http, passport_render, small, status, vc_jwt, verify_batch
 
 
 def main() -> None:
@@ -14,8 +14,11 @@ def main() -> None:
     parser.add_argument("--algs", default="ES256,EdDSA,RS256")
     parser.add_argument(
         "--only",
-        choices=["jwt", "di", "status", "bulk", "passport", "batch", "http"],
+        choices=["jwt", "di", "small", "status", "bulk", "passport", "batch", "http"],
         help="run one benchmark only",
+    )
+    parser.add_argument(
+        "--small-count", type=int, default=1000, help="files in the small-credential batch"
     )
     parser.add_argument("--bulk-rows", type=int, default=10_000, help="rows in the bulk CSV")
     parser.add_argument(
@@ -32,6 +35,8 @@ def main() -> None:
         vc_jwt.run(count=args.count, rounds=args.rounds, algs=args.algs.split(","))
     if args.only in (None, "di"):
         di.run(count=min(args.count, 200), rounds=max(3, args.rounds // 2))
+    if args.only in (None, "small"):
+        small.run(count=args.small_count, rounds=max(3, args.rounds // 2))
     if args.only in (None, "status"):
         status.run(count=args.count, rounds=args.rounds)
     if args.only in (None, "batch"):

@@ -102,7 +102,7 @@ def decode_vc_jwt(
         )
     header_b64, payload_b64 = raw[:first], raw[first + 1 : second]
     signature_b64 = raw[second + 1 :]
-    header = _header(header_b64, max_bytes)
+    header = b64url_json(header_b64, what="header", max_bytes=max_bytes, max_depth=8)
     claims = b64url_json(payload_b64, what="payload", max_bytes=max_bytes, max_depth=max_depth)
     signature = b64url_decode(signature_b64, what="signature")
     if not signature:
@@ -126,27 +126,6 @@ def decode_vc_jwt(
         compact=raw.decode("ascii"),
         vc_claim=vc_claim,
     )
-
-
-#: Decoded JOSE headers by their exact base64url segment. An issuer's tokens share one header
-#: (alg, kid, typ), so a verifier sees the same few segments over and over. Bounded.
-_HEADERS: dict[bytes, dict[str, Any]] = {}
-_MAX_HEADERS = 256
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-def _header(segment: bytes, max_bytes: int) -> dict[str, Any]:
-    """The header segment decoded: a fresh dict of scalars when it comes from the cache."""
-    cached = _HEADERS.get(segment)
-    if cached is None:
-        # Only headers that decode are remembered; every failure is raised afresh.
-        cached = b64url_json(segment, what="header", max_bytes=max_bytes, max_depth=8)
-        if len(segment) <= 1024 and all(type(v) in _SCALARS for v in cached.values()):
-            # (a header holding an object, an embedded jwk say, is decoded each time)
-            if len(_HEADERS) >= _MAX_HEADERS:
-                _HEADERS.clear()
-            _HEADERS[segment] = cached
-    return dict(cached)
 
 
 def _vc11_credential(vc: dict[str, Any], claims: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """Typed, immutable Open Badges 3.0 data model used by the verifier.
 
 Instances are built only by :mod:`verifier.schemas` from untrusted JSON ("parse, don't validate"):
-once an object exists, its promises hold. Every class is a frozen, slotted dataclass; every
-multi-valued property is a tuple (never a list), and every ``type`` is a ``tuple[str, ...]`` even
-when the JSON gave a single string (OB 3.0 "Compacted document form", checklist §1.2). Dates are
-timezone-aware :class:`~datetime.datetime` objects, except the two OB ``DateTime`` (not
-``DateTimeZ``) properties of :class:`AchievementSubject`, which may be naive.
+once an object exists, its promises hold. The promises that span properties are also checked by
+the classes' own constructors (``__post_init__``, raising ``ValueError``), which the loader
+calls. Every class is a frozen, slotted dataclass; every multi-valued property is a tuple (never
+a list), and every ``type`` is a ``tuple[str, ...]`` even when the JSON gave a single string
+(OB 3.0 "Compacted document form", checklist §1.2). Dates are timezone-aware
+:class:`~datetime.datetime` objects, except the two OB ``DateTime`` (not ``DateTimeZ``)
+properties of :class:`AchievementSubject`, which may be naive.
 
 Raw JSON kept for later checks (``raw``, ``context``, ``terms_of_use``, ``refresh_service``) is
 wrapped in read-only :class:`types.MappingProxyType` views. Those fields take no part in
@@ -218,6 +220,10 @@ class AchievementSubject:
     source: Profile | None = None
     term: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.id is None and not self.identifier:
+            raise ValueError("an AchievementSubject needs an id or an identifier (OB 3.0 §9)")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Evidence:
@@ -304,6 +310,14 @@ class _Credential:
     endorsement_jwt: tuple[str, ...] = ()
     raw: Mapping[str, Any] = _raw(compare=False)
 
+    def __post_init__(self) -> None:
+        if self.vc_version not in ("2.0", "1.1"):
+            raise ValueError(f"unknown VC data model version {self.vc_version!r}")
+        if self.valid_from.tzinfo is None or (
+            self.valid_until is not None and self.valid_until.tzinfo is None
+        ):
+            raise ValueError("a credential's validity dates carry a time zone")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AchievementCredential(_Credential):
@@ -347,6 +361,12 @@ class ClrSubject:
     identifier: tuple[IdentityObject, ...] = ()
     achievement: tuple[Achievement, ...] = ()
     association: tuple[Association, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.verifiable_credential:
+            raise ValueError("a ClrSubject holds at least one verifiable credential")
+        if self.id is None and not self.identifier:
+            raise ValueError("a ClrSubject needs an id or an identifier (CLR 2.0 §6.2)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

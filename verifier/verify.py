@@ -83,14 +83,7 @@ class _Run:
     children: tuple[Report, ...] = ()
 
     def passed(self, check_id: str, code: str, message: str, hint: str | None = None) -> None:
-        key = (check_id, code, message, hint)
-        check = _PASSED_LINES.get(key)
-        if check is None:
-            check = Check(check_id, "passed", code, message, hint)
-            if len(_PASSED_LINES) >= _MAX_PASSED_LINES:
-                _PASSED_LINES.clear()
-            _PASSED_LINES[key] = check
-        self.outcomes[check_id] = check
+        self.outcomes[check_id] = Check(check_id, "passed", code, message, hint)
 
     def unknown(self, check_id: str, code: str, message: str, hint: str | None = None) -> None:
         self.outcomes[check_id] = Check(check_id, "could_not_check", code, message, hint)
@@ -110,12 +103,6 @@ class _Run:
             children=self.children,
         )
 
-
-#: A passed check's line is one of a few sentences, the same for every credential of an issuer
-#: and key (its words name the issuer, key and expiry date): each distinct line is built, and
-#: validated, once and shared (a Check is immutable). Bounded; cleared when full.
-_PASSED_LINES: dict[tuple[str, str, str, str | None], Check] = {}
-_MAX_PASSED_LINES = 4096
 
 _NO_STATUS = Check(
     "status", "passed", "no_status", "The issuer published no revocation list for this credential."

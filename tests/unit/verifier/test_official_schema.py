@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft201909Validator
 
-from verifier import Verifier
+from verifier import Verifier, official_schema
 from verifier.errors import SchemaViolation
 from verifier.official_schema import SCHEMA_FILES, check_official_schema
 
@@ -45,6 +46,53 @@ def test_single_proof_object_is_wrapped_not_refused() -> None:
     assert isinstance(document["proof"], dict)
     check_official_schema(document)
     assert isinstance(document["proof"], dict)  # the caller's document is not changed
+
+
+def test_single_values_are_wrapped_without_the_reference_library(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # jsonschema-rs makes the repairs a credential from the JavaScript libraries needs; the
+    # pure-Python jsonschema (~100x slower) is left for what stays refused.
+    compiled = official_schema._validators()
+
+    class Unused:
+        def iter_errors(self, _: object) -> Any:
+            raise AssertionError("the reference validator was consulted")
+
+    monkeypatch.setattr(
+        official_schema,
+        "_validators",
+        lambda: (dataclasses.replace(compiled[0], reference=Unused()), compiled[1]),
+    )
+    document = _vector("implguide-ob-eddsa-rdfc-2022.signed.json")
+    document["credentialSubject"]["type"] = "AchievementSubject"
+    before = json.dumps(document)
+    check_official_schema(document)
+    assert json.dumps(document) == before  # the caller's document is not changed
+
+
+def _verdict(document: dict[str, Any]) -> str:
+    try:
+        check_official_schema(document)
+    except SchemaViolation as exc:
+        return f"{exc.message} {exc.details}"
+    return "passed"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in (ASSETS / "ob3").glob("*.json") if "vc11" not in p.name)
+)
+def test_fast_repairs_give_the_reference_verdict(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = [_vector(name)]
+    if isinstance(documents[0].get("credentialSubject"), dict):
+        single = _vector(name)
+        single["credentialSubject"]["type"] = "AchievementSubject"
+        documents.append(single)
+    verdicts = [_verdict(d) for d in documents]
+    monkeypatch.setattr(official_schema, "_repaired_passes", lambda *_: False)
+    assert [_verdict(d) for d in documents] == verdicts
 
 
 def test_missing_required_property_is_reported_with_its_json_path() -> None:

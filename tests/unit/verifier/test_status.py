@@ -43,6 +43,7 @@ from keys import (
     verification_method_id,
 )
 from verifier import KeyResolver, KeyUnreachable, Verifier
+from verifier.bitstring import bit_is_set, decode_bitstring, parse_status_index
 from verifier.canonical import Canonicalizer
 from verifier.errors import (
     DocumentTooLarge,
@@ -56,7 +57,6 @@ from verifier.errors import (
     VerificationError,
 )
 from verifier.fetch import FetchPolicy, SafeFetcher
-from verifier.bitstring import bit_is_set, decode_bitstring, parse_status_index
 from verifier.status import DataIntegrityListVerifier, StatusChecker, StatusResult
 
 ASSETS = Path(__file__).parents[2] / "assets" / "ob3"
