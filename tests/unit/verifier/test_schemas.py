@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verifier import model, schemas
+from verifier import model, schema_fields
 from verifier.errors import SchemaError, SchemaViolation
 from verifier.model import AchievementCredential, EndorsementCredential
 from verifier.schemas import (
@@ -545,7 +545,7 @@ def test_recursion_error_never_escapes(monkeypatch: pytest.MonkeyPatch) -> None:
     def explode(self: Any, value: object) -> Any:
         raise RecursionError
 
-    monkeypatch.setattr(schemas._ModelSchema, "parse", explode)
+    monkeypatch.setattr(schema_fields.ModelSchema, "parse", explode)
     with pytest.raises(SchemaError) as caught:
         load_credential(read_vector(SIMPLE))
     assert caught.value.code == "too_deep"
@@ -557,7 +557,7 @@ def test_internal_errors_become_schema_errors_but_stay_chained(
     def broken(self: Any, value: object) -> Any:
         raise KeyError("bug")
 
-    monkeypatch.setattr(schemas._ModelSchema, "parse", broken)
+    monkeypatch.setattr(schema_fields.ModelSchema, "parse", broken)
     with pytest.raises(SchemaError) as caught:
         load_credential(read_vector(SIMPLE))
     assert caught.value.code == "schema_invalid"
