@@ -313,9 +313,8 @@ def freeze(value: Mapping[str, Any]) -> Mapping[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Fields. Each implements ``load_value(value)``: check one present JSON value and return its
 # model value, or raise ``ValidationError``. JSON ``null`` is always an error (serialization
-# rules, §1.2: nulls are omitted); a missing required property is MSG_MISSING. The marshmallow
-# ``deserialize``/``_deserialize`` API delegates to ``load_value``, so stock ``Schema.load`` and
-# the fast loop of ``_ModelSchema`` run the same checks.
+# rules, §1.2: nulls are omitted); a missing required property is MSG_MISSING. marshmallow's
+# ``deserialize``/``_deserialize`` API delegates to ``load_value``.
 
 
 class ModelField(fields.Field[_T]):
