@@ -114,13 +114,8 @@ def ensure_status_lists(session: Session, services: Services, issuer: Issuer) ->
 def _list_for(
     session: Session, services: Services, issuer: Issuer, purpose: str
 ) -> tuple[str, int]:
-    # The current list is looked up once per transaction (a bulk batch shares it).
-    cache_key = ("status_list", issuer.id, purpose)
-    cached = session.info.get(cache_key)
-    if cached is None:
-        status_list = _current_list(session, services, issuer, purpose)
-        cached = session.info[cache_key] = (status_list.id, status_list.size)
-    return cached
+    status_list = _current_list(session, services, issuer, purpose)
+    return status_list.id, status_list.size
 
 
 _RESERVED = "reserved_status"
