@@ -2,11 +2,11 @@
 
 A throwaway instance (SQLite file in a temporary folder, or ``--database-url``) is initialised,
 learners are registered, and a CSV of passing results is previewed and committed through
-:mod:`passport.assessments.bulk` — validation, assessment rows, evidence, credential assembly, signing,
-the issuer's self-check, storage and audit, in batches. The baseline, measured in the same run,
-signs credentials of the same shape without any of that (same achievement, results, evidence
-and status entries): build + eddsa-rdfc-2022 proof, in slices interleaved with the bulk run's
-batches so that both see the same machine.
+:mod:`passport.assessments.bulk` — validation, assessment rows, evidence, credential assembly,
+signing, the issuer's self-check, storage and audit, in batches. The baseline, measured in the
+same run, signs credentials of the same shape without any of that (same achievement, results,
+evidence and status entries): build + eddsa-rdfc-2022 proof, in slices interleaved with the bulk
+run's batches so that both see the same machine.
 Target (issue #4): end-to-end ≥ 0.7× the bare sign rate.
 """
 
