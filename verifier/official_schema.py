@@ -209,6 +209,15 @@ def _plain(error: ValidationError) -> str:
     return message if len(message) <= 120 else message[:117] + "…"
 
 
+def _plain(value: Any) -> Any:
+    """``value`` as plain JSON types: every Mapping a dict, every list or tuple a list."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
 def check_official_schema(document: Mapping[str, Any], *, endorsement: bool = False) -> None:
     """Validate against the official OB 3.0 JSON Schema; return None when it passes.
 
@@ -217,6 +226,10 @@ def check_official_schema(document: Mapping[str, Any], *, endorsement: bool = Fa
     """
     if _is_vc11(document):
         return
+    if type(document) is not dict:
+        # A read-only view (an embedded endorsement as the model keeps it) or another Mapping:
+        # jsonschema-rs reads plain JSON types only.
+        document = _plain(document)
     compiled = _validators()[1 if endorsement else 0]
     status = document.get("credentialStatus")
     if isinstance(status, list) and status:
