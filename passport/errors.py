@@ -6,6 +6,7 @@
     ├── Unauthorized            code: unauthorized           who is asking is not known
     ├── Forbidden               code: forbidden              they may not do this
     ├── NotFound                code: not_found              there is no such thing
+    ├── NotAcceptable           code: not_acceptable         no form the client accepts exists
     ├── UnsupportedMediaType    code: unsupported_media_type a body of a kind we do not read
     ├── ShareLinkGone           code: share_link_gone        a link that no longer shows anything
     │   ├── ShareLinkRevoked    code: share_link_revoked
@@ -26,6 +27,7 @@ __all__ = [
     "ConfigError",
     "Forbidden",
     "InvalidRequest",
+    "NotAcceptable",
     "NotFound",
     "PassportError",
     "ShareLinkExpired",
@@ -72,6 +74,14 @@ class Forbidden(PassportError):
 class NotFound(PassportError):
     code = "not_found"
     default_message = "There is nothing here."
+
+
+class NotAcceptable(PassportError):
+    """The thing exists, but in no form the client's ``Accept`` allows (we never convert a
+    credential's stored form into another)."""
+
+    code = "not_acceptable"
+    default_message = "This resource is not available in the form the request accepts."
 
 
 class UnsupportedMediaType(PassportError):

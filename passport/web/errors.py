@@ -2,7 +2,8 @@
 
 Statuses of the application's errors (:mod:`passport.errors`), most specific class first::
 
-    InvalidRequest 400 · Unauthorized 401 · Forbidden 403 · NotFound 404 · ShareLinkGone 410
+    InvalidRequest 400 · Unauthorized 401 · Forbidden 403 · NotFound 404 · NotAcceptable 406
+    ShareLinkGone 410
     UnsupportedMediaType 415 · ConfigError, BackupError 500 · any other PassportError 400
 
 A database that cannot be reached (down, restarting, refusing connections: SQLAlchemy's
@@ -26,6 +27,7 @@ from passport.errors import (
     ConfigError,
     Forbidden,
     InvalidRequest,
+    NotAcceptable,
     NotFound,
     PassportError,
     ShareLinkGone,
@@ -50,6 +52,7 @@ STATUSES: tuple[tuple[type[PassportError], int], ...] = (
     (Unauthorized, 401),
     (Forbidden, 403),
     (NotFound, 404),
+    (NotAcceptable, 406),
     (ShareLinkGone, 410),
     (UnsupportedMediaType, 415),
     (ConfigError, 500),

@@ -10,25 +10,28 @@ from sqlalchemy import select
 
 from passport.catalog.models import AchievementDefinition
 from passport.credentials.models import IssuedCredential
-from passport.errors import InvalidRequest, NotFound
+from passport.errors import InvalidRequest, NotAcceptable, NotFound
 from passport.web.api import read_credential_input
 from passport.web.context import get_services
 from passport.web.security import rate_limited
-from verifier.jsonparse import b64url_decode, parse_json
+from verifier.jsonparse import parse_json
 
 __all__ = ["bp"]
 
 bp = Blueprint("public", __name__)
 
-CREDENTIAL_TYPES = [
-    "text/html",
-    "application/vc+ld+json",
-    "application/ld+json",
-    "application/json",
-    "application/vc+jwt",
-    "application/jwt",
-    "text/plain",
-]
+#: What a stored credential is served as, by its proof format: the page, or the bytes exactly
+#: as signed under their own media types. A VC-JWT is never re-serialised as JSON (its payload
+#: carries JWT claims outside the credential's context), nor JSON as a token: 406 instead.
+SERVED_AS: dict[str, list[str]] = {
+    "data-integrity": [
+        "text/html",
+        "application/vc+ld+json",
+        "application/ld+json",
+        "application/json",
+    ],
+    "vc-jwt": ["text/html", "application/vc+jwt", "application/jwt", "text/plain"],
+}
 
 
 @bp.get("/")
@@ -41,12 +44,6 @@ def home() -> str:
         return render_template("home.html", achievements=achievements)
 
 
-def _jwt_payload(content: bytes) -> dict[str, Any]:
-    payload = b64url_decode(content.split(b".")[1], what="payload")
-    value: dict[str, Any] = json.loads(payload)
-    return value
-
-
 @bp.get("/credentials/<path:credential_id>")
 def credential(credential_id: str) -> Response | str:
     services = get_services()
@@ -57,18 +54,19 @@ def credential(credential_id: str) -> Response | str:
         content = record.content
         proof_format = record.proof_format
         verifier = services.verifier(session)
-    best = request.accept_mimetypes.best_match(CREDENTIAL_TYPES, default="text/html")
-    if best in ("application/vc+jwt", "application/jwt", "text/plain"):
-        if proof_format != "vc-jwt":
-            best = "application/vc+ld+json"
-        else:
-            response = make_response(content)
-            response.mimetype = "application/vc+jwt" if best != "text/plain" else "text/plain"
-            return _vary(response)
+    offers = SERVED_AS[proof_format]
+    # No Accept header at all accepts anything: the page.
+    best = request.accept_mimetypes.best_match(offers) if request.accept_mimetypes else offers[0]
+    if best is None:
+        stored = "a VC-JWT" if proof_format == "vc-jwt" else "JSON with an embedded proof"
+        raise NotAcceptable(
+            f"This badge is stored as {stored} and served only as it was signed: ask for "
+            f"{' or '.join(offers[1:3])}, or text/html for its page.",
+            code="not_acceptable",
+        )
     if best != "text/html":
-        body = _jwt_payload(content) if proof_format == "vc-jwt" else json.loads(content)
-        response = make_response(json.dumps(body, ensure_ascii=False, indent=2))
-        response.mimetype = best if best != "text/html" else "application/json"
+        response = make_response(content)
+        response.mimetype = best
         return _vary(response)
     report = verifier.report(content, now=services.now())
     page = render_template(

@@ -242,8 +242,42 @@ def test_credential_page_negotiates(client: FlaskClient, api_token: str) -> None
     assert b"Incident response" in html.data
     jwt_response = client.get(url, headers={"Accept": "application/vc+jwt"})
     assert jwt_response.data.decode() == body["credential"]
-    as_json = client.get(url, headers={"Accept": "application/json"}).get_json()
-    assert as_json["id"] == body["id"] and as_json["iss"] == ISSUER_DID
+    assert jwt_response.mimetype == "application/vc+jwt"
+    assert client.get(url, headers={"Accept": "*/*"}).mimetype == "text/html"
+    assert client.get(url).mimetype == "text/html"  # no Accept header: the page
+
+
+@pytest.mark.parametrize(
+    ("fmt", "accept", "served"),
+    [
+        # A VC-JWT is served only as the token: its payload carries JWT claims (iss, jti, nbf)
+        # outside the credential's context, so it is never re-serialised as JSON (issue #15).
+        ("vc-jwt", "application/vc+ld+json", None),
+        ("vc-jwt", "application/json", None),
+        ("vc-jwt", "application/vc+ld+json, application/vc+jwt;q=0.5", "application/vc+jwt"),
+        ("vc-jwt", "text/plain", "text/plain"),
+        # JSON with an embedded proof is served as signed, never as a token.
+        ("data-integrity", "application/vc+jwt", None),
+        ("data-integrity", "application/jwt", None),
+        ("data-integrity", "application/vc+jwt, application/json;q=0.5", "application/json"),
+        ("data-integrity", "application/ld+json", "application/ld+json"),
+    ],
+)
+def test_a_badge_is_served_only_in_its_stored_form_else_406(
+    client: FlaskClient, api_token: str, fmt: str, accept: str, served: str | None
+) -> None:
+    body = issue(client, api_token, format=fmt)
+    response = client.get(f"/credentials/{body['id']}", headers={"Accept": accept})
+    if served is None:
+        assert response.status_code == 406
+        assert b"served only as it was signed" in response.data
+        return
+    assert response.status_code == 200 and response.mimetype == served
+    stored = body["credential"]
+    expected = (
+        stored if isinstance(stored, str) else json.dumps(stored, ensure_ascii=False, indent=2)
+    )
+    assert response.data.decode() == expected
 
 
 def test_stored_credential_is_byte_identical(services, client: FlaskClient, api_token: str) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from passport.web.errors import STATUSES, status_of
         (errors.Unauthorized(), 401),
         (errors.Forbidden(), 403),
         (errors.NotFound(), 404),
+        (errors.NotAcceptable(), 406),
         (errors.ShareLinkGone(), 410),
         (errors.ShareLinkRevoked(), 410),
         (errors.ShareLinkExpired(), 410),
