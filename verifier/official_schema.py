@@ -209,12 +209,12 @@ def _plain(error: ValidationError) -> str:
     return message if len(message) <= 120 else message[:117] + "…"
 
 
-def _plain(value: Any) -> Any:
+def _as_plain_json(value: Any) -> Any:
     """``value`` as plain JSON types: every Mapping a dict, every list or tuple a list."""
     if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: _as_plain_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [_as_plain_json(item) for item in value]
     return value
 
 
@@ -229,7 +229,7 @@ def check_official_schema(document: Mapping[str, Any], *, endorsement: bool = Fa
     if type(document) is not dict:
         # A read-only view (an embedded endorsement as the model keeps it) or another Mapping:
         # jsonschema-rs reads plain JSON types only.
-        document = _plain(document)
+        document = _as_plain_json(document)
     compiled = _validators()[1 if endorsement else 0]
     status = document.get("credentialStatus")
     if isinstance(status, list) and status:
