@@ -245,6 +245,8 @@ def verify_any(
     public_url: str | None = None,
     resolve_link: LinkResolver | None = None,
     fetch_links: bool = False,
+    challenge: str | None = None,
+    domain: str | None = None,
     _depth: int = 0,
 ) -> ContainerReport:
     """Verify whatever was handed over. A container's outcome lists every credential it holds;
@@ -254,6 +256,8 @@ def verify_any(
     (``public_url``) are looked up with ``resolve_link``; a pasted https link elsewhere is
     fetched only when ``fetch_links`` (through the verifier's own safe fetcher, which refuses
     private and loopback addresses); a QR code pointing elsewhere is never fetched.
+    ``challenge`` and ``domain``, when given, must match a signed presentation's proof: a
+    presentation replayed from another request fails its signature check.
     """
     limit = verifier.max_bytes * 20  # a container of many credentials may be that large
     try:
@@ -268,9 +272,17 @@ def verify_any(
     if found.kind in ("presentation", "clr", "passport_export"):
         if isinstance(found.value, str):  # a VP-JWT or a CLR as a VC-JWT
             return verify_container_jwt(
-                verifier, found.value, now=now, recipient=recipient, max_bytes=limit
+                verifier,
+                found.value,
+                now=now,
+                recipient=recipient,
+                challenge=challenge,
+                domain=domain,
+                max_bytes=limit,
             )
-        return verify_container(verifier, found.value, now=now, recipient=recipient)
+        return verify_container(
+            verifier, found.value, now=now, recipient=recipient, challenge=challenge, domain=domain
+        )
     if found.kind in ("qr_image", "url"):
         if _depth > 0:
             return _refused("link_loop", "The link leads to another link; not followed.")
@@ -293,7 +305,14 @@ def verify_any(
                     "link_not_found", f"No {what} with that link is published here (any more)."
                 )
             return verify_any(
-                verifier, content, now=now, recipient=recipient, public_url=public_url, _depth=1
+                verifier,
+                content,
+                now=now,
+                recipient=recipient,
+                public_url=public_url,
+                challenge=challenge,
+                domain=domain,
+                _depth=1,
             )
         host = urlsplit(url).netloc or url[:60]
         if found.kind == "qr_image":
@@ -317,6 +336,8 @@ def verify_any(
         if not isinstance(fetched, Mapping):
             return _refused("link_not_credential", "The link did not lead to a credential.")
         if container_kind(fetched) is not None:
-            return verify_container(verifier, fetched, now=now, recipient=recipient)
+            return verify_container(
+                verifier, fetched, now=now, recipient=recipient, challenge=challenge, domain=domain
+            )
         return ContainerReport.of_one(verifier.report(fetched, now=now, recipient=recipient))
     return ContainerReport.of_one(verifier.report(found.value, now=now, recipient=recipient))

@@ -37,6 +37,11 @@ _MARK = {"passed": "ok  ", "failed": "FAIL", "could_not_check": "??  "}
 @click.option("--now", "now_text", help="Verify as of this ISO 8601 time (default: now).")
 @click.option("--recipient", help="Also check that the badge was issued to this e-mail.")
 @click.option(
+    "--challenge",
+    help="The challenge you gave the holder: a presentation must be signed for it (no replay).",
+)
+@click.option("--domain", help="Your domain: a presentation must be signed for it.")
+@click.option(
     "--offline", is_flag=True, help="Fetch nothing: foreign issuers' keys count as unknown."
 )
 @click.option(
@@ -61,6 +66,8 @@ def verify(
     as_json: bool,
     now_text: str | None,
     recipient: str | None,
+    challenge: str | None,
+    domain: str | None,
     offline: bool,
     bundle_file: str | None,
     job_family: str | None,
@@ -102,7 +109,9 @@ def verify(
             click.echo(f"{name}: cannot read ({exc.strerror})", err=True)
             exit_code = max(exit_code, EXIT_BAD_INPUT)
             continue
-        outcome = verify_any(verifier, data, now=when, recipient=recipient)
+        outcome = verify_any(
+            verifier, data, now=when, recipient=recipient, challenge=challenge, domain=domain
+        )
         reports = list(outcome.credentials)
         every_report.extend(reports)
         if outcome.verified:

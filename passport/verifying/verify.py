@@ -23,7 +23,12 @@ __all__ = ["verify_input"]
 
 
 def verify_input(
-    services: Services, data: bytes | str, *, recipient: str | None = None
+    services: Services,
+    data: bytes | str,
+    *,
+    recipient: str | None = None,
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> ContainerReport:
     """Verify anything a visitor hands us: links to this service are resolved locally (badge
     pages and live share links); links elsewhere are fetched only when https and accepted by
@@ -58,4 +63,6 @@ def verify_input(
             public_url=services.settings.public_url,
             resolve_link=resolve,
             fetch_links=True,
+            challenge=challenge,
+            domain=domain,
         )

@@ -86,7 +86,13 @@ def verify() -> Response:
     services = get_services()
     data = read_credential_input()
     recipient = request.args.get("recipient") or None
-    outcome = verify_input(services, data, recipient=recipient)
+    outcome = verify_input(
+        services,
+        data,
+        recipient=recipient,
+        challenge=request.args.get("challenge") or None,
+        domain=request.args.get("domain") or None,
+    )
     body = outcome.to_dict()
     family_id = request.args.get("jobFamily") or request.form.get("jobFamily")
     if family_id:

@@ -358,3 +358,52 @@ def test_a_clr_handed_to_the_verify_api_and_page(
     body = response.data.decode()
     assert "Verified" in body
     assert "<h2>Skill passport from " in body  # the CLR's name, not an empty title
+
+
+def _signed_vp(services: Services, challenge: str, domain: str) -> bytes:
+    key = generate_key("EdDSA")
+    with services.session() as session:
+        set_holder_did(
+            session, GRACE, did_key_from_public_key(key.public), actor="t", now=services.now()
+        )
+    with services.session() as session:
+        holder = find_holder(session, GRACE)
+        records = select_credentials(session, holder)
+        return export_vp(
+            session, holder, records, holder_key=key, challenge=challenge, domain=domain
+        )
+
+
+def test_the_verify_api_checks_the_presentations_challenge_and_domain(
+    services: Services, badges: list[str], client: FlaskClient
+) -> None:
+    """A presentation replayed from another request is caught (issue #15, item 5)."""
+    vp = _signed_vp(services, "c-1", "https://hiring.example")
+
+    def verify(query: str) -> dict[str, Any]:
+        response = client.post(f"/api/v1/verify{query}", data=vp, content_type="application/json")
+        assert response.status_code == 200
+        body: dict[str, Any] = response.get_json()
+        return body
+
+    def signature(body: dict[str, Any]) -> tuple[str, str]:
+        check = next(c for c in body["container"]["checks"] if c["id"] == "signature")
+        return check["status"], check["code"]
+
+    ours = verify("?challenge=c-1&domain=https://hiring.example")
+    assert ours["verified"] is True and signature(ours) == ("passed", "presentation_signed")
+    replayed = verify("?challenge=c-2")
+    assert replayed["verified"] is False
+    assert signature(replayed) == ("failed", "challenge_mismatch")
+    elsewhere = verify("?challenge=c-1&domain=https://other.example")
+    assert signature(elsewhere) == ("failed", "domain_mismatch")
+
+
+def test_passport_verify_checks_the_presentations_challenge(
+    services: Services, badges: list[str], run: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "vp.json"
+    path.write_bytes(_signed_vp(services, "c-1", "https://hiring.example"))
+    assert run("verify", str(path), "--challenge", "c-1").exit_code == 0
+    replayed = run("verify", str(path), "--challenge", "c-2")
+    assert replayed.exit_code == 1 and "[challenge_mismatch]" in replayed.output
