@@ -24,6 +24,7 @@ from passport.errors import InvalidRequest
 __all__ = [
     "CATALOG_FILE",
     "LEVELS",
+    "LEVEL_NAMES",
     "ONET_SUMMARY",
     "achievement_definition",
     "achievement_id",
@@ -36,6 +37,8 @@ __all__ = [
 CATALOG_FILE = Path(__file__).parent / "data" / "it_catalog.json"
 LEVELS: tuple[dict[str, Any], ...] = tuple(json.loads(CATALOG_FILE.read_text("utf-8"))["levels"])
 ONET_SUMMARY = "https://www.onetonline.org/link/summary/"
+#: Rubric level → its name ("Foundation" …), as forms and pages show it.
+LEVEL_NAMES: dict[int, str] = {int(lvl["level"]): str(lvl["name"]) for lvl in LEVELS}
 
 
 def achievement_id(skill_id: str, level: int) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from passport.accounts.models import User
-from passport.catalog.achievements import LEVELS
+from passport.catalog.achievements import LEVEL_NAMES
 from passport.catalog.models import AchievementDefinition, JobFamily, JobFamilySkill
 from passport.credentials.exports import baked_image
 from passport.credentials.models import Holder, IssuedCredential
@@ -31,7 +31,6 @@ from verifier.fit import best_shown
 from verifier.jsonparse import b64url_decode
 
 __all__ = [
-    "LEVEL_NAMES",
     "BadgeView",
     "CriterionResult",
     "FamilyView",
@@ -44,7 +43,6 @@ __all__ = [
     "verification_url",
 ]
 
-LEVEL_NAMES: dict[int, str] = {int(lvl["level"]): str(lvl["name"]) for lvl in LEVELS}
 #: Characters a URL path keeps as they are (what the page route's URL builder keeps too).
 _PATH_SAFE = "/:@!$&'()*+,;="
 

@@ -32,6 +32,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from passport.catalog.achievements import LEVEL_NAMES
 from passport.credentials.exports import (
     baked_image,
     export_clr,
@@ -45,7 +46,6 @@ from passport.credentials.exports import (
 )
 from passport.credentials.models import Holder, IssuedCredential
 from passport.credentials.passports import (
-    LEVEL_NAMES,
     badge_view,
     baked_zip,
     build_passport,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.audit import record_event
-from passport.catalog import achievements
+from passport.catalog.achievements import LEVEL_NAMES
 from passport.errors import InvalidRequest
 from passport.web.context import get_services
 
@@ -24,7 +24,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 Page = str | tuple[str, int] | WerkzeugResponse
 
 PAGE_SIZE = 50
-LEVEL_NAMES: dict[int, str] = {int(lvl["level"]): str(lvl["name"]) for lvl in achievements.LEVELS}
 
 
 def actor_email() -> str:
