@@ -33,8 +33,9 @@ tables in :mod:`verifier.fetch` and :mod:`verifier.status` list all of theirs. T
     │   │   └── ContextIntegrityError code: context_integrity    (a bundled file was altered)
     │   ├── SchemaError               check: schema  code: schema_invalid
     │   │   └── SchemaViolation       code: schema_invalid / missing_field / wrong_type /
-    │   │                                   bad_context / bad_date / no_subject_identifier /
-    │   │                                   too_deep / official_schema     (+ ``details``)
+    │   │                                   bad_context / bad_date / too_deep
+    │   │                                   (+ ``details``; the official JSON Schema's
+    │   │                                   findings are conformance notes, verifier.conformance)
     │   ├── SignatureError            check: signature  code: bad_signature
     │   │   ├── AlgorithmNotAllowed   code: alg_not_allowed
     │   │   ├── KeyNotResolved        code: unknown_kid / untrusted_jwk / issuer_key_mismatch /

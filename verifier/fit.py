@@ -235,6 +235,13 @@ def fit(
             not_counted.append((label, first.message if first else "Not verified."))
         elif not isinstance(credential, AchievementCredential):
             not_counted.append((label, "Not a badge for an achievement."))
+        elif (
+            credential.credential_subject.id is None
+            and not credential.credential_subject.identifier
+        ):
+            # Authentic, but it names no recipient (a conformance note): it says nothing of
+            # the person whose fit is asked about.
+            not_counted.append((label, "It names no recipient, so it shows nothing about them."))
         else:
             counted.append(credential)
     rows = []

@@ -220,10 +220,6 @@ class AchievementSubject:
     source: Profile | None = None
     term: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.id is None and not self.identifier:
-            raise ValueError("an AchievementSubject needs an id or an identifier (OB 3.0 §9)")
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Evidence:
@@ -365,8 +361,6 @@ class ClrSubject:
     def __post_init__(self) -> None:
         if not self.verifiable_credential:
             raise ValueError("a ClrSubject holds at least one verifiable credential")
-        if self.id is None and not self.identifier:
-            raise ValueError("a ClrSubject needs an id or an identifier (CLR 2.0 §6.2)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

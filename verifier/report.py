@@ -9,6 +9,11 @@ The report is built from the outcomes of :class:`verifier.verify.Verifier` in on
 ``format``, ``schema``, ``signature`` and ``validity_window`` — passed. The other checks
 (``issuer`` trust, ``status``, ``endorsements``, ``recipient``) can end in ``could_not_check``
 without flipping ``verified``; they are then shown as unknown, never as good.
+
+``conformance`` never decides ``verified`` (:data:`NOTE_CHECKS`): it lists the credential's
+deviations from the OB 3.0 data model that leave who issued what to whom plain
+(:mod:`verifier.conformance`), each ``{path, code, message}``. A verified credential with a
+failed ``conformance`` check is "Verified — with notes".
 """
 
 from __future__ import annotations
@@ -20,7 +25,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from verifier.model import AnyCredential
 
-__all__ = ["BLOCKING_CHECKS", "CHECK_IDS", "Check", "CheckLine", "Report"]
+__all__ = [
+    "BLOCKING_CHECKS",
+    "CHECK_IDS",
+    "NOTE_CHECKS",
+    "Check",
+    "CheckLine",
+    "Deviation",
+    "Report",
+]
 
 CHECK_IDS: tuple[str, ...] = (
     "format",
@@ -31,8 +44,12 @@ CHECK_IDS: tuple[str, ...] = (
     "status",
     "endorsements",
     "recipient",
+    # Last, so the checks that came before it keep their places for existing clients.
+    "conformance",
 )
 BLOCKING_CHECKS = frozenset({"format", "schema", "signature", "validity_window"})
+#: Checks that inform and never decide ``verified``, whatever their status.
+NOTE_CHECKS = frozenset({"conformance"})
 _STATUSES = frozenset({"passed", "failed", "could_not_check"})
 
 
@@ -54,21 +71,48 @@ class CheckLine:
         if self.status not in _STATUSES:
             raise ValueError(f"unknown check status {self.status!r}")
 
-    def to_dict(self) -> dict[str, str]:
-        out = {"id": self.id, "status": self.status, "code": self.code, "message": self.message}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+        }
         if self.hint:
             out["hint"] = self.hint
         return out
 
 
 @dataclass(frozen=True, slots=True)
+class Deviation:
+    """One departure from the OB 3.0 data model: the JSON path of the value (``$.issuer.image``),
+    a stable code and one plain sentence."""
+
+    path: str
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
 class Check(CheckLine):
-    """One line of a credential's report: ``id`` is one of :data:`CHECK_IDS`."""
+    """One line of a credential's report: ``id`` is one of :data:`CHECK_IDS`. The
+    ``conformance`` check also lists its ``deviations``."""
+
+    deviations: tuple[Deviation, ...] = ()
 
     def __post_init__(self) -> None:
         if self.id not in CHECK_IDS:
             raise ValueError(f"unknown check id {self.id!r}")
         CheckLine.__post_init__(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = CheckLine.to_dict(self)
+        if self.id == "conformance":
+            out["deviations"] = [d.to_dict() for d in self.deviations]
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +152,8 @@ class Report:
                 check = Check(check_id, "could_not_check", "not_checked", skipped_reason)
             checks.append(check)
             status = check.status
+            if check_id in NOTE_CHECKS:
+                continue
             if status == "failed" or (status != "passed" and check_id in BLOCKING_CHECKS):
                 verified = False
         return cls(
@@ -128,14 +174,26 @@ class Report:
 
     @property
     def first_failure(self) -> Check | None:
-        """The first failed check, else the first blocking check that could not be checked."""
+        """The first failed check, else the first blocking check that could not be checked
+        (``conformance`` notes are never a failure)."""
         for c in self.checks:
-            if c.status == "failed":
+            if c.status == "failed" and c.id not in NOTE_CHECKS:
                 return c
         for c in self.checks:
             if c.id in BLOCKING_CHECKS and c.status != "passed":
                 return c
         return None
+
+    @property
+    def deviations(self) -> tuple[Deviation, ...]:
+        """The conformance notes: deviations from the OB 3.0 data model, if any were found."""
+        check = self.check("conformance")
+        return check.deviations if check is not None else ()
+
+    @property
+    def with_notes(self) -> bool:
+        """Verified, with deviations from the OB 3.0 data model ("Verified — with notes")."""
+        return self.verified and bool(self.deviations)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of design.md: ``verified``, ``checks`` and a summary of the credential."""

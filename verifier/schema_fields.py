@@ -49,7 +49,6 @@ __all__ = [
     "MSG_NOT_STRING",
     "MSG_NOT_TYPES",
     "MSG_NOT_URI",
-    "MSG_NO_SUBJECT_ID",
     "MSG_NULL",
     "MSG_TOO_DEEP",
     "MSG_TYPE_AMBIGUOUS",
@@ -122,7 +121,6 @@ MSG_NOT_JWS: Final = coded("schema_invalid", "must be a compact JWS: three base6
 MSG_UNKNOWN: Final = coded("schema_invalid", "is not allowed here.")
 MSG_BAD_DATE: Final = coded("bad_date", "must be a date and time like 2024-01-31T09:00:00Z.")
 MSG_NAIVE_DATE: Final = coded("bad_date", "must end with a time zone such as Z or +02:00.")
-MSG_NO_SUBJECT_ID: Final = coded("no_subject_identifier", "has neither an id nor an identifier.")
 MSG_TOO_DEEP: Final = coded("too_deep", "is nested too deeply.")
 MSG_CONTEXT_ITEM: Final = coded("wrong_type", "must be a string or a JSON object.")
 MSG_CONTEXT_FIRST: Final = coded(

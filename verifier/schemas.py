@@ -17,8 +17,8 @@ Public entry points (each raises :class:`~verifier.errors.SchemaViolation`, a
 
 The error ``message`` is one plain sentence naming the first problem and its JSON path ("The
 credential's credentialSubject.achievement.name is missing."); ``code`` is one of
-``schema_invalid``, ``missing_field``, ``wrong_type``, ``bad_context``, ``bad_date``,
-``no_subject_identifier`` or ``too_deep``; ``details`` holds every problem found, as marshmallow's
+``schema_invalid``, ``missing_field``, ``wrong_type``, ``bad_context``, ``bad_date``
+or ``too_deep``; ``details`` holds every problem found, as marshmallow's
 nested error dict.
 
 Design notes (section numbers are those of the OB 3.0 checklist, ``checklist.md``):
@@ -81,7 +81,6 @@ from verifier.schema_fields import (
     MESSAGE_CODES,
     MSG_EMPTY_TYPES,
     MSG_MISSING,
-    MSG_NO_SUBJECT_ID,
     MSG_NOT_PROFILE,
     MSG_NOT_URI,
     MSG_TOO_DEEP,
@@ -404,8 +403,9 @@ class _AchievementSchema(ModelSchema[Achievement]):
 
 
 class _AchievementSubjectSchema(ModelSchema[AchievementSubject]):
-    """AchievementSubject (§1.7): ``type`` ∋ "AchievementSubject" and ``achievement`` required;
-    ``id`` or at least one ``identifier`` required (OB 3.0 §9 step 1, checked in ``build``)."""
+    """AchievementSubject (§1.7): ``type`` ∋ "AchievementSubject" and ``achievement`` required.
+    OB 3.0 also wants an ``id`` or an ``identifier``; one with neither names no recipient, which
+    :mod:`verifier.conformance` reports (a deviation, not a forgery)."""
 
     model = AchievementSubject
     id = UriField()
@@ -422,11 +422,6 @@ class _AchievementSubjectSchema(ModelSchema[AchievementSubject]):
     role = StrField()
     source: fields.Field[Any] = PerLevelField()
     term = StrField()
-
-    def build(self, data: dict[str, Any], original: Mapping[str, Any]) -> AchievementSubject:
-        if "id" not in data and not data.get("identifier"):
-            raise ValidationError([MSG_NO_SUBJECT_ID])
-        return self.model(**data)
 
 
 class _CredentialSchemaBase(ModelSchema[_M]):
@@ -502,8 +497,8 @@ class _EndorsementCredentialSchema(_CredentialSchemaBase[EndorsementCredential])
 
 
 class _ClrSubjectSchema(ModelSchema[ClrSubject]):
-    """ClrSubject (checklist §6.2): ``type`` ∋ "ClrSubject"; ``verifiableCredential`` [1..*];
-    ``id`` or at least one ``identifier`` required (checked in ``build``)."""
+    """ClrSubject (checklist §6.2): ``type`` ∋ "ClrSubject"; ``verifiableCredential`` [1..*].
+    Without ``id`` and ``identifier`` it names no recipient (a :mod:`verifier.conformance` note)."""
 
     model = ClrSubject
     id = UriField()
@@ -518,8 +513,6 @@ class _ClrSubjectSchema(ModelSchema[ClrSubject]):
     def build(self, data: dict[str, Any], original: Mapping[str, Any]) -> ClrSubject:
         if not data["verifiable_credential"]:
             raise ValidationError({"verifiableCredential": [MSG_EMPTY_TYPES]})
-        if "id" not in data and not data.get("identifier"):
-            raise ValidationError([MSG_NO_SUBJECT_ID])
         return self.model(**data)
 
 

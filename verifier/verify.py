@@ -5,9 +5,10 @@ exception that ended it (so :meth:`Verifier.verify` can raise it). Order of work
 
 1. ``format`` — read the input (compact VC-JWT or a JSON credential), within size/depth limits.
 2. ``signature`` — resolve the issuer's key and check the proof; a failure stops here.
-3. ``schema`` — load the credential into the typed OB 3.0 model and check it against the official
-   OB 3.0 JSON Schema (:mod:`verifier.official_schema`); then, for a JWT, check that its
-   registered claims agree with the credential (reported under ``signature``).
+3. ``schema`` — load the credential into the typed OB 3.0 model; ``conformance`` — the
+   deviations from the OB 3.0 data model that leave the claim plain, the official OB 3.0 JSON
+   Schema's findings among them (:mod:`verifier.conformance`; never decides ``verified``); then,
+   for a JWT, check that its registered claims agree with the credential (under ``signature``).
 4. ``issuer`` — is the issuer one this service knows (trust list)?
 5. ``validity_window`` — ``validFrom`` / ``validUntil`` against ``now`` with clock skew.
 6. ``status`` — revocation / suspension lists.
@@ -26,6 +27,7 @@ from typing import Any
 from keys import ALLOWED_ALGORITHMS, PublicKey
 from verifier.baked import extract_baked
 from verifier.canonical import Canonicalizer
+from verifier.conformance import ReviewedCredential, review_credential
 from verifier.dataintegrity import check_data_integrity
 from verifier.errors import (
     BadSignature,
@@ -41,11 +43,9 @@ from verifier.errors import (
 from verifier.jsonparse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_json
 from verifier.jwt import check_jwt_claims, check_jwt_signature, decode_vc_jwt
 from verifier.model import AnyCredential, ClrCredential, EndorsementCredential
-from verifier.official_schema import check_official_schema
 from verifier.recipient import recipient_matches
-from verifier.report import Check, Report
+from verifier.report import NOTE_CHECKS, Check, Report
 from verifier.resolve import KeyResolver
-from verifier.schemas import load_credential
 from verifier.status import DataIntegrityListVerifier, StatusChecker
 from verifier.trust import TrustList
 from verifier.validity import DEFAULT_LEEWAY, check_validity
@@ -87,6 +87,28 @@ class _Run:
 
     def unknown(self, check_id: str, code: str, message: str, hint: str | None = None) -> None:
         self.outcomes[check_id] = Check(check_id, "could_not_check", code, message, hint)
+
+    def reviewed(self, reviewed: ReviewedCredential) -> None:
+        """The credential as the model reads it, and the ``conformance`` check of its review."""
+        self.credential = reviewed.credential
+        self.passed("schema", "ob3_model", _schema_message(reviewed.credential))
+        deviations = reviewed.deviations
+        if not deviations:
+            self.passed(
+                "conformance",
+                "conformant",
+                "No deviations from the Open Badges 3.0 data model were found.",
+            )
+            return
+        count = f"{len(deviations)} deviation{'s' if len(deviations) != 1 else ''}"
+        self.outcomes["conformance"] = Check(
+            "conformance",
+            "failed",
+            "deviations",
+            f"{count} from the Open Badges 3.0 data model; none changes who issued what to "
+            "whom, so they do not decide whether the credential is verified.",
+            deviations=deviations,
+        )
 
     def failed(self, error: VerificationError, check_id: str | None = None) -> None:
         check_id = check_id or error.check
@@ -216,7 +238,8 @@ class Verifier:
             self._check_status(credential, run, now=now)
         else:
             run.unknown("status", "status_not_checked", "Status was not checked (not asked to).")
-        self._check_endorsements(credential, run, now=now, depth=depth)
+        assert run.unverified is not None
+        self._check_endorsements(run.unverified, run, now=now, depth=depth)
         if recipient is not None:
             self._check_recipient(credential, recipient, run)
         return run
@@ -257,13 +280,14 @@ class Verifier:
         run.key = check_jwt_signature(jwt, self.resolver, algorithms=self.algorithms)
         run.unverified = jwt.unverified_credential
         try:
-            run.credential = load_credential(jwt.unverified_credential)
-            _official_schema(jwt.unverified_credential, run.credential)
+            reviewed = review_credential(jwt.unverified_credential)
         except SchemaError as exc:
             # The signature holds but the content is not OB 3.0: report it, stop here.
             run.passed("signature", *_signature_message(run.key))
+            _not_reviewed(run)
             raise exc
-        run.passed("schema", "ob3_model", _schema_message(run.credential))
+        run.reviewed(reviewed)
+        assert run.credential is not None
         run.notes = check_jwt_claims(jwt, run.credential)
         self._check_compromise(run, _jwt_signed_at(jwt.claims))
         run.passed("signature", *_signature_message(run.key))
@@ -279,9 +303,12 @@ class Verifier:
         self._check_compromise(run, created)
         run.passed("signature", *_signature_message(run.key))
         run.unverified = document
-        run.credential = load_credential(document)
-        _official_schema(document, run.credential)
-        run.passed("schema", "ob3_model", _schema_message(run.credential))
+        try:
+            reviewed = review_credential(document)
+        except SchemaError:
+            _not_reviewed(run)
+            raise
+        run.reviewed(reviewed)
 
     def _check_compromise(self, run: _Run, signed_at: datetime | None) -> None:
         """A key its issuer reported compromised: refuse what it signed after that time.
@@ -370,13 +397,13 @@ class Verifier:
 
     def _check_endorsements(
         self,
-        credential: AnyCredential,
+        source: Mapping[str, Any],
         run: _Run,
         *,
         now: datetime,
         depth: int,
     ) -> None:
-        embedded = _embedded_endorsements(credential)
+        embedded = _embedded_endorsements(source)
         if not embedded:
             run.outcomes["endorsements"] = _NO_ENDORSEMENTS
             return
@@ -392,7 +419,11 @@ class Verifier:
         )
         run.children = children
         failed = sum(1 for child in children if child.first_failure and not child.verified)
-        if any(c.status == "failed" for child in children for c in child.checks):
+        if any(
+            c.status == "failed" and c.id not in NOTE_CHECKS
+            for child in children
+            for c in child.checks
+        ):
             run.outcomes["endorsements"] = Check(
                 "endorsements",
                 "failed",
@@ -529,39 +560,44 @@ def _raw_date(document: Mapping[str, Any], *names: str) -> datetime | None:
 
 
 def _embedded_endorsements(
-    credential: AnyCredential,
+    document: Mapping[str, Any],
 ) -> list[Mapping[str, Any] | str]:
     """Endorsements on the credential, its issuer, its achievement and the achievement's creator.
 
     OB 3.0 §9 step 6 asks for every embedded EndorsementCredential to be verified; they can sit
     on each of these objects (checklist §2.5; the 1EdTech validator walks ``$..endorsement``).
+    Read from the JSON whose proof held, never from the model: the model reads a benign deviation
+    as what it plainly means (:mod:`verifier.conformance`), and an endorsement so read would no
+    longer match its own signature. The model has already accepted every one of these shapes.
     """
-    holders: list[Any] = [credential, credential.issuer]
-    subject = credential.credential_subject
-    achievement = getattr(subject, "achievement", None)
+    holders: list[Any] = [document, document.get("issuer")]
+    subject = document.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, Mapping) else None
     # A CLR lists many achievements; its embedded credentials carry their own endorsements and
     # are verified as credentials of their own, not here.
-    achievements = achievement if isinstance(achievement, tuple) else (achievement,)
+    achievements = achievement if isinstance(achievement, list | tuple) else (achievement,)
     for item in achievements:
-        if item is None:
-            continue
-        holders.append(item)
-        if item.creator is not None:
-            holders.append(item.creator)
+        if isinstance(item, Mapping):
+            holders.append(item)
+            holders.append(item.get("creator"))
     found: list[Mapping[str, Any] | str] = []
     for holder in holders:
-        if holder.endorsement:
-            found.extend(e.raw for e in holder.endorsement)
-        if holder.endorsement_jwt:
-            found.extend(holder.endorsement_jwt)
+        if not isinstance(holder, Mapping):
+            continue
+        for name, kind in (("endorsement", Mapping), ("endorsementJwt", str)):
+            value = holder.get(name)
+            items = value if isinstance(value, list | tuple) else (value,)
+            found.extend(item for item in items if isinstance(item, kind))
     return found
 
 
-def _official_schema(document: Mapping[str, Any], credential: AnyCredential) -> None:
-    """The official OB 3.0 JSON Schema, after our model (which gives the plainer messages)."""
-    if isinstance(credential, ClrCredential):
-        return  # no CLR 2.0 JSON Schema is bundled: the CLR data model (verifier.schemas) decides
-    check_official_schema(document, endorsement=isinstance(credential, EndorsementCredential))
+def _not_reviewed(run: _Run) -> None:
+    run.unknown(
+        "conformance",
+        "not_reviewed",
+        "The content is not a credential of the Open Badges 3.0 data model, so it was not "
+        "reviewed for deviations.",
+    )
 
 
 def _signature_message(key: PublicKey) -> tuple[str, str, str]:

@@ -206,6 +206,8 @@ def _print_fit(report: Any) -> None:
 
 def _print_report(name: str, report: Any) -> None:
     verdict = "VERIFIED" if report.verified else "NOT VERIFIED"
+    if report.with_notes:
+        verdict = "VERIFIED, WITH NOTES"
     title = ""
     if report.credential is not None:
         title = f" — {report.credential.name or report.credential.id}"
@@ -214,6 +216,8 @@ def _print_report(name: str, report: Any) -> None:
         click.echo(f"  {_MARK[check.status]} {check.id:<16}{check.message}  [{check.code}]")
         if check.hint:
             click.echo(f"       {'':<16}{check.hint}")
+        for deviation in check.deviations:
+            click.echo(f"       {'':<16}{deviation.path}: {deviation.message}  [{deviation.code}]")
     for note in report.notes:
         click.echo(f"  note: {note}")
 

@@ -165,8 +165,10 @@ def test_verify_jwt_body(client: FlaskClient, api_token: str) -> None:
         "validity_window",
         "status",
         "endorsements",
+        "conformance",
     ]
     assert all({"id", "status", "code", "message"} <= set(c) for c in report["checks"])
+    assert isinstance(report["checks"][-1]["deviations"], list)
 
 
 def test_verify_jwt_as_json_string_and_as_upload(client: FlaskClient, api_token: str) -> None:
@@ -188,13 +190,13 @@ def test_verify_checks_the_recipient_when_asked(client: FlaskClient, api_token: 
     no = client.post(
         "/api/v1/verify?recipient=eve@example.com", data=token, content_type="text/plain"
     ).get_json()
-    assert yes["checks"][-1] == {
+    assert yes["checks"][-2] == {
         "id": "recipient",
         "status": "passed",
         "code": "recipient_match",
         "message": "The credential was issued to that address.",
     }
-    assert no["verified"] is False and no["checks"][-1]["code"] == "recipient_mismatch"
+    assert no["verified"] is False and no["checks"][-2]["code"] == "recipient_mismatch"
 
 
 def test_verify_tampered_jwt_reports_signature_failure(client: FlaskClient, api_token: str) -> None:

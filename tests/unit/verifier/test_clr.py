@@ -160,12 +160,6 @@ BAD: list[tuple[str, Callable[[Doc], None], str, str]] = [
         "The credential's credentialSubject.verifiableCredential[0] must be a credential object",
     ),
     (
-        "subject-anonymous",
-        _delete(("credentialSubject", "id")),
-        "no_subject_identifier",
-        "The credential's credentialSubject has neither an id nor an identifier.",
-    ),
-    (
         "subject-type",
         _set(("credentialSubject", "type"), ["AchievementSubject"]),
         "schema_invalid",

@@ -105,3 +105,17 @@ def test_best_shown_is_the_first_highest_level() -> None:
     assert best_shown(2, [(1, "a")]) == ("below", (1, "a"))
     assert best_shown(2, [(1, "a"), (3, "b"), (3, "c"), (2, "d")]) == ("met", (3, "b"))
     assert best_shown(3, iter([(3, "x")])) == ("met", (3, "x"))
+
+
+def test_an_authentic_badge_that_names_no_recipient_does_not_count(
+    verifier: Verifier, token: Callable[..., str]
+) -> None:
+    anonymous = {k: v for k, v in _subject(_achievement("k8s", 3)).items() if k != "id"}
+    report = verifier.report(token(credentialSubject=anonymous), now=NOW)
+    assert report.verified is True  # authentic: the missing recipient is a conformance note
+    assert [d.code for d in report.deviations] == ["no_subject_identifier"]
+    result = fit(parse_job_family(FAMILY), [report], now=NOW)
+    assert {r.requirement.skill: r.status for r in result.rows}["k8s"] == "missing"
+    assert [why for _, why in result.not_counted] == [
+        "It names no recipient, so it shows nothing about them."
+    ]
