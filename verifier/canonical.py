@@ -42,7 +42,7 @@ from verifier._pyld_adapter import CachingProcessor
 from verifier.contexts import find_unknown_context
 from verifier.errors import CanonicalizationUnsupported, DataLoss, MalformedJson
 
-__all__ = ["Canonicalizer"]
+__all__ = ["Canonicalizer", "labelled_canonical_dataset"]
 
 #: Where undefined terms land during the safe-mode expansion. Never appears in valid output.
 SENTINEL_VOCAB = "urn:x-skill-passport:undefined-term:"
@@ -180,12 +180,58 @@ class Canonicalizer:
             return reference_canonical_dataset(dataset)
         return canonical_nquads(quads)
 
+    def expanded_dataset(self, expanded: list[Any]) -> dict[str, Any]:
+        """PyLD's RDF dataset of a document :meth:`expand` returned (graph name → triples).
+
+        For suites that must see blank-node labels (``ecdsa-sd-2023``,
+        :func:`labelled_canonical_dataset`).
+        """
+        with self._lock:
+            try:
+                dataset: dict[str, Any] = self._processor.expanded_to_rdf(
+                    expanded, self._processor.options()
+                )
+            except jsonld.JsonLdError as exc:
+                raise _translate(exc) from exc
+        return dataset
+
+    def compact(self, expanded: list[Any], context: Any) -> dict[str, Any]:
+        """Compact an expanded document with ``context`` (bundled contexts only)."""
+        with self._lock:
+            try:
+                options = {**self._processor.options(), "processingMode": _PROCESSING_MODE}
+                compacted: dict[str, Any] = self._processor.compact(
+                    expanded, {"@context": context}, options
+                )
+            except jsonld.JsonLdError as exc:
+                raise _translate(exc) from exc
+        return compacted
+
 
 def reference_canonical_dataset(dataset: dict[str, Any]) -> str:
     """URDNA2015 with PyLD, straight from PyLD's dataset (never via N-Quads text: PyLD's N-Quads
     parser splits on U+2028 and friends and misreads an escaped backslash before t/n/r)."""
     normalized: str = URDNA2015().main(dataset, {"format": "application/n-quads"})
     return normalized
+
+
+def labelled_canonical_dataset(dataset: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """URDNA2015 (PyLD) of ``dataset`` as sorted N-Quad lines (each ending in LF), and the map
+    from each input blank-node label to its canonical label, both without ``_:``.
+
+    Selective-disclosure suites relabel blank nodes after canonicalization and need to know
+    which input node became which canonical one (VC DI ECDSA §3.4, "canonicalizeAndGroup").
+    ``canonical_issuer`` is the public attribute of PyLD's ``URDNA2015`` holding that map.
+    ``dataset`` is relabelled in place.
+    """
+    if _ESCAPE_SENSITIVE.search(jsonld.JsonLdProcessor.to_nquads(dataset)):
+        raise CanonicalizationUnsupported()
+    canon = URDNA2015()
+    normalized: str = canon.main(dataset, {"format": "application/n-quads"})
+    existing: dict[str, str] = canon.canonical_issuer.existing
+    labels = {old.removeprefix("_:"): new.removeprefix("_:") for old, new in existing.items()}
+    lines = sorted(line + "\n" for line in normalized.split("\n") if line)
+    return lines, labels
 
 
 def canonical_nquads(quads: list[Any]) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 from keys import PublicKey, b58decode
 from keys.errors import InvalidDid, InvalidSignature
 from verifier.canonical import Canonicalizer
+from verifier.ecdsa_sd import check_ecdsa_sd
 from verifier.errors import BadSignature, DataLoss, VerificationError
 from verifier.resolve import KeyResolver
 
@@ -39,6 +40,7 @@ _VC11_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 #: (proof type, cryptosuite) → True when allowed on VC 2.0 credentials too.
 KNOWN_SUITES: Mapping[tuple[str, str | None], bool] = {
     ("DataIntegrityProof", "eddsa-rdfc-2022"): True,
+    ("DataIntegrityProof", "ecdsa-sd-2023"): True,  # base and derived (verifier.ecdsa_sd)
     ("DataIntegrityProof", "eddsa-2022"): False,
     ("Ed25519Signature2020", None): False,
 }
@@ -200,6 +202,9 @@ def _check_one(
     if not isinstance(vm, str):
         raise BadSignature("The proof does not name its key.", code="bad_proof")
     key = resolver.verification_method(vm, issuer_id, relationship=purpose)
+    if (proof.get("type"), proof.get("cryptosuite")) == ("DataIntegrityProof", "ecdsa-sd-2023"):
+        check_ecdsa_sd(unsecured, proof, key, canonicalizer)
+        return key, created
     if key.alg != "EdDSA":
         raise BadSignature("The proof's key is not an Ed25519 key.", code="wrong_key_type")
     value = proof.get("proofValue")
