@@ -11,6 +11,9 @@
     ├── ShareLinkGone           code: share_link_gone        a link that no longer shows anything
     │   ├── ShareLinkRevoked    code: share_link_revoked
     │   └── ShareLinkExpired    code: share_link_expired
+    ├── PresentationRequestGone code: presentation_request_gone  a challenge that answers no more
+    │   ├── ChallengeExpired    code: challenge_expired
+    │   └── ChallengeUsed       code: challenge_used
     └── BackupError             code: backup (and more)      an archive cannot be made or restored
 
 Nothing here knows HTTP: :mod:`passport.web.errors` maps each class to a status in one table,
@@ -24,12 +27,15 @@ from __future__ import annotations
 
 __all__ = [
     "BackupError",
+    "ChallengeExpired",
+    "ChallengeUsed",
     "ConfigError",
     "Forbidden",
     "InvalidRequest",
     "NotAcceptable",
     "NotFound",
     "PassportError",
+    "PresentationRequestGone",
     "ShareLinkExpired",
     "ShareLinkGone",
     "ShareLinkRevoked",
@@ -104,6 +110,29 @@ class ShareLinkRevoked(ShareLinkGone):
 class ShareLinkExpired(ShareLinkGone):
     code = "share_link_expired"
     default_message = "This share link has expired."
+
+
+class PresentationRequestGone(PassportError):
+    """A presentation request (a challenge handed to a wallet) that can answer no presentation:
+    whatever is handed over against it now may be a replay."""
+
+    code = "presentation_request_gone"
+    default_message = "This presentation request can no longer be answered; make a new one."
+
+
+class ChallengeExpired(PresentationRequestGone):
+    code = "challenge_expired"
+    default_message = (
+        "This presentation request has expired; make a new one and ask the candidate again."
+    )
+
+
+class ChallengeUsed(PresentationRequestGone):
+    code = "challenge_used"
+    default_message = (
+        "A presentation was already checked against this request; a second one may be a "
+        "replay. Make a new request."
+    )
 
 
 class BackupError(PassportError):

@@ -14,6 +14,7 @@ import passport.catalog.models
 import passport.cohorts.models
 import passport.credentials.models
 import passport.sharing.models
+import passport.verifying.models
 from passport.db import Base
 
 __all__ = ["DOMAIN_MODELS", "Base"]
@@ -27,4 +28,5 @@ DOMAIN_MODELS = (
     passport.cohorts.models,
     passport.credentials.models,
     passport.sharing.models,
+    passport.verifying.models,
 )

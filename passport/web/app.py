@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         auth,
         errors,
         health,
+        i18n,
         learner,
         passport_pages,
         public,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     security.register(app, settings)
     errors.register(app)
+    i18n.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)

@@ -3,7 +3,7 @@
 Statuses of the application's errors (:mod:`passport.errors`), most specific class first::
 
     InvalidRequest 400 · Unauthorized 401 · Forbidden 403 · NotFound 404 · NotAcceptable 406
-    ShareLinkGone 410
+    ShareLinkGone, PresentationRequestGone 410
     UnsupportedMediaType 415 · ConfigError, BackupError 500 · any other PassportError 400
 
 A database that cannot be reached (down, restarting, refusing connections: SQLAlchemy's
@@ -30,6 +30,7 @@ from passport.errors import (
     NotAcceptable,
     NotFound,
     PassportError,
+    PresentationRequestGone,
     ShareLinkGone,
     Unauthorized,
     UnsupportedMediaType,
@@ -54,6 +55,7 @@ STATUSES: tuple[tuple[type[PassportError], int], ...] = (
     (NotFound, 404),
     (NotAcceptable, 406),
     (ShareLinkGone, 410),
+    (PresentationRequestGone, 410),
     (UnsupportedMediaType, 415),
     (ConfigError, 500),
     (BackupError, 500),

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import session as cookie
+from markupsafe import Markup, escape
 from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.catalog.models import AchievementDefinition
 from passport.credentials.models import IssuedCredential
-from passport.errors import InvalidRequest, NotAcceptable, NotFound
+from passport.errors import InvalidRequest, NotAcceptable, NotFound, PassportError
 from passport.web.api import read_credential_input
 from passport.web.context import get_services
+from passport.web.errors import status_of
+from passport.web.i18n import LANGUAGES, use_language
 from passport.web.security import rate_limited
 from verifier.jsonparse import parse_json
 
@@ -147,6 +153,108 @@ def verify_page() -> str:
     except FormatError as exc:
         page["error"] = exc.message
     return render_template("verify.html", **page)
+
+
+# -- Asking a candidate's wallet for a presentation (passport.verifying.requests) ---------------
+
+#: Where the visitor's session keeps the token its presentation requests are bound to.
+_VISITOR = "presentation_visitor"
+
+
+def _visitor() -> str | None:
+    """The random token naming this browser session, if it has one."""
+    token = cookie.get(_VISITOR)
+    return token if isinstance(token, str) else None
+
+
+def _visitor_or_new() -> str:
+    """This browser session's token, made on first need."""
+    from passport.verifying.requests import new_visitor_token
+
+    token = _visitor()
+    if token is None:
+        token = new_visitor_token()
+        cookie[_VISITOR] = token
+    return token
+
+
+def _inline_qr(text: str, label: str) -> Markup:
+    """A QR code of ``text`` as inline SVG (ours: paths only, no script or style), scaled by
+    CSS rather than its fixed size, named for screen readers."""
+    from passport.credentials.exports import qr_svg
+
+    svg = qr_svg(text).decode("utf-8")
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', "<svg", svg, count=1)
+    return Markup(  # noqa: S704 - qrcode's paths; the label is escaped
+        svg.replace("<svg ", f'<svg class="qr" role="img" aria-label="{escape(label)}" ', 1)
+    )
+
+
+def _request_page(status: int = 200, **page: Any) -> Response:
+    """The presentation-request page with the visitor's open request (if any) and ``page``."""
+    from passport.verifying.requests import open_presentation_request, request_text
+    from passport.web.i18n import gettext
+
+    services = get_services()
+    with services.session() as session:
+        pending = open_presentation_request(session, visitor=_visitor(), now=services.now())
+        if pending is not None:
+            session.expunge(pending)
+    if pending is not None:
+        text = request_text(pending)
+        page.update(
+            pending=pending,
+            request_json=json.dumps(json.loads(text), indent=2, ensure_ascii=False),
+            qr=_inline_qr(
+                text, gettext("QR code of the presentation request; its text follows below.")
+            ),
+        )
+    return make_response(render_template("verify_request.html", **page), status)
+
+
+@bp.get("/verify/request")
+def presentation_request_page() -> Response:
+    use_language()
+    return _request_page()
+
+
+@bp.post("/verify/request")
+@rate_limited("verify")
+def new_presentation_request() -> WerkzeugResponse:
+    from passport.verifying.requests import create_presentation_request
+
+    services = get_services()
+    visitor = _visitor_or_new()
+    with services.session() as session:
+        create_presentation_request(session, services.settings, visitor=visitor, now=services.now())
+    language = request.args.get("lang")
+    return redirect(
+        url_for(
+            "public.presentation_request_page",
+            lang=language if language in LANGUAGES else None,
+        ),
+        303,
+    )
+
+
+@bp.post("/verify/request/check")
+@rate_limited("verify")
+def check_presentation_page() -> Response:
+    from passport.verifying.requests import check_presentation
+
+    use_language()
+    try:
+        data = read_credential_input()
+        answered = check_presentation(
+            get_services(),
+            visitor=_visitor(),
+            challenge=request.form.get("challenge", ""),
+            data=data,
+        )
+    except PassportError as exc:
+        return _request_page(status_of(exc), error=exc)
+    return _request_page(answered=answered, reports=list(answered.outcome.credentials))
 
 
 @bp.get("/status/<list_id>")

@@ -20,6 +20,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from passport.instance.demo import DEMO_PASSWORD, load_demo
+from passport.services import Services
 from passport.settings import Settings
 from passport.web import create_app
 from passport.web.context import get_services
@@ -38,6 +39,8 @@ def chromium_executable() -> str | None:
 class LiveServer:
     url: str
     password: str
+    #: The running app's services, for tests that prepare data the way a CLI user would.
+    services: Services
 
 
 def _free_port() -> int:
@@ -66,7 +69,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=settings.public_url, password=DEMO_PASSWORD)
+        yield LiveServer(url=settings.public_url, password=DEMO_PASSWORD, services=services)
     finally:
         server.shutdown()
         server.server_close()
