@@ -308,6 +308,16 @@ def _method_id(method: Mapping[str, object], document_id: str) -> str:
     return _resolve(method_id, document_id)
 
 
+def _all_the_same(methods: list[Mapping[str, object]], document_id: str) -> bool:
+    """Whether every definition says the same thing (ids compared once resolved)."""
+
+    def normal(method: Mapping[str, object]) -> dict[str, object]:
+        return {**method, "id": _method_id(method, document_id)}
+
+    first = normal(methods[0])
+    return all(normal(other) == first for other in methods[1:])
+
+
 def _decode_method(method: Mapping[str, object]) -> PublicKey:
     """Decode the key material of one verification method (Controlled Identifiers §2.2)."""
     method_type = method.get("type")
@@ -346,7 +356,8 @@ def find_verification_method(
     ``document[relationship]``. Relative ids (``"#key-1"``) resolve against ``document["id"]``.
     Controller documents identified by an https URL work the same way. The rules, in order:
     the document has a string ``id`` (a DID or URL, no fragment); ``vm_id`` (resolved) is
-    ``id`` + ``#fragment``; the method exists exactly once; it is referenced or embedded in
+    ``id`` + ``#fragment``; the method exists once (or is defined identically more than once);
+    it is referenced or embedded in
     ``document[relationship]`` (DID Core §5.3); its ``controller`` equals the document ``id``
     (Controlled Identifiers §2.2); it is not marked ``revoked`` (Controlled Identifiers §2.2);
     its type is Multikey, JsonWebKey, JsonWebKey2020 or Ed25519VerificationKey2020 with valid
@@ -399,8 +410,11 @@ def find_verification_method(
 
     if not candidates:
         raise InvalidKey("The key is not in the issuer's DID document.")
-    if len(candidates) > 1:
-        raise InvalidDid("The DID document defines the key more than once.")
+    if len(candidates) > 1 and not _all_the_same(candidates, document_id):
+        # The same method listed twice (under verificationMethod and embedded in a
+        # relationship, say) is harmless and common in published did:web documents; two
+        # different definitions under one id leave the key ambiguous.
+        raise InvalidDid("The DID document defines the key more than once, differently.")
     if not listed:
         raise InvalidKey(f"The key is not listed for {purpose} ({relationship}).")
     method = candidates[0]

@@ -446,11 +446,39 @@ def test_two_keys_in_one_method(published: dict[str, PublishedKey]) -> None:
         find_verification_method(document, DID + "#k")
 
 
-def test_duplicate_method_ids(published: dict[str, PublishedKey]) -> None:
+def test_a_method_defined_twice_identically_is_accepted(
+    published: dict[str, PublishedKey],
+) -> None:
+    """Published did:web documents list the same method twice (8 of DCC's 83 fixtures):
+    harmless, since both definitions say the same thing."""
     method = _method(published)
-    document = {"id": DID, "verificationMethod": [method, method], "assertionMethod": [DID + "#k"]}
-    with pytest.raises(InvalidDid):
-        find_verification_method(document, DID + "#k")
+    relative = {**method, "id": "#k"}
+    for document in (
+        {"id": DID, "verificationMethod": [method, method], "assertionMethod": [DID + "#k"]},
+        {"id": DID, "verificationMethod": [method], "assertionMethod": [relative]},
+    ):
+        key = find_verification_method(document, DID + "#k")
+        assert key == published["active"].public
+
+
+def test_a_method_defined_twice_differently_is_refused(
+    published: dict[str, PublishedKey],
+) -> None:
+    method = _method(published)
+    other = _method(
+        published, publicKeyMultibase=multikey_from_public_key(published["active-es"].public)
+    )
+    for document in (
+        {"id": DID, "verificationMethod": [method, other], "assertionMethod": [DID + "#k"]},
+        {"id": DID, "verificationMethod": [other], "assertionMethod": [method]},
+        {
+            "id": DID,
+            "verificationMethod": [method, {**method, "revoked": "2025-01-01T00:00:00Z"}],
+            "assertionMethod": [DID + "#k"],
+        },
+    ):
+        with pytest.raises(InvalidDid, match="more than once, differently"):
+            find_verification_method(document, DID + "#k")
 
 
 def test_jwk_with_disallowed_algorithm(published: dict[str, PublishedKey]) -> None:

@@ -7,7 +7,8 @@ the proof names (``stand_in_document``) — a test double for the web site, neve
 verifier, which always dereferences and never trusts a fragment alone.
 
 Decided policies (docs/decisions.md): the key's controller must be the issuer
-(``validator-simple-did-key.json`` is refused, though the 1EdTech validator accepts it);
+(``validator-simple-did-key.json``, issuer ``urn:uuid``, is refused, though the 1EdTech validator
+accepts it; the bare did:key form is accepted where it is the issuer's own);
 ``eddsa-2022`` and ``Ed25519Signature2020`` are accepted on VC 1.1 credentials only.
 """
 
@@ -20,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from issuer import sign_data_integrity
+from keys import did_key_from_public_key, generate_key
 from verifier import KeyResolver, Report, Verifier
 from verifier.canonical import Canonicalizer
 from verifier.status import DataIntegrityListVerifier, StatusChecker
@@ -116,6 +119,29 @@ def test_refused_vectors(name: str, code: str) -> None:
     report = report_for("ob3", name)
     assert report.verified is False
     assert checks(report)["signature"] == ("failed", code)
+
+
+def test_the_issuers_own_did_key_may_be_named_bare() -> None:
+    """``validator-simple-did-key`` names its key as the bare DID. That form is accepted where
+    the did:key is the issuer's own; the vector is refused only because its issuer is a
+    ``urn:uuid`` no did:key can speak for."""
+    key = generate_key("EdDSA")
+    did = did_key_from_public_key(key.public)
+    document = json.loads((ASSETS / "ob3" / "validator-simple-did-key.json").read_text())
+    document.pop("proof")
+    for issuer, expected in ((did, True), (document["issuer"]["id"], False)):
+        signed = sign_data_integrity(
+            {**document, "issuer": {**document["issuer"], "id": issuer}},
+            key,
+            verification_method=did,
+            created=NOW,
+            canonicalizer=Canonicalizer(),
+        )
+        report = Verifier(KeyResolver(), canonicalizer=Canonicalizer()).report(signed, now=NOW)
+        assert report.verified is expected
+        assert checks(report)["signature"][1] == (
+            "signature_valid" if expected else "issuer_key_mismatch"
+        )
 
 
 def test_expired_vector_is_signed_but_expired() -> None:
