@@ -1,0 +1,797 @@
+"""Open Badges 2.0 (verifier.ob2): hosted and signed assertions, baked, over real loopback HTTP.
+
+The badge objects follow the 1EdTech OB 2.0 specification and its examples (Assertion,
+BadgeClass, Profile, CryptographicKey, RevocationList), with addresses on a loopback server
+started per test and read through the production SafeFetcher (loopback http allowed, as in
+development). Signed badges use a fresh RSA key each run. Every case asserts the check that
+decides it; garbage never raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from issuer.baking import itxt_chunk, png_chunk
+from keys import SigningKey, generate_key
+from verifier import KeyResolver, Verifier
+from verifier.baked import PNG_SIGNATURE
+from verifier.errors import UnsupportedFormat
+from verifier.fetch import FetchPolicy, SafeFetcher
+from verifier.inputs import verify_any
+from verifier.report import Report
+
+from .conftest import b64, b64json
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+OB2 = "https://w3id.org/openbadges/v2"
+EMAIL = "alice@example.org"
+SALT = "deadsea"
+
+
+# -- a loopback issuer -------------------------------------------------------------------------
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        self.server.hits.append(self.path)
+        status, body = self.server.routes.get(self.path, (404, b'{"error": "not found"}'))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/ld+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.routes: dict[str, tuple[int, bytes]] = {}
+        self.hits: list[str] = []
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+    def publish(self, path: str, document: Any, status: int = 200) -> None:
+        self.routes[path] = (status, json.dumps(document).encode())
+
+
+@contextmanager
+def _serving() -> Iterator[_Server]:
+    server = _Server()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    with _serving() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def key() -> SigningKey:
+    return generate_key("RS256", rsa_bits=2048)
+
+
+@pytest.fixture
+def verifier() -> Verifier:
+    fetcher = SafeFetcher(FetchPolicy(allow_loopback_http=True, timeout=5.0, cache_ttl=0))
+    return Verifier(KeyResolver(fetcher=fetcher))
+
+
+def sha256_identity(email: str, salt: str = SALT) -> str:
+    return "sha256$" + hashlib.sha256((email + salt).encode()).hexdigest()
+
+
+def md5_identity(email: str, salt: str = SALT) -> str:
+    return "md5$" + hashlib.md5((email + salt).encode(), usedforsecurity=False).hexdigest()
+
+
+def pem(key: SigningKey) -> str:
+    public = key.public.key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    return public.decode()
+
+
+class Issuer:
+    """An OB 2.0 issuer on the loopback server: Profile, BadgeClass, key, revocation list."""
+
+    def __init__(self, server: _Server, key: SigningKey, **profile: Any) -> None:
+        self.server, self.key = server, key
+        self.id = server.url("/issuer")
+        self.badge_id = server.url("/badges/robotics")
+        self.key_id = server.url("/keys/1")
+        self.list_id = server.url("/revocations")
+        self.revoked: list[Any] = []
+        self.profile: dict[str, Any] = {
+            "@context": OB2,
+            "type": "Issuer",
+            "id": self.id,
+            "name": "An Example Badge Issuer",
+            "url": server.url("/"),
+            "email": "contact@example.org",
+            "publicKey": self.key_id,
+            "revocationList": self.list_id,
+            **profile,
+        }
+        self.badge_class: dict[str, Any] = {
+            "@context": OB2,
+            "type": "BadgeClass",
+            "id": self.badge_id,
+            "name": "Awesome Robotics Badge",
+            "description": "For doing awesome things with robots.",
+            "image": server.url("/badges/robotics.png"),
+            "criteria": {"narrative": "Built and demonstrated a working robot."},
+            "issuer": self.id,
+            "tags": ["robots"],
+            "alignment": [
+                {
+                    "targetName": "Cyber Defense Incident Responder",
+                    "targetUrl": "https://niccs.cisa.gov/workforce-development/nice-framework",
+                    "targetFramework": "NICE Framework (NIST SP 800-181)",
+                    "targetCode": "PR-CIR-001",
+                }
+            ],
+        }
+        self.publish()
+
+    def publish(self) -> None:
+        self.server.publish("/issuer", self.profile)
+        self.server.publish("/badges/robotics", self.badge_class)
+        self.server.publish(
+            "/keys/1",
+            {
+                "@context": OB2,
+                "type": "CryptographicKey",
+                "id": self.key_id,
+                "owner": self.id,
+                "publicKeyPem": pem(self.key),
+            },
+        )
+        self.server.publish(
+            "/revocations",
+            {
+                "@context": OB2,
+                "id": self.list_id,
+                "type": "RevocationList",
+                "issuer": self.id,
+                "revokedAssertions": self.revoked,
+            },
+        )
+
+    def assertion(self, path: str = "/assertions/123", **overrides: Any) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "@context": OB2,
+            "type": "Assertion",
+            "id": self.server.url(path),
+            "recipient": {
+                "type": "email",
+                "hashed": True,
+                "salt": SALT,
+                "identity": sha256_identity(EMAIL),
+            },
+            "issuedOn": "2026-01-15T10:00:00Z",
+            "badge": self.badge_id,
+            "evidence": "https://example.org/beths-robot-work.html",
+            "verification": {"type": "hosted"},
+            **overrides,
+        }
+        return {k: v for k, v in document.items() if v is not None}
+
+    def host(self, path: str = "/assertions/123", **overrides: Any) -> dict[str, Any]:
+        document = self.assertion(path, **overrides)
+        self.server.publish(path, document)
+        return document
+
+    def signed(self, signer: SigningKey | None = None, **overrides: Any) -> str:
+        document = self.assertion(
+            id="urn:uuid:a953081a-4bbd-4927-9653-7219bca00e3b",
+            verification={"type": "SignedBadge", "creator": self.key_id},
+            **overrides,
+        )
+        return sign(document, signer or self.key)
+
+
+def sign(document: dict[str, Any], key: SigningKey, header: dict[str, Any] | None = None) -> str:
+    head = b64json(header or {"alg": "RS256"})
+    body = b64json(document)
+    return f"{head}.{body}.{b64(key.sign(f'{head}.{body}'.encode()))}"
+
+
+def png_with(text: str, keyword: str = "openbadges") -> bytes:
+    header = png_chunk(b"IHDR", bytes.fromhex("00000001000000010806000000"))
+    idat = png_chunk(b"IDAT", bytes.fromhex("789c63000100000500010d0a2db4"))
+    return PNG_SIGNATURE + header + itxt_chunk(keyword, text) + idat + png_chunk(b"IEND", b"")
+
+
+def svg_with(verify: str | None, body: str = "") -> bytes:
+    attribute = f' verify="{verify}"' if verify is not None else ""
+    cdata = f"<![CDATA[{body}]]>" if body else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org" '
+        'viewBox="0 0 512 512">'
+        f"<openbadges:assertion{attribute}>{cdata}</openbadges:assertion>"
+        '<circle cx="256" cy="256" r="200"/></svg>'
+    ).encode()
+
+
+def check(report: Report, check_id: str) -> tuple[str, str]:
+    found = report.check(check_id)
+    assert found is not None, report.to_dict()
+    return found.status, found.code
+
+
+def report_of(verifier: Verifier, data: Any, recipient: str | None = None) -> Report:
+    outcome = verify_any(verifier, data, now=NOW, recipient=recipient)
+    assert not outcome.is_container
+    return outcome.credentials[0]
+
+
+# -- hosted ------------------------------------------------------------------------------------
+def test_hosted_assertion_verifies_and_reports_like_ob3(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    assertion = issuer.host()
+    report = report_of(verifier, json.dumps(assertion))
+    assert report.verified, report.to_dict()
+    assert report.proof_format == "ob2-hosted"
+    assert [c.id for c in report.checks] == [
+        "format",
+        "schema",
+        "signature",
+        "issuer",
+        "validity_window",
+        "status",
+        "endorsements",
+    ]
+    assert check(report, "signature") == ("passed", "hosted_verified")
+    assert "Hosted verification" in report.check("signature").message  # type: ignore[union-attr]
+    # Not known to this service: unknown, never shown as good.
+    assert check(report, "issuer") == ("could_not_check", "issuer_unknown")
+    summary = report.to_dict()["credential"]
+    assert summary["name"] == "Awesome Robotics Badge"
+    assert summary["issuer"] == {"id": issuer.id, "name": "An Example Badge Issuer"}
+    assert summary["achievement"]["id"] == issuer.badge_id
+    assert summary["validFrom"].startswith("2026-01-15")
+    assert report.to_dict()["format"] == "ob2-hosted"
+    assert "/assertions/123" in server.hits and "/issuer" in server.hits
+
+
+def test_hosted_known_issuer_passes_the_issuer_check(server: _Server, key: SigningKey) -> None:
+    issuer = Issuer(server, key)
+    fetcher = SafeFetcher(FetchPolicy(allow_loopback_http=True, cache_ttl=0))
+    trusting = Verifier(KeyResolver(fetcher=fetcher), known_issuers=[issuer.id])
+    report = report_of(trusting, json.dumps(issuer.host()))
+    assert check(report, "issuer") == ("passed", "issuer_known")
+
+
+def test_hosted_mismatch_fails(server: _Server, key: SigningKey, verifier: Verifier) -> None:
+    issuer = Issuer(server, key)
+    hosted = issuer.host()
+    handed = {
+        **hosted,
+        "recipient": {**hosted["recipient"], "identity": sha256_identity("mallory@example.org")},
+    }
+    report = report_of(verifier, json.dumps(handed))
+    assert not report.verified
+    assert check(report, "signature") == ("failed", "hosted_mismatch")
+    assert "recipient" in (report.check("signature").hint or "")  # type: ignore[union-attr]
+    assert report.credential is None  # the altered copy is never shown as the badge
+
+
+def test_hosted_expiry_removed_from_the_handed_copy_is_a_mismatch(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    hosted = issuer.host(expires="2026-03-01T00:00:00Z")
+    handed = {k: v for k, v in hosted.items() if k != "expires"}
+    assert check(report_of(verifier, json.dumps(handed)), "signature") == (
+        "failed",
+        "hosted_mismatch",
+    )
+
+
+def test_hosted_revoked_by_flag_and_by_410(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    handed = issuer.assertion()
+    server.publish(
+        "/assertions/123",
+        {
+            "@context": OB2,
+            "id": handed["id"],
+            "revoked": True,
+            "revocationReason": "Awarded in error",
+        },
+    )
+    report = report_of(verifier, json.dumps(handed))
+    assert not report.verified
+    assert check(report, "status") == ("failed", "revoked")
+    assert "Awarded in error" in report.check("status").message  # type: ignore[union-attr]
+    server.publish("/assertions/123", {"id": handed["id"], "revoked": True}, status=410)
+    gone = report_of(verifier, json.dumps(handed))
+    assert check(gone, "status") == ("failed", "revoked")
+    assert "410" in (gone.check("status").hint or "")  # type: ignore[union-attr]
+
+
+def test_hosted_on_another_origin_than_the_issuer_fails(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    with _serving() as elsewhere:
+        # A copy hosted on another origin that claims the real issuer's badge.
+        copy = issuer.assertion()
+        copy["id"] = elsewhere.url("/assertions/123")
+        elsewhere.publish("/assertions/123", copy)
+        report = report_of(verifier, json.dumps(copy))
+    assert not report.verified
+    assert check(report, "signature") == ("failed", "hosted_wrong_origin")
+
+
+def test_hosted_within_starts_with_and_allowed_origins(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key, verification={"startsWith": server.url("/assertions/")})
+    assert report_of(verifier, json.dumps(issuer.host())).verified
+    outside = issuer.host("/other/9")
+    assert check(report_of(verifier, json.dumps(outside)), "signature") == (
+        "failed",
+        "hosted_wrong_origin",
+    )
+    issuer.profile["verification"] = {"allowedOrigins": ["badges.example.org"]}
+    issuer.publish()
+    assert check(report_of(verifier, json.dumps(issuer.host())), "signature") == (
+        "failed",
+        "hosted_wrong_origin",
+    )
+    issuer.profile["verification"] = {"allowedOrigins": "127.0.0.1"}
+    issuer.publish()
+    assert report_of(verifier, json.dumps(issuer.host())).verified
+
+
+def test_embedded_issuer_profile_is_not_trusted_for_hosting_policy(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    """An embedded Profile claiming a permissive policy is ignored: the hosted one decides."""
+    issuer = Issuer(server, key)
+    with _serving() as elsewhere:
+        badge = {
+            **issuer.badge_class,
+            "issuer": {
+                **issuer.profile,
+                "verification": {"allowedOrigins": "127.0.0.1", "startsWith": elsewhere.url("/")},
+            },
+        }
+        copy = issuer.assertion(badge=badge)
+        copy["id"] = elsewhere.url("/a/1")
+        elsewhere.publish("/a/1", copy)
+        report = report_of(verifier, json.dumps(copy))
+    assert check(report, "signature") == ("failed", "hosted_wrong_origin")
+
+
+def test_hosted_expired_and_not_yet_issued(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    expired = issuer.host(expires="2026-03-01T00:00:00Z")
+    report = report_of(verifier, json.dumps(expired))
+    assert not report.verified
+    assert check(report, "validity_window") == ("failed", "expired")
+    assert report.credential is not None  # still shown, marked
+    future = issuer.host("/assertions/124", issuedOn="2027-01-01T00:00:00Z")
+    assert check(report_of(verifier, json.dumps(future)), "validity_window") == (
+        "failed",
+        "not_yet_valid",
+    )
+
+
+def test_hosted_unreachable_is_could_not_check(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    handed = issuer.assertion("/assertions/missing")
+    report = report_of(verifier, json.dumps(handed))
+    assert not report.verified
+    status, code = check(report, "signature")
+    assert (status, code) == ("could_not_check", "ob2_document_unreachable")
+
+
+def test_a_url_alone_is_not_fetched_by_the_verifier(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    """A pasted link is the caller's to follow (fetch_links); a bare string is no badge."""
+    issuer = Issuer(server, key)
+    url = issuer.host()["id"]
+    report = verifier.report(url, now=NOW)
+    assert not report.verified
+    assert "/assertions/123" not in server.hits
+
+
+# -- signed ------------------------------------------------------------------------------------
+def test_signed_assertion_verifies(server: _Server, key: SigningKey, verifier: Verifier) -> None:
+    issuer = Issuer(server, key)
+    report = report_of(verifier, issuer.signed())
+    assert report.verified, report.to_dict()
+    assert report.proof_format == "ob2-signed"
+    assert check(report, "signature") == ("passed", "signature_valid")
+    assert check(report, "status") == ("passed", "not_revoked")
+    assert report.credential is not None and report.credential.issuer.id == issuer.id
+
+
+def test_signed_with_embedded_badge_class_and_no_creator(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    document = issuer.assertion(
+        id="urn:uuid:3c574c87-b96f-4f06-8eb5-68a29335b60e",
+        badge=issuer.badge_class,
+        verification={"type": "signed"},
+    )
+    assert report_of(verifier, sign(document, key)).verified
+
+
+def test_signed_tampered_payload_fails(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    head, _, signature = issuer.signed().split(".")
+    altered = issuer.assertion(
+        id="urn:uuid:a953081a-4bbd-4927-9653-7219bca00e3b",
+        verification={"type": "SignedBadge", "creator": issuer.key_id},
+        issuedOn="2026-01-16T10:00:00Z",
+    )
+    report = report_of(verifier, f"{head}.{b64json(altered)}.{signature}")
+    assert not report.verified
+    assert check(report, "signature") == ("failed", "bad_signature")
+
+
+def test_signed_by_a_key_the_issuer_does_not_publish(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    stranger = generate_key("RS256", rsa_bits=2048)
+    assert check(report_of(verifier, issuer.signed(stranger)), "signature") == (
+        "failed",
+        "bad_signature",
+    )
+    # Naming a key the profile does not list is refused before anything is checked.
+    other = issuer.assertion(
+        id="urn:uuid:1", verification={"type": "SignedBadge", "creator": server.url("/keys/evil")}
+    )
+    assert check(report_of(verifier, sign(other, stranger)), "signature") == (
+        "failed",
+        "issuer_key_mismatch",
+    )
+
+
+def test_signed_key_owned_by_someone_else(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    server.publish(
+        "/keys/1",
+        {"id": issuer.key_id, "owner": server.url("/someone"), "publicKeyPem": pem(key)},
+    )
+    assert check(report_of(verifier, issuer.signed()), "signature") == (
+        "failed",
+        "issuer_key_mismatch",
+    )
+
+
+def test_signed_revoked_via_revocation_list(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    issuer.revoked.extend(
+        [
+            "urn:uuid:3c574c87-b96f-4f06-8eb5-68a29335b60e",
+            {
+                "id": "urn:uuid:a953081a-4bbd-4927-9653-7219bca00e3b",
+                "revocationReason": "Honor code violation",
+            },
+        ]
+    )
+    issuer.publish()
+    report = report_of(verifier, issuer.signed())
+    assert not report.verified
+    assert check(report, "signature") == ("passed", "signature_valid")
+    assert check(report, "status") == ("failed", "revoked")
+    assert "Honor code violation" in report.check("status").message  # type: ignore[union-attr]
+
+
+def test_signed_revocation_list_unreachable_is_unknown(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    del server.routes["/revocations"]
+    report = report_of(verifier, issuer.signed())
+    assert check(report, "status") == ("could_not_check", "status_unreachable")
+    assert report.verified  # status unknown does not flip verified, and is never "passed"
+
+
+def test_signed_with_an_algorithm_not_allowed(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    document = issuer.assertion(id="urn:uuid:2", verification={"type": "signed"})
+    head = b64json({"alg": "HS256"})
+    token = f"{head}.{b64json(document)}.{b64(b'x' * 32)}"
+    assert check(report_of(verifier, token), "signature") == ("failed", "alg_not_allowed")
+
+
+def test_signed_assertion_without_its_signature(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    document = issuer.assertion(id="urn:uuid:2", verification={"type": "signed"})
+    assert check(report_of(verifier, json.dumps(document)), "signature") == ("failed", "no_proof")
+
+
+# -- baked -------------------------------------------------------------------------------------
+def test_baked_png_hosted_and_signed(server: _Server, key: SigningKey, verifier: Verifier) -> None:
+    issuer = Issuer(server, key)
+    hosted = png_with(json.dumps(issuer.host()))
+    signed = png_with(issuer.signed())
+    for image, fmt in ((hosted, "ob2-hosted"), (signed, "ob2-signed")):
+        report = report_of(verifier, image)
+        assert report.verified, report.to_dict()
+        assert report.proof_format == fmt
+        assert "baked PNG" in report.check("format").message  # type: ignore[union-attr]
+
+
+def test_baked_svg_hosted_signed_and_url(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    hosted = issuer.host()
+    images = {
+        "hosted JSON": svg_with(hosted["id"], json.dumps(hosted)),
+        "signed": svg_with(issuer.signed()),
+        "hosted URL": svg_with(hosted["id"]),
+    }
+    for label, image in images.items():
+        report = report_of(verifier, image)
+        assert report.verified, (label, report.to_dict())
+        assert "baked SVG" in report.check("format").message  # type: ignore[union-attr]
+
+
+def test_baked_tampered_copies_fail(server: _Server, key: SigningKey, verifier: Verifier) -> None:
+    issuer = Issuer(server, key)
+    hosted = issuer.host()
+    altered = {**hosted, "badge": server.url("/badges/other")}
+    head, _, signature = issuer.signed().split(".")
+    other = issuer.assertion(id="urn:uuid:9", verification={"type": "signed"})
+    forged = f"{head}.{b64json(other)}.{signature}"
+    cases = {
+        "PNG hosted": (png_with(json.dumps(altered)), "hosted_mismatch"),
+        "SVG hosted": (svg_with(hosted["id"], json.dumps(altered)), "hosted_mismatch"),
+        "PNG signed": (png_with(forged), "bad_signature"),
+        "SVG signed": (svg_with(forged), "bad_signature"),
+    }
+    for label, (image, code) in cases.items():
+        report = report_of(verifier, image)
+        assert check(report, "signature") == ("failed", code), label
+
+
+def test_legacy_text_chunk_is_refused_by_name(verifier: Verifier) -> None:
+    header = png_chunk(b"IHDR", bytes.fromhex("00000001000000010806000000"))
+    legacy = (
+        PNG_SIGNATURE
+        + header
+        + png_chunk(b"tEXt", b"openbadges\0https://example.org/a/1")
+        + png_chunk(b"IEND", b"")
+    )
+    report = report_of(verifier, legacy)
+    assert check(report, "format") == ("failed", "baked_legacy")
+
+
+# -- recipient ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("identity", "given", "expected"),
+    [
+        (sha256_identity(EMAIL), EMAIL, ("passed", "recipient_match")),
+        (sha256_identity(EMAIL), " Alice@Example.org ", ("passed", "recipient_match")),
+        (sha256_identity(EMAIL), "bob@example.org", ("failed", "recipient_mismatch")),
+        (md5_identity(EMAIL), EMAIL, ("passed", "recipient_match")),
+        (md5_identity(EMAIL), "bob@example.org", ("failed", "recipient_mismatch")),
+    ],
+    ids=["sha256 match", "sha256 normalised", "sha256 mismatch", "md5 match", "md5 mismatch"],
+)
+def test_recipient_identity_hash(
+    server: _Server,
+    key: SigningKey,
+    verifier: Verifier,
+    identity: str,
+    given: str,
+    expected: tuple[str, str],
+) -> None:
+    issuer = Issuer(server, key)
+    recipient = {"type": "email", "hashed": True, "salt": SALT, "identity": identity}
+    hosted = issuer.host(recipient=recipient)
+    assert check(report_of(verifier, json.dumps(hosted), recipient=given), "recipient") == expected
+    signed = issuer.signed(recipient=recipient)
+    assert check(report_of(verifier, signed, recipient=given), "recipient") == expected
+
+
+def test_recipient_plain_and_other_identity_types(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    plain = issuer.host(recipient={"type": "email", "hashed": False, "identity": EMAIL})
+    assert check(report_of(verifier, json.dumps(plain), recipient=EMAIL), "recipient") == (
+        "passed",
+        "recipient_match",
+    )
+    url = issuer.host(
+        "/assertions/7", recipient={"type": "url", "hashed": False, "identity": "https://a.example"}
+    )
+    assert check(report_of(verifier, json.dumps(url), recipient=EMAIL), "recipient") == (
+        "could_not_check",
+        "no_email_identifier",
+    )
+
+
+# -- garbage and other shapes ------------------------------------------------------------------
+GARBAGE: list[tuple[str, Any, str, str]] = [
+    (
+        "no verification",
+        {"@context": OB2, "type": "Assertion", "id": "urn:x"},
+        "signature",
+        "ob2_no_verification",
+    ),
+    (
+        "hosted id not a URL",
+        {"@context": OB2, "type": "Assertion", "id": "urn:x", "verification": {"type": "hosted"}},
+        "signature",
+        "hosted_bad_id",
+    ),
+    (
+        "hosted id to a private address",
+        {
+            "@context": OB2,
+            "type": "Assertion",
+            "id": "https://10.0.0.1/a",
+            "verification": {"type": "hosted"},
+        },
+        "signature",
+        "fetch_refused_address",
+    ),
+    ("context only", {"@context": OB2}, "signature", "ob2_no_verification"),
+    (
+        "verification is a list",
+        {"@context": [OB2], "verification": [1, 2]},
+        "signature",
+        "ob2_no_verification",
+    ),
+    (
+        "OB 1.0 shape",
+        {
+            "recipient": "sha256$abc",
+            "badge": "https://example.org/b",
+            "verify": {"type": "hosted", "url": "https://example.org/a"},
+        },
+        "format",
+        "ob1_unsupported",
+    ),
+    (
+        "OB 1.1 context",
+        {"@context": "https://w3id.org/openbadges/v1", "type": "Assertion"},
+        "format",
+        "ob1_unsupported",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "document", "check_id", "code"), GARBAGE, ids=[g[0] for g in GARBAGE]
+)
+def test_unreadable_ob2_shapes_get_clear_errors(
+    verifier: Verifier, label: str, document: Any, check_id: str, code: str
+) -> None:
+    report = report_of(verifier, json.dumps(document))
+    assert not report.verified
+    status, found = check(report, check_id)
+    assert found == code and status in ("failed", "could_not_check"), label
+
+
+def test_hosted_shapes_that_break_the_model(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"recipient": None}, "missing_field"),
+        (
+            {"recipient": {"type": "email", "hashed": True, "identity": "sha1$abc"}},
+            "bad_identity_hash",
+        ),
+        ({"issuedOn": 1483228799}, "bad_date"),
+        ({"issuedOn": "2016-12-31T23:59:59"}, "bad_date"),
+        ({"badge": None}, "missing_field"),
+        ({"badge": 7}, "missing_field"),
+        ({"type": "Endorsement"}, "wrong_type"),
+    ]
+    for n, (overrides, code) in enumerate(cases):
+        hosted = issuer.host(f"/assertions/bad{n}", **overrides)
+        report = report_of(verifier, json.dumps(hosted))
+        assert check(report, "schema") == ("failed", code), overrides
+        assert not report.verified
+
+
+def test_hosted_badge_class_and_profile_that_break_the_model(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    hosted = issuer.host()
+    server.publish("/badges/robotics", {**issuer.badge_class, "type": "Profile"})
+    assert check(report_of(verifier, json.dumps(hosted)), "schema") == ("failed", "wrong_type")
+    server.publish("/badges/robotics", [1, 2, 3])
+    assert check(report_of(verifier, json.dumps(hosted)), "schema") == ("failed", "bad_badge_class")
+    issuer.publish()
+    server.publish("/issuer", {**issuer.profile, "id": server.url("/impostor")})
+    assert check(report_of(verifier, json.dumps(hosted)), "schema") == ("failed", "bad_issuer")
+    # Missing issuer url/email is a note, not a failure (it does not change who issued it).
+    server.publish(
+        "/issuer", {k: v for k, v in issuer.profile.items() if k not in ("url", "email")}
+    )
+    report = report_of(verifier, json.dumps(hosted))
+    assert report.verified and any("url, email" in n for n in report.notes)
+
+
+def test_signed_garbage_tokens(server: _Server, key: SigningKey, verifier: Verifier) -> None:
+    issuer = Issuer(server, key)
+    document = issuer.assertion(id="urn:uuid:5", verification={"type": "signed"})
+    body = b64json(document)
+    tokens = {
+        "empty signature": (f"{b64json({'alg': 'RS256'})}.{body}.", ("format", "signature")),
+        "header not JSON": (f"{b64(b'{nope')}.{body}.{b64(b'x')}", ("format",)),
+        "crit header": (sign(document, key, {"alg": "RS256", "crit": ["exp"]}), ("format",)),
+        "hosted inside a JWS": (sign(issuer.assertion(id="urn:uuid:6"), key), ("signature",)),
+    }
+    for label, (token, check_ids) in tokens.items():
+        report = report_of(verifier, token)
+        assert not report.verified, label
+        assert any(
+            (c := report.check(i)) is not None and c.status == "failed" for i in check_ids
+        ), (label, report.to_dict())
+
+
+def test_verify_raises_for_ob2_even_when_it_verified(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Issuer(server, key)
+    with pytest.raises(UnsupportedFormat) as caught:
+        verifier.verify(json.dumps(issuer.host()), now=NOW)
+    assert caught.value.code == "ob2_report_only"
+
+
+def test_ob3_tokens_are_not_taken_for_ob2(verifier: Verifier) -> None:
+    """An OB 3.0 VC-JWT whose text mentions "Assertion" still goes the OB 3.0 way."""
+    token = (
+        f"{b64json({'alg': 'ES256'})}.{b64json({'name': 'Assertion', 'vc': {}})}.{b64(b'x' * 64)}"
+    )
+    report = verifier.report(token, now=NOW + timedelta(days=1))
+    assert report.proof_format == "vc-jwt"
+    assert check(report, "format") == ("passed", "vc_jwt")
