@@ -795,3 +795,98 @@ def test_ob3_tokens_are_not_taken_for_ob2(verifier: Verifier) -> None:
     report = verifier.report(token, now=NOW + timedelta(days=1))
     assert report.proof_format == "vc-jwt"
     assert check(report, "format") == ("passed", "vc_jwt")
+
+
+# -- fit ----------------------------------------------------------------------------------------
+CATALOG = "https://passport.example/achievements/"
+NICE = "NICE Framework (NIST SP 800-181)"
+NICE_URL = "https://niccs.cisa.gov/workforce-development/nice-framework"
+
+
+def _requirement(skill: str, level: int, code: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "skill": skill,
+        "skillName": skill.replace("-", " ").title(),
+        "minLevel": level,
+        "achievement": f"{CATALOG}{skill}-l{level}",
+    }
+    if code:
+        found["alignment"] = [
+            {"targetFramework": NICE, "targetCode": code, "targetUrl": NICE_URL, "targetName": code}
+        ]
+    return found
+
+
+def test_ob2_badges_count_in_fit_only_through_alignments_to_our_skills(
+    server: _Server, key: SigningKey, verifier: Verifier
+) -> None:
+    from verifier.fit import fit, parse_job_family
+
+    issuer = Issuer(server, key)
+    aligned = {
+        "nice": [
+            {
+                "targetName": "Incident Responder",
+                "targetUrl": NICE_URL,
+                "targetFramework": NICE,
+                "targetCode": "PR-CIR-001",
+            }
+        ],
+        "catalog": [{"targetName": "Linux", "targetUrl": f"{CATALOG}linux-administration-l4"}],
+        "elsewhere": [
+            {"targetName": "Robots", "targetUrl": "https://example.org/robots", "targetCode": "R-1"}
+        ],
+        "by name only": [{"targetName": "Observability", "targetUrl": "https://example.org/o11y"}],
+        "other framework": [
+            {
+                "targetName": "X",
+                "targetUrl": NICE_URL,
+                "targetFramework": "ESCO",
+                "targetCode": "PR-CIR-001",
+            }
+        ],
+    }
+    reports = []
+    for n, (label, alignment) in enumerate(aligned.items()):
+        badge_path = f"/badges/{n}"
+        server.publish(
+            badge_path,
+            {
+                **issuer.badge_class,
+                "id": server.url(badge_path),
+                "name": label,
+                "alignment": alignment,
+            },
+        )
+        hosted = issuer.host(f"/assertions/fit{n}", badge=server.url(badge_path))
+        report = report_of(verifier, json.dumps(hosted))
+        assert report.verified, (label, report.to_dict())
+        reports.append(report)
+    family = parse_job_family(
+        {
+            "id": "sre",
+            "name": "SRE",
+            "requirements": [
+                _requirement("incident-response", 2, "PR-CIR-001"),
+                _requirement("linux-administration", 3, "OM-ADM-001"),
+                _requirement("observability", 1),
+            ],
+        }
+    )
+    result = fit(family, reports, now=NOW).to_dict()
+    rows = {row["skill"]: row for row in result["coverage"]}
+    # A framework code names the skill, not a level: shown, never meeting a minimum.
+    assert rows["incident-response"]["status"] == "below"
+    assert rows["incident-response"]["shownLevel"] is None
+    assert rows["incident-response"]["credentialName"] == "nice"
+    # Aligned to our catalog achievement at level 4: meets level 3.
+    assert (rows["linux-administration"]["status"], rows["linux-administration"]["shownLevel"]) == (
+        "met",
+        4,
+    )
+    # Aligned by name only: not matched.
+    assert rows["observability"]["status"] == "missing"
+    # Elsewhere, by name only, and the right code in another framework: not counted, said why.
+    not_counted = {c["credential"]: c["reason"] for c in result["notCounted"]}
+    assert sorted(not_counted) == [server.url(f"/assertions/fit{n}") for n in (2, 3, 4)]
+    assert all("alignments" in reason for reason in not_counted.values())
