@@ -9,20 +9,31 @@ decides it; garbage never raises.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from issuer.baking import itxt_chunk, png_chunk
+from issuer.baking import png_chunk
 from keys import SigningKey, generate_key
+from tests.ob2badges import (
+    EMAIL,
+    OB2,
+    SALT,
+    Ob2Issuer,
+    Ob2Server,
+    b64,
+    b64json,
+    md5_identity,
+    pem,
+    png_with,
+    serving,
+    sha256_identity,
+    sign,
+    svg_with,
+)
 from verifier import KeyResolver, Verifier
 from verifier.baked import PNG_SIGNATURE
 from verifier.errors import UnsupportedFormat
@@ -30,62 +41,13 @@ from verifier.fetch import FetchPolicy, SafeFetcher
 from verifier.inputs import verify_any
 from verifier.report import Report
 
-from .conftest import b64, b64json
-
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-OB2 = "https://w3id.org/openbadges/v2"
-EMAIL = "alice@example.org"
-SALT = "deadsea"
 
 
-# -- a loopback issuer -------------------------------------------------------------------------
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:
-        self.server.hits.append(self.path)
-        status, body = self.server.routes.get(self.path, (404, b'{"error": "not found"}'))
-        self.send_response(status)
-        self.send_header("Content-Type", "application/ld+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.routes: dict[str, tuple[int, bytes]] = {}
-        self.hits: list[str] = []
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-    def publish(self, path: str, document: Any, status: int = 200) -> None:
-        self.routes[path] = (status, json.dumps(document).encode())
-
-
-@contextmanager
-def _serving() -> Iterator[_Server]:
-    server = _Server()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
+# -- fixtures ---------------------------------------------------------------------------------
 @pytest.fixture
-def server() -> Iterator[_Server]:
-    with _serving() as running:
+def server() -> Iterator[Ob2Server]:
+    with serving() as running:
         yield running
 
 
@@ -98,142 +60,6 @@ def key() -> SigningKey:
 def verifier() -> Verifier:
     fetcher = SafeFetcher(FetchPolicy(allow_loopback_http=True, timeout=5.0, cache_ttl=0))
     return Verifier(KeyResolver(fetcher=fetcher))
-
-
-def sha256_identity(email: str, salt: str = SALT) -> str:
-    return "sha256$" + hashlib.sha256((email + salt).encode()).hexdigest()
-
-
-def md5_identity(email: str, salt: str = SALT) -> str:
-    return "md5$" + hashlib.md5((email + salt).encode(), usedforsecurity=False).hexdigest()
-
-
-def pem(key: SigningKey) -> str:
-    public = key.public.key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-    return public.decode()
-
-
-class Issuer:
-    """An OB 2.0 issuer on the loopback server: Profile, BadgeClass, key, revocation list."""
-
-    def __init__(self, server: _Server, key: SigningKey, **profile: Any) -> None:
-        self.server, self.key = server, key
-        self.id = server.url("/issuer")
-        self.badge_id = server.url("/badges/robotics")
-        self.key_id = server.url("/keys/1")
-        self.list_id = server.url("/revocations")
-        self.revoked: list[Any] = []
-        self.profile: dict[str, Any] = {
-            "@context": OB2,
-            "type": "Issuer",
-            "id": self.id,
-            "name": "An Example Badge Issuer",
-            "url": server.url("/"),
-            "email": "contact@example.org",
-            "publicKey": self.key_id,
-            "revocationList": self.list_id,
-            **profile,
-        }
-        self.badge_class: dict[str, Any] = {
-            "@context": OB2,
-            "type": "BadgeClass",
-            "id": self.badge_id,
-            "name": "Awesome Robotics Badge",
-            "description": "For doing awesome things with robots.",
-            "image": server.url("/badges/robotics.png"),
-            "criteria": {"narrative": "Built and demonstrated a working robot."},
-            "issuer": self.id,
-            "tags": ["robots"],
-            "alignment": [
-                {
-                    "targetName": "Cyber Defense Incident Responder",
-                    "targetUrl": "https://niccs.cisa.gov/workforce-development/nice-framework",
-                    "targetFramework": "NICE Framework (NIST SP 800-181)",
-                    "targetCode": "PR-CIR-001",
-                }
-            ],
-        }
-        self.publish()
-
-    def publish(self) -> None:
-        self.server.publish("/issuer", self.profile)
-        self.server.publish("/badges/robotics", self.badge_class)
-        self.server.publish(
-            "/keys/1",
-            {
-                "@context": OB2,
-                "type": "CryptographicKey",
-                "id": self.key_id,
-                "owner": self.id,
-                "publicKeyPem": pem(self.key),
-            },
-        )
-        self.server.publish(
-            "/revocations",
-            {
-                "@context": OB2,
-                "id": self.list_id,
-                "type": "RevocationList",
-                "issuer": self.id,
-                "revokedAssertions": self.revoked,
-            },
-        )
-
-    def assertion(self, path: str = "/assertions/123", **overrides: Any) -> dict[str, Any]:
-        document: dict[str, Any] = {
-            "@context": OB2,
-            "type": "Assertion",
-            "id": self.server.url(path),
-            "recipient": {
-                "type": "email",
-                "hashed": True,
-                "salt": SALT,
-                "identity": sha256_identity(EMAIL),
-            },
-            "issuedOn": "2026-01-15T10:00:00Z",
-            "badge": self.badge_id,
-            "evidence": "https://example.org/beths-robot-work.html",
-            "verification": {"type": "hosted"},
-            **overrides,
-        }
-        return {k: v for k, v in document.items() if v is not None}
-
-    def host(self, path: str = "/assertions/123", **overrides: Any) -> dict[str, Any]:
-        document = self.assertion(path, **overrides)
-        self.server.publish(path, document)
-        return document
-
-    def signed(self, signer: SigningKey | None = None, **overrides: Any) -> str:
-        document = self.assertion(
-            id="urn:uuid:a953081a-4bbd-4927-9653-7219bca00e3b",
-            verification={"type": "SignedBadge", "creator": self.key_id},
-            **overrides,
-        )
-        return sign(document, signer or self.key)
-
-
-def sign(document: dict[str, Any], key: SigningKey, header: dict[str, Any] | None = None) -> str:
-    head = b64json(header or {"alg": "RS256"})
-    body = b64json(document)
-    return f"{head}.{body}.{b64(key.sign(f'{head}.{body}'.encode()))}"
-
-
-def png_with(text: str, keyword: str = "openbadges") -> bytes:
-    header = png_chunk(b"IHDR", bytes.fromhex("00000001000000010806000000"))
-    idat = png_chunk(b"IDAT", bytes.fromhex("789c63000100000500010d0a2db4"))
-    return PNG_SIGNATURE + header + itxt_chunk(keyword, text) + idat + png_chunk(b"IEND", b"")
-
-
-def svg_with(verify: str | None, body: str = "") -> bytes:
-    attribute = f' verify="{verify}"' if verify is not None else ""
-    cdata = f"<![CDATA[{body}]]>" if body else ""
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org" '
-        'viewBox="0 0 512 512">'
-        f"<openbadges:assertion{attribute}>{cdata}</openbadges:assertion>"
-        '<circle cx="256" cy="256" r="200"/></svg>'
-    ).encode()
 
 
 def check(report: Report, check_id: str) -> tuple[str, str]:
@@ -250,9 +76,9 @@ def report_of(verifier: Verifier, data: Any, recipient: str | None = None) -> Re
 
 # -- hosted ------------------------------------------------------------------------------------
 def test_hosted_assertion_verifies_and_reports_like_ob3(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     assertion = issuer.host()
     report = report_of(verifier, json.dumps(assertion))
     assert report.verified, report.to_dict()
@@ -279,16 +105,16 @@ def test_hosted_assertion_verifies_and_reports_like_ob3(
     assert "/assertions/123" in server.hits and "/issuer" in server.hits
 
 
-def test_hosted_known_issuer_passes_the_issuer_check(server: _Server, key: SigningKey) -> None:
-    issuer = Issuer(server, key)
+def test_hosted_known_issuer_passes_the_issuer_check(server: Ob2Server, key: SigningKey) -> None:
+    issuer = Ob2Issuer(server, key)
     fetcher = SafeFetcher(FetchPolicy(allow_loopback_http=True, cache_ttl=0))
     trusting = Verifier(KeyResolver(fetcher=fetcher), known_issuers=[issuer.id])
     report = report_of(trusting, json.dumps(issuer.host()))
     assert check(report, "issuer") == ("passed", "issuer_known")
 
 
-def test_hosted_mismatch_fails(server: _Server, key: SigningKey, verifier: Verifier) -> None:
-    issuer = Issuer(server, key)
+def test_hosted_mismatch_fails(server: Ob2Server, key: SigningKey, verifier: Verifier) -> None:
+    issuer = Ob2Issuer(server, key)
     hosted = issuer.host()
     handed = {
         **hosted,
@@ -302,9 +128,9 @@ def test_hosted_mismatch_fails(server: _Server, key: SigningKey, verifier: Verif
 
 
 def test_hosted_expiry_removed_from_the_handed_copy_is_a_mismatch(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     hosted = issuer.host(expires="2026-03-01T00:00:00Z")
     handed = {k: v for k, v in hosted.items() if k != "expires"}
     assert check(report_of(verifier, json.dumps(handed)), "signature") == (
@@ -314,9 +140,9 @@ def test_hosted_expiry_removed_from_the_handed_copy_is_a_mismatch(
 
 
 def test_hosted_revoked_by_flag_and_by_410(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     handed = issuer.assertion()
     server.publish(
         "/assertions/123",
@@ -338,10 +164,10 @@ def test_hosted_revoked_by_flag_and_by_410(
 
 
 def test_hosted_on_another_origin_than_the_issuer_fails(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
-    with _serving() as elsewhere:
+    issuer = Ob2Issuer(server, key)
+    with serving() as elsewhere:
         # A copy hosted on another origin that claims the real issuer's badge.
         copy = issuer.assertion()
         copy["id"] = elsewhere.url("/assertions/123")
@@ -352,9 +178,9 @@ def test_hosted_on_another_origin_than_the_issuer_fails(
 
 
 def test_hosted_within_starts_with_and_allowed_origins(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key, verification={"startsWith": server.url("/assertions/")})
+    issuer = Ob2Issuer(server, key, verification={"startsWith": server.url("/assertions/")})
     assert report_of(verifier, json.dumps(issuer.host())).verified
     outside = issuer.host("/other/9")
     assert check(report_of(verifier, json.dumps(outside)), "signature") == (
@@ -373,11 +199,11 @@ def test_hosted_within_starts_with_and_allowed_origins(
 
 
 def test_embedded_issuer_profile_is_not_trusted_for_hosting_policy(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
     """An embedded Profile claiming a permissive policy is ignored: the hosted one decides."""
-    issuer = Issuer(server, key)
-    with _serving() as elsewhere:
+    issuer = Ob2Issuer(server, key)
+    with serving() as elsewhere:
         badge = {
             **issuer.badge_class,
             "issuer": {
@@ -393,9 +219,9 @@ def test_embedded_issuer_profile_is_not_trusted_for_hosting_policy(
 
 
 def test_hosted_expired_and_not_yet_issued(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     expired = issuer.host(expires="2026-03-01T00:00:00Z")
     report = report_of(verifier, json.dumps(expired))
     assert not report.verified
@@ -409,9 +235,9 @@ def test_hosted_expired_and_not_yet_issued(
 
 
 def test_hosted_unreachable_is_could_not_check(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     handed = issuer.assertion("/assertions/missing")
     report = report_of(verifier, json.dumps(handed))
     assert not report.verified
@@ -420,10 +246,10 @@ def test_hosted_unreachable_is_could_not_check(
 
 
 def test_a_url_alone_is_not_fetched_by_the_verifier(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
     """A pasted link is the caller's to follow (fetch_links); a bare string is no badge."""
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     url = issuer.host()["id"]
     report = verifier.report(url, now=NOW)
     assert not report.verified
@@ -431,8 +257,8 @@ def test_a_url_alone_is_not_fetched_by_the_verifier(
 
 
 # -- signed ------------------------------------------------------------------------------------
-def test_signed_assertion_verifies(server: _Server, key: SigningKey, verifier: Verifier) -> None:
-    issuer = Issuer(server, key)
+def test_signed_assertion_verifies(server: Ob2Server, key: SigningKey, verifier: Verifier) -> None:
+    issuer = Ob2Issuer(server, key)
     report = report_of(verifier, issuer.signed())
     assert report.verified, report.to_dict()
     assert report.proof_format == "ob2-signed"
@@ -442,9 +268,9 @@ def test_signed_assertion_verifies(server: _Server, key: SigningKey, verifier: V
 
 
 def test_signed_with_embedded_badge_class_and_no_creator(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     document = issuer.assertion(
         id="urn:uuid:3c574c87-b96f-4f06-8eb5-68a29335b60e",
         badge=issuer.badge_class,
@@ -454,9 +280,9 @@ def test_signed_with_embedded_badge_class_and_no_creator(
 
 
 def test_signed_tampered_payload_fails(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     head, _, signature = issuer.signed().split(".")
     altered = issuer.assertion(
         id="urn:uuid:a953081a-4bbd-4927-9653-7219bca00e3b",
@@ -469,9 +295,9 @@ def test_signed_tampered_payload_fails(
 
 
 def test_signed_by_a_key_the_issuer_does_not_publish(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     stranger = generate_key("RS256", rsa_bits=2048)
     assert check(report_of(verifier, issuer.signed(stranger)), "signature") == (
         "failed",
@@ -488,9 +314,9 @@ def test_signed_by_a_key_the_issuer_does_not_publish(
 
 
 def test_signed_key_owned_by_someone_else(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     server.publish(
         "/keys/1",
         {"id": issuer.key_id, "owner": server.url("/someone"), "publicKeyPem": pem(key)},
@@ -502,9 +328,9 @@ def test_signed_key_owned_by_someone_else(
 
 
 def test_signed_revoked_via_revocation_list(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     issuer.revoked.extend(
         [
             "urn:uuid:3c574c87-b96f-4f06-8eb5-68a29335b60e",
@@ -523,9 +349,9 @@ def test_signed_revoked_via_revocation_list(
 
 
 def test_signed_revocation_list_unreachable_is_unknown(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     del server.routes["/revocations"]
     report = report_of(verifier, issuer.signed())
     assert check(report, "status") == ("could_not_check", "status_unreachable")
@@ -533,9 +359,9 @@ def test_signed_revocation_list_unreachable_is_unknown(
 
 
 def test_signed_with_an_algorithm_not_allowed(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     document = issuer.assertion(id="urn:uuid:2", verification={"type": "signed"})
     head = b64json({"alg": "HS256"})
     token = f"{head}.{b64json(document)}.{b64(b'x' * 32)}"
@@ -543,16 +369,18 @@ def test_signed_with_an_algorithm_not_allowed(
 
 
 def test_signed_assertion_without_its_signature(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     document = issuer.assertion(id="urn:uuid:2", verification={"type": "signed"})
     assert check(report_of(verifier, json.dumps(document)), "signature") == ("failed", "no_proof")
 
 
 # -- baked -------------------------------------------------------------------------------------
-def test_baked_png_hosted_and_signed(server: _Server, key: SigningKey, verifier: Verifier) -> None:
-    issuer = Issuer(server, key)
+def test_baked_png_hosted_and_signed(
+    server: Ob2Server, key: SigningKey, verifier: Verifier
+) -> None:
+    issuer = Ob2Issuer(server, key)
     hosted = png_with(json.dumps(issuer.host()))
     signed = png_with(issuer.signed())
     for image, fmt in ((hosted, "ob2-hosted"), (signed, "ob2-signed")):
@@ -563,9 +391,9 @@ def test_baked_png_hosted_and_signed(server: _Server, key: SigningKey, verifier:
 
 
 def test_baked_svg_hosted_signed_and_url(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     hosted = issuer.host()
     images = {
         "hosted JSON": svg_with(hosted["id"], json.dumps(hosted)),
@@ -578,8 +406,8 @@ def test_baked_svg_hosted_signed_and_url(
         assert "baked SVG" in report.check("format").message  # type: ignore[union-attr]
 
 
-def test_baked_tampered_copies_fail(server: _Server, key: SigningKey, verifier: Verifier) -> None:
-    issuer = Issuer(server, key)
+def test_baked_tampered_copies_fail(server: Ob2Server, key: SigningKey, verifier: Verifier) -> None:
+    issuer = Ob2Issuer(server, key)
     hosted = issuer.host()
     altered = {**hosted, "badge": server.url("/badges/other")}
     head, _, signature = issuer.signed().split(".")
@@ -621,14 +449,14 @@ def test_legacy_text_chunk_is_refused_by_name(verifier: Verifier) -> None:
     ids=["sha256 match", "sha256 normalised", "sha256 mismatch", "md5 match", "md5 mismatch"],
 )
 def test_recipient_identity_hash(
-    server: _Server,
+    server: Ob2Server,
     key: SigningKey,
     verifier: Verifier,
     identity: str,
     given: str,
     expected: tuple[str, str],
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     recipient = {"type": "email", "hashed": True, "salt": SALT, "identity": identity}
     hosted = issuer.host(recipient=recipient)
     assert check(report_of(verifier, json.dumps(hosted), recipient=given), "recipient") == expected
@@ -637,9 +465,9 @@ def test_recipient_identity_hash(
 
 
 def test_recipient_plain_and_other_identity_types(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     plain = issuer.host(recipient={"type": "email", "hashed": False, "identity": EMAIL})
     assert check(report_of(verifier, json.dumps(plain), recipient=EMAIL), "recipient") == (
         "passed",
@@ -718,9 +546,9 @@ def test_unreadable_ob2_shapes_get_clear_errors(
 
 
 def test_hosted_shapes_that_break_the_model(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     cases: list[tuple[dict[str, Any], str]] = [
         ({"recipient": None}, "missing_field"),
         (
@@ -741,9 +569,9 @@ def test_hosted_shapes_that_break_the_model(
 
 
 def test_hosted_badge_class_and_profile_that_break_the_model(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     hosted = issuer.host()
     server.publish("/badges/robotics", {**issuer.badge_class, "type": "Profile"})
     assert check(report_of(verifier, json.dumps(hosted)), "schema") == ("failed", "wrong_type")
@@ -760,8 +588,8 @@ def test_hosted_badge_class_and_profile_that_break_the_model(
     assert report.verified and any("url, email" in n for n in report.notes)
 
 
-def test_signed_garbage_tokens(server: _Server, key: SigningKey, verifier: Verifier) -> None:
-    issuer = Issuer(server, key)
+def test_signed_garbage_tokens(server: Ob2Server, key: SigningKey, verifier: Verifier) -> None:
+    issuer = Ob2Issuer(server, key)
     document = issuer.assertion(id="urn:uuid:5", verification={"type": "signed"})
     body = b64json(document)
     tokens = {
@@ -779,9 +607,9 @@ def test_signed_garbage_tokens(server: _Server, key: SigningKey, verifier: Verif
 
 
 def test_verify_raises_for_ob2_even_when_it_verified(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     with pytest.raises(UnsupportedFormat) as caught:
         verifier.verify(json.dumps(issuer.host()), now=NOW)
     assert caught.value.code == "ob2_report_only"
@@ -818,11 +646,11 @@ def _requirement(skill: str, level: int, code: str | None = None) -> dict[str, A
 
 
 def test_ob2_badges_count_in_fit_only_through_alignments_to_our_skills(
-    server: _Server, key: SigningKey, verifier: Verifier
+    server: Ob2Server, key: SigningKey, verifier: Verifier
 ) -> None:
     from verifier.fit import fit, parse_job_family
 
-    issuer = Issuer(server, key)
+    issuer = Ob2Issuer(server, key)
     aligned = {
         "nice": [
             {
