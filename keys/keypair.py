@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from keys._b64 import b64u_decode, b64u_encode
 from keys.algorithms import MAX_RSA_BITS, MIN_RSA_BITS, check_algorithm
@@ -53,6 +54,8 @@ _PKCS1V15 = padding.PKCS1v15()
 _P256_BYTES = 32
 _ES256_SIGNATURE_BYTES = 2 * _P256_BYTES
 _ED25519_BYTES = 32  # RFC 8032 §5.1.5 / RFC 8037 §2: "x" is the 32-octet public key
+#: An RSA-8192 public key in PEM is about 1.5 KB; anything far larger is not one key.
+_MAX_PEM_BYTES = 16 * 1024
 _MAX_RSA_E_BYTES = 8  # public exponents in use are 3 or 65537; bounds the cost of hostile JWKs
 
 # RFC 7518 §6.2.2, §6.3.2 and §6.4, RFC 8037 §2: members that carry private or secret key
@@ -323,6 +326,28 @@ class PublicKey:
                 allowed (:class:`KeyAlgorithmNotAllowed`, also an ``UnsupportedAlgorithm``).
         """
         return cls(_alg_for_key(key) if alg is None else alg, key)
+
+    @classmethod
+    def from_pem(cls, pem: str | bytes, alg: str | None = None) -> PublicKey:
+        """Parse a PEM ``SubjectPublicKeyInfo`` (``-----BEGIN PUBLIC KEY-----``, RFC 7468 §13),
+        as Open Badges 2.0 ``CryptographicKey.publicKeyPem`` publishes it.
+
+        ``alg`` as in :meth:`from_public_key`. Private keys and certificates are not read.
+
+        Raises:
+            InvalidKey: not one PEM public key, a key type we do not support, or a type that
+                does not match ``alg`` (:class:`KeyAlgorithmNotAllowed` outside the allow-list).
+        """
+        data = pem.encode("utf-8", "replace") if isinstance(pem, str) else pem
+        if len(data) > _MAX_PEM_BYTES or b"PRIVATE KEY" in data:
+            raise InvalidKey("The PEM text is not a public key we can read.")
+        try:
+            key = load_pem_public_key(data)
+        except (ValueError, TypeError, _CryptoUnsupportedAlgorithm) as exc:
+            raise InvalidKey("The PEM text is not a public key we can read.") from exc
+        if not isinstance(key, Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+            raise InvalidKey("The key type is not supported (Ed25519, P-256 or RSA expected).")
+        return cls.from_public_key(key, alg)
 
     @classmethod
     def from_jwk(cls, jwk: Mapping[str, object], alg: str | None = None) -> PublicKey:

@@ -7,13 +7,17 @@ checklist §4):
   the text is the compact JWS (VC-JWT) or the JSON credential (Data Integrity). "Compression MUST
   NOT be used", and an image holds exactly one credential. CLR 2.0 uses the keyword
   ``clrcredential`` the same way (1EdTech validator ``PngParser.Keys.CLR20``). Open Badges 2.0
-  used the keyword ``openbadges``; we report such an image as an OB 2.0 badge (``baked_ob2``)
-  rather than as an image without a badge.
+  (OB 2.0 Baking 1.0, "PNGs") uses keyword ``openbadges``: an ``iTXt`` chunk holding a signed
+  assertion (compact JWS) or the assertion's JSON, read here like the others (kind ``ob2``);
+  the pre-2.0 form, a link in a ``tEXt`` chunk, is refused (``baked_legacy``).
 * **SVG**: one ``<openbadges:credential>`` element (namespace
   ``https://purl.imsglobal.org/ob/v3p0``) directly inside the root ``<svg>``; a VC-JWT goes in its
   ``verify`` attribute, a JSON credential in its text (a CDATA section). CLR 2.0 uses namespace
   ``https://purl.imsglobal.org/clr/v2p0``, element ``credential`` (``SvgParser.QNames.CLR20``).
-  OB 2.0 used ``http://openbadges.org``, element ``assertion`` (reported as ``baked_ob2``).
+  OB 2.0 (Baking 1.0, "SVGs") uses namespace ``http://openbadges.org``, element ``assertion``: a
+  signed assertion in its ``verify`` attribute, or the assertion's JSON in its body (then
+  ``verify`` holds the hosted assertion's URL); an element with only a URL in ``verify`` gives
+  that URL (format ``url``), which the OB 2.0 verifier fetches as the hosted assertion.
 
 Text that starts with ``{`` is JSON, anything else a compact JWS (what the 1EdTech validator's
 ``PngParser``/``SvgParser`` do). The content handed back is only *extracted*: the caller verifies
@@ -51,8 +55,8 @@ import defusedxml.ElementTree as safe_et  # type: ignore[import-untyped, unused-
 from verifier.errors import (
     BakedCompressed,
     BakedCredentialEmpty,
+    BakedLegacyBadge,
     BakedNotItxt,
-    BakedOpenBadges2,
     InputTooLarge,
     MalformedPng,
     MalformedSvg,
@@ -86,8 +90,8 @@ __all__ = [
     "parse_itxt",
 ]
 
-CredentialKind = Literal["ob3", "clr2"]
-ContentFormat = Literal["json", "jwt"]
+CredentialKind = Literal["ob3", "clr2", "ob2"]
+ContentFormat = Literal["json", "jwt", "url"]
 Container = Literal["png", "svg"]
 
 #: A baked badge is artwork plus one credential; 10 MiB leaves room for large artwork.
@@ -105,7 +109,8 @@ CREDENTIAL_KEYWORDS: Final[dict[bytes, CredentialKind]] = {
     b"openbadgecredential": "ob3",
     b"clrcredential": "clr2",
 }
-_OB2_KEYWORD: Final = b"openbadges"
+#: Read, never written: we issue no Open Badges 2.0 (so :mod:`issuer.baking` never bakes it).
+_READ_KEYWORDS: Final[dict[bytes, CredentialKind]] = {**CREDENTIAL_KEYWORDS, b"openbadges": "ob2"}
 _TEXT_CHUNKS: Final = (b"iTXt", b"tEXt", b"zTXt")
 
 SVG_NAMESPACE: Final = "http://www.w3.org/2000/svg"
@@ -115,8 +120,8 @@ OB2_SVG_NAMESPACE: Final = "http://openbadges.org"
 _SVG_CREDENTIAL_TAGS: Final[dict[str, CredentialKind]] = {
     f"{{{OB3_SVG_NAMESPACE}}}credential": "ob3",
     f"{{{CLR2_SVG_NAMESPACE}}}credential": "clr2",
+    f"{{{OB2_SVG_NAMESPACE}}}assertion": "ob2",
 }
-_OB2_SVG_TAG: Final = f"{{{OB2_SVG_NAMESPACE}}}assertion"
 _SVG_ROOT_TAG: Final = f"{{{SVG_NAMESPACE}}}svg"
 #: Badge artwork is a few hundred elements, a few levels deep; these bound parsing cost.
 MAX_SVG_DEPTH: Final = 256
@@ -129,7 +134,8 @@ class Extracted:
     """The credential found in a baked image: not yet verified.
 
     ``content`` is the JSON text or the compact JWS, stripped of surrounding whitespace;
-    ``format`` is ``"json"`` when it starts with ``{``, otherwise ``"jwt"``.
+    ``format`` is ``"json"`` when it starts with ``{``, ``"url"`` for an OB 2.0 hosted
+    assertion's link (SVG ``verify`` attribute alone), otherwise ``"jwt"``.
     """
 
     kind: CredentialKind
@@ -142,7 +148,11 @@ def _extracted(kind: CredentialKind, text: str, container: Container) -> Extract
     content = text.strip()
     if not content:
         raise BakedCredentialEmpty()
-    return Extracted(kind, content, "json" if content.startswith("{") else "jwt", container)
+    if content.startswith("{"):
+        return Extracted(kind, content, "json", container)
+    if kind == "ob2" and content.startswith(("https://", "http://")):
+        return Extracted(kind, content, "url", container)
+    return Extracted(kind, content, "jwt", container)
 
 
 def _check_size(data: bytes, max_bytes: int) -> None:
@@ -269,27 +279,22 @@ def extract_from_png(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Extr
     """Return the one OB 3.0 / CLR 2.0 credential baked into the PNG ``data``.
 
     The whole file is checked (every chunk's CRC, up to ``IEND``) before the credential is
-    judged. Raises ``too_large``, ``bad_png``, ``baked_none``, ``baked_ob2``,
+    judged. Raises ``too_large``, ``bad_png``, ``baked_none``, ``baked_legacy``,
     ``baked_multiple``, ``baked_compressed``, ``baked_not_itxt`` or ``baked_empty``.
     """
     _check_size(data, max_bytes)
     found: list[tuple[CredentialKind, bytes, _TextChunk]] = []
-    ob2 = False
     for chunk in iter_png_chunks(data):
         if chunk.type not in _TEXT_CHUNKS:
             continue
         # Only the keyword is read before we know the chunk is ours: cheap for foreign chunks.
         head = data[chunk.data_start : min(chunk.data_end, chunk.data_start + 80)]
         keyword = head.partition(b"\0")[0]
-        kind = CREDENTIAL_KEYWORDS.get(keyword)
+        kind = _READ_KEYWORDS.get(keyword)
         if kind is not None:
             body = data[chunk.data_start : chunk.data_end]
             found.append((kind, chunk.type, _text_chunk(chunk.type, body)))
-        elif keyword == _OB2_KEYWORD:
-            ob2 = True
     if not found:
-        if ob2:
-            raise BakedOpenBadges2()
         raise NoBakedCredential()
     if len(found) > 1:
         raise MultipleBakedCredentials(
@@ -297,6 +302,9 @@ def extract_from_png(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Extr
             + ", ".join(f"{c.keyword.decode('latin-1')} ({t.decode()})" for _, t, c in found)
         )
     kind, ctype, text_chunk = found[0]
+    if kind == "ob2" and ctype == b"tEXt":
+        # OB 2.0 Baking 1.0, "Legacy PNGs": before the spec, a link went into tEXt.
+        raise BakedLegacyBadge(hint=text_chunk.text[:200].decode("latin-1"))
     if text_chunk.compressed:
         raise BakedCompressed()
     if ctype != b"iTXt":
@@ -329,7 +337,6 @@ class _CredentialFinder:
 
     def __init__(self) -> None:
         self.found: list[_SvgCredential] = []
-        self.ob2 = False
         self.depth = 0
         self.elements = 0
         self._open: list[tuple[int, CredentialKind, str | None, list[str]]] = []
@@ -356,8 +363,6 @@ class _CredentialFinder:
         kind = _SVG_CREDENTIAL_TAGS.get(tag)
         if kind is not None:
             self._open.append((self.depth, kind, attrib.get("verify"), []))
-        elif tag == _OB2_SVG_TAG:
-            self.ob2 = True
 
     def data(self, text: str) -> None:
         for *_, parts in self._open:
@@ -411,19 +416,26 @@ def extract_from_svg(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Extr
     """Return the one OB 3.0 / CLR 2.0 credential baked into the SVG ``data``.
 
     A ``verify`` attribute holds a compact JWS; otherwise the element's text (CDATA) holds the
-    JSON. Raises ``too_large``, ``unsafe_svg``, ``bad_svg``, ``baked_none``, ``baked_ob2``,
-    ``baked_multiple`` or ``baked_empty``.
+    JSON. An OB 2.0 ``assertion`` element may have both when ``verify`` is the hosted
+    assertion's URL (the JSON is then read; the verifier fetches the hosted copy by its id).
+    Raises ``too_large``, ``unsafe_svg``, ``bad_svg``, ``baked_none``, ``baked_multiple`` or
+    ``baked_empty``.
     """
     _check_size(data, max_bytes)
     finder = _scan_svg(data)
     found = finder.found
     if not found:
-        if finder.ob2:
-            raise BakedOpenBadges2()
         raise NoBakedCredential()
     if len(found) > 1:
         raise MultipleBakedCredentials(hint=f"{len(found)} credential elements")
     credential = found[0]
+    if (
+        credential.kind == "ob2"
+        and credential.verify is not None
+        and credential.verify.strip().startswith(("https://", "http://"))
+        and credential.text.strip()
+    ):
+        return _extracted(credential.kind, credential.text, "svg")
     if credential.verify is not None:
         if credential.text.strip():
             raise MultipleBakedCredentials(

@@ -28,7 +28,7 @@ tables in :mod:`verifier.fetch` and :mod:`verifier.status` list all of theirs. T
     │   │   │   ├── BakedCompressed   code: baked_compressed
     │   │   │   ├── BakedNotItxt      code: baked_not_itxt
     │   │   │   ├── BakedCredentialEmpty      code: baked_empty
-    │   │   │   └── BakedOpenBadges2  code: baked_ob2
+    │   │   │   └── BakedLegacyBadge  code: baked_legacy   (pre-2.0 baking: a URL in tEXt)
     │   │   ├── UnknownContext        code: unknown_context      (contexts are never fetched)
     │   │   └── ContextIntegrityError code: context_integrity    (a bundled file was altered)
     │   ├── SchemaError               check: schema  code: schema_invalid
@@ -43,6 +43,9 @@ tables in :mod:`verifier.fetch` and :mod:`verifier.status` list all of theirs. T
     │   │   │   └── KeyUnreachable    code: key_unreachable + an unreachable fetch's code
     │   │   │                                                              (inconclusive)
     │   │   ├── ProofNotChecked       code: proof_not_supported          (inconclusive)
+    │   │   ├── Ob2Unreachable        code: ob2_document_unreachable + the fetch's code
+    │   │   │                               (an OB 2.0 hosted assertion, BadgeClass, issuer
+    │   │   │                               Profile or key could not be had; inconclusive)
     │   │   ├── BadSignature          code: bad_signature / no_proof / unknown_cryptosuite / …
     │   │   ├── ClaimsMismatch        code: claims_mismatch / iss_mismatch / sub_mismatch /
     │   │   │                               jti_mismatch  (the JWT's claims disagree with its VC)
@@ -66,6 +69,7 @@ tables in :mod:`verifier.fetch` and :mod:`verifier.status` list all of theirs. T
     │   └── FetchUnreachable          code: fetch_connect_error / fetch_dns_error /
     │       │                               fetch_tls_error / fetch_http_error  (inconclusive)
     │       ├── FetchTimeout          code: fetch_timeout
+    │       ├── FetchGone             code: fetch_http_error  (HTTP 410: OB 2.0 "revoked")
     │       └── NetworkDisabled       code: network_disabled  (``NoNetwork``: nothing is fetched)
     └── ConfigurationError            code: configuration_error  (the verifier's own settings)
         └── TrustListError            code: trust_list_invalid / trust_list_unreadable /
@@ -108,8 +112,8 @@ __all__ = [
     "BakedCompressed",
     "BakedCredentialEmpty",
     "BakedImageError",
+    "BakedLegacyBadge",
     "BakedNotItxt",
-    "BakedOpenBadges2",
     "CanonicalizationUnsupported",
     "ClaimsMismatch",
     "ConfigurationError",
@@ -118,6 +122,7 @@ __all__ = [
     "DocumentTooLarge",
     "Expired",
     "FetchError",
+    "FetchGone",
     "FetchRefused",
     "FetchTimeout",
     "FetchUnreachable",
@@ -135,6 +140,7 @@ __all__ = [
     "NoBakedCredential",
     "NotAnImage",
     "NotYetValid",
+    "Ob2Unreachable",
     "ProofNotChecked",
     "QrImageError",
     "Revoked",
@@ -281,11 +287,11 @@ class BakedCredentialEmpty(BakedImageError):
     default_message = "The image has a place for a badge credential, but it is empty."
 
 
-class BakedOpenBadges2(BakedImageError):
-    code = "baked_ob2"
+class BakedLegacyBadge(BakedImageError):
+    code = "baked_legacy"
     default_message = (
-        "The image holds an Open Badges 2.0 badge; only Open Badges 3.0 and CLR 2.0 "
-        "credentials are supported."
+        "The image holds a badge baked the pre-2.0 way (a link in a tEXt chunk), which is "
+        "not read; Open Badges 2.0 and 3.0 badges and CLR 2.0 credentials are."
     )
 
 
@@ -382,6 +388,21 @@ class ProofNotChecked(SignatureError):
     code = "proof_not_supported"
     inconclusive = True
     default_message = "This kind of proof cannot be checked here, so the signature is unverified."
+
+
+class Ob2Unreachable(SignatureError):
+    """An Open Badges 2.0 document the verification needs could not be fetched (inconclusive).
+
+    The hosted assertion, its BadgeClass, the issuer Profile or the signing key
+    (:mod:`verifier.ob2`); the fetch's code is kept in ``hint``.
+    """
+
+    code = "ob2_document_unreachable"
+    inconclusive = True
+    default_message = (
+        "A document the issuer publishes for this badge could not be fetched, so the badge "
+        "could not be checked."
+    )
 
 
 class BadSignature(SignatureError):
@@ -544,6 +565,13 @@ class FetchUnreachable(FetchError):
 class FetchTimeout(FetchUnreachable):
     code = "fetch_timeout"
     default_message = "The document's server did not answer in time."
+
+
+class FetchGone(FetchUnreachable):
+    """HTTP 410 Gone. Still "could not fetch" to every caller, except Open Badges 2.0, where a
+    hosted assertion answering 410 is revoked (OB 2.0 "Revoking Hosted Assertions")."""
+
+    code = "fetch_http_error"
 
 
 class NetworkDisabled(FetchUnreachable):

@@ -72,6 +72,7 @@ code                       class                when
 ``fetch_tls_error``        FetchUnreachable     TLS handshake or certificate failure
 ``fetch_connect_error``    FetchUnreachable     connection refused/reset/dropped
 ``fetch_http_error``       FetchUnreachable     non-200 status or a malformed HTTP answer
+                                                (410 Gone as its subclass FetchGone)
 =========================  ===================  =============================================
 
 ``FetchUnreachable`` (and its ``FetchTimeout``) is inconclusive ("could not check"); the
@@ -112,6 +113,7 @@ from verifier.errors import (
     BadDocument,
     DocumentTooLarge,
     FetchError,
+    FetchGone,
     FetchRefused,
     FetchTimeout,
     FetchUnreachable,
@@ -595,6 +597,12 @@ class SafeFetcher:
                         f"{target.url}: HTTP {status} without a Location.",
                     )
                 return _Redirect(location)
+            if status == 410:
+                raise FetchGone(
+                    "The issuer's server says the document is gone, so the signature could not "
+                    "be checked.",
+                    hint=f"GET {target.url} returned HTTP 410.",
+                )
             if status != 200:
                 raise _unreachable(
                     "fetch_http_error",

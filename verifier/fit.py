@@ -18,6 +18,15 @@ listed with the reason they do not count. How a badge is matched to a requiremen
 The level shown is what the badge certifies: the rubric level its ``requiredLevel`` names (the
 lowest, with several criteria); without one, the lowest level its results reached; without
 either, the level in our catalog's achievement id.
+
+An Open Badges 2.0 badge (:class:`verifier.ob2.Ob2Assertion`) counts only through its
+BadgeClass's alignments, and only when one names the requirement: its ``targetUrl`` is the
+requirement's achievement (or the same catalog skill at another level: that level is shown), or
+its ``targetCode`` is one of the skill's framework codes the job family publishes
+(``alignment``, with ``targetFramework`` when both give one; ``targetUrl`` when the skill's entry
+has no code). A framework code says which skill, not at which level: such a badge is shown
+with no level and never meets a minimum. Names are not matched (anyone can name a badge after a
+skill).
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from typing import Any, Literal, TypeVar
 
 from verifier.errors import FormatError
 from verifier.model import AchievementCredential
+from verifier.ob2 import Ob2Assertion
 from verifier.report import Report
 
 __all__ = [
@@ -44,6 +54,9 @@ __all__ = [
 
 _T = TypeVar("_T")
 
+#: A skill's entry in a public framework, as a job family publishes it: (framework, code, url).
+FrameworkEntry = tuple[str | None, str | None, str | None]
+
 _CATALOG_ID = re.compile(r"^(?P<base>.*/achievements/)(?P<skill>[a-z0-9][a-z0-9-]*)-l(?P<lvl>\d+)$")
 
 
@@ -55,6 +68,8 @@ class Requirement:
     achievement: str | None = None
     framework: str | None = None
     code: str | None = None
+    #: Every framework entry of the skill (the job family's ``alignment`` list).
+    frameworks: tuple[FrameworkEntry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +151,10 @@ def parse_job_family(document: object) -> JobFamilyRequirements:
                 code="bad_job_family",
             )
         found = item.get("alignment")
-        alignment: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+        entries = [
+            e for e in (found if isinstance(found, list) else [found]) if isinstance(e, Mapping)
+        ]
+        alignment: Mapping[str, Any] = entries[0] if entries else {}
         requirements.append(
             Requirement(
                 skill=skill,
@@ -145,6 +163,14 @@ def parse_job_family(document: object) -> JobFamilyRequirements:
                 achievement=_str(item.get("achievement")),
                 framework=_str(alignment.get("targetFramework")),
                 code=_str(alignment.get("targetCode")),
+                frameworks=tuple(
+                    (
+                        _str(e.get("targetFramework")),
+                        _str(e.get("targetCode")),
+                        _str(e.get("targetUrl")),
+                    )
+                    for e in entries
+                ),
             )
         )
     return JobFamilyRequirements(
@@ -206,6 +232,30 @@ def _matches(requirement: Requirement, credential: AchievementCredential) -> boo
     return False
 
 
+def _ob2_level(requirement: Requirement, badge: Ob2Assertion) -> tuple[bool, int | None]:
+    """Whether an OB 2.0 badge's alignments name ``requirement``, and the level they show."""
+    wanted = _CATALOG_ID.match(requirement.achievement or "")
+    matched = False
+    for alignment in badge.credential_subject.achievement.alignment:
+        url, code = alignment.target_url, alignment.target_code
+        have = _CATALOG_ID.match(url)
+        if url == requirement.achievement or (
+            wanted and have and (wanted["base"], wanted["skill"]) == (have["base"], have["skill"])
+        ):
+            return True, int(have["lvl"]) if have else None
+        for framework, entry_code, entry_url in requirement.frameworks:
+            if entry_code is not None:
+                if code == entry_code and (
+                    framework is None
+                    or alignment.target_framework is None
+                    or framework == alignment.target_framework
+                ):
+                    matched = True
+            elif entry_url is not None and url == entry_url:
+                matched = True
+    return matched, None
+
+
 def best_shown(
     min_level: int, shown: Iterable[tuple[int, _T]]
 ) -> tuple[Literal["met", "below", "missing"], tuple[int, _T] | None]:
@@ -226,6 +276,7 @@ def fit(
 ) -> FitReport:
     """The coverage matrix of ``job_family`` by the verified badges among ``reports``."""
     counted: list[AchievementCredential] = []
+    ob2_badges: list[Ob2Assertion] = []
     not_counted: list[tuple[str, str]] = []
     for report in reports:
         credential = report.credential
@@ -233,6 +284,17 @@ def fit(
         if not report.verified:
             first = report.first_failure
             not_counted.append((label, first.message if first else "Not verified."))
+        elif isinstance(credential, Ob2Assertion):
+            if any(_ob2_level(r, credential)[0] for r in job_family.requirements):
+                ob2_badges.append(credential)
+            else:
+                not_counted.append(
+                    (
+                        label,
+                        "An Open Badges 2.0 badge counts only when its alignments name one of "
+                        "the required skills; this one names none.",
+                    )
+                )
         elif not isinstance(credential, AchievementCredential):
             not_counted.append((label, "Not a badge for an achievement."))
         elif (
@@ -246,10 +308,16 @@ def fit(
             counted.append(credential)
     rows = []
     for requirement in job_family.requirements:
-        status, best = best_shown(
-            requirement.min_level,
-            ((_level_of(c) or 0, c) for c in counted if _matches(requirement, c)),
-        )
+        shown: list[tuple[int, AchievementCredential | Ob2Assertion]] = [
+            (_level_of(c) or 0, c) for c in counted if _matches(requirement, c)
+        ]
+        known: dict[int, int | None] = {}
+        for badge in ob2_badges:
+            matched, ob2_level = _ob2_level(requirement, badge)
+            if matched:
+                known[id(badge)] = ob2_level
+                shown.append((ob2_level or 0, badge))
+        status, best = best_shown(requirement.min_level, shown)
         if best is None:
             rows.append(Coverage(requirement, "missing"))
             continue
@@ -259,7 +327,7 @@ def fit(
             Coverage(
                 requirement,
                 status,
-                level=level,
+                level=known.get(id(credential), level),
                 credential_id=credential.id,
                 credential_name=credential.name or credential.credential_subject.achievement.name,
                 age_days=(now - start).days if start else None,

@@ -28,12 +28,15 @@ def identity_hash(identifier: str, salt: str | None) -> str:
     return f"sha256${digest}"
 
 
-def recipient_matches(identifiers: Iterable[IdentityObject], email: str) -> bool | None:
+def recipient_matches(
+    identifiers: Iterable[IdentityObject], email: str, *, allow_md5: bool = False
+) -> bool | None:
     """Say whether any e-mail identifier names ``email``.
 
     Returns True on a match, False when e-mail identifiers exist and none match, and None when
     the credential has no e-mail identifier we can compare (OB 3.0 verification §"Verify the
-    Recipient Using an Identifier": identifiers of other types are skipped).
+    Recipient Using an Identifier": identifiers of other types are skipped). ``md5$`` hashes
+    are compared only with ``allow_md5`` (Open Badges 2.0 badges, where MD5 is common).
     """
     wanted = normalize_email(email)
     seen = False
@@ -43,9 +46,15 @@ def recipient_matches(identifiers: Iterable[IdentityObject], email: str) -> bool
         seen = True
         if ident.hashed:
             algorithm, _, _ = ident.identity_hash.partition("$")
-            if algorithm.lower() != "sha256":
-                continue  # md5 is allowed by the spec but we refuse to trust it
-            expected = identity_hash(wanted, ident.salt)
+            if algorithm.lower() == "md5" and allow_md5:
+                digest = hashlib.md5(
+                    (wanted + (ident.salt or "")).encode("utf-8"), usedforsecurity=False
+                ).hexdigest()
+                expected = f"md5${digest}"
+            elif algorithm.lower() != "sha256":
+                continue  # md5 is allowed by the OB 3.0 spec but we refuse to trust it there
+            else:
+                expected = identity_hash(wanted, ident.salt)
             if hmac.compare_digest(expected.lower(), ident.identity_hash.lower()):
                 return True
         elif normalize_email(ident.identity_hash) == wanted:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from verifier.model import AnyCredential
+    from verifier.ob2 import Ob2Assertion
 
 __all__ = [
     "BLOCKING_CHECKS",
@@ -121,10 +122,12 @@ class Report:
 
     verified: bool
     checks: tuple[Check, ...]
-    #: Proof format that was read: ``vc-jwt``, ``data-integrity`` or None if unreadable.
+    #: Proof format that was read: ``vc-jwt``, ``data-integrity``, ``ob2-hosted`` /
+    #: ``ob2-signed`` (an Open Badges 2.0 assertion) or None if unreadable.
     proof_format: str | None = None
-    #: The credential as parsed (kept even when it failed, so it can be shown, marked).
-    credential: AnyCredential | None = None
+    #: The credential as parsed (kept even when it failed, so it can be shown, marked); an
+    #: Open Badges 2.0 assertion only once its issuer's copy or signature was checked.
+    credential: AnyCredential | Ob2Assertion | None = None
     #: Leniencies applied while reading (e.g. a missing ``nbf`` claim).
     notes: tuple[str, ...] = ()
     #: Reports of embedded credentials (endorsements), in document order.
@@ -136,7 +139,7 @@ class Report:
         outcomes: Mapping[str, Check],
         *,
         proof_format: str | None,
-        credential: AnyCredential | None,
+        credential: AnyCredential | Ob2Assertion | None,
         notes: tuple[str, ...] = (),
         children: tuple[Report, ...] = (),
         skipped_reason: str = "An earlier check failed, so this was not checked.",
@@ -212,7 +215,7 @@ class Report:
         return out
 
 
-def summarize(credential: AnyCredential) -> dict[str, Any]:
+def summarize(credential: AnyCredential | Ob2Assertion) -> dict[str, Any]:
     """A small, display-oriented summary of a parsed credential."""
     summary: dict[str, Any] = {
         "id": credential.id,

@@ -8,9 +8,13 @@ read here, so tests and offline verification can ask "was it valid then?".
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from verifier.errors import Expired, NotYetValid
 from verifier.model import AnyCredential
+
+if TYPE_CHECKING:
+    from verifier.ob2 import Ob2Assertion
 
 __all__ = ["DEFAULT_LEEWAY", "check_validity"]
 
@@ -19,7 +23,7 @@ DEFAULT_LEEWAY = timedelta(minutes=2)
 
 
 def check_validity(
-    credential: AnyCredential,
+    credential: AnyCredential | Ob2Assertion,
     *,
     now: datetime,
     leeway: timedelta = DEFAULT_LEEWAY,

@@ -14,6 +14,10 @@ exception that ended it (so :meth:`Verifier.verify` can raise it). Order of work
 6. ``status`` — revocation / suspension lists.
 7. ``endorsements`` — every embedded endorsement is verified with this same pipeline.
 8. ``recipient`` — only when asked: does an identifier match the given e-mail address?
+
+An Open Badges 2.0 assertion (JSON, signed JWS, or baked) is recognised after step 1 and checked
+by :mod:`verifier.ob2` under the same check ids; ``issuer`` and ``recipient`` are decided here,
+the same way for both.
 """
 
 from __future__ import annotations
@@ -42,7 +46,14 @@ from verifier.errors import (
 )
 from verifier.jsonparse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_json
 from verifier.jwt import check_jwt_claims, check_jwt_signature, decode_vc_jwt
-from verifier.model import AnyCredential, ClrCredential, EndorsementCredential
+from verifier.model import (
+    AnyCredential,
+    ClrCredential,
+    EndorsementCredential,
+    IdentityObject,
+    Profile,
+)
+from verifier.ob2 import Ob2Assertion, Ob2Checker, Ob2Input, recognise_ob2
 from verifier.recipient import recipient_matches
 from verifier.report import NOTE_CHECKS, Check, Report
 from verifier.resolve import KeyResolver
@@ -81,6 +92,9 @@ class _Run:
     unverified: Mapping[str, Any] | None = None
     notes: tuple[str, ...] = ()
     children: tuple[Report, ...] = ()
+    #: An Open Badges 2.0 assertion, when that is what was handed over (then ``credential``
+    #: stays None: it is no OB 3.0 credential).
+    ob2: Ob2Assertion | None = None
 
     def passed(self, check_id: str, code: str, message: str, hint: str | None = None) -> None:
         self.outcomes[check_id] = Check(check_id, "passed", code, message, hint)
@@ -120,7 +134,7 @@ class _Run:
         return Report.from_outcomes(
             self.outcomes,
             proof_format=self.proof_format,
-            credential=self.credential,
+            credential=self.credential if self.credential is not None else self.ob2,
             notes=self.notes,
             children=self.children,
         )
@@ -170,6 +184,7 @@ class Verifier:
         self.leeway = leeway
         self.max_bytes = max_bytes
         self.max_depth = max_depth
+        self.ob2 = Ob2Checker(resolver.fetcher, algorithms=self.algorithms, leeway=leeway)
 
     # -- public ----------------------------------------------------------------------------
     def verify(
@@ -182,7 +197,10 @@ class Verifier:
         """Verify and return the :class:`VerifiedCredential`, or raise the first failure.
 
         Raises a :class:`~verifier.errors.VerificationError` subclass: the error of the first
-        failed check (or of the first deciding check that could not be completed).
+        failed check (or of the first deciding check that could not be completed). An Open
+        Badges 2.0 assertion is never returned (a :class:`VerifiedCredential` is an OB 3.0 or
+        CLR 2.0 credential signed by a key): it raises ``UnsupportedFormat``
+        (``ob2_report_only``) even when it verified; :meth:`report` reports it.
         """
         run = self._run(data, now=now, recipient=None, depth=0, check_status=check_status)
         report = run.report()
@@ -194,6 +212,12 @@ class Verifier:
                 # A check that never ran: the error that stopped the run explains it.
                 error = next(iter(run.errors.values()), None) or VerificationError(first.message)
             raise error
+        if run.ob2 is not None:
+            raise UnsupportedFormat(
+                "An Open Badges 2.0 badge can be reported on but not used as a verified "
+                "Open Badges 3.0 credential.",
+                code="ob2_report_only",
+            )
         assert run.credential is not None and run.key is not None and run.proof_format
         return VerifiedCredential(run.credential, run.proof_format, run.key, report)
 
@@ -219,7 +243,22 @@ class Verifier:
     ) -> _Run:
         run = _Run(outcomes={}, errors={})
         try:
-            self._verify_proof_and_model(data, run, now=now)
+            given = (
+                data
+                if isinstance(data, CredentialInput)
+                else read_credential(data, max_bytes=self.max_bytes, max_depth=self.max_depth)
+            )
+            run.container = given.carrier
+            ob2 = recognise_ob2(
+                given.value,
+                baked_ob2=given.ob2,
+                max_bytes=self.max_bytes,
+                max_depth=self.max_depth,
+            )
+            if ob2 is not None:
+                self._run_ob2(ob2, run, now=now, recipient=recipient)
+                return run
+            self._verify_proof_and_model(given, run, now=now)
         except VerificationError as exc:
             run.failed(exc)
             if exc.check == "schema" and run.unverified is not None:
@@ -228,7 +267,7 @@ class Verifier:
             return run
         credential = run.credential
         assert credential is not None
-        self._check_issuer(credential, run)
+        self._check_issuer(credential.issuer, run)
         try:
             check_validity(credential, now=now, leeway=self.leeway)
             run.passed("validity_window", *_window_message(credential))
@@ -241,18 +280,35 @@ class Verifier:
         assert run.unverified is not None
         self._check_endorsements(run.unverified, run, now=now, depth=depth)
         if recipient is not None:
-            self._check_recipient(credential, recipient, run)
+            identifiers = getattr(credential.credential_subject, "identifier", ())
+            self._check_recipient(identifiers, recipient, run)
         return run
 
-    def _verify_proof_and_model(
-        self, data: str | bytes | Mapping[str, Any] | CredentialInput, run: _Run, *, now: datetime
-    ) -> None:
-        given = (
-            data
-            if isinstance(data, CredentialInput)
-            else read_credential(data, max_bytes=self.max_bytes, max_depth=self.max_depth)
+    def _run_ob2(self, given: Ob2Input, run: _Run, *, now: datetime, recipient: str | None) -> None:
+        """An Open Badges 2.0 assertion: :mod:`verifier.ob2` checks it; issuer and recipient
+        are judged here like any credential's."""
+        outcome = self.ob2.check(given, now=now, carrier=run.container)
+        run.outcomes.update(outcome.checks)
+        run.errors.update(outcome.errors)
+        run.proof_format = outcome.proof_format
+        run.key = outcome.key
+        run.notes = tuple(outcome.notes)
+        assertion = outcome.assertion
+        if assertion is None:
+            return
+        run.unknown(
+            "conformance",
+            "ob2_not_reviewed",
+            "An Open Badges 2.0 badge is not reviewed against the Open Badges 3.0 data model; "
+            "its departures from Open Badges 2.0, if any, are listed as notes.",
         )
-        run.container = given.carrier
+        run.ob2 = assertion
+        self._check_issuer(assertion.issuer, run)
+        if recipient is not None:
+            subject = assertion.credential_subject
+            self._check_recipient(subject.identifier, recipient, run, allow_md5=True)
+
+    def _verify_proof_and_model(self, given: CredentialInput, run: _Run, *, now: datetime) -> None:
         if isinstance(given.value, str):
             if len(given.value) > self.max_bytes:  # decided elsewhere, under a container's limit
                 raise FormatError(
@@ -342,8 +398,7 @@ class Verifier:
         elif end is not None and now - self.leeway > end:
             run.failed(Expired(f"The credential expired on {end.isoformat()}."))
 
-    def _check_issuer(self, credential: AnyCredential, run: _Run) -> None:
-        issuer = credential.issuer
+    def _check_issuer(self, issuer: Profile, run: _Run) -> None:
         label = issuer.name or issuer.id
         if issuer.id in self.known_issuers:
             run.passed(
@@ -445,12 +500,13 @@ class Verifier:
 
     def _check_recipient(
         self,
-        credential: AnyCredential,
+        identifiers: tuple[IdentityObject, ...],
         recipient: str,
         run: _Run,
+        *,
+        allow_md5: bool = False,
     ) -> None:
-        identifiers = getattr(credential.credential_subject, "identifier", ())
-        match = recipient_matches(identifiers, recipient)
+        match = recipient_matches(identifiers, recipient, allow_md5=allow_md5)
         if match is True:
             run.passed("recipient", "recipient_match", "The credential was issued to that address.")
         elif match is False:
@@ -482,6 +538,9 @@ class CredentialInput:
 
     value: Mapping[str, Any] | str
     carrier: str | None = None
+    #: It came out of an Open Badges 2.0 baked image (then a bare URL is the hosted
+    #: assertion's address, which :mod:`verifier.ob2` fetches).
+    ob2: bool = False
 
 
 def read_credential(
@@ -490,6 +549,7 @@ def read_credential(
     """Decide what one credential is: a JSON object, a compact JWS, or one of those baked
     into a PNG or SVG. Raises a :class:`~verifier.errors.FormatError` for anything else."""
     carrier = None
+    ob2 = False
     if isinstance(data, str) and data.lstrip()[:1] == "<":
         data = data.encode("utf-8")  # a pasted SVG
     if isinstance(data, bytes) and _looks_like_image(data):
@@ -497,6 +557,7 @@ def read_credential(
         extracted = extract_baked(data)
         carrier = f"baked {extracted.container.upper()}"
         data = extracted.content
+        ob2 = extracted.kind == "ob2"
     if isinstance(data, Mapping):
         return CredentialInput(data, carrier)
     text = data.strip()
@@ -508,9 +569,9 @@ def read_credential(
         document = parse_json(text, max_bytes=max_bytes, max_depth=max_depth, what="credential")
         if not isinstance(document, Mapping):
             raise MalformedJson("The credential is not a JSON object.")
-        return CredentialInput(document, carrier)
+        return CredentialInput(document, carrier, ob2)
     token = text if isinstance(text, str) else text.decode("ascii", "replace")
-    return CredentialInput(token, carrier)
+    return CredentialInput(token, carrier, ob2)
 
 
 def _looks_like_jws(token: str) -> bool:

@@ -191,7 +191,23 @@ def job_family_document(family: JobFamily, *, public_url: str) -> dict[str, Any]
                 "achievement": (
                     f"{public_url}/achievements/{achievement_id(req.skill_id, req.min_level)}"
                 ),
+                # The skill's public framework entries, so a badge of another issuer (an Open
+                # Badges 2.0 badge, say) aligned to the same entry can be matched to it.
+                **({"alignment": entries} if (entries := _framework_entries(req.skill)) else {}),
             }
             for req in family.requirements
         ],
     }
+
+
+def _framework_entries(skill: Skill) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": ["Alignment"],
+            "targetName": a["name"],
+            "targetFramework": a["framework"],
+            "targetCode": a["code"],
+            "targetUrl": a["url"],
+        }
+        for a in json.loads(skill.alignments)
+    ]

@@ -436,6 +436,12 @@ def test_public_job_family_json(client: FlaskClient) -> None:
     assert requirements["incident-response"]["achievement"].endswith(
         "/achievements/incident-response-l3"
     )
+    # The skill's framework entries: what another issuer's (OB 2.0) badge is matched by.
+    nice = requirements["incident-response"]["alignment"]
+    assert [(a["targetFramework"], a["targetCode"]) for a in nice] == [
+        ("NICE Framework (NIST SP 800-181)", "PR-CIR-001")
+    ]
+    assert "alignment" not in requirements["observability"]
     listing = client.get("/job-families").get_json()
     assert len(listing["jobFamilies"]) == 6
     assert (

@@ -357,3 +357,24 @@ def test_schemathesis_finds_no_server_error(
     assert ("POST /verify", 200) in statuses
     assert ("POST /credentials", 201) in statuses
     assert {status for label, status in statuses if label.endswith("/revoke")} >= {200, 404}
+
+
+def test_open_badges_2_reports_match_the_description(
+    client: FlaskClient, conformance: Conformance
+) -> None:
+    from keys import generate_key
+    from tests.ob2badges import Ob2Issuer, serving
+
+    with serving() as server:
+        issuer = Ob2Issuer(server, generate_key("RS256", rsa_bits=2048))
+        hosted = issuer.host()
+        responses = [
+            client.post(f"{PREFIX}/verify", json=hosted),
+            client.post(f"{PREFIX}/verify?jobFamily=sre", json=hosted),
+            client.post(f"{PREFIX}/verify", data=issuer.signed(), content_type="application/jwt"),
+        ]
+    formats = [r.get_json().get("format") for r in responses]
+    assert formats == ["ob2-hosted", "ob2-hosted", "ob2-signed"]
+    assert all(r.get_json()["verified"] for r in responses)
+    for response in responses:
+        conformance.check("/verify", "post", response)

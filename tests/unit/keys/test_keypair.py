@@ -519,3 +519,24 @@ def test_equality_is_by_algorithm_and_thumbprint(signing_keys: dict[str, Signing
     assert a.public == b.public
     assert {a.public, b.public} == {a.public}
     assert a.public != signing_keys["ES256"].public
+
+
+def test_public_key_from_pem_reads_public_keys_only() -> None:
+    """OB 2.0 CryptographicKey.publicKeyPem: a SubjectPublicKeyInfo PEM, nothing else."""
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        PublicFormat,
+    )
+
+    signing = generate_key("RS256", rsa_bits=2048)
+    pem = signing.public.key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    assert PublicKey.from_pem(pem.decode()) == signing.public
+    assert PublicKey.from_pem(pem, "RS256").alg == "RS256"
+    private = signing.private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    for bad in (private, b"not a key", pem[:40], b"A" * 20_000):
+        with pytest.raises(InvalidKey):
+            PublicKey.from_pem(bad)
+    with pytest.raises(InvalidKey):
+        PublicKey.from_pem(pem, "ES256")  # the key type decides, never the caller's wish

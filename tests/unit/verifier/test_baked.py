@@ -155,6 +155,39 @@ def test_clr_png_and_svg() -> None:
     assert (extracted.kind, extracted.format, extracted.container) == ("clr2", "json", "svg")
 
 
+OB2_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">'
+    "<openbadges:assertion{}</svg>"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "content"),
+    [
+        (png(itxt(b"openbadges", CREDENTIAL)), "json", CREDENTIAL.decode()),
+        (png(itxt(b"openbadges", b"a.b.c")), "jwt", "a.b.c"),
+        (OB2_SVG.format(' verify="a.b.c"/>').encode(), "jwt", "a.b.c"),
+        (
+            OB2_SVG.format(' verify="https://example.org/a/1"/>').encode(),
+            "url",
+            "https://example.org/a/1",
+        ),
+        (
+            OB2_SVG.format(
+                ' verify="https://example.org/a/1"><![CDATA[{"id": 1}]]></openbadges:assertion>'
+            ).encode(),
+            "json",
+            '{"id": 1}',
+        ),
+    ],
+    ids=["PNG JSON", "PNG JWS", "SVG JWS", "SVG hosted URL", "SVG hosted JSON"],
+)
+def test_open_badges_2_png_and_svg(data: bytes, fmt: str, content: str) -> None:
+    """OB 2.0 Baking 1.0: iTXt ``openbadges``; SVG ``openbadges:assertion`` (verify / CDATA)."""
+    extracted = extract_baked(data)
+    assert (extracted.kind, extracted.format, extracted.content) == ("ob2", fmt, content)
+
+
 def test_jwt_text_and_surrounding_whitespace() -> None:
     extracted = extract_baked(png(itxt(b"openbadgecredential", b"\n  a.b.c \n")))
     assert (extracted.content, extracted.format) == ("a.b.c", "jwt")
@@ -259,7 +292,16 @@ BAD_INPUTS: list[tuple[str, bytes, str]] = [
     ),
     ("tEXt", png(chunk(b"tEXt", b"openbadgecredential\0" + CREDENTIAL)), "baked_not_itxt"),
     ("empty credential", png(itxt(b"openbadgecredential", b"  \n")), "baked_empty"),
-    ("OB 2.0 PNG", png(chunk(b"tEXt", b"openbadges\0https://example.org/a/1")), "baked_ob2"),
+    (
+        "pre-2.0 link in tEXt",
+        png(chunk(b"tEXt", b"openbadges\0https://example.org/a/1")),
+        "baked_legacy",
+    ),
+    (
+        "an OB 3.0 and an OB 2.0 chunk",
+        png(itxt(b"openbadgecredential", CREDENTIAL), itxt(b"openbadges", CREDENTIAL)),
+        "baked_multiple",
+    ),
     # SVG
     ("external entity", EXTERNAL_ENTITY.encode(), "unsafe_svg"),
     ("billion laughs", BILLION_LAUGHS.encode(), "unsafe_svg"),
@@ -283,10 +325,10 @@ BAD_INPUTS: list[tuple[str, bytes, str]] = [
     ),
     ("empty credential element", svg("<openbadges:credential/>"), "baked_empty"),
     (
-        "OB 2.0 SVG",
+        "OB 2.0 SVG with a token and JSON",
         b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">'
-        b'<openbadges:assertion verify="https://example.org/a/1"/></svg>',
-        "baked_ob2",
+        b'<openbadges:assertion verify="a.b.c">{"id": 1}</openbadges:assertion></svg>',
+        "baked_multiple",
     ),
     ("nested too deeply", svg("<g>" * 300 + OB3_ELEMENT + "</g>" * 300), "bad_svg"),
     ("too many elements", svg("<g/>" * 100_001 + OB3_ELEMENT), "bad_svg"),
