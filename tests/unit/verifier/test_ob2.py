@@ -91,7 +91,9 @@ def test_hosted_assertion_verifies_and_reports_like_ob3(
         "validity_window",
         "status",
         "endorsements",
+        "conformance",
     ]
+    assert check(report, "conformance") == ("could_not_check", "ob2_not_reviewed")
     assert check(report, "signature") == ("passed", "hosted_verified")
     assert "Hosted verification" in report.check("signature").message  # type: ignore[union-attr]
     # Not known to this service: unknown, never shown as good.
