@@ -29,7 +29,7 @@ __all__ = [
     "JWS_PATTERN",
     "MSG_BAD_DATE",
     "MSG_CONTEXT_CLR_SECOND",
-    "MSG_CONTEXT_CLR_VC2",
+    "MSG_CONTEXT_CLR_MISSING",
     "MSG_CONTEXT_FIRST",
     "MSG_CONTEXT_ITEM",
     "MSG_CONTEXT_OB_MISSING",
@@ -130,9 +130,7 @@ MSG_CONTEXT_OB_SECOND: Final = coded(
     "bad_context", "must be the Open Badges 3.0 context (…/ob/v3p0/context-3.0.x.json)."
 )
 MSG_CONTEXT_OB_MISSING: Final = coded("bad_context", "must include the Open Badges 3.0 context.")
-MSG_CONTEXT_CLR_VC2: Final = coded(
-    "bad_context", "must start with the W3C Verifiable Credentials v2 context for a CLR 2.0."
-)
+MSG_CONTEXT_CLR_MISSING: Final = coded("bad_context", "must include the CLR 2.0 context.")
 MSG_CONTEXT_CLR_SECOND: Final = coded(
     "bad_context", "must be the CLR 2.0 context (…/clr/v2p0/context-2.0.x.json)."
 )
@@ -535,10 +533,15 @@ class ContextField(ModelField[tuple[str | Mapping[str, Any], ...]]):
                 raise ValidationError({index: [MSG_CONTEXT_ITEM]})
         if not items or items[0] not in (VC2_CONTEXT, VC1_CONTEXT):
             raise ValidationError({0: [MSG_CONTEXT_FIRST]})
-        if self.clr:
+        if self.clr and items[0] == VC1_CONTEXT:
+            # CLR 2.0 in its VC 1.1 form (as the 1EdTech validator reads it): the CLR and OB
+            # contexts anywhere after the base context, as VC 1.1 Open Badges put them.
+            if not any(type(i) is str and CLR_CONTEXT.match(i) for i in items[1:]):
+                raise ValidationError(MSG_CONTEXT_CLR_MISSING)
+            if not any(type(i) is str and OB_CONTEXT.match(i) for i in items[1:]):
+                raise ValidationError(MSG_CONTEXT_OB_MISSING)
+        elif self.clr:
             # CLR 2.0 §6.1: VC 2.0, CLR 2.0, OB 3.0, in this order, then anything else.
-            if items[0] != VC2_CONTEXT:
-                raise ValidationError({0: [MSG_CONTEXT_CLR_VC2]})
             second = items[1] if len(items) > 1 else None
             if type(second) is not str or CLR_CONTEXT.match(second) is None:
                 raise ValidationError({1: [MSG_CONTEXT_CLR_SECOND]})

@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 
 from tests.unit.verifier.test_di_vectors import NOW, issuer_documents, report_for
+from issuer import sign_data_integrity
+from keys import did_key_from_public_key, generate_key
 from verifier import KeyResolver, Verifier, load_credential
+from verifier.canonical import Canonicalizer
 from verifier.errors import SchemaError
 from verifier.model import AchievementCredential, Association, ClrCredential
 from verifier.schemas import load_clr_credential
@@ -118,10 +121,17 @@ BAD: list[tuple[str, Callable[[Doc], None], str, str]] = [
         "The credential's @context[2] must be the Open Badges 3.0 context",
     ),
     (
-        "vc11",
+        # The VC 1.1 form is read (the 1EdTech validator reads it), with VC 1.1's dates.
+        "vc11-without-issuance-date",
         _set(("@context",), ["https://www.w3.org/2018/credentials/v1", CLR201, OB303]),
+        "missing_field",
+        "The credential's issuanceDate is missing.",
+    ),
+    (
+        "vc11-without-clr-context",
+        _set(("@context",), ["https://www.w3.org/2018/credentials/v1", OB303]),
         "bad_context",
-        "The credential's @context[0] must start with the W3C Verifiable Credentials v2",
+        "The credential's @context must include the CLR 2.0 context.",
     ),
     (
         "no-name",
@@ -222,3 +232,61 @@ def test_embedded_jws_strings_are_kept_as_given() -> None:
     doc["credentialSubject"]["verifiableCredential"].append(token)
     clr = load_clr_credential(doc)
     assert clr.credential_subject.verifiable_credential[-1] == token
+
+
+@pytest.mark.parametrize(
+    ("base", "clr_context"),
+    [
+        ("https://www.w3.org/2018/credentials/v1", CLR201),
+        (
+            "https://www.w3.org/2018/credentials/v1",
+            "https://purl.imsglobal.org/spec/clr/v2p0/context.json",
+        ),
+        (
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/clr/v2p0/context.json",
+        ),
+    ],
+)
+def test_clr_in_vc11_form_and_with_the_unversioned_context_verifies(
+    base: str, clr_context: str
+) -> None:
+    """The CLR 2.0 VC 1.1 form and the unversioned CLR context, which the 1EdTech validator
+    reads: signed here with a fresh did:key, verified with the bundled context only."""
+    key = generate_key("EdDSA")
+    did = did_key_from_public_key(key.public)
+    clr = read(SIMPLE)
+    clr.pop("proof")
+    extensions = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+    vc11 = base.endswith("/2018/credentials/v1")
+    # VC 1.1 credentials pair with an OB context written for VC 1.1 (3.0.1, as the 1EdTech
+    # validator's VC 1.1 vector has) and add the proof's context, which VC 1.1 lacks.
+    ob = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json" if vc11 else OB303
+    clr["@context"] = [base, clr_context, ob, extensions]
+    clr["issuer"] = {**clr["issuer"], "id": did}
+    if vc11:
+        clr["@context"].append("https://w3id.org/security/data-integrity/v1")
+        # A VC 2.0 credential cannot sit inside a VC 1.1 document (its context would redefine
+        # protected terms): the VC 1.1 form carries VC 1.1 badges, like the validator's.
+        vc11_badge = json.loads(
+            (ASSETS.parent / "ob3" / "validator-simple-eddsa-2022-vc11.json").read_text()
+        )
+        clr["credentialSubject"]["verifiableCredential"] = [vc11_badge]
+        clr["issuanceDate"] = clr.pop("validFrom")
+        if "validUntil" in clr:
+            clr["expirationDate"] = clr.pop("validUntil")
+    signed = sign_data_integrity(
+        clr,
+        key,
+        verification_method=f"{did}#{did.split(':')[-1]}",
+        created=NOW,
+        canonicalizer=Canonicalizer(),
+    )
+    loaded = load_credential(signed)
+    assert isinstance(loaded, ClrCredential)
+    assert loaded.vc_version == ("1.1" if "2018" in base else "2.0")
+    outer = Verifier(KeyResolver(), canonicalizer=Canonicalizer()).report(signed, now=NOW)
+    checks = {c.id: (c.status, c.code) for c in outer.checks}
+    assert checks["signature"] == ("passed", "signature_valid")
+    assert checks["schema"] == ("passed", "ob3_model")
+    assert outer.verified, outer.to_dict()

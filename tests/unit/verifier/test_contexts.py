@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +49,7 @@ EXPECTED_URLS = {
     OB_V3P0_CONTEXT_3_0_3,
     "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
     "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+    "https://purl.imsglobal.org/spec/clr/v2p0/context.json",
     "https://w3id.org/security/data-integrity/v1",
     "https://w3id.org/security/data-integrity/v2",
     "https://w3id.org/security/multikey/v1",
@@ -165,6 +167,10 @@ def test_every_entry_records_where_it_came_from_without_machine_paths() -> None:
             assert "@" in source["package"][1:], source  # name@version
             assert source["path"].startswith("package/")
             assert source["tarball_integrity"].startswith("sha512-")
+        elif source["kind"] == "repository":
+            # A public repository's file no registry package ships: "owner/name path @ commit".
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+ \S+ @ [0-9a-f]{40}", source["origin"]), source
+            assert source["note"]
         else:
             assert source["kind"] == "vectors"
             assert source["shared_file"] == f"ob3/vectors/contexts/{entry['file']}"
