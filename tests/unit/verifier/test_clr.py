@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.unit.verifier.test_di_vectors import NOW, issuer_documents, report_for
 from issuer import sign_data_integrity
 from keys import did_key_from_public_key, generate_key
+from tests.unit.verifier.test_di_vectors import NOW, issuer_documents, report_for
 from verifier import KeyResolver, Verifier, load_credential
 from verifier.canonical import Canonicalizer
 from verifier.errors import SchemaError
