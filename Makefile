@@ -13,8 +13,10 @@ serve: export PORT ?= 8000
 
 .PHONY: install interop-install run serve test lint bench clean
 
-# The JavaScript reference stack for interop tests and the DI benchmark (pinned by the lockfile).
+# The JavaScript reference stack for interop tests and the DI benchmark (pinned by the lockfile),
+# and DCC verifier-core in a tree of its own (it pins its own forks of vc and jsonld).
 INTEROP := tests/interop/node_modules/.package-lock.json
+INTEROP_DCC := tests/interop/dcc/node_modules/.package-lock.json
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +33,14 @@ $(INTEROP): tests/interop/package-lock.json
 		echo "npm not found: the JavaScript interop tests will be skipped"; \
 	fi
 
-interop-install: $(INTEROP)
+$(INTEROP_DCC): tests/interop/dcc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/interop/dcc --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the JavaScript interop tests will be skipped"; \
+	fi
+
+interop-install: $(INTEROP) $(INTEROP_DCC)
 
 run: $(STAMP)
 	$(BIN)/passport init
@@ -62,4 +71,5 @@ bench: $(BENCH_STAMP) interop-install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/interop/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/interop/node_modules \
+		tests/interop/dcc/node_modules

@@ -104,7 +104,7 @@ def _run(*, rows: int, database_url: str | None) -> None:
         # Baseline: the same credentials, built and signed, nothing else.
         with services.session() as session:
             issuer = session.scalars(select(Issuer)).one()
-            profile = issuer_profile(issuer)
+            profile = issuer_profile(issuer, public_url=services.settings.public_url)
             definitions = {
                 a.id: json.loads(a.definition)
                 for a in session.scalars(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from issuer.build import (
+    ACHIEVEMENT_CREDENTIAL_SCHEMA,
+    JSON_SCHEMA_VALIDATOR,
     OB_CONTEXT,
+    OB_EXTENSIONS_CONTEXT,
     VC2_CONTEXT,
     CredentialDraft,
     build_credential,
@@ -13,7 +16,7 @@ from issuer.build import (
 )
 from issuer.dataintegrity import CRYPTOSUITE, sign_data_integrity
 from issuer.errors import CredentialNotBakeable, DraftInvalid, IssuerError, SelfCheckFailed
-from issuer.jwt import DEFAULT_JWT_ALG, jwt_claims, sign_vc_jwt
+from issuer.jwt import DEFAULT_JWT_ALG, JWT_ALGS, jwt_claims, sign_vc_jwt
 from issuer.service import CredentialIssuer, SignedCredential
 from issuer.statuslist import (
     MIN_ENTRIES,
@@ -25,10 +28,14 @@ from issuer.statuslist import (
 )
 
 __all__ = [
+    "ACHIEVEMENT_CREDENTIAL_SCHEMA",
     "CRYPTOSUITE",
     "DEFAULT_JWT_ALG",
+    "JSON_SCHEMA_VALIDATOR",
+    "JWT_ALGS",
     "MIN_ENTRIES",
     "OB_CONTEXT",
+    "OB_EXTENSIONS_CONTEXT",
     "VC2_CONTEXT",
     "CredentialDraft",
     "CredentialIssuer",

@@ -10,7 +10,8 @@ Open Badges 3.0 gives an achievement an image (data model: class ``Achievement``
   down, for smooth edges), with the font Pillow bundles (``ImageFont.load_default``).
 
 The design: a rounded hexagon with a dark rim, a light ring and a face shaded top to bottom in
-the accent colour; 1–4 filled stars for the level (of four); the skill name in bold, wrapped onto
+the accent colour; 1–4 filled stars for the level (of four; level 0, for an issuer's emblem,
+draws no stars); the skill name in bold, wrapped onto
 at most three lines (shortened with "…" beyond that); the subtitle under a short rule; the
 issuer's name on a ribbon across the bottom. Without an ``accent`` the colour is picked from a
 fixed palette by a hash of the title, so a skill always gets the same colour.
@@ -338,8 +339,8 @@ class _Design:
 def _design(
     *, title: str, subtitle: str, level: int, issuer: str, accent: str | None, measure: Measure
 ) -> _Design:
-    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= MAX_LEVEL:
-        raise ValueError(f"level must be an integer from 1 to {MAX_LEVEL}, not {level!r}")
+    if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= MAX_LEVEL:
+        raise ValueError(f"level must be an integer from 0 to {MAX_LEVEL}, not {level!r}")
     clean_title = _clean(title)
     if not clean_title:
         raise ValueError("a badge needs a title")
@@ -374,10 +375,11 @@ def _attr(text: str) -> str:
 def badge_svg(
     *, title: str, subtitle: str, level: int, issuer: str, accent: str | None = None
 ) -> str:
-    """Return a 600×600 SVG badge for a skill ``title`` at ``level`` (1–4) from ``issuer``.
+    """Return a 600×600 SVG badge for a skill ``title`` at ``level`` (1–4) from ``issuer``;
+    level 0 draws no stars (an emblem: the issuer's own image).
 
     ``accent`` is a ``#rrggbb`` colour; by default one is chosen from :data:`PALETTE` by the
-    title. Raises :class:`ValueError` for an empty title, a level outside 1–4 or a bad accent.
+    title. Raises :class:`ValueError` for an empty title, a level outside 0–4 or a bad accent.
     """
     d = _design(
         title=title, subtitle=subtitle, level=level, issuer=issuer, accent=accent, measure=_estimate
@@ -385,7 +387,11 @@ def badge_svg(
     c = d.colours
     gradient = f"face-{d.uid}"
     left_tail, right_tail, left_fold, right_fold, band = _ribbon_parts()
-    label = f"{d.title} — level {d.level} of {MAX_LEVEL}" + (f" — {d.issuer}" if d.issuer else "")
+    label = (
+        d.title
+        + (f" — level {d.level} of {MAX_LEVEL}" if d.level else "")
+        + (f" — {d.issuer}" if d.issuer else "")
+    )
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" '
@@ -406,7 +412,7 @@ def badge_svg(
         'stroke-opacity="0.22" stroke-width="2" stroke-linejoin="round"/>',
         '<g class="level">',
     ]
-    for k, (x, y) in enumerate(_star_centres()):
+    for k, (x, y) in enumerate(_star_centres() if d.level else ()):
         on = k < d.level
         fill = c.star if on else c.star_empty
         out.append(
@@ -559,7 +565,7 @@ def badge_png(
     image = Image.alpha_composite(image, overlay)
     draw = ImageDraw.Draw(image)
 
-    for k, (x, y) in enumerate(_star_centres()):
+    for k, (x, y) in enumerate(_star_centres() if d.level else ()):
         _rounded_polygon(draw, _star(x, y), c.star if k < d.level else c.star_empty, 2)
     for text_line, y in zip(d.lines, d.line_ys(), strict=True):
         _text(draw, fonts, (_CX, y), text_line, d.title_size, c.text, bold=True)

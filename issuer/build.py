@@ -1,9 +1,14 @@
 """Building an OpenBadgeCredential from its parts (OB 3.0 §B.1, checklist §9 "Issuer").
 
-Output rules we hold ourselves to: ``@context`` = VC 2.0 + OB ``context-3.0.3.json``; ``type`` as
+Output rules we hold ourselves to: ``@context`` = VC 2.0 + OB ``context-3.0.3.json`` + OB
+``extensions.json`` (it defines ``1EdTechJsonSchemaValidator2019``, the type of our
+``credentialSchema`` entry: without it the type is an undefined term, checklist §1.2); ``type`` as
 arrays (except the single-string types OB fixes: Image, IdentityObject); no nulls or empty
 arrays; ``validFrom`` in whole seconds with ``Z``; the recipient as a salted, hashed e-mail
-IdentityObject (OB 3.0 §B "IdentityHash") so the address is not published in the clear.
+IdentityObject (OB 3.0 §B "IdentityHash") so the address is not published in the clear, and
+the holder's DID as ``credentialSubject.id`` when they registered one; one ``credentialSchema``
+entry naming the official AchievementCredential JSON Schema (checklist §3.1), so conformance
+tools (the 1EdTech validator, DCC verifier-core) check the schema we hold ourselves to.
 """
 
 from __future__ import annotations
@@ -22,7 +27,10 @@ from issuer.errors import DraftInvalid
 from verifier.recipient import identity_hash, normalize_email
 
 __all__ = [
+    "ACHIEVEMENT_CREDENTIAL_SCHEMA",
+    "JSON_SCHEMA_VALIDATOR",
     "OB_CONTEXT",
+    "OB_EXTENSIONS_CONTEXT",
     "VC2_CONTEXT",
     "CredentialDraft",
     "build_credential",
@@ -34,6 +42,14 @@ __all__ = [
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+#: Defines the 1EdTech extension types (``1EdTechJsonSchemaValidator2019`` …), checklist §1.2.
+OB_EXTENSIONS_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+#: OB 3.0 §B.1 CredentialSchema: "One instance of CredentialSchema MUST have an id that is the
+#: URL of the JSON Schema for this credential defined by this specification" and this type.
+JSON_SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
+ACHIEVEMENT_CREDENTIAL_SCHEMA = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
 
 
 def format_datetime(value: datetime) -> str:
@@ -60,9 +76,14 @@ class CredentialDraft:
     awarded_date: datetime | None = None
     results: Sequence[Mapping[str, Any]] = ()
     evidence: Sequence[Mapping[str, Any]] = ()
+    #: The holder's DID (``credentialSubject.id``, and ``sub`` in a VC-JWT), when registered.
     subject_id: str | None = None
-    #: Status entries (Bitstring Status List): one object, or several as VC 2.0 allows.
+    #: Status entries (Bitstring Status List): one becomes an object (OB 3.0 ``[0..1]``),
+    #: several a list, as VC 2.0 allows.
     credential_status: Sequence[Mapping[str, Any]] = ()
+    #: The credential's OB 3.0 ``Image`` (``{"id", "type": "Image", "caption"}``); the
+    #: achievement's and the issuer's travel inside ``achievement`` and ``issuer``.
+    image: Mapping[str, Any] | None = None
     credential_id: str = field(default_factory=new_credential_id)
     salt: str = field(default_factory=lambda: secrets.token_hex(16))
 
@@ -109,10 +130,11 @@ def build_credential(draft: CredentialDraft) -> dict[str, Any]:
         "result": [dict(r) for r in draft.results],
     }
     credential: dict[str, Any] = {
-        "@context": [VC2_CONTEXT, OB_CONTEXT],
+        "@context": [VC2_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT],
         "id": draft.credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": draft.achievement.get("name"),
+        "image": dict(draft.image) if draft.image else None,
         "issuer": dict(draft.issuer),
         "validFrom": format_datetime(draft.valid_from),
         "validUntil": format_datetime(draft.valid_until) if draft.valid_until else None,
@@ -125,6 +147,9 @@ def build_credential(draft: CredentialDraft) -> dict[str, Any]:
             if len(draft.credential_status) == 1
             else [dict(e) for e in draft.credential_status]
         ),
+        "credentialSchema": [
+            {"id": ACHIEVEMENT_CREDENTIAL_SCHEMA, "type": JSON_SCHEMA_VALIDATOR},
+        ],
     }
     cleaned: dict[str, Any] = _clean(credential)
     return cleaned

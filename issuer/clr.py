@@ -4,9 +4,10 @@ The organisation attests "these badges belong to this learner" (checklist §6.1-
 embeds every badge exactly as issued, lists each badge's achievement plus one achievement per
 job family those badges serve, and links each job family to its skill achievements with
 ``isParentOf`` associations. Output rules, as for badges (:mod:`issuer.build`): ``@context`` =
-VC 2.0, CLR ``context-2.0.1.json``, OB ``context-3.0.3.json`` (no ``extensions.json``: no 1EdTech
-extension type is used); arrays for ``type``; no nulls or empty arrays; only terms the contexts
-define (safe mode refuses anything else when signing, checklist §1.10).
+VC 2.0, CLR ``context-2.0.1.json``, OB ``context-3.0.3.json``, OB ``extensions.json`` (for the
+``1EdTechJsonSchemaValidator2019`` type of the ``credentialSchema`` entry naming the official CLR
+2.0 ClrCredential JSON Schema, checklist §3.1); arrays for ``type``; no nulls or empty arrays;
+only terms the contexts define (safe mode refuses anything else when signing, checklist §1.10).
 
 Embedded badges (ClrSubject ``verifiableCredential``, checklist §6.2):
 
@@ -32,7 +33,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from issuer.build import (
+    JSON_SCHEMA_VALIDATOR,
     OB_CONTEXT,
+    OB_EXTENSIONS_CONTEXT,
     VC2_CONTEXT,
     format_datetime,
     json_bytes,
@@ -50,6 +53,7 @@ from verifier.model import AchievementCredential, ClrCredential
 
 __all__ = [
     "CLR_CONTEXT",
+    "CLR_CREDENTIAL_SCHEMA",
     "ENVELOPED_VC_JWT_PREFIX",
     "ClrDraft",
     "ClrIssuer",
@@ -62,6 +66,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+#: The official CLR 2.0 ClrCredential JSON Schema (checklist §3.1; the 1EdTech validator's own
+#: CLR example cites it).
+CLR_CREDENTIAL_SCHEMA = (
+    "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
+)
 #: VCDM 2.0 / VC-JOSE-COSE: an enveloped VC-JWT is named by a data: URL of this media type.
 ENVELOPED_VC_JWT_PREFIX = "data:application/vc+jwt,"
 #: CLR 2.0 AssociationType: the job family achievement is the parent of each skill achievement.
@@ -193,7 +202,7 @@ def build_clr(
     if associations:
         subject["association"] = associations
     clr: dict[str, Any] = {
-        "@context": [VC2_CONTEXT, CLR_CONTEXT, OB_CONTEXT],
+        "@context": [VC2_CONTEXT, CLR_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT],
         "id": draft.credential_id,
         "type": ["VerifiableCredential", "ClrCredential"],
         "name": draft.name,
@@ -201,6 +210,7 @@ def build_clr(
         "validFrom": format_datetime(draft.valid_from),
         "partial": draft.partial,
         "credentialSubject": subject,
+        "credentialSchema": [{"id": CLR_CREDENTIAL_SCHEMA, "type": JSON_SCHEMA_VALIDATOR}],
     }
     if draft.description:
         clr["description"] = draft.description

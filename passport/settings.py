@@ -126,8 +126,11 @@ class Settings:
     #: ``PORT``: the loopback port of ``passport serve`` (5000) or ``make serve`` (8000, set by
     #: the Makefile); the development public URL names it.
     port: int = 5000
-    #: Bitstring Status List purposes every credential gets an entry for.
-    status_purposes: tuple[str, ...] = ("revocation", "suspension")
+    #: ``PASSPORT_STATUS_PURPOSES``: the Bitstring Status List purposes every credential gets an
+    #: entry for. Revocation alone by default (OB 3.0's single ``credentialStatus`` object);
+    #: ``revocation,suspension`` makes every badge suspendable (a two-entry list, which the
+    #: official OB 3.0 JSON Schema refuses). One badge can opt in: ``IssueRequest.suspendable``.
+    status_purposes: tuple[str, ...] = ("revocation",)
     max_request_bytes: int = 2 * 1024 * 1024
     #: ``PASSPORT_TRUST_LIST``: a JSON file of other issuers to trust (docs/trust-list.md).
     trust_list_path: Path | None = None
@@ -212,7 +215,7 @@ class Settings:
             )
         purposes = tuple(
             p.strip()
-            for p in env_vars.get("PASSPORT_STATUS_PURPOSES", "revocation,suspension").split(",")
+            for p in env_vars.get("PASSPORT_STATUS_PURPOSES", "revocation").split(",")
             if p.strip()
         )
         if (

@@ -90,7 +90,7 @@ def update_job_family(
         session,
         issuer,
         public_url=services.settings.public_url,
-        issuer_profile=issuer_profile(issuer),
+        issuer_profile=issuer_profile(issuer, public_url=services.settings.public_url),
     )
     record_event(
         session,

@@ -281,7 +281,7 @@ def import_catalog_file(
     issuer = own_issuer(session, services)
     options: dict[str, Any] = {
         "public_url": services.settings.public_url,
-        "issuer_profile": issuer_profile(issuer),
+        "issuer_profile": issuer_profile(issuer, public_url=services.settings.public_url),
         "actor": actor,
     }
     try:

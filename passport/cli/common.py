@@ -90,5 +90,6 @@ proof_format_option = click.option(
     type=click.Choice([*PROOF_FORMATS, *SHORT_FORMAT_NAMES]),
     default=DEFAULT_FORMAT,
     show_default=True,
-    help="data-integrity (di): JSON with an eddsa-rdfc-2022 proof; vc-jwt (jwt): a VC-JWT (ES256).",
+    help="data-integrity (di): JSON with an eddsa-rdfc-2022 proof; vc-jwt (jwt): a VC-JWT "
+    "(ES256, or RS256 with --alg where offered).",
 )

@@ -11,7 +11,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from issuer import IssuerError
+from issuer import DEFAULT_JWT_ALG, JWT_ALGS, IssuerError
 from keys.errors import KeysError
 from passport.cli.common import (
     cli,
@@ -35,6 +35,17 @@ __all__: list[str] = []
 )
 @proof_format_option
 @click.option(
+    "--alg",
+    type=click.Choice(JWT_ALGS),
+    default=None,
+    help=f"VC-JWT signing algorithm (--format jwt only; default {DEFAULT_JWT_ALG}).",
+)
+@click.option(
+    "--suspendable",
+    is_flag=True,
+    help="Give the badge a suspension status entry too (a second credentialStatus entry).",
+)
+@click.option(
     "--reason",
     default="issued by an administrator from the command line",
     show_default=True,
@@ -45,12 +56,15 @@ def issue(
     recipient: str | None,
     assessment_id: int | None,
     proof_format: str,
+    alg: str | None,
+    suspendable: bool,
     reason: str,
 ) -> None:
     """Issue a badge and print the credential as signed.
 
     Without --assessment this is an administrator's award: it needs a reason, which the audit
-    log keeps.
+    log keeps. A badge has one credentialStatus entry (revocation) unless --suspendable asks
+    for a suspension entry as well.
     """
     from passport.assessments.models import Assessment
     from passport.credentials.issuing import IssueRequest, issue_credential
@@ -58,6 +72,8 @@ def issue(
 
     if assessment_id is None and not (achievement_id and recipient):
         raise click.UsageError("give --achievement and --recipient, or --assessment ID")
+    if assessment_id is not None and (alg or suspendable):
+        raise click.UsageError("--alg and --suspendable are for a new award, not --assessment")
     services = load_services()
     try:
         with services.session() as session:
@@ -77,12 +93,20 @@ def issue(
                 record = issue_credential(
                     session,
                     services,
-                    IssueRequest(achievement_id, recipient, proof_format, reason, actor="cli"),
+                    IssueRequest(
+                        achievement_id,
+                        recipient,
+                        proof_format,
+                        reason,
+                        actor="cli",
+                        alg=alg,
+                        suspendable=suspendable,
+                    ),
                     now=services.now(),
                 )
                 content = record.content
     except (PassportError, IssuerError, KeysError) as exc:
-        raise click.ClickException(exc.message) from exc
+        raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
     click.echo(content.decode("utf-8"))
 
 
@@ -300,7 +324,7 @@ def _status_command(action: str):  # type: ignore[no-untyped-def]
                     now=services.now(),
                 )
         except (PassportError, IssuerError, KeysError) as exc:
-            raise click.ClickException(exc.message) from exc
+            raise click.ClickException(f"{exc.message} [{exc.code}]") from exc
         done = {"revoke": "revoked", "suspend": "suspended", "reinstate": "reinstated"}[action]
         click.echo(f"{done} {change.credential_id}" + ("" if change.changed else " (no change)"))
 

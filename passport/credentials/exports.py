@@ -266,7 +266,7 @@ def export_clr(
     partial = all_ids != {r.id for r in included}
     issuer = own_issuer(session, services)
     draft = ClrDraft(
-        issuer=issuer_profile(issuer),
+        issuer=issuer_profile(issuer, public_url=services.settings.public_url),
         recipient_email=holder.email,
         name=f"Skill passport from {issuer.name}",
         description=(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from keys import did_web_from_url
 from passport.audit import AuditEvent
+from passport.credentials.images import issuer_image
 from passport.credentials.keyring import create_signing_key
 from passport.credentials.models import Issuer, SigningKeyRecord
 from passport.errors import NotFound
@@ -25,12 +26,16 @@ __all__ = [
 ]
 
 
-#: ES256 for VC-JWT (accepted by the 1EdTech validator); EdDSA for Data Integrity proofs.
-DEFAULT_KEY_ALGS = ("ES256", "EdDSA")
+#: ES256 for VC-JWT (the default) and RS256 (``--alg RS256``; OB 3.0's baseline): the two the
+#: 1EdTech validator accepts; EdDSA for Data Integrity proofs and status lists.
+DEFAULT_KEY_ALGS = ("ES256", "EdDSA", "RS256")
 
 
-def issuer_profile(issuer: Issuer) -> dict[str, Any]:
-    """The OB 3.0 Profile of one of our issuers, as embedded in credentials."""
+def issuer_profile(issuer: Issuer, *, public_url: str) -> dict[str, Any]:
+    """The OB 3.0 Profile of one of our issuers, as embedded in credentials.
+
+    ``public_url`` (``PASSPORT_PUBLIC_URL``) is the base of the profile's ``image`` URL.
+    """
     profile: dict[str, Any] = {"id": issuer.did, "type": ["Profile"], "name": issuer.name}
     if issuer.url:
         profile["url"] = issuer.url
@@ -38,6 +43,7 @@ def issuer_profile(issuer: Issuer) -> dict[str, Any]:
         profile["email"] = issuer.email
     if issuer.description:
         profile["description"] = issuer.description
+    profile["image"] = issuer_image(issuer, public_url=public_url)
     return profile
 
 

@@ -18,19 +18,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from issuer import DEFAULT_JWT_ALG, CredentialDraft, CredentialIssuer, new_credential_id
+from issuer import DEFAULT_JWT_ALG, JWT_ALGS, CredentialDraft, CredentialIssuer, new_credential_id
 from keys import SigningKey, verification_method_id
 from passport.audit import AuditEvent
 from passport.catalog.models import AchievementDefinition
+from passport.credentials.images import achievement_with_image, credential_image
 from passport.credentials.issuers import issuer_profile
 from passport.credentials.models import Holder, IssuedCredential, Issuer, SigningKeyRecord
-from passport.credentials.status import draw_status, store_status
+from passport.credentials.status import draw_status, purposes_for, store_status
 from passport.errors import InvalidRequest, NotFound
 from passport.services import Services
 from verifier import normalize_email
 
 __all__ = [
     "DEFAULT_FORMAT",
+    "JWT_ALGS",
     "PROOF_FORMATS",
     "SHORT_FORMAT_NAMES",
     "IssueRequest",
@@ -75,6 +77,11 @@ class IssueRequest:
     awarded_at: datetime | None = None
     #: Set by a bulk batch that reserved this id's status entries in advance.
     credential_id: str | None = None
+    #: Give the badge a suspension status entry too (a second ``credentialStatus`` entry,
+    #: beside revocation; see :mod:`passport.credentials.status`).
+    suspendable: bool = False
+    #: The VC-JWT signing algorithm (ES256 by default, or RS256); None for Data Integrity.
+    alg: str | None = None
 
 
 _PINNED = "pinned"
@@ -183,6 +190,28 @@ def active_signing_key(
     return services.key_store.load(record.kid)
 
 
+def signing_alg(proof_format: str, alg: str | None) -> str:
+    """The key algorithm a credential of ``proof_format`` is signed with (``alg`` if given).
+
+    Raises :class:`InvalidRequest` (``bad_alg``) for an algorithm the format does not take.
+    """
+    if proof_format == "data-integrity":
+        if alg not in (None, "EdDSA"):
+            raise InvalidRequest(
+                "Data Integrity badges are signed with Ed25519 (eddsa-rdfc-2022); "
+                f"{alg} is for VC-JWTs (--format jwt).",
+                code="bad_alg",
+            )
+        return "EdDSA"
+    if alg is None:
+        return DEFAULT_JWT_ALG
+    if alg not in JWT_ALGS:
+        raise InvalidRequest(
+            f"VC-JWTs are signed with {' or '.join(JWT_ALGS)}, not {alg!r}.", code="bad_alg"
+        )
+    return alg
+
+
 def proof_format_named(name: str) -> str:
     """The proof format ``name`` stands for (a short name too); :class:`InvalidRequest` else."""
     proof_format = SHORT_FORMAT_NAMES.get(name, name)
@@ -203,6 +232,7 @@ def issue_credential(
     recipient, format or reason, and :class:`issuer.IssuerError` if signing or the self-check fails.
     """
     proof_format = proof_format_named(request.proof_format)
+    alg = signing_alg(proof_format, request.alg)
     reason = request.reason.strip()
     if request.assessment_id is None and not reason:
         raise InvalidRequest(
@@ -222,18 +252,22 @@ def issue_credential(
     )
     credential_id = request.credential_id or new_credential_id()
     issuer_service = CredentialIssuer(services.verifier(session))
-    alg = "EdDSA" if proof_format == "data-integrity" else DEFAULT_JWT_ALG
     key = active_signing_key(session, services, issuer, alg)
     method = verification_method_id(issuer.did, key.kid)
+    public_url = services.settings.public_url
+    purposes = purposes_for(services, suspendable=request.suspendable)
     # Draw status indexes, sign, then store the entries: a write lock is taken only after the
     # signing. Should another credential take a drawn index meanwhile (rare), draw and sign again.
     for _ in range(_SIGN_ATTEMPTS):
-        claim = draw_status(session, services, issuer, credential_id)
+        claim = draw_status(session, services, issuer, credential_id, purposes=purposes)
         draft = CredentialDraft(
             credential_id=credential_id,
             credential_status=claim.entries,
-            issuer=issuer_profile(issuer),
-            achievement=achievement.document(),
+            issuer=issuer_profile(issuer, public_url=public_url),
+            achievement=achievement_with_image(achievement, public_url=public_url),
+            image=credential_image(credential_id, achievement.name, public_url=public_url),
+            # OB 3.0 §8.2.4 / VC-JWT: the subject's id (and the JWT's sub) is the holder's DID.
+            subject_id=holder.did,
             recipient_email=email,
             valid_from=now,
             valid_until=valid_until,

@@ -1,8 +1,12 @@
 """Revocation and suspension with W3C Bitstring Status Lists; key rotation and compromise.
 
 Every credential gets a random, unique index in the issuer's current list for each status
-purpose (``PASSPORT_STATUS_PURPOSES``: revocation and suspension by default — VC 2.0 allows the
-list of two entries; ``revocation`` alone keeps OB 3.0's single ``credentialStatus`` object).
+purpose it has: revocation always, one ``credentialStatus`` object as OB 3.0 (``[0..1]``) and its
+official JSON Schema want; suspension only when asked for (``IssueRequest.suspendable``, ``passport
+issue --suspendable``, or ``PASSPORT_STATUS_PURPOSES=revocation,suspension`` for every badge),
+which makes ``credentialStatus`` a two-entry list as VC 2.0 allows. One entry cannot carry both
+purposes (a ``BitstringStatusListEntry`` has one ``statusPurpose``), so a badge issued without a
+suspension entry cannot be suspended: :func:`change_status` says so (``not_suspendable``).
 Allocation is race-free on SQLite and PostgreSQL alike: the (list, index) primary key refuses a
 duplicate and we draw again in a savepoint. A status change updates its entry row atomically,
 bumps the list's version and re-signs the list in the same transaction, so the list served at
@@ -53,6 +57,7 @@ __all__ = [
     "draw_status",
     "ensure_status_lists",
     "list_url",
+    "purposes_for",
     "release_statuses",
     "reserve_statuses",
     "signed_list",
@@ -73,6 +78,15 @@ ACTIONS = {
 
 def list_url(services: Services, list_id: str) -> str:
     return f"{services.settings.public_url}/status/{list_id}"
+
+
+def purposes_for(services: Services, *, suspendable: bool = False) -> tuple[str, ...]:
+    """The status purposes a new credential gets entries for: the configured ones
+    (``PASSPORT_STATUS_PURPOSES``, revocation by default), plus suspension when asked for."""
+    purposes = services.settings.status_purposes
+    if suspendable and "suspension" not in purposes:
+        purposes = (*purposes, "suspension")
+    return purposes
 
 
 def _current_list(session: Session, services: Services, issuer: Issuer, purpose: str) -> StatusList:
@@ -133,9 +147,16 @@ class StatusClaim:
 
 
 def draw_status(
-    session: Session, services: Services, issuer: Issuer, credential_id: str
+    session: Session,
+    services: Services,
+    issuer: Issuer,
+    credential_id: str,
+    *,
+    purposes: tuple[str, ...] | None = None,
 ) -> StatusClaim:
     """Pick a free index per status purpose for a credential, without writing anything.
+
+    ``purposes`` defaults to the configured ones (see :func:`purposes_for`).
 
     Issuing signs the credential between :func:`draw_status` and :func:`store_status`, so a
     database write lock (all of SQLite) is held only for the short transaction that stores it,
@@ -147,7 +168,7 @@ def draw_status(
         return StatusClaim(credential_id, [entry for _, entry in reserved.pop(credential_id)], ())
     entries: list[dict[str, Any]] = []
     rows: list[tuple[str, int, str]] = []
-    for purpose in services.settings.status_purposes:
+    for purpose in services.settings.status_purposes if purposes is None else purposes:
         list_id, size = _list_for(session, services, issuer, purpose)
         candidates = list({secrets.randbelow(size) for _ in range(4)})
         taken = set(
@@ -416,6 +437,14 @@ def change_status(
         .returning(StatusEntry.status_list_id)
     ).first()
     if result is None:
+        if purpose == "suspension":
+            # OB 3.0 allows one credentialStatus; suspension is an opt-in second entry.
+            raise InvalidRequest(
+                "This badge cannot be suspended or reinstated: it was issued without a "
+                "suspension status entry (only badges issued as suspendable have one). "
+                "Revoke it instead, or issue a suspendable replacement.",
+                code="not_suspendable",
+            )
         raise InvalidRequest(
             f"This credential has no {purpose} status entry (it was issued without one).",
             code="no_status_entry",

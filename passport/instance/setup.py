@@ -44,6 +44,6 @@ def initialise(
             session,
             issuer,
             public_url=services.settings.public_url,
-            issuer_profile=issuer_profile(issuer),
+            issuer_profile=issuer_profile(issuer, public_url=services.settings.public_url),
         )
         return InitResult(issuer.did, created, kids, added)

@@ -119,6 +119,12 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
     reason = body.get("reason", "issued through the API by an integration")
     if not isinstance(reason, str):
         raise InvalidRequest("'reason' must be a string.")
+    alg = body.get("alg")
+    if alg is not None and not isinstance(alg, str):
+        raise InvalidRequest("'alg' must be a string.")
+    suspendable = body.get("suspendable", False)
+    if not isinstance(suspendable, bool):
+        raise InvalidRequest("'suspendable' must be true or false.")
     with services.session() as session:
         record = issue_credential(
             session,
@@ -129,6 +135,8 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
                 proof_format=proof_format,
                 reason=reason,
                 actor=f"token:{token.name}",
+                alg=alg,
+                suspendable=suspendable,
             ),
             now=now,
         )

@@ -88,12 +88,14 @@ def _vary(response: Response) -> Response:
 
 @bp.get("/achievements/<slug>")
 def achievement(slug: str) -> Response:
+    from passport.credentials.images import achievement_with_image
+
     services = get_services()
     with services.session() as session:
         row = session.get(AchievementDefinition, slug)
         if row is None:
             raise NotFound("No achievement with that id.")
-        definition = row.document()
+        definition = achievement_with_image(row, public_url=services.settings.public_url)
     best = request.accept_mimetypes.best_match(
         ["application/json", "application/ld+json", "text/html"], default="application/json"
     )
@@ -311,3 +313,42 @@ def credential_qr(credential_id: str, kind: str) -> Response:
     response.mimetype = "image/png" if kind == "png" else "image/svg+xml"
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def _artwork_response(image: bytes, kind: str) -> Response:
+    from passport.credentials.images import IMAGE_KINDS
+
+    response = make_response(image)
+    response.mimetype = IMAGE_KINDS[kind]
+    # The artwork changes only with a name or a level: a day's caching spares the drawing.
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.get("/achievements/<slug>/image.<any(png, svg):kind>")
+def achievement_image(slug: str, kind: str) -> Response:
+    """An achievement's artwork (its OB 3.0 ``image``): the skill, its level, the issuer."""
+    from passport.credentials.images import achievement_artwork
+
+    services = get_services()
+    with services.session() as session:
+        row = session.get(AchievementDefinition, slug)
+        if row is None:
+            raise NotFound("No achievement with that id.")
+        image = achievement_artwork(session, row, kind)
+    return _artwork_response(image, kind)
+
+
+@bp.get("/issuers/<int:issuer_id>/image.<any(png, svg):kind>")
+def issuer_image(issuer_id: int, kind: str) -> Response:
+    """An issuer's emblem (the OB 3.0 ``image`` of its profile)."""
+    from passport.credentials.images import issuer_artwork
+    from passport.credentials.models import Issuer
+
+    services = get_services()
+    with services.session() as session:
+        issuer = session.get(Issuer, issuer_id)
+        if issuer is None:
+            raise NotFound("No issuer with that id is published here.")
+        image = issuer_artwork(issuer, kind)
+    return _artwork_response(image, kind)

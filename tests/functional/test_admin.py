@@ -595,3 +595,27 @@ def test_admin_revokes_a_badge_from_the_badges_page(
         content = session.get(IssuedCredential, credential_id).content  # type: ignore[union-attr]
         report = services.verifier(session).report(content, now=services.now())
     assert report.check("status").code == "revoked"  # type: ignore[union-attr]
+
+
+def test_badges_page_offers_suspend_only_for_suspendable_badges(
+    client: FlaskClient, services: Services
+) -> None:
+    from passport.credentials.issuing import IssueRequest, issue_credential
+
+    ids = {}
+    with services.session() as session:
+        for suspendable in (False, True):
+            ids[suspendable] = issue_credential(
+                session,
+                services,
+                IssueRequest("observability-l2", "sam@example.com", suspendable=suspendable),
+                now=services.now(),
+            ).id
+    login(client, services, "boss@example.com", "admin")
+    page = client.get("/admin/badges", headers=HTML).data.decode()
+    forms = {
+        cid: page.split(f'action="/admin/badges/{cid}/status"', 1)[1].split("</form>", 1)[0]
+        for cid in ids.values()
+    }
+    assert 'value="suspend"' in forms[ids[True]] and 'value="revoke"' in forms[ids[True]]
+    assert 'value="suspend"' not in forms[ids[False]] and 'value="revoke"' in forms[ids[False]]

@@ -303,8 +303,9 @@ def test_well_known_documents_list_the_keys(client: FlaskClient) -> None:
     assert did.mimetype == "application/did+json"
     doc = json.loads(did.data)
     assert doc["id"] == ISSUER_DID
-    assert len(doc["verificationMethod"]) == 2  # ES256 (JWT) and Ed25519 (Data Integrity)
-    assert {k["alg"] for k in json.loads(jwks.data)["keys"]} == {"ES256", "EdDSA"}
+    # ES256 and RS256 (JWT) and Ed25519 (Data Integrity)
+    assert len(doc["verificationMethod"]) == 3
+    assert {k["alg"] for k in json.loads(jwks.data)["keys"]} == {"ES256", "EdDSA", "RS256"}
 
 
 def test_achievement_definition_is_published(client: FlaskClient) -> None:

@@ -93,7 +93,7 @@ def test_backup_restore_round_trip(
 ) -> None:
     archive = tmp_path / "backup.tar.gz"
     result = create_backup(services, archive, now=services.now())
-    assert result.keys == 2 and result.rows > 0
+    assert result.keys == 3 and result.rows > 0  # ES256, EdDSA, RS256
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
     with tarfile.open(archive) as tar:
         names = tar.getnames()
@@ -113,7 +113,7 @@ def test_backup_restore_round_trip(
     target_services = get_services(target)
     try:
         restored = restore_backup(target_services, archive)
-        assert restored.rows == result.rows and restored.keys == 2
+        assert restored.rows == result.rows and restored.keys == 3
         for kid in target_services.key_store.kids():
             path = fresh.key_store_path / f"{kid}.pem"
             assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -221,7 +221,7 @@ def test_restore_refuses_a_wrong_passphrase_and_a_busy_database(
             restore_backup(busy_services, archive)
         assert caught.value.code == "not_empty"
         restored = restore_backup(busy_services, archive, force=True)
-        assert restored.keys == 2
+        assert restored.keys == 3
         assert _verify(busy, issued["di"][1])["verified"] is True
     finally:
         busy_services.engine.dispose()

@@ -159,7 +159,57 @@ def test_keys_jwks_and_did(instance: dict[str, str]) -> None:
     jwks = json.loads(run(instance, "keys", "jwks").stdout)
     did = json.loads(run(instance, "keys", "did").stdout)
     assert did["id"] == "did:web:127.0.0.1%3A5999"
-    assert len(jwks["keys"]) == 2
+    assert sorted(k["alg"] for k in jwks["keys"]) == ["ES256", "EdDSA", "RS256"]
+
+
+def _payload(token: str) -> dict:  # type: ignore[type-arg]
+    part = token.strip().split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))  # type: ignore[no-any-return]
+
+
+def test_issue_rs256_suspendable_jwt_then_suspend(instance: dict[str, str]) -> None:
+    issued = run(
+        instance,
+        *("issue", "--achievement", "incident-response-l2", "--recipient", "rs@example.com"),
+        *("--format", "jwt", "--alg", "RS256", "--suspendable"),
+    )
+    assert issued.returncode == 0, issued.stderr
+    token = issued.stdout.strip()
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header["alg"] == "RS256"
+    payload = _payload(token)
+    assert [e["statusPurpose"] for e in payload["credentialStatus"]] == ["revocation", "suspension"]
+    assert run(instance, "verify", "-", stdin=token).returncode == 0
+    suspended = run(instance, "suspend", payload["jti"], "--reason", "under review")
+    assert suspended.returncode == 0, suspended.stderr
+    assert run(instance, "verify", "-", stdin=token).returncode == 1
+
+
+def test_suspending_a_badge_issued_without_suspension_is_a_clear_error(
+    instance: dict[str, str],
+) -> None:
+    issued = run(
+        instance,
+        *("issue", "--achievement", "incident-response-l2", "--recipient", "one@example.com"),
+        *("--format", "jwt"),
+    )
+    assert issued.returncode == 0, issued.stderr
+    payload = _payload(issued.stdout)
+    assert payload["credentialStatus"]["statusPurpose"] == "revocation"  # one object
+    refused = run(instance, "suspend", payload["jti"], "--reason", "under review")
+    assert refused.returncode == 1
+    assert "cannot be suspended" in refused.stderr and "[not_suspendable]" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_alg_is_for_jwt_only(instance: dict[str, str]) -> None:
+    refused = run(
+        instance,
+        *("issue", "--achievement", "incident-response-l2", "--recipient", "a@b.cd"),
+        *("--alg", "RS256"),
+    )
+    assert refused.returncode == 1
+    assert "[bad_alg]" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_issue_unknown_achievement_is_a_clear_error(instance: dict[str, str]) -> None:

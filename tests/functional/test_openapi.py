@@ -180,10 +180,15 @@ def conformance(spec: dict[str, Any]) -> Conformance:
     return Conformance(spec)
 
 
-def _issue(client: FlaskClient, token: str, fmt: str = "jwt") -> dict[str, Any]:
+def _issue(client: FlaskClient, token: str, fmt: str = "jwt", **options: Any) -> dict[str, Any]:
     response = client.post(
         f"{PREFIX}/credentials",
-        json={"achievement": "incident-response-l2", "recipient": "ada@example.com", "format": fmt},
+        json={
+            "achievement": "incident-response-l2",
+            "recipient": "ada@example.com",
+            "format": fmt,
+            **options,
+        },
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 201
@@ -229,8 +234,8 @@ def test_the_examples_get_described_responses(
 def test_real_reports_match_the_description(
     client: FlaskClient, api_token: str, conformance: Conformance
 ) -> None:
-    jwt_badge = _issue(client, api_token, "jwt")
-    di_badge = _issue(client, api_token, "di")
+    jwt_badge = _issue(client, api_token, "jwt", alg="RS256")
+    di_badge = _issue(client, api_token, "di", suspendable=True)
     single = [
         client.post(f"{PREFIX}/verify", json=di_badge["credential"]),
         client.post(
@@ -266,6 +271,15 @@ def test_real_reports_match_the_description(
         )
         assert response.get_json() == {"id": di_badge["id"], "action": action, "changed": True}
         conformance.check(f"/credentials/{{credentialId}}/{action}", "post", response)
+    # A badge issued without a suspension entry: 400 not_suspendable, as described.
+    refused = client.post(
+        f"{PREFIX}/credentials/{jwt_badge['id']}/suspend",
+        json={"reason": "testing"},
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "not_suspendable"
+    conformance.check("/credentials/{credentialId}/suspend", "post", refused)
 
 
 def test_rate_limited_and_oversize_answers_match_the_description(

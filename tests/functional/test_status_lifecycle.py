@@ -18,14 +18,25 @@ from passport.errors import InvalidRequest
 from passport.services import Services
 
 
-def issue(services: Services, *, fmt: str = "di", now=None) -> IssuedCredential:  # type: ignore[no-untyped-def]
+def issue(  # type: ignore[no-untyped-def]
+    services: Services, *, fmt: str = "di", now=None, suspendable: bool = False
+) -> IssuedCredential:
     with services.session() as session:
         return issue_credential(
             session,
             services,
-            IssueRequest("incident-response-l2", "ada@example.com", fmt),
+            IssueRequest("incident-response-l2", "ada@example.com", fmt, suspendable=suspendable),
             now=now or services.now(),
         )
+
+
+def signed_document(record: IssuedCredential) -> dict:  # type: ignore[type-arg]
+    """The credential as signed: the JSON, or a VC-JWT's payload."""
+    if record.proof_format == "vc-jwt":
+        import jwt as pyjwt
+
+        return pyjwt.decode(record.content, options={"verify_signature": False})  # type: ignore[no-any-return]
+    return json.loads(record.content)  # type: ignore[no-any-return]
 
 
 def report(services: Services, record: IssuedCredential, now=None):  # type: ignore[no-untyped-def]
@@ -58,8 +69,64 @@ def test_issue_revoke_verify_fails(services: Services) -> None:
     assert rep.credential is not None  # still shown, clearly marked
 
 
+def test_one_status_object_by_default_and_revocation_works(services: Services) -> None:
+    """OB 3.0 credentialStatus [0..1]: one revocation entry, an object, not a list."""
+    for fmt in ("di", "jwt"):
+        record = issue(services, fmt=fmt)
+        status = signed_document(record)["credentialStatus"]
+        assert isinstance(status, dict) and status["statusPurpose"] == "revocation"
+        assert status["type"] == "BitstringStatusListEntry"
+        act(services, record, "revoke")
+        assert status_of(report(services, record)) == ("failed", "revoked")
+
+
+@pytest.mark.parametrize("action", ["suspend", "reinstate"])
+def test_a_badge_without_a_suspension_entry_cannot_be_suspended(
+    services: Services, action: str
+) -> None:
+    record = issue(services)
+    with pytest.raises(InvalidRequest) as caught:
+        act(services, record, action)
+    assert caught.value.code == "not_suspendable"
+    assert "issued without a suspension status entry" in caught.value.message
+    with services.session() as session:  # nothing was changed or recorded
+        stored = session.get(IssuedCredential, record.id)
+        assert stored is not None and stored.suspended_at is None
+    assert report(services, record).verified
+
+
+def test_suspendable_badge_has_two_entries_and_both_work(services: Services) -> None:
+    """The opt-in second entry, and badges issued with two entries before the default
+    changed: revocation and suspension both still work on them."""
+    record = issue(services, suspendable=True)
+    status = json.loads(record.content)["credentialStatus"]
+    assert [e["statusPurpose"] for e in status] == ["revocation", "suspension"]
+    act(services, record, "suspend")
+    assert status_of(report(services, record)) == ("failed", "suspended")
+    act(services, record, "revoke")
+    assert status_of(report(services, record)) == ("failed", "revoked")
+
+
+def test_every_badge_suspendable_when_configured(services: Services) -> None:
+    """PASSPORT_STATUS_PURPOSES=revocation,suspension: the deployment-wide opt-in."""
+    from passport.web import create_app
+    from passport.web.context import get_services
+
+    configured = get_services(
+        create_app(services.settings.with_overrides(status_purposes=("revocation", "suspension")))
+    )
+    try:
+        record = issue(configured)
+        status = json.loads(record.content)["credentialStatus"]
+        assert [e["statusPurpose"] for e in status] == ["revocation", "suspension"]
+        act(configured, record, "suspend")
+        assert status_of(report(configured, record)) == ("failed", "suspended")
+    finally:
+        configured.engine.dispose()
+
+
 def test_suspend_then_reinstate_verifies_again(services: Services) -> None:
-    record = issue(services, fmt="jwt")
+    record = issue(services, fmt="jwt", suspendable=True)
     act(services, record, "suspend")
     assert status_of(report(services, record)) == ("failed", "suspended")
     act(services, record, "reinstate", "cleared by the program lead")
@@ -80,7 +147,7 @@ def test_revocation_is_permanent_and_needs_a_reason(services: Services) -> None:
 
 def test_status_list_is_served_signed_with_etag(client: FlaskClient, services: Services) -> None:
     record = issue(services)
-    entry = json.loads(record.content)["credentialStatus"][0]
+    entry = json.loads(record.content)["credentialStatus"]
     path = entry["statusListCredential"].removeprefix(services.settings.public_url)
     first = client.get(path)
     assert first.status_code == 200 and first.mimetype == "application/vc+ld+json"
@@ -112,7 +179,7 @@ def test_rotation_keeps_old_badges_valid(services: Services) -> None:
     before = issue(services)
     with services.session() as session:
         rotated = list(rotate_keys(session, services, alg=None, now=services.now()))
-    assert len(rotated) == 2
+    assert len(rotated) == 3  # ES256, EdDSA, RS256
     after = issue(services)
     assert report(services, before).verified
     assert report(services, after).verified
@@ -192,7 +259,7 @@ def test_concurrent_issuance_gets_distinct_indexes(services: Services) -> None:
     def work() -> None:
         try:
             for _ in range(per_thread):
-                issue(services, fmt="jwt")
+                issue(services, fmt="jwt", suspendable=True)
         except BaseException as exc:  # noqa: BLE001 - reported below, the test must see it
             errors.append(exc)
 
@@ -225,7 +292,8 @@ def work(n):
     for _ in range(n):
         with services.session() as session:
             issue_credential(session, services,
-                IssueRequest("observability-l2", "proc@example.com", "jwt"), now=services.now())
+                IssueRequest("observability-l2", "proc@example.com", "jwt", suspendable=True),
+                now=services.now())
 threads = [threading.Thread(target=work, args=(int(sys.argv[1]),)) for _ in range(4)]
 [t.start() for t in threads]
 [t.join() for t in threads]

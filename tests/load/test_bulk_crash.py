@@ -136,7 +136,7 @@ def test_bulk_killed_mid_run_then_rerun_issues_every_row_exactly_once(
     assert f"skipped {after_kill['credentials']} already imported" in done.stdout, done.stdout
 
     final = _counts(database_url)
-    purposes = 2  # revocation and suspension (the default PASSPORT_STATUS_PURPOSES)
+    purposes = 1  # revocation (the default PASSPORT_STATUS_PURPOSES)
     assert final == {
         "credentials": ROWS,
         "assessments": ROWS,

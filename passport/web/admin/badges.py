@@ -14,7 +14,7 @@ from passport.accounts.models import User
 from passport.accounts.users import ROLES, STAFF_ROLES, create_user
 from passport.audit import AuditEvent
 from passport.catalog import transfer
-from passport.credentials.models import IssuedCredential
+from passport.credentials.models import IssuedCredential, StatusEntry
 from passport.errors import InvalidRequest
 from passport.web.admin.common import (
     PAGE_SIZE,
@@ -46,9 +46,20 @@ def badges() -> Page:
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
         ).all()
+        # Only badges issued with a suspension status entry can be suspended (OB 3.0 has one
+        # credentialStatus; suspension is an opt-in second entry).
+        suspendable = set(
+            db.scalars(
+                select(StatusEntry.credential_id).where(
+                    StatusEntry.credential_id.in_([row.id for row in rows]),
+                    StatusEntry.purpose == "suspension",
+                )
+            )
+        )
         return render_template(
             "admin/badges.html",
             rows=rows,
+            suspendable=suspendable,
             page=page,
             pages=max(math.ceil(total / PAGE_SIZE), 1),
             now=services.now(),

@@ -400,7 +400,7 @@ def test_artwork_colours_are_deterministic() -> None:
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"level": 0},
+        {"level": -1},
         {"level": 5},
         {"level": True},
         {"title": "  \x00 "},
@@ -413,6 +413,20 @@ def test_artwork_refuses_bad_arguments(kwargs: dict[str, object]) -> None:
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=r"level|title|accent"):
         badge_svg(**arguments)  # type: ignore[arg-type]
+
+
+def test_artwork_level_zero_is_an_emblem_without_stars() -> None:
+    """Level 0 is the issuer's emblem: the same design, no level stars, no level in the label."""
+    emblem = safe_et.fromstring(
+        badge_svg(title="Example Org", subtitle="Issuer", level=0, issuer="")
+    )
+    assert not [e for e in emblem.iter(f"{{{SVG_NS}}}polygon") if "star" in e.get("class", "")]
+    assert emblem.get("aria-label") == "Example Org"
+    badge = safe_et.fromstring(badge_svg(title="SQL", subtitle="", level=2, issuer=""))
+    stars = [e.get("class") for e in badge.iter(f"{{{SVG_NS}}}polygon") if e.get("class")]
+    assert stars == ["star-on", "star-on", "star-off", "star-off"]
+    png = badge_png(title="Example Org", subtitle="Issuer", level=0, issuer="")
+    assert png.startswith(PNG_SIGNATURE)
 
 
 def test_artwork_drops_characters_xml_cannot_carry() -> None:

@@ -145,8 +145,16 @@ def test_build_follows_the_clr_output_rules(badges: list[EmbeddedBadge]) -> None
         "https://www.w3.org/ns/credentials/v2",
         CLR_CONTEXT,
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
     ]
     assert clr["type"] == ["VerifiableCredential", "ClrCredential"]
+    # The official CLR 2.0 JSON Schema, for the 1EdTech validator (checklist §3.1).
+    assert clr["credentialSchema"] == [
+        {
+            "id": "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
+    ]
     assert clr["id"].startswith("urn:uuid:")
     assert clr["partial"] is False
     assert clr["validFrom"] == "2026-06-01T12:00:00Z"

@@ -56,8 +56,17 @@ def test_build_follows_ob3_output_rules() -> None:
     assert cred["@context"] == [
         "https://www.w3.org/ns/credentials/v2",
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        # defines the credentialSchema type below (checklist §1.2)
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
     ]
     assert cred["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert cred["credentialSchema"] == [
+        {
+            "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
+    ]
+    assert "credentialStatus" not in cred and "image" not in cred  # none given: none written
     assert cred["id"].startswith("urn:uuid:")
     assert cred["validFrom"] == "2026-06-01T12:00:00Z"  # whole seconds, Z
     assert "validUntil" not in cred  # no nulls

@@ -55,3 +55,25 @@ def test_bad_values_are_config_errors(tmp_path: Path, env: dict[str, str], messa
 def test_verify_needs_no_secrets(tmp_path: Path) -> None:
     settings = Settings.from_env({"PASSPORT_INSTANCE_PATH": str(tmp_path)}, require_secrets=False)
     assert settings.key_passphrase == "" and settings.secret_key == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "purposes"),
+    [
+        (None, ("revocation",)),  # OB 3.0: one credentialStatus by default
+        ("revocation", ("revocation",)),
+        ("revocation, suspension", ("revocation", "suspension")),
+    ],
+)
+def test_status_purposes(tmp_path: Path, value: str | None, purposes: tuple[str, ...]) -> None:
+    env = {"PASSPORT_INSTANCE_PATH": str(tmp_path)}
+    if value is not None:
+        env["PASSPORT_STATUS_PURPOSES"] = value
+    assert Settings.from_env(env, require_secrets=False).status_purposes == purposes
+
+
+@pytest.mark.parametrize("value", ["suspension", "revocation,refresh", " , "])
+def test_status_purposes_need_revocation_and_nothing_unknown(tmp_path: Path, value: str) -> None:
+    env = {"PASSPORT_INSTANCE_PATH": str(tmp_path), "PASSPORT_STATUS_PURPOSES": value}
+    with pytest.raises(ConfigError, match="PASSPORT_STATUS_PURPOSES"):
+        Settings.from_env(env, require_secrets=False)
