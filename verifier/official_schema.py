@@ -9,9 +9,10 @@ pass it too. Two adjustments, both from the spec:
   document form") says a verifier should accept both; the schema only accepts arrays. So before
   judging, a single value where the schema wants an array is wrapped — one error-driven repair
   at a time, only where the schema itself asked for an array, so nothing else is relaxed.
-* VCDM 2.0 §4.10 lets ``credentialStatus`` hold several entries (we issue a revocation and a
-  suspension entry); the schema allows one object, so each entry is judged by the schema's own
-  ``CredentialStatus`` definition.
+* VCDM 2.0 §4.10 lets ``credentialStatus`` hold several entries (a badge issued with opt-in
+  suspension has a revocation and a suspension entry); the schema allows one object, so each
+  entry is judged by the schema's own ``CredentialStatus`` definition, and
+  :mod:`verifier.conformance` notes the extra entries (``several_status_entries``).
 * The schemas describe VC 2.0 credentials. VC 1.1 OB 3.0 credentials (first ``@context``
   ``https://www.w3.org/2018/credentials/v1``) are left to the data model (1EdTech's VC 1.1
   schema variant is not bundled).
@@ -233,7 +234,7 @@ def check_official_schema(document: Mapping[str, Any], *, endorsement: bool = Fa
     compiled = _validators()[1 if endorsement else 0]
     status = document.get("credentialStatus")
     if isinstance(status, list) and status:
-        # VCDM 2.0 §4.10 allows several status entries (we issue revocation + suspension);
+        # VCDM 2.0 §4.10 allows several status entries (a suspendable badge has two);
         # the generated OB schema allows one object. Judge each entry by the schema's own
         # CredentialStatus, then the document with its first entry in the list's place.
         for index, item in enumerate(status):
