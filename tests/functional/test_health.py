@@ -46,7 +46,7 @@ def test_readyz_ok_on_an_initialised_instance(client: FlaskClient) -> None:
     assert body["status"] == "ok"
     assert list(body["checks"]) == ["database", "migrations", "keys"]
     assert all(check["status"] == "ok" for check in body["checks"].values())
-    assert body["checks"]["keys"]["active"] == 2
+    assert body["checks"]["keys"]["active"] == 3  # Ed25519, P-256 and RSA
     assert response.headers["Cache-Control"] == "no-store"
 
 
