@@ -11,7 +11,7 @@ from issuer.build import (
     json_bytes,
     new_credential_id,
 )
-from issuer.dataintegrity import CRYPTOSUITE, sign_data_integrity
+from issuer.dataintegrity import CRYPTOSUITE, CRYPTOSUITES, sign_data_integrity
 from issuer.errors import CredentialNotBakeable, DraftInvalid, IssuerError, SelfCheckFailed
 from issuer.jwt import DEFAULT_JWT_ALG, jwt_claims, sign_vc_jwt
 from issuer.service import CredentialIssuer, SignedCredential
@@ -26,6 +26,7 @@ from issuer.statuslist import (
 
 __all__ = [
     "CRYPTOSUITE",
+    "CRYPTOSUITES",
     "DEFAULT_JWT_ALG",
     "MIN_ENTRIES",
     "OB_CONTEXT",
