@@ -35,6 +35,13 @@ __all__: list[str] = []
 )
 @proof_format_option
 @click.option(
+    "--suite",
+    type=click.Choice(["eddsa-rdfc-2022", "ecdsa-rdfc-2019"]),
+    default="eddsa-rdfc-2022",
+    show_default=True,
+    help="The Data Integrity suite (--format di): Ed25519, or ECDSA with the issuer's P-256 key.",
+)
+@click.option(
     "--reason",
     default="issued by an administrator from the command line",
     show_default=True,
@@ -45,6 +52,7 @@ def issue(
     recipient: str | None,
     assessment_id: int | None,
     proof_format: str,
+    suite: str,
     reason: str,
 ) -> None:
     """Issue a badge and print the credential as signed.
@@ -77,7 +85,9 @@ def issue(
                 record = issue_credential(
                     session,
                     services,
-                    IssueRequest(achievement_id, recipient, proof_format, reason, actor="cli"),
+                    IssueRequest(
+                        achievement_id, recipient, proof_format, reason, actor="cli", suite=suite
+                    ),
                     now=services.now(),
                 )
                 content = record.content
