@@ -237,6 +237,7 @@ def check_ecdsa_rdfc_2019(job: ProofJob) -> None:
 # and the Java implementations (danubetech, behind the 1EdTech validator) sign RS256; Digital
 # Bazaar's jsonld-signatures (≤ v6, the suite's original implementation) signs PS256.
 _RSA_2018_HEADER_KEYS = frozenset({"alg", "b64", "crit"})
+SECURITY_V2_CONTEXT = "https://w3id.org/security/v2"
 _PSS_SHA256 = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
 
 
@@ -245,10 +246,11 @@ def check_rsa_signature_2018(job: ProofJob) -> None:
     SHA-256(canonical proof options) ‖ SHA-256(canonical document).
 
     The proof options are the proof without ``jws`` (and without ``proofValue`` and
-    ``signatureValue``), in the document's @context (the proof terms expand the same in the
-    VC 1.1 and Security v2 contexts). The header is exactly ``{"alg": "RS256" | "PS256",
-    "b64": false, "crit": ["b64"]}``; the JWS signing input is the ASCII base64url header, a
-    ``.`` and the 64 hash bytes.
+    ``signatureValue``) in the Security v2 context, as Linked Data Signatures and Digital
+    Bazaar's jsonld-signatures canonicalize them (not the document's: the VC 1.1 context's
+    RsaSignature2018 terms use ``sec:`` and ``xsd:`` prefixes it never defines). The header is
+    exactly ``{"alg": "RS256" | "PS256", "b64": false, "crit": ["b64"]}``; the JWS signing
+    input is the ASCII base64url header, a ``.`` and the 64 hash bytes.
     """
     jws = job.proof.get("jws")
     if not isinstance(jws, str) or len(jws) > _MAX_JWS_CHARS or jws.count(".") != 2:
@@ -275,7 +277,7 @@ def check_rsa_signature_2018(job: ProofJob) -> None:
     options = {
         k: v for k, v in job.proof.items() if k not in ("jws", "proofValue", "signatureValue")
     }
-    options["@context"] = job.unsecured["@context"]
+    options["@context"] = SECURITY_V2_CONTEXT
     canonical = job.canonicalizer.canonicalize(options)
     verify_data = hashlib.sha256(canonical.encode("utf-8")).digest() + job.digests.digest()
     signing_input = encoded_header.encode("ascii") + b"." + verify_data

@@ -18,6 +18,7 @@ import base64
 import copy
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -49,6 +50,8 @@ CANON = Canonicalizer()
 VC11 = "https://www.w3.org/2018/credentials/v1"
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
 DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+SECURITY_V2 = "https://w3id.org/security/v2"
+ASSETS = Path(__file__).parents[2] / "assets"
 CREATED = (NOW - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 LEGACY_NOTE = "an older signature suite that is still accepted"
 
@@ -146,7 +149,8 @@ def sign_rsa_2018(
         "verificationMethod": method,
         "proofPurpose": "assertionMethod",
     }
-    verify_data = hash_data(CANON, unsecured, {**options, "@context": unsecured["@context"]})
+    # Proof options in the Security v2 context, as Linked Data Signatures canonicalize them.
+    verify_data = hash_data(CANON, unsecured, {**options, "@context": SECURITY_V2})
     encoded = b64u(
         json.dumps(header or {"alg": alg, "b64": False, "crit": ["b64"]}).encode("utf-8")
     )
@@ -251,6 +255,36 @@ def test_rsa_signature_2018_verifies_on_vc11_with_a_note(
     assert any("RsaSignature2018" in n and LEGACY_NOTE in n for n in report.notes)
     tampered = copy.deepcopy(signed)
     tampered["issuanceDate"] = "2020-01-01T00:00:00Z"
+    assert signature_check(verifier.report(tampered, now=NOW)) == ("failed", "bad_signature")
+
+
+def test_rsa_2018_vector_from_jsonld_signatures() -> None:
+    # A proof made by Digital Bazaar's jsonld-signatures 6.0.0 (PS256), tests/assets/rsa2018.
+    vector = json.loads((ASSETS / "rsa2018" / "jsonld-signatures-6.0.0-vc11.json").read_text())
+    credential, pem = vector["credential"], vector["publicKeyPem"]
+    method_id = f"{ISSUER}#rsa-2018"
+    document = {
+        "@context": ["https://www.w3.org/ns/did/v1", SECURITY_V2],
+        "id": ISSUER,
+        "verificationMethod": [
+            {
+                "id": method_id,
+                "type": "RsaVerificationKey2018",
+                "controller": ISSUER,
+                "publicKeyPem": pem,
+            }
+        ],
+        "assertionMethod": [method_id],
+    }
+    verifier = Verifier(KeyResolver(documents={ISSUER: document}), canonicalizer=CANON)
+    report = verifier.report(credential, now=NOW)
+    assert report.verified, report.to_dict()
+    assert (
+        json.loads(base64.urlsafe_b64decode(credential["proof"]["jws"].split(".")[0] + "=="))["alg"]
+        == "PS256"
+    )
+    tampered = copy.deepcopy(credential)
+    tampered["name"] = "changed"
     assert signature_check(verifier.report(tampered, now=NOW)) == ("failed", "bad_signature")
 
 
