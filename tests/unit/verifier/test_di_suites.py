@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pyld import jsonld
 
-from issuer import CredentialDraft, build_credential, sign_data_integrity
+from issuer import CredentialDraft, build_credential, sign_data_integrity, sign_vc_jwt
 from keys import (
     PublishedKey,
     SigningKey,
@@ -592,3 +592,21 @@ def _unlabelled(nquads: str) -> list[str]:
         " ".join("_:b" if term.startswith("_:") else term for term in line.split(" "))
         for line in nquads.splitlines()
     )
+
+
+# -- ES384 for VC-JWT too (RFC 7518 §3.4) ------------------------------------------------------
+
+
+def test_es384_vc_jwt_verifies_and_cannot_pose_as_es256(
+    keyring: dict[str, SigningKey], verifier: Verifier
+) -> None:
+    key = keyring["p384"]
+    token = sign_vc_jwt(credential("2.0"), key, kid=vm(key))
+    assert json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["alg"] == "ES384"
+    report = verifier.report(token, now=NOW)
+    assert report.verified, report.to_dict()
+    # The same P-384 signature under a header that says ES256: the key is not an ES256 key.
+    _, payload, signature = token.split(".")
+    header = b64u(json.dumps({"alg": "ES256", "kid": vm(key), "typ": "JWT"}).encode())
+    forged = f"{header}.{payload}.{signature}"
+    assert verifier.report(forged, now=NOW).verified is False
