@@ -14,7 +14,7 @@ from issuer.build import (
     json_bytes,
     new_credential_id,
 )
-from issuer.dataintegrity import CRYPTOSUITE, sign_data_integrity
+from issuer.dataintegrity import CRYPTOSUITE, CRYPTOSUITES, sign_data_integrity
 from issuer.errors import CredentialNotBakeable, DraftInvalid, IssuerError, SelfCheckFailed
 from issuer.jwt import DEFAULT_JWT_ALG, JWT_ALGS, jwt_claims, sign_vc_jwt
 from issuer.service import CredentialIssuer, SignedCredential
@@ -30,6 +30,7 @@ from issuer.statuslist import (
 __all__ = [
     "ACHIEVEMENT_CREDENTIAL_SCHEMA",
     "CRYPTOSUITE",
+    "CRYPTOSUITES",
     "DEFAULT_JWT_ALG",
     "JSON_SCHEMA_VALIDATOR",
     "JWT_ALGS",

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from issuer.build import CredentialDraft, build_credential, json_bytes
-from issuer.dataintegrity import sign_data_integrity
+from issuer.dataintegrity import CRYPTOSUITE, sign_data_integrity
 from issuer.errors import DraftInvalid, SelfCheckFailed
 from issuer.jwt import sign_vc_jwt
 from keys import SigningKey
@@ -44,9 +44,17 @@ class CredentialIssuer:
         self._verifier = verifier
 
     def issue_data_integrity(
-        self, draft: CredentialDraft, key: SigningKey, *, verification_method: str, now: datetime
+        self,
+        draft: CredentialDraft,
+        key: SigningKey,
+        *,
+        verification_method: str,
+        now: datetime,
+        cryptosuite: str = CRYPTOSUITE,
     ) -> SignedCredential:
-        """Build, sign with eddsa-rdfc-2022 and self-verify. Raises DraftInvalid/SelfCheckFailed."""
+        """Build, sign with ``cryptosuite`` (eddsa-rdfc-2022 by default, or ecdsa-rdfc-2019) and
+        self-verify. Raises DraftInvalid/SelfCheckFailed, ValueError for a key the suite does
+        not sign with."""
         credential = self._build(draft)
         try:
             signed = sign_data_integrity(
@@ -55,6 +63,7 @@ class CredentialIssuer:
                 verification_method=verification_method,
                 created=now,
                 canonicalizer=self._verifier.canonicalizer,
+                cryptosuite=cryptosuite,
             )
         except DataLoss as exc:
             raise DraftInvalid(f"The credential would be invalid: {exc.message}") from exc

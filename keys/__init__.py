@@ -1,9 +1,10 @@
 """Key material and identity for Skill Passport: keys, JWKs, did:key, did:web, key storage.
 
 This package knows nothing of credentials, HTTP or databases. It provides validated public and
-signing keys restricted to the JWS algorithms EdDSA (Ed25519), ES256 (P-256) and RS256 (RSA of
-at least 2048 bits); RFC 7638 thumbprints, which serve as ``kid`` everywhere; did:key and
-Multikey encoding; did:web identifiers and DID documents; and an encrypted on-disk key store.
+signing keys restricted to the JWS algorithms EdDSA (Ed25519), ES256 (P-256), ES384 (P-384) and
+RS256 (RSA of at least 2048 bits); RFC 7638 thumbprints, which serve as ``kid`` everywhere;
+did:key and Multikey encoding; did:web identifiers and DID documents; and an encrypted on-disk
+key store.
 Every error raised derives from :class:`keys.errors.KeysError` and carries ``code`` and
 ``message``.
 """

@@ -15,9 +15,10 @@ from keys.errors import UnsupportedAlgorithm
 __all__ = ["ALLOWED_ALGORITHMS", "MAX_RSA_BITS", "MIN_RSA_BITS", "check_algorithm"]
 
 #: JWS algorithms we sign and verify with. "EdDSA" means Ed25519 only (RFC 8037 §3.1),
-#: "ES256" means ECDSA on P-256 with SHA-256 (RFC 7518 §3.4), "RS256" means RSASSA-PKCS1-v1_5
-#: with SHA-256 (RFC 7518 §3.3).
-ALLOWED_ALGORITHMS: tuple[str, ...] = ("EdDSA", "ES256", "RS256")
+#: "ES256" means ECDSA on P-256 with SHA-256 and "ES384" ECDSA on P-384 with SHA-384 (RFC 7518
+#: §3.4; ES384 is what a P-384 key signs with, for JWTs and ``ecdsa-rdfc-2019`` alike), "RS256"
+#: means RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3).
+ALLOWED_ALGORITHMS: tuple[str, ...] = ("EdDSA", "ES256", "ES384", "RS256")
 
 #: RFC 7518 §3.3: "A key of size 2048 bits or larger MUST be used with these algorithms."
 MIN_RSA_BITS = 2048

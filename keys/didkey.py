@@ -1,11 +1,12 @@
-"""did:key identifiers and Multikey values for Ed25519 and P-256 public keys.
+"""did:key identifiers and Multikey values for Ed25519, P-256 and P-384 public keys.
 
 Implements the did:key method (W3C CCG did:key spec v0.7: §2 format, §3.1.1 document creation)
 and the ``Multikey`` public key encoding of W3C Controlled Identifiers v1.0 §2.2.2: a multibase
 ``z`` (base58btc) string of the multicodec key-type prefix followed by the raw public key.
 Ed25519 keys use multicodec ``ed25519-pub`` (0xed, varint ``ed 01``) and 32 raw bytes, giving
 ``z6Mk…``; P-256 keys use ``p256-pub`` (0x1200, varint ``80 24``) and the 33-byte compressed
-SEC 1 point, giving ``zDn…``. RSA keys are not supported as Multikey values here.
+SEC 1 point, giving ``zDn…``; P-384 keys use ``p384-pub`` (0x1201, varint ``81 24``) and the
+49-byte compressed point, giving ``z82…``. RSA keys are not supported as Multikey values here.
 """
 
 from __future__ import annotations
@@ -42,16 +43,21 @@ _MULTIBASE_BASE58BTC = "z"  # multibase table: "z" = base58btc
 # Multicodec table, unsigned-varint encoded (did:key spec §2 and Controlled Identifiers §2.2.2).
 _ED25519_PUB = b"\xed\x01"  # ed25519-pub 0xed
 _P256_PUB = b"\x80\x24"  # p256-pub 0x1200
+_P384_PUB = b"\x81\x24"  # p384-pub 0x1201
 _ED25519_LEN = 32
-_P256_COMPRESSED_LEN = 33  # SEC 1 §2.3.3 compressed point: 0x02/0x03 then X
-_MAX_MULTIKEY_CHARS = 64  # both supported forms are 48-49 characters; bounds decoding work
+# SEC 1 §2.3.3 compressed point: 0x02/0x03 then X (32 octets on P-256, 48 on P-384).
+_EC_MULTICODECS: dict[str, tuple[bytes, ec.EllipticCurve, int]] = {
+    "secp256r1": (_P256_PUB, ec.SECP256R1(), 33),
+    "secp384r1": (_P384_PUB, ec.SECP384R1(), 49),
+}
+_MAX_MULTIKEY_CHARS = 80  # the supported forms are 48-70 characters; bounds decoding work
 
 
 def multikey_from_public_key(pk: PublicKey) -> str:
     """Return the Multikey ``publicKeyMultibase`` value of ``pk``.
 
     Returns:
-        ``"z6Mk…"`` for Ed25519, ``"zDn…"`` for P-256.
+        ``"z6Mk…"`` for Ed25519, ``"zDn…"`` for P-256, ``"z82…"`` for P-384.
 
     Raises:
         InvalidKey: ``pk`` is an RSA key (not supported as Multikey here).
@@ -59,19 +65,20 @@ def multikey_from_public_key(pk: PublicKey) -> str:
     key = pk.key
     if isinstance(key, Ed25519PublicKey):
         raw = _ED25519_PUB + key.public_bytes_raw()
-    elif isinstance(key, ec.EllipticCurvePublicKey):
-        # Controlled Identifiers §2.2.2: P-256 Multikeys carry the compressed point.
-        raw = _P256_PUB + key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+    elif isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name in _EC_MULTICODECS:
+        # Controlled Identifiers §2.2.2: P-256 and P-384 Multikeys carry the compressed point.
+        prefix = _EC_MULTICODECS[key.curve.name][0]
+        raw = prefix + key.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
     else:
         raise InvalidKey("RSA keys cannot be expressed as a Multikey here.")
     return _MULTIBASE_BASE58BTC + b58encode(raw)
 
 
 def public_key_from_multikey(value: str) -> PublicKey:
-    """Decode a Multikey ``publicKeyMultibase`` value (Ed25519 or P-256).
+    """Decode a Multikey ``publicKeyMultibase`` value (Ed25519, P-256 or P-384).
 
     Returns:
-        The :class:`PublicKey` (algorithm EdDSA or ES256).
+        The :class:`PublicKey` (algorithm EdDSA, ES256 or ES384).
 
     Raises:
         InvalidDid: ``value`` is not a string, does not start with ``"z"``, is not base58btc,
@@ -85,12 +92,13 @@ def public_key_from_multikey(value: str) -> PublicKey:
     try:
         if raw[:2] == _ED25519_PUB and len(raw) == 2 + _ED25519_LEN:
             return PublicKey("EdDSA", Ed25519PublicKey.from_public_bytes(raw[2:]))
-        if raw[:2] == _P256_PUB and len(raw) == 2 + _P256_COMPRESSED_LEN and raw[2] in (0x02, 0x03):
-            point = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw[2:])
-            return PublicKey("ES256", point)
+        for prefix, curve, length in _EC_MULTICODECS.values():
+            if raw[:2] == prefix and len(raw) == 2 + length and raw[2] in (0x02, 0x03):
+                point = ec.EllipticCurvePublicKey.from_encoded_point(curve, raw[2:])
+                return PublicKey.from_public_key(point)
     except ValueError as exc:  # not a point on the curve
         raise InvalidDid("The Multikey value does not hold a valid public key.") from exc
-    raise InvalidDid("The Multikey value is not an Ed25519 or P-256 public key.")
+    raise InvalidDid("The Multikey value is not an Ed25519, P-256 or P-384 public key.")
 
 
 def did_key_from_public_key(pk: PublicKey) -> str:
@@ -121,7 +129,7 @@ def public_key_from_did_key(did_or_url: str) -> PublicKey:
     identifier. Queries, paths and other fragments are rejected.
 
     Returns:
-        The :class:`PublicKey` (EdDSA or ES256).
+        The :class:`PublicKey` (EdDSA, ES256 or ES384).
 
     Raises:
         InvalidDid: not a did:key, the fragment differs, or the key cannot be decoded.

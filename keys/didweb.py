@@ -324,7 +324,7 @@ def _decode_method(method: Mapping[str, object]) -> PublicKey:
     if not isinstance(method_type, str):
         raise InvalidDid("The verification method has no type.")
     # Controlled Identifiers §2.2: a verification method carries exactly one key.
-    if "publicKeyMultibase" in method and "publicKeyJwk" in method:
+    if len({"publicKeyMultibase", "publicKeyJwk", "publicKeyPem"} & method.keys()) > 1:
         raise InvalidDid("The verification method carries more than one key.")
     if method_type in ("Multikey", "Ed25519VerificationKey2020"):
         multibase = method.get("publicKeyMultibase")
@@ -340,6 +340,18 @@ def _decode_method(method: Mapping[str, object]) -> PublicKey:
         if not isinstance(jwk, Mapping):
             raise InvalidDid(f"The {method_type} verification method has no publicKeyJwk.")
         return PublicKey.from_jwk(jwk)
+    if method_type == "RsaVerificationKey2018":
+        # Security vocabulary v2 (the key type of RsaSignature2018): an RSA key given as
+        # publicKeyPem or, in later documents, publicKeyJwk.
+        jwk = method.get("publicKeyJwk")
+        key = (
+            PublicKey.from_jwk(jwk)
+            if isinstance(jwk, Mapping)
+            else PublicKey.from_pem(method.get("publicKeyPem"))
+        )
+        if key.alg != "RS256":
+            raise InvalidKey("An RsaVerificationKey2018 must hold an RSA key.")
+        return key
     raise InvalidKey("The verification method type is not supported.")
 
 
@@ -360,8 +372,8 @@ def find_verification_method(
     it is referenced or embedded in
     ``document[relationship]`` (DID Core §5.3); its ``controller`` equals the document ``id``
     (Controlled Identifiers §2.2); it is not marked ``revoked`` (Controlled Identifiers §2.2);
-    its type is Multikey, JsonWebKey, JsonWebKey2020 or Ed25519VerificationKey2020 with valid
-    key material.
+    its type is Multikey, JsonWebKey, JsonWebKey2020, Ed25519VerificationKey2020 or
+    RsaVerificationKey2018 with valid key material.
 
     Returns:
         The verification method's :class:`PublicKey` (its ``kid`` is the RFC 7638 thumbprint,

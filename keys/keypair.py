@@ -3,10 +3,10 @@
 A :class:`PublicKey` pairs a ``cryptography`` public key with the JWS algorithm it may be used
 with and its ``kid``, which everywhere in Skill Passport is the RFC 7638 JWK thumbprint of the
 public key. Construction validates that key type and algorithm match (EdDSA ↔ Ed25519,
-ES256 ↔ P-256, RS256 ↔ RSA of at least 2048 bits), so that a ``PublicKey`` that exists is one
-that may be used. Signatures use the JWS encodings of RFC 7518 §3 (ES256 is the raw 64-byte
-``R || S``, not DER). :class:`SigningKey` adds the private half; it never shows key material in
-its ``repr``.
+ES256 ↔ P-256, ES384 ↔ P-384, RS256 ↔ RSA of at least 2048 bits), so that a ``PublicKey`` that
+exists is one that may be used. Signatures use the JWS encodings of RFC 7518 §3 (ES256 is the
+raw 64-byte ``R || S``, ES384 the 96-byte one, not DER). :class:`SigningKey` adds the private
+half; it never shows key material in its ``repr``.
 """
 
 from __future__ import annotations
@@ -47,12 +47,38 @@ PrivateKeyTypes: TypeAlias = Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rs
 
 # Shared, immutable parameter objects: built once so signing and verifying allocate nothing extra.
 _SHA256 = hashes.SHA256()
-_ECDSA_SHA256 = ec.ECDSA(_SHA256)
 _PKCS1V15 = padding.PKCS1v15()
 
-# RFC 7518 §3.4: an ES256 JWS signature is R || S, each a 32-octet big-endian integer.
-_P256_BYTES = 32
-_ES256_SIGNATURE_BYTES = 2 * _P256_BYTES
+
+@dataclass(frozen=True, slots=True)
+class _Curve:
+    """An ECDSA JWS algorithm's curve, JWK name, coordinate size and hash (RFC 7518 §3.4)."""
+
+    alg: str
+    curve: type[ec.EllipticCurve]
+    name: str  # cryptography's name of the curve
+    crv: str
+    size: int  # octets of one coordinate, and of R and of S
+    ecdsa: ec.ECDSA
+
+
+# RFC 7518 §3.4: an ES256 JWS signature is R || S, each a 32-octet big-endian integer; ES384's
+# are 48 octets each. §6.2.1.1: the JWK "crv" names are "P-256" and "P-384".
+_CURVES: dict[str, _Curve] = {
+    "ES256": _Curve("ES256", ec.SECP256R1, "secp256r1", "P-256", 32, ec.ECDSA(_SHA256)),
+    "ES384": _Curve("ES384", ec.SECP384R1, "secp384r1", "P-384", 48, ec.ECDSA(hashes.SHA384())),
+}
+_CURVE_BY_CRV = {c.crv: c for c in _CURVES.values()}
+_CURVE_BY_NAME = {c.name: c for c in _CURVES.values()}
+
+
+def _curve_of(key: ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey) -> _Curve:
+    curve = _CURVE_BY_NAME.get(key.curve.name)
+    if curve is None:
+        raise InvalidKey("Only the P-256 and P-384 curves are accepted for EC keys.")
+    return curve
+
+
 _ED25519_BYTES = 32  # RFC 8032 §5.1.5 / RFC 8037 §2: "x" is the 32-octet public key
 #: An RSA-8192 public key in PEM is about 1.5 KB; anything far larger is not one key.
 _MAX_PEM_BYTES = 16 * 1024
@@ -68,8 +94,6 @@ _THUMBPRINT_MEMBERS: dict[str, tuple[str, ...]] = {
     "EC": ("crv", "kty", "x", "y"),  # RFC 7638 §3.2
     "RSA": ("e", "kty", "n"),  # RFC 7638 §3.2
 }
-
-_DEFAULT_ALG = {"OKP": "EdDSA", "EC": "ES256", "RSA": "RS256"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,12 +148,14 @@ def _public_members(key: PublicKeyTypes) -> dict[str, str]:
         return {"kty": "OKP", "crv": "Ed25519", "x": b64u_encode(key.public_bytes_raw())}
     if isinstance(key, ec.EllipticCurvePublicKey):
         numbers = key.public_numbers()
-        # RFC 7518 §6.2.1.2/§6.2.1.3: coordinates are the full 32 octets for P-256.
+        curve = _curve_of(key)
+        # RFC 7518 §6.2.1.2/§6.2.1.3: coordinates are the full size for the curve (32 octets
+        # for P-256, 48 for P-384).
         return {
             "kty": "EC",
-            "crv": "P-256",
-            "x": b64u_encode(numbers.x.to_bytes(_P256_BYTES, "big")),
-            "y": b64u_encode(numbers.y.to_bytes(_P256_BYTES, "big")),
+            "crv": curve.crv,
+            "x": b64u_encode(numbers.x.to_bytes(curve.size, "big")),
+            "y": b64u_encode(numbers.y.to_bytes(curve.size, "big")),
         }
     rsa_numbers = key.public_numbers()
     return {
@@ -159,15 +185,16 @@ def _key_from_jwk(jwk: Mapping[str, object], kty: str) -> PublicKeyTypes:
                 raise InvalidKey("An Ed25519 public key must be 32 bytes.")
             return Ed25519PublicKey.from_public_bytes(x)
         if kty == "EC":
-            if crv != "P-256":
-                raise InvalidKey("Only the P-256 curve is accepted for EC keys.")
-            x = _decode_member(jwk, "x", max_len=_P256_BYTES)
-            y = _decode_member(jwk, "y", max_len=_P256_BYTES)
+            curve = _CURVE_BY_CRV.get(crv) if isinstance(crv, str) else None
+            if curve is None:
+                raise InvalidKey("Only the P-256 and P-384 curves are accepted for EC keys.")
+            x = _decode_member(jwk, "x", max_len=curve.size)
+            y = _decode_member(jwk, "y", max_len=curve.size)
             # RFC 7518 §6.2.1.2: "MUST be the full size of a coordinate for the curve".
-            if len(x) != _P256_BYTES or len(y) != _P256_BYTES:
-                raise InvalidKey("P-256 coordinates must be 32 bytes each.")
+            if len(x) != curve.size or len(y) != curve.size:
+                raise InvalidKey(f"{curve.crv} coordinates must be {curve.size} bytes each.")
             # SEC 1 §2.3.4 uncompressed point; cryptography checks the point is on the curve.
-            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + x + y)
+            return ec.EllipticCurvePublicKey.from_encoded_point(curve.curve(), b"\x04" + x + y)
         # kty == "RSA", RFC 7518 §6.3.1. One leading zero octet is tolerated in "n".
         n = _decode_member(jwk, "n", max_len=MAX_RSA_BITS // 8 + 1)
         e = _decode_member(jwk, "e", max_len=_MAX_RSA_E_BYTES)
@@ -187,10 +214,10 @@ def _alg_for_key(key: object) -> str:
     if isinstance(key, Ed25519PublicKey):
         return "EdDSA"
     if isinstance(key, ec.EllipticCurvePublicKey):
-        return "ES256"
+        return _curve_of(key).alg
     if isinstance(key, rsa.RSAPublicKey):
         return "RS256"
-    raise InvalidKey("The key type is not supported (Ed25519, P-256 or RSA expected).")
+    raise InvalidKey("The key type is not supported (Ed25519, P-256, P-384 or RSA expected).")
 
 
 def _check_key_matches(alg: str, key: object) -> None:
@@ -199,12 +226,12 @@ def _check_key_matches(alg: str, key: object) -> None:
         # RFC 8037 §3.1: EdDSA with the Ed25519 curve (Ed448 is not on our allow-list).
         if not isinstance(key, Ed25519PublicKey):
             raise InvalidKey("EdDSA requires an Ed25519 key.")
-    elif alg == "ES256":
-        # RFC 7518 §3.4: ES256 is ECDSA using P-256 and SHA-256, no other curve.
-        if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(
-            key.curve, ec.SECP256R1
-        ):
-            raise InvalidKey("ES256 requires an EC key on the P-256 curve.")
+    elif alg in _CURVES:
+        # RFC 7518 §3.4: ES256 is ECDSA using P-256 and SHA-256, ES384 P-384 and SHA-384; no
+        # other pairing of curve and hash.
+        curve = _CURVES[alg]
+        if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, curve.curve):
+            raise InvalidKey(f"{alg} requires an EC key on the {curve.crv} curve.")
     elif alg == "RS256":
         if not isinstance(key, rsa.RSAPublicKey):
             raise InvalidKey("RS256 requires an RSA key.")
@@ -224,18 +251,22 @@ def _make_verifier(key: PublicKeyTypes) -> Callable[[bytes, bytes], None]:
         return key.verify
     if isinstance(key, ec.EllipticCurvePublicKey):
         ec_key = key
+        curve = _curve_of(key)
 
-        def verify_es256(signature: bytes, data: bytes) -> None:
-            # RFC 7518 §3.4: the signature is R || S (32 octets each); cryptography wants DER.
-            if len(signature) != _ES256_SIGNATURE_BYTES:
-                raise InvalidSignature("An ES256 signature must be exactly 64 bytes (R || S).")
+        def verify_ecdsa(signature: bytes, data: bytes) -> None:
+            # RFC 7518 §3.4: the signature is R || S (32 octets each for ES256, 48 for ES384);
+            # cryptography wants DER.
+            if len(signature) != 2 * curve.size:
+                raise InvalidSignature(
+                    f"An {curve.alg} signature must be exactly {2 * curve.size} bytes (R || S)."
+                )
             der = encode_dss_signature(
-                int.from_bytes(signature[:_P256_BYTES], "big"),
-                int.from_bytes(signature[_P256_BYTES:], "big"),
+                int.from_bytes(signature[: curve.size], "big"),
+                int.from_bytes(signature[curve.size :], "big"),
             )
-            ec_key.verify(der, data, _ECDSA_SHA256)
+            ec_key.verify(der, data, curve.ecdsa)
 
-        return verify_es256
+        return verify_ecdsa
     rsa_key = key
 
     def verify_rs256(signature: bytes, data: bytes) -> None:
@@ -259,8 +290,9 @@ class PublicKey:
     Raises (on construction):
         KeyAlgorithmNotAllowed: ``alg`` is not in :data:`keys.ALLOWED_ALGORITHMS` (this is both
             an :class:`InvalidKey` and an :class:`UnsupportedAlgorithm`).
-        InvalidKey: the key type does not match ``alg`` (EdDSA ↔ Ed25519, ES256 ↔ P-256 only,
-            RS256 ↔ RSA of 2048 to 8192 bits), or ``kid`` is not the key's thumbprint.
+        InvalidKey: the key type does not match ``alg`` (EdDSA ↔ Ed25519, ES256 ↔ P-256,
+            ES384 ↔ P-384, RS256 ↔ RSA of 2048 to 8192 bits), or ``kid`` is not the key's
+            thumbprint.
     """
 
     alg: str
@@ -288,14 +320,15 @@ class PublicKey:
     def verify(self, signature: bytes, data: bytes) -> None:
         """Check a JWS ``signature`` (RFC 7518 §3 encoding) over ``data``.
 
-        ES256 signatures are the raw 64-byte ``R || S``; RS256 is RSASSA-PKCS1-v1_5 with
-        SHA-256; EdDSA is pure Ed25519.
+        ES256 signatures are the raw 64-byte ``R || S``, ES384 the 96-byte one; RS256 is
+        RSASSA-PKCS1-v1_5 with SHA-256; EdDSA is pure Ed25519.
 
         Returns:
             ``None`` when the signature is valid.
 
         Raises:
-            InvalidSignature: the signature does not match (or, for ES256, is not 64 bytes).
+            InvalidSignature: the signature does not match (or, for ES256/ES384, is not 64/96
+                bytes).
         """
         try:
             self._verifier(signature, data)
@@ -315,8 +348,8 @@ class PublicKey:
     def from_public_key(cls, key: PublicKeyTypes, alg: str | None = None) -> PublicKey:
         """Wrap a ``cryptography`` public key.
 
-        When ``alg`` is ``None`` it is implied by the key type (Ed25519 → EdDSA, EC → ES256,
-        RSA → RS256), and then checked like any other algorithm.
+        When ``alg`` is ``None`` it is implied by the key type (Ed25519 → EdDSA, P-256 → ES256,
+        P-384 → ES384, RSA → RS256), and then checked like any other algorithm.
 
         Returns:
             The validated :class:`PublicKey`.
@@ -328,34 +361,48 @@ class PublicKey:
         return cls(_alg_for_key(key) if alg is None else alg, key)
 
     @classmethod
-    def from_pem(cls, pem: str | bytes, alg: str | None = None) -> PublicKey:
+    def from_pem(cls, pem: object, alg: str | None = None) -> PublicKey:
         """Parse a PEM ``SubjectPublicKeyInfo`` (``-----BEGIN PUBLIC KEY-----``, RFC 7468 §13),
-        as Open Badges 2.0 ``CryptographicKey.publicKeyPem`` publishes it.
+        as ``publicKeyPem`` holds it (Open Badges 2.0 ``CryptographicKey``,
+        ``RsaVerificationKey2018``).
 
-        ``alg`` as in :meth:`from_public_key`. Private keys and certificates are not read.
+        ``alg`` as in :meth:`from_public_key`: by default implied by the key type, then checked
+        like any other (an RSA key must be 2048 to 8192 bits). Private keys and certificates are
+        not read.
 
         Raises:
-            InvalidKey: not one PEM public key, a key type we do not support, or a type that
-                does not match ``alg`` (:class:`KeyAlgorithmNotAllowed` outside the allow-list).
+            InvalidKey: not a string or bytes of bounded size, not one PEM public key, private
+                key material, a key type we do not support, or a type that does not match
+                ``alg`` (:class:`KeyAlgorithmNotAllowed` outside the allow-list).
         """
-        data = pem.encode("utf-8", "replace") if isinstance(pem, str) else pem
-        if len(data) > _MAX_PEM_BYTES or b"PRIVATE KEY" in data:
-            raise InvalidKey("The PEM text is not a public key we can read.")
+        if isinstance(pem, str):
+            data = pem.encode("utf-8", "replace")
+        elif isinstance(pem, bytes):
+            data = pem
+        else:
+            raise InvalidKey("A PEM public key must be text.")
+        if len(data) > _MAX_PEM_BYTES:
+            raise InvalidKey("A PEM public key must be at most a few kilobytes.")
+        if b"PRIVATE KEY" in data:
+            raise InvalidKey("The PEM value contains private key material.")
         try:
             key = load_pem_public_key(data)
         except (ValueError, TypeError, _CryptoUnsupportedAlgorithm) as exc:
             raise InvalidKey("The PEM text is not a public key we can read.") from exc
         if not isinstance(key, Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
-            raise InvalidKey("The key type is not supported (Ed25519, P-256 or RSA expected).")
+            raise InvalidKey(
+                "The key type is not supported (Ed25519, P-256, P-384 or RSA expected)."
+            )
         return cls.from_public_key(key, alg)
 
     @classmethod
     def from_jwk(cls, jwk: Mapping[str, object], alg: str | None = None) -> PublicKey:
-        """Parse a public JWK (RFC 7517) of type OKP/Ed25519, EC/P-256 or RSA.
+        """Parse a public JWK (RFC 7517) of type OKP/Ed25519, EC/P-256, EC/P-384 or RSA.
 
         The algorithm is ``alg`` if given, else the JWK's ``"alg"`` member, else implied by the
-        key type (OKP/Ed25519 → EdDSA, EC/P-256 → ES256, RSA → RS256). The JWK's own ``"kid"``
-        is not trusted or used: the returned key's ``kid`` is always its RFC 7638 thumbprint.
+        key type (OKP/Ed25519 → EdDSA, EC/P-256 → ES256, EC/P-384 → ES384, RSA → RS256). The
+        JWK's own ``"kid"`` is not trusted or used: the returned key's ``kid`` is always its RFC
+        7638 thumbprint.
 
         Returns:
             The validated :class:`PublicKey`.
@@ -363,8 +410,8 @@ class PublicKey:
         Raises:
             InvalidKey: ``jwk`` is not a mapping; it carries private or secret members (``d``,
                 ``p``, ``q``, ``dp``, ``dq``, ``qi``, ``oth``, ``k``); its ``kty`` is ``oct`` or
-                unknown; its curve is not Ed25519/P-256; a required member is missing or not
-                canonical base64url; the point is not on P-256; RSA is under 2048 bits; ``use``
+                unknown; its curve is not Ed25519/P-256/P-384; a required member is missing or not
+                canonical base64url; the point is not on the curve; RSA is under 2048 bits; ``use``
                 is not ``"sig"``; ``key_ops`` does not allow ``"verify"``; its ``"alg"`` is not
                 a string or disagrees with ``alg``; or the key type does not match the algorithm.
                 An algorithm outside the allow-list raises :class:`KeyAlgorithmNotAllowed`,
@@ -378,7 +425,7 @@ class PublicKey:
         kty = jwk.get("kty")
         if kty == "oct":
             raise InvalidKey("Symmetric keys (kty 'oct') are not accepted.")
-        if not isinstance(kty, str) or kty not in _DEFAULT_ALG:
+        if not isinstance(kty, str) or kty not in _THUMBPRINT_MEMBERS:
             raise InvalidKey("The JWK key type (kty) must be OKP, EC or RSA.")
         # RFC 7517 §4.2: "use" other than "sig" means the key is not for signatures.
         if "use" in jwk and jwk["use"] != "sig":
@@ -395,9 +442,10 @@ class PublicKey:
         if alg is not None and jwk_alg is not None and alg != jwk_alg:
             raise InvalidKey("The JWK's algorithm does not match the expected algorithm.")
         chosen = alg if alg is not None else jwk_alg
+        key = _key_from_jwk(jwk, kty)
         if chosen is None:
-            chosen = _DEFAULT_ALG[kty]
-        return cls(chosen, _key_from_jwk(jwk, kty))
+            chosen = _alg_for_key(key)
+        return cls(chosen, key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,7 +474,9 @@ class SigningKey:
         if not isinstance(
             private_key, Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
         ):
-            raise InvalidKey("The key type is not supported (Ed25519, P-256 or RSA expected).")
+            raise InvalidKey(
+                "The key type is not supported (Ed25519, P-256, P-384 or RSA expected)."
+            )
         object.__setattr__(self, "public", PublicKey(self.alg, private_key.public_key()))
 
     def __repr__(self) -> str:
@@ -448,7 +498,9 @@ class SigningKey:
             if not isinstance(
                 private_key, Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
             ):
-                raise InvalidKey("The key type is not supported (Ed25519, P-256 or RSA expected).")
+                raise InvalidKey(
+                    "The key type is not supported (Ed25519, P-256, P-384 or RSA expected)."
+                )
             alg = _alg_for_key(private_key.public_key())
         return cls(alg, key)
 
@@ -461,7 +513,7 @@ class SigningKey:
         """Sign ``data`` and return the JWS signature (RFC 7518 §3 encoding).
 
         Returns:
-            EdDSA: the 64-byte Ed25519 signature; ES256: the 64-byte ``R || S``; RS256: the
+            EdDSA: the 64-byte Ed25519 signature; ES256/ES384: the 64/96-byte ``R || S``; RS256: the
             RSASSA-PKCS1-v1_5 SHA-256 signature (modulus length).
 
         Raises:
@@ -472,13 +524,15 @@ class SigningKey:
             return key.sign(data)  # RFC 8037 §3.1
         if isinstance(key, ec.EllipticCurvePrivateKey):
             # RFC 7518 §3.4: convert cryptography's DER signature to fixed-size R || S.
-            r, s = decode_dss_signature(key.sign(data, _ECDSA_SHA256))
-            return r.to_bytes(_P256_BYTES, "big") + s.to_bytes(_P256_BYTES, "big")
+            curve = _curve_of(key)
+            r, s = decode_dss_signature(key.sign(data, curve.ecdsa))
+            return r.to_bytes(curve.size, "big") + s.to_bytes(curve.size, "big")
         return key.sign(data, _PKCS1V15, _SHA256)  # RFC 7518 §3.3
 
 
 def generate_key(alg: str, *, rsa_bits: int = 3072) -> SigningKey:
-    """Generate a new key for ``alg``: Ed25519 (EdDSA), P-256 (ES256) or RSA (RS256).
+    """Generate a new key for ``alg``: Ed25519 (EdDSA), P-256 (ES256), P-384 (ES384) or RSA
+    (RS256).
 
     ``rsa_bits`` is only used for RS256 (public exponent 65537).
 
@@ -493,8 +547,8 @@ def generate_key(alg: str, *, rsa_bits: int = 3072) -> SigningKey:
     private_key: PrivateKeyTypes
     if alg == "EdDSA":
         private_key = Ed25519PrivateKey.generate()
-    elif alg == "ES256":
-        private_key = ec.generate_private_key(ec.SECP256R1())
+    elif alg in _CURVES:
+        private_key = ec.generate_private_key(_CURVES[alg].curve())
     else:
         if not MIN_RSA_BITS <= rsa_bits <= MAX_RSA_BITS:
             raise InvalidKey(f"RSA keys must be {MIN_RSA_BITS} to {MAX_RSA_BITS} bits.")

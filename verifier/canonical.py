@@ -18,6 +18,11 @@ Three steps, each chosen for correctness first and speed second:
    rare dataset with both is refused as inconclusive (differential tests against PyLD:
    ``tests/unit/verifier/test_canonical.py``; against jsonld.js: ``tests/interop``).
 
+RDFC-1.0 hashes blank-node descriptions with SHA-256 by default; ``ecdsa-rdfc-2019`` with P-384
+keys canonicalizes with SHA-384 instead (VC DI ECDSA §3.2.3: "a hash algorithm that has an
+appropriate security level for the curve used", as Digital Bazaar's suite does), which both
+Oxigraph and our PyLD subclass support (``rdfc_hash="sha384"``).
+
 Contexts come only from the bundled, hash-pinned loader (:mod:`verifier.contexts`); processed
 contexts are cached per :class:`Canonicalizer`, which is what makes repeated canonicalization of
 credentials that share contexts cheap. This module uses PyLD's public API only; those caches need
@@ -27,6 +32,7 @@ why, and the test that fails when PyLD changes them).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Mapping
@@ -42,7 +48,22 @@ from verifier._pyld_adapter import CachingProcessor
 from verifier.contexts import find_unknown_context
 from verifier.errors import CanonicalizationUnsupported, DataLoss, MalformedJson
 
-__all__ = ["Canonicalizer", "labelled_canonical_dataset"]
+__all__ = ["RDFC_HASHES", "Canonicalizer", "labelled_canonical_dataset"]
+
+#: The hash functions RDFC-1.0 may use here (RDF Dataset Canonicalization §4.2 allows others).
+RDFC_HASHES: tuple[str, ...] = ("sha256", "sha384")
+_OXIGRAPH_ALGORITHMS = {
+    "sha256": ox.CanonicalizationAlgorithm.RDFC_1_0,
+    "sha384": ox.CanonicalizationAlgorithm.RDFC_1_0_SHA_384,
+}
+
+
+class _Urdna2015Sha384(URDNA2015):  # type: ignore[misc]  # PyLD is untyped
+    """PyLD's URDNA2015 (= RDFC-1.0) hashing with SHA-384 instead of SHA-256."""
+
+    def create_hash(self) -> Any:
+        return hashlib.sha384()
+
 
 #: Where undefined terms land during the safe-mode expansion. Never appears in valid output.
 SENTINEL_VOCAB = "urn:x-skill-passport:undefined-term:"
@@ -128,33 +149,40 @@ class Canonicalizer:
         _check_loss(expanded)
         return expanded
 
-    def canonicalize(self, document: Mapping[str, Any]) -> str:
+    def canonicalize(self, document: Mapping[str, Any], *, rdfc_hash: str = "sha256") -> str:
         """Return the RDFC-1.0 canonical N-Quads of ``document`` (safe mode enforced).
+
+        ``rdfc_hash`` is the hash RDFC-1.0 labels blank nodes with: ``"sha256"`` (the default)
+        or ``"sha384"``; anything else is a programming error (``ValueError``).
 
         Results are remembered under the document's exact JSON bytes (bounded LRU): the form is
         a pure function of those bytes and the pinned contexts, so an issuer's self-check of a
         credential it just signed does not pay for canonicalization twice. Failures are not
         remembered.
         """
+        if rdfc_hash not in RDFC_HASHES:
+            raise ValueError(f"RDFC-1.0 hash {rdfc_hash!r} is not one of {RDFC_HASHES}.")
         if self._results is None:
-            return self._canonicalize(document)
+            return self._canonicalize(document, rdfc_hash)
         try:
             key = orjson.dumps(document)
         except (TypeError, orjson.JSONEncodeError):
-            return self._canonicalize(document)
+            return self._canonicalize(document, rdfc_hash)
         if orjson.loads(key) != document:  # datetime, tuple, UUID…: not plain JSON, no caching
-            return self._canonicalize(document)
+            return self._canonicalize(document, rdfc_hash)
+        if rdfc_hash != "sha256":
+            key = rdfc_hash.encode("ascii") + b"\0" + key  # JSON never holds a NUL byte
         results = self._results
         with self._lock:
             cached = results.get(key)
         if cached is not None:
             return cached
-        result = self._canonicalize(document)
+        result = self._canonicalize(document, rdfc_hash)
         with self._lock:
             results[key] = result
         return result
 
-    def _canonicalize(self, document: Mapping[str, Any]) -> str:
+    def _canonicalize(self, document: Mapping[str, Any], rdfc_hash: str) -> str:
         expanded = self.expand(document)
         with self._lock:
             try:
@@ -177,8 +205,8 @@ class Canonicalizer:
         if pyld_path:
             if _ESCAPE_SENSITIVE.search(nquads):
                 raise CanonicalizationUnsupported()
-            return reference_canonical_dataset(dataset)
-        return canonical_nquads(quads)
+            return reference_canonical_dataset(dataset, rdfc_hash)
+        return canonical_nquads(quads, rdfc_hash)
 
     def expanded_dataset(self, expanded: list[Any]) -> dict[str, Any]:
         """PyLD's RDF dataset of a document :meth:`expand` returned (graph name → triples).
@@ -208,10 +236,11 @@ class Canonicalizer:
         return compacted
 
 
-def reference_canonical_dataset(dataset: dict[str, Any]) -> str:
+def reference_canonical_dataset(dataset: dict[str, Any], rdfc_hash: str = "sha256") -> str:
     """URDNA2015 with PyLD, straight from PyLD's dataset (never via N-Quads text: PyLD's N-Quads
     parser splits on U+2028 and friends and misreads an escaped backslash before t/n/r)."""
-    normalized: str = URDNA2015().main(dataset, {"format": "application/n-quads"})
+    algorithm = _Urdna2015Sha384() if rdfc_hash == "sha384" else URDNA2015()
+    normalized: str = algorithm.main(dataset, {"format": "application/n-quads"})
     return normalized
 
 
@@ -234,12 +263,12 @@ def labelled_canonical_dataset(dataset: dict[str, Any]) -> tuple[list[str], dict
     return lines, labels
 
 
-def canonical_nquads(quads: list[Any]) -> str:
+def canonical_nquads(quads: list[Any], rdfc_hash: str = "sha256") -> str:
     """Canonically label (RDFC-1.0) and sort quads, with Oxigraph (no blank-node graphs)."""
     if not quads:
         return ""
     dataset = ox.Dataset(quads)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    dataset.canonicalize(_OXIGRAPH_ALGORITHMS[rdfc_hash])
     out = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)
     text = out.decode("utf-8") if isinstance(out, bytes) else str(out)
     # Split on LF only: literals may hold U+2028 and friends, which str.splitlines breaks on.

@@ -1,66 +1,125 @@
-"""Embedded Data Integrity proofs: ``eddsa-rdfc-2022`` and the legacy Ed25519 suites.
+"""Embedded Data Integrity proofs: every suite we verify, and the steps they share.
 
-Verification follows W3C VC Data Integrity EdDSA §3.3 (eddsa-rdfc-2022): for a proof set, each
-proof is checked against the document with the whole ``proof`` property removed, and any one
-valid proof suffices (OB 3.0 §8.1). For one proof:
+Verification follows W3C VC Data Integrity §4.2 and each suite's own "verify proof" section:
+for a proof set, each proof is checked against the document with the whole ``proof`` property
+removed, and any one valid proof suffices (OB 3.0 §8.1). For one proof:
 
-1. The suite must be one we know: ``DataIntegrityProof`` + ``eddsa-rdfc-2022`` (any VC
-   version); ``DataIntegrityProof`` + ``eddsa-2022`` or ``Ed25519Signature2020`` only on VC 1.1
-   credentials (legacy, verify-only).
+1. The suite — (``type``, ``cryptosuite``) — must be a row of :data:`SUITES`, and the row must
+   allow the credential's VC version (VC 1.1 when the first @context is the VC 1.1 one).
 2. ``proofPurpose`` must be the expected one (``assertionMethod`` for credentials);
    ``created`` must be a date-time not in the future (clock skew allowed); ``expires``, if
    present, not past.
-3. The verification method is dereferenced — never read from a URL fragment — and must be an
-   Ed25519 key that the *issuer* controls and lists under ``assertionMethod``
-   (:meth:`verifier.resolve.KeyResolver.verification_method`).
-4. ``proofConfig`` = the proof without ``proofValue``, with the document's ``@context`` (if the
-   proof carries its own ``@context``, the document's must start with it, §3.3.2 step 4).
-5. ``hashData`` = SHA-256(canonical proofConfig) ‖ SHA-256(canonical document), RDFC-1.0 in safe
-   mode (:mod:`verifier.canonical`); the Ed25519 signature is the base58btc ``proofValue``.
+3. The verification method is dereferenced — never read from a URL fragment — and must be a
+   key that the *issuer* controls and lists under the purpose
+   (:meth:`verifier.resolve.KeyResolver.verification_method`), of a type the suite signs with.
+4. The suite's checker (:mod:`verifier.suites`) decodes the proof value, hashes what the suite
+   signs and checks the signature.
+
+A valid proof of a legacy suite (``eddsa-2022``, ``Ed25519Signature2020``,
+``RsaSignature2018``) is verified with a note saying so, never failed for it.
+
+**Adding a suite**: write a checker ``(ProofJob) -> None`` that raises
+:class:`~verifier.errors.BadSignature` (see :mod:`verifier.suites`; import the seam types from
+there, not from here, so that the suite's module can be imported by this one) and add one row
+to :data:`SUITES`, keyed by (proof type, cryptosuite or None).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from keys import PublicKey, b58decode
-from keys.errors import InvalidDid, InvalidSignature
+from keys import PublicKey
 from verifier.canonical import Canonicalizer
 from verifier.ecdsa_sd import check_ecdsa_sd
 from verifier.errors import BadSignature, DataLoss, VerificationError
 from verifier.resolve import KeyResolver
+from verifier.suites import (
+    DocumentDigests,
+    ProofJob,
+    Suite,
+    check_ecdsa_rdfc_2019,
+    check_eddsa_rdfc,
+    check_rsa_signature_2018,
+    hash_data,
+    proof_config,
+)
 
-__all__ = ["KNOWN_SUITES", "check_data_integrity", "hash_data", "proof_config"]
+__all__ = [
+    "SUITES",
+    "CheckedProof",
+    "check_data_integrity",
+    "hash_data",
+    "proof_config",
+    "suite_of",
+]
 
 _VC11_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 
-#: (proof type, cryptosuite) → True when allowed on VC 2.0 credentials too.
-KNOWN_SUITES: Mapping[tuple[str, str | None], bool] = {
-    ("DataIntegrityProof", "eddsa-rdfc-2022"): True,
-    ("DataIntegrityProof", "ecdsa-sd-2023"): True,  # base and derived (verifier.ecdsa_sd)
-    ("DataIntegrityProof", "eddsa-2022"): False,
-    ("Ed25519Signature2020", None): False,
+_ED25519 = frozenset({"EdDSA"})
+
+
+def _check_ecdsa_sd(job: ProofJob) -> None:
+    check_ecdsa_sd(job.unsecured, job.proof, job.key, job.canonicalizer)
+
+
+#: Every suite we verify: (proof type, cryptosuite — None for suites that have none) → Suite.
+SUITES: Mapping[tuple[str, str | None], Suite] = {
+    ("DataIntegrityProof", "eddsa-rdfc-2022"): Suite(
+        "eddsa-rdfc-2022", check_eddsa_rdfc, _ED25519, "an Ed25519 key"
+    ),
+    ("DataIntegrityProof", "ecdsa-rdfc-2019"): Suite(
+        "ecdsa-rdfc-2019",
+        check_ecdsa_rdfc_2019,
+        frozenset({"ES256", "ES384"}),
+        "a P-256 or P-384 key",
+    ),
+    # Selective disclosure: base and derived proofs (verifier.ecdsa_sd), P-256 only.
+    ("DataIntegrityProof", "ecdsa-sd-2023"): Suite(
+        "ecdsa-sd-2023", _check_ecdsa_sd, frozenset({"ES256"}), "a P-256 key"
+    ),
+    # The 2022 draft name of eddsa-rdfc-2022: the same algorithm.
+    ("DataIntegrityProof", "eddsa-2022"): Suite(
+        "eddsa-2022", check_eddsa_rdfc, _ED25519, "an Ed25519 key", legacy=True
+    ),
+    ("Ed25519Signature2020", None): Suite(
+        "Ed25519Signature2020", check_eddsa_rdfc, _ED25519, "an Ed25519 key", legacy=True
+    ),
+    # Linked Data Signatures 2018: VC 1.1 only (the VC 2.0 context does not define it).
+    ("RsaSignature2018", None): Suite(
+        "RsaSignature2018",
+        check_rsa_signature_2018,
+        frozenset({"RS256"}),
+        "an RSA key",
+        on_vc2=False,
+        legacy=True,
+    ),
 }
 
 
-def proof_config(document: Mapping[str, Any], proof: Mapping[str, Any]) -> dict[str, Any]:
-    """The proof options that are signed: the proof minus ``proofValue``, in the doc's context."""
-    config = {k: v for k, v in proof.items() if k != "proofValue"}
-    config["@context"] = document["@context"]
-    return config
+@dataclass(frozen=True, slots=True)
+class CheckedProof:
+    """The proof that held: the key that made it, its ``created`` time (None when it states
+    none), its suite, and notes for the report (e.g. that the suite is legacy)."""
+
+    key: PublicKey
+    created: datetime | None
+    suite: str
+    notes: tuple[str, ...] = ()
 
 
-def hash_data(
-    canonicalizer: Canonicalizer, document: Mapping[str, Any], config: Mapping[str, Any]
-) -> bytes:
-    """SHA-256(canonical proof config) ‖ SHA-256(canonical document): 64 bytes, proof first."""
-    return (
-        hashlib.sha256(canonicalizer.canonicalize(config).encode("utf-8")).digest()
-        + hashlib.sha256(canonicalizer.canonicalize(document).encode("utf-8")).digest()
-    )
+def suite_of(proof: Mapping[str, Any]) -> Suite | None:
+    """The :data:`SUITES` row of ``proof``, or None when we do not know its suite."""
+    proof_type = proof.get("type")
+    if not isinstance(proof_type, str):
+        return None
+    # Only DataIntegrityProof names a cryptosuite; the older proof types are their own suite.
+    suite = proof.get("cryptosuite") if proof_type == "DataIntegrityProof" else None
+    if not isinstance(suite, str | None):
+        return None
+    return SUITES.get((proof_type, suite))
 
 
 def _proofs(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -94,21 +153,6 @@ def _parse_datetime(value: object, what: str) -> datetime:
     return parsed
 
 
-class _DocumentHash:
-    """Canonicalizes the unsecured document once, however many proofs it carries."""
-
-    def __init__(self, canonicalizer: Canonicalizer, document: Mapping[str, Any]) -> None:
-        self._canonicalizer = canonicalizer
-        self._document = document
-        self._digest: bytes | None = None
-
-    def digest(self) -> bytes:
-        if self._digest is None:
-            canonical = self._canonicalizer.canonicalize(self._document)
-            self._digest = hashlib.sha256(canonical.encode("utf-8")).digest()
-        return self._digest
-
-
 def check_data_integrity(
     document: Mapping[str, Any],
     resolver: KeyResolver,
@@ -118,9 +162,9 @@ def check_data_integrity(
     leeway: timedelta,
     purpose: str = "assertionMethod",
     controller: str | None = None,
-) -> tuple[PublicKey, datetime | None]:
-    """Verify the document's embedded proofs; return the issuer key of a valid one and its
-    proof's ``created`` time (None when the proof states none).
+) -> CheckedProof:
+    """Verify the document's embedded proofs; return the first valid one as a
+    :class:`CheckedProof`.
 
     The key must belong to ``controller`` — by default the document's issuer (a presentation
     passes its holder, with ``purpose`` "authentication").
@@ -136,26 +180,24 @@ def check_data_integrity(
     context = unsecured.get("@context")
     first_context = context[0] if isinstance(context, list) and context else context
     is_vc11 = first_context == _VC11_CONTEXT
-    doc_hash = _DocumentHash(canonicalizer, unsecured)
+    digests = DocumentDigests(canonicalizer, unsecured)
     # Data loss is a property of the document: find it before judging any key or proof.
-    doc_hash.digest()
+    digests.digest()
     first_error: VerificationError | None = None
     for proof in proofs:
-        proof_type = proof.get("type")
-        suite = proof.get("cryptosuite") if proof_type == "DataIntegrityProof" else None
-        allowed_on_vc2 = KNOWN_SUITES.get((proof_type, suite))  # type: ignore[arg-type]
-        if allowed_on_vc2 is None:
+        suite = suite_of(proof)
+        if suite is None:
             continue
         try:
-            if not allowed_on_vc2 and not is_vc11:
+            if not suite.on_vc2 and not is_vc11:
                 raise BadSignature(
-                    "This legacy signature suite is only accepted on VC 1.1 credentials.",
+                    f"The {suite.name} signature suite is only accepted on VC 1.1 credentials.",
                     code="legacy_suite_on_vc2",
                 )
             return _check_one(
-                unsecured,
+                suite,
                 proof,
-                doc_hash,
+                digests,
                 resolver,
                 canonicalizer,
                 issuer_id,
@@ -176,9 +218,9 @@ def check_data_integrity(
 
 
 def _check_one(
-    unsecured: Mapping[str, Any],
+    suite: Suite,
     proof: Mapping[str, Any],
-    doc_hash: _DocumentHash,
+    digests: DocumentDigests,
     resolver: KeyResolver,
     canonicalizer: Canonicalizer,
     issuer_id: str,
@@ -186,7 +228,7 @@ def _check_one(
     now: datetime,
     leeway: timedelta,
     purpose: str,
-) -> tuple[PublicKey, datetime | None]:
+) -> CheckedProof:
     if proof.get("proofPurpose") != purpose:
         raise BadSignature(
             f"The proof was made for another purpose than {purpose}.", code="wrong_proof_purpose"
@@ -202,36 +244,17 @@ def _check_one(
     if not isinstance(vm, str):
         raise BadSignature("The proof does not name its key.", code="bad_proof")
     key = resolver.verification_method(vm, issuer_id, relationship=purpose)
-    if (proof.get("type"), proof.get("cryptosuite")) == ("DataIntegrityProof", "ecdsa-sd-2023"):
-        check_ecdsa_sd(unsecured, proof, key, canonicalizer)
-        return key, created
-    if key.alg != "EdDSA":
-        raise BadSignature("The proof's key is not an Ed25519 key.", code="wrong_key_type")
-    value = proof.get("proofValue")
-    if not isinstance(value, str) or not value.startswith("z"):
-        raise BadSignature("The proof's value is not base58btc multibase.", code="bad_proof_value")
-    try:
-        signature = b58decode(value[1:])
-    except InvalidDid as exc:
-        raise BadSignature("The proof's value is not base58btc.", code="bad_proof_value") from exc
-    if len(signature) != 64:
-        raise BadSignature("The proof's value is not an Ed25519 signature.", code="bad_proof_value")
-    document = unsecured
-    proof_context = proof.get("@context")
-    if proof_context is not None:
-        # §3.3.2 step 4: the document's @context must start with the proof's @context.
-        doc_context = unsecured.get("@context")
-        doc_list = doc_context if isinstance(doc_context, list) else [doc_context]
-        proof_list = proof_context if isinstance(proof_context, list) else [proof_context]
-        if doc_list[: len(proof_list)] != proof_list:
-            raise BadSignature(
-                "The proof was made over a different @context than the credential's.",
-                code="context_mismatch",
-            )
-    config = proof_config(document, proof)
-    data = hashlib.sha256(canonicalizer.canonicalize(config).encode("utf-8")).digest()
-    try:
-        key.verify(signature, data + doc_hash.digest())
-    except InvalidSignature as exc:
-        raise BadSignature() from exc
-    return key, created
+    if key.alg not in suite.key_algs:
+        raise BadSignature(
+            f"The {suite.name} proof's key is not {suite.key_words}.", code="wrong_key_type"
+        )
+    suite.check(ProofJob(proof, key, canonicalizer, digests))
+    notes = (
+        (
+            f"Signed with {suite.name}, an older signature suite that is still accepted; "
+            "newer credentials use Data Integrity eddsa-rdfc-2022 or ecdsa-rdfc-2019.",
+        )
+        if suite.legacy
+        else ()
+    )
+    return CheckedProof(key, created, suite.name, notes)

@@ -240,9 +240,9 @@ class DataIntegrityListVerifier:
         self.leeway = leeway
 
     def __call__(self, document: Mapping[str, Any], *, now: datetime) -> None:
-        key, _created = check_data_integrity(
+        key = check_data_integrity(
             document, self.resolver, self.canonicalizer, now=now, leeway=self.leeway
-        )
+        ).key
         if self.resolver.revoked_at(key) is not None:
             # The resolver reports compromised keys rather than refusing them. Unlike a badge,
             # a list gets no "signed before the compromise" leniency: a thief can backdate

@@ -353,10 +353,12 @@ class Verifier:
         run.passed(
             "format", "json_credential", _read(run, "a JSON credential with an embedded proof")
         )
-        run.key, created = check_data_integrity(
+        checked = check_data_integrity(
             document, self.resolver, self.canonicalizer, now=now, leeway=self.leeway
         )
-        self._check_compromise(run, created)
+        run.key = checked.key
+        run.notes = (*run.notes, *checked.notes)
+        self._check_compromise(run, checked.created)
         run.passed("signature", *_signature_message(run.key))
         run.unverified = document
         try:

@@ -46,6 +46,13 @@ __all__: list[str] = []
     help="Give the badge a suspension status entry too (a second credentialStatus entry).",
 )
 @click.option(
+    "--suite",
+    type=click.Choice(["eddsa-rdfc-2022", "ecdsa-rdfc-2019"]),
+    default="eddsa-rdfc-2022",
+    show_default=True,
+    help="The Data Integrity suite (--format di): Ed25519, or ECDSA with the issuer's P-256 key.",
+)
+@click.option(
     "--reason",
     default="issued by an administrator from the command line",
     show_default=True,
@@ -58,6 +65,7 @@ def issue(
     proof_format: str,
     alg: str | None,
     suspendable: bool,
+    suite: str,
     reason: str,
 ) -> None:
     """Issue a badge and print the credential as signed.
@@ -72,8 +80,10 @@ def issue(
 
     if assessment_id is None and not (achievement_id and recipient):
         raise click.UsageError("give --achievement and --recipient, or --assessment ID")
-    if assessment_id is not None and (alg or suspendable):
-        raise click.UsageError("--alg and --suspendable are for a new award, not --assessment")
+    if assessment_id is not None and (alg or suspendable or suite != "eddsa-rdfc-2022"):
+        raise click.UsageError(
+            "--alg, --suite and --suspendable are for a new award, not --assessment"
+        )
     services = load_services()
     try:
         with services.session() as session:
@@ -101,6 +111,7 @@ def issue(
                         actor="cli",
                         alg=alg,
                         suspendable=suspendable,
+                        suite=suite,
                     ),
                     now=services.now(),
                 )

@@ -31,7 +31,9 @@ from passport.services import Services
 from verifier import normalize_email
 
 __all__ = [
+    "DEFAULT_DI_SUITE",
     "DEFAULT_FORMAT",
+    "DI_SUITE_KEYS",
     "JWT_ALGS",
     "PROOF_FORMATS",
     "SHORT_FORMAT_NAMES",
@@ -58,6 +60,10 @@ _SIGN_ATTEMPTS = 3
 PROOF_FORMATS = ("data-integrity", "vc-jwt")
 SHORT_FORMAT_NAMES = {"di": "data-integrity", "jwt": "vc-jwt"}
 DEFAULT_FORMAT = "data-integrity"
+#: Data Integrity suites we issue with → the issuer key ring's algorithm each one signs with
+#: (ecdsa-rdfc-2019 uses the issuer's P-256 key, the one its VC-JWTs use).
+DI_SUITE_KEYS = {"eddsa-rdfc-2022": "EdDSA", "ecdsa-rdfc-2019": "ES256"}
+DEFAULT_DI_SUITE = "eddsa-rdfc-2022"
 DEFAULT_AWARD_REASON = "issued by an administrator from the command line"
 
 
@@ -82,6 +88,8 @@ class IssueRequest:
     suspendable: bool = False
     #: The VC-JWT signing algorithm (ES256 by default, or RS256); None for Data Integrity.
     alg: str | None = None
+    #: The Data Integrity suite (data-integrity only): a key of :data:`DI_SUITE_KEYS`.
+    suite: str = DEFAULT_DI_SUITE
 
 
 _PINNED = "pinned"
@@ -232,7 +240,23 @@ def issue_credential(
     recipient, format or reason, and :class:`issuer.IssuerError` if signing or the self-check fails.
     """
     proof_format = proof_format_named(request.proof_format)
-    alg = signing_alg(proof_format, request.alg)
+    signing_alg(proof_format, request.alg)  # refuses an algorithm the format does not take
+    suite_alg = DI_SUITE_KEYS.get(request.suite)
+    if suite_alg is None:
+        raise InvalidRequest(
+            f"Unknown signature suite {request.suite!r}; use one of: {', '.join(DI_SUITE_KEYS)}.",
+            code="bad_suite",
+        )
+    if proof_format != "data-integrity" and request.suite != DEFAULT_DI_SUITE:
+        raise InvalidRequest(
+            "A signature suite can only be chosen for Data Integrity credentials.",
+            code="bad_suite",
+        )
+    if proof_format == "data-integrity" and request.alg not in (None, suite_alg):
+        raise InvalidRequest(
+            f"The {request.suite} suite signs with {suite_alg}, not {request.alg}.",
+            code="bad_alg",
+        )
     reason = request.reason.strip()
     if request.assessment_id is None and not reason:
         raise InvalidRequest(
@@ -252,6 +276,7 @@ def issue_credential(
     )
     credential_id = request.credential_id or new_credential_id()
     issuer_service = CredentialIssuer(services.verifier(session))
+    alg = suite_alg if proof_format == "data-integrity" else signing_alg(proof_format, request.alg)
     key = active_signing_key(session, services, issuer, alg)
     method = verification_method_id(issuer.did, key.kid)
     public_url = services.settings.public_url
@@ -277,7 +302,7 @@ def issue_credential(
         )
         if proof_format == "data-integrity":
             issued = issuer_service.issue_data_integrity(
-                draft, key, verification_method=method, now=now
+                draft, key, verification_method=method, now=now, cryptosuite=request.suite
             )
         else:
             issued = issuer_service.issue_jwt(draft, key, kid=method, now=now)

@@ -19,7 +19,12 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from passport.accounts.models import ApiToken
 from passport.accounts.tokens import authenticate
 from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
-from passport.credentials.issuing import DEFAULT_FORMAT, IssueRequest, issue_credential
+from passport.credentials.issuing import (
+    DEFAULT_DI_SUITE,
+    DEFAULT_FORMAT,
+    IssueRequest,
+    issue_credential,
+)
 from passport.errors import InvalidRequest, UnsupportedMediaType
 from passport.services import Services
 from passport.verifying.fit import closers_for, job_family_fit
@@ -125,6 +130,9 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
     suspendable = body.get("suspendable", False)
     if not isinstance(suspendable, bool):
         raise InvalidRequest("'suspendable' must be true or false.")
+    suite = body.get("suite", DEFAULT_DI_SUITE)
+    if not isinstance(suite, str):
+        raise InvalidRequest("'suite' must be a string.")
     with services.session() as session:
         record = issue_credential(
             session,
@@ -137,6 +145,7 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
                 actor=f"token:{token.name}",
                 alg=alg,
                 suspendable=suspendable,
+                suite=suite,
             ),
             now=now,
         )

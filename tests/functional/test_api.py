@@ -92,6 +92,37 @@ def test_issue_unknown_format_is_a_clear_error(client: FlaskClient, api_token: s
     assert response.get_json()["error"]["code"] == "bad_format"
 
 
+def test_issue_with_ecdsa_rdfc_2019(client: FlaskClient, api_token: str) -> None:
+    body = issue(client, api_token, format="di", suite="ecdsa-rdfc-2019")
+    assert body["format"] == "data-integrity"
+    (proof,) = body["credential"]["proof"]
+    assert proof["cryptosuite"] == "ecdsa-rdfc-2019"
+    assert proof["verificationMethod"].startswith(ISSUER_DID + "#")
+    report = client.post("/api/v1/verify", json=body["credential"]).get_json()
+    assert report["verified"] is True
+    assert "notes" not in report  # a current suite: nothing to note
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        ({"suite": "ecdsa-sd-2023"}, "bad_suite"),
+        ({"suite": "ecdsa-rdfc-2019", "format": "jwt"}, "bad_suite"),
+        ({"suite": 2019}, "invalid_request"),
+    ],
+)
+def test_issue_with_a_suite_that_cannot_be(
+    client: FlaskClient, api_token: str, extra: dict[str, object], code: str
+) -> None:
+    response = client.post(
+        "/api/v1/credentials",
+        json={"achievement": "incident-response-l2", "recipient": "a@b.c", **extra},
+        headers={"Authorization": f"Bearer {api_token}"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == code
+
+
 def test_issue_without_a_token_is_401(client: FlaskClient) -> None:
     response = client.post("/api/v1/credentials", json={"achievement": "x", "recipient": "a@b.c"})
     assert response.status_code == 401

@@ -88,6 +88,45 @@ def test_data_integrity_is_the_default_and_verifies(
     assert json.loads(result.stdout)["checks"][2]["code"] == "bad_signature"
 
 
+def test_ecdsa_rdfc_2019_on_request_verifies(instance: dict[str, str], tmp_path: Path) -> None:
+    issued = run(
+        instance,
+        "issue",
+        "--format",
+        "di",
+        "--suite",
+        "ecdsa-rdfc-2019",
+        "--achievement",
+        "threat-modeling-l2",
+        "--recipient",
+        "e@f.g",
+    )
+    assert issued.returncode == 0, issued.stderr
+    credential = json.loads(issued.stdout)
+    (proof,) = credential["proof"]
+    assert proof["cryptosuite"] == "ecdsa-rdfc-2019"
+    path = tmp_path / "ecdsa.json"
+    path.write_text(issued.stdout)
+    assert run(instance, "verify", str(path)).returncode == 0
+    credential["name"] = "Threat Modeling — Expert"
+    path.write_text(json.dumps(credential))
+    result = run(instance, "verify", "--json", str(path))
+    assert result.returncode == 1
+    signature = next(c for c in json.loads(result.stdout)["checks"] if c["id"] == "signature")
+    assert signature["code"] == "bad_signature"
+
+
+def test_a_suite_for_a_jwt_is_a_clear_error(instance: dict[str, str]) -> None:
+    args = ["--achievement", "threat-modeling-l2", "--recipient", "e@f.g"]
+    result = run(instance, "issue", "--format", "jwt", "--suite", "ecdsa-rdfc-2019", *args)
+    assert result.returncode == 1
+    assert "only be chosen for Data Integrity" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run(instance, "issue", "--suite", "ecdsa-sd-2023", *args)
+    assert result.returncode == 2  # not one of the choices
+    assert "Traceback" not in result.stderr
+
+
 def _issue(instance: dict[str, str]) -> str:
     result = run(
         instance,

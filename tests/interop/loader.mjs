@@ -10,6 +10,7 @@
 import {createRequire} from 'node:module';
 
 import * as didKey from '@digitalbazaar/did-method-key';
+import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import * as credentialsContext from '@digitalbazaar/credentials-context';
 import * as dataIntegrityContext from '@digitalbazaar/data-integrity-context';
@@ -88,8 +89,15 @@ didKeyDriver.use({
   multibaseMultikeyHeader: 'z6Mk',
   fromMultibase: Ed25519Multikey.from
 });
+// ECDSA Multikeys: p256-pub (zDna…) and p384-pub (z82L…).
+for(const header of ['zDna', 'z82L']) {
+  didKeyDriver.use({
+    multibaseMultikeyHeader: header,
+    fromMultibase: EcdsaMultikey.from
+  });
+}
 
-/** The did:key driver used by the loader (Ed25519 Multikey only). */
+/** The did:key driver used by the loader (Ed25519, P-256 and P-384 Multikeys). */
 export {didKeyDriver};
 
 function _splitFragment(url) {

@@ -8,7 +8,7 @@ from keys import ALLOWED_ALGORITHMS, MIN_RSA_BITS, UnsupportedAlgorithm, check_a
 
 
 def test_allow_list_is_the_contract() -> None:
-    assert ALLOWED_ALGORITHMS == ("EdDSA", "ES256", "RS256")
+    assert ALLOWED_ALGORITHMS == ("EdDSA", "ES256", "ES384", "RS256")
     assert MIN_RSA_BITS == 2048
 
 
@@ -18,7 +18,7 @@ def test_allowed_algorithms_pass(alg: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "alg", ["none", "None", "HS256", "RS512", "PS256", "ES384", "Ed25519", "eddsa", "", " ES256"]
+    "alg", ["none", "None", "HS256", "RS512", "PS256", "ES512", "Ed25519", "eddsa", "", " ES256"]
 )
 def test_other_names_are_refused(alg: str) -> None:
     with pytest.raises(UnsupportedAlgorithm) as info:

@@ -49,11 +49,11 @@ def test_p256_known_vector() -> None:
     assert did_key_from_public_key(key) == P256_DID
 
 
-@pytest.mark.parametrize("alg", ["EdDSA", "ES256"])
+@pytest.mark.parametrize("alg", ["EdDSA", "ES256", "ES384"])
 def test_round_trip(alg: str) -> None:
     public = generate_key(alg).public
     did = did_key_from_public_key(public)
-    prefix = {"EdDSA": "did:key:z6Mk", "ES256": "did:key:zDn"}[alg]
+    prefix = {"EdDSA": "did:key:z6Mk", "ES256": "did:key:zDn", "ES384": "did:key:z82"}[alg]
     assert did.startswith(prefix)
     assert public_key_from_did_key(did) == public
     assert public_key_from_did_key(f"{did}#{did.removeprefix('did:key:')}") == public
@@ -66,6 +66,15 @@ def test_p256_uses_the_compressed_point() -> None:
     assert raw[:2] == b"\x80\x24"
     assert len(raw) == 35
     assert raw[2] in (2, 3)
+
+
+def test_p384_uses_p384_pub_and_the_compressed_point() -> None:
+    public = generate_key("ES384").public
+    raw = b58decode(multikey_from_public_key(public)[1:])
+    assert raw[:2] == b"\x81\x24"  # p384-pub 0x1201 as an unsigned varint
+    assert len(raw) == 2 + 49
+    assert raw[2] in (2, 3)
+    assert public_key_from_multikey(multikey_from_public_key(public)).alg == "ES384"
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +107,9 @@ def test_rsa_is_not_a_multikey(rsa_public: PublicKey) -> None:
         "z" + b58encode(b"\xe7\x01" + b"\x02" * 33),  # secp256k1-pub
         "z" + b58encode(b"\x80\x24" + b"\x04" + b"\x01" * 32),  # bad point prefix
         "z" + b58encode(b"\x80\x24" + b"\x02" + b"\x01" * 31),  # short point
-        "z" + b58encode(b"\x81\x24" + b"\x02" + b"\x01" * 32),  # p384-pub
+        "z" + b58encode(b"\x81\x24" + b"\x02" + b"\x01" * 32),  # p384-pub, a P-256-sized point
+        "z" + b58encode(b"\x80\x24" + b"\x02" + b"\x01" * 48),  # p256-pub, a P-384-sized point
+        "z" + b58encode(b"\x82\x24" + b"\x02" + b"\x01" * 66),  # p521-pub
         "z" + "2" * 5000,  # long input is refused before decoding
     ],
 )

@@ -482,7 +482,7 @@ def test_a_method_defined_twice_differently_is_refused(
 
 
 def test_jwk_with_disallowed_algorithm(published: dict[str, PublishedKey]) -> None:
-    jwk = {**published["active-es"].public.jwk, "alg": "ES384"}
+    jwk = {**published["active-es"].public.jwk, "alg": "ES512"}
     document = _single(_method(published, type="JsonWebKey", publicKeyMultibase=None))
     document["verificationMethod"][0]["publicKeyJwk"] = jwk
     with pytest.raises(KeyAlgorithmNotAllowed):
@@ -588,3 +588,60 @@ def test_wrong_types_anywhere_raise_keys_errors_only(published: dict[str, Publis
             except Exception as exc:  # noqa: BLE001 - the point is to catch anything else
                 pytest.fail(f"{description}: {type(exc).__name__}: {exc}")
     assert count > 500
+
+
+# ------------------------------------------------------------------ RsaVerificationKey2018
+
+
+def _rsa_2018_document(method: dict[str, object]) -> dict[str, object]:
+    vm_id = DID + "#rsa"
+    return {
+        "id": DID,
+        "verificationMethod": [
+            {"id": vm_id, "type": "RsaVerificationKey2018", "controller": DID, **method}
+        ],
+        "assertionMethod": [vm_id],
+    }
+
+
+def test_rsa_verification_key_2018_from_pem_or_jwk() -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = generate_key("RS256", rsa_bits=2048)
+    pem = key.private_key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    by_pem = find_verification_method(
+        _rsa_2018_document({"publicKeyPem": pem.decode()}), DID + "#rsa"
+    )
+    by_jwk = find_verification_method(
+        _rsa_2018_document({"publicKeyJwk": key.public.jwk}), DID + "#rsa"
+    )
+    assert by_pem == by_jwk == key.public
+    with pytest.raises(InvalidDid, match="more than one key"):
+        find_verification_method(
+            _rsa_2018_document({"publicKeyPem": pem.decode(), "publicKeyJwk": key.public.jwk}),
+            DID + "#rsa",
+        )
+
+
+@pytest.mark.parametrize(
+    "pem",
+    [
+        None,
+        "",
+        "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        "x" * 5000,
+    ],
+)
+def test_rsa_verification_key_2018_bad_pem(pem: object) -> None:
+    with pytest.raises(InvalidKey):
+        find_verification_method(_rsa_2018_document({"publicKeyPem": pem}), DID + "#rsa")
+
+
+def test_rsa_verification_key_2018_holding_an_ec_key() -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key = generate_key("ES256")
+    pem = key.private_key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    with pytest.raises(InvalidKey, match="RSA"):
+        find_verification_method(_rsa_2018_document({"publicKeyPem": pem.decode()}), DID + "#rsa")

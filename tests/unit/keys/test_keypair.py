@@ -49,7 +49,7 @@ RFC8037_JWS = (
     "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg"
 )
 
-ALGS = ("EdDSA", "ES256", "RS256")
+ALGS = ("EdDSA", "ES256", "ES384", "RS256")
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,7 @@ def signing_keys(rsa_private: rsa.RSAPrivateKey) -> dict[str, SigningKey]:
     return {
         "EdDSA": generate_key("EdDSA"),
         "ES256": generate_key("ES256"),
+        "ES384": generate_key("ES384"),
         "RS256": SigningKey("RS256", rsa_private),
     }
 
@@ -178,13 +179,45 @@ def test_rsa_key_with_es256_is_refused(rsa_private: rsa.RSAPrivateKey) -> None:
         SigningKey("ES256", rsa_private)
 
 
-@pytest.mark.parametrize("alg", [None, "ES256"])
-def test_p384_key_is_refused(alg: str | None) -> None:
+def test_p384_key_is_es384() -> None:
+    p384 = ec.generate_private_key(ec.SECP384R1())
+    assert PublicKey.from_public_key(p384.public_key()).alg == "ES384"
+    key = SigningKey.from_private_key(p384)
+    assert key.alg == "ES384"
+    assert key.public.jwk["crv"] == "P-384"
+    assert len(key.sign(b"data")) == 96  # RFC 7518 §3.4: R || S, 48 octets each
+
+
+def test_p384_key_is_refused_for_es256() -> None:
     p384 = ec.generate_private_key(ec.SECP384R1())
     with pytest.raises(InvalidKey):
-        PublicKey.from_public_key(p384.public_key(), alg)
+        PublicKey.from_public_key(p384.public_key(), "ES256")
     with pytest.raises(InvalidKey):
-        SigningKey.from_private_key(p384, alg)
+        SigningKey.from_private_key(p384, "ES256")
+
+
+def test_p256_key_is_refused_for_es384() -> None:
+    p256 = ec.generate_private_key(ec.SECP256R1())
+    with pytest.raises(InvalidKey):
+        PublicKey.from_public_key(p256.public_key(), "ES384")
+    with pytest.raises(InvalidKey):
+        SigningKey.from_private_key(p256, "ES384")
+
+
+def test_es256_signature_does_not_verify_as_es384(signing_keys: dict[str, SigningKey]) -> None:
+    # A 64-byte P-256 signature handed to a P-384 key: refused for its length, before any math.
+    with pytest.raises(InvalidSignature, match="96 bytes"):
+        signing_keys["ES384"].public.verify(signing_keys["ES256"].sign(b"data"), b"data")
+    with pytest.raises(InvalidSignature, match="64 bytes"):
+        signing_keys["ES256"].public.verify(signing_keys["ES384"].sign(b"data"), b"data")
+
+
+def test_p521_key_is_refused() -> None:
+    p521 = ec.generate_private_key(ec.SECP521R1())
+    with pytest.raises(InvalidKey):
+        PublicKey.from_public_key(p521.public_key())
+    with pytest.raises(InvalidKey):
+        SigningKey.from_private_key(p521)
 
 
 def test_secp256k1_key_is_refused() -> None:
@@ -229,7 +262,7 @@ def test_ed448_is_refused() -> None:
         SigningKey.from_private_key(key)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("alg", ["HS256", "none", "ES384", "PS256", 256])
+@pytest.mark.parametrize("alg", ["HS256", "none", "ES512", "PS256", 256])
 def test_algorithm_outside_allow_list_is_refused(alg: object) -> None:
     public = Ed25519PrivateKey.generate().public_key()
     with pytest.raises(KeyAlgorithmNotAllowed) as info:
@@ -362,8 +395,10 @@ def test_from_jwk_alg_agreement(signing_keys: dict[str, SigningKey]) -> None:
         PublicKey.from_jwk(jwk, "RS256")  # an EC key cannot do RS256
     with pytest.raises(InvalidKey):
         PublicKey.from_jwk({**jwk, "alg": "EdDSA"})
+    with pytest.raises(InvalidKey, match="P-384"):
+        PublicKey.from_jwk({**jwk, "alg": "ES384"})  # a P-256 key cannot do ES384
     with pytest.raises(KeyAlgorithmNotAllowed):
-        PublicKey.from_jwk({**jwk, "alg": "ES384"})
+        PublicKey.from_jwk({**jwk, "alg": "ES512"})
     with pytest.raises(KeyAlgorithmNotAllowed):
         PublicKey.from_jwk(jwk, "HS256")
 

@@ -9,7 +9,7 @@ verifier, which always dereferences and never trusts a fragment alone.
 Decided policies (docs/decisions.md): the key's controller must be the issuer
 (``validator-simple-did-key.json``, issuer ``urn:uuid``, is refused, though the 1EdTech validator
 accepts it; the bare did:key form is accepted where it is the issuer's own);
-``eddsa-2022`` and ``Ed25519Signature2020`` are accepted on VC 1.1 credentials only.
+``eddsa-2022`` and ``Ed25519Signature2020`` are accepted on VC 1.1 and 2.0, with a legacy note.
 """
 
 from __future__ import annotations
