@@ -105,6 +105,30 @@ def test_a_vp_jwt_is_split_into_its_credentials_and_the_holder_signature_checked
     assert report.to_dict()["kind"] == "presentation"
 
 
+def test_a_vp_jwt_binds_its_badges_to_the_holder_it_names_in_iss(
+    verifier: Verifier,
+    vp_jwt: Callable[..., str],
+    holder: str,
+    token: Callable[..., str],
+    credential: Callable[..., dict[str, Any]],
+) -> None:
+    own = credential()
+    own["credentialSubject"]["id"] = holder
+    other = credential()
+    other["credentialSubject"]["id"] = "did:example:someone-else"
+    cases = {
+        "passed": [token(credentialSubject=own["credentialSubject"])],
+        "failed": [token(credentialSubject=other["credentialSubject"])],
+        "could_not_check": [token()],  # named by e-mail only
+    }
+    for status, credentials in cases.items():
+        report = verify_any(verifier, vp_jwt(credentials=credentials), now=NOW)
+        assert isinstance(report, ContainerReport)
+        binding = report.check("holder_binding")
+        assert binding is not None and binding.status == status, report.to_dict()
+        assert report.verified is (status != "failed")
+
+
 def test_a_vc2_jose_presentation_payload_with_enveloped_credentials(
     verifier: Verifier, holder_key: SigningKey, holder: str, token: Callable[..., str]
 ) -> None:

@@ -92,6 +92,50 @@ def test_signed_presentation_is_checked_with_the_holders_key(
     )
 
 
+@pytest.mark.parametrize(
+    ("subjects", "expected", "verified"),
+    [
+        (["holder", "holder"], ("passed", "holder_is_subject"), True),
+        (["holder", None], ("could_not_check", "subject_not_a_did"), True),
+        (["holder", "did:example:someone-else"], ("failed", "subject_not_holder"), False),
+    ],
+)
+def test_a_signed_presentation_binds_its_badges_to_the_holder(
+    verifier: Verifier,
+    credential: Callable[..., dict[str, Any]],
+    ed_key: SigningKey,
+    holder_key: SigningKey,
+    subjects: list[str | None],
+    expected: tuple[str, str],
+    verified: bool,
+) -> None:
+    """Issue #15: badges name the holder's DID as subject, so a hiring manager can see that a
+    presentation signed by that DID hands over the holder's own badges, not someone else's."""
+    holder = did_key_from_public_key(holder_key.public)
+    badges = []
+    for subject in subjects:
+        document = credential()
+        if subject is not None:
+            document["credentialSubject"]["id"] = holder if subject == "holder" else subject
+        signed_badge = sign_data_integrity(
+            document,
+            ed_key,
+            verification_method=verification_method_id(ISSUER, ed_key.kid),
+            created=NOW - timedelta(days=1),
+            canonicalizer=Canonicalizer(),
+        )
+        badges.append(EmbeddedBadge(json.dumps(signed_badge), "data-integrity"))
+    vp = build_presentation(badges, holder=holder)
+    signed = sign_presentation(vp, holder_key, created=NOW, canonicalizer=Canonicalizer())
+    report = verify_container(verifier, signed, now=NOW)
+    assert all(r.verified for r in report.credentials)  # each badge is authentic on its own
+    assert _checks(report)["holder_binding"] == expected
+    assert report.verified is verified
+    # An unsigned presentation claims no holder, so nothing is bound and nothing is said.
+    unsigned = verify_container(verifier, build_presentation(badges, holder=None), now=NOW)
+    assert "holder_binding" not in _checks(unsigned)
+
+
 def test_presentation_with_a_failing_credential_shows_the_good_ones_verified(
     verifier: Verifier, di_badge: Callable[..., dict[str, Any]], token: Callable[..., str]
 ) -> None:
