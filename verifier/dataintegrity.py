@@ -143,7 +143,9 @@ def check_data_integrity(
     for proof in proofs:
         proof_type = proof.get("type")
         suite = proof.get("cryptosuite") if proof_type == "DataIntegrityProof" else None
-        allowed_on_vc2 = KNOWN_SUITES.get((proof_type, suite))  # type: ignore[arg-type]
+        if not isinstance(proof_type, str) or not isinstance(suite, str | None):
+            continue  # a list or object where a name belongs (unhashable): no suite we know
+        allowed_on_vc2 = KNOWN_SUITES.get((proof_type, suite))
         if allowed_on_vc2 is None:
             continue
         try:
