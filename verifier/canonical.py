@@ -108,6 +108,11 @@ _KEYWORDS = frozenset(
     ]
 )
 
+#: What PyLD raises for input it cannot process: its own error, and a ValueError for a context
+#: reference that is no IRI (a nested ``"@context": "some words"``, which its IRI resolver
+#: refuses outside the JsonLdError hierarchy).
+_PYLD_ERRORS: tuple[type[Exception], ...] = (jsonld.JsonLdError, ValueError)
+
 
 class Canonicalizer:
     """Safe-mode JSON-LD canonicalization with a private, bounded context cache (thread-safe)."""
@@ -144,7 +149,7 @@ class Canonicalizer:
                     contexts = [*contexts, _SENTINEL_CONTEXT]
                 probe = {**document, "@context": contexts}
                 expanded: list[Any] = self._processor.expand(probe, self._processor.options())
-            except jsonld.JsonLdError as exc:
+            except _PYLD_ERRORS as exc:
                 raise _translate(exc) from exc
         _check_loss(expanded)
         return expanded
@@ -187,7 +192,7 @@ class Canonicalizer:
         with self._lock:
             try:
                 dataset = self._processor.expanded_to_rdf(expanded, self._processor.options())
-            except jsonld.JsonLdError as exc:
+            except _PYLD_ERRORS as exc:
                 raise _translate(exc) from exc
         nquads: str = jsonld.JsonLdProcessor.to_nquads(dataset)
         lines = nquads.split("\n")
@@ -219,7 +224,7 @@ class Canonicalizer:
                 dataset: dict[str, Any] = self._processor.expanded_to_rdf(
                     expanded, self._processor.options()
                 )
-            except jsonld.JsonLdError as exc:
+            except _PYLD_ERRORS as exc:
                 raise _translate(exc) from exc
         return dataset
 
@@ -231,7 +236,7 @@ class Canonicalizer:
                 compacted: dict[str, Any] = self._processor.compact(
                     expanded, {"@context": context}, options
                 )
-            except jsonld.JsonLdError as exc:
+            except _PYLD_ERRORS as exc:
                 raise _translate(exc) from exc
         return compacted
 

@@ -44,11 +44,12 @@ from verifier.errors import (
 )
 from verifier.jsonparse import b64url_decode
 from verifier.jwt import UnverifiedJwt, check_jose_header, decode_vc_jwt
-from verifier.report import NOTE_CHECKS, CheckLine, Report
-from verifier.verify import Verifier
+from verifier.report import NOTE_CHECKS, Check, CheckLine, Report
+from verifier.verify import CredentialInput, Verifier
 
 __all__ = [
     "MAX_CONTAINER_CREDENTIALS",
+    "MAX_CONTAINER_NESTING",
     "ContainerCheck",
     "ContainerKind",
     "ContainerReport",
@@ -75,6 +76,8 @@ _VP_TYP: Final = frozenset({"JWT", "vp+jwt", "vp+ld+jwt", "vp+ld+json+jwt"})
 _VP_HEADERS: Final = frozenset({"alg", "kid", "typ", "cty"})
 #: Words a container payload must contain; a plain credential's payload is not JSON-parsed twice.
 _CONTAINER_MARKERS: Final = (b'"vp"', b"VerifiablePresentation", b"ClrCredential")
+#: A CLR in a presentation is split into its credentials, a CLR in that CLR too …; no further.
+MAX_CONTAINER_NESTING: Final = 3
 
 
 #: One line of a container's report: the same shape (and status rule) as a credential's check.
@@ -184,13 +187,14 @@ def verify_container(
     recipient: str | None = None,
     challenge: str | None = None,
     domain: str | None = None,
+    carrier: str | None = None,
 ) -> ContainerReport:
     """Verify a presentation, CLR or passport export and each credential in it.
 
     Never raises for bad input: every problem is a check in the returned report. ``challenge``
     and ``domain``, when given, must match a signed presentation's proof (replay protection).
-    Raises ``ValueError`` only when ``document`` is no container at all (see
-    :func:`container_kind`).
+    ``carrier`` names the baked image a CLR came in ("baked PNG"), for its report. Raises
+    ``ValueError`` only when ``document`` is no container at all (see :func:`container_kind`).
     """
     kind = container_kind(document)
     if kind is None:
@@ -198,7 +202,7 @@ def verify_container(
     outer: Report | None = None
     holder: str | None = None
     if kind == "clr":
-        outer = verifier.report(document, now=now)
+        outer = verifier.report(CredentialInput(document, carrier), now=now)
         first = _outer_check(outer)
     elif kind == "presentation":
         first = _presentation_proof(verifier, document, now, challenge, domain)
@@ -253,12 +257,14 @@ def verify_container_jwt(
     challenge: str | None = None,
     domain: str | None = None,
     max_bytes: int | None = None,
+    carrier: str | None = None,
 ) -> ContainerReport:
     """Verify a presentation (VP-JWT) or a CLR (VC-JWT) sent as a compact JWS, and each
     credential in it. The outer JWS of a presentation must be the holder's; a CLR's is checked
     as any VC-JWT's. ``max_bytes`` bounds the token (default: the verifier's limit for one
-    credential). Never raises for bad input; raises ``ValueError`` only when the token holds
-    no presentation or CLR within that limit (see :func:`jwt_container_kind`)."""
+    credential); ``carrier`` names the baked image a CLR came in. Never raises for bad input;
+    raises ``ValueError`` only when the token holds no presentation or CLR within that limit
+    (see :func:`jwt_container_kind`)."""
     found = jwt_container_kind(
         token, max_bytes=max_bytes or verifier.max_bytes, max_depth=verifier.max_depth
     )
@@ -268,7 +274,7 @@ def verify_container_jwt(
     outer: Report | None = None
     holder: str | None = None
     if kind == "clr":
-        outer = verifier.report(token, now=now)
+        outer = verifier.report(CredentialInput(token.strip(), carrier), now=now)
         first = _outer_check(outer)
     else:
         first = _presentation_jws(verifier, jwt, document, now, challenge, domain)
@@ -290,14 +296,17 @@ def _with_members(
     now: datetime,
     recipient: str | None,
     holder: str | None = None,
+    nesting: int = 0,
 ) -> ContainerReport:
     checks = [first]
     raw_members = _members(kind, document)
     items = raw_members if isinstance(raw_members, list) else []
     if recipient is None and kind == "passport_export":
-        holder = document.get("holder")
-        recipient = holder if isinstance(holder, str) and "@" in holder else None
+        owner = document.get("holder")  # an export names its holder by e-mail
+        recipient = owner if isinstance(owner, str) and "@" in owner else None
     reports: list[Report] = []
+    labels: list[str] = []
+    nested_ok = True
     unreadable = 0
     if len(items) > MAX_CONTAINER_CREDENTIALS:
         checks.append(
@@ -310,12 +319,25 @@ def _with_members(
             )
         )
         items = []
-    for item in items:
+    for n, item in enumerate(items, 1):
         credential = _unwrap(item)
         if credential is None:
             unreadable += 1
             credential = "not a credential"  # reported as an unreadable input
-        reports.append(verifier.report(credential, now=now, recipient=recipient))
+        inner = _nested_clr(verifier, credential, now=now, recipient=recipient, nesting=nesting)
+        if inner is None:
+            report = verifier.report(credential, now=now, recipient=recipient)
+            reports.append(report)
+            labels.append(_label(report, n))
+            continue
+        # A CLR inside a container is a container too: the CLR's proof and each credential
+        # it holds are verified, each on its own, and listed here in the CLR's place.
+        nested_ok = nested_ok and inner.verified
+        assert inner.outer is not None
+        reports.append(inner.outer)
+        labels.append(_label(inner.outer, n))
+        reports.extend(inner.credentials)
+        labels.extend(f"{n}.{label}" for label in inner.labels)
     checks.append(_members_check(kind, reports, raw_members, document))
     if holder is not None and reports:
         checks.append(_binding_check(holder, reports))
@@ -324,9 +346,57 @@ def _with_members(
         and bool(reports)
         and all(r.verified for r in reports)
         and (outer is None or outer.verified)
+        and nested_ok
     )
-    labels = tuple(_label(r, n) for n, r in enumerate(reports, 1))
-    return ContainerReport(kind, verified, tuple(checks), tuple(reports), outer, labels)
+    return ContainerReport(kind, verified, tuple(checks), tuple(reports), outer, tuple(labels))
+
+
+def _nested_clr(
+    verifier: Verifier,
+    credential: Mapping[str, Any] | str,
+    *,
+    now: datetime,
+    recipient: str | None,
+    nesting: int,
+) -> ContainerReport | None:
+    """The outcome of a CLR held in a container (JSON or VC-JWT), or None for anything else."""
+    if isinstance(credential, str):
+        found = jwt_container_kind(
+            credential, max_bytes=verifier.max_bytes, max_depth=verifier.max_depth
+        )
+        if found is None or found[0] != "clr":
+            return None
+        kind, _, document = found
+    elif container_kind(credential) == "clr":
+        kind, document = "clr", credential
+    else:
+        return None
+    if nesting >= MAX_CONTAINER_NESTING:
+        refused = Report.from_outcomes(
+            {
+                "format": Check(
+                    "format",
+                    "failed",
+                    "too_deep",
+                    "A CLR held in a container held in another this deeply is not verified.",
+                )
+            },
+            proof_format=None,
+            credential=None,
+            skipped_reason="The input could not be read, so this was not checked.",
+        )
+        return ContainerReport("clr", False, (), (), refused, ())
+    outer = verifier.report(credential, now=now)
+    return _with_members(
+        verifier,
+        kind,
+        document,
+        _outer_check(outer),
+        outer,
+        now=now,
+        recipient=recipient,
+        nesting=nesting + 1,
+    )
 
 
 def _holder_id(document: Mapping[str, Any]) -> str | None:
@@ -446,6 +516,16 @@ def _presentation_proof(
 ) -> ContainerCheck:
     """The holder's proof on a presentation (VC Data Integrity §2.1, purpose authentication)."""
     proof = document.get("proof")
+    if proof is None and (challenge is not None or domain is not None):
+        # The caller asked for a presentation made for their challenge: an unsigned one
+        # answers nothing and could be a copy replayed from anyone (issue #15, item 5).
+        return ContainerCheck(
+            "signature",
+            "failed",
+            "presentation_not_bound",
+            "The presentation is not signed by its holder, so it does not answer your "
+            "challenge: it could be a copy made for someone else.",
+        )
     if proof is None:
         return ContainerCheck(
             "signature",

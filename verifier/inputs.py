@@ -236,6 +236,17 @@ def _refused(code: str, message: str, hint: str | None = None) -> ContainerRepor
     )
 
 
+def _baked_clr(verifier: Verifier, given: CredentialInput) -> CredentialInput | None:
+    """The baked credential when it is a CLR (JSON or VC-JWT), else None."""
+    value = given.value
+    if isinstance(value, str):
+        found = jwt_container_kind(
+            value, max_bytes=verifier.max_bytes, max_depth=verifier.max_depth
+        )
+        return given if found is not None and found[0] == "clr" else None
+    return given if container_kind(value) == "clr" else None
+
+
 def verify_any(
     verifier: Verifier,
     data: bytes | str,
@@ -283,6 +294,23 @@ def verify_any(
         return verify_container(
             verifier, found.value, now=now, recipient=recipient, challenge=challenge, domain=domain
         )
+    if found.kind in ("png", "svg") and isinstance(found.value, CredentialInput):
+        baked = _baked_clr(verifier, found.value)
+        if baked is not None:
+            # A CLR baked into an image is a container like its JSON form: every credential
+            # in it is verified on its own, never trusted because the CLR's proof holds.
+            if isinstance(baked.value, str):
+                return verify_container_jwt(
+                    verifier,
+                    baked.value,
+                    now=now,
+                    recipient=recipient,
+                    max_bytes=verifier.max_bytes,
+                    carrier=baked.carrier,
+                )
+            return verify_container(
+                verifier, baked.value, now=now, recipient=recipient, carrier=baked.carrier
+            )
     if found.kind in ("qr_image", "url"):
         if _depth > 0:
             return _refused("link_loop", "The link leads to another link; not followed.")

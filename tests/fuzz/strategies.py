@@ -152,6 +152,26 @@ def mutated(draw: st.DrawFn, doc: Any, values: st.SearchStrategy[Any] = json_val
 
 
 @st.composite
+def reshaped(draw: st.DrawFn, doc: Any) -> Any:
+    """A deep copy of ``doc`` with one to three members swapped between a single value and a
+    list: a value ``v`` becomes ``[v]``, a one-item list ``[v]`` becomes ``v``, a longer list its
+    first item."""
+    doc = json.loads(json.dumps(doc))
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(_containers(doc)))
+        node = doc
+        for key in path:
+            node = node[key]
+        keys = sorted(node) if isinstance(node, dict) else list(range(len(node)))
+        if not keys:
+            continue
+        key = draw(st.sampled_from(keys))
+        value = node[key]
+        node[key] = value[0] if isinstance(value, list) and value else [value]
+    return doc
+
+
+@st.composite
 def mutated_text(draw: st.DrawFn, text: str, alphabet: st.SearchStrategy[str]) -> str:
     """``text`` with one to four characters flipped, inserted or deleted."""
     chars = list(text)

@@ -136,6 +136,27 @@ def test_a_signed_presentation_binds_its_badges_to_the_holder(
     assert "holder_binding" not in _checks(unsigned)
 
 
+def test_an_unsigned_presentation_answers_no_challenge(
+    verifier: Verifier, di_badge: Callable[..., dict[str, Any]], token: Callable[..., str]
+) -> None:
+    vp = build_presentation(_badges(di_badge, token), holder=None)
+    for asked in ({"challenge": "c-1"}, {"domain": "verifier.example"}):
+        report = verify_container(verifier, vp, now=NOW, **asked)
+        assert _checks(report)["signature"] == ("failed", "presentation_not_bound")
+        assert report.verified is False  # the badges alone cannot answer a challenge
+    assert verify_container(verifier, vp, now=NOW).verified is True  # nothing was asked
+
+
+def test_a_passport_export_is_never_judged_by_holder_binding(
+    verifier: Verifier, credential: Callable[..., dict[str, Any]], token: Callable[..., str]
+) -> None:
+    document = credential()
+    document["credentialSubject"]["id"] = "did:example:learner"
+    export = {"holder": "learner@example.com", "count": 1, "credentials": [token(**document)]}
+    report = verify_container(verifier, export, now=NOW)
+    assert "holder_binding" not in _checks(report)  # an export names its holder by e-mail
+
+
 def test_presentation_with_a_failing_credential_shows_the_good_ones_verified(
     verifier: Verifier, di_badge: Callable[..., dict[str, Any]], token: Callable[..., str]
 ) -> None:
