@@ -9,7 +9,6 @@ bundled, hash-pinned copy (no npm package ships it).
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from passport.credentials.exports import export_clr, export_vp, select_credentia
 from passport.credentials.holders import find_holder, set_holder_did
 from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.services import Services
-from tests.interop.harness import HERE, NODE, harness, requires_node
+from tests.interop.harness import HERE, harness, requires_node, run_node
 
 pytestmark = requires_node
 
@@ -44,16 +43,7 @@ def js_verify(credential: dict[str, Any], documents: dict[str, Any]) -> dict[str
 
 
 def js_verify_presentation(payload: dict[str, Any]) -> dict[str, Any]:
-    result = subprocess.run(
-        [NODE or "node", str(HERE / "vp.mjs")],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    output: dict[str, Any] = json.loads(result.stdout)
+    output: dict[str, Any] = run_node(HERE / "vp.mjs", payload)
     return output
 
 

@@ -10,16 +10,14 @@ and the test fails if one was asked for.
 from __future__ import annotations
 
 import json
-import subprocess
 from importlib import resources
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 
 from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.services import Services
-from tests.interop.harness import HERE, NODE, requires_node
+from tests.interop.harness import HERE, requires_node, run_node
 
 pytestmark = requires_node
 
@@ -31,18 +29,9 @@ OB_SCHEMA_URL = (
 
 def verifier_core(credential: dict[str, Any], documents: dict[str, Any]) -> dict[str, Any]:
     """Run verifier-core's ``verifyCredential`` on ``credential``; its answer and refused URLs."""
-    if not (DCC / "node_modules").is_dir():
-        pytest.fail("verifier-core is not installed: `make test` runs npm ci in tests/interop/dcc.")
-    done = subprocess.run(
-        [NODE or "node", str(DCC / "verify.mjs")],
-        input=json.dumps({"credential": credential, "documents": documents}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    answer: dict[str, Any] = run_node(
+        DCC / "verify.mjs", {"credential": credential, "documents": documents}
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    answer: dict[str, Any] = json.loads(done.stdout)
     return answer
 
 

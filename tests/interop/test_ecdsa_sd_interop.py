@@ -10,15 +10,11 @@ only: issuing this suite is not something we do (``docs/decisions.md``).
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from issuer import CredentialDraft, build_credential
-from tests.interop.harness import HERE, NODE, requires_node
+from tests.interop.harness import HERE, requires_node, run_node
 from verifier import KeyResolver, Verifier
 
 pytestmark = requires_node
@@ -36,18 +32,7 @@ ACHIEVEMENT: dict[str, Any] = {
 
 def sd(command: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Run ``node sd.mjs COMMAND`` with ``payload`` on stdin; return its JSON answer."""
-    if not (HERE / "node_modules").is_dir():
-        pytest.fail("The JS harness is not installed: run `make test` (it runs `npm ci`).")
-    result = subprocess.run(
-        [NODE or "node", str(HERE / "sd.mjs"), command],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    output: dict[str, Any] = json.loads(result.stdout)
+    output: dict[str, Any] = run_node(HERE / "sd.mjs", payload, command)
     return output
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,7 +35,7 @@ from keys import (
 )
 from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.services import Services
-from tests.interop.harness import HERE, NODE, requires_node
+from tests.interop.harness import HERE, requires_node, run_node
 from verifier import KeyResolver, Verifier
 from verifier.canonical import Canonicalizer
 
@@ -159,16 +158,7 @@ def matrix() -> dict[str, Any]:
         if method == "did:web":
             job["did"] = THEIR_DID_WEB
         sign_jobs.append(job)
-    result = subprocess.run(
-        [NODE or "node", str(HERE / "suites.mjs")],
-        input=json.dumps({"sign": sign_jobs, "verify": verify_jobs}),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    output = json.loads(result.stdout)
+    output = run_node(HERE / "suites.mjs", {"sign": sign_jobs, "verify": verify_jobs}, timeout=300)
     verified = output["verified"]
     return {
         "ours": ours,
@@ -256,16 +246,7 @@ def test_an_ecdsa_badge_we_issue_verifies_in_the_reference_stack(services: Servi
         {"credential": credential, "documents": documents},
         {"credential": tampered(credential), "documents": documents},
     ]
-    result = subprocess.run(
-        [NODE or "node", str(HERE / "suites.mjs")],
-        input=json.dumps({"verify": jobs}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    good, bad = json.loads(result.stdout)["verified"]
+    good, bad = run_node(HERE / "suites.mjs", {"verify": jobs})["verified"]
     # The reference stack's status check is stubbed (status interop has its own tests).
     assert good == {"verified": True, "errors": []}
     assert bad["verified"] is False and "Invalid signature." in bad["errors"]
