@@ -6,6 +6,11 @@ the same check ids as an OB 3.0 credential (:mod:`verifier.report`), so pages an
 read it unchanged; :class:`verifier.verify.Verifier` hands OB 2.0 input here and adds the checks
 that are the same for every credential (``issuer``, ``recipient``).
 
+One module, past 800 lines, on purpose: OB 2.0 verification is one algorithm read top to
+bottom (recognise → read the three documents → hosted or signed rule → revocation), and the
+checker shares some twenty reading helpers with the reading half; a split would turn those
+private helpers into a public seam that nothing else should call.
+
 What is checked (1EdTech "Open Badges Specification v2.0", §§ "Verification", "HostedBadge
 Verification", "SignedBadge Verification", "Revoking Hosted Assertions", "Revocation List";
 examples from its "Examples" document):
