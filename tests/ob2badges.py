@@ -11,16 +11,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from issuer.baking import itxt_chunk, png_chunk
 from keys import SigningKey
+from tests import loopback
+from tests.loopback import LoopbackServer
 from verifier.baked import PNG_SIGNATURE
 
 OB2 = "https://w3id.org/openbadges/v2"
@@ -37,48 +37,14 @@ def b64json(value: Any) -> str:
 
 
 # -- a loopback issuer -------------------------------------------------------------------------
-class _Handler(BaseHTTPRequestHandler):
-    server: Ob2Server
-
-    def do_GET(self) -> None:
-        self.server.hits.append(self.path)
-        status, body = self.server.routes.get(self.path, (404, b'{"error": "not found"}'))
-        self.send_response(status)
-        self.send_header("Content-Type", "application/ld+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class Ob2Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.routes: dict[str, tuple[int, bytes]] = {}
-        self.hits: list[str] = []
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-    def publish(self, path: str, document: Any, status: int = 200) -> None:
-        self.routes[path] = (status, json.dumps(document).encode())
+#: The loopback server, serving OB 2.0 documents as JSON-LD.
+Ob2Server = LoopbackServer
 
 
 @contextmanager
 def serving() -> Iterator[Ob2Server]:
-    server = Ob2Server()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.start()
-    try:
+    with loopback.serving("application/ld+json") as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def sha256_identity(email: str, salt: str = SALT) -> str:

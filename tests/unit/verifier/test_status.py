@@ -16,10 +16,8 @@ import json
 import random
 import threading
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -42,6 +40,7 @@ from keys import (
     generate_key,
     verification_method_id,
 )
+from tests.loopback import serving
 from verifier import KeyResolver, KeyUnreachable, Verifier
 from verifier.bitstring import bit_is_set, decode_bitstring, parse_status_index
 from verifier.canonical import Canonicalizer
@@ -712,50 +711,9 @@ def test_no_fetcher_means_no_network(issuer: Issuer) -> None:
     assert failure(checker, entry(), issuer).code == "status_unreachable"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:
-        self.server.hits += 1
-        status, body = self.server.routes.get(self.path, (404, b"{}"))
-        self.send_response(status)
-        self.send_header("Content-Type", "application/vc+ld+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.routes: dict[str, tuple[int, bytes]] = {}
-        self.hits = 0
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-
-@contextmanager
-def serving() -> Iterator[_Server]:
-    server = _Server()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
 def test_lists_over_real_http_through_safe_fetcher(issuer: Issuer) -> None:
     fetcher = SafeFetcher(FetchPolicy(allow_loopback_http=True, timeout=5.0, cache_ttl=0))
-    with serving() as server:
+    with serving("application/vc+ld+json") as server:
         url, broken = server.url("/status/1"), server.url("/status/broken")
         document = signed_list(issuer, url=url, set_bits=(7,))
         server.routes["/status/1"] = (200, json.dumps(document).encode())
@@ -763,7 +721,7 @@ def test_lists_over_real_http_through_safe_fetcher(issuer: Issuer) -> None:
         checker, _ = make_checker(fetcher=fetcher)
         assert check(checker, entry(6, url=url), issuer).entries[0].state == "clear"
         assert isinstance(failure(checker, entry(7, url=url), issuer), Revoked)
-        assert server.hits == 1  # the second check came from the verified-list cache
+        assert len(server.hits) == 1  # the second check came from the verified-list cache
         error = failure(checker, entry(6, url=broken), issuer)
         assert (error.code, error.inconclusive) == ("status_unreachable", True)
         assert "fetch_http_error" in (error.hint or "")
@@ -771,7 +729,7 @@ def test_lists_over_real_http_through_safe_fetcher(issuer: Issuer) -> None:
 
 def test_a_list_over_the_fetchers_size_cap(issuer: Issuer) -> None:
     fetcher = SafeFetcher(FetchPolicy(allow_loopback_http=True, timeout=5.0, max_bytes=512))
-    with serving() as server:
+    with serving("application/vc+ld+json") as server:
         url = server.url("/status/big")
         noisy = with_encoded(issuer, encode_bitstring(noise()), url)
         server.routes["/status/big"] = (200, json.dumps(noisy).encode())

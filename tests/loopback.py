@@ -1,0 +1,60 @@
+"""A real HTTP server on 127.0.0.1 for tests that fetch documents (status lists, OB 2.0 badges).
+
+``routes`` maps a path to ``(status, body)``; ``hits`` lists the paths asked for, in order.
+Used through :func:`serving`, which starts it on a free port and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: LoopbackServer
+
+    def do_GET(self) -> None:
+        self.server.hits.append(self.path)
+        status, body = self.server.routes.get(self.path, (404, b'{"error": "not found"}'))
+        self.send_response(status)
+        self.send_header("Content-Type", self.server.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, content_type: str) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.content_type = content_type
+        self.routes: dict[str, tuple[int, bytes]] = {}
+        self.hits: list[str] = []
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+    def publish(self, path: str, document: Any, status: int = 200) -> None:
+        """Serve ``document`` as JSON at ``path``."""
+        self.routes[path] = (status, json.dumps(document).encode())
+
+
+@contextmanager
+def serving(content_type: str = "application/json") -> Iterator[LoopbackServer]:
+    server = LoopbackServer(content_type)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
