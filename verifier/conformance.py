@@ -121,7 +121,7 @@ def review_credential(document: Mapping[str, Any]) -> ReviewedCredential:
         credential = load_credential(candidate)
     deviations = list(found.values())
     # The official schema judges the document as read, so a repaired value is reported once.
-    deviations.extend(_after_loading(credential, candidate, known=found))
+    deviations.extend(_after_loading(credential, candidate))
     return ReviewedCredential(credential, tuple(deviations[:_MAX_DEVIATIONS]))
 
 
@@ -235,9 +235,7 @@ def _replaced(node: Any, path: Path, value: Any) -> Any:
 # -- notes after loading ----------------------------------------------------------------------
 
 
-def _after_loading(
-    credential: AnyCredential, original: Mapping[str, Any], *, known: Mapping[str, Deviation]
-) -> Iterator[Deviation]:
+def _after_loading(credential: AnyCredential, document: Mapping[str, Any]) -> Iterator[Deviation]:
     subject = credential.credential_subject
     named = getattr(subject, "id", None) is not None or bool(getattr(subject, "identifier", ()))
     if not named and not isinstance(credential, EndorsementCredential):
@@ -247,7 +245,7 @@ def _after_loading(
             "The subject has neither an id nor an identifier, so the credential names no "
             "recipient: it shows what was awarded, not to whom.",
         )
-    status = original.get("credentialStatus")
+    status = document.get("credentialStatus")
     if isinstance(status, list | tuple) and len(status) > 1:
         yield Deviation(
             "$.credentialStatus",
@@ -257,14 +255,13 @@ def _after_loading(
         )
     if isinstance(credential, ClrCredential) or credential.vc_version != "2.0":
         return  # the official schemas describe VC 2.0 Open Badges only
-    if _first_context(original) != VC2_CONTEXT:
+    if _first_context(document) != VC2_CONTEXT:
         return
     try:
-        check_official_schema(original, endorsement=isinstance(credential, EndorsementCredential))
+        check_official_schema(document, endorsement=isinstance(credential, EndorsementCredential))
     except SchemaViolation as exc:
-        noted = tuple(known)
         for where, messages in exc.details.items():
-            if not isinstance(where, str) or _covered(where, noted):
+            if not isinstance(where, str):
                 continue
             text = messages[0] if isinstance(messages, list) and messages else "does not match"
             yield Deviation(
@@ -274,11 +271,6 @@ def _after_loading(
             )
         if not exc.details:
             yield Deviation("$", "official_schema", exc.message)
-
-
-def _covered(where: str, noted: tuple[str, ...]) -> bool:
-    """Whether an official-schema path is one a repair already reported (or inside one)."""
-    return any(where == path or where.startswith((path + ".", path + "[")) for path in noted)
 
 
 def _first_context(document: Mapping[str, Any]) -> object:
