@@ -98,13 +98,12 @@ def _current_list(session: Session, services: Services, issuer: Issuer, purpose:
     )
     if newest is not None and newest.used < newest.size // 2:
         return newest
-    number = 1 + len(
-        session.scalars(
-            select(StatusList.id).where(
-                StatusList.issuer_id == issuer.id, StatusList.purpose == purpose
-            )
-        ).all()
-    )
+    # The next number follows from the list just read, not from a second query: a count read
+    # after another transaction committed the first list would name a second, empty one, and
+    # concurrent issuers would then scatter over two lists (the index race of stop 24's CI).
+    # Two transactions that both saw no list (or the same full one) now name the same list,
+    # and the primary key lets only one create it.
+    number = 1 if newest is None else _list_number(newest.id) + 1
     list_id = f"{issuer.id}-{purpose}-{number}"
     try:
         with session.begin_nested():
@@ -117,6 +116,11 @@ def _current_list(session: Session, services: Services, issuer: Issuer, purpose:
         created = session.get(StatusList, list_id)  # type: ignore[assignment]
         assert created is not None
     return created
+
+
+def _list_number(list_id: str) -> int:
+    """The sequence number at the end of a list id (``<issuer>-<purpose>-<n>``)."""
+    return int(list_id.rsplit("-", 1)[1])
 
 
 def ensure_status_lists(session: Session, services: Services, issuer: Issuer) -> None:

@@ -281,6 +281,50 @@ def test_concurrent_issuance_gets_distinct_indexes(services: Services) -> None:
     assert sorted(per_purpose) == [("revocation", total, total), ("suspension", total, total)]
 
 
+def test_a_list_created_meanwhile_is_joined_not_doubled(services: Services) -> None:
+    """Another transaction commits the first suspension list right after ours looked for one.
+
+    Found by the concurrency test above in CI (stop 24): the next list number was counted in a
+    second query, which saw the other list and named a second one, so concurrent issuers
+    scattered over two lists. Both transactions must end up in the one list.
+    """
+    from sqlalchemy import event
+
+    from passport.credentials.models import Issuer, StatusList
+    from passport.credentials.status import _current_list
+
+    with services.session() as session:
+        issuer = session.scalars(select(Issuer)).first()
+        assert issuer is not None
+        issuer_id = issuer.id
+    injected: list[str] = []
+
+    def after_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if injected or "FROM status_lists" not in statement:
+            return
+        injected.append("other")
+        with services.session() as other:
+            other_issuer = other.get(Issuer, issuer_id)
+            assert other_issuer is not None
+            injected.append(_current_list(other, services, other_issuer, "suspension").id)
+
+    event.listen(services.engine, "after_cursor_execute", after_execute)
+    try:
+        with services.session() as session:
+            mine = session.get(Issuer, issuer_id)
+            assert mine is not None
+            joined = _current_list(session, services, mine, "suspension").id
+    finally:
+        event.remove(services.engine, "after_cursor_execute", after_execute)
+    assert injected == ["other", f"{issuer_id}-suspension-1"]
+    assert joined == f"{issuer_id}-suspension-1"
+    with services.session() as session:
+        lists = session.scalars(
+            select(StatusList.id).where(StatusList.purpose == "suspension")
+        ).all()
+    assert lists == [f"{issuer_id}-suspension-1"]
+
+
 ISSUE_SCRIPT = """
 import sys, threading
 from passport.settings import Settings
