@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passport.db import Base, UTCDateTime, utcnow
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiToken",
+    "OrgSetting",
     "User",
 ]
 
@@ -52,5 +53,20 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(300))
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("holders.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Set when an admin deactivates the account: it can no longer log in; its history stays.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The page language the person chose (``en``/``de``); None: the browser's Accept-Language.
+    locale: Mapped[str | None] = mapped_column(String(16))
+    #: An IANA time zone (``Europe/Berlin``); None: the organisation's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     holder: Mapped[Holder | None] = relationship()
+
+
+class OrgSetting(Base):
+    """One setting of the organisation that runs this instance (``time_zone``, …), set by admins."""
+
+    __tablename__ = "org_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -38,6 +38,8 @@ class AchievementDefinition(Base):
     definition: Mapped[str] = mapped_column(Text)
     valid_for_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Retired: kept for the badges and history that name it, offered for nothing new.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     #: The skill this achievement is a level of (None for achievements outside the catalog).
     skill: Mapped[Skill | None] = relationship()
@@ -71,6 +73,8 @@ class JobFamily(Base):
     occupation: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(String(400))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    #: Retired: kept for the badges and history that name it, offered for nothing new.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     requirements: Mapped[list[JobFamilySkill]] = relationship(
         back_populates="job_family",
@@ -94,6 +98,8 @@ class Skill(Base):
     #: Freshness: credentials for this skill are valid this many days (None: no expiry).
     valid_for_days: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    #: Retired: kept for the badges and history that name it, offered for nothing new.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class JobFamilySkill(Base):

@@ -11,11 +11,23 @@ after translating.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Final
 
 from flask import Flask, Response, g, request
 
-__all__ = ["GERMAN", "LANGUAGES", "gettext", "page_language", "register", "use_language"]
+__all__ = [
+    "GERMAN",
+    "LANGUAGES",
+    "format_date",
+    "format_datetime",
+    "format_number",
+    "gettext",
+    "ngettext",
+    "page_language",
+    "register",
+    "use_language",
+]
 
 LANGUAGES: Final = ("en", "de")
 
@@ -147,6 +159,30 @@ def gettext(message: str, **values: object) -> str:
     return text % values if values else text
 
 
+def ngettext(singular: str, plural: str, num: int, **values: object) -> str:
+    """The singular or plural form for ``num`` (``%(num)d`` is filled in too)."""
+    text = gettext(singular if num == 1 else plural)
+    return text % {"num": num, **values}
+
+
+def format_date(value: date | datetime | None) -> str:
+    """A date (or a datetime's date) for people; empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A point in time for people; empty for None."""
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_number(value: float) -> str:
+    return f"{value:,}"
+
+
 def _content_language(response: Response) -> Response:
     if "page_lang" in g:
         response.headers["Content-Language"] = g.page_lang
@@ -156,5 +192,8 @@ def _content_language(response: Response) -> Response:
 
 def register(app: Flask) -> None:
     """Give templates ``_`` and ``page_language``; label translated answers."""
-    app.jinja_env.globals.update(_=gettext, page_language=page_language)
+    app.jinja_env.globals.update(
+        _=gettext, gettext=gettext, ngettext=ngettext, page_language=page_language
+    )
+    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, number=format_number)
     app.after_request(_content_language)

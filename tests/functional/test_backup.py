@@ -98,7 +98,7 @@ def test_backup_restore_round_trip(
     with tarfile.open(archive) as tar:
         names = tar.getnames()
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
-    assert manifest["alembic_revision"] == "0005"
+    assert manifest["alembic_revision"] == "0006"
     assert manifest["database"]["kind"] == ("json-rows" if PG_URL else "sqlite-file")
     assert set(manifest["members"]) == set(names) - {"manifest.json", "manifest.hmac"}
     assert all(len(m["sha256"]) == 64 for m in manifest["members"].values())
@@ -175,7 +175,7 @@ def test_a_tampered_archive_is_refused(
         expected = f"{name} does not match the SHA-256"
     elif what == "manifest":
         name, data = _member(archive, "manifest.json")
-        _rewrite(archive, bad, {name: data.replace(b'"0005"', b'"0004"')})
+        _rewrite(archive, bad, {name: data.replace(b'"0006"', b'"0005"')})
         expected = "The manifest does not match its HMAC"
     else:
         with tarfile.open(archive) as src, tarfile.open(bad, "w:gz") as dst:
@@ -266,14 +266,14 @@ def test_backup_and_restore_commands(tmp_path: Path) -> None:
     archive = tmp_path / "nightly.tar.gz"
     made = _run(source, "backup", "-o", str(archive))
     assert made.returncode == 0, made.stderr
-    assert made.stdout.startswith(f"wrote {archive}: revision 0005")
+    assert made.stdout.startswith(f"wrote {archive}: revision 0006")
 
     if PG_URL:
         drop_all_tables(PG_URL)
     target = _env(tmp_path / "target", PG_URL)
     restored = _run(target, "restore", str(archive))
     assert restored.returncode == 0, restored.stderr
-    assert "restored revision 0005" in restored.stdout
+    assert "restored revision 0006" in restored.stdout
     credential = tmp_path / "badge.json"
     credential.write_text(issued.stdout)
     checked = _run(target, "verify", str(credential))
