@@ -72,6 +72,7 @@ COHORTS = [
             ("Blameless reviews", "Write a post-incident review with contributing factors."),
             ("Game day", "Handle an injected failure as incident commander."),
         ],
+        "mentor_note": "Strong triage instincts; practise writing the timeline as you go.",
     },
     {
         "name": "Platform Engineering Fast-track",
@@ -86,8 +87,50 @@ COHORTS = [
             ("Progressive delivery", "Release with a canary and an automatic rollback."),
             ("Platform as a product", "Present a golden path and gather developer feedback."),
         ],
+        "mentor_note": "Confident with rollouts; slow down and read the plan before every apply.",
     },
 ]
+
+
+#: The assessed task behind each demo badge: what the learner did, for that skill at that level
+#: (Practitioner: a typical task done independently, a common failure diagnosed).
+EVIDENCE: dict[str, tuple[str, str]] = {
+    "incident-response-l2": (
+        "Incident drill: checkout latency spike",
+        "Led the triage of a simulated checkout latency incident as incident lead: found the "
+        "saturated database pool, rolled back the change behind it within 20 minutes, posted "
+        "updates every 15 minutes and wrote the blameless review with three follow-up actions.",
+    ),
+    "observability-l2": (
+        "SLO and burn-rate alert for the orders API",
+        "Instrumented the orders API with request metrics and traces, derived an availability "
+        "and a latency SLO from the checkout journey, and replaced a noisy CPU alert with a "
+        "burn-rate alert linked to a runbook.",
+    ),
+    "linux-administration-l2": (
+        "Diagnosing a saturated Linux host",
+        "Found why a batch host slowed down (a log partition filling up and swap thrashing) with "
+        "standard tools, fixed log rotation, set the service's memory limits in its systemd unit "
+        "and applied the SSH and sudo baseline.",
+    ),
+    "kubernetes-operations-l2": (
+        "Rollout and rollback of the catalogue service",
+        "Deployed the catalogue service with readiness probes, resource limits and a "
+        "horizontal autoscaler, then found a crash-looping pod's missing config map and rolled "
+        "back a failed release.",
+    ),
+    "infrastructure-as-code-l2": (
+        "A reusable network module, reviewed plan and apply",
+        "Extracted the copied VPC code into a module with inputs, outputs and tests, took the "
+        "change through review and plan/apply, and set up a nightly drift check.",
+    ),
+    "ci-cd-l2": (
+        "A pipeline that tests, signs and releases",
+        "Built a pipeline that tests, packages and signs a container image with build "
+        "provenance, and released it with a canary that rolls back automatically on failing "
+        "health checks.",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +202,7 @@ def load_demo(services: Services) -> DemoResult:
                     cohort_id=cohort.id,
                     author_id=mentors[index].id,
                     learner_id=members[0].id,
-                    text="Strong triage instincts; practise writing the timeline as you go.",
+                    text=spec["mentor_note"],
                 )
             )
         session.flush()
@@ -192,9 +235,8 @@ def load_demo(services: Services) -> DemoResult:
                             proof_format="vc-jwt" if (n + k) % 7 == 3 else "data-integrity",
                             evidence=[
                                 EvidenceInput(
-                                    name=f"{spec['topics'][k][0]} — assessed task",
-                                    narrative=f"Hands-on task in week {k + 5}: "
-                                    f"{spec['topics'][k + 1][1]}",
+                                    name=EVIDENCE[achievement_id][0],
+                                    narrative=EVIDENCE[achievement_id][1],
                                 )
                             ],
                         ),
