@@ -42,43 +42,63 @@ SERVED_AS: dict[str, list[str]] = {
 
 @bp.get("/")
 def home() -> str:
+    """The front door, for the three people who come here: a learner (their passport), a
+    hiring manager (verify a badge, ask for a presentation) and program staff (the admin)."""
+    from sqlalchemy import func
+
+    from passport.catalog.models import JobFamily
+
     services = get_services()
     with services.session() as session:
-        achievements = list(
-            session.scalars(select(AchievementDefinition).order_by(AchievementDefinition.name))
+        families = session.scalar(
+            select(func.count()).select_from(JobFamily).where(JobFamily.retired_at.is_(None))
         )
-        return render_template("home.html", achievements=achievements)
+    return render_template("home.html", job_families=families or 0)
 
 
 @bp.get("/credentials/<path:credential_id>")
 def credential(credential_id: str) -> Response | str:
+    from passport.credentials.public_page import public_badge
+
     services = get_services()
+    now = services.now()
     with services.session() as session:
         record = session.get(IssuedCredential, credential_id)
         if record is None:
             raise NotFound("No credential with that id is published here.")
         content = record.content
         proof_format = record.proof_format
-        verifier = services.verifier(session)
-    offers = SERVED_AS[proof_format]
-    # No Accept header at all accepts anything: the page.
-    best = request.accept_mimetypes.best_match(offers) if request.accept_mimetypes else offers[0]
-    if best is None:
-        stored = "a VC-JWT" if proof_format == "vc-jwt" else "JSON with an embedded proof"
-        raise NotAcceptable(
-            f"This badge is stored as {stored} and served only as it was signed: ask for "
-            f"{' or '.join(offers[1:3])}, or text/html for its page.",
-            code="not_acceptable",
+        offers = SERVED_AS[proof_format]
+        # No Accept header at all accepts anything: the page.
+        best = (
+            request.accept_mimetypes.best_match(offers) if request.accept_mimetypes else offers[0]
         )
-    if best != "text/html":
-        response = make_response(content)
-        response.mimetype = best
-        return _vary(response)
-    report = verifier.report(content, now=services.now())
+        if best is None:
+            stored = "a VC-JWT" if proof_format == "vc-jwt" else "JSON with an embedded proof"
+            raise NotAcceptable(
+                f"This badge is stored as {stored} and served only as it was signed: ask for "
+                f"{' or '.join(offers[1:3])}, or text/html for its page.",
+                code="not_acceptable",
+            )
+        if best != "text/html":
+            response = make_response(content)
+            response.mimetype = best
+            return _vary(response)
+        badge = public_badge(session, services, record, now)
+        verifier = services.verifier(session)
+    report = verifier.report(content, now=now)
     page = render_template(
-        "credential.html", report=report, credential=report.credential, raw=content.decode()
+        "credential.html",
+        page=badge,
+        report=report,
+        credential=report.credential,
+        raw=content.decode(),
+        now=now,
     )
-    return _vary(make_response(page))
+    response = _vary(make_response(page))
+    # The page names the holder while they share the badge: never keep it in a shared cache.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _vary(response: Response) -> Response:
@@ -100,7 +120,14 @@ def achievement(slug: str) -> Response:
         ["application/json", "application/ld+json", "text/html"], default="application/json"
     )
     if best == "text/html":
-        return make_response(render_template("achievement.html", achievement=definition))
+        from passport.credentials.public_page import families_for
+
+        with services.session() as session:
+            families = families_for(session, row.skill_id, row.level)
+        page = render_template(
+            "achievement.html", achievement=definition, slug=slug, families=families
+        )
+        return _vary(make_response(page))
     document = {
         "@context": ["https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
         **definition,
