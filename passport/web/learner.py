@@ -5,7 +5,8 @@
 Every query is scoped to ``g.user`` — there is no id in the URL to change.
 
 ``catalog`` (no prefix): ``/job-families`` and ``/job-families/<id>``, the published JSON of
-the job families (public, cacheable).
+the job families (public, cacheable) — or, for a browser asking for HTML, the same as a page
+for people (content negotiation; no ``Accept`` header gets the JSON, as before).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, g, redirect, render_template, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.accounts.users import ROLES
-from passport.catalog.achievements import job_family_document
+from passport.catalog.achievements import LEVEL_NAMES, achievement_id, job_family_document
 from passport.catalog.models import JobFamily
 from passport.cohorts.schedule import learner_schedule
 from passport.errors import NotFound
@@ -74,16 +75,37 @@ def _json(document: Any) -> Response:
     return response
 
 
+def _wants_html() -> bool:
+    """A person's browser asks for HTML first; programs (and no Accept header) get JSON."""
+    best = request.accept_mimetypes.best_match(
+        ["application/json", "text/html"], default="application/json"
+    )
+    return best == "text/html"
+
+
+def _page(html: str) -> Response:
+    # Not cached publicly: the page's header shows whether the visitor is logged in.
+    return Response(html, mimetype="text/html")
+
+
+def _negotiated(response: Response) -> Response:
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 @catalog_bp.get("/job-families")
 def job_families() -> Response:
     services = get_services()
     public_url = services.settings.public_url
     with services.session() as db:
-        documents = [
-            job_family_document(family, public_url=public_url)
-            for family in db.scalars(select(JobFamily).order_by(JobFamily.id))
-        ]
-    return _json({"id": f"{public_url}/job-families", "jobFamilies": documents})
+        families = list(db.scalars(select(JobFamily).order_by(JobFamily.id)))
+        if _wants_html():
+            live = sorted((f for f in families if f.retired_at is None), key=lambda f: f.name)
+            return _negotiated(
+                _page(render_template("job_families.html", families=live, levels=LEVEL_NAMES))
+            )
+        documents = [job_family_document(family, public_url=public_url) for family in families]
+    return _negotiated(_json({"id": f"{public_url}/job-families", "jobFamilies": documents}))
 
 
 @catalog_bp.get("/job-families/<family_id>")
@@ -93,5 +115,20 @@ def job_family(family_id: str) -> Response:
         family = db.get(JobFamily, family_id)
         if family is None:
             raise NotFound("No job family with that id.", code="unknown_job_family")
+        if _wants_html():
+            requirements = sorted(
+                family.requirements, key=lambda r: (-r.min_level, r.skill.name.lower())
+            )
+            return _negotiated(
+                _page(
+                    render_template(
+                        "job_family.html",
+                        family=family,
+                        requirements=requirements,
+                        levels=LEVEL_NAMES,
+                        achievement_id=achievement_id,
+                    )
+                )
+            )
         document = job_family_document(family, public_url=services.settings.public_url)
-    return _json(document)
+    return _negotiated(_json(document))
