@@ -107,6 +107,30 @@ def test_badge_page_names_the_holder_only_while_they_share_it(
     assert "Ada Lovelace" not in visitor.get(url, headers=BROWSER).data.decode()
 
 
+def test_an_expired_share_link_hides_the_name_again(
+    app: Flask, client: FlaskClient, services: Services
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from passport.credentials.public_page import holder_shares
+    from passport.sharing.models import ShareLink
+
+    credential_id = _assessed(services)
+    token = log_in(client, ADA)
+    share(client, token, [credential_id], days="1")
+    url = f"/credentials/{credential_id}"
+    assert "Earned by Ada Lovelace" in app.test_client().get(url, headers=BROWSER).data.decode()
+    with services.session() as db:
+        link = db.scalars(select(ShareLink)).one()
+        ends = link.expires_at
+        assert holder_shares(db, credential_id, now=ends - timedelta(microseconds=1))
+        assert not holder_shares(db, credential_id, now=ends)
+        link.expires_at = services.now() - timedelta(seconds=1)
+    assert "Ada Lovelace" not in app.test_client().get(url, headers=BROWSER).data.decode()
+
+
 def test_badge_page_says_revoked_in_plain_words(services: Services, client: FlaskClient) -> None:
     make_learner(services, ADA, "Ada Lovelace")
     record = issue(services, ADA, "ci-cd-l2")
@@ -170,6 +194,66 @@ def test_achievement_page_shows_each_criterion_at_each_level(client: FlaskClient
         for lvl in rd["rubricCriterionLevel"]
     ]
     assert len(texts) == 12 and len(set(texts)) == 12
+
+
+def test_a_criterion_without_its_own_level_texts_falls_back_to_the_catalog_levels(
+    services: Services,
+) -> None:
+    from passport.catalog.achievements import LEVELS, achievement_definition
+    from passport.catalog.models import Skill
+
+    skill = Skill(
+        id="writing",
+        name="Technical writing",
+        description="Writes docs.",
+        alignments="[]",
+        tags="[]",
+        criteria=json.dumps(
+            [
+                {"id": "clarity", "name": "Clarity", "levels": {"2": "Writes a clear runbook."}},
+                {"id": "structure", "name": "Structure"},
+            ]
+        ),
+    )
+    with services.session() as db:
+        definition = achievement_definition(
+            db, skill, 2, public_url="https://x.example", issuer_profile={"id": "did:web:x"}
+        )
+    clarity, structure = definition["resultDescription"]
+    texts = [lvl["description"] for lvl in clarity["rubricCriterionLevel"]]
+    assert texts[1] == "Writes a clear runbook."
+    assert texts[0] == LEVELS[0]["description"]
+    assert [lvl["description"] for lvl in structure["rubricCriterionLevel"]] == [
+        lvl["description"] for lvl in LEVELS
+    ]
+
+
+def test_every_catalog_criterion_has_its_own_text_at_every_level() -> None:
+    from passport.catalog.achievements import CATALOG_FILE, LEVELS
+
+    catalog = json.loads(CATALOG_FILE.read_text("utf-8"))
+    texts = []
+    for skill in catalog["skills"]:
+        for criterion in skill["criteria"]:
+            assert sorted(criterion["levels"]) == [str(lvl["level"]) for lvl in LEVELS]
+            texts += criterion["levels"].values()
+    assert len(texts) == len(set(texts)) == 14 * 3 * len(LEVELS)
+
+
+def test_demo_evidence_matches_each_badge(services: Services) -> None:
+    from sqlalchemy import select
+
+    from passport.credentials.passports import badge_view
+    from passport.instance.demo import EVIDENCE, load_demo
+
+    result = load_demo(services)
+    assert (result.learners, result.assessments, result.badges) == (20, 60, 48)
+    with services.session() as db:
+        records = list(db.scalars(select(IssuedCredential)))
+        assert len(records) == 48
+        for record in records:
+            (evidence,) = badge_view(services, record, services.now()).evidence
+            assert (evidence["name"], evidence["narrative"]) == EVIDENCE[record.achievement_id]
 
 
 # -- job families -----------------------------------------------------------------------------
