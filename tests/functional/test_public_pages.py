@@ -163,6 +163,12 @@ def test_badge_json_by_content_negotiation_is_unchanged(
         assert response.headers["Vary"] == "Accept"
     # No Accept header: the page.
     assert client.get(f"/credentials/{record.id}").mimetype == "text/html"
+    # A VC-JWT badge: its page for people, the token for programs.
+    token = issue(services, ADA, "observability-l2", "jwt")
+    page = client.get(f"/credentials/{token.id}", headers=BROWSER).data.decode()
+    assert _h1s(page) == ["Observability — Practitioner"] and "Verified: signed by" in page
+    served = client.get(f"/credentials/{token.id}", headers={"Accept": "application/vc+jwt"})
+    assert served.mimetype == "application/vc+jwt" and served.data == token.content
 
 
 def test_unknown_badge_is_a_page_for_people_and_json_for_programs(client: FlaskClient) -> None:
