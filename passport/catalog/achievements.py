@@ -52,14 +52,6 @@ def level_info(level: int) -> dict[str, Any]:
     raise InvalidRequest(f"Level {level} does not exist; levels are 1 to {len(LEVELS)}.")
 
 
-def _level_text(criterion: dict[str, Any], level: dict[str, Any]) -> str:
-    """What ``criterion`` asks for at ``level``: the criterion's own rubric text (its
-    ``levels`` map, keyed by the level number as a string), else the catalog-wide level text."""
-    own = criterion.get("levels")
-    text = own.get(str(level["level"])) if isinstance(own, dict) else None
-    return text if isinstance(text, str) and text.strip() else str(level["description"])
-
-
 def achievement_definition(
     session: Session, skill: Skill, level: int, *, public_url: str, issuer_profile: dict[str, Any]
 ) -> dict[str, Any]:
@@ -81,7 +73,8 @@ def achievement_definition(
                         "id": f"{base}-level-{lvl['level']}",
                         "type": ["RubricCriterionLevel"],
                         "name": lvl["name"],
-                        "description": _level_text(criterion, lvl),
+                        "description": criterion.get("levels", {}).get(str(lvl["level"]))
+                        or lvl["description"],
                         "level": str(lvl["level"]),
                     }
                     for lvl in LEVELS
