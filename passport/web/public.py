@@ -96,8 +96,11 @@ def credential(credential_id: str) -> Response | str:
         now=now,
     )
     response = _vary(make_response(page))
-    # The page names the holder while they share the badge: never keep it in a shared cache.
+    # The page names the holder while they share the badge: never keep it in a shared cache,
+    # and keep a named page out of search engines (sharing is for the people sent the link).
     response.headers["Cache-Control"] = "private, no-cache"
+    if badge.holder_name:
+        response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 

@@ -87,7 +87,9 @@ def test_badge_page_names_the_holder_only_while_they_share_it(
     credential_id = _assessed(services)
     visitor = app.test_client()
     url = f"/credentials/{credential_id}"
-    page = visitor.get(url, headers=BROWSER).data.decode()
+    anonymous = visitor.get(url, headers=BROWSER)
+    assert "X-Robots-Tag" not in anonymous.headers
+    page = anonymous.data.decode()
     assert "Ada Lovelace" not in page
     assert "the holder&#39;s name appears here only while they share this badge" in page
 
@@ -96,7 +98,9 @@ def test_badge_page_names_the_holder_only_while_they_share_it(
     assert status == 201
     page = visitor.get(url, headers=BROWSER).data.decode()
     assert "Earned by Ada Lovelace" in page
-    assert visitor.get(url, headers=BROWSER).headers["Cache-Control"] == "private, no-cache"
+    named = visitor.get(url, headers=BROWSER)
+    assert named.headers["Cache-Control"] == "private, no-cache"
+    assert named.headers["X-Robots-Tag"] == "noindex"
 
     # Revoking the link hides the name again.
     shares = client.get("/passport/shares", headers=HTML).data.decode()
