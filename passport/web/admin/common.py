@@ -3,6 +3,8 @@ the acting user and the audit call, downloads."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -83,6 +85,44 @@ def page_number() -> int:
         return max(int(request.args.get("page", "1")), 1)
     except ValueError:
         return 1
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a list: which page, how many pages and rows, and the query it keeps."""
+
+    page: int
+    pages: int
+    total: int
+    #: The list's other query arguments (its search), kept on the page links.
+    args: dict[str, str]
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * PAGE_SIZE
+
+    @property
+    def limit(self) -> int:
+        return PAGE_SIZE
+
+
+def pager(total: int, *keep: str) -> Pager:
+    """The page asked for (clamped to the last page) of ``total`` rows; ``keep`` names the
+    query arguments (the search) the page links carry on."""
+    pages = max(math.ceil(total / PAGE_SIZE), 1)
+    args = {name: request.args.get(name, "").strip() for name in keep}
+    return Pager(min(page_number(), pages), pages, total, {k: v for k, v in args.items() if v})
+
+
+def search_text(name: str = "q", *, max_length: int = 200) -> str:
+    """A search box's text from the query string (trimmed and cut to ``max_length``)."""
+    return request.args.get(name, "").strip()[:max_length]
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for a case-insensitive LIKE, with the wildcards in ``text`` escaped (``\\``)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def count_rows(db: Session, model: Any, *where: Any) -> int:

@@ -1,0 +1,291 @@
+"""Admin of people (#16): users (edit, roles, deactivate), cohorts and sessions (edit, delete
+with confirmation), the assessment form (known learners only, or an explicit invite), badges
+(search, paging, role-gated controls, revoke confirmed) and the audit log's search.
+
+Through the browser path, like test_admin.py: the login form, CSRF tokens scraped from pages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from passport.accounts.models import User
+from passport.audit import AuditEvent
+from passport.credentials.models import IssuedCredential
+from passport.services import Services
+from tests.functional.test_admin import HTML, PASSWORD, csrf, login, make_user
+
+
+def _user_id(services: Services, email: str) -> int:
+    with services.session() as db:
+        user = db.scalar(select(User).where(User.email == email))
+        assert user is not None
+        return user.id
+
+
+def _log_in(client: FlaskClient, email: str) -> int:
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client)}
+    )
+    return response.status_code
+
+
+# -- users ------------------------------------------------------------------------------------
+
+
+def test_admin_edits_a_users_name_email_and_role(client: FlaskClient, services: Services) -> None:
+    make_user(services, "lee@example.com", "learner", name="Lee")
+    token = login(client, services, "root@example.com", "admin")
+    user_id = _user_id(services, "lee@example.com")
+    page = client.get(f"/admin/users/{user_id}", headers=HTML).data.decode()
+    assert "Edit Lee" in page and 'value="lee@example.com"' in page
+    done = client.post(
+        f"/admin/users/{user_id}",
+        data={"csrf_token": token, "email": "Lee.Q@Example.com", "name": "Lee Q", "role": "mentor"},
+    )
+    assert done.status_code == 302
+    with services.session() as db:
+        user = db.get(User, user_id)
+        assert user is not None
+        assert (user.email, user.name, user.role) == ("lee.q@example.com", "Lee Q", "mentor")
+        assert db.scalar(select(AuditEvent).where(AuditEvent.action == "user.update")) is not None
+    # a taken e-mail is refused on the page, tied to its field
+    make_user(services, "taken@example.com", "learner")
+    taken = client.post(
+        f"/admin/users/{user_id}",
+        data={"csrf_token": token, "email": "taken@example.com", "name": "Lee", "role": "mentor"},
+    )
+    assert taken.status_code == 400
+    body = taken.data.decode()
+    assert "already exists" in body
+    assert re.search(r'id="email"[^>]*aria-describedby="form-error"', body)
+
+
+def test_only_admins_manage_users(client: FlaskClient, services: Services) -> None:
+    make_user(services, "lee@example.com", "learner")
+    user_id = _user_id(services, "lee@example.com")
+    token = login(client, services, "mo@example.com", "mentor")
+    assert client.get(f"/admin/users/{user_id}", headers=HTML).status_code == 403
+    refused = client.post(
+        f"/admin/users/{user_id}/active", data={"csrf_token": token, "active": "0"}
+    )
+    assert refused.status_code == 403
+    with services.session() as db:
+        assert db.get(User, user_id).deactivated_at is None  # type: ignore[union-attr]
+
+
+def test_deactivated_user_cannot_log_in_and_their_session_ends(
+    app: object, client: FlaskClient, services: Services
+) -> None:
+    make_user(services, "mo@example.com", "mentor")
+    mentor = app.test_client()  # type: ignore[attr-defined]
+    assert _log_in(mentor, "mo@example.com") == 302
+    assert mentor.get("/admin/", headers=HTML).status_code == 200
+
+    token = login(client, services, "root@example.com", "admin")
+    user_id = _user_id(services, "mo@example.com")
+    done = client.post(f"/admin/users/{user_id}/active", data={"csrf_token": token, "active": "0"})
+    assert done.status_code == 302
+    assert (
+        "can no longer log in" in client.get(done.headers["Location"], headers=HTML).data.decode()
+    )
+
+    # the open session ends on its next request; a new login is refused
+    again = mentor.get("/admin/", headers=HTML)
+    assert again.status_code == 302 and again.headers["Location"].startswith("/login")
+    assert _log_in(mentor, "mo@example.com") == 401
+    listing = client.get("/admin/users?status=deactivated", headers=HTML).data.decode()
+    assert (
+        "1 user found." in listing
+        and '<td data-label="E-mail" class="wrap">mo@example.com' in listing
+    )
+
+    # reactivated, the old password works again
+    client.post(f"/admin/users/{user_id}/active", data={"csrf_token": token, "active": "1"})
+    assert _log_in(mentor, "mo@example.com") == 302
+
+
+def test_last_active_admin_cannot_be_demoted_or_deactivated(
+    client: FlaskClient, services: Services
+) -> None:
+    token = login(client, services, "root@example.com", "admin")
+    root = _user_id(services, "root@example.com")
+    demote = client.post(
+        f"/admin/users/{root}",
+        data={"csrf_token": token, "email": "root@example.com", "name": "Root", "role": "mentor"},
+    )
+    assert demote.status_code == 400
+    assert "last active administrator" in demote.data.decode()
+    off = client.post(f"/admin/users/{root}/active", data={"csrf_token": token, "active": "0"})
+    assert (
+        "last active administrator"
+        in client.get(off.headers["Location"], headers=HTML).data.decode()
+    )
+    with services.session() as db:
+        user = db.get(User, root)
+        assert user is not None and user.role == "admin" and user.deactivated_at is None
+    # with a second admin, the first may step down
+    make_user(services, "second@example.com", "admin")
+    stepped = client.post(
+        f"/admin/users/{root}",
+        data={"csrf_token": token, "email": "root@example.com", "name": "Root", "role": "mentor"},
+    )
+    assert stepped.status_code == 302
+
+
+def test_users_search_and_pagination(client: FlaskClient, services: Services) -> None:
+    with services.session() as db:
+        for n in range(55):
+            db.add(
+                User(email=f"learner{n:02d}@example.com", name=f"Learner {n:02d}", role="learner")
+            )
+        db.add(User(email="zed@example.org", name="Zed Quill", role="assessor"))
+    login(client, services, "root@example.com", "admin")
+    first = client.get("/admin/users", headers=HTML).data.decode()
+    assert "57 users found." in first and "Page 1 of 2" in first
+    assert 'href="/admin/users?page=2"' in first
+    found = client.get("/admin/users?q=quill", headers=HTML).data.decode()
+    assert "1 user found." in found and "zed@example.org" in found and "learner00" not in found
+    learners = client.get("/admin/users?role=learner&page=2", headers=HTML).data.decode()
+    assert "55 users found." in learners and "learner54@example.com" in learners
+    assert "role=learner" in learners and "page=1" in learners
+    none = client.get("/admin/users?q=nobody-like-this", headers=HTML).data.decode()
+    assert "0 users found." in none and "No user matches this search." in none
+    wild = client.get("/admin/users?q=%25", headers=HTML).data.decode()
+    assert "0 users found." in wild  # LIKE wildcards are searched for literally
+
+
+# -- badges -----------------------------------------------------------------------------------
+
+
+def _issue(services: Services, achievement: str, email: str, *, suspendable: bool = False) -> str:
+    from passport.credentials.issuing import IssueRequest, issue_credential
+
+    with services.session() as db:
+        return issue_credential(
+            db,
+            services,
+            IssueRequest(achievement, email, suspendable=suspendable, reason="test award"),
+            now=services.now(),
+        ).id
+
+
+def test_badges_search_by_holder_achievement_and_status(
+    client: FlaskClient, services: Services
+) -> None:
+    make_user(services, "ada@example.com", "learner", name="Ada Lovelace")
+    ada = _issue(services, "observability-l2", "ada@example.com", suspendable=True)
+    bo = _issue(services, "networking-l2", "bo@example.com")
+    token = login(client, services, "root@example.com", "admin")
+
+    def found(query: str) -> str:
+        return client.get(f"/admin/badges?{query}", headers=HTML).data.decode()
+
+    everything = found("")
+    assert "2 badges found." in everything and ada in everything and bo in everything
+    by_name = found("q=lovelace")
+    assert "1 badge found." in by_name and ada in by_name and bo not in by_name
+    by_email = found("q=BO%40example")
+    assert bo in by_email and ada not in by_email
+    by_achievement = found("q=networking")
+    assert bo in by_achievement and ada not in by_achievement
+    client.post(
+        f"/admin/badges/{ada}/status",
+        data={"csrf_token": token, "action": "suspend", "reason": "under review"},
+    )
+    suspended = found("status=suspended")
+    assert "1 badge found." in suspended and ada in suspended
+    assert 'value="reinstate"' in suspended and 'value="suspend"' not in suspended
+    active = found("status=active")
+    assert bo in active and ada not in active
+    assert "0 badges found." in found("status=revoked")
+    assert "No badge matches this search." in found("q=nothing-like-this")
+
+
+def test_badges_pagination_keeps_the_search(client: FlaskClient, services: Services) -> None:
+    for n in range(51):
+        _issue(services, "observability-l2", f"p{n:02d}@example.com")
+    _issue(services, "networking-l2", "other@example.com")
+    login(client, services, "root@example.com", "admin")
+    first = client.get("/admin/badges?q=observability", headers=HTML).data.decode()
+    assert "51 badges found." in first and "Page 1 of 2" in first
+    assert "q=observability" in first.split('rel="next"')[0].rsplit("<a", 1)[1]
+    second = client.get("/admin/badges?q=observability&page=2", headers=HTML).data.decode()
+    assert second.count('class="muted small-text id-text"') == 1
+    beyond = client.get("/admin/badges?q=observability&page=99", headers=HTML).data.decode()
+    assert "Page 2 of 2" in beyond
+
+
+def test_assessors_and_mentors_see_no_status_controls(
+    client: FlaskClient, services: Services
+) -> None:
+    credential = _issue(services, "observability-l2", "sam@example.com", suspendable=True)
+    for role in ("assessor", "mentor"):
+        token = login(client, services, f"{role}@example.com", role)
+        page = client.get("/admin/badges", headers=HTML).data.decode()
+        assert credential in page
+        assert "Change status" not in page and "/status" not in page and "/revoke" not in page
+        assert client.get(f"/admin/badges/{credential}/revoke", headers=HTML).status_code == 403
+        refused = client.post(
+            f"/admin/badges/{credential}/status",
+            data={"csrf_token": token, "action": "suspend", "reason": "x"},
+        )
+        assert refused.status_code == 403
+        client.post("/logout", data={"csrf_token": token})
+
+
+def test_revoke_goes_through_its_confirmation_page(
+    client: FlaskClient, services: Services
+) -> None:
+    credential = _issue(services, "observability-l2", "sam@example.com")
+    token = login(client, services, "root@example.com", "admin")
+    listing = client.get("/admin/badges?q=sam", headers=HTML).data.decode()
+    assert 'value="revoke"' not in listing  # no one-click revoke on the list
+    assert 'value="suspend"' not in listing  # not suspendable
+    confirm = client.get(f"/admin/badges/{credential}/revoke?back_q=sam", headers=HTML)
+    page = confirm.data.decode()
+    assert confirm.status_code == 200 and "Revoke this badge?" in page
+    assert "cannot be undone" in page and 'name="confirm" value="yes"' in page
+    assert 'name="back_q" value="sam"' in page
+    done = client.post(
+        f"/admin/badges/{credential}/status",
+        data={
+            "csrf_token": token,
+            "action": "revoke",
+            "confirm": "yes",
+            "reason": "issued by mistake",
+            "back_q": "sam",
+        },
+    )
+    assert done.status_code == 302 and done.headers["Location"] == "/admin/badges?q=sam"
+    with services.session() as db:
+        record = db.get(IssuedCredential, credential)
+        assert record is not None and record.revoked_at is not None
+    again = client.get(f"/admin/badges/{credential}/revoke", headers=HTML).data.decode()
+    assert "already revoked" in again
+    unknown = client.get("/admin/badges/urn:uuid:nope/revoke", headers=HTML)
+    assert unknown.status_code == 404
+
+
+# -- audit ------------------------------------------------------------------------------------
+
+
+def test_audit_log_search_and_pagination(client: FlaskClient, services: Services) -> None:
+    with services.session() as db:
+        for n in range(60):
+            db.add(AuditEvent(actor="robot@example.com", action="test.bulk", subject=f"s{n}"))
+        db.add(AuditEvent(actor="ana@example.com", action="cohort.create", subject="needle"))
+    login(client, services, "root@example.com", "admin")
+    page = client.get("/admin/audit", headers=HTML).data.decode()
+    assert "Page 1 of 2" in page
+    found = client.get("/admin/audit?q=needle", headers=HTML).data.decode()
+    assert "1 event, newest first." in found and "cohort.create" in found
+    assert "test.bulk" not in found
+    bulk = client.get("/admin/audit?q=test.bulk&page=2", headers=HTML).data.decode()
+    assert "60 events, newest first." in bulk and "q=test.bulk" in bulk
+    assert "No event matches this search." in client.get(
+        "/admin/audit?q=zzzz-none", headers=HTML
+    ).data.decode()
