@@ -313,6 +313,8 @@ def test_cohort_dates_are_checked(client: FlaskClient, services: Services) -> No
 def test_passing_assessment_issues_a_verifiable_badge(
     client: FlaskClient, services: Services
 ) -> None:
+    # #16: an assessment is only for a known learner (or one explicitly invited)
+    make_user(services, "ada@example.com", "learner")
     token = login(client, services, "assessor@example.com", "assessor")
     outcome_url = assess(
         client,
@@ -352,6 +354,7 @@ def test_passing_assessment_issues_a_verifiable_badge(
 
 
 def test_failing_assessment_issues_nothing(client: FlaskClient, services: Services) -> None:
+    make_user(services, "bo@example.com", "learner")  # #16: known learners only
     token = login(client, services, "assessor@example.com", "assessor")
     outcome_url = assess(
         client, token, learner="bo@example.com", achievement="observability-l3", level=2
@@ -368,6 +371,7 @@ def test_failing_assessment_issues_nothing(client: FlaskClient, services: Servic
 def test_assessment_form_shows_problems_and_resubmission_issues_once(
     client: FlaskClient, services: Services
 ) -> None:
+    make_user(services, "ada@example.com", "learner")  # #16: known learners only
     token = login(client, services, "root@example.com", "admin")
     bad = client.post(
         "/admin/assessments/new",

@@ -8,12 +8,15 @@ Through the browser path, like test_admin.py: the login form, CSRF tokens scrape
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from passport.accounts.models import User
+from passport.assessments.models import Assessment
 from passport.audit import AuditEvent
+from passport.cohorts.models import Cohort
 from passport.credentials.models import IssuedCredential
 from passport.services import Services
 from tests.functional.test_admin import HTML, PASSWORD, csrf, login, make_user
@@ -237,9 +240,7 @@ def test_assessors_and_mentors_see_no_status_controls(
         client.post("/logout", data={"csrf_token": token})
 
 
-def test_revoke_goes_through_its_confirmation_page(
-    client: FlaskClient, services: Services
-) -> None:
+def test_revoke_goes_through_its_confirmation_page(client: FlaskClient, services: Services) -> None:
     credential = _issue(services, "observability-l2", "sam@example.com")
     token = login(client, services, "root@example.com", "admin")
     listing = client.get("/admin/badges?q=sam", headers=HTML).data.decode()
@@ -286,6 +287,176 @@ def test_audit_log_search_and_pagination(client: FlaskClient, services: Services
     assert "test.bulk" not in found
     bulk = client.get("/admin/audit?q=test.bulk&page=2", headers=HTML).data.decode()
     assert "60 events, newest first." in bulk and "q=test.bulk" in bulk
-    assert "No event matches this search." in client.get(
-        "/admin/audit?q=zzzz-none", headers=HTML
+    assert (
+        "No event matches this search."
+        in client.get("/admin/audit?q=zzzz-none", headers=HTML).data.decode()
+    )
+
+
+# -- the assessment form ----------------------------------------------------------------------
+
+
+def _rubric(client: FlaskClient, achievement: str = "incident-response-l2") -> dict[str, str]:
+    page = client.get(
+        f"/admin/assessments/new?achievement={achievement}", headers=HTML
     ).data.decode()
+    key = re.search(r'name="key" value="([^"]+)"', page)
+    assert key is not None
+    criteria = re.findall(r'<select id="level-([\w-]+)"', page)
+    assert criteria
+    return {"key": key.group(1), **{f"level-{c}": "3" for c in criteria}}
+
+
+def test_assessment_form_opens_without_an_error(client: FlaskClient, services: Services) -> None:
+    make_user(services, "ada@example.com", "learner", name="Ada Lovelace")
+    make_user(services, "gone@example.com", "learner", name="Gone Person")
+    with services.session() as db:
+        gone = db.scalar(select(User).where(User.email == "gone@example.com"))
+        assert gone is not None
+        gone.deactivated_at = services.now()
+    login(client, services, "ana@example.com", "assessor")
+    response = client.get("/admin/assessments/new", headers=HTML)
+    page = response.data.decode()
+    assert response.status_code == 200
+    assert "Record an assessment" in page and "error" not in page.split("<main>", 1)[1].lower()
+    # the typeahead offers known, active learners: name and e-mail
+    datalist = page.split('<datalist id="known-learners">', 1)[1].split("</datalist>", 1)[0]
+    assert 'value="ada@example.com"' in datalist and "Ada Lovelace" in datalist
+    assert "gone@example.com" not in datalist
+    assert 'list="known-learners"' in page
+    # an unknown skill level answers with the chooser and a plain error, not a 500
+    unknown = client.get("/admin/assessments/new?achievement=nope", headers=HTML)
+    assert unknown.status_code == 400
+    assert "Choose a skill level to assess." in unknown.data.decode()
+
+
+def test_cohort_members_are_offered_as_learners(client: FlaskClient, services: Services) -> None:
+    make_user(services, "kim@example.com", "learner", name="Kim Member")
+    with services.session() as db:
+        kim = db.scalar(select(User).where(User.email == "kim@example.com"))
+        assert kim is not None
+        from passport.cohorts.models import CohortMember
+
+        cohort = Cohort(name="Spring", starts_on=date(2030, 3, 4), ends_on=date(2030, 4, 22))
+        cohort.members.append(CohortMember(user_id=kim.id, role="learner"))
+        db.add(cohort)
+    login(client, services, "ana@example.com", "assessor")
+    page = client.get("/admin/assessments", headers=HTML).data.decode()
+    assert "Kim Member" in page and 'value="kim@example.com"' in page
+
+
+def test_unknown_email_is_refused_unless_invited(client: FlaskClient, services: Services) -> None:
+    token = login(client, services, "ana@example.com", "assessor")
+    data = {
+        "csrf_token": token,
+        "achievement": "incident-response-l2",
+        "learner": "nia.typo@example.com",
+        **_rubric(client),
+    }
+    refused = client.post("/admin/assessments/new", data=data)
+    assert refused.status_code == 400
+    page = refused.data.decode()
+    assert "No learner has the e-mail address nia.typo@example.com" in page
+    assert re.search(r'id="learner"[^>]*aria-describedby="learner-hint form-error"', page)
+    assert 'value="nia.typo@example.com"' in page  # the form keeps its input
+    with services.session() as db:
+        assert db.scalar(select(func.count()).select_from(IssuedCredential)) == 0
+        assert db.scalar(select(func.count()).select_from(Assessment)) == 0
+        assert db.scalar(select(User).where(User.email == "nia.typo@example.com")) is None
+
+    invited = client.post(
+        "/admin/assessments/new", data={**data, "invite": "yes", "invite_name": "Nia Typo"}
+    )
+    assert invited.status_code == 302
+    outcome = client.get(invited.headers["Location"], headers=HTML).data.decode()
+    assert "invited as a new learner" in outcome
+    with services.session() as db:
+        user = db.scalar(select(User).where(User.email == "nia.typo@example.com"))
+        assert user is not None and user.role == "learner" and user.name == "Nia Typo"
+        record = db.scalar(select(IssuedCredential))
+        assert record is not None and record.holder_id == user.holder_id
+        assert db.scalar(select(AuditEvent).where(AuditEvent.action == "learner.invite"))
+
+
+def test_deactivated_learner_cannot_be_assessed(client: FlaskClient, services: Services) -> None:
+    make_user(services, "gone@example.com", "learner")
+    with services.session() as db:
+        user = db.scalar(select(User).where(User.email == "gone@example.com"))
+        assert user is not None
+        user.deactivated_at = services.now()
+    token = login(client, services, "ana@example.com", "assessor")
+    response = client.post(
+        "/admin/assessments/new",
+        data={
+            "csrf_token": token,
+            "achievement": "incident-response-l2",
+            "learner": "gone@example.com",
+            "invite": "yes",
+            **_rubric(client),
+        },
+    )
+    assert response.status_code == 400 and "is deactivated" in response.data.decode()
+
+
+def test_badge_format_is_offered_in_plain_words(client: FlaskClient, services: Services) -> None:
+    make_user(services, "ada@example.com", "learner")
+    token = login(client, services, "ana@example.com", "assessor")
+    page = client.get(
+        "/admin/assessments/new?achievement=incident-response-l2", headers=HTML
+    ).data.decode()
+    assert "Standard (works everywhere)" in page and "JSON with embedded proof" in page
+    assert "eddsa-rdfc-2022" in page and "ecdsa-rdfc-2019" in page
+    assert 'value="di-eddsa" aria-describedby="proof-di-eddsa-hint" checked' in page
+    for choice in ("di-ecdsa", "jwt"):
+        response = client.post(
+            "/admin/assessments/new",
+            data={
+                "csrf_token": token,
+                "achievement": "incident-response-l2",
+                "learner": "ada@example.com",
+                "proof": choice,
+                **_rubric(client),
+            },
+        )
+        assert response.status_code == 302, response.data.decode()
+    with services.session() as db:
+        formats = sorted((r.proof_format, r.content) for r in db.scalars(select(IssuedCredential)))
+        assert [f for f, _ in formats] == ["data-integrity", "vc-jwt"]
+        assert b"ecdsa-rdfc-2019" in formats[0][1]
+    bad = client.post(
+        "/admin/assessments/new",
+        data={
+            "csrf_token": token,
+            "achievement": "incident-response-l2",
+            "learner": "ada@example.com",
+            "proof": "rot13",
+            **_rubric(client),
+        },
+    )
+    assert (
+        bad.status_code == 400 and "Choose one of the badge formats offered." in bad.data.decode()
+    )
+
+
+def test_assessments_list_search(client: FlaskClient, services: Services) -> None:
+    make_user(services, "ada@example.com", "learner", name="Ada Lovelace")
+    make_user(services, "bo@example.com", "learner", name="Bo")
+    token = login(client, services, "ana@example.com", "assessor")
+    for email in ("ada@example.com", "bo@example.com"):
+        client.post(
+            "/admin/assessments/new",
+            data={
+                "csrf_token": token,
+                "achievement": "incident-response-l2",
+                "learner": email,
+                **_rubric(client),
+            },
+        )
+    page = client.get("/admin/assessments?q=lovelace", headers=HTML).data.decode()
+    assert "1 assessment found." in page
+    table = page.split("<tbody>", 1)[1]
+    assert "ada@example.com" in table and "bo@example.com" not in table
+    assert (
+        "0 assessments found."
+        in client.get("/admin/assessments?result=not-yet", headers=HTML).data.decode()
+    )
