@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from passport.accounts.models import User
 from passport.assessments.models import Assessment
 from passport.audit import AuditEvent
-from passport.cohorts.models import Cohort
+from passport.cohorts.models import Attendance, Cohort, MentoringSession, MentorNote
 from passport.credentials.models import IssuedCredential
 from passport.services import Services
 from tests.functional.test_admin import HTML, PASSWORD, csrf, login, make_user
@@ -459,4 +459,216 @@ def test_assessments_list_search(client: FlaskClient, services: Services) -> Non
     assert (
         "0 assessments found."
         in client.get("/admin/assessments?result=not-yet", headers=HTML).data.decode()
+    )
+
+
+# -- cohorts and sessions ---------------------------------------------------------------------
+
+
+def _cohort_with_everything(services: Services) -> tuple[int, int]:
+    """A cohort with a mentor (mo), a learner (lee), a session Lee attended, a note, a target
+    and an assessment recorded in it; returns (cohort id, session id)."""
+    from passport.cohorts.models import CohortMember, CohortSkill
+    from passport.credentials.models import Holder
+
+    make_user(services, "mo@example.com", "mentor", name="Mo")
+    make_user(services, "lee@example.com", "learner", name="Lee")
+    with services.session() as db:
+        mo = db.scalar(select(User).where(User.email == "mo@example.com"))
+        lee = db.scalar(select(User).where(User.email == "lee@example.com"))
+        assert mo is not None and lee is not None
+        cohort = Cohort(name="SRE spring", starts_on=date(2030, 3, 4), ends_on=date(2030, 4, 22))
+        cohort.members.extend(
+            [
+                CohortMember(user_id=mo.id, role="mentor"),
+                CohortMember(user_id=lee.id, role="learner"),
+            ]
+        )
+        cohort.target_skills.append(CohortSkill(achievement_id="observability-l2"))
+        meeting = MentoringSession(
+            title="SLOs", learning_outcome="Write an SLO.", starts_at=services.now(), minutes=45
+        )
+        meeting.attendance.append(Attendance(user_id=lee.id, present=True))
+        cohort.sessions.append(meeting)
+        db.add(cohort)
+        db.flush()
+        db.add(MentorNote(cohort_id=cohort.id, author_id=mo.id, text="Keen.", at=services.now()))
+        holder = db.get(Holder, lee.holder_id)
+        assert holder is not None
+        db.add(
+            Assessment(
+                holder_id=holder.id,
+                achievement_id="observability-l2",
+                assessor="ana@example.com",
+                cohort_id=cohort.id,
+                levels="{}",
+                passed=False,
+                assessed_at=services.now(),
+            )
+        )
+        db.flush()
+        return cohort.id, meeting.id
+
+
+def test_cohort_is_edited(client: FlaskClient, services: Services) -> None:
+    cohort_id, _session = _cohort_with_everything(services)
+    token = login(client, services, "root@example.com", "admin")
+    page = client.get(f"/admin/cohorts/{cohort_id}", headers=HTML).data.decode()
+    assert (
+        f"/admin/cohorts/{cohort_id}/edit" in page and f"/admin/cohorts/{cohort_id}/delete" in page
+    )
+    form = client.get(f"/admin/cohorts/{cohort_id}/edit", headers=HTML).data.decode()
+    assert 'value="SRE spring"' in form and 'value="2030-03-04"' in form
+    backwards = client.post(
+        f"/admin/cohorts/{cohort_id}/edit",
+        data={"csrf_token": token, "name": "X", "starts_on": "2030-03-04", "ends_on": "2030-03-01"},
+    )
+    assert backwards.status_code == 400
+    assert "The end date is before the start date." in backwards.data.decode()
+    assert re.search(r'id="ends_on"[^>]*aria-describedby="form-error"', backwards.data.decode())
+    done = client.post(
+        f"/admin/cohorts/{cohort_id}/edit",
+        data={
+            "csrf_token": token,
+            "name": "SRE summer",
+            "description": "Moved.",
+            "starts_on": "2030-06-01",
+            "ends_on": "2030-07-20",
+        },
+    )
+    assert done.status_code == 302
+    with services.session() as db:
+        cohort = db.get(Cohort, cohort_id)
+        assert cohort is not None and cohort.name == "SRE summer"
+        assert cohort.starts_on == date(2030, 6, 1) and cohort.description == "Moved."
+
+
+def test_cohort_delete_is_confirmed_and_keeps_badges_and_assessments(
+    client: FlaskClient, services: Services
+) -> None:
+    cohort_id, _session = _cohort_with_everything(services)
+    token = login(client, services, "root@example.com", "admin")
+    confirm = client.get(f"/admin/cohorts/{cohort_id}/delete", headers=HTML)
+    page = confirm.data.decode()
+    assert confirm.status_code == 200 and "Delete the cohort SRE spring?" in page
+    for consequence in (
+        "1 session",
+        "1 attendance mark",
+        "1 mentor note",
+        "2 memberships",
+        "1 target skill",
+        "badges are never deleted",
+        "1 assessment recorded in this cohort stays",
+    ):
+        assert consequence in page, consequence
+    with services.session() as db:
+        assert db.get(Cohort, cohort_id) is not None  # the GET deleted nothing
+    done = client.post(f"/admin/cohorts/{cohort_id}/delete", data={"csrf_token": token})
+    assert done.status_code == 302 and done.headers["Location"] == "/admin/cohorts"
+    with services.session() as db:
+        assert db.get(Cohort, cohort_id) is None
+        assert db.scalar(select(func.count()).select_from(MentoringSession)) == 0
+        assert db.scalar(select(func.count()).select_from(Attendance)) == 0
+        assert db.scalar(select(func.count()).select_from(MentorNote)) == 0
+        assessment = db.scalar(select(Assessment))
+        assert assessment is not None and assessment.cohort_id is None
+        assert db.scalar(select(User).where(User.email == "lee@example.com")) is not None
+        assert db.scalar(select(AuditEvent).where(AuditEvent.action == "cohort.delete"))
+
+
+def test_session_edit_and_confirmed_delete(client: FlaskClient, services: Services) -> None:
+    cohort_id, session_id = _cohort_with_everything(services)
+    assert _log_in(client, "mo@example.com") == 302  # mo mentors this cohort
+    token = csrf(client, "/admin/")
+    base = f"/admin/cohorts/{cohort_id}/sessions/{session_id}"
+    form = client.get(f"{base}/edit", headers=HTML).data.decode()
+    assert 'value="SLOs"' in form
+    bad = client.post(
+        f"{base}/edit",
+        data={
+            "csrf_token": token,
+            "title": "SLOs",
+            "learning_outcome": "x",
+            "starts_at": "2030-03-05T10:00",
+            "minutes": "9999",
+        },
+    )
+    assert bad.status_code == 400 and "from 5 to 480" in bad.data.decode()
+    done = client.post(
+        f"{base}/edit",
+        data={
+            "csrf_token": token,
+            "title": "SLOs and budgets",
+            "learning_outcome": "Write an SLO and its budget.",
+            "starts_at": "2030-03-05T10:00",
+            "minutes": "50",
+        },
+    )
+    assert done.status_code == 302
+    with services.session() as db:
+        meeting = db.get(MentoringSession, session_id)
+        assert meeting is not None and meeting.title == "SLOs and budgets"
+        assert meeting.minutes == 50
+    confirm = client.get(f"{base}/delete", headers=HTML).data.decode()
+    assert "Delete the session SLOs and budgets?" in confirm and "1 attendance mark" in confirm
+    client.post(f"{base}/delete", data={"csrf_token": token})
+    with services.session() as db:
+        assert db.get(MentoringSession, session_id) is None
+        assert db.get(Cohort, cohort_id) is not None
+    assert client.get(f"{base}/edit", headers=HTML).status_code == 404
+
+
+def test_mentors_cannot_edit_or_delete_other_cohorts(
+    client: FlaskClient, services: Services
+) -> None:
+    cohort_id, session_id = _cohort_with_everything(services)
+    token = login(client, services, "other.mentor@example.com", "mentor")
+    for path in (
+        f"/admin/cohorts/{cohort_id}/edit",
+        f"/admin/cohorts/{cohort_id}/delete",
+        f"/admin/cohorts/{cohort_id}/sessions/{session_id}/edit",
+        f"/admin/cohorts/{cohort_id}/sessions/{session_id}/delete",
+    ):
+        assert client.get(path, headers=HTML).status_code == 403, path
+        assert client.post(path, data={"csrf_token": token}).status_code == 403, path
+    client.post("/logout", data={"csrf_token": token})
+    token = login(client, services, "ana@example.com", "assessor")
+    assert client.get(f"/admin/cohorts/{cohort_id}/delete", headers=HTML).status_code == 403
+    with services.session() as db:
+        assert db.get(Cohort, cohort_id) is not None
+
+
+def test_retired_skill_levels_are_not_offered(client: FlaskClient, services: Services) -> None:
+    from passport.catalog.models import AchievementDefinition
+
+    with services.session() as db:
+        retired = db.get(AchievementDefinition, "networking-l2")
+        assert retired is not None
+        retired.retired_at = services.now()
+        db.add(Cohort(name="Fresh", starts_on=date(2030, 3, 4), ends_on=date(2030, 4, 22)))
+    login(client, services, "root@example.com", "admin")
+    cohort_page = client.get("/admin/cohorts/1", headers=HTML).data.decode()
+    assert 'value="networking-l1"' in cohort_page
+    assert 'value="networking-l2"' not in cohort_page
+    form = client.get("/admin/assessments/new", headers=HTML).data.decode()
+    assert 'value="networking-l1"' in form and 'value="networking-l2"' not in form
+
+
+def test_cohorts_search_and_pagination(client: FlaskClient, services: Services) -> None:
+    with services.session() as db:
+        for n in range(52):
+            db.add(
+                Cohort(
+                    name=f"Cohort {n:02d}", starts_on=date(2030, 1, 1), ends_on=date(2030, 2, 19)
+                )
+            )
+        db.add(Cohort(name="Needle cohort", starts_on=date(2031, 1, 1), ends_on=date(2031, 2, 19)))
+    login(client, services, "root@example.com", "admin")
+    first = client.get("/admin/cohorts", headers=HTML).data.decode()
+    assert "53 cohorts found." in first and "Page 1 of 2" in first
+    found = client.get("/admin/cohorts?q=needle", headers=HTML).data.decode()
+    assert "1 cohort found." in found and "Needle cohort" in found and "Cohort 01" not in found
+    assert (
+        "No cohort matches this search."
+        in client.get("/admin/cohorts?q=zzz", headers=HTML).data.decode()
     )
