@@ -143,8 +143,10 @@ def update_user(
     role: str,
     actor: str,
     now: datetime,
+    password: str | None = None,
 ) -> User:
-    """Change a user's e-mail, name and role (the last active admin keeps the admin role)."""
+    """Change a user's e-mail, name, role and (when given) password; the last active admin
+    keeps the admin role."""
     if role not in ROLES:
         raise InvalidRequest(
             f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", code="unknown_role"
@@ -158,7 +160,11 @@ def update_user(
             )
     if role != user.role:
         _keep_an_admin(session, user)
-    changes = {
+    if password and len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidRequest(
+            f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", code="weak_password"
+        )
+    changes: dict[str, object] = {
         key: [old, new]
         for key, old, new in (
             ("email", user.email, email),
@@ -168,6 +174,9 @@ def update_user(
         if old != new
     }
     user.email, user.name, user.role = email, name.strip() or email, role
+    if password:
+        user.password_hash = hash_password(password)
+        changes["password_changed"] = True
     if role == "learner":
         _link_holder(session, user)
     if changes:

@@ -672,3 +672,48 @@ def test_cohorts_search_and_pagination(client: FlaskClient, services: Services) 
         "No cohort matches this search."
         in client.get("/admin/cohorts?q=zzz", headers=HTML).data.decode()
     )
+
+
+def test_admin_sets_an_invited_learners_password(client: FlaskClient, services: Services) -> None:
+    with services.session() as db:
+        from passport.accounts.users import create_user
+
+        create_user(db, email="new@example.com", name="New", role="learner", password=None)
+    token = login(client, services, "root@example.com", "admin")
+    user_id = _user_id(services, "new@example.com")
+    assert (
+        "has no password yet" in client.get(f"/admin/users/{user_id}", headers=HTML).data.decode()
+    )
+    data = {"csrf_token": token, "email": "new@example.com", "name": "New", "role": "learner"}
+    weak = client.post(f"/admin/users/{user_id}", data={**data, "password": "short"})
+    assert weak.status_code == 400 and "at least 10 characters" in weak.data.decode()
+    client.post(f"/admin/users/{user_id}", data={**data, "password": PASSWORD})
+    other = client.application.test_client()
+    assert _log_in(other, "new@example.com") == 302
+
+
+# -- dashboard --------------------------------------------------------------------------------
+
+
+def test_dashboard_shows_each_role_only_what_it_may_use(
+    client: FlaskClient, services: Services
+) -> None:
+    expected = {
+        "assessor": (
+            {"/admin/assessments/new"},
+            {"/admin/cohorts", "/admin/users", "/admin/audit"},
+        ),
+        "mentor": ({"/admin/cohorts/new"}, {"/admin/assessments", "/admin/users", "/admin/audit"}),
+        "admin": ({"/admin/assessments/new", "/admin/cohorts/new", "/admin/users"}, set()),
+    }
+    for role, (shown, hidden) in expected.items():
+        token = login(client, services, f"{role}@example.com", role)
+        page = client.get("/admin/", headers=HTML).data.decode()
+        links = set(re.findall(r'href="([^"?#]+)', page))
+        assert shown <= links, (role, shown - links)
+        assert not hidden & links, (role, hidden & links)
+        for link in links:
+            if link.startswith("/admin"):
+                assert client.get(link, headers=HTML).status_code == 200, (role, link)
+        assert "1 job families" not in page and "6</strong> job families" in page
+        client.post("/logout", data={"csrf_token": token})

@@ -125,6 +125,7 @@ def user_edit(user_id: int) -> Page:
                     role=values["role"],
                     actor=actor_email(),
                     now=services.now(),
+                    password=request.form.get("password", "") or None,
                 )
         except InvalidRequest as exc:
             error, error_field = exc.message, ERROR_FIELDS.get(exc.code, "email")
