@@ -37,6 +37,7 @@ from passport.web.admin.common import (
     form_text,
     like_pattern,
     pager,
+    problem,
     search_text,
 )
 from passport.web.context import get_services
@@ -324,7 +325,7 @@ def assessment_record() -> Page:
             return _render_form(
                 db,
                 status=400,
-                error=exc.message,
+                error=problem(exc, email=values["learner"]),
                 error_field=ERROR_FIELDS.get(exc.code, _criterion_field(exc)),
                 values=values,
             )

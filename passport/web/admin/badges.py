@@ -30,6 +30,7 @@ from passport.web.admin.common import (
     download,
     like_pattern,
     pager,
+    problem,
     search_text,
 )
 from passport.web.context import get_services
@@ -156,8 +157,8 @@ def badge_status_change(credential_id: str) -> Any:
             )
     except InvalidRequest as exc:
         if action == "revoke":
-            return _revoke_page(credential_id, error=exc.message, reason=reason)
-        flash(exc.message, "error")
+            return _revoke_page(credential_id, error=problem(exc), reason=reason)
+        flash(problem(exc), "error")
         return _back_to_list()
     done = {
         "revoke": _("The badge is revoked."),

@@ -24,6 +24,7 @@ from passport.web.admin.common import (
     form_int,
     form_text,
     pager,
+    problem,
     search_text,
 )
 from passport.web.context import get_services
@@ -89,7 +90,7 @@ def cohort_new() -> Page:
         if exc.code == "bad_date" and "end" in exc.message:
             field = "ends_on"
         page = render_template(
-            "admin/cohort_new.html", values=values, error=exc.message, error_field=field
+            "admin/cohort_new.html", values=values, error=problem(exc), error_field=field
         )
         return page, 400
     flash(_("Cohort %(name)s created.", name=name), "ok")
@@ -135,7 +136,7 @@ def _cohort_action(cohort_id: int, action: _Action, done: str) -> WerkzeugRespon
         with services.session() as db:
             message = action(db, use_cases.managed_cohort(db, cohort_id, g.user))
     except InvalidRequest as exc:
-        flash(exc.message, "error")
+        flash(problem(exc), "error")
     else:
         flash(done, "ok")
         if message:
@@ -288,7 +289,7 @@ def cohort_edit(cohort_id: int) -> Page:
                     now=services.now(),
                 )
         except InvalidRequest as exc:
-            error = exc.message
+            error = problem(exc)
             error_field = {"bad_dates": "ends_on", "bad_date": "starts_on"}.get(exc.code, "name")
             if exc.code == "bad_date" and "end" in exc.message:
                 error_field = "ends_on"

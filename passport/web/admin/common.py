@@ -17,6 +17,8 @@ from passport.audit import record_event
 from passport.catalog.achievements import LEVEL_NAMES
 from passport.errors import InvalidRequest
 from passport.web.context import get_services
+from passport.web.i18n import gettext as _
+from verifier import normalize_email
 
 __all__ = ["bp"]
 
@@ -134,3 +136,38 @@ def download(body: str, *, mimetype: str, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def problem(exc: InvalidRequest, *, email: str = "") -> str:
+    """The error's sentence in the page's language.
+
+    The domains (Flask-free) write their messages in English; the errors these pages answer
+    most are known here by code and translated, the rest are shown as the domain wrote them.
+    ``email`` is the address the form was about (for the sentences that name it).
+    """
+    address = normalize_email(email)
+    sentences = {
+        "last_admin": lambda: _(
+            "This is the last active administrator. Make another user an administrator "
+            "first, so someone can still manage this instance."
+        ),
+        "unknown_learner": lambda: _(
+            "No learner has the e-mail address %(email)s. Check the spelling (the list "
+            "suggests known learners as you type), or tick “Invite this person as a new "
+            "learner” to create their account.",
+            email=address,
+        ),
+        "deactivated_learner": lambda: _(
+            "The account of %(email)s is deactivated; an administrator can reactivate it "
+            "on the Users page.",
+            email=address,
+        ),
+        "duplicate_user": lambda: _("A user with e-mail %(email)s already exists.", email=address),
+        "missing_learner": lambda: _("Enter the learner's e-mail address."),
+        "bad_email": lambda: _("This is not an e-mail address (name@example.org)."),
+        "weak_password": lambda: _("Passwords need at least 10 characters."),
+        "bad_dates": lambda: _("The end date is before the start date."),
+        "no_reason": lambda: _("A reason is required; it goes into the audit log."),
+    }
+    known = sentences.get(exc.code)
+    return known() if known is not None else exc.message

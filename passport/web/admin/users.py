@@ -19,7 +19,7 @@ from passport.accounts.users import (
     update_user,
 )
 from passport.errors import InvalidRequest, NotFound
-from passport.web.admin.common import Page, actor_email, bp, pager, search_text
+from passport.web.admin.common import Page, actor_email, bp, pager, problem, search_text
 from passport.web.context import get_services
 from passport.web.i18n import gettext as _
 from passport.web.sessions import require_role
@@ -68,7 +68,8 @@ def users() -> Page:
                 )
                 created = user.email
         except InvalidRequest as exc:
-            error, error_field, status = exc.message, ERROR_FIELDS.get(exc.code, "email"), 400
+            error, status = problem(exc, email=values["email"]), 400
+            error_field = ERROR_FIELDS.get(exc.code, "email")
         else:
             flash(_("User %(email)s created.", email=created), "ok")
             return redirect(url_for("admin.users"))
@@ -128,7 +129,8 @@ def user_edit(user_id: int) -> Page:
                     password=request.form.get("password", "") or None,
                 )
         except InvalidRequest as exc:
-            error, error_field = exc.message, ERROR_FIELDS.get(exc.code, "email")
+            error = problem(exc, email=values["email"])
+            error_field = ERROR_FIELDS.get(exc.code, "email")
         else:
             flash(_("Changes to %(email)s saved.", email=values["email"].lower()), "ok")
             return redirect(url_for("admin.user_edit", user_id=user_id))
@@ -159,7 +161,7 @@ def user_active(user_id: int) -> WerkzeugResponse:
             email = user.email
             set_user_active(db, user, active=active == "1", actor=actor_email(), now=services.now())
     except InvalidRequest as exc:
-        flash(exc.message, "error")
+        flash(problem(exc), "error")
     else:
         if active == "1":
             flash(_("%(email)s is active again and can log in.", email=email), "ok")
