@@ -7,6 +7,7 @@ The rules (the last active administrator stays, a deactivated account cannot log
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.accounts.models import User
@@ -98,11 +99,10 @@ def users() -> Page:
         return page, status
 
 
-def _user(db: object, user_id: int) -> User:
-    user = db.get(User, user_id)  # type: ignore[attr-defined]
+def _user(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
     if user is None:
         raise NotFound(_("No user with that id."), code="unknown_user")
-    assert isinstance(user, User)
     return user
 
 
