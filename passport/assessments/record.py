@@ -30,6 +30,7 @@ from passport.audit import AuditEvent
 from passport.catalog.achievements import LEVELS
 from passport.catalog.models import AchievementDefinition, Skill
 from passport.credentials.issuing import (
+    DEFAULT_DI_SUITE,
     DEFAULT_FORMAT,
     IssueRequest,
     checked_email,
@@ -80,6 +81,8 @@ class AssessmentInput:
     idempotency_key: str | None = None
     assessed_at: datetime | None = None
     proof_format: str = DEFAULT_FORMAT
+    #: The Data Integrity suite (``eddsa-rdfc-2022`` or ``ecdsa-rdfc-2019``) of a pass's badge.
+    suite: str = DEFAULT_DI_SUITE
     require_registered_learner: bool = False
     #: The caller (a bulk batch) already looked the idempotency key up in this transaction;
     #: the unique constraint still refuses a duplicate that raced in since.
@@ -295,6 +298,7 @@ def finish_assessment(
                     achievement_id=prepared.achievement.id,
                     recipient_email=prepared.email,
                     proof_format=data.proof_format,
+                    suite=data.suite,
                     reason="",
                     actor=data.assessor,
                     results=tuple(_results(prepared.achievement, prepared.levels)),

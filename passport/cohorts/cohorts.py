@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
+from passport.assessments.models import Assessment
 from passport.audit import record_event
 from passport.catalog.models import AchievementDefinition
 from passport.cohorts.models import (
@@ -36,19 +38,28 @@ __all__ = [
     "SESSION_MINUTES",
     "CohortOverview",
     "CohortRow",
+    "DeletionSummary",
     "add_member",
     "add_note",
     "add_session",
     "add_target",
     "cohort_overview",
+    "count_cohorts",
     "create_cohort",
+    "delete_cohort",
+    "delete_session",
+    "deletion_summary",
     "duration_warning",
     "learners",
     "managed_cohort",
+    "managed_session",
     "mentors",
     "record_attendance",
     "remove_member",
     "remove_target",
+    "session_deletion_summary",
+    "update_cohort",
+    "update_session",
     "visible_cohorts",
 ]
 
@@ -97,16 +108,46 @@ class CohortRow:
     learners: int
 
 
-def visible_cohorts(session: Session, actor: User) -> list[CohortRow]:
-    """The cohorts ``actor`` manages, newest first, with their member counts."""
-    query = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+def _visible(actor: User, text: str) -> list[Any]:
+    where: list[Any] = []
     if actor.role != "admin":
-        query = query.join(CohortMember).where(
+        mine = select(CohortMember.cohort_id).where(
             CohortMember.user_id == actor.id, CohortMember.role == "mentor"
         )
+        where.append(Cohort.id.in_(mine))
+    text = text.strip().lower()
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(func.lower(Cohort.name).like(f"%{escaped}%", escape="\\"))
+    return where
+
+
+def count_cohorts(session: Session, actor: User, *, query: str = "") -> int:
+    """How many cohorts :func:`visible_cohorts` lists."""
+    where = _visible(actor, query)
+    return int(session.scalar(select(func.count()).select_from(Cohort).where(*where)) or 0)
+
+
+def visible_cohorts(
+    session: Session,
+    actor: User,
+    *,
+    query: str = "",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[CohortRow]:
+    """The cohorts ``actor`` manages whose name contains ``query``, newest first, with their
+    member counts."""
+    statement = (
+        select(Cohort)
+        .where(*_visible(actor, query))
+        .order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     return [
         CohortRow(cohort, len(mentors(cohort)), len(learners(cohort)))
-        for cohort in session.scalars(query)
+        for cohort in session.scalars(statement)
     ]
 
 
@@ -133,6 +174,162 @@ def create_cohort(
     session.flush()
     record_event(session, actor.email, "cohort.create", cohort.id, {"name": name}, at=now)
     return cohort
+
+
+def update_cohort(
+    session: Session,
+    cohort: Cohort,
+    actor: User,
+    *,
+    name: str,
+    description: str | None,
+    starts_on: date,
+    ends_on: date,
+    now: datetime,
+) -> str | None:
+    """Change a cohort's name, description and dates; returns a duration warning, if any."""
+    if ends_on < starts_on:
+        raise InvalidRequest("The end date is before the start date.", code="bad_dates")
+    changes = {
+        key: [str(old), str(new)]
+        for key, old, new in (
+            ("name", cohort.name, name),
+            ("description", cohort.description, description or None),
+            ("starts_on", cohort.starts_on, starts_on),
+            ("ends_on", cohort.ends_on, ends_on),
+        )
+        if old != new
+    }
+    cohort.name, cohort.description = name, description or None
+    cohort.starts_on, cohort.ends_on = starts_on, ends_on
+    if changes:
+        record_event(session, actor.email, "cohort.update", cohort.id, changes, at=now)
+    return duration_warning(starts_on, ends_on)
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionSummary:
+    """What deleting a cohort (or one session) removes, and what it keeps."""
+
+    sessions: int
+    attendance: int
+    notes: int
+    members: int
+    targets: int
+    #: assessments that name the cohort: kept, no longer linked to it
+    assessments: int
+
+
+def deletion_summary(session: Session, cohort: Cohort) -> DeletionSummary:
+    notes = session.scalar(
+        select(func.count()).select_from(MentorNote).where(MentorNote.cohort_id == cohort.id)
+    )
+    assessments = session.scalar(
+        select(func.count()).select_from(Assessment).where(Assessment.cohort_id == cohort.id)
+    )
+    return DeletionSummary(
+        sessions=len(cohort.sessions),
+        attendance=sum(1 for s in cohort.sessions for a in s.attendance if a.present),
+        notes=int(notes or 0),
+        members=len(cohort.members),
+        targets=len(cohort.target_skills),
+        assessments=int(assessments or 0),
+    )
+
+
+def delete_cohort(session: Session, cohort: Cohort, actor: User, *, now: datetime) -> str:
+    """Delete a cohort with its sessions, attendance, notes, members and targets.
+
+    Assessments recorded in it — and the badges they issued — stay; they only lose the link
+    to the cohort. Returns the cohort's name.
+    """
+    summary = deletion_summary(session, cohort)
+    name = cohort.name
+    session.execute(
+        update(Assessment).where(Assessment.cohort_id == cohort.id).values(cohort_id=None)
+    )
+    for note in session.scalars(select(MentorNote).where(MentorNote.cohort_id == cohort.id)):
+        session.delete(note)
+    record_event(
+        session,
+        actor.email,
+        "cohort.delete",
+        cohort.id,
+        {
+            "name": name,
+            "sessions": summary.sessions,
+            "notes": summary.notes,
+            "members": summary.members,
+        },
+        at=now,
+    )
+    session.delete(cohort)
+    session.flush()
+    return name
+
+
+def managed_session(cohort: Cohort, session_id: int) -> MentoringSession:
+    meeting = next((s for s in cohort.sessions if s.id == session_id), None)
+    if meeting is None:
+        raise NotFound("No such session in this cohort.", code="unknown_session")
+    return meeting
+
+
+def session_deletion_summary(meeting: MentoringSession) -> int:
+    """How many attendance marks deleting the session removes."""
+    return sum(1 for a in meeting.attendance if a.present)
+
+
+def update_session(
+    session: Session,
+    cohort: Cohort,
+    actor: User,
+    *,
+    session_id: int,
+    title: str,
+    learning_outcome: str,
+    starts_at: datetime,
+    minutes: int,
+    now: datetime,
+) -> str | None:
+    """Change a session; returns a warning when it falls outside the cohort's dates."""
+    meeting = managed_session(cohort, session_id)
+    low, high = SESSION_MINUTES
+    if not low <= minutes <= high:
+        raise InvalidRequest(
+            f"The length in minutes must be from {low} to {high}.", code="bad_number"
+        )
+    meeting.title, meeting.learning_outcome = title, learning_outcome
+    meeting.starts_at, meeting.minutes = starts_at, minutes
+    record_event(
+        session,
+        actor.email,
+        "cohort.session_update",
+        cohort.id,
+        {"session": meeting.id, "title": title},
+        at=now,
+    )
+    if not cohort.starts_on <= starts_at.date() <= cohort.ends_on:
+        return "The session is outside the cohort's dates."
+    return None
+
+
+def delete_session(
+    session: Session, cohort: Cohort, actor: User, *, session_id: int, now: datetime
+) -> str:
+    """Delete one session and its attendance; returns its title."""
+    meeting = managed_session(cohort, session_id)
+    cohort.sessions.remove(meeting)
+    record_event(
+        session,
+        actor.email,
+        "cohort.session_delete",
+        cohort.id,
+        {"session": session_id, "title": meeting.title},
+        at=now,
+    )
+    session.flush()
+    return meeting.title
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,10 @@ def current_user(db: Session) -> User | None:
         return cached
     user_id = session.get("user_id")
     user = db.get(User, user_id) if isinstance(user_id, int) else None
+    if user is not None and user.deactivated_at is not None:
+        # Deactivated since logging in: the session ends on its next request.
+        session.clear()
+        user = None
     g.passport_user = user
     return user
 

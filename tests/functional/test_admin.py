@@ -313,6 +313,8 @@ def test_cohort_dates_are_checked(client: FlaskClient, services: Services) -> No
 def test_passing_assessment_issues_a_verifiable_badge(
     client: FlaskClient, services: Services
 ) -> None:
+    # #16: an assessment is only for a known learner (or one explicitly invited)
+    make_user(services, "ada@example.com", "learner")
     token = login(client, services, "assessor@example.com", "assessor")
     outcome_url = assess(
         client,
@@ -352,6 +354,7 @@ def test_passing_assessment_issues_a_verifiable_badge(
 
 
 def test_failing_assessment_issues_nothing(client: FlaskClient, services: Services) -> None:
+    make_user(services, "bo@example.com", "learner")  # #16: known learners only
     token = login(client, services, "assessor@example.com", "assessor")
     outcome_url = assess(
         client, token, learner="bo@example.com", achievement="observability-l3", level=2
@@ -368,6 +371,7 @@ def test_failing_assessment_issues_nothing(client: FlaskClient, services: Servic
 def test_assessment_form_shows_problems_and_resubmission_issues_once(
     client: FlaskClient, services: Services
 ) -> None:
+    make_user(services, "ada@example.com", "learner")  # #16: known learners only
     token = login(client, services, "root@example.com", "admin")
     bad = client.post(
         "/admin/assessments/new",
@@ -584,13 +588,22 @@ def test_admin_revokes_a_badge_from_the_badges_page(
         credential_id = record.id
     token = login(client, services, "boss@example.com", "admin")
     url = f"/admin/badges/{credential_id}/status"
-    no_reason = client.post(url, data={"csrf_token": token, "action": "revoke"}, headers=HTML)
-    assert no_reason.status_code == 400
-    done = client.post(
+    # revoking (irreversible) is done from its confirmation page: a bare POST only leads there
+    unconfirmed = client.post(
         url, data={"csrf_token": token, "action": "revoke", "reason": "assessment annulled"}
     )
+    assert unconfirmed.status_code == 302
+    assert "/revoke" in unconfirmed.headers["Location"]
+    confirm_page = client.get(unconfirmed.headers["Location"], headers=HTML).data.decode()
+    assert "Revoking cannot be undone." in confirm_page
+    assert "Active" in confirm_page
+    confirmed = {"csrf_token": token, "action": "revoke", "confirm": "yes"}
+    no_reason = client.post(url, data=confirmed, headers=HTML)
+    assert no_reason.status_code == 400
+    assert "A reason is required" in no_reason.data.decode()
+    done = client.post(url, data={**confirmed, "reason": "assessment annulled"})
     assert done.status_code == 302
-    assert "revoked" in client.get("/admin/badges", headers=HTML).data.decode()
+    assert "Revoked" in client.get("/admin/badges", headers=HTML).data.decode()
     with services.session() as session:
         content = session.get(IssuedCredential, credential_id).content  # type: ignore[union-attr]
         report = services.verifier(session).report(content, now=services.now())
@@ -613,9 +626,11 @@ def test_badges_page_offers_suspend_only_for_suspendable_badges(
             ).id
     login(client, services, "boss@example.com", "admin")
     page = client.get("/admin/badges", headers=HTML).data.decode()
-    forms = {
-        cid: page.split(f'action="/admin/badges/{cid}/status"', 1)[1].split("</form>", 1)[0]
+    # each row's controls: a suspend form only for a suspendable badge; revoke (confirmed on
+    # its own page, #16) for both
+    cells = {
+        cid: page.split(f'href="/credentials/{cid}"', 1)[1].split("</tr>", 1)[0]
         for cid in ids.values()
     }
-    assert 'value="suspend"' in forms[ids[True]] and 'value="revoke"' in forms[ids[True]]
-    assert 'value="suspend"' not in forms[ids[False]] and 'value="revoke"' in forms[ids[False]]
+    assert 'value="suspend"' in cells[ids[True]] and "/revoke" in cells[ids[True]]
+    assert 'value="suspend"' not in cells[ids[False]] and "/revoke" in cells[ids[False]]

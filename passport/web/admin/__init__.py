@@ -14,10 +14,10 @@ application's error handlers. Every change leaves an audit event.
 
 from __future__ import annotations
 
-from passport.web.admin import assessments, badges, catalog, cohorts, dashboard
+from passport.web.admin import assessments, badges, catalog, cohorts, dashboard, users
 from passport.web.admin.common import bp
 
 __all__ = ["bp"]
 
 #: The modules whose views are registered on :data:`bp` (kept referenced so the imports stay).
-VIEWS = (assessments, badges, catalog, cohorts, dashboard)
+VIEWS = (assessments, badges, catalog, cohorts, dashboard, users)

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.catalog.skills import assessable_achievements
 from passport.cohorts import cohorts as use_cases
-from passport.cohorts.models import Cohort
+from passport.cohorts.models import Cohort, MentoringSession
 from passport.errors import InvalidRequest
 from passport.web.admin.common import (
     Page,
@@ -23,8 +23,13 @@ from passport.web.admin.common import (
     form_datetime,
     form_int,
     form_text,
+    pager,
+    problem,
+    search_text,
 )
 from passport.web.context import get_services
+from passport.web.i18n import gettext as _
+from passport.web.i18n import ngettext
 from passport.web.sessions import require_role
 
 __all__: list[str] = []
@@ -36,9 +41,13 @@ _Action = Callable[[Session, Cohort], str | None]
 @require_role("admin", "mentor")
 def cohorts() -> Page:
     services = get_services()
+    query = search_text()
     with services.session() as db:
-        rows = use_cases.visible_cohorts(db, g.user)
-        return render_template("admin/cohorts.html", rows=rows)
+        paging = pager(use_cases.count_cohorts(db, g.user, query=query), "q")
+        rows = use_cases.visible_cohorts(
+            db, g.user, query=query, limit=paging.limit, offset=paging.offset
+        )
+        return render_template("admin/cohorts.html", rows=rows, pager=paging, query=query)
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -54,13 +63,14 @@ def cohort_new() -> Page:
     }
     if request.method == "GET":
         return render_template("admin/cohort_new.html", values=values, error=None)
+    error_fields = {"bad_dates": "ends_on", "missing_field": "name", "field_too_long": "name"}
     values.update({k: request.form.get(k, "") for k in values})
     try:
-        name = form_text("name", "The name", max_length=200, required=True)
-        description = form_text("description", "The description", max_length=5000)
-        starts_on = form_date(request.form.get("starts_on"), "The start date")
+        name = form_text("name", _("The name"), max_length=200, required=True)
+        description = form_text("description", _("The description"), max_length=5000)
+        starts_on = form_date(request.form.get("starts_on"), _("The start date"))
         ends_on = (
-            form_date(request.form.get("ends_on"), "The end date")
+            form_date(request.form.get("ends_on"), _("The end date"))
             if request.form.get("ends_on", "").strip()
             else None
         )
@@ -76,8 +86,14 @@ def cohort_new() -> Page:
             )
             cohort_id, ends_on = cohort.id, cohort.ends_on
     except InvalidRequest as exc:
-        return render_template("admin/cohort_new.html", values=values, error=exc.message), 400
-    flash(f"Cohort {name} created.", "ok")
+        field = error_fields.get(exc.code, "starts_on")
+        if exc.code == "bad_date" and "end" in exc.message:
+            field = "ends_on"
+        page = render_template(
+            "admin/cohort_new.html", values=values, error=problem(exc), error_field=field
+        )
+        return page, 400
+    flash(_("Cohort %(name)s created.", name=name), "ok")
     warning = use_cases.duration_warning(starts_on, ends_on)
     if warning:
         flash(warning, "warning")
@@ -91,9 +107,11 @@ def cohort(cohort_id: int) -> Page:
     with services.session() as db:
         overview = use_cases.cohort_overview(db, use_cases.managed_cohort(db, cohort_id, g.user))
         targeted = {t.achievement_id for t in overview.cohort.target_skills}
+        # Retired skills and skill levels are not offered as new targets.
         groups = [
-            (skill, [a for a in levels if a.id not in targeted])
+            (skill, [a for a in levels if a.id not in targeted and a.retired_at is None])
             for skill, levels in assessable_achievements(db)
+            if skill.retired_at is None
         ]
         return render_template(
             "admin/cohort.html",
@@ -118,7 +136,7 @@ def _cohort_action(cohort_id: int, action: _Action, done: str) -> WerkzeugRespon
         with services.session() as db:
             message = action(db, use_cases.managed_cohort(db, cohort_id, g.user))
     except InvalidRequest as exc:
-        flash(exc.message, "error")
+        flash(problem(exc), "error")
     else:
         flash(done, "ok")
         if message:
@@ -134,7 +152,7 @@ def cohort_member_add(cohort_id: int) -> WerkzeugResponse:
         email = form_text("email", "The e-mail address", max_length=320, required=True)
         use_cases.add_member(db, cohort, g.user, email=email, role=role, now=get_services().now())
 
-    return _cohort_action(cohort_id, add, "Member added.")
+    return _cohort_action(cohort_id, add, _("Member added."))
 
 
 @bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
@@ -143,7 +161,7 @@ def cohort_member_remove(cohort_id: int, user_id: int) -> WerkzeugResponse:
     def remove(db: Session, cohort: Cohort) -> None:
         use_cases.remove_member(db, cohort, g.user, user_id=user_id, now=get_services().now())
 
-    return _cohort_action(cohort_id, remove, "Member removed.")
+    return _cohort_action(cohort_id, remove, _("Member removed."))
 
 
 @bp.post("/cohorts/<int:cohort_id>/skills")
@@ -158,7 +176,7 @@ def cohort_skill_add(cohort_id: int) -> WerkzeugResponse:
             now=get_services().now(),
         )
 
-    return _cohort_action(cohort_id, add, "Target skill added.")
+    return _cohort_action(cohort_id, add, _("Target skill added."))
 
 
 @bp.post("/cohorts/<int:cohort_id>/skills/remove")
@@ -173,7 +191,7 @@ def cohort_skill_remove(cohort_id: int) -> WerkzeugResponse:
             now=get_services().now(),
         )
 
-    return _cohort_action(cohort_id, remove, "Target skill removed.")
+    return _cohort_action(cohort_id, remove, _("Target skill removed."))
 
 
 @bp.post("/cohorts/<int:cohort_id>/sessions")
@@ -197,7 +215,7 @@ def cohort_session_add(cohort_id: int) -> WerkzeugResponse:
             now=get_services().now(),
         )
 
-    return _cohort_action(cohort_id, add, "Session added.")
+    return _cohort_action(cohort_id, add, _("Session added."))
 
 
 @bp.post("/cohorts/<int:cohort_id>/sessions/<int:session_id>/attendance")
@@ -213,7 +231,7 @@ def cohort_attendance(cohort_id: int, session_id: int) -> WerkzeugResponse:
             db, cohort, g.user, session_id=session_id, present=present, now=get_services().now()
         )
 
-    return _cohort_action(cohort_id, record, "Attendance saved.")
+    return _cohort_action(cohort_id, record, _("Attendance saved."))
 
 
 @bp.post("/cohorts/<int:cohort_id>/notes")
@@ -228,4 +246,224 @@ def cohort_note_add(cohort_id: int) -> WerkzeugResponse:
             db, cohort, g.user, text=text, learner_id=learner_id, now=get_services().now()
         )
 
-    return _cohort_action(cohort_id, add, "Note saved.")
+    return _cohort_action(cohort_id, add, _("Note saved."))
+
+
+# -- edit and delete (#16) --------------------------------------------------------------------
+
+
+def _cohort_values(cohort: Cohort) -> dict[str, str]:
+    return {
+        "name": cohort.name,
+        "description": cohort.description or "",
+        "starts_on": cohort.starts_on.isoformat(),
+        "ends_on": cohort.ends_on.isoformat(),
+    }
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@require_role("admin", "mentor")
+def cohort_edit(cohort_id: int) -> Page:
+    services = get_services()
+    with services.session() as db:
+        cohort = use_cases.managed_cohort(db, cohort_id, g.user)
+        values = _cohort_values(cohort)
+        name = cohort.name
+    error = error_field = None
+    if request.method == "POST":
+        values.update({k: request.form.get(k, "") for k in values})
+        try:
+            new_name = form_text("name", _("The name"), max_length=200, required=True)
+            description = form_text("description", _("The description"), max_length=5000)
+            starts_on = form_date(request.form.get("starts_on"), _("The start date"))
+            ends_on = form_date(request.form.get("ends_on"), _("The end date"))
+            with services.session() as db:
+                warning = use_cases.update_cohort(
+                    db,
+                    use_cases.managed_cohort(db, cohort_id, g.user),
+                    g.user,
+                    name=new_name,
+                    description=description,
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    now=services.now(),
+                )
+        except InvalidRequest as exc:
+            error = problem(exc)
+            error_field = {"bad_dates": "ends_on", "bad_date": "starts_on"}.get(exc.code, "name")
+            if exc.code == "bad_date" and "end" in exc.message:
+                error_field = "ends_on"
+        else:
+            flash(_("Changes to %(name)s saved.", name=new_name), "ok")
+            if warning:
+                flash(warning, "warning")
+            return redirect(url_for("admin.cohort", cohort_id=cohort_id))
+    page = render_template(
+        "admin/cohort_edit.html",
+        cohort_id=cohort_id,
+        name=name,
+        values=values,
+        error=error,
+        error_field=error_field,
+    )
+    return page, 400 if error else 200
+
+
+def _consequences(summary: use_cases.DeletionSummary) -> list[str]:
+    return [
+        ngettext("%(num)d session", "%(num)d sessions", summary.sessions),
+        ngettext("%(num)d attendance mark", "%(num)d attendance marks", summary.attendance),
+        ngettext("%(num)d mentor note", "%(num)d mentor notes", summary.notes),
+        ngettext("%(num)d membership", "%(num)d memberships", summary.members),
+        ngettext("%(num)d target skill", "%(num)d target skills", summary.targets),
+    ]
+
+
+@bp.route("/cohorts/<int:cohort_id>/delete", methods=["GET", "POST"])
+@require_role("admin", "mentor")
+def cohort_delete(cohort_id: int) -> Page:
+    """GET: what deleting the cohort removes and keeps; POST (the confirmation): delete it."""
+    services = get_services()
+    if request.method == "POST":
+        with services.session() as db:
+            name = use_cases.delete_cohort(
+                db, use_cases.managed_cohort(db, cohort_id, g.user), g.user, now=services.now()
+            )
+        flash(_("The cohort %(name)s was deleted.", name=name), "ok")
+        return redirect(url_for("admin.cohorts"))
+    with services.session() as db:
+        cohort = use_cases.managed_cohort(db, cohort_id, g.user)
+        summary = use_cases.deletion_summary(db, cohort)
+        return render_template(
+            "admin/confirm.html",
+            title=_("Delete the cohort %(name)s?", name=cohort.name),
+            removes=_consequences(summary),
+            keeps=[
+                _("Every badge stays valid: badges are never deleted."),
+                ngettext(
+                    "%(num)d assessment recorded in this cohort stays, without the link to it.",
+                    "%(num)d assessments recorded in this cohort stay, without the link to it.",
+                    summary.assessments,
+                ),
+                _("The people stay: their accounts are not touched."),
+            ],
+            action=url_for("admin.cohort_delete", cohort_id=cohort_id),
+            button=_("Delete the cohort for good"),
+            cancel=url_for("admin.cohort", cohort_id=cohort_id),
+            cancel_label=_("Cancel and keep the cohort"),
+        )
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@require_role("admin", "mentor")
+def cohort_session_edit(cohort_id: int, session_id: int) -> Page:
+    services = get_services()
+    low, high = use_cases.SESSION_MINUTES
+    with services.session() as db:
+        cohort = use_cases.managed_cohort(db, cohort_id, g.user)
+        meeting = use_cases.managed_session(cohort, session_id)
+        values = {
+            "title": meeting.title,
+            "learning_outcome": meeting.learning_outcome,
+            "starts_at": meeting.starts_at.strftime("%Y-%m-%dT%H:%M"),
+            "minutes": str(meeting.minutes),
+        }
+        cohort_name = cohort.name
+    error = error_field = None
+    if request.method == "POST":
+        values.update({k: request.form.get(k, "") for k in values})
+        fields = {
+            "title": "title",
+            "learning_outcome": "learning_outcome",
+            "bad_datetime": "starts_at",
+            "bad_number": "minutes",
+        }
+        try:
+            title = form_text("title", _("The title"), max_length=200, required=True)
+            outcome = form_text(
+                "learning_outcome", _("The learning outcome"), max_length=2000, required=True
+            )
+            starts_at = form_datetime(request.form.get("starts_at"), _("The start"))
+            minutes = form_int(
+                request.form.get("minutes"), _("The length in minutes"), low=low, high=high
+            )
+            with services.session() as db:
+                warning = use_cases.update_session(
+                    db,
+                    use_cases.managed_cohort(db, cohort_id, g.user),
+                    g.user,
+                    session_id=session_id,
+                    title=title,
+                    learning_outcome=outcome,
+                    starts_at=starts_at,
+                    minutes=minutes,
+                    now=services.now(),
+                )
+        except InvalidRequest as exc:
+            error = exc.message
+            error_field = fields.get(exc.code)
+            if error_field is None:
+                error_field = "learning_outcome" if "outcome" in exc.message else "title"
+        else:
+            flash(_("Session %(title)s saved.", title=title), "ok")
+            if warning:
+                flash(warning, "warning")
+            return redirect(url_for("admin.cohort", cohort_id=cohort_id, _anchor="sessions"))
+    page = render_template(
+        "admin/session_edit.html",
+        cohort_id=cohort_id,
+        cohort_name=cohort_name,
+        session_id=session_id,
+        values=values,
+        error=error,
+        error_field=error_field,
+        low=low,
+        high=high,
+    )
+    return page, 400 if error else 200
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
+@require_role("admin", "mentor")
+def cohort_session_delete(cohort_id: int, session_id: int) -> Page:
+    """GET: what deleting the session removes; POST (the confirmation): delete it."""
+    services = get_services()
+    if request.method == "POST":
+        with services.session() as db:
+            title = use_cases.delete_session(
+                db,
+                use_cases.managed_cohort(db, cohort_id, g.user),
+                g.user,
+                session_id=session_id,
+                now=services.now(),
+            )
+        flash(_("The session %(title)s was deleted.", title=title), "ok")
+        return redirect(url_for("admin.cohort", cohort_id=cohort_id, _anchor="sessions"))
+    with services.session() as db:
+        cohort = use_cases.managed_cohort(db, cohort_id, g.user)
+        meeting = use_cases.managed_session(cohort, session_id)
+        marks = use_cases.session_deletion_summary(meeting)
+        return render_template(
+            "admin/confirm.html",
+            title=_("Delete the session %(title)s?", title=meeting.title),
+            removes=[
+                _("The session on %(when)s and its learning outcome", when=_when(meeting)),
+                ngettext("%(num)d attendance mark", "%(num)d attendance marks", marks),
+            ],
+            keeps=[
+                _("The cohort %(name)s, its other sessions and its notes", name=cohort.name),
+                _("Every badge stays valid: badges are never deleted."),
+            ],
+            action=url_for(
+                "admin.cohort_session_delete", cohort_id=cohort_id, session_id=session_id
+            ),
+            button=_("Delete the session for good"),
+            cancel=url_for("admin.cohort", cohort_id=cohort_id, _anchor="sessions"),
+            cancel_label=_("Cancel and keep the session"),
+        )
+
+
+def _when(meeting: MentoringSession) -> str:
+    from passport.web.i18n import format_datetime
+
+    return format_datetime(meeting.starts_at)

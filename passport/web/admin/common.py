@@ -3,6 +3,8 @@ the acting user and the audit call, downloads."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,6 +17,8 @@ from passport.audit import record_event
 from passport.catalog.achievements import LEVEL_NAMES
 from passport.errors import InvalidRequest
 from passport.web.context import get_services
+from passport.web.i18n import gettext as _
+from verifier import normalize_email
 
 __all__ = ["bp"]
 
@@ -85,6 +89,44 @@ def page_number() -> int:
         return 1
 
 
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a list: which page, how many pages and rows, and the query it keeps."""
+
+    page: int
+    pages: int
+    total: int
+    #: The list's other query arguments (its search), kept on the page links.
+    args: dict[str, str]
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * PAGE_SIZE
+
+    @property
+    def limit(self) -> int:
+        return PAGE_SIZE
+
+
+def pager(total: int, *keep: str) -> Pager:
+    """The page asked for (clamped to the last page) of ``total`` rows; ``keep`` names the
+    query arguments (the search) the page links carry on."""
+    pages = max(math.ceil(total / PAGE_SIZE), 1)
+    args = {name: request.args.get(name, "").strip() for name in keep}
+    return Pager(min(page_number(), pages), pages, total, {k: v for k, v in args.items() if v})
+
+
+def search_text(name: str = "q", *, max_length: int = 200) -> str:
+    """A search box's text from the query string (trimmed and cut to ``max_length``)."""
+    return request.args.get(name, "").strip()[:max_length]
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for a case-insensitive LIKE, with the wildcards in ``text`` escaped (``\\``)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def count_rows(db: Session, model: Any, *where: Any) -> int:
     return int(db.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
@@ -94,3 +136,38 @@ def download(body: str, *, mimetype: str, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def problem(exc: InvalidRequest, *, email: str = "") -> str:
+    """The error's sentence in the page's language.
+
+    The domains (Flask-free) write their messages in English; the errors these pages answer
+    most are known here by code and translated, the rest are shown as the domain wrote them.
+    ``email`` is the address the form was about (for the sentences that name it).
+    """
+    address = normalize_email(email)
+    sentences = {
+        "last_admin": lambda: _(
+            "This is the last active administrator. Make another user an administrator "
+            "first, so someone can still manage this instance."
+        ),
+        "unknown_learner": lambda: _(
+            "No learner has the e-mail address %(email)s. Check the spelling (the list "
+            "suggests known learners as you type), or tick “Invite this person as a new "
+            "learner” to create their account.",
+            email=address,
+        ),
+        "deactivated_learner": lambda: _(
+            "The account of %(email)s is deactivated; an administrator can reactivate it "
+            "on the Users page.",
+            email=address,
+        ),
+        "duplicate_user": lambda: _("A user with e-mail %(email)s already exists.", email=address),
+        "missing_learner": lambda: _("Enter the learner's e-mail address."),
+        "bad_email": lambda: _("This is not an e-mail address (name@example.org)."),
+        "weak_password": lambda: _("Passwords need at least 10 characters."),
+        "bad_dates": lambda: _("The end date is before the start date."),
+        "no_reason": lambda: _("A reason is required; it goes into the audit log."),
+    }
+    known = sentences.get(exc.code)
+    return known() if known is not None else exc.message

@@ -1,0 +1,173 @@
+"""User pages: search and page through accounts, add one, edit one, deactivate/reactivate.
+
+The rules (the last active administrator stays, a deactivated account cannot log in) live in
+:mod:`passport.accounts.users`.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from passport.accounts.models import User
+from passport.accounts.users import (
+    ROLES,
+    count_users,
+    create_user,
+    search_users,
+    set_user_active,
+    update_user,
+)
+from passport.errors import InvalidRequest, NotFound
+from passport.web.admin.common import Page, actor_email, bp, pager, problem, search_text
+from passport.web.context import get_services
+from passport.web.i18n import gettext as _
+from passport.web.sessions import require_role
+
+__all__: list[str] = []
+
+#: Which form field an error code is about (its message is tied to that field).
+ERROR_FIELDS = {
+    "bad_email": "email",
+    "duplicate_user": "email",
+    "unknown_role": "role",
+    "last_admin": "role",
+    "weak_password": "password",
+}
+
+USER_STATUSES = ("active", "deactivated")
+
+
+def _role_names() -> dict[str, str]:
+    return {
+        "admin": _("Administrator"),
+        "assessor": _("Assessor"),
+        "mentor": _("Mentor"),
+        "learner": _("Learner"),
+    }
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@require_role("admin")
+def users() -> Page:
+    services = get_services()
+    values = {"email": "", "name": "", "role": "learner"}
+    error = error_field = None
+    status = 200
+    if request.method == "POST":
+        values.update({k: request.form.get(k, "").strip() for k in values})
+        try:
+            with services.session() as db:
+                user = create_user(
+                    db,
+                    email=values["email"],
+                    name=values["name"][:200],
+                    role=values["role"],
+                    password=request.form.get("password", ""),
+                    actor=actor_email(),
+                )
+                created = user.email
+        except InvalidRequest as exc:
+            error, status = problem(exc, email=values["email"]), 400
+            error_field = ERROR_FIELDS.get(exc.code, "email")
+        else:
+            flash(_("User %(email)s created.", email=created), "ok")
+            return redirect(url_for("admin.users"))
+    query = search_text()
+    role = request.args.get("role", "")
+    state = request.args.get("status", "")
+    with services.session() as db:
+        total = count_users(db, query=query, role=role, status=state)
+        paging = pager(total, "q", "role", "status")
+        rows = search_users(
+            db, query=query, role=role, status=state, limit=paging.limit, offset=paging.offset
+        )
+        page = render_template(
+            "admin/users.html",
+            rows=rows,
+            pager=paging,
+            query=query,
+            role=role if role in ROLES else "",
+            state=state if state in USER_STATUSES else "",
+            roles=ROLES,
+            role_names=_role_names(),
+            values=values,
+            error=error,
+            error_field=error_field,
+        )
+        return page, status
+
+
+def _user(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No user with that id."), code="unknown_user")
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require_role("admin")
+def user_edit(user_id: int) -> Page:
+    services = get_services()
+    error = error_field = None
+    with services.session() as db:
+        user = _user(db, user_id)
+        values = {"email": user.email, "name": user.name, "role": user.role}
+    if request.method == "POST":
+        values.update({k: request.form.get(k, "").strip() for k in values})
+        try:
+            with services.session() as db:
+                update_user(
+                    db,
+                    _user(db, user_id),
+                    email=values["email"],
+                    name=values["name"][:200],
+                    role=values["role"],
+                    actor=actor_email(),
+                    now=services.now(),
+                    password=request.form.get("password", "") or None,
+                )
+        except InvalidRequest as exc:
+            error = problem(exc, email=values["email"])
+            error_field = ERROR_FIELDS.get(exc.code, "email")
+        else:
+            flash(_("Changes to %(email)s saved.", email=values["email"].lower()), "ok")
+            return redirect(url_for("admin.user_edit", user_id=user_id))
+    with services.session() as db:
+        page = render_template(
+            "admin/user_edit.html",
+            user=_user(db, user_id),
+            values=values,
+            roles=ROLES,
+            role_names=_role_names(),
+            error=error,
+            error_field=error_field,
+        )
+    return page, 400 if error else 200
+
+
+@bp.post("/users/<int:user_id>/active")
+@require_role("admin")
+def user_active(user_id: int) -> WerkzeugResponse:
+    """Deactivate (``active=0``) or reactivate (``active=1``) an account."""
+    services = get_services()
+    active = request.form.get("active", "")
+    if active not in ("0", "1"):
+        raise InvalidRequest(_("Choose whether to deactivate or reactivate."), code="bad_action")
+    try:
+        with services.session() as db:
+            user = _user(db, user_id)
+            email = user.email
+            set_user_active(db, user, active=active == "1", actor=actor_email(), now=services.now())
+    except InvalidRequest as exc:
+        flash(problem(exc), "error")
+    else:
+        if active == "1":
+            flash(_("%(email)s is active again and can log in.", email=email), "ok")
+        else:
+            flash(
+                _("%(email)s is deactivated: they can no longer log in.", email=email),
+                "ok",
+            )
+    return redirect(url_for("admin.user_edit", user_id=user_id))
