@@ -133,7 +133,7 @@ def test_learner_exports_prints_and_shares_a_passport(
     shared.locator("text=Full verification page").first.click()
     shared.wait_for_load_state()
     assert shared.url.startswith(f"{base}/credentials/urn:uuid:")
-    assert shared.inner_text(".report h2") == "Verified"
+    assert shared.inner_text(".report .vr-state") == "Verified"
 
     # 6. the holder sees the view, then revokes the link; it answers 410 at once
     page.goto(f"{base}/passport/shares")
