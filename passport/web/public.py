@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 from flask import session as cookie
@@ -21,6 +21,10 @@ from passport.web.errors import status_of
 from passport.web.i18n import LANGUAGES, use_language
 from passport.web.security import rate_limited
 from verifier.jsonparse import parse_json
+
+if TYPE_CHECKING:
+    from passport.verifying.verdict import BadgeCard, Verdict
+    from verifier.report import Report
 
 __all__ = ["bp"]
 
@@ -212,7 +216,7 @@ def _viewer_is_staff() -> bool:
         return user is not None and user.role in STAFF_ROLES
 
 
-def _verdict_lines(verdict: Any) -> dict[str, Any]:
+def _verdict_lines(verdict: Verdict) -> dict[str, Any]:
     """The verdict in whole sentences of the page's language: a headline, then what it says
     about whose badges they are and whether they are current."""
     from passport.web.i18n import gettext as _
@@ -253,22 +257,31 @@ def _verdict_lines(verdict: Any) -> dict[str, Any]:
     binding = ""
     if verdict.cards:
         binding = _binding_sentence(verdict)
-        for state, singular, plural in (
-            ("revoked", "%(num)d badge has been revoked.", "%(num)d badges have been revoked."),
-            (
-                "suspended",
-                "%(num)d badge is suspended by its issuer.",
-                "%(num)d badges are suspended by their issuers.",
-            ),
-            ("expired", "%(num)d badge has expired.", "%(num)d badges have expired."),
-            (
-                "not_yet_valid",
-                "%(num)d badge is not valid yet.",
-                "%(num)d badges are not valid yet.",
-            ),
-        ):
-            if verdict.count(state):
-                lines.append(ngettext(singular, plural, verdict.count(state)))
+        # One ngettext call per sentence, so the catalog tools find each.
+        if revoked := verdict.count("revoked"):
+            lines.append(
+                ngettext(
+                    "%(num)d badge has been revoked.", "%(num)d badges have been revoked.", revoked
+                )
+            )
+        if suspended := verdict.count("suspended"):
+            lines.append(
+                ngettext(
+                    "%(num)d badge is suspended by its issuer.",
+                    "%(num)d badges are suspended by their issuers.",
+                    suspended,
+                )
+            )
+        if expired := verdict.count("expired"):
+            lines.append(
+                ngettext("%(num)d badge has expired.", "%(num)d badges have expired.", expired)
+            )
+        if early := verdict.count("not_yet_valid"):
+            lines.append(
+                ngettext(
+                    "%(num)d badge is not valid yet.", "%(num)d badges are not valid yet.", early
+                )
+            )
         if verdict.all_current and good:
             lines.append(
                 ngettext(
@@ -292,7 +305,7 @@ def _verdict_lines(verdict: Any) -> dict[str, Any]:
     return {"headline": headline, "binding": binding, "lines": lines}
 
 
-def _binding_sentence(verdict: Any) -> str:
+def _binding_sentence(verdict: Verdict) -> str:
     """Whose badges they are: checked against the e-mail entered, or said to be unchecked."""
     from passport.web.i18n import gettext as _
     from passport.web.i18n import ngettext
@@ -337,7 +350,7 @@ def _binding_sentence(verdict: Any) -> str:
 
 
 @bp.app_template_global("badge_card")
-def _badge_card(report: Any) -> Any:
+def _badge_card(report: Report) -> BadgeCard | None:
     """A report's card (name, level, issuer, dates, state) for ``_report.html``."""
     from passport.verifying.verdict import cards_of
 
@@ -346,7 +359,7 @@ def _badge_card(report: Any) -> Any:
 
 
 @bp.app_template_global("plain_checks")
-def _plain_checks(report: Any, email_given: bool = False) -> list[tuple[str, str]]:
+def _plain_checks(report: Report, email_given: bool = False) -> list[tuple[str, str]]:
     """A report's checks in plain words, as (status, sentence); codes stay in the JSON API."""
     from passport.web.i18n import format_date
     from passport.web.i18n import gettext as _

@@ -191,3 +191,18 @@ def test_an_unknown_job_family_is_not_found(services: Services) -> None:
 
     with pytest.raises(NotFound):
         job_family_fit(services, "no-such-family", [])
+
+
+def test_a_suspended_badge_is_named_as_suspended(services: Services) -> None:
+    with services.session() as session:
+        record = issue_credential(
+            session,
+            services,
+            IssueRequest("ci-cd-l2", LEARNER, "jwt", suspendable=True),
+            now=services.now(),
+        )
+        change_status(
+            session, services, record.id, "suspend", reason="test", actor="t", now=services.now()
+        )
+    verdict = verdict_of(verify_submission(services, record.content).outcome, email_given=False)
+    assert verdict.cards[0].state == "suspended" and verdict.count("suspended") == 1
