@@ -193,6 +193,8 @@ def verify_page() -> str:
             )
     except FormatError as exc:
         page["fit_error"] = gettext(exc.message)
+    except NotFound as exc:  # a job family id not (or no longer) in the catalog
+        page["family_error"] = gettext(exc.message)
     if "fit" in page:
         page["fit_counts"] = fit_counts(page["fit"])
     return render_template("verify.html", **page)

@@ -335,3 +335,19 @@ def test_the_presentation_request_page_shares_the_container_checks(client: Flask
         source = (templates / name).read_text("utf-8")
         assert '{% include "_container_checks.html" %}' in source
         assert '<ol class="checks">' not in source
+
+
+def test_bad_job_family_input_is_an_error_at_its_field_not_a_failure(
+    client: FlaskClient, share_url: str
+) -> None:
+    page = _page(client, credential=share_url, jobFamily="no-such-family")
+    assert 'id="verdict"' in page  # the badges are still verified
+    assert '<a href="#jobFamily">No job family with that id.</a>' in page
+    assert 'aria-describedby="jobFamily-error"' in page
+    page = _page(
+        client,
+        credential=share_url,
+        jobFamilyFile=(io.BytesIO(b'{"requirements": "no"}'), "family.json"),
+    )
+    assert '<a href="#jobFamilyFile">The job family must be a JSON object' in page
+    assert 'aria-describedby="jobFamilyFile-error"' in page
