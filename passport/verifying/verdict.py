@@ -58,6 +58,8 @@ class BadgeCard:
     binding: Binding
     #: Why it is not verified, in the verifier's words (None when verified).
     problem: str | None
+    #: Its issuer is one this service knows or trusts (else the name is the issuer's claim).
+    issuer_known: bool = True
 
     @property
     def verified(self) -> bool:
@@ -170,7 +172,13 @@ def _card(report: Report) -> BadgeCard:
         state=_state(report),
         binding=_binding(report),
         problem=None if report.verified else _problem(report),
+        issuer_known=_issuer_known(report),
     )
+
+
+def _issuer_known(report: Report) -> bool:
+    check = report.check("issuer")
+    return check is None or check.status == "passed"
 
 
 def _state(report: Report) -> BadgeState:

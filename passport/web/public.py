@@ -284,6 +284,16 @@ def _verdict_lines(verdict: Verdict) -> dict[str, Any]:
                     "%(num)d badge is not valid yet.", "%(num)d badges are not valid yet.", early
                 )
             )
+        if unknown := sum(1 for c in verdict.cards if c.verified and not c.issuer_known):
+            lines.append(
+                ngettext(
+                    "%(num)d badge is from an issuer this service does not know: the issuer's "
+                    "name is its own claim.",
+                    "%(num)d badges are from issuers this service does not know: the issuers' "
+                    "names are their own claim.",
+                    unknown,
+                )
+            )
         if verdict.all_current and good:
             lines.append(
                 ngettext(
@@ -384,7 +394,7 @@ def _plain_checks(report: Report, email_given: bool = False) -> list[tuple[str, 
             sentence = _("Signed by %(issuer)s's key.", issuer=issuer)
         elif check.id == "signature" and code == "bad_signature":
             sentence = _("The signature does not match: it was changed or not made by its issuer.")
-        elif check.id == "issuer" and status == "passed":
+        elif check.id == "issuer" and code == "issuer_known":
             sentence = _("%(issuer)s is an issuer this service knows.", issuer=issuer)
         elif check.id == "issuer" and code == "issuer_unknown":
             sentence = _(

@@ -23,6 +23,11 @@ from passport.credentials.status import change_status
 from passport.instance.demo import load_demo
 from passport.services import Services
 from passport.sharing.links import create_share_link
+from tests.functional.test_verify_trust import (  # noqa: F401 - fixtures
+    foreign_badge,
+    foreign_did,
+    foreign_key,
+)
 
 LEARNER = "grace.h@example.com"
 ADA = "ada.lovelace@demo.example"
@@ -351,3 +356,19 @@ def test_bad_job_family_input_is_an_error_at_its_field_not_a_failure(
     )
     assert '<a href="#jobFamilyFile">The job family must be a JSON object' in page
     assert 'aria-describedby="jobFamilyFile-error"' in page
+
+
+def test_an_issuer_this_service_does_not_know_is_said_to_be_a_claim(
+    client: FlaskClient,
+    foreign_badge: dict[str, Any],  # noqa: F811 - the fixture
+) -> None:
+    import json
+
+    page = _page(client, credential=json.dumps(foreign_badge))
+    verdict = _verdict(page)
+    assert verdict.startswith("Verified: 1 of 1 badge from Elsewhere Academy.")
+    assert (
+        "1 badge is from an issuer this service does not know: the issuer's name is its own "
+        "claim." in verdict
+    )
+    assert "Elsewhere Academy is not on this service's list of known issuers." in page
