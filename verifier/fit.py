@@ -49,6 +49,7 @@ __all__ = [
     "Requirement",
     "best_shown",
     "fit",
+    "level_of",
     "parse_job_family",
 ]
 
@@ -207,6 +208,11 @@ def _level_of(credential: AchievementCredential) -> int | None:
         return min(achieved)
     match = _CATALOG_ID.match(achievement.id)
     return int(match["lvl"]) if match else None
+
+
+def level_of(credential: AchievementCredential) -> int | None:
+    """The level a badge certifies, by the rule the fit uses (see the module's docstring)."""
+    return _level_of(credential)
 
 
 def _matches(requirement: Requirement, credential: AchievementCredential) -> bool:

@@ -10,6 +10,8 @@ never opened.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Literal
 
 from passport.credentials.models import IssuedCredential
 from passport.errors import PassportError, ShareLinkGone
@@ -19,7 +21,21 @@ from verifier import FormatError
 from verifier.containers import ContainerReport
 from verifier.inputs import OurLink, verify_any
 
-__all__ = ["verify_input"]
+__all__ = ["Submission", "verify_input", "verify_submission"]
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What a visitor handed over, verified, and where it came from when it was a link of ours.
+
+    ``source`` is ``"share_link"`` when a live share link of this service was resolved (its
+    badges come from our records, the holder chose them: ``holder_name`` is theirs),
+    ``"badge_link"`` for a badge page of ours, None for anything else.
+    """
+
+    outcome: ContainerReport
+    source: Literal["share_link", "badge_link"] | None = None
+    holder_name: str | None = None
 
 
 def verify_input(
@@ -33,20 +49,41 @@ def verify_input(
     """Verify anything a visitor hands us: links to this service are resolved locally (badge
     pages and live share links); links elsewhere are fetched only when https and accepted by
     the SSRF-safe fetcher; QR codes pointing elsewhere are never opened."""
+    return verify_submission(
+        services, data, recipient=recipient, challenge=challenge, domain=domain
+    ).outcome
+
+
+def verify_submission(
+    services: Services,
+    data: bytes | str,
+    *,
+    recipient: str | None = None,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> Submission:
+    """:func:`verify_input`, saying also whether a share or badge link of ours was resolved
+    (and, for a share link, the holder's name: they chose to show it with the badges)."""
     now = services.now()
+    found: dict[str, str | None] = {}
     with services.session() as session:
         verifier = services.verifier(session)
 
         def resolve(link: OurLink) -> bytes | str | None:
             if link.kind == "credential":
                 record = session.get(IssuedCredential, link.ident)
-                return record.content if record is not None else None
+                if record is None:
+                    return None
+                found["source"] = "badge_link"
+                return record.content
             try:
                 shared = open_share_link(session, link.ident, now=now)
             except ShareLinkGone as exc:  # revoked or expired: say which, as the verdict
                 raise FormatError(exc.message, code=exc.code) from exc
             except PassportError:
                 return None
+            found["source"] = "share_link"
+            found["holder_name"] = shared.holder.name
             items = [
                 entry.credential.content.decode("utf-8").strip()
                 if entry.credential.proof_format == "vc-jwt"
@@ -55,7 +92,7 @@ def verify_input(
             ]
             return json.dumps({"credentials": items})
 
-        return verify_any(
+        outcome = verify_any(
             verifier,
             data,
             now=now,
@@ -65,4 +102,10 @@ def verify_input(
             fetch_links=True,
             challenge=challenge,
             domain=domain,
+        )
+        source = found.get("source")
+        return Submission(
+            outcome,
+            source="share_link" if source == "share_link" else "badge_link" if source else None,
+            holder_name=found.get("holder_name"),
         )

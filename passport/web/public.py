@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 from flask import session as cookie
@@ -21,6 +21,10 @@ from passport.web.errors import status_of
 from passport.web.i18n import LANGUAGES, use_language
 from passport.web.security import rate_limited
 from verifier.jsonparse import parse_json
+
+if TYPE_CHECKING:
+    from passport.verifying.verdict import BadgeCard, Verdict
+    from verifier.report import Report
 
 __all__ = ["bp"]
 
@@ -142,12 +146,20 @@ def achievement(slug: str) -> Response:
     return _vary(response)
 
 
+#: The longest e-mail address the candidate field takes (RFC 5321's path limit).
+_MAX_EMAIL = 320
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @rate_limited("verify")
 def verify_page() -> str:
+    """Verify what a hiring manager hands over; the answer leads with one verdict sentence,
+    then a card per badge, then the job-family fit. The form keeps what was entered."""
     from passport.catalog.models import JobFamily
-    from passport.verifying.fit import closers_for
-    from passport.verifying.verify import verify_input
+    from passport.verifying.fit import fit_counts, job_family_fit, person_of, suggestions_for
+    from passport.verifying.verdict import verdict_of
+    from passport.verifying.verify import verify_submission
+    from passport.web.i18n import gettext
     from verifier.errors import FormatError
     from verifier.fit import fit, parse_job_family
 
@@ -157,34 +169,315 @@ def verify_page() -> str:
             {"id": f.id, "name": f.name}
             for f in session.scalars(select(JobFamily).order_by(JobFamily.name))
         ]
-    page: dict[str, Any] = {"job_families": families, "reports": [], "closers": {}}
+    email = request.form.get("email", "").strip()
+    family_id = request.form.get("jobFamily") or ""
+    page: dict[str, Any] = {
+        "job_families": families,
+        "closers": {},
+        "pasted": request.form.get("credential", ""),
+        "email": email,
+        "chosen_family": family_id,
+        "email_given": bool(email),
+    }
     if request.method == "GET":
+        return render_template("verify.html", **page)
+    if email and (len(email) > _MAX_EMAIL or not _looks_like_email(email)):
+        page["email_error"] = gettext(
+            "Enter the candidate's e-mail address like name@example.org, or leave it empty."
+        )
         return render_template("verify.html", **page)
     try:
         data = read_credential_input()
     except InvalidRequest as exc:
-        return render_template("verify.html", error=exc.message, **page)
-    outcome = verify_input(services, data)
+        page["error"] = gettext(exc.message)
+        return render_template("verify.html", **page)
+    submission = verify_submission(services, data, recipient=email or None)
+    outcome = submission.outcome
     reports = list(outcome.credentials)
-    container = outcome if outcome.is_container else None
-    page["container"] = container
-    # A CLR is a credential too: its own report first, then each badge's.
-    page["reports"] = [container.outer, *reports] if container and container.outer else reports
-    family_id = request.form.get("jobFamily") or ""
+    verdict = verdict_of(
+        outcome,
+        email_given=bool(email),
+        source=submission.source,
+        holder_name=submission.holder_name,
+    )
+    page.update(
+        outcome=outcome,
+        verdict=verdict,
+        verdict_lines=_verdict_lines(verdict),
+        container=outcome if outcome.is_container else None,
+        # A CLR is a credential too: its own card first, then each badge's.
+        reports=[outcome.outer, *reports] if outcome.outer else reports,
+    )
     family_file = request.files.get("jobFamilyFile")
-    page["chosen_family"] = family_id
     try:
         if family_file is not None and family_file.filename:
             document = parse_json(family_file.read(), what="job family")
             page["fit"] = fit(parse_job_family(document), reports, now=services.now())
         elif family_id:
-            from passport.verifying.fit import job_family_fit
-
             page["fit"] = job_family_fit(services, family_id, reports)
-            page["closers"] = closers_for(services, page["fit"])
+            person = person_of(services, page["fit"], email or None)
+            if not person.holder_ids:
+                person = person_of(services, reports, email or None)
+            page["closers"] = suggestions_for(
+                services, page["fit"], person=person, staff=_viewer_is_staff()
+            )
     except FormatError as exc:
-        page["error"] = exc.message
+        page["fit_error"] = gettext(exc.message)
+    except NotFound as exc:  # a job family id not (or no longer) in the catalog
+        page["family_error"] = gettext(exc.message)
+    if "fit" in page:
+        page["fit_counts"] = fit_counts(page["fit"])
     return render_template("verify.html", **page)
+
+
+def _looks_like_email(text: str) -> bool:
+    """One ``@`` with something on each side and no spaces: enough to catch a slip; the
+    recipient check itself decides whether it names the badge's holder."""
+    local, at, domain = text.rpartition("@")
+    return bool(at and local and domain and "." in domain and not any(c.isspace() for c in text))
+
+
+def _viewer_is_staff() -> bool:
+    """Is a signed-in admin, mentor or assessor of this organisation looking? Only they see
+    internal cohort names in the fit's suggestions."""
+    from passport.verifying.fit import STAFF_ROLES
+    from passport.web.sessions import current_user
+
+    with get_services().session() as session:
+        user = current_user(session)
+        return user is not None and user.role in STAFF_ROLES
+
+
+def _verdict_lines(verdict: Verdict) -> dict[str, Any]:
+    """The verdict in whole sentences of the page's language: a headline, then what it says
+    about whose badges they are and whether they are current."""
+    from passport.web.i18n import gettext as _
+    from passport.web.i18n import ngettext
+
+    total, good = verdict.total, verdict.verified_count
+    issuers = ", ".join(verdict.issuers)
+    lines: list[str] = []
+    if not verdict.cards or (verdict.container_problem and good == total):
+        headline = _("Not verified: %(reason)s", reason=_(verdict.first_problem or ""))
+    elif verdict.verified:
+        headline = ngettext(
+            "Verified: %(ok)d of %(num)d badge from %(issuers)s.",
+            "Verified: %(ok)d of %(num)d badges from %(issuers)s.",
+            total,
+            ok=good,
+            issuers=issuers,
+        )
+    elif good == 0:
+        headline = ngettext(
+            "Not verified: the badge from %(issuers)s did not pass its checks.",
+            "Not verified: none of the %(num)d badges from %(issuers)s passed all checks.",
+            total,
+            issuers=issuers,
+        )
+    else:
+        headline = ngettext(
+            "Only %(ok)d of %(num)d badge from %(issuers)s verified.",
+            "Only %(ok)d of %(num)d badges from %(issuers)s verified.",
+            total,
+            ok=good,
+            issuers=issuers,
+        )
+    if verdict.cards and verdict.container_problem and good == total:
+        pass  # the reason is the headline
+    elif verdict.container_problem and verdict.cards:
+        lines.append(_(verdict.container_problem))
+    binding = ""
+    if verdict.cards:
+        binding = _binding_sentence(verdict)
+        # One ngettext call per sentence, so the catalog tools find each.
+        if revoked := verdict.count("revoked"):
+            lines.append(
+                ngettext(
+                    "%(num)d badge has been revoked.", "%(num)d badges have been revoked.", revoked
+                )
+            )
+        if suspended := verdict.count("suspended"):
+            lines.append(
+                ngettext(
+                    "%(num)d badge is suspended by its issuer.",
+                    "%(num)d badges are suspended by their issuers.",
+                    suspended,
+                )
+            )
+        if expired := verdict.count("expired"):
+            lines.append(
+                ngettext("%(num)d badge has expired.", "%(num)d badges have expired.", expired)
+            )
+        if early := verdict.count("not_yet_valid"):
+            lines.append(
+                ngettext(
+                    "%(num)d badge is not valid yet.", "%(num)d badges are not valid yet.", early
+                )
+            )
+        if unknown := sum(1 for c in verdict.cards if c.verified and not c.issuer_known):
+            lines.append(
+                ngettext(
+                    "%(num)d badge is from an issuer this service does not know: the issuer's "
+                    "name is its own claim.",
+                    "%(num)d badges are from issuers this service does not know: the issuers' "
+                    "names are their own claim.",
+                    unknown,
+                )
+            )
+        if verdict.all_current and good:
+            lines.append(
+                ngettext(
+                    "Current: not revoked, suspended or expired.",
+                    "All current: none revoked, suspended or expired.",
+                    total,
+                )
+            )
+        if verdict.with_notes:
+            lines.append(
+                ngettext(
+                    "%(num)d badge is verified with notes on how it is written.",
+                    "%(num)d badges are verified with notes on how they are written.",
+                    verdict.with_notes,
+                )
+            )
+    if verdict.holder_name:
+        lines.append(
+            _("Shared by %(name)s through a share link of this service.", name=verdict.holder_name)
+        )
+    return {"headline": headline, "binding": binding, "lines": lines}
+
+
+def _binding_sentence(verdict: Verdict) -> str:
+    """Whose badges they are: checked against the e-mail entered, or said to be unchecked."""
+    from passport.web.i18n import gettext as _
+    from passport.web.i18n import ngettext
+
+    if not verdict.email_given:
+        return _("No holder check: enter the candidate's e-mail to check whose badge this is.")
+    total = verdict.total
+    match, mismatch = verdict.bound("match"), verdict.bound("mismatch")
+    unchecked = total - match - mismatch
+    if match == total:
+        return _("Issued to the e-mail you entered.")
+    if mismatch == total:
+        return _("NOT issued to the e-mail you entered.")
+    parts = []
+    if mismatch:
+        parts.append(
+            ngettext(
+                "%(num)d badge was NOT issued to the e-mail you entered.",
+                "%(num)d badges were NOT issued to the e-mail you entered.",
+                mismatch,
+            )
+        )
+    if match:
+        parts.append(
+            ngettext(
+                "%(num)d badge was issued to the e-mail you entered.",
+                "%(num)d badges were issued to the e-mail you entered.",
+                match,
+            )
+        )
+    if unchecked:
+        parts.append(
+            ngettext(
+                "%(num)d badge names its holder in a way that cannot be checked against an "
+                "e-mail address.",
+                "%(num)d badges name their holder in a way that cannot be checked against an "
+                "e-mail address.",
+                unchecked,
+            )
+        )
+    return " ".join(parts)
+
+
+@bp.app_template_global("badge_card")
+def _badge_card(report: Report) -> BadgeCard | None:
+    """A report's card (name, level, issuer, dates, state) for ``_report.html``."""
+    from passport.verifying.verdict import cards_of
+
+    found = cards_of([report])
+    return found[0] if found else None
+
+
+@bp.app_template_global("plain_checks")
+def _plain_checks(report: Report, email_given: bool = False) -> list[tuple[str, str]]:
+    """A report's checks in plain words, as (status, sentence); codes stay in the JSON API."""
+    from passport.web.i18n import format_date
+    from passport.web.i18n import gettext as _
+
+    credential = report.credential
+    issuer = (credential.issuer.name or credential.issuer.id) if credential is not None else ""
+    valid_until = getattr(credential, "valid_until", None)
+    out: list[tuple[str, str]] = []
+    for check in report.checks:
+        status, code = check.status, check.code
+        sentence: str | None = None
+        if code == "not_checked":
+            sentence = _("Not checked, because an earlier check failed.")
+        elif check.id == "format":
+            if status == "passed":
+                continue
+        elif check.id == "schema" and status == "passed":
+            sentence = _("Written in the Open Badges data model.")
+        elif check.id == "signature" and code == "signature_valid":
+            sentence = _("Signed by %(issuer)s's key.", issuer=issuer)
+        elif check.id == "signature" and code == "bad_signature":
+            sentence = _("The signature does not match: it was changed or not made by its issuer.")
+        elif check.id == "issuer" and code == "issuer_known":
+            sentence = _("%(issuer)s is an issuer this service knows.", issuer=issuer)
+        elif check.id == "issuer" and code == "issuer_unknown":
+            sentence = _(
+                "%(issuer)s is not on this service's list of known issuers.", issuer=issuer
+            )
+        elif check.id == "validity_window" and status == "passed":
+            sentence = (
+                _("Valid now, until %(date)s.", date=format_date(valid_until))
+                if valid_until
+                else _("Valid now; it does not expire.")
+            )
+        elif check.id == "validity_window" and code == "expired":
+            sentence = _("Expired on %(date)s.", date=format_date(valid_until))
+        elif check.id == "status" and status == "passed":
+            sentence = (
+                _("Its issuer keeps no revocation list for it.")
+                if code == "no_status"
+                else _("Not revoked or suspended.")
+            )
+        elif check.id == "status" and code == "revoked":
+            sentence = _("Revoked by its issuer.")
+        elif check.id == "status" and code == "suspended":
+            sentence = _("Suspended by its issuer.")
+        elif check.id == "status" and status == "could_not_check":
+            sentence = _("Whether it was revoked could not be checked.")
+        elif check.id == "endorsements" and code == "no_endorsements":
+            continue
+        elif check.id == "endorsements" and status == "passed":
+            sentence = _("Its endorsements are valid.")
+        elif check.id == "recipient" and status == "passed":
+            sentence = (
+                _("Issued to the e-mail you entered.")
+                if email_given
+                else _("Issued to the holder the file names.")
+            )
+        elif check.id == "recipient" and status == "failed":
+            sentence = (
+                _("NOT issued to the e-mail you entered.")
+                if email_given
+                else _("NOT issued to the holder the file names.")
+            )
+        elif check.id == "recipient":
+            sentence = _(
+                "It names its holder in a way that cannot be checked against an e-mail address."
+            )
+        elif check.id == "conformance" and status == "passed":
+            continue
+        elif check.id == "conformance" and status == "failed":
+            sentence = _("Verified with notes on how it is written:")
+        elif check.id == "conformance":
+            continue
+        out.append((status, sentence if sentence is not None else _(check.message)))
+    return out
 
 
 # -- Asking a candidate's wallet for a presentation (passport.verifying.requests) ---------------
