@@ -309,7 +309,7 @@ def _job_family_edit(family: JobFamily) -> JobFamilyEdit:
             _("The level for %(skill)s", skill=req.skill_id),
         )
         for req in family.requirements
-        if req.skill_id not in remove
+        if req.skill_id not in remove and f"level-{req.skill_id}" in request.form
     }
     add_skill = request.form.get("add_skill", "").strip()
     add = None
