@@ -181,7 +181,10 @@ def create_job_family(
 
     problems = Problems()
     details = _details(problems, data.details)
-    family_id = problems.slug("id", data.id.strip() or slugify(str(details["name"])), "Id")
+    family_id = data.id.strip() or slugify(str(details["name"]))
+    # A blank id is made from the name; with no name either, "Name is required" says it all.
+    if family_id or details["name"]:
+        family_id = problems.slug("id", family_id, "Id")
     if family_id and session.get(JobFamily, family_id) is not None:
         problems.add(
             "id",

@@ -154,7 +154,8 @@ def _checked(session: Session, data: SkillInput, *, new: bool) -> dict[str, Any]
     problems = Problems()
     name = problems.text("name", data.name, "Name", max_length=200, required=True)
     skill_id = data.id.strip() or (slugify(name) if new else "")
-    if new:
+    # A blank id is made from the name; with no name either, "Name is required" says it all.
+    if new and (skill_id or name):
         skill_id = problems.slug("id", skill_id, "Id")
         if skill_id and session.get(Skill, skill_id) is not None:
             problems.add(
