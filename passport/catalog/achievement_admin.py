@@ -177,7 +177,7 @@ def _checked(
         if current is not None and (used := issued_count(session, current.id)):
             problems.add(
                 "skill",
-                "%(count)d badges were issued for this achievement, so what it certifies "
+                "Badges were issued for this achievement (%(count)d), so what it certifies "
                 "(skill and level) cannot change. Create a new achievement instead.",
                 "achievement_in_use",
                 count=used,
@@ -192,13 +192,15 @@ def _checked(
         elif (existing := session.get(AchievementDefinition, aid)) is not None:
             problems.add(
                 "level",
-                "%(name)s already has an achievement at level %(level)d (%(id)s)%(retired)s; "
-                "edit that one instead.",
+                "%(name)s already has a retired achievement at level %(level)d (%(id)s); bring "
+                "it back instead."
+                if existing.retired_at is not None
+                else "%(name)s already has an achievement at level %(level)d (%(id)s); edit that "
+                "one instead.",
                 "duplicate_achievement",
                 name=skill.name if skill else "",
                 level=level,
                 id=aid,
-                retired=" — retired" if existing.retired_at is not None else "",
             )
     problems.raise_any()
     assert skill is not None

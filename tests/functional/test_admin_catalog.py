@@ -580,3 +580,13 @@ def test_import_refuses_a_bad_rubric(client: FlaskClient, services: Services) ->
     )
     assert response.status_code == 400
     assert "levels must map level numbers" in response.data.decode()
+
+
+def test_a_retired_job_family_is_not_offered_on_the_verify_page(
+    client: FlaskClient, services: Services
+) -> None:
+    token = login(client, services, "root@example.com", "admin")
+    assert 'value="sre"' in client.get("/verify", headers=HTML).data.decode()
+    client.post("/admin/job-families/sre/retire", data={"csrf_token": token})
+    assert 'value="sre"' not in client.get("/verify", headers=HTML).data.decode()
+    assert 'value="platform"' in client.get("/verify", headers=HTML).data.decode()
