@@ -133,9 +133,9 @@ class CriterionInput:
     levels: dict[int, str]
 
     def blank(self) -> bool:
-        return not (
-            self.id.strip() or self.name.strip() or any(v.strip() for v in self.levels.values())
-        )
+        """No name and no description: the row is skipped (an emptied criterion is removed,
+        even though the form still sends its fixed id)."""
+        return not (self.name.strip() or any(v.strip() for v in self.levels.values()))
 
 
 @dataclass(frozen=True, slots=True)

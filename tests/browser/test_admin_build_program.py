@@ -212,6 +212,25 @@ def test_admin_builds_a_program_from_an_empty_instance(
     assert "Customer support — Practitioner" in main
     shoot(page, artifacts, "cohort-1366")
 
+    # every catalog page fits a phone, with one h1
+    page.set_viewport_size(PHONE)
+    for path in (
+        "/admin/job-families",
+        "/admin/job-families/support-agent",
+        "/admin/job-families/support-agent/edit",
+        "/admin/job-families/support-agent/retire",
+        "/admin/skills",
+        "/admin/skills/customer-support",
+        "/admin/skills/customer-support/edit",
+        "/admin/achievements",
+        "/admin/achievements/customer-support-l2/edit",
+        "/admin/catalog/import",
+    ):
+        page.goto(base + path)
+        no_overflow(page)
+        assert page.locator("h1").count() == 1, path
+    shoot(page, artifacts, "achievements-390")
+
     # the built program is what the public sees
     document = page.request.get(f"{base}/job-families/support-agent").json()
     assert [r["skill"] for r in document["requirements"]] == ["customer-support"]

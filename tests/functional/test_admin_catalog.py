@@ -590,3 +590,45 @@ def test_a_retired_job_family_is_not_offered_on_the_verify_page(
     client.post("/admin/job-families/sre/retire", data={"csrf_token": token})
     assert 'value="sre"' not in client.get("/verify", headers=HTML).data.decode()
     assert 'value="platform"' in client.get("/verify", headers=HTML).data.decode()
+
+
+def test_emptying_a_criterion_row_removes_that_criterion(
+    client: FlaskClient, services: Services
+) -> None:
+    token = login(client, services, "root@example.com", "admin")
+    new_skill(client, token)
+    form = client.get("/admin/skills/technical-writing/edit", headers=HTML).data.decode()
+    # existing criteria keep their id (a hidden field), new rows offer an id field
+    assert '<input type="hidden" name="criteria-1-id" value="reviews-others-docs">' in form
+    assert 'id="criteria-2-id"' in form
+    data = {
+        "csrf_token": token,
+        "criteria_rows": "2",
+        "name": "Technical writing",
+        "description": "Writes documentation others can follow.",
+        "valid_for_days": "365",
+        **rubric(**{"criteria-0-id": "writes-a-runbook"}),
+        "criteria-1-id": "reviews-others-docs",
+        "criteria-1-name": "",
+        **{f"criteria-1-level-{n}": "" for n in LEVELS},
+    }
+    response = client.post("/admin/skills/technical-writing/edit", data=data)
+    assert response.status_code == 302, response.data.decode()
+    with services.session() as db:
+        criteria = json.loads(db.get(Skill, "technical-writing").criteria)  # type: ignore[union-attr]
+        assert [c["id"] for c in criteria] == ["writes-a-runbook"]
+
+
+def test_job_family_form_grows_a_row_without_saving(
+    client: FlaskClient, services: Services
+) -> None:
+    token = login(client, services, "root@example.com", "admin")
+    page = client.post(
+        "/admin/job-families/new",
+        data={"csrf_token": token, "req_rows": "4", "name": "Quantum gardening", "action": "more"},
+    )
+    assert page.status_code == 200
+    text = page.data.decode()
+    assert 'id="req-4-skill"' in text and 'value="Quantum gardening"' in text
+    with services.session() as db:
+        assert db.get(JobFamily, "quantum-gardening") is None

@@ -167,7 +167,9 @@ def job_family_new() -> Page:
     summary: list[tuple[str, str]] = []
     form = request.form
     count = _row_count(form.get("req_rows"), BLANK_REQUIREMENTS)
-    if request.method == "POST":
+    if request.method == "POST" and form.get("action") == "more":
+        count += 1
+    elif request.method == "POST":
         data = NewJobFamily(
             id=form.get("id", ""),
             details=_family_details(),
