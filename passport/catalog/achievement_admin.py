@@ -32,7 +32,7 @@ from passport.catalog.validation import Problems
 from passport.cohorts.models import CohortSkill
 from passport.credentials.issuers import issuer_profile, own_issuer
 from passport.credentials.models import IssuedCredential
-from passport.errors import NotFound
+from passport.errors import InvalidRequest, NotFound
 from passport.services import Services
 
 __all__ = [
@@ -288,6 +288,11 @@ def update_achievement(
     :class:`~passport.catalog.validation.CatalogFormError`.
     """
     row = find_achievement(session, aid)
+    if row.skill_id is None:
+        raise InvalidRequest(
+            "This achievement is not part of the skills catalog, so it cannot be edited here.",
+            code="not_in_catalog",
+        )
     values = _checked(session, data, current=row)
     issuer_id, text = _definition(session, services, values)
     before = {

@@ -632,3 +632,29 @@ def test_job_family_form_grows_a_row_without_saving(
     assert 'id="req-4-skill"' in text and 'value="Quantum gardening"' in text
     with services.session() as db:
         assert db.get(JobFamily, "quantum-gardening") is None
+
+
+def test_an_achievement_outside_the_catalog_is_not_edited_here(
+    client: FlaskClient, services: Services
+) -> None:
+    with services.session() as db:
+        template = db.get(AchievementDefinition, "networking-l2")
+        assert template is not None
+        db.add(
+            AchievementDefinition(
+                id="conference-talk",
+                issuer_id=template.issuer_id,
+                skill_id=None,
+                level=None,
+                name="Conference talk",
+                achievement_type="Award",
+                definition=json.dumps({"name": "Conference talk"}),
+            )
+        )
+    login(client, services, "root@example.com", "admin")
+    listing = client.get("/admin/achievements?q=conference", headers=HTML).data.decode()
+    assert "Conference talk" in listing
+    assert "/admin/achievements/conference-talk/edit" not in listing
+    response = client.get("/admin/achievements/conference-talk/edit", headers=HTML)
+    assert response.status_code == 400
+    assert "not part of the skills catalog" in response.data.decode()

@@ -634,6 +634,14 @@ def _achievement_form(aid: str | None) -> Page:
             return redirect(url_for("admin.achievement_list", q=saved))
     with services.session() as db:
         row = find_achievement(db, aid) if aid is not None else None
+        if row is not None and row.skill_id is None:
+            raise InvalidRequest(
+                _(
+                    "This achievement is not part of the skills catalog, so it cannot be "
+                    "edited here."
+                ),
+                code="not_in_catalog",
+            )
         if request.method == "POST":
             values: dict[str, Any] = dict(request.form)
         elif row is not None:
