@@ -229,7 +229,7 @@ def test_admin_builds_a_program_from_an_empty_instance(
         page.goto(base + path)
         no_overflow(page)
         assert page.locator("h1").count() == 1, path
-    shoot(page, artifacts, "achievements-390")
+        shoot(page, artifacts, path.strip("/").replace("/", "-") + "-390")
 
     # the built program is what the public sees
     document = page.request.get(f"{base}/job-families/support-agent").json()
