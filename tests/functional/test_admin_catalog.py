@@ -410,6 +410,8 @@ def test_achievement_list_pages_keep_the_search(client: FlaskClient, services: S
     assert third.count("<tr>") == 1 + 16
     searched = client.get("/admin/achievements?q=l", headers=HTML).data.decode()
     assert "page=2&amp;q=l" in searched or "q=l&amp;page=2" in searched
+    past_the_end = client.get("/admin/achievements?page=9", headers=HTML).data.decode()
+    assert "Page 3 of 3" in past_the_end and past_the_end.count("<tr>") == 1 + 16
     nothing = client.get("/admin/achievements?q=zzz", headers=HTML).data.decode()
     assert "No achievement matches" in nothing
 

@@ -106,6 +106,8 @@ def _list_page(
 ) -> dict[str, Any]:
     rows, total = search(db, args["q"], retired=args["retired"], page=args["page"], size=PAGE_SIZE)
     pages = max(ceil(total / PAGE_SIZE), 1)
+    if args["page"] > pages:  # a page past the end (an old link) shows the last one
+        rows, total = search(db, args["q"], retired=args["retired"], page=pages, size=PAGE_SIZE)
     return {
         "rows": rows,
         "total": total,
