@@ -1,11 +1,14 @@
 """Achievement definitions: one OB 3.0 Achievement per skill at a level, built from the catalog.
 
-Each Achievement is ``achievementType: Competency`` with ``criteria.narrative``, one
-``resultDescription`` per rubric criterion (``resultType: RubricCriterionLevel``, ordered levels,
-``requiredLevel`` = the achievement's level), alignments to public frameworks (NICE work roles for
-skills, O*NET-SOC occupations for job families as ``targetType: ext:JobFamily``) and ``tag``s —
-only properties the OB context defines (checklist §1.10). Definitions are rebuilt from the
-catalog whenever it changes; credentials already issued keep the definition they were signed with.
+Each Achievement has an ``achievementType`` (``Competency`` unless an administrator chose
+another), ``criteria.narrative``, one ``resultDescription`` per rubric criterion (``resultType:
+RubricCriterionLevel``, ordered levels, each described by the criterion's own text for that level
+where it has one, ``requiredLevel`` = the achievement's level), alignments to public frameworks
+(NICE work roles for skills, O*NET-SOC occupations for job families as ``targetType:
+ext:JobFamily``) and ``tag``s — only properties the OB context defines (checklist §1.10).
+Definitions are rebuilt from the catalog whenever it changes, keeping the name, description and
+narrative an administrator gave them (:class:`AchievementTexts`); credentials already issued keep
+the definition they were signed with.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ __all__ = [
     "job_family_document",
     "level_info",
     "rebuild_achievements",
+    "skill_default_texts",
 ]
 
 #: The starter catalog shipped with the package; its ``levels`` are the rubric levels.
