@@ -20,6 +20,7 @@ from passport.catalog.achievements import (
     CATALOG_FILE,
     LEVELS,
     ONET_SUMMARY,
+    default_texts_of,
     level_info,
     rebuild_achievements,
 )
@@ -31,11 +32,13 @@ from passport.services import Services
 
 __all__ = [
     "CSV_COLUMNS",
+    "catalog_template",
     "export_catalog",
     "export_job_families_csv",
     "import_catalog",
     "import_catalog_file",
     "import_job_families_csv",
+    "job_families_csv_template",
     "load_default_catalog",
     "safe_cell",
 ]
@@ -60,6 +63,16 @@ def _apply_catalog(session: Session, catalog: dict[str, Any], *, actor: str) -> 
                 f"Skill '{entry['id']}': criteria must be a list of {{id, name}} objects.",
                 code="bad_catalog",
             )
+        for criterion in criteria:
+            levels = criterion.get("levels", {})
+            if not isinstance(levels, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in levels.items()
+            ):
+                raise InvalidRequest(
+                    f"Skill '{entry['id']}': a criterion's levels must map level numbers "
+                    '("1", "2" …) to rubric descriptions.',
+                    code="bad_catalog",
+                )
         skill = session.get(Skill, entry["id"]) or Skill(id=entry["id"])
         skill.name = entry["name"]
         skill.description = entry["description"]
@@ -134,14 +147,23 @@ def import_catalog(
     """Import a catalog JSON document (the export format); return achievements changed."""
     if not isinstance(document, dict) or not isinstance(document.get("job_families", []), list):
         raise InvalidRequest("A catalog is a JSON object with 'skills' and 'job_families'.")
+    # The skills' default achievement words before the import, so achievements whose words
+    # an administrator never changed follow a renamed skill.
+    previous = default_texts_of(session)
     try:
         _apply_catalog(session, document, actor=actor)
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidRequest(
             f"The catalog is missing or has a wrong value: {exc}", code="bad_catalog"
         ) from exc
+    imported = {e["id"] for e in document.get("skills", []) if isinstance(e, dict)}
     return rebuild_achievements(
-        session, issuer, public_url=public_url, issuer_profile=issuer_profile
+        session,
+        issuer,
+        public_url=public_url,
+        issuer_profile=issuer_profile,
+        create_for=imported,
+        previous=previous,
     )
 
 
@@ -175,6 +197,82 @@ def export_catalog(session: Session) -> dict[str, Any]:
         for f in session.scalars(select(JobFamily).order_by(JobFamily.id))
     ]
     return {"levels": list(LEVELS), "skills": skills, "job_families": families}
+
+
+def catalog_template() -> dict[str, Any]:
+    """A small catalog to start from: one skill with a rubric described at every level, and
+    one job family requiring it — the import format, filled in with an example."""
+    return {
+        "_about": (
+            "Example catalog: edit it and import it under Admin > Job families > Import. Ids use "
+            "a-z, 0-9 and '-'. Each rubric criterion describes every level; job families "
+            "require existing skills at a minimum level."
+        ),
+        "levels": list(LEVELS),
+        "skills": [
+            {
+                "id": "customer-support",
+                "name": "Customer support",
+                "description": "Answers customers' questions and solves their problems.",
+                "criteria": [
+                    {
+                        "id": "diagnose",
+                        "name": "Find the cause of a customer's problem",
+                        "levels": {
+                            "1": "Follows the troubleshooting guide with help.",
+                            "2": "Finds the cause of common problems alone.",
+                            "3": "Finds the cause of unusual problems and improves the guide.",
+                            "4": "Designs the troubleshooting process for the whole team.",
+                        },
+                    },
+                    {
+                        "id": "communicate",
+                        "name": "Explain the solution clearly",
+                        "levels": {
+                            "1": "Uses the prepared answers correctly.",
+                            "2": "Writes clear answers of their own.",
+                            "3": "Handles upset customers and difficult news calmly.",
+                            "4": "Coaches others and sets the team's writing style.",
+                        },
+                    },
+                ],
+                "alignments": [],
+                "tags": ["support"],
+                "valid_for_days": 730,
+            }
+        ],
+        "job_families": [
+            {
+                "id": "support-agent",
+                "name": "Support agent",
+                "description": "First line of customer support.",
+                "framework": "O*NET-SOC 2019",
+                "code": "43-4051.00",
+                "occupation": "Customer Service Representatives",
+                "url": ONET_SUMMARY + "43-4051.00",
+                "requirements": [{"skill": "customer-support", "min_level": 2}],
+            }
+        ],
+    }
+
+
+def job_families_csv_template() -> str:
+    """The job-family CSV with its header and one example row per required skill."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerow(
+        [
+            "support-agent",
+            "Support agent",
+            "O*NET-SOC 2019",
+            "43-4051.00",
+            "Customer Service Representatives",
+            "customer-support",
+            2,
+        ]
+    )
+    return out.getvalue()
 
 
 def safe_cell(value: object) -> str:

@@ -167,7 +167,9 @@ def verify_page() -> str:
     with services.session() as session:
         families = [
             {"id": f.id, "name": f.name}
-            for f in session.scalars(select(JobFamily).order_by(JobFamily.name))
+            for f in session.scalars(
+                select(JobFamily).where(JobFamily.retired_at.is_(None)).order_by(JobFamily.name)
+            )
         ]
     email = request.form.get("email", "").strip()
     family_id = request.form.get("jobFamily") or ""
