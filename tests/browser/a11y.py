@@ -100,10 +100,9 @@ _OVERFLOW_JS = """() => {
     });
     const leaves = out.filter(el => !out.some(o => o !== el && el.contains(o)));
     leaves.sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right);
-    return {scrollWidth: doc.scrollWidth, width: width,
-            culprits: leaves.slice(0, 5).map(el =>
-                name(el) + ' ' + Math.round(el.getBoundingClientRect().width)
-                + 'px wide, right edge ' + Math.round(el.getBoundingClientRect().right) + 'px')};
+    const said = leaves.map(el => name(el) + ' ' + Math.round(el.getBoundingClientRect().width)
+        + 'px wide, right edge ' + Math.round(el.getBoundingClientRect().right) + 'px');
+    return {scrollWidth: doc.scrollWidth, width: width, culprits: [...new Set(said)].slice(0, 4)};
 }"""
 
 
