@@ -19,6 +19,7 @@ problems are collected and reported together, page by page.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class Report:
     """Problems per page, and a line per page checked (for the artifacts' index)."""
 
     def __init__(self, root: Path) -> None:
+        shutil.rmtree(root, ignore_errors=True)  # only this run's pages (ids differ per run)
         self.root = root
         self.problems: dict[str, list[str]] = {}
         self.checked: list[dict[str, Any]] = []
@@ -310,7 +312,9 @@ def test_every_page_is_accessible_and_fits_a_phone(
     checks: list[tuple[str, str, Callable[[Any], str | None]]] = []
     for who, url, label in declared:
         checks.append((who, label, lambda p, url=url: p.goto(url) and None))
-    for state in FORM_STATES:
+    # and the page a hiring manager reads: /verify's result for a pasted share link
+    verified = FormState("visitor", "/verify", "share-link-result", {"#credential": live})
+    for state in (*FORM_STATES, verified):
         url = base + state.path
         label = f"{state.path} form {state.name}"
         checks.append((state.persona, label, lambda p, url=url, s=state: submit_form(p, url, s)))
