@@ -23,6 +23,9 @@ AXE_JS = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 #: The impacts that fail a page.
 FAILING_IMPACTS = frozenset({"serious", "critical"})
+#: axe's best-practice rules that fail a page whatever their impact: the conventions of #16
+#: (exactly one h1; every column header has text, visually hidden if need be).
+ALSO_FAILING = frozenset({"page-has-heading-one", "empty-table-header"})
 
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -52,7 +55,8 @@ class Violation:
 
 
 def axe_violations(page: Any) -> list[Violation]:
-    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now."""
+    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now, and
+    those of :data:`ALSO_FAILING`."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_source())
     results: list[dict[str, Any]] = page.evaluate(
@@ -60,15 +64,16 @@ def axe_violations(page: Any) -> list[Violation]:
             const r = await axe.run(document, {
                 runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
             return r.violations.map(v => ({
-                rule: v.id, impact: v.impact, help: v.help,
+                rule: v.id, impact: v.impact, help: v.help, tags: v.tags,
                 targets: v.nodes.map(n => n.target.join(' '))}));
         }""",
-        list(AXE_TAGS),
+        [*AXE_TAGS, "best-practice"],
     )
     return [
         Violation(v["rule"], v["impact"] or "", v["help"], tuple(v["targets"]))
         for v in results
-        if v["impact"] in FAILING_IMPACTS
+        if v["rule"] in ALSO_FAILING
+        or (v["impact"] in FAILING_IMPACTS and any(t in AXE_TAGS for t in v["tags"]))
     ]
 
 

@@ -11,9 +11,10 @@ crawl cannot reach by links: error pages (404, 403, the 410 of a revoked share l
 share link as its recipient sees it, and each form submitted empty or wrong.
 
 Every page is checked at 1366×900 and at 390×844: axe-core (WCAG 2.0/2.1/2.2 A and AA tags)
-must find no serious or critical violation, and the page must not scroll sideways. A
-full-page screenshot of each lands in ``tests/browser/artifacts/pages/<persona>/``. All
-problems are collected and reported together, page by page.
+must find no serious or critical violation (nor a missing h1 or an empty column header), and
+the page must not scroll sideways. A full-page screenshot of each lands in
+``tests/browser/artifacts/pages/<persona>/``. All problems are collected and reported
+together, page by page.
 """
 
 from __future__ import annotations
