@@ -305,6 +305,21 @@ def share_detail(link_id: int) -> str:
     )
 
 
+@bp.get("/shares/<int:link_id>/revoke")
+@require_role("learner")
+def revoke_share_confirm(link_id: int) -> str:
+    """Ask before revoking: it cannot be undone, and it deletes what the link showed."""
+    services = get_services()
+    now = services.now()
+    with services.session() as db:
+        link = share_link_for_holder(db, g.user.holder_id, link_id)
+        badges = [badge_view(services, c.credential, now) for c in link.credentials]
+        views = len(link.views)
+    return render_template(
+        "passport/share_revoke.html", link=link, badges=badges, views=views, now=now
+    )
+
+
 @bp.post("/shares/<int:link_id>/revoke")
 @require_role("learner")
 def revoke_share(link_id: int) -> WerkzeugResponse:

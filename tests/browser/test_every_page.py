@@ -267,11 +267,12 @@ def share_links(page: Any, base: str) -> tuple[str, str]:
     page.goto(f"{base}/passport/shares")
     row = page.locator("tr", has_text="Accessibility crawl (revoked)")
     with page.expect_navigation():
-        row.locator("button[type=submit]").click()
-    # (a confirmation page, when there is one, asks once more)
-    if page.locator("main form[method=post] button[type=submit]").count() == 1:
+        row.locator(".danger").first.click()
+    # revoking asks first, on a page of its own
+    confirm = page.locator("main form[method=post]:not(.inline) button[type=submit]")
+    if confirm.count() == 1:
         with page.expect_navigation():
-            page.locator("main form[method=post] button[type=submit]").click()
+            confirm.click()
     return made[0], made[1]
 
 
