@@ -17,6 +17,8 @@ serve: export PORT ?= 8000
 # and DCC verifier-core in a tree of its own (it pins its own forks of vc and jsonld).
 INTEROP := tests/interop/node_modules/.package-lock.json
 INTEROP_DCC := tests/interop/dcc/node_modules/.package-lock.json
+# axe-core for the browser accessibility crawl (tests/browser/test_every_page.py), bundled: no CDN.
+BROWSER_AXE := tests/browser/node_modules/.package-lock.json
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +42,14 @@ $(INTEROP_DCC): tests/interop/dcc/package-lock.json
 		echo "npm not found: the JavaScript interop tests will be skipped"; \
 	fi
 
-interop-install: $(INTEROP) $(INTEROP_DCC)
+$(BROWSER_AXE): tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the browser accessibility crawl will be skipped"; \
+	fi
+
+interop-install: $(INTEROP) $(INTEROP_DCC) $(BROWSER_AXE)
 
 run: $(STAMP)
 	$(BIN)/passport init
@@ -72,4 +81,4 @@ bench: $(BENCH_STAMP) interop-install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/interop/node_modules \
-		tests/interop/dcc/node_modules
+		tests/interop/dcc/node_modules tests/browser/node_modules

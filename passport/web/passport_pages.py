@@ -64,6 +64,7 @@ from passport.sharing.links import (
     share_link_for_holder,
 )
 from passport.web.context import get_services
+from passport.web.i18n import gettext as _
 from passport.web.sessions import require_role
 
 __all__ = ["bp", "share_bp"]
@@ -78,7 +79,7 @@ def _own_record(session: Session, credential_id: str) -> IssuedCredential:
     """The logged-in holder's badge; another holder's answers exactly like an unknown id."""
     record = session.get(IssuedCredential, credential_id)
     if record is None or g.user.holder_id is None or record.holder_id != g.user.holder_id:
-        raise NotFound("You have no badge with that id.", code="unknown_badge")
+        raise NotFound(_("You have no badge with that id."), code="unknown_badge")
     return record
 
 
@@ -169,7 +170,7 @@ def export_zip(kind: str) -> Response:
 def _holder(db: Session) -> Holder:
     holder = db.get(Holder, g.user.holder_id) if g.user.holder_id is not None else None
     if holder is None:
-        raise InvalidRequest("You have no badges yet.", code="no_badges")
+        raise InvalidRequest(_("You have no badges yet."), code="no_badges")
     return holder
 
 
@@ -264,7 +265,8 @@ def create_share() -> Response:
             days = int(str(form["days"]).strip())
         except ValueError as exc:
             raise InvalidRequest(
-                f"Choose how many days the link lasts (1 to {MAX_DAYS}).", code="invalid_expiry"
+                _("Choose how many days the link lasts (1 to %(max)d).", max=MAX_DAYS),
+                code="invalid_expiry",
             ) from exc
         with services.session() as db:
             created = create_share_link(
@@ -303,13 +305,28 @@ def share_detail(link_id: int) -> str:
     )
 
 
+@bp.get("/shares/<int:link_id>/revoke")
+@require_role("learner")
+def revoke_share_confirm(link_id: int) -> str:
+    """Ask before revoking: it cannot be undone, and it deletes what the link showed."""
+    services = get_services()
+    now = services.now()
+    with services.session() as db:
+        link = share_link_for_holder(db, g.user.holder_id, link_id)
+        badges = [badge_view(services, c.credential, now) for c in link.credentials]
+        views = len(link.views)
+    return render_template(
+        "passport/share_revoke.html", link=link, badges=badges, views=views, now=now
+    )
+
+
 @bp.post("/shares/<int:link_id>/revoke")
 @require_role("learner")
 def revoke_share(link_id: int) -> WerkzeugResponse:
     services = get_services()
     with services.session() as db:
         revoke_share_link(db, holder_id=g.user.holder_id, link_id=link_id, now=services.now())
-    flash("Link revoked: it no longer opens, and what it showed has been deleted.", "ok")
+    flash(_("Link revoked: it no longer opens, and what it showed has been deleted."), "ok")
     return redirect(url_for("holder.shares"))
 
 

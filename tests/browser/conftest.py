@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from werkzeug.serving import make_server
@@ -24,6 +25,9 @@ from passport.services import Services
 from passport.settings import Settings
 from passport.web import create_app
 from passport.web.context import get_services
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -41,6 +45,8 @@ class LiveServer:
     password: str
     #: The running app's services, for tests that prepare data the way a CLI user would.
     services: Services
+    #: The app itself: its URL map names the page a crawled URL is (test_every_page.py).
+    app: Flask
 
 
 def _free_port() -> int:
@@ -61,6 +67,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         public_url=f"http://127.0.0.1:{port}",
         secret_key="browser-test-secret-key-not-for-production",
         key_passphrase="browser test key-store passphrase",
+        # One server serves every browser test, and they log in many times a minute (the
+        # crawl alone logs in every persona and tries the login form's error states):
+        # rate limiting has its own tests, here it would only turn pages into 429s.
+        rate_limits="off",
     )
     app = create_app(settings)
     services = get_services(app)
@@ -69,7 +79,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=settings.public_url, password=DEMO_PASSWORD, services=services)
+        yield LiveServer(
+            url=settings.public_url, password=DEMO_PASSWORD, services=services, app=app
+        )
     finally:
         server.shutdown()
         server.server_close()

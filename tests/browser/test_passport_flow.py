@@ -140,7 +140,8 @@ def test_learner_exports_prints_and_shares_a_passport(
     # 6. the holder sees the view, then revokes the link; it answers 410 at once
     page.goto(f"{base}/passport/shares")
     assert "1 view" in page.inner_text("table.pp-links-table")
-    page.click("table.pp-links-table button:has-text('Revoke')")
+    page.click("table.pp-links-table a:has-text('Revoke')")  # asks first: it cannot be undone
+    page.click("main form button:has-text('Revoke the link')")
     page.wait_for_selector(".flash.ok")
     gone = shared.goto(share_url)
     assert gone is not None and gone.status == 410

@@ -13,7 +13,13 @@ document.addEventListener("click", function (event) {
     input.select();
     if (navigator.clipboard) {
       navigator.clipboard.writeText(input.value).then(function () {
-        button.textContent = "Copied";
+        // said in the page's language (data-done), and announced by the status region
+        var done = button.dataset.done || "Copied";
+        button.textContent = done;
+        var status = document.getElementById("copy-status");
+        if (status) {
+          status.textContent = done;
+        }
       });
     }
   }

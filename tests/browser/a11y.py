@@ -1,0 +1,162 @@
+"""What the accessibility tests measure on a page: axe-core's verdict, sideways overflow, focus.
+
+axe-core comes from the pinned npm tree next to this file (``make interop-install``, or
+``npm ci --prefix tests/browser``): bundled, never fetched from a CDN. It is injected with
+``page.evaluate(source)``, which runs through the DevTools protocol and so is not subject to
+the page's Content-Security-Policy (``script-src 'self'``), whereas ``add_script_tag`` would
+insert an inline ``<script>`` that our strict CSP blocks. The app's CSP stays on for the test.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+AXE_JS = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+
+#: WCAG 2.2 AA as axe-core tags its rules.
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+#: The impacts that fail a page.
+FAILING_IMPACTS = frozenset({"serious", "critical"})
+#: axe's best-practice rules that fail a page whatever their impact: the conventions of #16
+#: (exactly one h1; every column header has text, visually hidden if need be).
+ALSO_FAILING = frozenset({"page-has-heading-one", "empty-table-header"})
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@cache
+def axe_source() -> str:
+    if not AXE_JS.exists():
+        pytest.skip(
+            "axe-core is not installed: run `make interop-install` "
+            "(or `npm ci --prefix tests/browser`)"
+        )
+    return AXE_JS.read_text("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str
+    impact: str
+    help: str
+    targets: tuple[str, ...]
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.targets[:6])
+        more = f" (+{len(self.targets) - 6} more)" if len(self.targets) > 6 else ""
+        return f"axe {self.impact} {self.rule}: {self.help} — {shown}{more}"
+
+
+def axe_violations(page: Any) -> list[Violation]:
+    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now, and
+    those of :data:`ALSO_FAILING`."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(axe_source())
+    results: list[dict[str, Any]] = page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {
+                runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return r.violations.map(v => ({
+                rule: v.id, impact: v.impact, help: v.help, tags: v.tags,
+                targets: v.nodes.map(n => n.target.join(' '))}));
+        }""",
+        [*AXE_TAGS, "best-practice"],
+    )
+    return [
+        Violation(v["rule"], v["impact"] or "", v["help"], tuple(v["targets"]))
+        for v in results
+        if v["rule"] in ALSO_FAILING
+        or (v["impact"] in FAILING_IMPACTS and any(t in AXE_TAGS for t in v["tags"]))
+    ]
+
+
+#: The elements that stick out to the right of the viewport, widest first: only the innermost
+#: ones (an element whose child also sticks out is not the culprit) and none that a scrolling
+#: or clipping ancestor contains (they do not widen the page).
+_OVERFLOW_JS = """() => {
+    const width = window.innerWidth;
+    const doc = document.documentElement;
+    if (doc.scrollWidth <= width) return null;
+    const clipped = (el) => {
+        for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+            const o = getComputedStyle(up).overflowX;
+            if (o !== 'visible') return true;
+        }
+        return false;
+    };
+    const name = (el) => {
+        let s = el.tagName.toLowerCase();
+        if (el.id) s += '#' + el.id;
+        if (typeof el.className === 'string' && el.className.trim())
+            s += '.' + el.className.trim().split(/\\s+/).join('.');
+        const text = (el.innerText || el.getAttribute('aria-label') || '').trim();
+        return text ? s + ' "' + text.slice(0, 40).replace(/\\s+/g, ' ') + '"' : s;
+    };
+    const out = [...document.body.querySelectorAll('*')].filter(el => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.right > width + 1 && !clipped(el);
+    });
+    const leaves = out.filter(el => !out.some(o => o !== el && el.contains(o)));
+    leaves.sort((a, b) => b.getBoundingClientRect().right - a.getBoundingClientRect().right);
+    const said = leaves.map(el => name(el) + ' ' + Math.round(el.getBoundingClientRect().width)
+        + 'px wide, right edge ' + Math.round(el.getBoundingClientRect().right) + 'px');
+    return {scrollWidth: doc.scrollWidth, width: width, culprits: [...new Set(said)].slice(0, 4)};
+}"""
+
+
+def horizontal_overflow(page: Any) -> str | None:
+    """None when the page fits its viewport's width, else what sticks out."""
+    found: dict[str, Any] | None = page.evaluate(_OVERFLOW_JS)
+    if found is None:
+        return None
+    culprits = "; ".join(found["culprits"]) or "no single element found"
+    return (
+        f"scrolls sideways: {found['scrollWidth']}px wide in a {found['width']}px viewport "
+        f"({culprits})"
+    )
+
+
+def focus_indicator(page: Any) -> dict[str, str]:
+    """The focused element and the computed styles that draw its focus indicator."""
+    style: dict[str, str] = page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const s = getComputedStyle(el);
+            return {tag: el.tagName.toLowerCase(),
+                    text: (el.innerText || el.value || '').slice(0, 40),
+                    outlineStyle: s.outlineStyle, outlineWidth: s.outlineWidth,
+                    boxShadow: s.boxShadow, visible: String(el.matches(':focus-visible'))};
+        }"""
+    )
+    return style
+
+
+def has_visible_focus(style: dict[str, str]) -> bool:
+    outline = style["outlineStyle"] != "none" and style["outlineWidth"] not in ("0px", "")
+    shadow = style["boxShadow"] not in ("none", "")
+    return outline or shadow
+
+
+def slug(text: str) -> str:
+    """A file name for a page: its path and query, lower-case, dashes for the rest."""
+    cleaned = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return (cleaned or "home")[:90]
+
+
+def login(context: Any, base: str, email: str, password: str) -> Any:
+    """Log in through the login form in a new page of ``context``; return that page."""
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"{email} could not log in"
+    return page

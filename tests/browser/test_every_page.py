@@ -1,0 +1,335 @@
+"""Every page, as every persona, on a desktop and on a phone: accessible and no sideways scroll.
+
+Each persona (logged out, learner, mentor, assessor, admin) starts from its entry pages and
+follows every same-origin link it finds (breadth first), so a page someone adds later is
+visited as soon as a link leads to it. A URL is grouped by the app's own URL rule (its
+endpoint, plus the names of its query parameters), and only the first
+:data:`PER_PATTERN` URLs of a group are visited (the second cohort looks like the first).
+Logging out, other sites, and whatever is not an HTML page (JSON, images, downloads: fetched
+once without the browser to see the content type) are skipped. Then the declared states a
+crawl cannot reach by links: error pages (404, 403, the 410 of a revoked share link), a live
+share link as its recipient sees it, and each form submitted empty or wrong.
+
+Every page is checked at 1366×900 and at 390×844: axe-core (WCAG 2.0/2.1/2.2 A and AA tags)
+must find no serious or critical violation (nor a missing h1 or an empty column header), and
+the page must not scroll sideways. A full-page screenshot of each lands in
+``tests/browser/artifacts/pages/<persona>/``. All problems are collected and reported
+together, page by page.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import pytest
+from werkzeug.exceptions import HTTPException
+
+from tests.browser.a11y import (
+    DESKTOP,
+    PHONE,
+    axe_source,
+    axe_violations,
+    horizontal_overflow,
+    login,
+    slug,
+)
+from tests.browser.conftest import LiveServer
+
+pytestmark = pytest.mark.slow
+
+#: How many URLs of one URL rule a persona visits; with query parameters (a filter, a page
+#: of a list), how many of each set of parameter names.
+PER_PATTERN = 2
+PER_QUERY_PATTERN = 1
+#: A safety net: no persona visits more pages than this.
+MAX_PAGES = 60
+
+LEARNER = "ada.lovelace@demo.example"
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    name: str
+    email: str | None
+    entries: tuple[str, ...]
+
+
+PERSONAS = (
+    Persona("visitor", None, ("/", "/verify", "/verify/request", "/login", "/job-families")),
+    Persona("learner", LEARNER, ("/my/", "/passport", "/passport/shares", "/my/account")),
+    Persona("mentor", "mo.mentor@demo.example", ("/admin/", "/my/account")),
+    Persona("assessor", "ana.assessor@demo.example", ("/admin/", "/my/account")),
+    Persona("admin", "admin@demo.example", ("/admin/", "/my/account")),
+)
+
+#: Paths never followed (they act, or they are not pages).
+SKIP_PATHS = ("/logout", "/static/")
+
+
+@dataclass(frozen=True, slots=True)
+class FormState:
+    """A form submitted empty or wrong: ``fill`` maps selectors to values before submitting."""
+
+    persona: str
+    path: str
+    name: str
+    fill: dict[str, str] = field(default_factory=dict)
+    form: str = "main form[method=post]:not(.inline)"
+
+
+FORM_STATES = (
+    FormState("visitor", "/login", "empty"),
+    FormState(
+        "visitor",
+        "/login",
+        "wrong-password",
+        {"#email": LEARNER, "#password": "not the password"},
+    ),
+    FormState("visitor", "/verify", "empty"),
+    FormState("visitor", "/verify", "not-a-badge", {"#credential": "this is not a badge"}),
+    FormState("learner", "/passport/shares", "no-badge-chosen"),
+    FormState("assessor", "/admin/assessments/new", "empty"),
+    FormState("admin", "/admin/cohorts/new", "empty"),
+    FormState("admin", "/admin/users", "empty"),
+    FormState("admin", "/admin/catalog/import", "empty"),
+)
+
+
+class Report:
+    """Problems per page, and a line per page checked (for the artifacts' index)."""
+
+    def __init__(self, root: Path) -> None:
+        shutil.rmtree(root, ignore_errors=True)  # only this run's pages (ids differ per run)
+        self.root = root
+        self.problems: dict[str, list[str]] = {}
+        self.checked: list[dict[str, Any]] = []
+
+    def check(self, page: Any, persona: str, label: str, endpoint: str) -> None:
+        """axe and overflow at both widths, with a screenshot of each."""
+        folder = self.root / persona
+        folder.mkdir(parents=True, exist_ok=True)
+        name = slug(label)
+        key = f"{persona} {label}"
+        for viewport in (DESKTOP, PHONE):
+            width = viewport["width"]
+            page.set_viewport_size(viewport)
+            page.wait_for_timeout(50)  # a relayout after the resize
+            page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+            found = [f"{width}px {v}" for v in axe_violations(page)]
+            overflow = horizontal_overflow(page)
+            if overflow:
+                found.append(f"{width}px {overflow}")
+            if found:
+                self.problems.setdefault(key, []).extend(found)
+            self.checked.append(
+                {
+                    "persona": persona,
+                    "page": label,
+                    "endpoint": endpoint,
+                    "width": width,
+                    "axe": sum(1 for f in found if " axe " in f),
+                    "overflow": overflow is not None,
+                }
+            )
+        page.set_viewport_size(DESKTOP)
+
+    def text(self) -> str:
+        lines = [f"{len(self.problems)} of {len(self.checked) // 2} pages have problems:"]
+        for key, found in sorted(self.problems.items()):
+            lines.append(f"\n{key}")
+            lines.extend(f"  - {f}" for f in found)
+        return "\n".join(lines)
+
+    def save(self) -> None:
+        (self.root / "report.json").write_text(
+            json.dumps({"checked": self.checked, "problems": self.problems}, indent=1), "utf-8"
+        )
+
+
+class Crawler:
+    """Breadth-first over same-origin links, grouped by URL rule."""
+
+    def __init__(self, live_server: LiveServer, report: Report) -> None:
+        self.base = live_server.url
+        self.origin = urlsplit(self.base).netloc
+        self.urls = live_server.app.url_map.bind(self.origin)
+        self.report = report
+
+    def pattern(self, url: str) -> str:
+        parts = urlsplit(url)
+        try:
+            endpoint, _ = self.urls.match(parts.path, method="GET")
+        except HTTPException:
+            endpoint = parts.path
+        keys = sorted({k for k, _ in parse_qsl(parts.query)})
+        return f"{endpoint}?{','.join(keys)}" if keys else str(endpoint)
+
+    @staticmethod
+    def cap(pattern: str) -> int:
+        return PER_QUERY_PATTERN if "?" in pattern else PER_PATTERN
+
+    def normal(self, href: str, here: str) -> str | None:
+        """The absolute URL a link leads to, or None when the crawl does not follow it."""
+        url = urljoin(here, href)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or parts.netloc != self.origin:
+            return None
+        if any(parts.path.startswith(p) for p in SKIP_PATHS):
+            return None
+        # the language switch is checked on the entry pages, not on every page again
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "lang"])
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+    def is_html_page(self, context: Any, url: str) -> bool:
+        # GET, not HEAD: views that serve GET and POST treat a HEAD like their POST
+        answer = context.request.get(url)
+        kind = answer.headers.get("content-type", "")
+        attachment = "attachment" in answer.headers.get("content-disposition", "")
+        answer.dispose()
+        return kind.startswith("text/html") and not attachment
+
+    def crawl(self, context: Any, persona: Persona) -> None:
+        page = context.new_page()
+        queue = deque(self.base + entry for entry in persona.entries)
+        queue.extend(f"{self.base}{entry}?lang=de" for entry in persona.entries[:2])
+        seen: set[str] = set()
+        per_pattern: dict[str, int] = {}
+        visited = 0
+        while queue and visited < MAX_PAGES:
+            url = queue.popleft()
+            if url in seen:
+                continue
+            seen.add(url)
+            pattern = self.pattern(url) + ("+lang" if "lang=" in url else "")
+            if per_pattern.get(pattern, 0) >= self.cap(pattern):
+                continue
+            if not self.is_html_page(context, url):
+                continue
+            response = page.goto(url)
+            final = page.url.split("#")[0]
+            if final != url:  # a redirect: count the page where it landed
+                if final in seen:
+                    continue
+                seen.add(final)
+                pattern = self.pattern(final)
+                if per_pattern.get(pattern, 0) >= self.cap(pattern):
+                    continue
+            per_pattern[pattern] = per_pattern.get(pattern, 0) + 1
+            visited += 1
+            label = urlsplit(final).path + ("?" + urlsplit(final).query if "?" in final else "")
+            if response is not None and not response.ok:
+                label += f" ({response.status})"
+            self.report.check(page, persona.name, label, pattern)
+            hrefs: list[str] = page.eval_on_selector_all(
+                "a[href]", "links => links.map(a => a.getAttribute('href'))"
+            )
+            for href in hrefs:
+                found = self.normal(href, final)
+                if found and found not in seen:
+                    queue.append(found)
+        page.close()
+
+
+def submit_form(page: Any, url: str, state: FormState) -> str | None:
+    """Open the form, fill it as ``state`` says, switch off the browser's own checks, submit.
+
+    Returns what went wrong when there is no such form to submit.
+    """
+    page.goto(url)
+    if page.locator(state.form).count() == 0:
+        return f"no form {state.form!r} on {url} to submit {state.name}"
+    form = page.locator(state.form).first
+    for selector, value in state.fill.items():
+        form.locator(selector).fill(value)
+    form.evaluate("f => { f.noValidate = true; }")
+    with page.expect_navigation():
+        form.locator("button[type=submit], input[type=submit]").last.click()
+    return None
+
+
+def share_links(page: Any, base: str) -> tuple[str, str]:
+    """A live share link and a revoked one, made by the learner in the browser."""
+    made = []
+    for audience in ("Accessibility crawl (kept)", "Accessibility crawl (revoked)"):
+        page.goto(f"{base}/passport/shares")
+        page.locator("input[name=credential]").first.check()
+        page.fill("#audience", audience)
+        page.locator("form.pp-share-form button[type=submit]").click()
+        page.wait_for_selector("#share-url")
+        made.append(page.input_value("#share-url"))
+    page.goto(f"{base}/passport/shares")
+    row = page.locator("tr", has_text="Accessibility crawl (revoked)")
+    with page.expect_navigation():
+        row.locator(".danger").first.click()
+    # revoking asks first, on a page of its own
+    confirm = page.locator("main form[method=post]:not(.inline) button[type=submit]")
+    if confirm.count() == 1:
+        with page.expect_navigation():
+            confirm.click()
+    return made[0], made[1]
+
+
+def test_every_page_is_accessible_and_fits_a_phone(
+    browser: Any, live_server: LiveServer, artifacts: Path
+) -> None:
+    axe_source()  # skips, saying how to install it, when axe-core is not there
+    base = live_server.url
+    report = Report(artifacts / "pages")
+    crawler = Crawler(live_server, report)
+    contexts: dict[str, Any] = {}
+    for persona in PERSONAS:
+        context = browser.new_context(viewport=DESKTOP)
+        contexts[persona.name] = context
+        if persona.email:
+            login(context, base, persona.email, live_server.password).close()
+
+    # the states no link leads to; the share links first, so the visitor's crawl is not the
+    # only one to have seen them
+    page = contexts["learner"].new_page()
+    live, revoked = share_links(page, base)
+    declared: list[tuple[str, str, str]] = [
+        ("visitor", live, "shared link"),
+        ("visitor", revoked, "revoked shared link"),
+        ("visitor", f"{base}/no-such-page", "not found"),
+        (
+            "visitor",
+            f"{base}/credentials/urn:uuid:00000000-0000-0000-0000-000000000000",
+            "no such badge",
+        ),
+        ("learner", f"{base}/admin/", "forbidden"),
+        ("learner", f"{base}/passport/shares/999999", "no such share link"),
+    ]
+    page.close()
+
+    for persona in PERSONAS:
+        crawler.crawl(contexts[persona.name], persona)
+
+    checks: list[tuple[str, str, Callable[[Any], str | None]]] = []
+    for who, url, label in declared:
+        checks.append((who, label, lambda p, url=url: p.goto(url) and None))
+    # and the page a hiring manager reads: /verify's result for a pasted share link
+    verified = FormState("visitor", "/verify", "share-link-result", {"#credential": live})
+    for state in (*FORM_STATES, verified):
+        url = base + state.path
+        label = f"{state.path} form {state.name}"
+        checks.append((state.persona, label, lambda p, url=url, s=state: submit_form(p, url, s)))
+    for who, label, action in checks:
+        page = contexts[who].new_page()
+        missing = action(page)
+        if missing:
+            report.problems.setdefault(f"{who} {label}", []).append(missing)
+        else:
+            report.check(page, who, label, "declared")
+        page.close()
+
+    for context in contexts.values():
+        context.close()
+    report.save()
+    assert not report.problems, report.text()
