@@ -302,7 +302,11 @@ def register(app: Flask) -> None:
         )
     flask_babel.Babel(app, locale_selector=_select_locale, timezone_selector=_select_time_zone)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    app.jinja_env.globals.update(page_language=page_language)
+    from passport.web import preferences
+
+    app.jinja_env.globals.update(
+        page_language=page_language, preference_choices=preferences.preference_choices
+    )
     filters: dict[str, Callable[..., str]] = {
         "date": format_date,
         "datetime": format_datetime,
@@ -310,3 +314,4 @@ def register(app: Flask) -> None:
     }
     app.jinja_env.filters.update(filters)
     app.after_request(_content_language)
+    app.register_blueprint(preferences.bp)

@@ -15,6 +15,7 @@ application's error handlers. Every change leaves an audit event.
 from __future__ import annotations
 
 from passport.web.admin import assessments, badges, catalog, cohorts, dashboard
+from passport.web.admin import settings as settings  # /admin/settings (organisation time zone)
 from passport.web.admin.common import bp
 
 __all__ = ["bp"]
