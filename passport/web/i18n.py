@@ -40,6 +40,9 @@ from babel import numbers as babel_numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, g, has_request_context, request, session
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -272,6 +275,27 @@ def format_number(value: float) -> str:
     return text
 
 
+@pass_context
+def _template_gettext(context: Context, message: str, **values: object) -> str:
+    text: str = flask_babel.get_translations().ugettext(message)
+    if not values:
+        return text
+    if context.eval_ctx.autoescape:
+        return escape(text) % values
+    return text % values
+
+
+@pass_context
+def _template_ngettext(
+    context: Context, singular: str, plural: str, num: int, **values: object
+) -> str:
+    text: str = flask_babel.get_translations().ungettext(singular, plural, num)
+    values.setdefault("num", num)
+    if context.eval_ctx.autoescape:
+        return escape(text) % values
+    return text % values
+
+
 # -- wiring -----------------------------------------------------------------------------------
 
 
@@ -302,6 +326,12 @@ def register(app: Flask) -> None:
         )
     flask_babel.Babel(app, locale_selector=_select_locale, timezone_selector=_select_time_zone)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Jinja's own newstyle callables wrap every translation in Markup and always apply ``%``:
+    # a sentence made elsewhere (``_(error.message)``, which may quote what someone typed) would
+    # reach the page unescaped, and a lone "%" would raise. Ours treat every sentence as text
+    # (escaped; markup belongs in the template around it, or in a Markup placeholder value) and
+    # format only when given values.
+    app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext)
     from passport.web import preferences
 
     app.jinja_env.globals.update(

@@ -204,3 +204,15 @@ def test_templates_use_newstyle_gettext_with_autoescape(app: Flask) -> None:
         html = template.render()
     assert html.startswith("Geprüft mit der Challenge &lt;b&gt; für x.")
     assert html.endswith("|3 badges")
+
+
+def test_sentences_made_elsewhere_are_escaped_and_may_hold_percent(app: Flask) -> None:
+    """``_(error.message)`` may quote what someone typed: it is text, never markup."""
+    with app.test_request_context("/?lang=de"):
+        template = app.jinja_env.from_string(
+            "{{ _(message) }}|{{ _('100% done') }}|{{ _('Passed') }}|{{ gettext('Passed') }}"
+        )
+        html = template.render(message='Unknown role "<script>x</script>" at 50%')
+    assert html == (
+        "Unknown role &#34;&lt;script&gt;x&lt;/script&gt;&#34; at 50%|100% done|Bestanden|Bestanden"
+    )
