@@ -216,3 +216,47 @@ def test_sentences_made_elsewhere_are_escaped_and_may_hold_percent(app: Flask) -
     assert html == (
         "Unknown role &#34;&lt;script&gt;x&lt;/script&gt;&#34; at 50%|100% done|Bestanden|Bestanden"
     )
+
+
+# -- scripts/i18n_fill.py ---------------------------------------------------------------------
+
+
+def _template() -> Catalog:
+    template = Catalog(fuzzy=False)
+    template.add("Save settings")
+    template.add(("%(num)d badge", "%(num)d badges"))
+    template.add("Hello %(name)s")
+    return template
+
+
+def test_fill_sets_singulars_and_plurals_and_reports_the_rest(tmp_path: Path) -> None:
+    script = _fill_script()
+    german = script.update(Catalog(locale="de", fuzzy=False), _template())
+    english = script.update(Catalog(locale="en", fuzzy=False), _template())
+    translations = tmp_path / "de-test.json"
+    translations.write_text(
+        """{"Save settings": "Einstellungen speichern",
+            "%(num)d badge|||%(num)d badges": ["%(num)d Abzeichen", "%(num)d Abzeichen"],
+            "Hello %(name)s": "Hallo %(nom)s",
+            "Gone from the code": "Weg"}""",
+        encoding="utf-8",
+    )
+    problems = script.fill(german, [translations])
+    assert german.get("Save settings").string == "Einstellungen speichern"
+    assert german.get("%(num)d badge").string == ("%(num)d Abzeichen", "%(num)d Abzeichen")
+    assert script.untranslated(german) == ["Hello %(name)s"]
+    assert len(problems) == 2
+    assert "placeholders differ" in problems[0] and "not in the code" in problems[1]
+    # Each catalog has its own entries: filling German leaves English untouched.
+    assert not english.get("Save settings").string
+
+
+def test_update_drops_what_the_code_no_longer_marks() -> None:
+    script = _fill_script()
+    catalog = Catalog(locale="de", fuzzy=False)
+    catalog.add("Save settings", "Einstellungen speichern")
+    catalog.add("Old sentence", "Alter Satz")
+    updated = script.update(catalog, _template())
+    assert updated.get("Save settings").string == "Einstellungen speichern"
+    assert updated.get("Old sentence") is None and not updated.obsolete
+    assert not any(message.fuzzy for message in updated if message.id)
