@@ -225,7 +225,12 @@ def _locale() -> Locale:
 
 
 def gettext(message: str, **values: object) -> str:
-    """``message`` in the page's language, placeholders filled (``%(name)s``)."""
+    """``message`` in the page's language, placeholders filled (``%(name)s``).
+
+    An empty message stays empty (gettext would answer the catalog's header for it).
+    """
+    if not message:
+        return message
     text: str = flask_babel.gettext(message, **values)
     return text
 
@@ -277,6 +282,8 @@ def format_number(value: float) -> str:
 
 @pass_context
 def _template_gettext(context: Context, message: str, **values: object) -> str:
+    if not message:  # gettext("") is the catalog's header
+        return message
     text: str = flask_babel.get_translations().ugettext(message)
     if not values:
         return text

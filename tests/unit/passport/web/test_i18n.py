@@ -192,6 +192,9 @@ def test_gettext_translates_and_fills_placeholders(app: Flask) -> None:
             "Valid until %(time)s UTC (15 minutes), for one presentation.", time="09:15"
         ) == ("Gültig bis 09:15 UTC (15 Minuten), für eine Präsentation.")
         assert i18n.ngettext("%(num)d badge", "%(num)d badges", 1) == "1 badge"  # not in catalog
+        # gettext("") is the catalog's header: an empty message (a missing reason) stays empty.
+        assert i18n.gettext("") == ""
+        assert app.jinja_env.from_string("[{{ _(none or '') }}]").render() == "[]"
 
 
 def test_templates_use_newstyle_gettext_with_autoescape(app: Flask) -> None:
