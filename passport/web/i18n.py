@@ -54,6 +54,7 @@ __all__ = [
     "format_date",
     "format_datetime",
     "format_number",
+    "from_local",
     "gettext",
     "ngettext",
     "page_language",
@@ -215,6 +216,14 @@ def page_time_zone() -> tzinfo:
         name = _select_time_zone()
         g.i18n_time_zone = name
     return UTC if name == "UTC" else ZoneInfo(name)
+
+
+def from_local(value: datetime) -> datetime:
+    """A time a person typed (naive: on their clock, in :func:`page_time_zone`) as UTC, for
+    storing; an aware ``value`` is only converted."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=page_time_zone())
+    return value.astimezone(UTC)
 
 
 def _locale() -> Locale:

@@ -177,6 +177,15 @@ def test_dates_numbers_and_times_follow_locale_and_zone(app: Flask) -> None:
     assert _format(app, "en", "UTC", lambda: i18n.format_datetime(None)) == ""
 
 
+def test_a_typed_time_is_read_on_the_readers_clock(app: Flask) -> None:
+    typed = datetime(2026, 12, 6, 10, 0)
+    stored = _format(app, "de", "Europe/Berlin", lambda: i18n.from_local(typed))
+    assert stored == datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+    aware = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
+    assert _format(app, "de", "Europe/Berlin", lambda: i18n.from_local(aware)) == aware
+    assert i18n.from_local(typed) == datetime(2026, 12, 6, 10, 0, tzinfo=UTC)  # no request: UTC
+
+
 def test_outside_a_request_everything_is_english_and_utc() -> None:
     assert i18n.page_language() == "en"
     assert i18n.gettext("Passed") == "Passed"
