@@ -11,7 +11,10 @@ run: export PASSPORT_ENV ?= development
 # gunicorn listens on PORT, read by Settings like every other setting (default 8000 here).
 serve: export PORT ?= 8000
 
-.PHONY: install interop-install run serve test lint bench clean
+.PHONY: install interop-install catalogs translations run serve test lint bench clean
+
+# The compiled gettext catalogs (.mo) are built from the committed .po files, never committed.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard passport/translations/*/LC_MESSAGES/messages.po))
 
 # The JavaScript reference stack for interop tests and the DI benchmark (pinned by the lockfile),
 # and DCC verifier-core in a tree of its own (it pins its own forks of vc and jsonld).
@@ -26,7 +29,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) catalogs
+
+passport/translations/%/LC_MESSAGES/messages.mo: passport/translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics --locale $* --input-file $< --output-file $@
+
+catalogs: $(CATALOGS)
+
+# Extract marked sentences, update the catalogs, fill German from JSON files, compile:
+# `make translations JSON="/work/briefs/de-*.json"` (scripts/i18n_fill.py says more).
+translations: $(STAMP)
+	$(BIN)/python scripts/i18n_fill.py $(JSON)
 
 $(INTEROP): tests/interop/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
@@ -51,18 +64,18 @@ $(BROWSER_AXE): tests/browser/package-lock.json
 
 interop-install: $(INTEROP) $(INTEROP_DCC) $(BROWSER_AXE)
 
-run: $(STAMP)
+run: $(STAMP) catalogs
 	$(BIN)/passport init
 	$(BIN)/passport demo
 	$(BIN)/passport serve --host 127.0.0.1
 
 # `make serve`: gunicorn with ${PASSPORT_WORKERS:-2} workers on 127.0.0.1:${PORT:-8000}
 # (gunicorn.conf.py; production settings from the environment, docs/deployment.md).
-serve: $(STAMP)
+serve: $(STAMP) catalogs
 	$(BIN)/passport init
 	exec $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
-test: $(STAMP) interop-install
+test: $(STAMP) catalogs interop-install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -52,6 +52,15 @@ def _close_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         engine.dispose()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_catalogs() -> None:
+    """Pages need the compiled gettext catalogs (``make catalogs``); build any missing or stale
+    ``.mo`` so that ``pytest`` alone works too."""
+    from passport.web.i18n import compile_catalogs
+
+    compile_catalogs()
+
+
 PUBLIC_URL = "http://127.0.0.1:5000"
 ISSUER_DID = "did:web:127.0.0.1%3A5000"
 

@@ -1,199 +1,363 @@
-"""Page languages: English, and German on the pages translated so far.
+"""Page languages (English, German) with Flask-Babel, and dates, times and numbers for people.
 
-A page opts in by calling :func:`use_language` (its view); the others stay English, so a page
-never mixes languages under one ``lang``. The language is the visitor's choice (``?lang=de`` or
-``?lang=en`` on the page's own links) or else the browser's ``Accept-Language``. Templates mark
-every sentence with ``_("…")`` — the form gettext tools (``pybabel extract``) read — and
-:data:`GERMAN` holds the German of each; a test checks that every marked sentence of a
-translated template has its German here. ``_("… %(name)s …", name=value)`` fills placeholders
-after translating.
+Every page follows the visitor's language, chosen in this order:
+
+1. ``?lang=en``/``?lang=de`` on the request (the language links), remembered in the session;
+2. the language remembered in the session from such a link earlier;
+3. the logged-in user's setting (``users.locale``, on their preferences page);
+4. the browser's ``Accept-Language`` (best match of en/de; the answer then says
+   ``Vary: Accept-Language``), else English.
+
+Logging in starts a fresh session, so the saved setting applies from then on until the person
+clicks a language link. Every HTML answer says ``Content-Language``; base.html puts the same code
+in ``<html lang>``.
+
+Sentences are marked where they are written — templates ``_("… %(name)s …", name=x)`` and
+``ngettext("%(num)d badge", "%(num)d badges", n)`` (Jinja's newstyle gettext: formatted and
+autoescaped), Python ``gettext``/``ngettext`` from this module — and translated through the gettext
+catalogs in ``passport/translations/<lang>/LC_MESSAGES/messages.po`` (``babel.cfg`` says what is
+extracted; ``scripts/i18n_fill.py`` extracts, updates, fills and compiles; ``make catalogs``
+compiles the ``.mo`` files, which are built, not committed).
+
+Times are stored in UTC and shown in the reader's zone: the user's (``users.time_zone``), else the
+organisation's (``/admin/settings``), else UTC. The ``date``, ``datetime`` and ``number`` template
+filters format with Babel for the page's locale; ``datetime`` names the zone.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import logging
+from collections.abc import Callable
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, Response, g, request
+import flask_babel
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, Response, g, has_request_context, request, session
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import escape
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 __all__ = [
-    "GERMAN",
     "LANGUAGES",
+    "SHOWN_TRANSLATED",
+    "TRANSLATIONS",
+    "compile_catalogs",
     "format_date",
     "format_datetime",
     "format_number",
+    "from_local",
     "gettext",
     "ngettext",
     "page_language",
+    "page_time_zone",
     "register",
     "use_language",
 ]
 
-LANGUAGES: Final = ("en", "de")
+logger = logging.getLogger(__name__)
 
-#: English sentence → German, for every sentence of the translated pages.
-GERMAN: Final[dict[str, str]] = {
-    # base.html
-    "Skill Passport": "Skill Passport",
-    "Verify a badge": "Abzeichen prüfen",
-    "Issuer DID": "DID des Ausstellers",
-    "Keys (JWKS)": "Schlüssel (JWKS)",
-    "My account": "Mein Konto",
-    "Log in": "Anmelden",
-    "Open Badges 3.0 · W3C Verifiable Credentials": (
-        "Open Badges 3.0 · W3C Verifiable Credentials"
+LANGUAGES: Final = ("en", "de")
+DEFAULT_LANGUAGE: Final = "en"
+#: The gettext catalogs: ``<lang>/LC_MESSAGES/messages.po`` (and the compiled ``.mo``).
+TRANSLATIONS: Final = Path(__file__).parents[1] / "translations"
+#: Where a language link's choice is remembered.
+SESSION_KEY: Final = "lang"
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs; it is translated where it is shown."""
+    return message
+
+
+#: Sentences made outside the web layer (errors, the verifier's checks) that pages pass through
+#: ``_()`` when they show them. Marked here so extraction keeps them in the catalogs; a test
+#: checks that each is still written, word for word, somewhere in the code.
+SHOWN_TRANSLATED: Final = (
+    # passport.errors / passport.verifying.requests, shown on /verify/request
+    N_("This page did not make that presentation request (or it was deleted); make a new one."),
+    N_("This presentation request has expired; make a new one and ask the candidate again."),
+    N_(
+        "A presentation was already checked against this request; a second one may be a "
+        "replay. Make a new request."
     ),
-    # verify.html: the way to the presentation request
-    "Ask a candidate for a presentation": "Eine Präsentation bei einer Person anfragen",
-    "Their wallet signs their badges for a challenge only you know, so a copy made for "
-    "someone else is refused.": (
-        "Die Wallet der Person signiert ihre Abzeichen für eine Challenge, die nur Sie "
-        "kennen; eine Kopie, die für jemand anderen erstellt wurde, wird abgelehnt."
+    N_(
+        "This is not a presentation. Paste or upload what the candidate's wallet made for this "
+        "request (a Verifiable Presentation, as JSON or as a JWT)."
     ),
-    "Request a presentation": "Präsentation anfragen",
-    # verify_request.html
-    "Request a presentation · Skill Passport": "Präsentation anfragen · Skill Passport",
-    "Language": "Sprache",
-    "Request a presentation from a candidate": "Eine Präsentation bei einer Person anfragen",
-    "Make a request, let the candidate scan its QR code with their wallet (or send them the "
-    "text below), then paste or upload the presentation their wallet makes. It must be signed "
-    "for this request: a presentation made for another request, or shown before, is refused.": (
-        "Erstellen Sie eine Anfrage, lassen Sie die Person den QR-Code mit ihrer Wallet "
-        "scannen (oder schicken Sie ihr den Text unten) und fügen Sie dann die Präsentation "
-        "ein, die ihre Wallet erstellt, oder laden Sie sie hoch. Sie muss für diese Anfrage "
-        "signiert sein: Eine Präsentation für eine andere Anfrage oder eine schon einmal "
-        "gezeigte wird abgelehnt."
+    N_("Send the credential as a file or in the 'credential' field."),
+    N_(
+        "The presentation is not signed by its holder, so it does not answer your request: it "
+        "could be a copy made for someone else."
     ),
-    "Make a new request": "Neue Anfrage erstellen",
-    "Make a request": "Anfrage erstellen",
-    "Your request": "Ihre Anfrage",
-    "Valid until %(time)s UTC (15 minutes), for one presentation.": (
-        "Gültig bis %(time)s UTC (15 Minuten), für eine Präsentation."
-    ),
-    "QR code of the presentation request; its text follows below.": (
-        "QR-Code der Präsentationsanfrage; sein Text steht darunter."
-    ),
-    "Challenge": "Challenge",
-    "Domain": "Domain",
-    "The request as text (a W3C Verifiable Presentation Request)": (
-        "Die Anfrage als Text (ein W3C Verifiable Presentation Request)"
-    ),
-    "Paste the presentation (JSON or JWT)": "Präsentation einfügen (JSON oder JWT)",
-    "…or upload it as a file": "…oder als Datei hochladen",
-    "Check the presentation": "Präsentation prüfen",
-    "Presentation verified: it answers your request": (
-        "Präsentation geprüft: Sie beantwortet Ihre Anfrage"
-    ),
-    "Presentation not verified": "Präsentation nicht bestätigt",
-    "Checked against the challenge %(challenge)s for %(domain)s. The request is now used up.": (
-        "Geprüft mit der Challenge %(challenge)s für %(domain)s. Die Anfrage ist damit verbraucht."
-    ),
-    "Passed": "Bestanden",
-    "Failed": "Fehlgeschlagen",
-    "Unknown": "Unbekannt",
-    "Error code": "Fehlercode",
-    "The badges in it, one by one": "Die enthaltenen Abzeichen, eines nach dem anderen",
-    # passport.errors messages shown on the page
-    "This page did not make that presentation request (or it was deleted); make a new one.": (
-        "Diese Seite hat diese Präsentationsanfrage nicht erstellt (oder sie wurde gelöscht); "
-        "erstellen Sie eine neue."
-    ),
-    "This presentation request has expired; make a new one and ask the candidate again.": (
-        "Diese Präsentationsanfrage ist abgelaufen; erstellen Sie eine neue und fragen Sie "
-        "die Person erneut."
-    ),
-    "A presentation was already checked against this request; a second one may be a "
-    "replay. Make a new request.": (
-        "Mit dieser Anfrage wurde bereits eine Präsentation geprüft; eine zweite könnte eine "
-        "Wiederholung sein. Erstellen Sie eine neue Anfrage."
-    ),
-    "This is not a presentation. Paste or upload what the candidate's wallet made for this "
-    "request (a Verifiable Presentation, as JSON or as a JWT).": (
-        "Das ist keine Präsentation. Fügen Sie ein, was die Wallet der Person für diese "
-        "Anfrage erstellt hat (eine Verifiable Presentation als JSON oder JWT), oder laden "
-        "Sie es hoch."
-    ),
-    "Send the credential as a file or in the 'credential' field.": (
-        "Fügen Sie die Präsentation ein oder laden Sie sie als Datei hoch."
-    ),
-    # the container check that only this page makes (passport.verifying.requests)
-    "The presentation is not signed by its holder, so it does not answer your request: it "
-    "could be a copy made for someone else.": (
-        "Die Präsentation ist nicht von ihrer Inhaberin oder ihrem Inhaber signiert und "
-        "beantwortet Ihre Anfrage daher nicht: Sie könnte eine Kopie sein, die für jemand "
-        "anderen erstellt wurde."
-    ),
-    # verifier.containers messages about the holder's proof
-    "The presentation is signed by its holder.": (
-        "Die Präsentation ist von ihrer Inhaberin oder ihrem Inhaber signiert."
-    ),
-    "The presentation was made for another request (its challenge differs).": (
-        "Die Präsentation wurde für eine andere Anfrage erstellt (ihre Challenge weicht ab)."
-    ),
-    "The presentation was made for another verifier (its domain differs).": (
-        "Die Präsentation wurde für eine andere prüfende Stelle erstellt (ihre Domain weicht ab)."
-    ),
-}
+    # verifier.containers: the holder's proof
+    N_("The presentation is signed by its holder."),
+    N_("The presentation was made for another request (its challenge differs)."),
+    N_("The presentation was made for another verifier (its domain differs)."),
+)
+
+
+# -- catalogs ---------------------------------------------------------------------------------
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS, *, force: bool = False) -> list[Path]:
+    """Compile every ``messages.po`` under ``directory`` whose ``.mo`` is missing or older.
+
+    Fuzzy entries are left out (as ``pybabel compile`` does). Returns the files written.
+    """
+    written: list[Path] = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as source:
+            catalog = read_po(source, locale=po_path.parents[1].name)
+        with mo_path.open("wb") as target:
+            write_mo(target, catalog, use_fuzzy=False)
+        written.append(mo_path)
+    return written
+
+
+# -- who is reading ---------------------------------------------------------------------------
+
+
+def _reader() -> tuple[str | None, str | None]:
+    """The logged-in user's ``(locale, time_zone)`` settings, read once per request."""
+    cached: tuple[str | None, str | None] | None = g.get("i18n_reader")
+    if cached is not None:
+        return cached
+    found: tuple[str | None, str | None] = (None, None)
+    user_id = session.get("user_id")
+    if isinstance(user_id, int):
+        from passport.accounts.models import User
+        from passport.web.context import get_services
+
+        try:
+            with get_services().sessions() as db:
+                row = db.execute(
+                    select(User.locale, User.time_zone).where(User.id == user_id)
+                ).first()
+        except SQLAlchemyError:  # the page still renders (the error pages too), in defaults
+            logger.warning("could not read the user's language and time zone", exc_info=True)
+            row = None
+        if row is not None:
+            found = (row.locale, row.time_zone)
+    g.i18n_reader = found
+    return found
+
+
+def _organisation_time_zone() -> str:
+    from passport.accounts.preferences import DEFAULT_TIME_ZONE, org_time_zone
+    from passport.web.context import get_services
+
+    try:
+        with get_services().sessions() as db:
+            return org_time_zone(db)
+    except SQLAlchemyError:
+        logger.warning("could not read the organisation's time zone", exc_info=True)
+        return DEFAULT_TIME_ZONE
+
+
+def _select_locale() -> str:
+    """Flask-Babel's locale selector: see the module's docstring for the order."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        if session.get(SESSION_KEY) != asked:
+            session[SESSION_KEY] = asked
+        return str(asked)
+    remembered = session.get(SESSION_KEY)
+    if remembered in LANGUAGES:
+        return str(remembered)
+    chosen, _zone = _reader()
+    if chosen in LANGUAGES:
+        return str(chosen)
+    g.i18n_negotiated = True
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or "en"
+
+
+def _select_time_zone() -> str:
+    """The reader's zone name: theirs, else the organisation's, else UTC."""
+    _locale, own = _reader()
+    if own:
+        try:
+            ZoneInfo(own)
+        except (ZoneInfoNotFoundError, ValueError):
+            own = None
+    return own or _organisation_time_zone()
 
 
 def page_language() -> str:
-    """The language of the page being rendered (``en`` unless its view chose another)."""
-    language: str = g.get("page_lang", "en")
-    return language
+    """The language of the page being rendered (``en`` outside a request)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    locale = flask_babel.get_locale()
+    return DEFAULT_LANGUAGE if locale is None else locale.language
 
 
 def use_language() -> str:
-    """Render this request's page in the visitor's language; return it."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        language: str = asked
-    else:
-        language = request.accept_languages.best_match(LANGUAGES, default="en") or "en"
-    g.page_lang = language
-    return language
+    """Kept for the views that called it before every page was translated: the language."""
+    return page_language()
+
+
+def page_time_zone() -> tzinfo:
+    """The zone times are shown in on this page (UTC outside a request)."""
+    if not has_request_context():
+        return UTC
+    name: str | None = g.get("i18n_time_zone")
+    if name is None:
+        name = _select_time_zone()
+        g.i18n_time_zone = name
+    return UTC if name == "UTC" else ZoneInfo(name)
+
+
+def from_local(value: datetime) -> datetime:
+    """A time a person typed (naive: on their clock, in :func:`page_time_zone`) as UTC, for
+    storing; an aware ``value`` is only converted."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=page_time_zone())
+    return value.astimezone(UTC)
+
+
+def _locale() -> Locale:
+    return Locale.parse(page_language())
+
+
+# -- translating ------------------------------------------------------------------------------
 
 
 def gettext(message: str, **values: object) -> str:
-    """``message`` in the page's language, placeholders filled (``%(name)s``)."""
-    text = GERMAN.get(message, message) if page_language() == "de" else message
-    return text % values if values else text
+    """``message`` in the page's language, placeholders filled (``%(name)s``).
+
+    An empty message stays empty (gettext would answer the catalog's header for it).
+    """
+    if not message:
+        return message
+    text: str = flask_babel.gettext(message, **values)
+    return text
 
 
 def ngettext(singular: str, plural: str, num: int, **values: object) -> str:
-    """The singular or plural form for ``num`` (``%(num)d`` is filled in too)."""
-    text = gettext(singular if num == 1 else plural)
-    return text % {"num": num, **values}
+    """The right plural form for ``num`` in the page's language (``%(num)d`` is filled too)."""
+    text: str = flask_babel.ngettext(singular, plural, num, **values)
+    return text
+
+
+# -- formatting -------------------------------------------------------------------------------
+
+
+def _local(value: datetime) -> datetime:
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return aware.astimezone(page_time_zone())
 
 
 def format_date(value: date | datetime | None) -> str:
-    """A date (or a datetime's date) for people; empty for None."""
+    """A date for people ("Dec 6, 2026", "6. Dez. 2026"); a datetime's date in the reader's zone;
+    empty for None."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.date()
-    return value.isoformat()
+        value = _local(value).date()
+    text: str = babel_dates.format_skeleton("yMMMd", value, locale=_locale())
+    return text
 
 
 def format_datetime(value: datetime | None) -> str:
-    """A point in time for people; empty for None."""
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+    """A point in time in the reader's zone, with the zone's abbreviation
+    ("Dec 6, 2026, 10:07 AM CET", "6. Dez. 2026, 10:07 CET"); empty for None."""
+    if value is None:
+        return ""
+    local = _local(value)
+    locale = _locale()
+    day = babel_dates.format_skeleton("yMMMd", local, locale=locale)
+    time = babel_dates.format_time(local, "short", locale=locale)
+    zone = local.tzname() or "UTC"
+    pattern = str(locale.datetime_formats.get("medium", "{1}, {0}")).replace("'", "")
+    return pattern.replace("{1}", day).replace("{0}", f"{time} {zone}")
 
 
 def format_number(value: float) -> str:
-    return f"{value:,}"
+    """A number with the locale's separators ("1,234.5", "1.234,5")."""
+    text: str = babel_numbers.format_decimal(value, locale=_locale())
+    return text
+
+
+@pass_context
+def _template_gettext(context: Context, message: str, **values: object) -> str:
+    if not message:  # gettext("") is the catalog's header
+        return message
+    text: str = flask_babel.get_translations().ugettext(message)
+    if not values:
+        return text
+    if context.eval_ctx.autoescape:
+        return escape(text) % values
+    return text % values
+
+
+@pass_context
+def _template_ngettext(
+    context: Context, singular: str, plural: str, num: int, **values: object
+) -> str:
+    text: str = flask_babel.get_translations().ungettext(singular, plural, num)
+    values.setdefault("num", num)
+    if context.eval_ctx.autoescape:
+        return escape(text) % values
+    return text % values
+
+
+# -- wiring -----------------------------------------------------------------------------------
 
 
 def _content_language(response: Response) -> Response:
-    if "page_lang" in g:
-        response.headers["Content-Language"] = g.page_lang
-        response.vary.add("Accept-Language")
+    """HTML answers say their language; negotiated ones vary by Accept-Language."""
+    if response.mimetype == "text/html":
+        response.headers["Content-Language"] = page_language()
+        if g.get("i18n_negotiated"):
+            response.vary.add("Accept-Language")
     return response
 
 
 def register(app: Flask) -> None:
-    """Give templates ``_`` and ``page_language``; label translated answers."""
+    """Set up Flask-Babel (catalogs, locale and zone selectors, Jinja's newstyle gettext) and the
+    ``date``, ``datetime`` and ``number`` filters; label every HTML answer with its language."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    missing = [
+        lang
+        for lang in LANGUAGES
+        if lang != DEFAULT_LANGUAGE
+        and not (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo").exists()
+    ]
+    if missing:
+        logger.warning(
+            "no compiled catalog for %s: pages stay English (run `make catalogs`)",
+            ", ".join(missing),
+        )
+    flask_babel.Babel(app, locale_selector=_select_locale, timezone_selector=_select_time_zone)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Jinja's own newstyle callables wrap every translation in Markup and always apply ``%``:
+    # a sentence made elsewhere (``_(error.message)``, which may quote what someone typed) would
+    # reach the page unescaped, and a lone "%" would raise. Ours treat every sentence as text
+    # (escaped; markup belongs in the template around it, or in a Markup placeholder value) and
+    # format only when given values.
+    app.jinja_env.globals.update(gettext=_template_gettext, ngettext=_template_ngettext)
+    from passport.web import preferences
+
     app.jinja_env.globals.update(
-        _=gettext, gettext=gettext, ngettext=ngettext, page_language=page_language
+        page_language=page_language, preference_choices=preferences.preference_choices
     )
-    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, number=format_number)
+    filters: dict[str, Callable[..., str]] = {
+        "date": format_date,
+        "datetime": format_datetime,
+        "number": format_number,
+    }
+    app.jinja_env.filters.update(filters)
     app.after_request(_content_language)
+    app.register_blueprint(preferences.bp)

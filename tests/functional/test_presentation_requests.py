@@ -359,7 +359,9 @@ def test_the_page_speaks_german(
     assert '<div lang="en">' in body
 
 
-def test_other_pages_stay_english(client: FlaskClient) -> None:
+def test_every_page_follows_the_language(client: FlaskClient) -> None:
+    """Issue #16 made every page follow the visitor's language (it was this page only)."""
     response = client.get("/verify", headers={"Accept-Language": "de"})
-    assert '<html lang="en">' in text(response)
-    assert "Content-Language" not in response.headers
+    assert '<html lang="de">' in text(response)
+    assert response.headers["Content-Language"] == "de"
+    assert "Abzeichen prüfen" in text(response)

@@ -19,5 +19,9 @@ from passport.web.admin.common import bp
 
 __all__ = ["bp"]
 
+# The organisation's settings (/admin/settings), on a line of its own so that branches adding
+# views to the lines above and below merge cleanly.
+from passport.web.admin import settings as settings
+
 #: The modules whose views are registered on :data:`bp` (kept referenced so the imports stay).
 VIEWS = (assessments, badges, catalog, cohorts, dashboard, users)
