@@ -78,7 +78,7 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     thread = threading.Thread(target=server.serve_forever, name="empty-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=settings.public_url, password=PASSWORD, services=services)
+        yield LiveServer(url=settings.public_url, password=PASSWORD, services=services, app=app)
     finally:
         server.shutdown()
         server.server_close()
@@ -183,7 +183,7 @@ def test_admin_builds_a_program_from_an_empty_instance(
         page.fill("#name", name)
         page.select_option("#role", role)
         page.fill("#password", "initial password 123")
-        page.click("form[action$='/admin/users'] button[type=submit]")
+        page.click("form[method=post][action$='/admin/users'] button[type=submit]")
         page.wait_for_load_state()
         assert email in page.inner_text("main")
 

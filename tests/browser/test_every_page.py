@@ -95,7 +95,13 @@ FORM_STATES = (
     FormState("visitor", "/verify", "empty"),
     FormState("visitor", "/verify", "not-a-badge", {"#credential": "this is not a badge"}),
     FormState("learner", "/passport/shares", "no-badge-chosen"),
-    FormState("assessor", "/admin/assessments/new", "empty"),
+    # the assessment form has two steps: pick learner and skill level (GET), then the rubric
+    FormState("assessor", "/admin/assessments/new", "empty", form="main form[method=get]"),
+    FormState(
+        "assessor",
+        "/admin/assessments/new?learner=ada.lovelace%40demo.example&achievement=observability-l2",
+        "rubric-empty",
+    ),
     FormState("admin", "/admin/cohorts/new", "empty"),
     FormState("admin", "/admin/users", "empty"),
     FormState("admin", "/admin/catalog/import", "empty"),

@@ -109,11 +109,6 @@ def test_create_a_share_link_with_the_keyboard(browser: Any, live_server: LiveSe
     context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the verify page moves focus to its result with #16 item 1 (verify, result first); "
-    "remove this marker when that lands",
-)
 def test_verify_a_badge_with_the_keyboard(browser: Any, live_server: LiveServer) -> None:
     holder = browser.new_context(viewport=DESKTOP)
     login(holder, live_server.url, LEARNER, live_server.password).close()

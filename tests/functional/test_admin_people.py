@@ -318,7 +318,7 @@ def test_assessment_form_opens_without_an_error(client: FlaskClient, services: S
     response = client.get("/admin/assessments/new", headers=HTML)
     page = response.data.decode()
     assert response.status_code == 200
-    assert "Record an assessment" in page and "error" not in page.split("<main>", 1)[1].lower()
+    assert "Record an assessment" in page and "error" not in page.split("<main", 1)[1].lower()
     # the typeahead offers known, active learners: name and e-mail
     datalist = page.split('<datalist id="known-learners">', 1)[1].split("</datalist>", 1)[0]
     assert 'value="ada@example.com"' in datalist and "Ada Lovelace" in datalist

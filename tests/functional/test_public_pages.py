@@ -104,7 +104,7 @@ def test_badge_page_names_the_holder_only_while_they_share_it(
 
     # Revoking the link hides the name again.
     shares = client.get("/passport/shares", headers=HTML).data.decode()
-    link_id = re.search(r'action="/passport/shares/(\d+)/revoke"', shares)
+    link_id = re.search(r'"/passport/shares/(\d+)/revoke"', shares)
     assert link_id is not None, path_of(link_url(created))
     revoked = client.post(f"/passport/shares/{link_id.group(1)}/revoke", data={"csrf_token": token})
     assert revoked.status_code == 302
@@ -346,7 +346,7 @@ def test_error_pages_say_what_happened_and_where_to_go(
     _, created = share(client, token, [record.id])
     path = path_of(link_url(created))
     shares = client.get("/passport/shares", headers=HTML).data.decode()
-    link_id = re.search(r'action="/passport/shares/(\d+)/revoke"', shares)
+    link_id = re.search(r'"/passport/shares/(\d+)/revoke"', shares)
     assert link_id is not None
     client.post(f"/passport/shares/{link_id.group(1)}/revoke", data={"csrf_token": token})
     gone = app.test_client().get(path, headers=BROWSER)
