@@ -19,7 +19,7 @@ bp = Blueprint("auth", __name__)
 @bp.route("/login", methods=["GET", "POST"])
 @rate_limited("login")
 def login() -> str | Response | WerkzeugResponse:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes to the same view)
         return render_template("login.html", next=request.args.get("next", ""))
     services = get_services()
     email = request.form.get("email", "")

@@ -181,7 +181,7 @@ def verify_page() -> str:
         "chosen_family": family_id,
         "email_given": bool(email),
     }
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes to the same view)
         return render_template("verify.html", **page)
     if email and (len(email) > _MAX_EMAIL or not _looks_like_email(email)):
         page["email_error"] = gettext(

@@ -767,7 +767,7 @@ def import_template(kind: str) -> Response:
 @bp.route("/catalog/import", methods=["GET", "POST"])
 @require_role("admin")
 def import_catalog() -> Page:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes to the same view)
         return render_template("admin/import.html", error=None)
     services = get_services()
     upload = request.files.get("file")

@@ -61,7 +61,7 @@ def cohort_new() -> Page:
         "starts_on": today.isoformat(),
         "ends_on": (today + timedelta(weeks=use_cases.DEFAULT_COHORT_WEEKS)).isoformat(),
     }
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes to the same view)
         return render_template("admin/cohort_new.html", values=values, error=None)
     error_fields = {"bad_dates": "ends_on", "missing_field": "name", "field_too_long": "name"}
     values.update({k: request.form.get(k, "") for k in values})

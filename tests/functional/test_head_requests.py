@@ -1,0 +1,37 @@
+"""HEAD asks for a page's headers: it must never run the view's POST branch.
+
+Flask answers HEAD with the GET view; views that serve GET and POST used to test for
+``method == "GET"`` and so treated HEAD as a form submission (HEAD /login answered 401 and wrote a
+``login.failed`` audit event; HEAD /verify answered 415).
+"""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from passport.audit import AuditEvent
+from passport.services import Services
+from tests.functional.test_admin import HTML, login
+
+
+def _audit_count(services: Services) -> int:
+    with services.session() as session:
+        return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def test_head_of_public_pages_is_their_get(client: FlaskClient, services: Services) -> None:
+    before = _audit_count(services)
+    for path in ("/login", "/verify"):
+        got = client.get(path, headers=HTML)
+        head = client.head(path, headers=HTML)
+        assert head.status_code == got.status_code == 200, path
+        assert head.headers["Content-Type"] == got.headers["Content-Type"]
+        assert head.data == b""
+    assert _audit_count(services) == before  # no login.failed for a HEAD
+
+
+def test_head_of_admin_forms_is_their_get(client: FlaskClient, services: Services) -> None:
+    login(client, services, "head-admin@example.com", "admin")
+    for path in ("/admin/cohorts/new", "/admin/catalog/import"):
+        assert client.head(path, headers=HTML).status_code == 200, path
