@@ -239,6 +239,12 @@ def prepare_assessment(
         raise NotFound(
             f"No achievement with id {data.achievement_id!r}.", code="unknown_achievement"
         )
+    if achievement.retired_at is not None:
+        raise InvalidRequest(
+            f"The achievement {achievement.name!r} is retired: it certifies nothing new. "
+            "Bring it back in the catalog first, or choose another.",
+            code="retired_achievement",
+        )
     levels = validate_levels(achievement, session, data.levels)
     email = checked_email(data.learner_email)
     if data.require_registered_learner:

@@ -267,6 +267,12 @@ def issue_credential(
         raise NotFound(
             f"No achievement with id {request.achievement_id!r}.", code="unknown_achievement"
         )
+    if achievement.retired_at is not None:
+        raise InvalidRequest(
+            f"The achievement {achievement.name!r} is retired: it certifies nothing new. "
+            "Bring it back in the catalog first, or choose another.",
+            code="retired_achievement",
+        )
     issuer = pinned_get(session, Issuer, achievement.issuer_id)
     assert issuer is not None  # foreign key
     email = checked_email(request.recipient_email)

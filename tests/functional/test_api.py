@@ -8,6 +8,7 @@ import json
 import pytest
 from flask.testing import FlaskClient
 
+from passport.services import Services
 from tests.conftest import ISSUER_DID, PUBLIC_URL
 
 
@@ -446,3 +447,34 @@ def test_a_nul_in_a_looked_up_id_is_a_clear_400_on_every_database(client: FlaskC
     assert response.get_json()["error"]["code"] in ("unstorable_value", "unknown_job_family")
     page = client.get("/credentials/urn:uuid:%00")
     assert page.status_code in (400, 404)
+
+
+def test_a_retired_achievement_is_neither_assessed_nor_issued(
+    client: FlaskClient, api_token: str, services: Services
+) -> None:
+    from passport.catalog.achievement_admin import set_achievement_retired
+
+    with services.session() as session:
+        set_achievement_retired(session, "observability-l2", True, actor="test", now=services.now())
+        set_achievement_retired(
+            session, "incident-response-l2", True, actor="test", now=services.now()
+        )
+    headers = {"Authorization": f"Bearer {api_token}"}
+    assessed = client.post(
+        "/api/v1/assessments",
+        json={
+            "learner": "ada@example.com",
+            "achievement": "observability-l2",
+            "levels": {"instrument": 2, "slo": 3, "alerting": 2},
+        },
+        headers=headers,
+    )
+    assert assessed.status_code == 400
+    assert assessed.get_json()["error"]["code"] == "retired_achievement"
+    issued = client.post(
+        "/api/v1/credentials",
+        json={"achievement": "incident-response-l2", "recipient": "ada@example.com"},
+        headers=headers,
+    )
+    assert issued.status_code == 400
+    assert issued.get_json()["error"]["code"] == "retired_achievement"
