@@ -218,6 +218,16 @@ def page_time_zone() -> tzinfo:
     return UTC if name == "UTC" else ZoneInfo(name)
 
 
+def page_time_zone_name() -> str:
+    """The IANA name of :func:`page_time_zone` (``Europe/Berlin``, ``UTC``), for form labels."""
+    return str(page_time_zone())
+
+
+def to_local(value: datetime) -> datetime:
+    """A stored (UTC) time on the reader's clock, e.g. to prefill a form they will edit."""
+    return value.astimezone(page_time_zone())
+
+
 def from_local(value: datetime) -> datetime:
     """A time a person typed (naive: on their clock, in :func:`page_time_zone`) as UTC, for
     storing; an aware ``value`` is only converted."""
@@ -351,7 +361,9 @@ def register(app: Flask) -> None:
     from passport.web import preferences
 
     app.jinja_env.globals.update(
-        page_language=page_language, preference_choices=preferences.preference_choices
+        page_language=page_language,
+        page_time_zone_name=page_time_zone_name,
+        preference_choices=preferences.preference_choices,
     )
     filters: dict[str, Callable[..., str]] = {
         "date": format_date,

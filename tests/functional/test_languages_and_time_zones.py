@@ -240,3 +240,43 @@ def test_organisation_time_zone_errors(client: FlaskClient, services: Services) 
 def test_preferences_need_a_login(client: FlaskClient) -> None:
     response = client.get("/my/preferences", headers=HTML)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_typed_session_time_is_on_the_readers_clock(
+    client: FlaskClient, services: Services
+) -> None:
+    """An admin in Berlin types 10:00: that is 09:00 UTC in March, stored as such, and the
+    edit form shows 10:00 again; the label names the zone."""
+    from passport.cohorts.models import Cohort, MentoringSession
+
+    with services.session() as db:
+        db.add(OrgSetting(key="time_zone", value="Europe/Berlin"))
+    token = login(client, services, "tz-mentor@example.com", "mentor")
+    created = client.post(
+        "/admin/cohorts/new",
+        data={"csrf_token": token, "name": "SRE spring", "starts_on": "2030-03-04", "ends_on": ""},
+    )
+    cohort_url = created.headers["Location"]
+    page = client.get(cohort_url, headers=HTML).data.decode()
+    assert "Starts (time zone Europe/Berlin)" in page
+    with services.session() as db:
+        cohort = db.scalar(select(Cohort))
+        assert cohort is not None
+        cohort_id = cohort.id
+    client.post(
+        f"/admin/cohorts/{cohort_id}/sessions",
+        data={
+            "csrf_token": token,
+            "title": "SLOs",
+            "learning_outcome": "Write an SLO.",
+            "starts_at": "2030-03-05T10:00",
+            "minutes": "45",
+        },
+    )
+    with services.session() as db:
+        meeting = db.scalar(select(MentoringSession))
+        assert meeting is not None
+        assert meeting.starts_at.isoformat() == "2030-03-05T09:00:00+00:00"
+        meeting_id = meeting.id
+    edit = client.get(f"/admin/cohorts/{cohort_id}/sessions/{meeting_id}/edit", headers=HTML)
+    assert 'value="2030-03-05T10:00"' in edit.data.decode()

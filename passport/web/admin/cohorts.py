@@ -29,7 +29,7 @@ from passport.web.admin.common import (
 )
 from passport.web.context import get_services
 from passport.web.i18n import gettext as _
-from passport.web.i18n import ngettext
+from passport.web.i18n import ngettext, to_local
 from passport.web.sessions import require_role
 
 __all__: list[str] = []
@@ -365,7 +365,7 @@ def cohort_session_edit(cohort_id: int, session_id: int) -> Page:
         values = {
             "title": meeting.title,
             "learning_outcome": meeting.learning_outcome,
-            "starts_at": meeting.starts_at.strftime("%Y-%m-%dT%H:%M"),
+            "starts_at": to_local(meeting.starts_at).strftime("%Y-%m-%dT%H:%M"),
             "minutes": str(meeting.minutes),
         }
         cohort_name = cohort.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, request
@@ -17,6 +17,7 @@ from passport.audit import record_event
 from passport.catalog.achievements import LEVEL_NAMES
 from passport.errors import InvalidRequest
 from passport.web.context import get_services
+from passport.web.i18n import from_local
 from passport.web.i18n import gettext as _
 from verifier import normalize_email
 
@@ -79,7 +80,8 @@ def form_datetime(value: str | None, label: str) -> datetime:
         raise InvalidRequest(
             f"{label} must be a date and time (YYYY-MM-DD HH:MM).", code="bad_datetime"
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    # A typed time is on the reader's clock (their zone, else the organisation's), stored UTC.
+    return from_local(parsed)
 
 
 def page_number() -> int:

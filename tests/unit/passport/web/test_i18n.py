@@ -198,8 +198,8 @@ def test_gettext_translates_and_fills_placeholders(app: Flask) -> None:
         assert i18n.use_language() == "de"
         assert i18n.gettext("Passed") == "Bestanden"
         assert i18n.gettext(
-            "Valid until %(time)s UTC (15 minutes), for one presentation.", time="09:15"
-        ) == ("Gültig bis 09:15 UTC (15 Minuten), für eine Präsentation.")
+            "Valid until %(time)s (15 minutes), for one presentation.", time="09:15"
+        ) == ("Gültig bis 09:15 (15 Minuten), für eine Präsentation.")
         # Not in the catalog: English, the right form.
         assert i18n.ngettext("%(num)d test apple", "%(num)d test apples", 1) == "1 test apple"
         assert i18n.ngettext("%(num)d test apple", "%(num)d test apples", 2) == "2 test apples"
