@@ -102,6 +102,66 @@ SHOWN_TRANSLATED: Final = (
     N_("The presentation is signed by its holder."),
     N_("The presentation was made for another request (its challenge differs)."),
     N_("The presentation was made for another verifier (its domain differs)."),
+    # passport.catalog: form problems (FieldError sentences) and the achievement types
+    N_("%(label)s is required."),
+    N_("%(label)s is longer than %(max)d characters."),
+    N_(
+        "%(label)s may use only lowercase letters a–z, digits and hyphens, starting with a "
+        "letter or digit (at most 63 characters)."
+    ),
+    N_("The criterion's name"),
+    N_("The criterion's id"),
+    N_("A skill needs at least one rubric criterion, described at every level."),
+    N_("A skill with the id %(id)s already exists; choose another id."),
+    N_(
+        "Badges valid for must be a whole number of days from 1 to %(max)d, or empty for no expiry."
+    ),
+    N_("Two criteria have the id %(id)s; each criterion needs its own."),
+    N_("The rubric has levels 1 to %(n)d only."),
+    N_("Describe %(criterion)s at level %(level)d."),
+    N_("The description of %(criterion)s at level %(level)d is longer than 1000 characters."),
+    N_("The reference URL must start with https:// (or http://)."),
+    N_("There is no skill %(id)s."),
+    N_("Choose a level from %(low)d to %(high)d."),
+    N_("A job family with the id %(id)s already exists; choose another id."),
+    N_("A job family needs at least one required skill."),
+    N_("The skill %(name)s is retired; bring it back before a job family requires it."),
+    N_("The skill %(id)s is listed twice; keep one row per skill."),
+    N_("%(id)s is already required by this job family."),
+    N_("Criteria"),
+    N_("Choose the skill this achievement certifies."),
+    N_("Choose a type from the list."),
+    N_("The skill %(name)s is retired; bring it back before certifying it."),
+    N_(
+        "Badges were issued for this achievement (%(count)d), so what it certifies (skill and "
+        "level) cannot change. Create a new achievement instead."
+    ),
+    N_(
+        "Assessments or cohorts name this achievement, so what it certifies (skill and level) "
+        "cannot change. Create a new achievement instead."
+    ),
+    N_(
+        "%(name)s already has a retired achievement at level %(level)d (%(id)s); bring it back "
+        "instead."
+    ),
+    N_("%(name)s already has an achievement at level %(level)d (%(id)s); edit that one instead."),
+    N_("Competency"),
+    N_("Micro-credential"),
+    N_("Certificate"),
+    N_("Certificate of completion"),
+    N_("Certification"),
+    N_("Course"),
+    N_("Assessment"),
+    N_("Award"),
+    N_("Licence"),
+    N_("No job family with that id."),
+    N_("Nothing readable was handed over."),
+    N_("Not verified."),
+    # the rubric levels of the starter catalog (passport/catalog/data/it_catalog.json)
+    N_("Foundation"),
+    N_("Practitioner"),
+    N_("Advanced"),
+    N_("Expert"),
 )
 
 

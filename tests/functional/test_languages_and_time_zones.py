@@ -280,3 +280,21 @@ def test_a_typed_session_time_is_on_the_readers_clock(
         meeting_id = meeting.id
     edit = client.get(f"/admin/cohorts/{cohort_id}/sessions/{meeting_id}/edit", headers=HTML)
     assert 'value="2030-03-05T10:00"' in edit.data.decode()
+
+
+def test_catalog_words_made_outside_the_web_are_german_too(
+    client: FlaskClient, services: Services
+) -> None:
+    """Level names come from the catalog's JSON and form problems from passport.catalog; both
+    are marked in i18n.SHOWN_TRANSLATED so a German page shows them in German."""
+    login(client, services, "de-admin@example.com", "admin")
+    german = {**HTML, "Accept-Language": "de"}
+    page = client.get("/admin/skills", headers=german).data.decode()
+    assert "Grundlagen" in page and "Foundation" not in page
+    token = csrf(client, "/admin/skills/new")
+    answer = client.post(
+        "/admin/skills/new", data={"csrf_token": token, "id": "Not A Slug!"}, headers=german
+    )
+    assert answer.status_code == 400
+    text = answer.data.decode()
+    assert "darf nur" in text or "ist erforderlich" in text, text[:2000]
