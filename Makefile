@@ -37,7 +37,7 @@ passport/translations/%/LC_MESSAGES/messages.mo: passport/translations/%/LC_MESS
 catalogs: $(CATALOGS)
 
 # Extract marked sentences, update the catalogs, fill German from JSON files, compile:
-# `make translations JSON="/work/briefs/de-*.json"` (scripts/i18n_fill.py says more).
+# `make translations JSON="translations/de-*.json"` (scripts/i18n_fill.py says more).
 translations: $(STAMP)
 	$(BIN)/python scripts/i18n_fill.py $(JSON)
 

@@ -4,7 +4,7 @@ Usage (from the repository root, with the project's virtualenv)::
 
     .venv/bin/python scripts/i18n_fill.py                         # extract, update, compile
     .venv/bin/python scripts/i18n_fill.py de-verify.json de-*.json  # … and fill German from JSON
-    make translations JSON="/work/briefs/de-*.json"                 # the same through make
+    make translations JSON="translations/de-*.json"                 # the same through make
 
 Steps:
 
