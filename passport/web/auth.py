@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from passport.accounts.users import authenticate_user
 from passport.audit import AuditEvent
 from passport.web.context import get_services
+from passport.web.i18n import gettext as _
 from passport.web.security import rate_limited
 from passport.web.sessions import login_user, logout_user, safe_next
 
@@ -35,7 +36,8 @@ def login() -> str | Response | WerkzeugResponse:
     if user is None:
         page = render_template(
             "login.html",
-            error="That e-mail and password do not match.",
+            error=_("That e-mail and password do not match."),
+            email=email[:320],
             next=request.form.get("next", ""),
         )
         return Response(page, status=401)

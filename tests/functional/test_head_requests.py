@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from passport.audit import AuditEvent
 from passport.services import Services
-from tests.functional.test_admin import HTML, login
+from tests.functional.test_admin import HTML, csrf, login
 
 
 def _audit_count(services: Services) -> int:
@@ -35,3 +35,19 @@ def test_head_of_admin_forms_is_their_get(client: FlaskClient, services: Service
     login(client, services, "head-admin@example.com", "admin")
     for path in ("/admin/cohorts/new", "/admin/catalog/import"):
         assert client.head(path, headers=HTML).status_code == 200, path
+
+
+def test_a_failed_login_keeps_the_email_and_speaks_german(client: FlaskClient) -> None:
+    answer = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf(client, "/login"),
+            "email": "someone@example.com",
+            "password": "wrong",
+        },
+        headers={**HTML, "Accept-Language": "de"},
+    )
+    assert answer.status_code == 401
+    page = answer.data.decode()
+    assert "E-Mail-Adresse und Passwort passen nicht zusammen." in page
+    assert 'value="someone@example.com"' in page
