@@ -158,20 +158,7 @@ def _checked(
     name = problems.text("name", data.name, "Name", max_length=200)
     description = problems.text("description", data.description, "Description", max_length=4000)
     narrative = problems.text("narrative", data.narrative, "Criteria", max_length=4000)
-    valid_for_days: int | None = None
-    if data.valid_for_days.strip():
-        try:
-            valid_for_days = int(data.valid_for_days.strip())
-        except ValueError:
-            valid_for_days = 0
-        if not 1 <= valid_for_days <= MAX_VALID_DAYS:
-            problems.add(
-                "valid_for_days",
-                "Badges valid for must be a whole number of days from 1 to %(max)d, or empty "
-                "for no expiry.",
-                "bad_number",
-                max=MAX_VALID_DAYS,
-            )
+    valid_for_days = problems.days("valid_for_days", data.valid_for_days, maximum=MAX_VALID_DAYS)
     aid = achievement_id(skill.id, level) if skill is not None and level in LEVEL_NAMES else ""
     if aid and (current is None or current.id != aid):
         if current is not None and (used := issued_count(session, current.id)):

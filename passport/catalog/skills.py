@@ -165,20 +165,7 @@ def _checked(session: Session, data: SkillInput, *, new: bool) -> dict[str, Any]
                 id=skill_id,
             )
     description = problems.text("description", data.description, "Description", max_length=4000)
-    valid_for_days: int | None = None
-    if data.valid_for_days.strip():
-        try:
-            valid_for_days = int(data.valid_for_days.strip())
-        except ValueError:
-            valid_for_days = 0
-        if not 1 <= valid_for_days <= MAX_VALID_DAYS:
-            problems.add(
-                "valid_for_days",
-                "Badges valid for must be a whole number of days from 1 to %(max)d, or empty "
-                "for no expiry.",
-                "bad_number",
-                max=MAX_VALID_DAYS,
-            )
+    valid_for_days = problems.days("valid_for_days", data.valid_for_days, maximum=MAX_VALID_DAYS)
     criteria: list[dict[str, Any]] = []
     seen: set[str] = set()
     levels = [int(lvl["level"]) for lvl in LEVELS]

@@ -101,6 +101,26 @@ class Problems:
             )
         return value
 
+    def days(self, field_name: str, value: str, *, maximum: int) -> int | None:
+        """How many days badges stay valid: a whole number from 1 to ``maximum``, or None when
+        left empty (no expiry)."""
+        value = value.strip()
+        if not value:
+            return None
+        try:
+            days = int(value)
+        except ValueError:
+            days = 0
+        if not 1 <= days <= maximum:
+            self.add(
+                field_name,
+                "Badges valid for must be a whole number of days from 1 to %(max)d, or empty "
+                "for no expiry.",
+                "bad_number",
+                max=maximum,
+            )
+        return days
+
     def raise_any(self) -> None:
         if self.errors:
             raise CatalogFormError(list(self.errors))
