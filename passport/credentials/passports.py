@@ -36,10 +36,12 @@ __all__ = [
     "FamilyView",
     "PassportView",
     "RequirementView",
+    "as_list",
     "badge_view",
     "baked_zip",
     "build_passport",
     "holder_records",
+    "rubric_index",
     "verification_url",
 ]
 
@@ -150,22 +152,31 @@ def _stored_payload(record: IssuedCredential) -> dict[str, Any]:
     return document
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A JSON-LD value that may be one item or a list, as a list (None: empty)."""
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
-def _results(subject: dict[str, Any]) -> tuple[CriterionResult, ...]:
-    achievement = subject.get("achievement") or {}
+def rubric_index(
+    achievement: dict[str, Any],
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """An achievement's result descriptions by id, and their rubric levels by id."""
     descriptions: dict[str, dict[str, Any]] = {}
     levels: dict[str, dict[str, Any]] = {}
-    for rd in _as_list(achievement.get("resultDescription")):
+    for rd in as_list(achievement.get("resultDescription")):
         if isinstance(rd, dict) and isinstance(rd.get("id"), str):
             descriptions[rd["id"]] = rd
-            for lvl in _as_list(rd.get("rubricCriterionLevel")):
+            for lvl in as_list(rd.get("rubricCriterionLevel")):
                 if isinstance(lvl, dict) and isinstance(lvl.get("id"), str):
                     levels[lvl["id"]] = lvl
+    return descriptions, levels
+
+
+def _results(subject: dict[str, Any]) -> tuple[CriterionResult, ...]:
+    achievement = subject.get("achievement") or {}
+    descriptions, levels = rubric_index(achievement)
 
     def number(level: dict[str, Any] | None) -> int | None:
         try:
@@ -174,7 +185,7 @@ def _results(subject: dict[str, Any]) -> tuple[CriterionResult, ...]:
             return None
 
     out = []
-    for result in _as_list(subject.get("result")):
+    for result in as_list(subject.get("result")):
         if not isinstance(result, dict):
             continue
         rd = descriptions.get(str(result.get("resultDescription")), {})
@@ -193,7 +204,7 @@ def _results(subject: dict[str, Any]) -> tuple[CriterionResult, ...]:
 
 def _evidence(document: dict[str, Any]) -> tuple[dict[str, str], ...]:
     out = []
-    for item in _as_list(document.get("evidence")):
+    for item in as_list(document.get("evidence")):
         if isinstance(item, dict):
             out.append(
                 {

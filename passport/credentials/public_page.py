@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 
 from passport.catalog.models import JobFamily, JobFamilySkill
 from passport.credentials.models import IssuedCredential
-from passport.credentials.passports import BadgeView, _stored_payload, badge_view
+from passport.credentials.passports import (
+    BadgeView,
+    _stored_payload,
+    as_list,
+    badge_view,
+    rubric_index,
+)
 from passport.services import Services
 from passport.sharing.models import ShareLink, ShareLinkCredential
 
@@ -65,12 +71,6 @@ class PublicBadge:
     holder_name: str | None
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _number(level: dict[str, Any] | None) -> int | None:
     try:
         return int(level["level"]) if level else None
@@ -81,14 +81,7 @@ def _number(level: dict[str, Any] | None) -> int | None:
 def rubric_rows(achievement: dict[str, Any], results: list[Any]) -> tuple[RubricRow, ...]:
     """Each result of the credential against its achievement's rubric, with the description
     of the level reached (as signed into the credential)."""
-    descriptions: dict[str, dict[str, Any]] = {}
-    levels: dict[str, dict[str, Any]] = {}
-    for rd in _as_list(achievement.get("resultDescription")):
-        if isinstance(rd, dict) and isinstance(rd.get("id"), str):
-            descriptions[rd["id"]] = rd
-            for lvl in _as_list(rd.get("rubricCriterionLevel")):
-                if isinstance(lvl, dict) and isinstance(lvl.get("id"), str):
-                    levels[lvl["id"]] = lvl
+    descriptions, levels = rubric_index(achievement)
     rows = []
     for result in results:
         if not isinstance(result, dict):
@@ -159,7 +152,7 @@ def public_badge(
         badge=badge,
         achievement_id=record.achievement_id,
         criteria=str(criteria.get("narrative") or "") if isinstance(criteria, dict) else "",
-        rubric=rubric_rows(achievement, _as_list(subject.get("result"))),
+        rubric=rubric_rows(achievement, as_list(subject.get("result"))),
         families=families_for(session, record.achievement.skill_id, badge.level),
         holder_name=name.strip() or None if name else None,
     )
