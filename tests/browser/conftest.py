@@ -12,7 +12,8 @@ from __future__ import annotations
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,9 +57,12 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    instance = tmp_path_factory.mktemp("browser-instance")
+@contextmanager
+def serving(
+    instance: Path, password: str, prepare: Callable[[Services], None]
+) -> Iterator[LiveServer]:
+    """The app over ``instance`` on a free loopback port, after ``prepare`` filled its database;
+    stopped, and its connections closed, on leaving."""
     port = _free_port()
     settings = Settings(
         env="test",
@@ -67,26 +71,35 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         public_url=f"http://127.0.0.1:{port}",
         secret_key="browser-test-secret-key-not-for-production",
         key_passphrase="browser test key-store passphrase",
-        # One server serves every browser test, and they log in many times a minute (the
+        # One server serves many browser tests, and they log in many times a minute (the
         # crawl alone logs in every persona and tries the login form's error states):
         # rate limiting has its own tests, here it would only turn pages into 429s.
         rate_limits="off",
     )
     app = create_app(settings)
     services = get_services(app)
-    load_demo(services)
+    prepare(services)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(
-            url=settings.public_url, password=DEMO_PASSWORD, services=services, app=app
-        )
+        yield LiveServer(url=settings.public_url, password=password, services=services, app=app)
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
         services.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app with the demo program loaded, shared by the browser tests."""
+
+    def demo(services: Services) -> None:
+        load_demo(services)
+
+    with serving(tmp_path_factory.mktemp("browser-instance"), DEMO_PASSWORD, demo) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

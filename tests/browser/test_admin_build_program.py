@@ -13,22 +13,18 @@ to tests/browser/artifacts/, and any console error (a CSP violation shows as one
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from passport.accounts.users import create_user
 from passport.credentials.issuers import ensure_issuer, ensure_keys
 from passport.credentials.status import ensure_status_lists
 from passport.db import migrate
-from passport.settings import Settings
-from passport.web import create_app
-from passport.web.context import get_services
-from tests.browser.conftest import LiveServer, _free_port
+from passport.services import Services
+from tests.browser.conftest import LiveServer, serving
 from tests.browser.test_passport_flow import ConsoleErrors
 
 pytestmark = pytest.mark.slow
@@ -56,34 +52,19 @@ RUBRIC = {
 @pytest.fixture(scope="module")
 def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app on a loopback port over an empty instance with one administrator."""
-    instance = tmp_path_factory.mktemp("empty-instance")
-    port = _free_port()
-    settings = Settings(
-        env="test",
-        instance_path=instance,
-        database_url=f"sqlite:///{instance / 'passport.sqlite3'}",
-        public_url=f"http://127.0.0.1:{port}",
-        secret_key="browser-test-secret-key-not-for-production",
-        key_passphrase="browser test key-store passphrase",
-    )
-    app = create_app(settings)
-    services = get_services(app)
-    migrate(services.engine)
-    with services.session() as session:
-        issuer, _ = ensure_issuer(session, services, name="Empty Org")
-        ensure_keys(session, services, issuer)
-        ensure_status_lists(session, services, issuer)
-        create_user(session, email=ADMIN, name="Founding Admin", role="admin", password=PASSWORD)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="empty-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=settings.public_url, password=PASSWORD, services=services, app=app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        services.engine.dispose()
+
+    def founding_admin(services: Services) -> None:
+        migrate(services.engine)
+        with services.session() as session:
+            issuer, _ = ensure_issuer(session, services, name="Empty Org")
+            ensure_keys(session, services, issuer)
+            ensure_status_lists(session, services, issuer)
+            create_user(
+                session, email=ADMIN, name="Founding Admin", role="admin", password=PASSWORD
+            )
+
+    with serving(tmp_path_factory.mktemp("empty-instance"), PASSWORD, founding_admin) as server:
+        yield server
 
 
 def no_overflow(page: Any) -> None:
