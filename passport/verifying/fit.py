@@ -193,10 +193,18 @@ def suggestions_for(
     person: Person | None = None,
     staff: bool = False,
 ) -> dict[str, list[Closer]]:
-    """Per gap skill: the achievement at the required level and the cohorts that reach it,
-    leaving out what ``person`` (by default the holder of the badges the fit counted) has
-    already done; cohort names only for ``staff``."""
-    person = person if person is not None else person_of(services, report)
+    """Per gap skill: the achievement at the required level and the cohorts that reach it;
+    cohort names only for ``staff``.
+
+    For ``staff`` it also leaves out what ``person`` (by default the holder of the badges the
+    fit counted) has already done: badges they hold, cohorts they finished. An anonymous
+    viewer's suggestions follow from the badges handed over alone: what else a person holds or
+    finished is theirs to share, and comparing suggestions for two inputs would reveal it.
+    """
+    if not staff:
+        person = Person(frozenset(), frozenset())
+    elif person is None:
+        person = person_of(services, report)
     out: dict[str, list[Closer]] = {}
     today = services.now().date()
     with services.session() as session:

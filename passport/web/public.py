@@ -217,12 +217,13 @@ def verify_page() -> str:
             page["fit"] = fit(parse_job_family(document), reports, now=services.now())
         elif family_id:
             page["fit"] = job_family_fit(services, family_id, reports)
-            person = person_of(services, page["fit"], email or None)
-            if not person.holder_ids:
-                person = person_of(services, reports, email or None)
-            page["closers"] = suggestions_for(
-                services, page["fit"], person=person, staff=_viewer_is_staff()
-            )
+            staff = _viewer_is_staff()
+            person = None
+            if staff:  # only staff see what the person has done beyond what was handed over
+                person = person_of(services, page["fit"], email or None)
+                if not person.holder_ids:
+                    person = person_of(services, reports, email or None)
+            page["closers"] = suggestions_for(services, page["fit"], person=person, staff=staff)
     except FormatError as exc:
         page["fit_error"] = gettext(exc.message)
     except NotFound as exc:  # a job family id not (or no longer) in the catalog

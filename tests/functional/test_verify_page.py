@@ -313,6 +313,16 @@ def test_an_achievement_the_person_already_holds_is_not_suggested(
         issue_credential(
             session, services, IssueRequest("observability-l3", ADA, "di"), now=services.now()
         )
+    # An anonymous viewer learns nothing beyond the export: what else Ada holds is hers to
+    # share (comparing suggestions for two inputs would otherwise reveal it).
+    rows = _fit_rows(_page(client, file=(io.BytesIO(export), "ada.json"), jobFamily="sre"))
+    assert rows["Observability"][1] == "Earn the achievement Observability — Advanced"
+    anonymous_by_email = _fit_rows(
+        _page(client, credential='{"not": "a badge"}', email=ADA, jobFamily="sre")
+    )
+    assert anonymous_by_email["Observability"][1].startswith("Earn the achievement")
+    # Staff of the organisation see her record: no achievement she already holds.
+    _login(client, services, "staff.viewer@example.com", "assessor")
     rows = _fit_rows(_page(client, file=(io.BytesIO(export), "ada.json"), jobFamily="sre"))
     assert rows["Observability"] == ("below", "—")
     assert rows["Incident response"][1] == "Earn the achievement Incident response — Advanced"
