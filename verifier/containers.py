@@ -202,7 +202,7 @@ def verify_container(
     outer: Report | None = None
     holder: str | None = None
     if kind == "clr":
-        outer = verifier.report(CredentialInput(document, carrier), now=now)
+        outer = verifier.report(CredentialInput(document, carrier), now=now, recipient=recipient)
         first = _outer_check(outer)
     elif kind == "presentation":
         first = _presentation_proof(verifier, document, now, challenge, domain)
@@ -274,7 +274,9 @@ def verify_container_jwt(
     outer: Report | None = None
     holder: str | None = None
     if kind == "clr":
-        outer = verifier.report(CredentialInput(token.strip(), carrier), now=now)
+        outer = verifier.report(
+            CredentialInput(token.strip(), carrier), now=now, recipient=recipient
+        )
         first = _outer_check(outer)
     else:
         first = _presentation_jws(verifier, jwt, document, now, challenge, domain)
@@ -386,7 +388,7 @@ def _nested_clr(
             skipped_reason="The input could not be read, so this was not checked.",
         )
         return ContainerReport("clr", False, (), (), refused, ())
-    outer = verifier.report(credential, now=now)
+    outer = verifier.report(credential, now=now, recipient=recipient)
     return _with_members(
         verifier,
         kind,

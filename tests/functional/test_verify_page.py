@@ -383,3 +383,23 @@ def test_an_issuer_this_service_does_not_know_is_said_to_be_a_claim(
         "claim." in verdict
     )
     assert "Elsewhere Academy is not on this service's list of known issuers." in page
+
+
+def test_a_clr_for_someone_else_is_not_verified_on_its_own_card_either(
+    client: FlaskClient, services: Services
+) -> None:
+    """Found by a security review: the CLR's own card said "Verified" for a mismatched e-mail
+    (only its badges were checked against it)."""
+    from passport.credentials.exports import export_clr, select_credentials
+    from passport.credentials.holders import find_holder
+
+    load_demo(services)
+    with services.session() as session:
+        holder = find_holder(session, ADA)
+        clr = export_clr(services, session, holder, select_credentials(session, holder))
+    for email, verified in ((ADA, True), ("bob@example.org", False)):
+        page = _page(client, file=(io.BytesIO(clr), "ada.clr.json"), email=email)
+        cards = re.findall(r'<p class="vr-state (ok|bad)">', page)
+        assert cards, page[:500]
+        assert cards[0] == ("ok" if verified else "bad"), (email, cards)
+        assert all(state == ("ok" if verified else "bad") for state in cards), (email, cards)
