@@ -85,7 +85,14 @@ def require_role(*roles: str) -> Callable[[F], F]:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only same-site relative paths are followed after login (no open redirect).
+
+    Browsers drop tabs and line breaks from a URL (WHATWG URL parsing) and read a backslash as
+    a slash, so ``/\\t/evil.example`` (a tab) is ``//evil.example``: no control character, space or
+    backslash is allowed, and then the path must not start with ``//``.
+    """
+    if not target or any(ord(ch) <= 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
         return None
     return target

@@ -7,12 +7,13 @@ Flask answers HEAD with the GET view; views that serve GET and POST used to test
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from passport.audit import AuditEvent
 from passport.services import Services
-from tests.functional.test_admin import HTML, csrf, login
+from tests.functional.test_admin import HTML, PASSWORD, csrf, login
 
 
 def _audit_count(services: Services) -> int:
@@ -51,3 +52,35 @@ def test_a_failed_login_keeps_the_email_and_speaks_german(client: FlaskClient) -
     page = answer.data.decode()
     assert "E-Mail-Adresse und Passwort passen nicht zusammen." in page
     assert 'value="someone@example.com"' in page
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/\t/evil.example", "/\n/evil.example", "//evil.example", "/\\evil.example", " /x", "/a b"],
+)
+def test_login_never_follows_next_off_site(
+    client: FlaskClient, services: Services, target: str
+) -> None:
+    """A tab or line break that a browser drops would turn ``/\\t/evil`` into ``//evil``."""
+    from passport.web.sessions import safe_next
+
+    assert safe_next(target) is None
+    login(client, services, "next-admin@example.com", "admin")  # makes the user
+    client.post("/logout", data={"csrf_token": csrf(client, "/login")})
+    answer = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf(client, "/login"),
+            "email": "next-admin@example.com",
+            "password": PASSWORD,
+            "next": target,
+        },
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/admin/"
+
+
+def test_login_follows_a_same_site_next() -> None:
+    from passport.web.sessions import safe_next
+
+    assert safe_next("/passport/shares?x=1") == "/passport/shares?x=1"
