@@ -4,7 +4,6 @@ keeping what was entered, and a fit report that tells the truth."""
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from datetime import date, timedelta
@@ -23,6 +22,7 @@ from passport.credentials.status import change_status
 from passport.instance.demo import load_demo
 from passport.services import Services
 from passport.sharing.links import create_share_link
+from tests.functional.test_verify_share_links import _page  # the /verify form, submitted
 from tests.functional.test_verify_trust import (  # noqa: F401 - fixtures
     foreign_badge,
     foreign_did,
@@ -32,22 +32,6 @@ from tests.functional.test_verify_trust import (  # noqa: F401 - fixtures
 LEARNER = "grace.h@example.com"
 ADA = "ada.lovelace@demo.example"
 PASSWORD = "a long enough test password"
-
-
-def _csrf(client: FlaskClient) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/verify").text)
-    assert match is not None
-    return match[1]
-
-
-def _page(client: FlaskClient, **form: Any) -> str:
-    response = client.post(
-        "/verify",
-        data={"csrf_token": _csrf(client), **form},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 200, response.data
-    return html.unescape(response.get_data(as_text=True))
 
 
 def _verdict(page: str) -> str:
