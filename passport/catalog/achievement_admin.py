@@ -228,14 +228,16 @@ def _definition(session: Session, services: Services, values: dict[str, Any]) ->
     return issuer.id, json.dumps(definition, ensure_ascii=False)
 
 
-def create_achievement(
-    session: Session, services: Services, data: AchievementInput, *, actor: str, now: datetime
+def _row(
+    values: dict[str, Any],
+    issuer_id: int,
+    text: str,
+    *,
+    created_at: datetime,
+    retired_at: datetime | None = None,
 ) -> AchievementDefinition:
-    """A new achievement: the skill of ``data`` at its level, ready to be assessed and issued.
-    Raises :class:`~passport.catalog.validation.CatalogFormError`."""
-    values = _checked(session, data, current=None)
-    issuer_id, text = _definition(session, services, values)
-    row = AchievementDefinition(
+    """The achievement row that checked form ``values`` describe."""
+    return AchievementDefinition(
         id=values["id"],
         issuer_id=issuer_id,
         skill_id=values["skill"].id,
@@ -244,8 +246,19 @@ def create_achievement(
         achievement_type=values["achievement_type"],
         definition=text,
         valid_for_days=values["valid_for_days"],
-        created_at=now,
+        created_at=created_at,
+        retired_at=retired_at,
     )
+
+
+def create_achievement(
+    session: Session, services: Services, data: AchievementInput, *, actor: str, now: datetime
+) -> AchievementDefinition:
+    """A new achievement: the skill of ``data`` at its level, ready to be assessed and issued.
+    Raises :class:`~passport.catalog.validation.CatalogFormError`."""
+    values = _checked(session, data, current=None)
+    issuer_id, text = _definition(session, services, values)
+    row = _row(values, issuer_id, text, created_at=now)
     session.add(row)
     session.flush()
     record_event(
@@ -291,17 +304,8 @@ def update_achievement(
     }
     if values["id"] != row.id:
         # Nothing names the old id (checked above): replace the row by one under the new id.
-        replacement = AchievementDefinition(
-            id=values["id"],
-            issuer_id=issuer_id,
-            skill_id=values["skill"].id,
-            level=values["level"],
-            name=values["texts"].name,
-            achievement_type=values["achievement_type"],
-            definition=text,
-            valid_for_days=values["valid_for_days"],
-            created_at=row.created_at,
-            retired_at=row.retired_at,
+        replacement = _row(
+            values, issuer_id, text, created_at=row.created_at, retired_at=row.retired_at
         )
         session.delete(row)
         session.flush()
