@@ -22,6 +22,8 @@ INTEROP := tests/interop/node_modules/.package-lock.json
 INTEROP_DCC := tests/interop/dcc/node_modules/.package-lock.json
 # axe-core for the browser accessibility crawl (tests/browser/test_every_page.py), bundled: no CDN.
 BROWSER_AXE := tests/browser/node_modules/.package-lock.json
+# A real OpenID provider (panva's oidc-provider) for the single sign-on tests (tests/oidc/).
+OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,7 +64,14 @@ $(BROWSER_AXE): tests/browser/package-lock.json
 		echo "npm not found: the browser accessibility crawl will be skipped"; \
 	fi
 
-interop-install: $(INTEROP) $(INTEROP_DCC) $(BROWSER_AXE)
+$(OIDC_PROVIDER): tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the single sign-on tests will be skipped"; \
+	fi
+
+interop-install: $(INTEROP) $(INTEROP_DCC) $(BROWSER_AXE) $(OIDC_PROVIDER)
 
 run: $(STAMP) catalogs
 	$(BIN)/passport init
@@ -94,4 +103,4 @@ bench: $(BENCH_STAMP) interop-install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/interop/node_modules \
-		tests/interop/dcc/node_modules tests/browser/node_modules
+		tests/interop/dcc/node_modules tests/browser/node_modules tests/oidc/node_modules

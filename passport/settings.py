@@ -12,12 +12,18 @@ import os
 import secrets
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from passport.errors import ConfigError
 
-__all__ = ["DEFAULT_RATE_LIMITS", "DevelopmentWarning", "Settings", "parse_rate_limits"]
+__all__ = [
+    "DEFAULT_RATE_LIMITS",
+    "DevelopmentWarning",
+    "Settings",
+    "parse_rate_limits",
+    "parse_role_groups",
+]
 
 ENVIRONMENTS = ("production", "development", "test")
 
@@ -63,6 +69,120 @@ def parse_rate_limits(spec: str | None) -> dict[str, str | None]:
             ) from exc
         rules[name] = value
     return rules
+
+
+#: The role names (``passport.accounts.users.ROLES``, repeated here because settings import no
+#: domain; a test keeps the two equal).
+ROLE_NAMES = ("admin", "assessor", "mentor", "learner")
+
+
+def parse_role_groups(spec: str | None) -> dict[str, str]:
+    """The role each identity-provider group gives, from ``PASSPORT_ROLE_GROUPS``.
+
+    ``sp-admins=admin,sp-assessors=assessor`` (commas or semicolons between pairs; group names
+    are compared exactly as the provider sends them). Empty: no group gives a role.
+    Raises :class:`~passport.errors.ConfigError` for a pair without ``=`` or an unknown role.
+    """
+    mapping: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in (spec or "").replace(";", ",").split(","))):
+        group, sep, role = (x.strip() for x in part.rpartition("="))
+        if not sep or not group or role not in ROLE_NAMES:
+            raise ConfigError(
+                "PASSPORT_ROLE_GROUPS must be 'group=role,…' with roles "
+                f"{', '.join(ROLE_NAMES)} (for example 'sp-admins=admin,sp-mentors=mentor')."
+            )
+        mapping[group] = role
+    return mapping
+
+
+def _switch(env_vars: Mapping[str, str], name: str, default: bool) -> bool:
+    text = env_vars.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in ("1", "on", "true", "yes"):
+        return True
+    if text in ("0", "off", "false", "no"):
+        return False
+    raise ConfigError(f"{name} must be 'on' or 'off'.")
+
+
+@dataclass(frozen=True, slots=True)
+class OidcSettings:
+    """Single sign-on with an OpenID Connect provider (docs/deployment.md)."""
+
+    #: ``PASSPORT_OIDC_ISSUER``: the provider's issuer URL; its discovery document is at
+    #: ``<issuer>/.well-known/openid-configuration``.
+    issuer: str
+    #: ``PASSPORT_OIDC_CLIENT_ID`` / ``PASSPORT_OIDC_CLIENT_SECRET``: this service as the
+    #: provider registered it (a confidential client: the secret authenticates the code exchange).
+    client_id: str
+    client_secret: str
+    #: ``PASSPORT_OIDC_SCOPES``: asked for at every login; always includes ``openid``.
+    scopes: tuple[str, ...] = ("openid", "email", "profile")
+    #: ``PASSPORT_OIDC_ROLE_CLAIM``: the claim holding the person's groups (or roles).
+    role_claim: str = "groups"
+    #: ``PASSPORT_OIDC_ALLOWED_DOMAINS``: e-mail domains whose people get an account at their
+    #: first login (just in time); empty: only people who already have an account sign in.
+    allowed_domains: tuple[str, ...] = ()
+    #: ``PASSPORT_OIDC_DEFAULT_ROLE``: the role when no group maps to one.
+    default_role: str = "learner"
+    #: ``PASSPORT_OIDC_NAME``: how the login page names the provider ("Sign in with …").
+    name: str = "single sign-on"
+
+    @classmethod
+    def from_env(cls, env_vars: Mapping[str, str], *, production: bool) -> OidcSettings | None:
+        """The single sign-on settings, or None when ``PASSPORT_OIDC_ISSUER`` is not set."""
+        issuer = env_vars.get("PASSPORT_OIDC_ISSUER", "").strip().rstrip("/")
+        if not issuer:
+            return None
+        if not issuer.startswith(("https://", "http://")):
+            raise ConfigError("PASSPORT_OIDC_ISSUER must be the provider's https:// URL.")
+        if production and not issuer.startswith("https://"):
+            raise ConfigError(
+                "PASSPORT_OIDC_ISSUER must be an https:// URL in production (the provider's "
+                "keys and tokens travel over it)."
+            )
+        client_id = env_vars.get("PASSPORT_OIDC_CLIENT_ID", "").strip()
+        client_secret = env_vars.get("PASSPORT_OIDC_CLIENT_SECRET", "").strip()
+        if not client_id or not client_secret:
+            raise ConfigError(
+                "Single sign-on needs PASSPORT_OIDC_CLIENT_ID and PASSPORT_OIDC_CLIENT_SECRET "
+                "(the client this service is registered as at the provider)."
+            )
+        scopes = tuple(
+            dict.fromkeys(
+                (env_vars.get("PASSPORT_OIDC_SCOPES") or "openid email profile").split()
+            )
+        )
+        if "openid" not in scopes:
+            raise ConfigError("PASSPORT_OIDC_SCOPES must include 'openid'.")
+        role_claim = env_vars.get("PASSPORT_OIDC_ROLE_CLAIM", "").strip() or "groups"
+        domains = tuple(
+            d.strip().lower().lstrip("@")
+            for d in env_vars.get("PASSPORT_OIDC_ALLOWED_DOMAINS", "").split(",")
+            if d.strip()
+        )
+        bad = [d for d in domains if "." not in d or any(c in d for c in "@/ ")]
+        if bad:
+            raise ConfigError(
+                "PASSPORT_OIDC_ALLOWED_DOMAINS must be e-mail domains separated by commas "
+                f"(for example 'example.org,example.com'); {bad[0]!r} is not one."
+            )
+        default_role = env_vars.get("PASSPORT_OIDC_DEFAULT_ROLE", "").strip() or "learner"
+        if default_role not in ROLE_NAMES:
+            raise ConfigError(
+                f"PASSPORT_OIDC_DEFAULT_ROLE must be one of {', '.join(ROLE_NAMES)}."
+            )
+        return cls(
+            issuer=issuer,
+            client_id=client_id,
+            client_secret=client_secret,
+            scopes=scopes,
+            role_claim=role_claim,
+            allowed_domains=domains,
+            default_role=default_role,
+            name=env_vars.get("PASSPORT_OIDC_NAME", "").strip() or "single sign-on",
+        )
 
 
 class DevelopmentWarning(UserWarning):
@@ -149,6 +269,14 @@ class Settings:
     #: may be believed about the client's address and scheme (``X-Forwarded-For`` /
     #: ``X-Forwarded-Proto``); 0 (the default) believes no such header.
     proxy_hops: int = 0
+    #: Single sign-on with OpenID Connect (``PASSPORT_OIDC_*``); None: not configured.
+    oidc: OidcSettings | None = None
+    #: ``PASSPORT_ROLE_GROUPS``: identity-provider group -> role, for single sign-on (the
+    #: groups claim) and SCIM (group membership); see :func:`parse_role_groups`.
+    role_groups: dict[str, str] = field(default_factory=dict, hash=False, compare=True)
+    #: ``PASSPORT_PASSWORD_LOGIN``: ``off`` hides the password form and refuses password
+    #: logins (single sign-on is then the way in).
+    password_login: bool = True
 
     @property
     def is_production(self) -> bool:
@@ -231,7 +359,17 @@ class Settings:
             raise ConfigError("PASSPORT_LOG_FORMAT must be 'text' or 'json'.")
         rate_limits = env_vars.get("PASSPORT_RATE_LIMITS", "").strip() or None
         parse_rate_limits(rate_limits)  # refuse a broken value at start-up
+        oidc = OidcSettings.from_env(env_vars, production=env == "production")
+        password_login = _switch(env_vars, "PASSPORT_PASSWORD_LOGIN", True)
+        if not password_login and oidc is None:
+            raise ConfigError(
+                "PASSPORT_PASSWORD_LOGIN=off needs single sign-on (PASSPORT_OIDC_ISSUER and "
+                "its client settings): otherwise nobody could log in."
+            )
         return cls(
+            oidc=oidc,
+            role_groups=parse_role_groups(env_vars.get("PASSPORT_ROLE_GROUPS")),
+            password_login=password_login,
             env=env,
             log_format=log_format,
             workers=_positive_int(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passport.db import Base, UTCDateTime, utcnow
@@ -45,6 +45,8 @@ class User(Base):
     """
 
     __tablename__ = "users"
+    # One account per person at an identity provider (OpenID Connect: issuer + subject).
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -59,6 +61,10 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     #: An IANA time zone (``Europe/Berlin``); None: the organisation's.
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    #: The OpenID provider (``iss``) and the person's stable id there (``sub``) once they
+    #: signed in with single sign-on; both None for password-only accounts.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
     holder: Mapped[Holder | None] = relationship()
 
