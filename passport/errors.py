@@ -11,6 +11,8 @@
     ├── ShareLinkGone           code: share_link_gone        a link that no longer shows anything
     │   ├── ShareLinkRevoked    code: share_link_revoked
     │   └── ShareLinkExpired    code: share_link_expired
+    ├── SsoFailed               code: sso_failed             a single sign-on that did not complete
+    │   └── SsoProviderUnavailable code: sso_provider_unavailable  the provider did not answer
     ├── PresentationRequestGone code: presentation_request_gone  a challenge that answers no more
     │   ├── ChallengeExpired    code: challenge_expired
     │   └── ChallengeUsed       code: challenge_used
@@ -39,6 +41,8 @@ __all__ = [
     "ShareLinkExpired",
     "ShareLinkGone",
     "ShareLinkRevoked",
+    "SsoFailed",
+    "SsoProviderUnavailable",
     "Unauthorized",
     "UnsupportedMediaType",
 ]
@@ -110,6 +114,26 @@ class ShareLinkRevoked(ShareLinkGone):
 class ShareLinkExpired(ShareLinkGone):
     code = "share_link_expired"
     default_message = "This share link has expired."
+
+
+class SsoFailed(PassportError):
+    """A single sign-on (OpenID Connect) login that cannot complete: the provider refused or
+    answered something we cannot trust, the browser came back without the login it started,
+    or the person may not have an account here. ``code`` says which (``sso_access_denied``,
+    ``sso_state_mismatch``, ``sso_bad_id_token``, ``sso_domain_not_allowed`` …)."""
+
+    code = "sso_failed"
+    default_message = "Single sign-on did not complete. Try again."
+
+
+class SsoProviderUnavailable(SsoFailed):
+    """The identity provider could not be reached or answered with an error page."""
+
+    code = "sso_provider_unavailable"
+    default_message = (
+        "The identity provider could not be reached. Try again in a moment; if it keeps "
+        "happening, tell your program's administrator."
+    )
 
 
 class PresentationRequestGone(PassportError):

@@ -20,6 +20,7 @@ from passport.errors import ConfigError
 __all__ = [
     "DEFAULT_RATE_LIMITS",
     "DevelopmentWarning",
+    "OidcSettings",
     "Settings",
     "parse_rate_limits",
     "parse_role_groups",

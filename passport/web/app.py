@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         passport_pages,
         public,
         security,
+        sso,
         wellknown,
     )
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(wellknown.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(sso.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(learner.catalog_bp)

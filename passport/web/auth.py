@@ -23,6 +23,15 @@ def login() -> str | Response | WerkzeugResponse:
     if request.method != "POST":  # GET, and HEAD (which Flask routes to the same view)
         return render_template("login.html", next=request.args.get("next", ""))
     services = get_services()
+    if not services.settings.password_login:
+        # PASSPORT_PASSWORD_LOGIN=off: single sign-on is the only way in.
+        page = render_template(
+            "login.html",
+            error=_("Logging in with a password is turned off here; use single sign-on."),
+            error_code="password_login_disabled",
+            next=request.form.get("next", ""),
+        )
+        return Response(page, status=403)
     email = request.form.get("email", "")
     password = request.form.get("password", "")
     with services.session() as db:

@@ -28,10 +28,14 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def login_user(user: User) -> None:
-    """Start a fresh session for ``user`` (the old session, and its CSRF token, are dropped)."""
+def login_user(user: User, *, method: str = "password") -> None:
+    """Start a fresh session for ``user`` (the old session, and its CSRF token, are dropped).
+
+    ``method`` says how they proved who they are (``password``, ``oidc``).
+    """
     session.clear()
     session["user_id"] = user.id
+    session["login_method"] = method
     session.permanent = False
 
 
