@@ -151,9 +151,7 @@ class OidcSettings:
                 "(the client this service is registered as at the provider)."
             )
         scopes = tuple(
-            dict.fromkeys(
-                (env_vars.get("PASSPORT_OIDC_SCOPES") or "openid email profile").split()
-            )
+            dict.fromkeys((env_vars.get("PASSPORT_OIDC_SCOPES") or "openid email profile").split())
         )
         if "openid" not in scopes:
             raise ConfigError("PASSPORT_OIDC_SCOPES must include 'openid'.")
@@ -171,9 +169,7 @@ class OidcSettings:
             )
         default_role = env_vars.get("PASSPORT_OIDC_DEFAULT_ROLE", "").strip() or "learner"
         if default_role not in ROLE_NAMES:
-            raise ConfigError(
-                f"PASSPORT_OIDC_DEFAULT_ROLE must be one of {', '.join(ROLE_NAMES)}."
-            )
+            raise ConfigError(f"PASSPORT_OIDC_DEFAULT_ROLE must be one of {', '.join(ROLE_NAMES)}.")
         return cls(
             issuer=issuer,
             client_id=client_id,

@@ -224,7 +224,7 @@ class OidcClient:
             scope=" ".join(self.settings.scopes),
             redirect_uri=self.redirect_uri,
             code_challenge_method="S256",
-            token_endpoint_auth_method="client_secret_basic",
+            token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name
         )
 
     # -- the two steps ---------------------------------------------------------------------
@@ -372,9 +372,7 @@ class OidcClient:
             now=now,
         )
 
-    def _userinfo(
-        self, endpoint: str, token: Mapping[str, Any], subject: str
-    ) -> dict[str, Any]:
+    def _userinfo(self, endpoint: str, token: Mapping[str, Any], subject: str) -> dict[str, Any]:
         info = self._get_json(
             endpoint, headers={"Authorization": f"Bearer {token['access_token']}"}
         )

@@ -152,9 +152,7 @@ def _follow_groups(db: Session, user: User, role: str, *, now: datetime) -> None
     if role == user.role:
         return
     try:
-        update_user(
-            db, user, email=user.email, name=user.name, role=role, actor=SSO_ACTOR, now=now
-        )
+        update_user(db, user, email=user.email, name=user.name, role=role, actor=SSO_ACTOR, now=now)
     except InvalidRequest as exc:
         if exc.code != "last_admin":
             raise

@@ -4,8 +4,8 @@ Statuses of the application's errors (:mod:`passport.errors`), most specific cla
 
     InvalidRequest 400 · Unauthorized 401 · Forbidden 403 · NotFound 404 · NotAcceptable 406
     ShareLinkGone, PresentationRequestGone 410
-    UnsupportedMediaType 415 · ConfigError, BackupError 500 · SsoProviderUnavailable 502
-    any other PassportError (SsoFailed among them) 400
+    UnsupportedMediaType 415 · ConfigError, BackupError 500
+    SsoFailed 400, but SsoProviderUnavailable 502 · any other PassportError 400
 
 A database that cannot be reached (down, restarting, refusing connections: SQLAlchemy's
 ``OperationalError``, or any DBAPI error that invalidated the connection) is answered 503
@@ -33,6 +33,7 @@ from passport.errors import (
     PassportError,
     PresentationRequestGone,
     ShareLinkGone,
+    SsoFailed,
     SsoProviderUnavailable,
     Unauthorized,
     UnsupportedMediaType,
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 #: The HTTP status of each application error; the first class an error is an instance of wins.
 STATUSES: tuple[tuple[type[PassportError], int], ...] = (
     (InvalidRequest, 400),
+    (SsoProviderUnavailable, 502),  # before SsoFailed, its parent
+    (SsoFailed, 400),
     (Unauthorized, 401),
     (Forbidden, 403),
     (NotFound, 404),
@@ -61,7 +64,6 @@ STATUSES: tuple[tuple[type[PassportError], int], ...] = (
     (UnsupportedMediaType, 415),
     (ConfigError, 500),
     (BackupError, 500),
-    (SsoProviderUnavailable, 502),
 )
 
 

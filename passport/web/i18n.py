@@ -157,6 +157,69 @@ SHOWN_TRANSLATED: Final = (
     N_("No job family with that id."),
     N_("Nothing readable was handed over."),
     N_("Not verified."),
+    # passport.accounts.oidc / .sso / passport.errors: single sign-on, shown on /login
+    N_("Single sign-on did not complete. Try again."),
+    N_(
+        "The identity provider could not be reached. Try again in a moment; if it keeps "
+        "happening, tell your program's administrator."
+    ),
+    N_(
+        "The identity provider's answer could not be verified, so nobody was signed in. "
+        "Start again from the login page."
+    ),
+    N_(
+        "The identity provider's configuration names a different issuer; ask your program's"
+        " administrator to check the single sign-on settings."
+    ),
+    N_(
+        "The identity provider refused the sign-in. Try again; if it keeps happening, tell "
+        "your program's administrator."
+    ),
+    N_(
+        "This sign-in was not started here, or it was already used. Start again from the "
+        "login page."
+    ),
+    N_(
+        "The sign-in came back with a state that does not match the one we sent, so it may "
+        "not be yours. Start again from the login page."
+    ),
+    N_("The sign-in took too long. Start again from the login page."),
+    N_("The identity provider sent no authorization code. Start again from the login page."),
+    N_("The sign-in answer came from a different identity provider."),
+    N_(
+        "The identity provider sent no ID token; ask your program's administrator to check "
+        "that the 'openid' scope is allowed."
+    ),
+    N_("The identity provider's user information is about someone else."),
+    N_("The sign-in was cancelled or refused at the identity provider."),
+    N_(
+        "The identity provider did not accept this sign-in's code (it may have been used "
+        "already). Start again from the login page."
+    ),
+    N_(
+        "The identity provider did not tell us your e-mail address, so we cannot find your "
+        "account. Ask your program's administrator."
+    ),
+    N_(
+        "The identity provider has not verified your e-mail address, so we cannot match it "
+        "to an account. Ask your program's administrator."
+    ),
+    N_(
+        "There is no account for your e-mail address here, and accounts are not made "
+        "automatically for its domain. Ask your program's administrator for one."
+    ),
+    N_(
+        "This account is deactivated, so it cannot sign in. If you need access again, ask "
+        "your program's administrator."
+    ),
+    N_(
+        "The identity provider's e-mail address for you cannot be used here. Ask your "
+        "program's administrator."
+    ),
+    N_(
+        "Your e-mail address belongs to an account that signs in with another identity-"
+        "provider account. Ask your program's administrator."
+    ),
     # the rubric levels of the starter catalog (passport/catalog/data/it_catalog.json)
     N_("Foundation"),
     N_("Practitioner"),

@@ -58,11 +58,14 @@ def _client() -> OidcClient:
 
 @bp.get("/login/oidc")
 @rate_limited("login")
-def start() -> WerkzeugResponse:
+def start() -> Response | WerkzeugResponse:
     client = _client()
-    url, pending = client.start(
-        next_path=safe_next(request.args.get("next")), now=get_services().now()
-    )
+    try:
+        url, pending = client.start(
+            next_path=safe_next(request.args.get("next")), now=get_services().now()
+        )
+    except SsoFailed as exc:
+        return _failed(exc)
     session[PENDING_KEY] = pending.to_dict()
     return redirect(url)
 

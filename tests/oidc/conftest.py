@@ -17,7 +17,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,7 +86,7 @@ def provider(tmp_path_factory: pytest.TempPathFactory, app_port: int) -> Iterato
         "OIDC_REDIRECT_URI": f"http://127.0.0.1:{app_port}/login/oidc/callback",
         "OIDC_USERS": str(users_file),
     }
-    process = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
+    process = subprocess.Popen(
         [NODE, str(HERE / "provider.mjs")],
         env=env,
         stdout=subprocess.PIPE,
@@ -138,7 +137,9 @@ def serve(settings: Settings) -> Iterator[App]:
     app = create_app(settings)
     services = get_services(app)
     initialise(services)
-    server = make_server("127.0.0.1", int(settings.public_url.rsplit(":", 1)[1]), app, threaded=True)
+    server = make_server(
+        "127.0.0.1", int(settings.public_url.rsplit(":", 1)[1]), app, threaded=True
+    )
     thread = threading.Thread(target=server.serve_forever, name="sso-app", daemon=True)
     thread.start()
     try:
@@ -183,7 +184,9 @@ def through_provider(
     raise AssertionError("the provider never sent the browser back")
 
 
-def start_login(app: App, next_path: str | None = None) -> tuple[requests.Session, requests.Response]:
+def start_login(
+    app: App, next_path: str | None = None
+) -> tuple[requests.Session, requests.Response]:
     """A fresh browser at our ``/login/oidc``: the redirect to the provider (not followed)."""
     browser = requests.Session()
     params = {"next": next_path} if next_path else None

@@ -23,6 +23,8 @@ from passport.web.errors import STATUSES, status_of
         (errors.UnsupportedMediaType(), 415),
         (errors.ConfigError(), 500),
         (errors.BackupError(code="tampered"), 500),
+        (errors.SsoFailed(code="sso_state_mismatch"), 400),
+        (errors.SsoProviderUnavailable(), 502),
     ],
 )
 def test_status_of_each_error(error: errors.PassportError, status: int) -> None:
