@@ -46,7 +46,7 @@ accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 logconfig_dict = logging_dict(
     _settings.log_format,
-    secrets=(_settings.secret_key, _settings.key_passphrase),
+    secrets=_settings.secret_values,
 )
 
 

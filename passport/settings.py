@@ -280,6 +280,12 @@ class Settings:
         return self.env == "production"
 
     @property
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret the logs must never show (the redaction in :mod:`passport.logs`)."""
+        values = (self.secret_key, self.key_passphrase)
+        return values + ((self.oidc.client_secret,) if self.oidc is not None else ())
+
+    @property
     def rate_limit_rules(self) -> dict[str, str | None]:
         """The limit per category (None: not limited); see :func:`parse_rate_limits`."""
         return parse_rate_limits(self.rate_limits)

@@ -40,7 +40,7 @@ def load_settings(require_secrets: bool = True) -> Settings:
     # PASSPORT_LOG_FORMAT=json, and redaction of secrets and tokens either way.
     configure_logging(
         settings.log_format,
-        secrets=(settings.secret_key, settings.key_passphrase),
+        secrets=settings.secret_values,
         level=logging.getLevelName(logging.getLogger().getEffectiveLevel()),
         text_format=_LOG_FORMAT,
     )

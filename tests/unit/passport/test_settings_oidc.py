@@ -97,3 +97,11 @@ def test_group_names_are_kept_as_the_provider_spells_them() -> None:
         "role=x": "assessor",
     }
     assert parse_role_groups("") == {} and parse_role_groups(None) == {}
+
+
+def test_the_client_secret_is_among_the_values_logs_redact(tmp_path: Path) -> None:
+    from passport.logs import redact
+
+    settings = _settings(tmp_path, **OIDC)
+    assert "client-secret" in settings.secret_values
+    assert "client-secret" not in redact("basic auth client-secret sent", settings.secret_values)
