@@ -5,8 +5,8 @@ and UserInfo) and returns the user to log in:
 
 1. the account already linked to this provider account (``iss`` + ``sub``), else
 2. the account with the same e-mail, when the provider says the e-mail is verified; the
-   provider account is then linked to it (once: an account linked to another provider account
-   is refused), else
+   provider account is then linked to it (an account linked to another account at the same
+   provider is refused; a link to a provider no longer configured is replaced), else
 3. a new account ("just in time"), only for a verified e-mail in one of
    ``PASSPORT_OIDC_ALLOWED_DOMAINS``, with the role its groups give.
 
@@ -84,18 +84,21 @@ def sign_in(
         if user is None:
             user = _create(db, identity, email, oidc=oidc, role_groups=role_groups)
             created = True
-        elif user.oidc_subject is not None:
+        elif user.oidc_subject is not None and user.oidc_issuer == identity.issuer:
             raise SsoFailed(
                 "Your e-mail address belongs to an account that signs in with another "
                 "identity-provider account. Ask your program's administrator.",
                 code="sso_account_linked_elsewhere",
             )
         else:
+            # Not linked yet, or linked at a provider this service no longer uses (only one
+            # is configured at a time, so that link can never sign in again): link it here.
             _refuse_if_deactivated(user)
+            detail = {"issuer": identity.issuer}
+            if user.oidc_issuer is not None:
+                detail["previous_issuer"] = user.oidc_issuer
             user.oidc_issuer, user.oidc_subject = identity.issuer, identity.subject
-            record_event(
-                db, SSO_ACTOR, "user.sso_link", user.email, {"issuer": identity.issuer}, at=now
-            )
+            record_event(db, SSO_ACTOR, "user.sso_link", user.email, detail, at=now)
     _refuse_if_deactivated(user)
     if not created and role_groups and identity.groups is not None:
         _follow_groups(db, user, _role_from(identity, oidc, role_groups), now=now)

@@ -92,6 +92,19 @@ def test_an_account_linked_to_another_provider_account_is_refused(services: Serv
     assert _refusal(services, other) == "sso_account_linked_elsewhere"
 
 
+def test_moving_to_another_provider_relinks_by_verified_email(services: Services) -> None:
+    first = _sign_in(services, ADA)
+    moved = replace(ADA, issuer="https://new-idp.example.org", subject="0042")
+    user = _sign_in(services, moved, oidc=replace(OIDC, issuer=moved.issuer))
+    assert user.id == first.id
+    assert (user.oidc_issuer, user.oidc_subject) == ("https://new-idp.example.org", "0042")
+    with services.session() as db:
+        links = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.sso_link"))
+        assert [json.loads(e.detail or "{}") for e in links] == [
+            {"issuer": "https://new-idp.example.org", "previous_issuer": OIDC.issuer}
+        ]
+
+
 def test_a_deactivated_account_is_refused_and_not_linked(services: Services) -> None:
     with services.session() as db:
         create_user(db, email="root@example.org", name="Root", role="admin", password=None)
