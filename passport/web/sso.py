@@ -75,8 +75,6 @@ def start() -> Response | WerkzeugResponse:
 def callback() -> str | Response | WerkzeugResponse:
     client = _client()
     services = get_services()
-    settings = services.settings
-    assert settings.oidc is not None  # _client() said so
     # One use only: whatever happens next, this pending login is spent.
     pending = PendingLogin.from_dict(session.pop(PENDING_KEY, None))
     now = services.now()
@@ -84,11 +82,16 @@ def callback() -> str | Response | WerkzeugResponse:
         identity = client.finish(pending, request.args, now=now)
         with services.session() as db:
             user = sign_in(
-                db, identity, oidc=settings.oidc, role_groups=settings.role_groups, now=now
+                db,
+                identity,
+                oidc=client.settings,
+                role_groups=services.settings.role_groups,
+                now=now,
             )
             role = user.role
             login_user(user, method="oidc")
     except (SsoFailed, Forbidden) as exc:
+        logger.info("single sign-on refused: %s", exc.code)
         with services.session() as db:
             record_event(db, "sso", "login.sso_failed", None, {"code": exc.code}, at=now)
         return _failed(exc)
