@@ -149,6 +149,11 @@ class Settings:
     #: may be believed about the client's address and scheme (``X-Forwarded-For`` /
     #: ``X-Forwarded-Proto``); 0 (the default) believes no such header.
     proxy_hops: int = 0
+    #: ``PASSPORT_SESSION_IDLE_MINUTES``: a browser session unused this long ends (60).
+    session_idle_minutes: int = 60
+    #: ``PASSPORT_SESSION_MAX_HOURS``: a browser session ends this long after sign-in, however
+    #: active (12: one working day).
+    session_max_hours: int = 12
 
     @property
     def is_production(self) -> bool:
@@ -242,6 +247,8 @@ class Settings:
             preload_app=env_vars.get("PASSPORT_PRELOAD", "").strip().lower()
             in ("1", "true", "yes", "on"),
             proxy_hops=_proxy_hops(env_vars),
+            session_idle_minutes=_positive_int(env_vars, "PASSPORT_SESSION_IDLE_MINUTES", "60"),
+            session_max_hours=_positive_int(env_vars, "PASSPORT_SESSION_MAX_HOURS", "12"),
             status_purposes=purposes,
             instance_path=instance,
             database_url=database_url,

@@ -56,9 +56,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         passport_pages,
         public,
         security,
+        sessions,
         wellknown,
     )
 
+    sessions.register(app, app.extensions["passport"])
     security.register(app, settings)
     errors.register(app)
     i18n.register(app)
