@@ -360,9 +360,7 @@ def install_store(sessions: sessionmaker[Session], settings: Settings) -> Sessio
     leave it in every database session ``sessions`` makes, for :func:`session_store`."""
     store: SessionStore
     if settings.redis_url:
-        client = Redis.from_url(
-            settings.redis_url, socket_connect_timeout=2, socket_timeout=2
-        )
+        client = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
         store = RedisSessionStore(client)
     else:
         store = DatabaseSessionStore()
@@ -398,9 +396,7 @@ def user_sessions(
     return sorted(live, key=lambda r: (r.last_seen_at, r.created_at), reverse=True)
 
 
-def end_user_sessions(
-    db: Session, user_id: int, *, reason: str, keep: str | None = None
-) -> int:
+def end_user_sessions(db: Session, user_id: int, *, reason: str, keep: str | None = None) -> int:
     """End every session of ``user_id`` except the one whose cookie id is ``keep``.
 
     ``reason`` (``logout``, ``password_change``, ``role_change``, ``deactivated``, ``erased``,
@@ -424,7 +420,13 @@ def end_user_sessions(
 
 
 def end_other_session(
-    db: Session, user_id: int, handle: str, *, current: str | None, now: datetime, timeouts: Timeouts
+    db: Session,
+    user_id: int,
+    handle: str,
+    *,
+    current: str | None,
+    now: datetime,
+    timeouts: Timeouts,
 ) -> None:
     """End the user's session named ``handle`` (:func:`session_handle`), never the current one.
 

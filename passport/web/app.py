@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["passport"] = Services.from_settings(settings)
 
     from passport.web import (
+        account,
         admin,
         api,
         auth,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(wellknown.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(learner.catalog_bp)

@@ -146,8 +146,12 @@ class ServerSessionInterface(SessionInterface):
                         session_store(db).delete(db, [session.record.id_hash])
                 if session.record is not None or session.stale_cookie:
                     response.delete_cookie(
-                        name, domain=domain, path=path, secure=secure,
-                        samesite=samesite, httponly=httponly,
+                        name,
+                        domain=domain,
+                        path=path,
+                        secure=secure,
+                        samesite=samesite,
+                        httponly=httponly,
                     )
                 return
             new_id = self._store(session)
@@ -156,8 +160,13 @@ class ServerSessionInterface(SessionInterface):
             return
         if new_id is not None:
             response.set_cookie(
-                name, new_id, domain=domain, path=path, secure=secure,
-                samesite=samesite, httponly=httponly,
+                name,
+                new_id,
+                domain=domain,
+                path=path,
+                secure=secure,
+                samesite=samesite,
+                httponly=httponly,
             )
 
     def _store(self, session: ServerSession) -> str | None:
