@@ -157,6 +157,9 @@ SHOWN_TRANSLATED: Final = (
     N_("No job family with that id."),
     N_("Nothing readable was handed over."),
     N_("Not verified."),
+    # passport.accounts: shown on /my/password
+    N_("Choose a password of at least 12 characters that is not your e-mail or name."),
+    N_("This account was erased."),
     # the rubric levels of the starter catalog (passport/catalog/data/it_catalog.json)
     N_("Foundation"),
     N_("Practitioner"),
