@@ -157,9 +157,7 @@ def test_end_user_sessions_keeps_one_and_audits(store: SessionStore, services: S
         left = user_sessions(db, user_id, now=now, timeouts=TIMEOUTS)
         assert [r.id_hash for r in left] == [hash_session_id(keep)]
         assert live_session(db, theirs, now=now, timeouts=TIMEOUTS) is not None
-        event = db.scalars(
-            select(AuditEvent).where(AuditEvent.action == "user.sessions_end")
-        ).one()
+        event = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.sessions_end")).one()
         assert event.subject == "p@example.org"
         assert '"password_change"' in (event.detail or "")
         assert end_user_sessions(db, user_id, reason="logout") == 1
