@@ -180,7 +180,11 @@ def update_user(
     password: str | None = None,
 ) -> User:
     """Change a user's e-mail, name, role and (when given) password; the last active admin
-    keeps the admin role."""
+    keeps the admin role. An erased account cannot be edited (``user_erased``)."""
+    if user.erased_at is not None:
+        raise InvalidRequest(
+            "This account was erased; it cannot be reactivated.", code="user_erased"
+        )
     if role not in ROLES:
         raise InvalidRequest(
             f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", code="unknown_role"

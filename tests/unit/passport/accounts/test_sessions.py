@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -31,8 +32,9 @@ from passport.accounts.sessions import (
 )
 from passport.accounts.users import create_user
 from passport.audit import AuditEvent
-from passport.errors import NotFound
+from passport.errors import ConfigError, NotFound
 from passport.services import Services
+from passport.settings import Settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TIMEOUTS = Timeouts(idle=timedelta(minutes=60), absolute=timedelta(hours=12))
@@ -207,3 +209,23 @@ def test_the_device_is_trimmed() -> None:
     )
     assert record.user_agent == "A" * 200
     assert record.ip is None
+
+
+def test_timeouts_come_from_the_settings(tmp_path: Path) -> None:
+    base = {
+        "PASSPORT_ENV": "development",
+        "PASSPORT_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PASSPORT_SECRET_KEY": "k" * 43,
+        "PASSPORT_KEY_PASSPHRASE": "p" * 43,
+    }
+    default = Timeouts.from_settings(Settings.from_env(base))
+    assert default == Timeouts(idle=timedelta(minutes=60), absolute=timedelta(hours=12))
+    chosen = Settings.from_env(
+        {**base, "PASSPORT_SESSION_IDLE_MINUTES": "15", "PASSPORT_SESSION_MAX_HOURS": "8"}
+    )
+    assert Timeouts.from_settings(chosen) == Timeouts(
+        idle=timedelta(minutes=15), absolute=timedelta(hours=8)
+    )
+    for bad in ("0", "soon"):
+        with pytest.raises(ConfigError, match="PASSPORT_SESSION_IDLE_MINUTES"):
+            Settings.from_env({**base, "PASSPORT_SESSION_IDLE_MINUTES": bad})
