@@ -207,6 +207,8 @@ def test_admin_deletes_a_learner_their_badge_still_verifies(
     done = admin.post(f"/admin/users/{user_id}/delete", data={"csrf_token": token})
     assert done.status_code == 302
     assert learner.get("/my/preferences", headers=HTML).status_code == 302
+    listing = admin.get("/admin/users", headers=HTML).data.decode()
+    assert "Deleted" in listing and "gone@example.org" not in listing
     with services.session() as db:
         user = db.get(User, user_id)
         assert user is not None and user.erased_at is not None
@@ -374,3 +376,27 @@ def test_cli_users_lifecycle(tmp_path: Path) -> None:
     assert erased.returncode == 0, erased.stderr
     after = _run(env, "users", "list").stdout
     assert "cli@example.org" not in after and "\terased\t" in after
+
+
+def test_an_unreachable_redis_signs_nobody_in_and_breaks_no_page(settings: Settings) -> None:
+    """Sessions in Redis, Redis away: pages still answer (no 500), nobody is let in."""
+    app = create_app(settings.with_overrides(redis_url="redis://127.0.0.1:1/0"))
+    services = get_services(app)
+    from passport.instance.setup import initialise
+
+    if services.engine.dialect.name != "sqlite":
+        drop_all_tables(settings.database_url)
+    initialise(services)
+    try:
+        make_user(services, "down@example.org", "learner")
+        client = app.test_client()
+        assert client.get("/login", headers=HTML).status_code == 200
+        assert client.get_cookie(COOKIE) is None  # nothing could be stored
+        client.set_cookie(COOKIE, "x" * 43)
+        assert client.get("/", headers=HTML).status_code == 200
+        response = client.get("/passport", headers=HTML)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        refused = client.post("/login", data={"email": "down@example.org", "password": PASSWORD})
+        assert refused.status_code == 403  # no CSRF token could be kept: refused, not let in
+    finally:
+        services.engine.dispose()
