@@ -162,6 +162,10 @@ class SessionStore(Protocol):
     def put(self, db: Session, record: StoredSession) -> None:
         """Store ``record``, replacing the one under the same hash."""
 
+    def update(self, db: Session, record: StoredSession) -> bool:
+        """Store ``record`` only if its session still exists (a request that was running while
+        the session was ended must not bring it back); returns whether it did."""
+
     def touch(self, db: Session, record: StoredSession, at: datetime) -> None:
         """Record activity at ``at`` (``last_seen_at``)."""
 
@@ -210,6 +214,12 @@ class DatabaseSessionStore:
         row.user_agent = record.user_agent
         row.method = record.method
         db.flush()
+
+    def update(self, db: Session, record: StoredSession) -> bool:
+        if db.get(UserSession, record.id_hash) is None:
+            return False
+        self.put(db, record)
+        return True
 
     def touch(self, db: Session, record: StoredSession, at: datetime) -> None:
         row = db.get(UserSession, record.id_hash)
@@ -313,10 +323,19 @@ class RedisSessionStore:
             pipe.expire(user_key, ttl, nx=True)
         pipe.execute()
 
+    def update(self, db: Session, record: StoredSession) -> bool:
+        # XX: only if the key is still there; its expiry stays (the absolute end is unchanged).
+        done = self._client.set(self._key(record.id_hash), _dump(record), xx=True, keepttl=True)
+        if done and record.user_id is not None:
+            user_key = self._user_key(record.user_id)
+            pipe = self._client.pipeline()
+            pipe.sadd(user_key, record.id_hash)
+            pipe.expire(user_key, self._ttl(record), nx=True)
+            pipe.execute()
+        return bool(done)
+
     def touch(self, db: Session, record: StoredSession, at: datetime) -> None:
-        key = self._key(record.id_hash)
-        if self._client.exists(key):
-            self._client.set(key, _dump(replace(record, last_seen_at=at)), keepttl=True)
+        self.update(db, replace(record, last_seen_at=at))
 
     def delete(self, db: Session, id_hashes: Iterable[str]) -> int:
         count = 0

@@ -200,7 +200,7 @@ class ServerSessionInterface(SessionInterface):
                 session.session_id = session_id
                 return session_id
             if session.modified:
-                store.put(
+                store.update(
                     db,
                     StoredSession(
                         id_hash=old.id_hash,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -229,3 +230,23 @@ def test_timeouts_come_from_the_settings(tmp_path: Path) -> None:
     for bad in ("0", "soon"):
         with pytest.raises(ConfigError, match="PASSPORT_SESSION_IDLE_MINUTES"):
             Settings.from_env({**base, "PASSPORT_SESSION_IDLE_MINUTES": bad})
+
+
+def test_an_ended_session_is_not_brought_back_by_a_request_still_running(
+    store: SessionStore, services: Services
+) -> None:
+    """A request that read the session before it was ended saves its changes with ``update``:
+    the session stays ended."""
+    now = datetime.now(UTC)
+    user_id = _user(services)
+    session_id = _begin(services, user_id, now)
+    with services.session() as db:
+        record = store.get(db, hash_session_id(session_id))
+        assert record is not None
+        changed = replace(record, data='{"user_id": 1, "csrf_token": "t"}')
+        assert store.update(db, changed) is True
+        assert end_user_sessions(db, user_id, reason="role_change") == 1
+        assert store.update(db, changed) is False
+        store.touch(db, changed, now + timedelta(minutes=5))
+        assert store.get(db, hash_session_id(session_id)) is None
+        assert user_sessions(db, user_id, now=now, timeouts=TIMEOUTS) == []
