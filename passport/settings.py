@@ -274,6 +274,11 @@ class Settings:
     #: ``PASSPORT_PASSWORD_LOGIN``: ``off`` hides the password form and refuses password
     #: logins (single sign-on is then the way in).
     password_login: bool = True
+    #: ``PASSPORT_SESSION_IDLE_MINUTES``: a browser session unused this long ends (60).
+    session_idle_minutes: int = 60
+    #: ``PASSPORT_SESSION_MAX_HOURS``: a browser session ends this long after sign-in, however
+    #: active (12: one working day).
+    session_max_hours: int = 12
 
     @property
     def is_production(self) -> bool:
@@ -383,6 +388,8 @@ class Settings:
             preload_app=env_vars.get("PASSPORT_PRELOAD", "").strip().lower()
             in ("1", "true", "yes", "on"),
             proxy_hops=_proxy_hops(env_vars),
+            session_idle_minutes=_positive_int(env_vars, "PASSPORT_SESSION_IDLE_MINUTES", "60"),
+            session_max_hours=_positive_int(env_vars, "PASSPORT_SESSION_MAX_HOURS", "12"),
             status_purposes=purposes,
             instance_path=instance,
             database_url=database_url,

@@ -19,6 +19,7 @@ __all__ = [
     "ApiToken",
     "OrgSetting",
     "User",
+    "UserSession",
 ]
 
 
@@ -65,8 +66,36 @@ class User(Base):
     #: signed in with single sign-on; both None for password-only accounts.
     oidc_issuer: Mapped[str | None] = mapped_column(String(500))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    #: Set when the account was erased: its personal data is gone, the row stays a pseudonym.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     holder: Mapped[Holder | None] = relationship()
+
+
+class UserSession(Base):
+    """One server-side browser session (:mod:`passport.accounts.sessions`).
+
+    The cookie holds a random id; only its SHA-256 is stored, so a copy of this table opens no
+    session. ``user_id`` is None for an anonymous visitor whose session holds something (a
+    CSRF token, a chosen language). ``data`` is the session's contents, serialised by the web
+    layer.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The absolute end: no activity keeps the session past it.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    #: How the person signed in (``password``, ``oidc`` …); None while anonymous.
+    method: Mapped[str | None] = mapped_column(String(32))
 
 
 class OrgSetting(Base):

@@ -14,7 +14,7 @@ import hmac
 import secrets
 import string
 
-__all__ = ["hash_password", "password_matches"]
+__all__ = ["check_new_password", "hash_password", "password_matches"]
 
 _SALT_ALPHABET = string.ascii_letters + string.digits
 _SCRYPT = (2**15, 8, 1)
@@ -64,3 +64,17 @@ def password_matches(stored: str, password: str) -> bool:
         return False
     derived = _derive(parts[0], parts[1], password)
     return derived is not None and hmac.compare_digest(derived, parts[2])
+
+
+# placeholder: passwords/mfa slice provides the real one
+def check_new_password(password: str, *, email: str = "", name: str = "") -> None:
+    """Refuse a password too weak to set (NIST SP 800-63B): raises InvalidRequest
+    (``weak_password``). This stand-in checks the length and the e-mail/name only."""
+    from passport.errors import InvalidRequest
+
+    lowered = password.strip().lower()
+    if len(password) < 12 or lowered in {email.strip().lower(), name.strip().lower()}:
+        raise InvalidRequest(
+            "Choose a password of at least 12 characters that is not your e-mail or name.",
+            code="weak_password",
+        )

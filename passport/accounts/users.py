@@ -1,26 +1,38 @@
-"""Users: the people who log in, their roles, and checking who they are.
+"""Users: the people who log in, their roles, checking who they are, and their account's life.
 
 Passwords are hashed with scrypt (:mod:`passport.accounts.passwords`). Roles: ``admin``
 (everything), ``assessor`` (assessments and bulk results), ``mentor`` (their cohorts: sessions,
 attendance, notes), ``learner`` (their own badges).
+
+Lifecycle: a role change, deactivation, a password change and erasure end the person's open
+sessions (:func:`passport.accounts.sessions.end_user_sessions`; a password change keeps the
+session it was made in). Erasure (:func:`erase_user`) removes the personal data and keeps a
+pseudonym in the account row and the audit log; the badges issued to the person stay valid.
+The last active administrator can be neither demoted, deactivated nor erased, checked under a
+lock so that two admins removing each other at the same moment cannot both succeed.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
-from passport.accounts.passwords import hash_password, password_matches
+from passport.accounts.passwords import check_new_password, hash_password, password_matches
+from passport.accounts.sessions import end_user_sessions
 from passport.audit import AuditEvent, record_event
 from passport.credentials.issuing import checked_email
 from passport.credentials.models import Holder
-from passport.errors import InvalidRequest
+from passport.errors import InvalidRequest, NotFound
+from passport.sharing.links import revoke_share_link
+from passport.sharing.models import ShareLink
 from verifier import normalize_email
 
 __all__ = [
@@ -28,12 +40,15 @@ __all__ = [
     "ROLES",
     "STAFF_ROLES",
     "authenticate_user",
+    "change_password",
     "count_users",
     "create_user",
+    "erase_user",
     "is_active",
     "search_users",
     "set_user_active",
     "update_user",
+    "user_by_email",
 ]
 
 
@@ -124,8 +139,27 @@ def _other_active_admins(session: Session, user: User) -> int:
     )
 
 
+def _lock_admins(session: Session) -> None:
+    """Serialise every change that could remove an administrator, before counting them.
+
+    PostgreSQL: lock the admin rows, in id order (two such transactions wait for each other
+    instead of deadlocking). SQLite: take the database's write lock (a write that changes
+    nothing starts the write transaction; SQLite has one writer at a time).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE users SET role = role WHERE 0 = 1"))
+        return
+    session.execute(
+        select(User.id).where(User.role == "admin").order_by(User.id).with_for_update()
+    ).all()
+
+
 def _keep_an_admin(session: Session, user: User) -> None:
-    """Refuse to take away the last active administrator."""
+    """Refuse to take away the last active administrator (under :func:`_lock_admins`)."""
+    if user.role != "admin" or not is_active(user):
+        return
+    _lock_admins(session)
+    session.refresh(user)
     if user.role == "admin" and is_active(user) and _other_active_admins(session, user) == 0:
         raise InvalidRequest(
             "This is the last active administrator. Make another user an administrator "
@@ -146,7 +180,11 @@ def update_user(
     password: str | None = None,
 ) -> User:
     """Change a user's e-mail, name, role and (when given) password; the last active admin
-    keeps the admin role."""
+    keeps the admin role. An erased account cannot be edited (``user_erased``)."""
+    if user.erased_at is not None:
+        raise InvalidRequest(
+            "This account was erased; it cannot be reactivated.", code="user_erased"
+        )
     if role not in ROLES:
         raise InvalidRequest(
             f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", code="unknown_role"
@@ -182,6 +220,11 @@ def update_user(
     if changes:
         record_event(session, actor, "user.update", user.email, changes, at=now)
     session.flush()
+    if "role" in changes:
+        # What the person may do changed: their open sessions end (they log in again).
+        end_user_sessions(session, user.id, reason="role_change")
+    elif password:
+        end_user_sessions(session, user.id, reason="password_change")
     return user
 
 
@@ -197,11 +240,119 @@ def set_user_active(
     if not active:
         _keep_an_admin(session, user)
         user.deactivated_at = now
+    elif user.erased_at is not None:
+        raise InvalidRequest(
+            "This account was erased; it cannot be reactivated.", code="user_erased"
+        )
     else:
         user.deactivated_at = None
     action = "user.reactivate" if active else "user.deactivate"
     record_event(session, actor, action, user.email, at=now)
     session.flush()
+    if not active:
+        end_user_sessions(session, user.id, reason="deactivated")
+
+
+def user_by_email(session: Session, email: str) -> User:
+    """The user with ``email``; raises NotFound (``unknown_user``) if there is none."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise NotFound(f"There is no user with e-mail {email.strip()}.", code="unknown_user")
+    return user
+
+
+def change_password(
+    session: Session,
+    user: User,
+    new_password: str,
+    *,
+    actor: str,
+    now: datetime,
+    keep_session: str | None = None,
+) -> None:
+    """Set ``user``'s password after the policy check; every other session of theirs ends.
+
+    ``keep_session`` is the cookie id of the session the change was made in (it stays open).
+    Raises InvalidRequest (``weak_password``) for a password the policy refuses.
+    """
+    if user.erased_at is not None:
+        raise InvalidRequest("This account was erased.", code="user_erased")
+    check_new_password(new_password, email=user.email, name=user.name)
+    user.password_hash = hash_password(new_password)
+    record_event(session, actor, "user.password_change", user.email, at=now)
+    session.flush()
+    end_user_sessions(session, user.id, reason="password_change", keep=keep_session)
+
+
+#: Columns of personal data another part of the account may add (second factor …): erasure
+#: clears whichever of them the users table has.
+_OPTIONAL_PERSONAL_COLUMNS = ("mfa_secret", "totp_secret", "mfa_recovery_codes", "oidc_subject")
+
+
+def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> None:
+    """Erase ``user``'s personal data; what they were issued stays valid.
+
+    Removed: name, e-mail (replaced by a pseudonym ``erased-<random>@invalid``), password,
+    second factor, language and time zone, every session; for a learner also the name, e-mail
+    and DID on their holder record, and their share links (revoked). The account row stays,
+    deactivated, so history (assessments, notes, audit) keeps pointing at it; the audit log's
+    mentions of the e-mail become the pseudonym. Issued credentials, their status entries and
+    status lists are untouched: the badges the person holds keep verifying. The last active
+    administrator cannot be erased. Irreversible.
+    """
+    if user.erased_at is not None:
+        return
+    _keep_an_admin(session, user)
+    old_email, old_name = user.email, user.name
+    pseudonym = f"erased-{secrets.token_hex(8)}@invalid"
+    end_user_sessions(session, user.id, reason="erased")
+    user.email = pseudonym
+    user.name = pseudonym.split("@")[0]
+    user.password_hash = None
+    user.locale = user.time_zone = None
+    for column in _OPTIONAL_PERSONAL_COLUMNS:
+        if hasattr(user, column):
+            setattr(user, column, None)
+    user.deactivated_at = user.deactivated_at or now
+    user.erased_at = now
+    holder = session.get(Holder, user.holder_id) if user.holder_id is not None else None
+    if holder is not None:
+        links = session.scalars(
+            select(ShareLink.id).where(
+                ShareLink.holder_id == holder.id, ShareLink.revoked_at.is_(None)
+            )
+        ).all()
+        for link_id in links:
+            revoke_share_link(session, holder_id=holder.id, link_id=link_id, now=now)
+        holder.email = pseudonym
+        holder.name = None
+        holder.did = None
+    session.flush()
+    _pseudonymise_audit(session, old_email, old_name, pseudonym)
+    record_event(session, actor, "user.erase", pseudonym, at=now)
+    session.flush()
+
+
+def _pseudonymise_audit(session: Session, email: str, name: str, pseudonym: str) -> None:
+    """Replace the e-mail everywhere in the audit log, and the name in the rows about them."""
+    session.execute(update(AuditEvent).where(AuditEvent.actor == email).values(actor=pseudonym))
+    session.execute(update(AuditEvent).where(AuditEvent.subject == email).values(subject=pseudonym))
+    session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.detail.contains(email, autoescape=True))
+        .values(detail=func.replace(AuditEvent.detail, email, pseudonym))
+    )
+    if name and name != email:
+        # Only where the row is about them: a name alone may be a word in other rows.
+        quoted = json.dumps(name, ensure_ascii=False)
+        session.execute(
+            update(AuditEvent)
+            .where(
+                AuditEvent.subject == pseudonym,
+                AuditEvent.detail.contains(quoted, autoescape=True),
+            )
+            .values(detail=func.replace(AuditEvent.detail, quoted, json.dumps(pseudonym)))
+        )
 
 
 def _user_filters(query: str, role: str, status: str) -> list[Any]:

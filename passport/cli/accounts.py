@@ -1,4 +1,5 @@
-"""Commands for accounts: ``users create`` and ``tokens create``."""
+"""Commands for accounts: ``users create|list|set-role|deactivate|reactivate|delete|set-password``
+and ``tokens create``."""
 
 from __future__ import annotations
 
@@ -40,6 +41,99 @@ def users_create(email: str, name: str, role: str, password: str | None) -> None
             click.echo(f"created {user.role} {user.email}")
     except PassportError as exc:
         raise click.ClickException(exc.message) from exc
+
+
+def _change_user(email: str, change: str, **options: object) -> str:
+    """Run one lifecycle use case on the user with ``email``; returns the user's e-mail."""
+    from passport.accounts import users as accounts
+
+    services = load_services()
+    try:
+        with services.session() as session:
+            user = accounts.user_by_email(session, email)
+            now = services.now()
+            if change == "role":
+                accounts.update_user(
+                    session,
+                    user,
+                    email=user.email,
+                    name=user.name,
+                    role=str(options["role"]),
+                    actor="cli",
+                    now=now,
+                )
+            elif change in ("deactivate", "reactivate"):
+                accounts.set_user_active(
+                    session, user, active=change == "reactivate", actor="cli", now=now
+                )
+            elif change == "delete":
+                accounts.erase_user(session, user, actor="cli", now=now)
+            else:
+                accounts.change_password(
+                    session, user, str(options["password"]), actor="cli", now=now
+                )
+            return user.email
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+@users.command("list")
+def users_list() -> None:
+    """Every user: e-mail, role, status (active, deactivated, erased), name; tab-separated."""
+    from passport.accounts.users import count_users, search_users
+
+    services = load_services()
+    with services.session() as session:
+        rows = search_users(session, limit=count_users(session) or 1, offset=0)
+        for user in rows:
+            status = (
+                "erased" if user.erased_at else "deactivated" if user.deactivated_at else "active"
+            )
+            click.echo(f"{user.email}\t{user.role}\t{status}\t{user.name}")
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["admin", "assessor", "mentor", "learner"]))
+def users_set_role(email: str, role: str) -> None:
+    """Give a user another role (their open sessions end)."""
+    click.echo(f"{_change_user(email, 'role', role=role)} is now {role}")
+
+
+@users.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """Stop a user from logging in; their open sessions end at once."""
+    click.echo(f"deactivated {_change_user(email, 'deactivate')}")
+
+
+@users.command("reactivate")
+@click.argument("email")
+def users_reactivate(email: str) -> None:
+    """Let a deactivated user log in again."""
+    click.echo(f"reactivated {_change_user(email, 'reactivate')}")
+
+
+@users.command("delete")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Confirm: the personal data is erased for good.")
+def users_delete(email: str, yes: bool) -> None:
+    """Erase a user's personal data (issued badges stay valid); needs --yes."""
+    if not yes:
+        raise click.UsageError(
+            "Deleting erases the person's name, e-mail, password and sessions for good; "
+            "add --yes to confirm."
+        )
+    pseudonym = _change_user(email, "delete")
+    click.echo(f"erased {email.strip()}: the account is now {pseudonym}")
+
+
+@users.command("set-password")
+@click.argument("email")
+def users_set_password(email: str) -> None:
+    """Set a user's password (asked for twice); their open sessions end."""
+    password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    click.echo(f"password changed for {_change_user(email, 'password', password=password)}")
 
 
 @cli.group()

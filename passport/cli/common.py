@@ -50,10 +50,14 @@ def load_settings(require_secrets: bool = True) -> Settings:
 def load_services(require_secrets: bool = True) -> Services:
     """What the use cases need (never the Flask app), closed when the command ends."""
     settings = load_settings(require_secrets)
+    from passport.accounts.sessions import install_store
+
     try:
         services = Services.from_settings(settings)
     except PassportError as exc:
         raise click.ClickException(exc.message) from exc
+    # Ending someone's sessions (deactivate, set-role …) reaches the store the web uses.
+    install_store(services.sessions, settings)
     # Close the database connections when the command ends (a PostgreSQL connection left for
     # the garbage collector is a leak, and warned about).
     ctx = click.get_current_context(silent=True)

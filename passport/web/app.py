@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["passport"] = Services.from_settings(settings)
 
     from passport.web import (
+        account,
         admin,
         api,
         auth,
@@ -57,9 +58,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         public,
         security,
         sso,
+        sessions,
         wellknown,
     )
 
+    sessions.register(app, app.extensions["passport"])
     security.register(app, settings)
     errors.register(app)
     i18n.register(app)
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(wellknown.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(sso.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(learner.catalog_bp)

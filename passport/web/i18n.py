@@ -220,6 +220,9 @@ SHOWN_TRANSLATED: Final = (
         "Your e-mail address belongs to an account that signs in with another identity-"
         "provider account. Ask your program's administrator."
     ),
+    # passport.accounts: shown on /my/password
+    N_("Choose a password of at least 12 characters that is not your e-mail or name."),
+    N_("This account was erased."),
     # the rubric levels of the starter catalog (passport/catalog/data/it_catalog.json)
     N_("Foundation"),
     N_("Practitioner"),

@@ -63,10 +63,14 @@ class Persona:
 
 PERSONAS = (
     Persona("visitor", None, ("/", "/verify", "/verify/request", "/login", "/job-families")),
-    Persona("learner", LEARNER, ("/my/", "/passport", "/passport/shares", "/my/account")),
+    Persona(
+        "learner",
+        LEARNER,
+        ("/my/", "/passport", "/passport/shares", "/my/account", "/my/sessions", "/my/password"),
+    ),
     Persona("mentor", "mo.mentor@demo.example", ("/admin/", "/my/account")),
     Persona("assessor", "ana.assessor@demo.example", ("/admin/", "/my/account")),
-    Persona("admin", "admin@demo.example", ("/admin/", "/my/account")),
+    Persona("admin", "admin@demo.example", ("/admin/", "/my/account", "/my/sessions")),
 )
 
 #: Paths never followed (they act, or they are not pages).
@@ -105,6 +109,16 @@ FORM_STATES = (
     FormState("admin", "/admin/cohorts/new", "empty"),
     FormState("admin", "/admin/users", "empty"),
     FormState("admin", "/admin/catalog/import", "empty"),
+    FormState(
+        "learner",
+        "/my/password",
+        "wrong-current-password",
+        {
+            "#current_password": "not the password",
+            "#new_password": "a long new passphrase",
+            "#confirm_password": "a long new passphrase",
+        },
+    ),
 )
 
 

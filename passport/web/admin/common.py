@@ -169,6 +169,7 @@ def problem(exc: InvalidRequest, *, email: str = "") -> str:
         "bad_email": lambda: _("This is not an e-mail address (name@example.org)."),
         "weak_password": lambda: _("Passwords need at least 10 characters."),
         "bad_dates": lambda: _("The end date is before the start date."),
+        "user_erased": lambda: _("This account was erased; it cannot be reactivated."),
         "no_reason": lambda: _("A reason is required; it goes into the audit log."),
     }
     known = sentences.get(exc.code)

@@ -1,4 +1,5 @@
-"""User pages: search and page through accounts, add one, edit one, deactivate/reactivate.
+"""User pages: search and page through accounts, add one, edit one, deactivate/reactivate,
+delete (erase, behind a confirmation page that says what goes and what stays).
 
 The rules (the last active administrator stays, a deactivated account cannot log in) live in
 :mod:`passport.accounts.users`.
@@ -15,6 +16,7 @@ from passport.accounts.users import (
     ROLES,
     count_users,
     create_user,
+    erase_user,
     search_users,
     set_user_active,
     update_user,
@@ -171,3 +173,57 @@ def user_active(user_id: int) -> WerkzeugResponse:
                 "ok",
             )
     return redirect(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
+@require_role("admin")
+def user_delete(user_id: int) -> Page | WerkzeugResponse:
+    """Erase an account (:func:`passport.accounts.users.erase_user`), after a confirmation."""
+    services = get_services()
+    if request.method == "POST":
+        try:
+            with services.session() as db:
+                erase_user(db, _user(db, user_id), actor=actor_email(), now=services.now())
+        except InvalidRequest as exc:
+            flash(problem(exc), "error")
+            return redirect(url_for("admin.user_edit", user_id=user_id))
+        flash(_("The account is deleted: its personal data is erased."), "ok")
+        return redirect(url_for("admin.users"))
+    with services.session() as db:
+        user = _user(db, user_id)
+        if user.erased_at is not None:
+            flash(_("This account was deleted already."), "error")
+            return redirect(url_for("admin.user_edit", user_id=user_id))
+        name, learner = user.name, user.holder_id is not None
+    removes = [
+        _(
+            "The name %(name)s and the e-mail address: the account keeps only a pseudonym "
+            "(erased-…@invalid).",
+            name=name,
+        ),
+        _("The password, the second factor, the language and time zone."),
+        _("Every open session: the person is signed out at once and can never log in again."),
+        _("In the audit log, the e-mail address is replaced by the pseudonym."),
+    ]
+    if learner:
+        removes.append(
+            _("The name, e-mail and DID on their badge record; their share links are revoked.")
+        )
+    keeps = [
+        _(
+            "Every badge issued to the person stays valid: it still verifies, and its status "
+            "(revoked or not) does not change."
+        ),
+        _("Assessments, cohort attendance, notes and audit entries stay, under the pseudonym."),
+    ]
+    page = render_template(
+        "admin/confirm.html",
+        title=_("Delete the account of %(name)s?", name=name),
+        removes=removes,
+        keeps=keeps,
+        action=url_for("admin.user_delete", user_id=user_id),
+        button=_("Delete %(name)s and erase their data", name=name),
+        cancel=url_for("admin.user_edit", user_id=user_id),
+        cancel_label=_("Keep the account"),
+    )
+    return page, 200
