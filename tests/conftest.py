@@ -121,8 +121,15 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-#: What the suite's integration token may do: everything a token could before scopes existed.
-API_TOKEN_SCOPES = ("credentials:issue", "credentials:status", "assessments:write", "read")
+#: What the suite's integration token may do: everything a token could before scopes existed,
+#: and verify (the OpenAPI run sends it to every operation).
+API_TOKEN_SCOPES = (
+    "credentials:issue",
+    "credentials:status",
+    "assessments:write",
+    "verify",
+    "read",
+)
 
 
 @pytest.fixture
