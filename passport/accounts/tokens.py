@@ -59,8 +59,15 @@ SCOPES: Final[dict[str, str]] = {
 }
 
 #: What a token made before scopes existed could do, and so keeps (migration 0007): any token
-#: could issue, change status and record assessments. Not ``scim``: that came later.
-MIGRATED_SCOPES: Final = ("credentials:issue", "credentials:status", "assessments:write", "read")
+#: could issue, change status and record assessments, and was accepted (ignored) on verify, so
+#: an integration that sends it there keeps working. Not ``scim``: that came later.
+MIGRATED_SCOPES: Final = (
+    "credentials:issue",
+    "credentials:status",
+    "assessments:write",
+    "verify",
+    "read",
+)
 
 
 def hash_token(token: str) -> str:

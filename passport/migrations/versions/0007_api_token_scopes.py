@@ -5,7 +5,7 @@ Revises: 0006
 Create Date: 2026-12-06
 
 Tokens made before scopes existed keep what they could do: issue, change a badge's status,
-record assessments (and read). Not ``scim``. Names that repeat get " (2)", " (3)" … so that
+record assessments, be sent along to verify (and read). Not ``scim``. Names that repeat get " (2)", " (3)" … so that
 the unique constraint can hold; the first token of a name (lowest id) keeps it.
 """
 
@@ -21,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 #: passport.accounts.tokens.MIGRATED_SCOPES, written out: a migration never changes meaning.
-MIGRATED_SCOPES = 'credentials:issue credentials:status assessments:write read'
+MIGRATED_SCOPES = 'credentials:issue credentials:status assessments:write verify read'
 NAME_LENGTH = 100
 
 tokens = sa.table(

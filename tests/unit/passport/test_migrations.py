@@ -34,7 +34,7 @@ def test_migrate_is_idempotent(services: Services) -> None:
 def test_tokens_made_before_scopes_keep_what_they_could_do(settings: Settings) -> None:
     """Migration 0007: existing tokens get the scopes they effectively had (not ``scim``), and
     repeated names become unique without losing a token."""
-    from passport.accounts.tokens import authenticate, hash_token
+    from passport.accounts.tokens import MIGRATED_SCOPES, authenticate, hash_token
     from passport.errors import Forbidden
 
     if not settings.database_url.startswith("sqlite"):
@@ -54,11 +54,19 @@ def test_tokens_made_before_scopes_keep_what_they_could_do(settings: Settings) -
         migrate(engine)
         now = datetime.now(UTC)
         with Session(engine) as db, db.begin():
+            # What a token could do before: issue, change status, assess, verify (read).
+            assert set(MIGRATED_SCOPES) == {
+                "credentials:issue",
+                "credentials:status",
+                "assessments:write",
+                "verify",
+                "read",
+            }
             names = db.scalars(select(ApiToken.name).order_by(ApiToken.id)).all()
             assert names == ["lms", "lms (3)", "lms (2)", "ci"]
             for number in range(4):
                 header = f"Bearer sp_old-{number}"
-                for scope in ("credentials:issue", "credentials:status", "assessments:write"):
+                for scope in MIGRATED_SCOPES:
                     assert authenticate(db, header, now=now, scope=scope).expires_at is None
                 with pytest.raises(Forbidden):
                     authenticate(db, header, now=now, scope="scim")
