@@ -121,7 +121,18 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+#: What the suite's integration token may do: everything a token could before scopes existed,
+#: and verify (the OpenAPI run sends it to every operation).
+API_TOKEN_SCOPES = (
+    "credentials:issue",
+    "credentials:status",
+    "assessments:write",
+    "verify",
+    "read",
+)
+
+
 @pytest.fixture
 def api_token(services: Services) -> str:
     with services.session() as session:
-        return create_token(session, "test-integration")
+        return create_token(session, "test-integration", scopes=API_TOKEN_SCOPES, actor="test")

@@ -24,16 +24,31 @@ __all__ = [
 
 
 class ApiToken(Base):
-    """An integration's bearer token; only its SHA-256 is stored."""
+    """An integration's bearer token; only its SHA-256 is stored.
+
+    ``scopes`` is a space-separated list of :data:`passport.accounts.tokens.SCOPES`; empty
+    allows nothing. Names are unique, and stay taken after a revocation, so that an audit
+    line ``token:<id>`` and the name it had never mean two integrations.
+    """
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Who made it (a user's e-mail, ``cli``); None for tokens made before this was kept.
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    #: None: the token does not expire (until revoked).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def scope_set(self) -> tuple[str, ...]:
+        """The scopes, in the order stored."""
+        return tuple(self.scopes.split())
 
 
 # -- People -----------------------------------------------------------------------------------

@@ -36,7 +36,11 @@ class Assessment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     holder_id: Mapped[int] = mapped_column(ForeignKey("holders.id"), index=True)
     achievement_id: Mapped[str] = mapped_column(ForeignKey("achievements.id"))
+    #: Who recorded it: a user's e-mail, or ``token:<id>`` for an API token (the audit actor).
     assessor: Mapped[str] = mapped_column(String(200))
+    #: The assessor an API caller named in its request: kept beside ``assessor``, never in
+    #: its place, since a token holder could name anyone (security review, finding 6).
+    assessor_named: Mapped[str | None] = mapped_column(String(200))
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"))
     levels: Mapped[str] = mapped_column(Text)
     passed: Mapped[bool] = mapped_column(Boolean)

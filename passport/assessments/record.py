@@ -75,6 +75,7 @@ class AssessmentInput:
     achievement_id: str
     #: Rubric criterion id → level reached (1–4). One value for every criterion: ``{"*": n}``.
     levels: Mapping[str, int]
+    #: Who records it, and the audit actor: a user's e-mail, or ``token:<id>`` for an API token.
     assessor: str
     evidence: Sequence[EvidenceInput] = ()
     cohort_id: int | None = None
@@ -89,6 +90,9 @@ class AssessmentInput:
     key_checked: bool = False
     #: A credential id whose status entries the caller reserved (bulk batches).
     credential_id: str | None = None
+    #: The assessor an API caller named in its request: stored and audited beside ``assessor``,
+    #: never in its place (a token holder could name anyone).
+    assessor_named: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +264,7 @@ def prepare_assessment(
         holder_id=holder.id,
         achievement_id=achievement.id,
         assessor=data.assessor,
+        assessor_named=data.assessor_named,
         cohort_id=data.cohort_id,
         levels=json.dumps(levels),
         passed=not shortfalls,
@@ -290,6 +295,7 @@ def finish_assessment(
                 "achievement": prepared.achievement.id,
                 "learner": prepared.email,
                 "passed": passed,
+                **({"assessor_named": data.assessor_named} if data.assessor_named else {}),
             }
         ),
     )

@@ -1,11 +1,17 @@
 """JSON API under ``/api/v1``, described by ``passport/web/openapi.json`` (served at
 ``GET /api/v1/openapi.json``).
 
-``POST /api/v1/credentials`` issues (bearer token). ``POST /api/v1/verify`` verifies a JSON
+Every write needs a bearer API token carrying the endpoint's scope
+(:data:`passport.accounts.tokens.SCOPES`): ``credentials:issue``, ``credentials:status``,
+``assessments:write``; ``GET /api/v1/token`` needs ``read``. What a token does is audited under
+``token:<id>``.
+
+``POST /api/v1/credentials`` issues. ``POST /api/v1/verify`` verifies a JSON
 credential (``application/json`` and the VC media types), a compact JWT (``application/jwt``,
 ``application/vc+jwt``, ``text/plain``, or a JSON string), or a multipart upload (field ``file``
 or ``credential``); it answers with the verification report — a report, not an HTTP error, even
-when the credential fails.
+when the credential fails. It is open to anyone (a public verifier); a request that presents a
+token must present a valid one with the ``verify`` scope, and is then recorded as that token's.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from passport.accounts.models import ApiToken
-from passport.accounts.tokens import authenticate
+from passport.accounts.tokens import authenticate, token_actor
 from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
 from passport.credentials.issuing import (
     DEFAULT_DI_SUITE,
@@ -89,6 +95,11 @@ def verify() -> Response:
     ``{verified, kind, container: <report>, credentials: [<report>…]}``; ``?jobFamily=<id>``
     adds the job-family fit of the verified badges."""
     services = get_services()
+    authorization = request.headers.get("Authorization")
+    if authorization:
+        # Anonymous verification is open; a token, once shown, must be good and allowed.
+        with services.session() as session:
+            authenticate(session, authorization, now=services.now(), scope="verify")
     data = read_credential_input()
     recipient = request.args.get("recipient") or None
     outcome = verify_input(
@@ -115,7 +126,7 @@ def verify() -> Response:
 def create_credential() -> tuple[Response, int, dict[str, str]]:
     services = get_services()
     now = services.now()
-    token, body = _authorized_json_body(services, now)
+    token, body = _authorized_json_body(services, now, scope="credentials:issue")
     achievement = _string(body, "achievement")
     recipient = _string(body, "recipient")
     proof_format = body.get("format", DEFAULT_FORMAT)
@@ -142,7 +153,7 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
                 recipient_email=recipient,
                 proof_format=proof_format,
                 reason=reason,
-                actor=f"token:{token.name}",
+                actor=token_actor(token),
                 alg=alg,
                 suspendable=suspendable,
                 suite=suite,
@@ -166,10 +177,12 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
     return jsonify(payload), 201, {"Location": location}
 
 
-def _authorized_json_body(services: Services, now: datetime) -> tuple[ApiToken, dict[str, Any]]:
-    """Authenticate the bearer token first, then read a JSON object body (write endpoints)."""
+def _authorized_json_body(
+    services: Services, now: datetime, *, scope: str
+) -> tuple[ApiToken, dict[str, Any]]:
+    """Authenticate the bearer token for ``scope`` first, then read a JSON object body."""
     with services.session() as session:
-        token = authenticate(session, request.headers.get("Authorization"), now=now)
+        token = authenticate(session, request.headers.get("Authorization"), now=now, scope=scope)
     if request.mimetype not in JSON_TYPES:
         raise UnsupportedMediaType("Send the request body as application/json.")
     body = parse_json(request.get_data(cache=False), what="request body")
@@ -198,7 +211,7 @@ def create_assessment() -> tuple[Response, int]:
     """
     services = get_services()
     now = services.now()
-    token, body = _authorized_json_body(services, now)
+    token, body = _authorized_json_body(services, now, scope="assessments:write")
     levels: Any = body.get("levels")
     if levels is None and isinstance(body.get("level"), int):
         levels = {"*": body["level"]}
@@ -219,7 +232,9 @@ def create_assessment() -> tuple[Response, int]:
     proof_format = body.get("format", DEFAULT_FORMAT)
     if not isinstance(proof_format, str):
         raise InvalidRequest("'format' must be a string.")
-    assessor = body.get("assessor") if isinstance(body.get("assessor"), str) else None
+    named = body.get("assessor")
+    if named is not None and (not isinstance(named, str) or len(named) > 200):
+        raise InvalidRequest("'assessor' must be a string of at most 200 characters.")
     with services.session() as session:
         outcome = record_assessment(
             session,
@@ -228,7 +243,9 @@ def create_assessment() -> tuple[Response, int]:
                 learner_email=_string(body, "learner"),
                 achievement_id=_string(body, "achievement"),
                 levels=levels,
-                assessor=assessor or f"token:{token.name}",
+                # The token is who records it; the name it gives goes beside (finding 6).
+                assessor=token_actor(token),
+                assessor_named=(named or "").strip() or None,
                 evidence=tuple(evidence),
                 idempotency_key=f"api:{token.name}:{key}" if key else None,
                 proof_format=proof_format,
@@ -257,7 +274,7 @@ def credential_status(credential_id: str, action: str) -> Response:
 
     services = get_services()
     now = services.now()
-    token, body = _authorized_json_body(services, now)
+    token, body = _authorized_json_body(services, now, scope="credentials:status")
     if not isinstance(body.get("reason"), str):
         raise InvalidRequest('Send {"reason": "…"}: a reason is required.', code="no_reason")
     with services.session() as session:
@@ -267,7 +284,29 @@ def credential_status(credential_id: str, action: str) -> Response:
             credential_id,
             action,
             reason=body["reason"],
-            actor=f"token:{token.name}",
+            actor=token_actor(token),
             now=now,
         )
     return jsonify({"id": change.credential_id, "action": change.action, "changed": change.changed})
+
+
+@bp.get("/token")
+@rate_limited("api", methods=("GET",))
+def token_info() -> Response:
+    """The calling token's own name, scopes and expiry (scope ``read``): an integration checks
+    what it may do, and when it must be renewed, before it matters."""
+    services = get_services()
+    with services.session() as session:
+        token = authenticate(
+            session, request.headers.get("Authorization"), now=services.now(), scope="read"
+        )
+        body = {
+            "id": token.id,
+            "name": token.name,
+            "scopes": list(token.scope_set),
+            "createdAt": token.created_at.isoformat(),
+            "expiresAt": None if token.expires_at is None else token.expires_at.isoformat(),
+        }
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import pytest
 from werkzeug.exceptions import HTTPException
 
+from passport.accounts.tokens import create_token
 from tests.browser.a11y import (
     DESKTOP,
     PHONE,
@@ -79,7 +80,8 @@ SKIP_PATHS = ("/logout", "/static/")
 
 @dataclass(frozen=True, slots=True)
 class FormState:
-    """A form submitted empty or wrong: ``fill`` maps selectors to values before submitting."""
+    """A form submitted empty or wrong: ``fill`` maps selectors to values before submitting
+    (:data:`CHECK` ticks a checkbox)."""
 
     persona: str
     path: str
@@ -87,6 +89,9 @@ class FormState:
     fill: dict[str, str] = field(default_factory=dict)
     form: str = "main form[method=post]:not(.inline)"
 
+
+#: The ``fill`` value that ticks a checkbox instead of typing.
+CHECK = "\N{CHECK MARK}"
 
 FORM_STATES = (
     FormState("visitor", "/login", "empty"),
@@ -119,6 +124,9 @@ FORM_STATES = (
             "#confirm_password": "a long new passphrase",
         },
     ),
+    FormState("admin", "/admin/tokens", "empty"),
+    # the one page that shows a new API token
+    FormState("admin", "/admin/tokens", "created", {"#name": "crawl", "#scope-1": CHECK}),
 )
 
 
@@ -267,7 +275,10 @@ def submit_form(page: Any, url: str, state: FormState) -> str | None:
         return f"no form {state.form!r} on {url} to submit {state.name}"
     form = page.locator(state.form).first
     for selector, value in state.fill.items():
-        form.locator(selector).fill(value)
+        if value == CHECK:
+            form.locator(selector).check()
+        else:
+            form.locator(selector).fill(value)
     form.evaluate("f => { f.noValidate = true; }")
     with page.expect_navigation():
         form.locator("button[type=submit], input[type=submit]").last.click()
@@ -327,6 +338,9 @@ def test_every_page_is_accessible_and_fits_a_phone(
         ("learner", f"{base}/passport/shares/999999", "no such share link"),
     ]
     page.close()
+    # an API token, so that the admin's crawl finds its revoke confirmation
+    with live_server.services.session() as db:
+        create_token(db, "Accessibility crawl", scopes=["read"], actor="crawl")
 
     for persona in PERSONAS:
         crawler.crawl(contexts[persona.name], persona)

@@ -478,3 +478,36 @@ def test_a_retired_achievement_is_neither_assessed_nor_issued(
     )
     assert issued.status_code == 400
     assert issued.get_json()["error"]["code"] == "retired_achievement"
+
+
+def test_token_info_tells_an_integration_its_scopes(client: FlaskClient, api_token: str) -> None:
+    response = client.get("/api/v1/token", headers={"Authorization": f"Bearer {api_token}"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    body = response.get_json()
+    assert body["name"] == "test-integration" and body["expiresAt"] is None
+    assert "read" in body["scopes"] and api_token not in response.get_data(as_text=True)
+    assert client.get("/api/v1/token").status_code == 401
+
+
+def test_verify_is_open_but_a_presented_token_must_carry_verify(
+    client: FlaskClient, services: Services
+) -> None:
+    from passport.accounts.tokens import create_token, revoke_token
+
+    with services.session() as db:
+        checker = create_token(db, "checker", scopes=["verify"], actor="test")
+        issuer = create_token(db, "issuer", scopes=["credentials:issue"], actor="test")
+    body = {"hello": "world"}
+    assert client.post("/api/v1/verify", json=body).status_code == 200
+    auth = {"Authorization": f"Bearer {checker}"}
+    assert client.post("/api/v1/verify", json=body, headers=auth).status_code == 200
+    refused = client.post(
+        "/api/v1/verify", json=body, headers={"Authorization": f"Bearer {issuer}"}
+    )
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "insufficient_scope"
+    with services.session() as db:
+        revoke_token(db, "checker", actor="test", now=services.now())
+    # A revoked token is not quietly treated as anonymous.
+    assert client.post("/api/v1/verify", json=body, headers=auth).status_code == 401

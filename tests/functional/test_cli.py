@@ -303,3 +303,61 @@ def test_missing_tables_are_named_on_postgresql_too() -> None:
     assert database_problem(caught.value) == (
         "The database has no tables yet: run `passport init` first."
     )
+
+
+def test_tokens_create_list_revoke(instance: dict[str, str]) -> None:
+    made = run(
+        instance,
+        "tokens",
+        "create",
+        "cli-lms",
+        "--scope",
+        "assessments:write",
+        "--scope",
+        "read",
+        "--expires",
+        "30",
+    )
+    assert made.returncode == 0, made.stderr
+    # Only the token on stdout, so that `TOKEN=$(passport tokens create …)` works.
+    assert made.stdout.count("\n") == 1 and made.stdout.startswith("sp_")
+    token = made.stdout.strip()
+    listed = run(instance, "tokens", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert token not in listed.stdout
+    header, *rows = listed.stdout.splitlines()
+    assert header.split()[:2] == ["NAME", "SCOPES"] and "LAST USED" in header
+    (row,) = [r for r in rows if r.startswith("cli-lms ")]
+    assert "assessments:write,read" in row and row.split()[-1] == "active"
+    assert "never" in row  # not used yet
+    revoked = run(instance, "tokens", "revoke", "cli-lms")
+    assert revoked.returncode == 0 and revoked.stdout.strip() == "revoked cli-lms"
+    (row,) = [r for r in run(instance, "tokens", "list").stdout.splitlines() if "cli-lms" in r]
+    assert row.split()[-1] == "revoked"
+    again = run(instance, "tokens", "revoke", "cli-lms")
+    assert again.returncode == 0 and "already revoked" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["create", "no-scope"], "at least one scope"),
+        (["create", "bad-scope", "--scope", "root"], "Unknown scope 'root'"),
+        (["create", "bad-expiry", "--scope", "read", "--expires", "0"], "1 to 3650 days"),
+        (["revoke", "never-made"], "No token is named 'never-made'"),
+    ],
+)
+def test_tokens_bad_input_is_a_clear_error(
+    instance: dict[str, str], args: list[str], says: str
+) -> None:
+    result = run(instance, "tokens", *args)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_tokens_create_refuses_a_taken_name(instance: dict[str, str]) -> None:
+    assert run(instance, "tokens", "create", "twice", "--scope", "read").returncode == 0
+    second = run(instance, "tokens", "create", "twice", "--scope", "read")
+    assert second.returncode == 1 and second.stdout == ""
+    assert "already exists" in second.stderr

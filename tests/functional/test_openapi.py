@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from werkzeug.test import TestResponse
 
+from passport.accounts.tokens import SCOPES
 from passport.instance.setup import initialise
 from passport.settings import Settings
 from passport.web import create_app
@@ -136,7 +137,14 @@ def test_every_operation_has_an_id_error_responses_and_rate_limit(spec: dict[str
             if method == "post":
                 assert {"400", "413", "429"} <= set(operation["responses"]), (path, method)
             if operation.get("security"):
-                assert "401" in operation["responses"], (path, method)
+                assert {"401", "403"} <= set(operation["responses"]), (path, method)
+                # Each operation names the token scope it needs (OpenAPI 3.1 role names).
+                (scopes,) = [r["bearer"] for r in operation["security"] if "bearer" in r]
+                assert len(scopes) == 1 and scopes[0] in SCOPES, (path, method)
+                assert (
+                    f"`{scopes[0]}`"
+                    in spec["components"]["securitySchemes"]["bearer"]["description"]
+                )
     assert len(ids) == len(set(ids))
 
 
@@ -345,7 +353,7 @@ def test_schemathesis_finds_no_server_error(
     operations = [result.ok() for result in schema.get_all_operations()]
     # Every operation but GET /openapi.json itself (schemathesis leaves the schema's own URL out).
     assert {op.label for op in operations} >= {"POST /verify", "POST /credentials"}
-    assert len(operations) == 6
+    assert len(operations) == 7
     statuses: set[tuple[str, int]] = set()
     for operation in operations:
 
@@ -370,6 +378,7 @@ def test_schemathesis_finds_no_server_error(
     # The run got past 'not found' to the real work.
     assert ("POST /verify", 200) in statuses
     assert ("POST /credentials", 201) in statuses
+    assert ("GET /token", 200) in statuses
     assert {status for label, status in statuses if label.endswith("/revoke")} >= {200, 404}
 
 

@@ -110,7 +110,12 @@ def test_login_is_limited_even_without_a_csrf_token(limited_app: Flask) -> None:
 
 def test_token_api_is_limited(limited_app: Flask) -> None:
     with get_services(limited_app).session() as session:
-        token = create_token(session, "limits")
+        token = create_token(
+            session,
+            "limits",
+            scopes=["credentials:issue", "credentials:status", "assessments:write"],
+            actor="test",
+        )
     client = _client(limited_app)
     auth = {"Authorization": f"Bearer {token}"}
     body = {"reason": "test"}

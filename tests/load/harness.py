@@ -317,7 +317,8 @@ def gunicorn(
 def prepared_instance(env: dict[str, str]) -> str:
     """``passport init`` and an API token; returns the token."""
     passport(env, "init")
-    return passport(env, "tokens", "create", "load-test")
+    scopes = ("credentials:issue", "credentials:status", "assessments:write")
+    return passport(env, "tokens", "create", "load-test", *(f"--scope={scope}" for scope in scopes))
 
 
 def learners(count: int) -> list[str]:

@@ -1,9 +1,10 @@
-"""Staff pages under ``/admin``: dashboard, catalog, cohorts, assessments, badges, audit, users.
+"""Staff pages under ``/admin``: dashboard, catalog, cohorts, assessments, badges, audit, users,
+API tokens.
 
 Every view is guarded by :func:`passport.web.sessions.require_role` (administrators pass all):
 
 * any staff (admin, assessor, mentor) reads the dashboard, job families, skills and badges;
-* only administrators change the catalog, manage users and read the audit log;
+* only administrators change the catalog, manage users and API tokens and read the audit log;
 * mentors manage the cohorts they mentor (creating a cohort makes them its mentor);
 * assessors and administrators record assessments — a pass issues the badge.
 
@@ -22,6 +23,9 @@ __all__ = ["bp"]
 # The organisation's settings (/admin/settings), on a line of its own so that branches adding
 # views to the lines above and below merge cleanly.
 from passport.web.admin import settings as settings
+
+# API tokens (/admin/tokens), on a line of its own for the same reason.
+from passport.web.admin import tokens as tokens
 
 #: The modules whose views are registered on :data:`bp` (kept referenced so the imports stay).
 VIEWS = (assessments, badges, catalog, cohorts, dashboard, users)

@@ -118,6 +118,7 @@ def _assessment_filters(query: str, result: str) -> list[Any]:
                 Holder.id.in_(named),
                 func.lower(AchievementDefinition.name).like(pattern, escape="\\"),
                 func.lower(Assessment.assessor).like(pattern, escape="\\"),
+                func.lower(Assessment.assessor_named).like(pattern, escape="\\"),
             )
         )
     if result == "passed":
