@@ -12,12 +12,18 @@ import os
 import secrets
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from passport.errors import ConfigError
 
-__all__ = ["DEFAULT_RATE_LIMITS", "DevelopmentWarning", "Settings", "parse_rate_limits"]
+__all__ = [
+    "DEFAULT_RATE_LIMITS",
+    "DevelopmentWarning",
+    "Settings",
+    "parse_rate_limits",
+    "parse_role_groups",
+]
 
 ENVIRONMENTS = ("production", "development", "test")
 
@@ -63,6 +69,26 @@ def parse_rate_limits(spec: str | None) -> dict[str, str | None]:
             ) from exc
         rules[name] = value
     return rules
+
+
+# placeholder: OIDC slice provides the real one
+def parse_role_groups(spec: str | None) -> dict[str, str]:
+    """The group name -> role mapping of ``PASSPORT_ROLE_GROUPS``
+    (``sp-admins=admin,sp-assessors=assessor``); empty when unset.
+
+    Raises :class:`~passport.errors.ConfigError` for an unreadable pair or an unknown role.
+    """
+    roles = ("admin", "assessor", "mentor", "learner")
+    mapping: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in (spec or "").split(","))):
+        group, sep, role = (x.strip() for x in part.rpartition("="))
+        if not sep or not group or role not in roles:
+            raise ConfigError(
+                "PASSPORT_ROLE_GROUPS must be 'group=role,…' with roles "
+                f"{', '.join(roles)} (for example 'sp-admins=admin,sp-mentors=mentor')."
+            )
+        mapping[group] = role
+    return mapping
 
 
 class DevelopmentWarning(UserWarning):
@@ -149,6 +175,9 @@ class Settings:
     #: may be believed about the client's address and scheme (``X-Forwarded-For`` /
     #: ``X-Forwarded-Proto``); 0 (the default) believes no such header.
     proxy_hops: int = 0
+    #: ``PASSPORT_ROLE_GROUPS``: identity-provider group name -> role (OIDC groups claim, SCIM
+    #: group membership); empty: groups give no role.
+    role_groups: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
@@ -242,6 +271,7 @@ class Settings:
             preload_app=env_vars.get("PASSPORT_PRELOAD", "").strip().lower()
             in ("1", "true", "yes", "on"),
             proxy_hops=_proxy_hops(env_vars),
+            role_groups=parse_role_groups(env_vars.get("PASSPORT_ROLE_GROUPS")),
             status_purposes=purposes,
             instance_path=instance,
             database_url=database_url,

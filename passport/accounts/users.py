@@ -30,6 +30,7 @@ __all__ = [
     "authenticate_user",
     "count_users",
     "create_user",
+    "erase_user",
     "is_active",
     "search_users",
     "set_user_active",
@@ -201,6 +202,26 @@ def set_user_active(
         user.deactivated_at = None
     action = "user.reactivate" if active else "user.deactivate"
     record_event(session, actor, action, user.email, at=now)
+    session.flush()
+
+
+# placeholder: sessions slice provides the real one
+def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> None:
+    """Remove the person's personal data from their account (GDPR erasure).
+
+    Issued credentials stay valid for their holder; the audit log keeps a pseudonym
+    (``user:<id>``). The last active administrator cannot be erased.
+    """
+    if is_active(user):
+        _keep_an_admin(session, user)
+    pseudonym = f"user:{user.id}"
+    user.email = f"erased-{user.id}@erased.invalid"
+    user.name = "Erased user"
+    user.password_hash = None
+    user.locale = None
+    user.time_zone = None
+    user.deactivated_at = user.deactivated_at or now
+    record_event(session, actor, "user.erase", pseudonym, at=now)
     session.flush()
 
 

@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         learner,
         passport_pages,
         public,
+        scim,
         security,
         wellknown,
     )
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)
     i18n.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(scim.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(wellknown.bp)
