@@ -52,6 +52,7 @@ from scim2_models import (
     ResponseParameters,
     SCIMException,
     ScimFilter,
+    ScimPolicy,
     ScimProvider,
     SearchRequest,
     ServiceProviderConfig,
@@ -95,7 +96,6 @@ __all__ = [
 #: The most resources one search returns (``filter.maxResults``, ``pagination.maxPageSize``).
 MAX_RESULTS = 200
 
-_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 _LIKE_UNSAFE = re.compile(r'["\\%_]')
 
 
@@ -129,8 +129,21 @@ class _Service(ScimService):
     """scim2-server's protocol, answering a PATCH with the whole resource (200).
 
     RFC 7644 §3.5.2 allows 200 with the resource or 204; several identity providers (Okta
-    among them) read the resource from the answer, so we always send it.
+    among them) read the resource from the answer, so we always send it. A User without
+    ``emails`` whose ``userName`` is an address is read as having that one address (Entra ID
+    sends no ``emails`` for a person whose ``mail`` is empty, and their userName is then the
+    address they sign in with).
     """
+
+    def read_creation(
+        self, resource_type: ResourceType, body: bytes, content_type: str | None
+    ) -> Resource[Any]:
+        return super().read_creation(resource_type, _with_emails(body), content_type)
+
+    def read_replacement(
+        self, resource_type: ResourceType, body: bytes, content_type: str | None
+    ) -> Resource[Any]:
+        return super().read_replacement(resource_type, _with_emails(body), content_type)
 
     def patch_response(
         self,
@@ -145,11 +158,25 @@ class _Service(ScimService):
         )
 
 
+#: What we tolerate from identity providers. Attributes we do not keep are dropped, not
+#: refused: Entra ID's default mapping sends titles, phone numbers, addresses and the
+#: enterprise extension, and a refusal would stop provisioning altogether. Entra ID also
+#: sends ``remove`` with the member to remove as its value, and ``replace`` on
+#: ``emails[type eq "work"].value`` when there is no work address yet.
+POLICY = ScimPolicy(
+    unknown=ScimPolicy.Unknown.ignore,
+    remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+)
+
+
 @functools.cache
 def scim_service() -> ScimService:
     """The protocol side: our resources, what we announce (built once; it holds no state)."""
     provider = ScimProvider(
-        models=[scim_models.User, scim_models.Group], config=service_provider_config()
+        models=[scim_models.User, scim_models.Group],
+        config=service_provider_config(),
+        policy=POLICY,
     )
     return _Service(provider)
 
@@ -174,6 +201,27 @@ def handle(
 def error_response(exc: SCIMException) -> ScimResponse:
     """The SCIM error body (``urn:ietf:params:scim:api:messages:2.0:Error``) for ``exc``."""
     return scim_service().error_response(exc)
+
+
+def _with_emails(body: bytes) -> bytes:
+    """``body`` with ``emails: [{value: userName, primary: true}]`` when it is a User without
+    e-mails whose userName is an address; otherwise unchanged (the service validates it)."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(value, dict):
+        return body
+    keys = {str(key).lower(): key for key in value}
+    user_name = value.get(keys.get("username", ""))
+    if "emails" in keys or not isinstance(user_name, str):
+        return body
+    try:
+        checked_email(user_name)
+    except PassportError:
+        return body
+    value["emails"] = [{"value": user_name, "primary": True}]
+    return json.dumps(value).encode("utf-8")
 
 
 # -- The stored form of what has no column of its own ------------------------------------------
@@ -709,9 +757,9 @@ def _likeable(value: Any) -> str | None:
 
 
 def _attr_name(node: Comparison) -> str:
+    """``attr`` or ``attr.sub`` of a comparison (a schema URN prefix changes nothing here: we
+    serve no extension, so a qualified name is a core attribute or matches nothing)."""
     path = node.attr_path
-    if path.uri and path.uri.lower() != _USER_SCHEMA.lower() and "group" not in path.uri.lower():
-        return ""
     return f"{path.attr}.{path.sub_attr}" if path.sub_attr else path.attr
 
 
