@@ -446,8 +446,7 @@ class PassportScimStorage(ScimStorage):
             external_id=group.external_id,
             display_name=group.display_name,
             members=[
-                scim_models.GroupMember(value=member, ref=f"Users/{member}")
-                for member in members
+                scim_models.GroupMember(value=member, ref=f"Users/{member}") for member in members
             ]
             or None,
         )
@@ -476,8 +475,10 @@ class PassportScimStorage(ScimStorage):
         expected_version: str | None = None,
     ) -> Resource[Any]:
         current = self.get(resource_type, cast(str, resource.id))
-        if expected_version is not None and current.meta and current.meta.version != (
-            expected_version
+        if (
+            expected_version is not None
+            and current.meta
+            and current.meta.version != (expected_version)
         ):
             raise PreconditionFailedException(detail="The resource changed meanwhile.")
         if resource_type.name == "User":
@@ -495,8 +496,10 @@ class PassportScimStorage(ScimStorage):
         expected_version: str | None = None,
     ) -> None:
         current = self.get(resource_type, resource_id)
-        if expected_version is not None and current.meta and current.meta.version != (
-            expected_version
+        if (
+            expected_version is not None
+            and current.meta
+            and current.meta.version != (expected_version)
         ):
             raise PreconditionFailedException(detail="The resource changed meanwhile.")
         if resource_type.name == "User":
@@ -617,9 +620,7 @@ class PassportScimStorage(ScimStorage):
         ids = list(dict.fromkeys(m.value for m in resource.members or [] if m.value))
         if len(ids) != len([m for m in resource.members or []]):
             raise InvalidValueException(detail="Every member needs the 'value' of a user's id.")
-        users = (
-            self.session.scalars(select(User).where(User.scim_id.in_(ids))).all() if ids else []
-        )
+        users = self.session.scalars(select(User).where(User.scim_id.in_(ids))).all() if ids else []
         if len(users) != len(ids):
             raise InvalidValueException(
                 detail="A member is not a user of this service (groups do not nest here)."
@@ -678,7 +679,11 @@ class PassportScimStorage(ScimStorage):
         group.modified_at = self.now
         if changes:
             record_event(
-                self.session, self.actor, "scim.group.update", group.display_name, changes,
+                self.session,
+                self.actor,
+                "scim.group.update",
+                group.display_name,
+                changes,
                 at=self.now,
             )
         self._flush()
@@ -808,4 +813,3 @@ def _group_narrowing(node: FilterNode | None) -> ColumnElement[bool]:
     if name == "displayname":
         return func.lower(ScimGroup.display_name) == value.lower()
     return true()
-

@@ -54,7 +54,7 @@ class GroupMembership(ComplexAttribute):
     """A group the user belongs to (change it on the Group, RFC 7643 §4.1.2)."""
 
     value: Annotated[str | None, Mutability.read_only] = None
-    ref: Annotated[Reference["Group"] | None, Mutability.read_only] = Field(
+    ref: Annotated[Reference[Group] | None, Mutability.read_only] = Field(
         None, serialization_alias="$ref", validation_alias="$ref"
     )
     display: Annotated[str | None, Mutability.read_only] = None
@@ -77,7 +77,7 @@ class GroupMember(ComplexAttribute):
     """A user in the group (groups do not nest here)."""
 
     value: Annotated[str | None, Mutability.immutable, CaseExact.true] = None
-    ref: Annotated[Reference["User"] | None, Mutability.immutable] = Field(
+    ref: Annotated[Reference[User] | None, Mutability.immutable] = Field(
         None, serialization_alias="$ref", validation_alias="$ref"
     )
 

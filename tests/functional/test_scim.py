@@ -63,7 +63,9 @@ class Scim:
         return created
 
     def patch(self, path: str, *operations: dict[str, Any], **headers: str) -> Any:
-        return self.send("PATCH", path, {"schemas": [PATCH], "Operations": list(operations)}, **headers)
+        return self.send(
+            "PATCH", path, {"schemas": [PATCH], "Operations": list(operations)}, **headers
+        )
 
 
 @pytest.fixture
@@ -182,7 +184,8 @@ def test_scim_needs_no_csrf_token_and_ignores_cookies(
     browser = app.test_client()
     make_user(services, "root@example.com", "admin")
     browser.post(
-        "/login", data={"email": "root@example.com", "password": PASSWORD, "csrf_token": csrf(browser)}
+        "/login",
+        data={"email": "root@example.com", "password": PASSWORD, "csrf_token": csrf(browser)},
     )
     _error(browser.get("/scim/v2/Users"), 401)
     # and the token works without any CSRF token
@@ -263,7 +266,9 @@ def test_entra_ids_default_mapping_is_accepted(scim: Scim, services: Services) -
     assert not {"title", "phoneNumbers", "addresses", enterprise} & set(body)
     account = _account(services, scim_id=body["id"])
     assert (account.email, account.name) == ("ada@corp.example", "Ada Lovelace")
-    assert "Maths" not in (account.scim_profile or "") and "7946" not in (account.scim_profile or "")
+    assert "Maths" not in (account.scim_profile or "") and "7946" not in (
+        account.scim_profile or ""
+    )
 
 
 def test_a_user_name_that_is_an_address_is_enough(scim: Scim, services: Services) -> None:
@@ -289,9 +294,7 @@ def test_a_user_name_that_is_an_address_is_enough(scim: Scim, services: Services
         ([1, 2], 400, "invalidSyntax"),
     ],
 )
-def test_unusable_users_are_refused(
-    scim: Scim, body: object, status: int, scim_type: str
-) -> None:
+def test_unusable_users_are_refused(scim: Scim, body: object, status: int, scim_type: str) -> None:
     _error(scim.send("POST", "/Users", body), status, scim_type)
 
 
@@ -310,17 +313,31 @@ def test_user_names_and_addresses_are_unique(scim: Scim, services: Services) -> 
     _alice(scim)
     # the same userName in another case, or the same address under another userName
     taken = scim.send(
-        "POST", "/Users", {"schemas": [USER], "userName": "ALICE@corp.example", "emails": [{"value": "x@corp.example"}]}
+        "POST",
+        "/Users",
+        {
+            "schemas": [USER],
+            "userName": "ALICE@corp.example",
+            "emails": [{"value": "x@corp.example"}],
+        },
     )
     _error(taken, 409, "uniqueness")
     _error(
-        scim.send("POST", "/Users", {"schemas": [USER], "userName": "al", "emails": [{"value": "alice@CORP.example"}]}),
+        scim.send(
+            "POST",
+            "/Users",
+            {"schemas": [USER], "userName": "al", "emails": [{"value": "alice@CORP.example"}]},
+        ),
         409,
         "uniqueness",
     )
     # an account made on the admin pages stands under its e-mail as userName
     make_user(services, "local@corp.example", "mentor")
-    _error(scim.send("POST", "/Users", {"schemas": [USER], "userName": "Local@corp.example"}), 409, "uniqueness")
+    _error(
+        scim.send("POST", "/Users", {"schemas": [USER], "userName": "Local@corp.example"}),
+        409,
+        "uniqueness",
+    )
 
 
 def test_unknown_users_are_404(scim: Scim) -> None:
@@ -387,7 +404,11 @@ def test_patch_as_entra_id_sends_it(scim: Scim, services: Services) -> None:
     path = f"/Users/{alice['id']}"
     done = scim.patch(
         path,
-        {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "alice.smith@corp.example"},
+        {
+            "op": "Replace",
+            "path": 'emails[type eq "work"].value',
+            "value": "alice.smith@corp.example",
+        },
         {"op": "Replace", "path": "name.familyName", "value": "Smythe"},
         {"op": "Add", "value": {"displayName": "Alice Smythe", "externalId": "entra-0002"}},
     )
@@ -418,7 +439,11 @@ def test_patch_as_entra_id_sends_it(scim: Scim, services: Services) -> None:
         response = scim.patch(path, bad)
         assert response.status_code == 400, bad
         assert response.get_json()["schemas"] == [ERROR]
-    _error(scim.patch(path, {"op": "replace", "path": "emails", "value": [{"value": "nope"}]}), 400, "invalidValue")
+    _error(
+        scim.patch(path, {"op": "replace", "path": "emails", "value": [{"value": "nope"}]}),
+        400,
+        "invalidValue",
+    )
 
 
 def test_removing_active_leaves_the_account_as_it_is(scim: Scim, services: Services) -> None:
@@ -434,19 +459,26 @@ def test_deactivating_over_scim_ends_a_live_session_at_once(
     make_user(services, "mo@corp.example", "mentor")
     browser = app.test_client()
     logged_in = browser.post(
-        "/login", data={"email": "mo@corp.example", "password": PASSWORD, "csrf_token": csrf(browser)}
+        "/login",
+        data={"email": "mo@corp.example", "password": PASSWORD, "csrf_token": csrf(browser)},
     )
     assert logged_in.status_code == 302
     assert browser.get("/admin/", headers=HTML).status_code == 200
 
     mo = scim.get('/Users?filter=userName eq "mo@corp.example"').get_json()["Resources"][0]
-    assert scim.patch(f"/Users/{mo['id']}", {"op": "replace", "path": "active", "value": False}).status_code == 200
+    assert (
+        scim.patch(
+            f"/Users/{mo['id']}", {"op": "replace", "path": "active", "value": False}
+        ).status_code
+        == 200
+    )
 
     # the very next request of the open session is refused
     again = browser.get("/admin/", headers=HTML)
     assert again.status_code == 302 and again.headers["Location"].startswith("/login")
     refused = browser.post(
-        "/login", data={"email": "mo@corp.example", "password": PASSWORD, "csrf_token": csrf(browser)}
+        "/login",
+        data={"email": "mo@corp.example", "password": PASSWORD, "csrf_token": csrf(browser)},
     )
     assert refused.status_code == 401
     with services.sessions() as db:
@@ -459,11 +491,15 @@ def test_etags_guard_concurrent_changes(scim: Scim) -> None:
     path, version = f"/Users/{alice['id']}", alice["meta"]["version"]
     same = scim.get(path, **{"If-None-Match": version})
     assert same.status_code == 304 and same.headers["ETag"] == version
-    changed = scim.patch(path, {"op": "replace", "path": "displayName", "value": "A. S."}, **{"If-Match": version})
+    changed = scim.patch(
+        path, {"op": "replace", "path": "displayName", "value": "A. S."}, **{"If-Match": version}
+    )
     assert changed.status_code == 200
     # a second writer still holding the old version is refused
     _error(
-        scim.patch(path, {"op": "replace", "path": "displayName", "value": "Al"}, **{"If-Match": version}),
+        scim.patch(
+            path, {"op": "replace", "path": "displayName", "value": "Al"}, **{"If-Match": version}
+        ),
         412,
     )
     _error(scim.send("DELETE", path, {}, **{"If-Match": version}), 412)
@@ -472,7 +508,11 @@ def test_etags_guard_concurrent_changes(scim: Scim) -> None:
 
 def test_deleting_a_user_erases_the_person(scim: Scim, services: Services) -> None:
     alice = _alice(scim)
-    group = scim.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "Engineering", "members": [{"value": alice["id"]}]})
+    group = scim.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "Engineering", "members": [{"value": alice["id"]}]},
+    )
     assert group.status_code == 201
     deleted = scim.send("DELETE", f"/Users/{alice['id']}", {})
     assert deleted.status_code == 204 and deleted.data == b""
@@ -550,16 +590,20 @@ def people(scim: Scim, services: Services) -> dict[str, str]:
 def test_filters_find_exactly_the_matching_users(
     scim: Scim, people: dict[str, str], scim_filter: str, expected: set[str]
 ) -> None:
-    found = scim.client.get("/scim/v2/Users", query_string={"filter": scim_filter}, headers=scim.headers)
+    found = scim.client.get(
+        "/scim/v2/Users", query_string={"filter": scim_filter}, headers=scim.headers
+    )
     assert found.status_code == 200, found.get_json()
     body = found.get_json()
-    names = {name for name, scim_id in people.items() if scim_id in {r["id"] for r in body["Resources"]}}
+    names = {
+        name for name, scim_id in people.items() if scim_id in {r["id"] for r in body["Resources"]}
+    }
     assert names == expected
     assert body["totalResults"] == len(expected)
 
 
 def test_bad_filters_are_refused(scim: Scim, people: dict[str, str]) -> None:
-    for scim_filter in ('userName eq', 'userName zz "x"', '(userName eq "x"', "nickName pr and"):
+    for scim_filter in ("userName eq", 'userName zz "x"', '(userName eq "x"', "nickName pr and"):
         response = scim.client.get(
             "/scim/v2/Users", query_string={"filter": scim_filter}, headers=scim.headers
         )
@@ -569,7 +613,10 @@ def test_bad_filters_are_refused(scim: Scim, people: dict[str, str]) -> None:
 def test_pages_sorting_and_partial_answers(scim: Scim, people: dict[str, str]) -> None:
     page = scim.get("/Users?sortBy=userName&startIndex=2&count=2").get_json()
     assert page["totalResults"] == 4 and page["startIndex"] == 2 and page["itemsPerPage"] == 2
-    assert [r["userName"] for r in page["Resources"]] == ["bob@corp.example", "carol@partner.example"]
+    assert [r["userName"] for r in page["Resources"]] == [
+        "bob@corp.example",
+        "carol@partner.example",
+    ]
     descending = scim.get("/Users?sortBy=userName&sortOrder=descending&count=1").get_json()
     assert descending["Resources"][0]["userName"] == "dave@corp.example"
     counted = scim.get("/Users?count=0").get_json()
@@ -578,7 +625,14 @@ def test_pages_sorting_and_partial_answers(scim: Scim, people: dict[str, str]) -
     assert set(partial) == {"schemas", "id", "userName"}
     hidden = scim.get(f"/Users/{people['alice']}?excludedAttributes=emails,name").get_json()
     assert "emails" not in hidden and "name" not in hidden and hidden["userName"]
-    searched = scim.send("POST", "/Users/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": 'displayName eq "carol diaz"'})
+    searched = scim.send(
+        "POST",
+        "/Users/.search",
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": 'displayName eq "carol diaz"',
+        },
+    )
     assert [r["id"] for r in searched.get_json()["Resources"]] == [people["carol"]]
     _error(scim.get("/Users?startIndex=zero"), 400, "invalidValue")
 
@@ -588,7 +642,10 @@ def test_searching_at_the_root_covers_users_and_groups(scim: Scim, people: dict[
     found = scim.send(
         "POST",
         "/.search",
-        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": 'displayName co "carol"'},
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": 'displayName co "carol"',
+        },
     ).get_json()
     assert sorted(r["meta"]["resourceType"] for r in found["Resources"]) == ["Group", "User"]
 
@@ -607,11 +664,18 @@ def test_group_membership_gives_the_mapped_role(
     created = scim.send(
         "POST",
         "/Groups",
-        {"schemas": [GROUP], "displayName": "sp-assessors", "externalId": "g-1", "members": [{"value": alice}]},
+        {
+            "schemas": [GROUP],
+            "displayName": "sp-assessors",
+            "externalId": "g-1",
+            "members": [{"value": alice}],
+        },
     )
     assert created.status_code == 201, created.get_json()
     group = created.get_json()
-    assert group["members"] == [{"value": alice, "$ref": f"http://127.0.0.1:5000/scim/v2/Users/{alice}"}]
+    assert group["members"] == [
+        {"value": alice, "$ref": f"http://127.0.0.1:5000/scim/v2/Users/{alice}"}
+    ]
     assert _role(services, alice) == "assessor"
     memberships = scim.get(f"/Users/{alice}").get_json()["groups"]
     assert memberships == [
@@ -624,9 +688,17 @@ def test_group_membership_gives_the_mapped_role(
 
     path = f"/Groups/{group['id']}"
     # Entra ID adds and removes members one operation at a time
-    assert scim.patch(path, {"op": "Add", "path": "members", "value": [{"value": bob}, {"value": carol}]}).status_code == 200
+    assert (
+        scim.patch(
+            path, {"op": "Add", "path": "members", "value": [{"value": bob}, {"value": carol}]}
+        ).status_code
+        == 200
+    )
     assert (_role(services, bob), _role(services, carol)) == ("assessor", "assessor")
-    assert scim.patch(path, {"op": "Remove", "path": f'members[value eq "{alice}"]'}).status_code == 200
+    assert (
+        scim.patch(path, {"op": "Remove", "path": f'members[value eq "{alice}"]'}).status_code
+        == 200
+    )
     assert _role(services, alice) == "learner"
     # Entra ID's other spelling: the member to remove as the value
     back = scim.patch(path, {"op": "Add", "path": "members", "value": [{"value": alice}]})
@@ -637,15 +709,26 @@ def test_group_membership_gives_the_mapped_role(
     assert _role(services, alice) == "learner"
 
     # a person in two mapped groups has the higher role; renaming a group moves its members
-    mentors = scim.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "sp-mentors", "members": [{"value": carol}]})
+    mentors = scim.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "sp-mentors", "members": [{"value": carol}]},
+    )
     assert _role(services, carol) == "assessor"
-    assert scim.patch(path, {"op": "replace", "path": "displayName", "value": "sp-mentors-old"}).status_code == 200
+    assert (
+        scim.patch(
+            path, {"op": "replace", "path": "displayName", "value": "sp-mentors-old"}
+        ).status_code
+        == 200
+    )
     assert (_role(services, bob), _role(services, carol)) == ("learner", "mentor")
     assert scim.send("DELETE", f"/Groups/{mentors.get_json()['id']}", {}).status_code == 204
     assert _role(services, carol) == "learner"
     _error(scim.get(f"/Groups/{mentors.get_json()['id']}"), 404)
 
-    found = scim.get('/Groups?filter=displayName eq "SP-MENTORS-OLD"&excludedAttributes=members').get_json()
+    found = scim.get(
+        '/Groups?filter=displayName eq "SP-MENTORS-OLD"&excludedAttributes=members'
+    ).get_json()
     assert found["totalResults"] == 1 and "members" not in found["Resources"][0]
     assert scim.get('/Groups?filter=externalId eq "g-1"').get_json()["totalResults"] == 1
     with services.sessions() as db:
@@ -657,10 +740,16 @@ def test_the_group_of_the_only_administrator_cannot_lose_them(
     scim: Scim, services: Services
 ) -> None:
     alice = _alice(scim)
-    admins = scim.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "sp-admins", "members": [{"value": alice["id"]}]})
+    admins = scim.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "sp-admins", "members": [{"value": alice["id"]}]},
+    )
     assert _role(services, alice["id"]) == "admin"
     group = admins.get_json()["id"]
-    body = _error(scim.patch(f"/Groups/{group}", {"op": "remove", "path": "members"}), 400, "invalidValue")
+    body = _error(
+        scim.patch(f"/Groups/{group}", {"op": "remove", "path": "members"}), 400, "invalidValue"
+    )
     assert "last active administrator" in body["detail"]
     _error(scim.send("DELETE", f"/Groups/{group}", {}), 400, "invalidValue")
     assert _role(services, alice["id"]) == "admin"
@@ -669,29 +758,41 @@ def test_the_group_of_the_only_administrator_cannot_lose_them(
 def test_groups_are_refused_what_they_cannot_hold(scim: Scim, people: dict[str, str]) -> None:
     first = scim.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "Engineering"})
     assert first.status_code == 201
-    _error(scim.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "engineering"}), 409, "uniqueness")
+    _error(
+        scim.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "engineering"}),
+        409,
+        "uniqueness",
+    )
     _error(scim.send("POST", "/Groups", {"schemas": [GROUP]}), 400, "invalidValue")
     _error(
-        scim.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "X", "members": [{"value": "0123456789abcdef"}]}),
+        scim.send(
+            "POST",
+            "/Groups",
+            {"schemas": [GROUP], "displayName": "X", "members": [{"value": "0123456789abcdef"}]},
+        ),
         400,
         "invalidValue",
     )
     nested = scim.send(
-        "POST", "/Groups", {"schemas": [GROUP], "displayName": "Y", "members": [{"value": first.get_json()["id"]}]}
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "Y", "members": [{"value": first.get_json()["id"]}]},
     )
     _error(nested, 400, "invalidValue")
     _error(scim.get("/Groups/0123456789abcdef"), 404)
 
 
-def test_groups_give_no_role_without_a_mapping(
-    settings: Settings, api_token: str
-) -> None:
+def test_groups_give_no_role_without_a_mapping(settings: Settings, api_token: str) -> None:
     app = create_app(settings.with_overrides(role_groups={}))
     services = get_services(app)
     try:
         scim = Scim(app.test_client(), api_token)
         alice = _alice(scim)
-        scim.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "sp-admins", "members": [{"value": alice["id"]}]})
+        scim.send(
+            "POST",
+            "/Groups",
+            {"schemas": [GROUP], "displayName": "sp-admins", "members": [{"value": alice["id"]}]},
+        )
         assert _role(services, alice["id"]) == "learner"
     finally:
         services.engine.dispose()

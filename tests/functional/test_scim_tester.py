@@ -64,9 +64,7 @@ def live_scim(tmp_path: Path) -> Iterator[tuple[str, str]]:
     initialise(services)
     with services.session() as session:
         token = create_token(session, "scim-tester")
-    server = make_server(
-        "127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler
-    )
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="scim-live", daemon=True)
     thread.start()
     try:
