@@ -50,6 +50,7 @@ from scim2_models import (
     Resource,
     ResourceType,
     ResponseParameters,
+    Schema,
     SCIMException,
     ScimFilter,
     ScimPolicy,
@@ -170,11 +171,22 @@ POLICY = ScimPolicy(
 )
 
 
+class _Provider(ScimProvider):
+    """Our resources, their schemas named as RFC 7643 §4 names them."""
+
+    @functools.cached_property
+    def schemas(self) -> tuple[Schema, ...]:
+        return tuple(
+            schema.model_copy(update={"name": scim_models.SCHEMA_NAMES.get(str(schema.id))})
+            for schema in (model.to_schema() for model in self.models)
+        )
+
+
 @functools.cache
 def scim_service() -> ScimService:
     """The protocol side: our resources, what we announce (built once; it holds no state)."""
-    provider = ScimProvider(
-        models=[scim_models.User, scim_models.Group],
+    provider = _Provider(
+        models=[scim_models.UserResource, scim_models.GroupResource],
         config=service_provider_config(),
         policy=POLICY,
     )
@@ -252,7 +264,7 @@ def _login_email_index(emails: Sequence[scim_models.Email]) -> int | None:
     return usable[0] if usable else None
 
 
-def _email_of(resource: scim_models.User) -> str:
+def _email_of(resource: scim_models.UserResource) -> str:
     """The account's e-mail for ``resource``; InvalidValueException when it has none."""
     emails = resource.emails or []
     index = _login_email_index(emails)
@@ -265,7 +277,7 @@ def _email_of(resource: scim_models.User) -> str:
         ) from None
 
 
-def _name_of(resource: scim_models.User, email: str) -> str:
+def _name_of(resource: scim_models.UserResource, email: str) -> str:
     """The account's display name: displayName, else name.formatted, else given + family."""
     name = resource.name
     parts = " ".join(p for p in (name.given_name, name.family_name) if p) if name else ""
@@ -404,7 +416,7 @@ class PassportScimStorage(ScimStorage):
             found.setdefault(group_id, []).append(scim_id)
         return found
 
-    def _user_resource(self, user: User, groups: Sequence[ScimGroup]) -> scim_models.User:
+    def _user_resource(self, user: User, groups: Sequence[ScimGroup]) -> scim_models.UserResource:
         profile = _profile(user)
         stored_emails = (profile or {}).get("emails")
         if stored_emails:
@@ -415,7 +427,7 @@ class PassportScimStorage(ScimStorage):
         else:
             emails = [scim_models.Email(value=user.email, primary=True)]
         name = (profile or {}).get("name")
-        resource = scim_models.User(
+        resource = scim_models.UserResource(
             id=user.scim_id,
             external_id=user.scim_external_id,
             user_name=user.scim_user_name or user.email,
@@ -440,8 +452,10 @@ class PassportScimStorage(ScimStorage):
         )
         return resource
 
-    def _group_resource(self, group: ScimGroup, members: Sequence[str]) -> scim_models.Group:
-        resource = scim_models.Group(
+    def _group_resource(
+        self, group: ScimGroup, members: Sequence[str]
+    ) -> scim_models.GroupResource:
+        resource = scim_models.GroupResource(
             id=group.id,
             external_id=group.external_id,
             display_name=group.display_name,
@@ -462,9 +476,9 @@ class PassportScimStorage(ScimStorage):
 
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         if resource_type.name == "User":
-            user = self._create_user(cast(scim_models.User, resource))
+            user = self._create_user(cast(scim_models.UserResource, resource))
             return self.get(resource_type, cast(str, user.scim_id))
-        group = self._create_group(cast(scim_models.Group, resource))
+        group = self._create_group(cast(scim_models.GroupResource, resource))
         return self.get(resource_type, group.id)
 
     def update(
@@ -482,10 +496,12 @@ class PassportScimStorage(ScimStorage):
         ):
             raise PreconditionFailedException(detail="The resource changed meanwhile.")
         if resource_type.name == "User":
-            self._update_user(self._user(cast(str, resource.id)), cast(scim_models.User, resource))
+            self._update_user(
+                self._user(cast(str, resource.id)), cast(scim_models.UserResource, resource)
+            )
         else:
             group = self._group(cast(str, resource.id))
-            self._update_group(group, cast(scim_models.Group, resource))
+            self._update_group(group, cast(scim_models.GroupResource, resource))
         return self.get(resource_type, cast(str, resource.id))
 
     def delete(
@@ -527,7 +543,7 @@ class PassportScimStorage(ScimStorage):
         if self.session.scalar(query.limit(1)) is not None:
             raise UniquenessException(detail="Another user already has this e-mail address.")
 
-    def _create_user(self, resource: scim_models.User) -> User:
+    def _create_user(self, resource: scim_models.UserResource) -> User:
         user_name = (resource.user_name or "").strip()
         if not user_name:
             raise InvalidValueException(detail="'userName' is required.")
@@ -551,7 +567,7 @@ class PassportScimStorage(ScimStorage):
         self._flush()
         return user
 
-    def _update_user(self, user: User, resource: scim_models.User) -> None:
+    def _update_user(self, user: User, resource: scim_models.UserResource) -> None:
         user_name = (resource.user_name or "").strip()
         if not user_name:
             raise InvalidValueException(detail="'userName' is required.")
@@ -578,7 +594,9 @@ class PassportScimStorage(ScimStorage):
         user.modified_at = self.now
         self._flush()
 
-    def _store_user_fields(self, user: User, resource: scim_models.User, user_name: str) -> None:
+    def _store_user_fields(
+        self, user: User, resource: scim_models.UserResource, user_name: str
+    ) -> None:
         profile = {
             "name": _dump(resource.name),
             "emails": [_dump(e) for e in resource.emails or []],
@@ -615,7 +633,7 @@ class PassportScimStorage(ScimStorage):
         if self.session.scalar(query.limit(1)) is not None:
             raise UniquenessException(detail="Another group already has this displayName.")
 
-    def _member_users(self, resource: scim_models.Group) -> list[User]:
+    def _member_users(self, resource: scim_models.GroupResource) -> list[User]:
         """The users ``members`` names; InvalidValueException for an unknown or non-user one."""
         ids = list(dict.fromkeys(m.value for m in resource.members or [] if m.value))
         if len(ids) != len([m for m in resource.members or []]):
@@ -627,7 +645,7 @@ class PassportScimStorage(ScimStorage):
             )
         return list(users)
 
-    def _create_group(self, resource: scim_models.Group) -> ScimGroup:
+    def _create_group(self, resource: scim_models.GroupResource) -> ScimGroup:
         name = (resource.display_name or "").strip()
         if not name:
             raise InvalidValueException(detail="'displayName' is required.")
@@ -653,7 +671,7 @@ class PassportScimStorage(ScimStorage):
         self._sync_roles(members)
         return group
 
-    def _update_group(self, group: ScimGroup, resource: scim_models.Group) -> None:
+    def _update_group(self, group: ScimGroup, resource: scim_models.GroupResource) -> None:
         name = (resource.display_name or "").strip()
         if not name:
             raise InvalidValueException(detail="'displayName' is required.")

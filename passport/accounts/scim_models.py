@@ -4,7 +4,7 @@ the attributes we keep.
 Publishing only what we store is deliberate: ``/Schemas`` then tells an identity provider
 exactly what round-trips, and we hold no phone numbers, addresses or photos we never use (data
 minimisation). The classes are scim2-models resources; their docstrings become the schemas'
-descriptions and their class names the schemas' names.
+descriptions; :data:`SCHEMA_NAMES` gives the schemas their RFC 7643 §4 names.
 """
 
 from __future__ import annotations
@@ -24,7 +24,27 @@ from scim2_models import (
     Uniqueness,
 )
 
-__all__ = ["Email", "Group", "GroupMember", "GroupMembership", "Name", "User"]
+__all__ = [
+    "SCHEMA_NAMES",
+    "Email",
+    "GroupMember",
+    "GroupMembership",
+    "GroupReference",
+    "GroupResource",
+    "Name",
+    "UserReference",
+    "UserResource",
+]
+
+#: The name ``/Schemas`` gives each schema (scim2-models would take the class's name).
+SCHEMA_NAMES = {
+    "urn:ietf:params:scim:schemas:core:2.0:User": "User",
+    "urn:ietf:params:scim:schemas:core:2.0:Group": "Group",
+}
+
+#: References to our resource types by name (RFC 7643 §2.3.7): ``$ref`` of members, groups.
+UserReference = Reference["User"]
+GroupReference = Reference["Group"]
 
 
 class Name(ComplexAttribute):
@@ -54,13 +74,13 @@ class GroupMembership(ComplexAttribute):
     """A group the user belongs to (change it on the Group, RFC 7643 §4.1.2)."""
 
     value: Annotated[str | None, Mutability.read_only] = None
-    ref: Annotated[Reference[Group] | None, Mutability.read_only] = Field(
+    ref: Annotated[GroupReference | None, Mutability.read_only] = Field(
         None, serialization_alias="$ref", validation_alias="$ref"
     )
     display: Annotated[str | None, Mutability.read_only] = None
 
 
-class User(Resource[Any]):
+class UserResource(Resource[Any]):
     """A person's Skill Passport account: userName, name, displayName, e-mails, active."""
 
     __schema__ = URN("urn:ietf:params:scim:schemas:core:2.0:User")
@@ -77,12 +97,12 @@ class GroupMember(ComplexAttribute):
     """A user in the group (groups do not nest here)."""
 
     value: Annotated[str | None, Mutability.immutable, CaseExact.true] = None
-    ref: Annotated[Reference[User] | None, Mutability.immutable] = Field(
+    ref: Annotated[UserReference | None, Mutability.immutable] = Field(
         None, serialization_alias="$ref", validation_alias="$ref"
     )
 
 
-class Group(Resource[Any]):
+class GroupResource(Resource[Any]):
     """A group of people; PASSPORT_ROLE_GROUPS can give its members a role."""
 
     __schema__ = URN("urn:ietf:params:scim:schemas:core:2.0:Group")

@@ -130,6 +130,7 @@ def test_schemas_and_resource_types_describe_what_round_trips(scim: Scim) -> Non
     schemas = scim.get("/Schemas").get_json()
     assert {s["id"] for s in schemas["Resources"]} == {USER, GROUP}
     user = scim.get(f"/Schemas/{USER}").get_json()
+    assert user["name"] == "User"
     names = [a["name"] for a in user["attributes"]]
     assert names == ["userName", "name", "displayName", "emails", "active", "groups"]
     assert user["attributes"][0]["uniqueness"] == "server"
