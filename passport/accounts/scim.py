@@ -635,9 +635,9 @@ class PassportScimStorage(ScimStorage):
 
     def _member_users(self, resource: scim_models.GroupResource) -> list[User]:
         """The users ``members`` names; InvalidValueException for an unknown or non-user one."""
-        ids = list(dict.fromkeys(m.value for m in resource.members or [] if m.value))
-        if len(ids) != len([m for m in resource.members or []]):
+        if any(not m.value for m in resource.members or []):
             raise InvalidValueException(detail="Every member needs the 'value' of a user's id.")
+        ids = list(dict.fromkeys(cast(str, m.value) for m in resource.members or []))
         users = self.session.scalars(select(User).where(User.scim_id.in_(ids))).all() if ids else []
         if len(users) != len(ids):
             raise InvalidValueException(
@@ -668,7 +668,8 @@ class PassportScimStorage(ScimStorage):
             at=self.now,
         )
         self._flush()
-        self._sync_roles(members)
+        if self._maps_a_role(group.display_name):
+            self._sync_roles(members)
         return group
 
     def _update_group(self, group: ScimGroup, resource: scim_models.GroupResource) -> None:
@@ -678,6 +679,7 @@ class PassportScimStorage(ScimStorage):
         self._check_group_name(name, group)
         members = self._member_users(resource)
         before = self._member_rows(group)
+        old_name = group.display_name
         wanted = {u.id for u in members}
         changes: dict[str, object] = {}
         if name != group.display_name:
@@ -705,9 +707,10 @@ class PassportScimStorage(ScimStorage):
                 at=self.now,
             )
         self._flush()
-        # A renamed group may give or take a role from everyone in it.
-        affected = set(before) | wanted if "displayName" in changes else added | removed
-        self._sync_roles(self._users_by_id(affected))
+        if self._maps_a_role(old_name, name):
+            # A renamed group may give or take a role from everyone in it.
+            affected = set(before) | wanted if "displayName" in changes else added | removed
+            self._sync_roles(self._users_by_id(affected))
 
     def _delete_group(self, group: ScimGroup) -> None:
         members = self._users_by_id(set(self._member_rows(group)))
@@ -715,7 +718,8 @@ class PassportScimStorage(ScimStorage):
         self.session.execute(delete(ScimGroupMember).where(ScimGroupMember.group_id == group.id))
         self.session.delete(group)
         self._flush()
-        self._sync_roles(members)
+        if self._maps_a_role(group.display_name):
+            self._sync_roles(members)
 
     def _member_rows(self, group: ScimGroup) -> list[int]:
         return list(
@@ -729,11 +733,15 @@ class PassportScimStorage(ScimStorage):
             return []
         return list(self.session.scalars(select(User).where(User.id.in_(ids))).all())
 
+    def _maps_a_role(self, *names: str) -> bool:
+        """Whether a change to the group of these names (old and new) can change a role:
+        only groups ``PASSPORT_ROLE_GROUPS`` names give or take roles, so joining any other
+        group leaves a role made on the admin pages alone."""
+        return any(name in self.role_groups for name in names)
+
     def _sync_roles(self, users: Sequence[User]) -> None:
-        """Give each user the role their groups map to (``PASSPORT_ROLE_GROUPS``; none mapped:
-        learner). Nothing happens without a mapping: groups are then only groups."""
-        if not self.role_groups:
-            return
+        """Give each user the role their mapped groups give (``PASSPORT_ROLE_GROUPS``, highest
+        wins; in none: learner)."""
         groups = self._groups_of([u.id for u in users])
         for user in sorted(users, key=lambda u: u.id):
             names = [g.display_name for g in groups.get(user.id, [])]

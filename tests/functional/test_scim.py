@@ -737,6 +737,39 @@ def test_group_membership_gives_the_mapped_role(
     assert {"scim.group.create", "scim.group.update", "scim.group.delete", "user.update"} <= actions
 
 
+def test_groups_that_map_no_role_leave_roles_alone(scim: Scim, services: Services) -> None:
+    make_user(services, "dave@corp.example", "assessor")
+    dave = scim.get('/Users?filter=userName eq "dave@corp.example"').get_json()["Resources"][0]
+    team = scim.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "Engineering", "members": [{"value": dave["id"]}]},
+    )
+    assert team.status_code == 201
+    assert _role(services, dave["id"]) == "assessor"
+    path = f"/Groups/{team.get_json()['id']}"
+    assert scim.patch(path, {"op": "remove", "path": "members"}).status_code == 200
+    assert scim.send("DELETE", path, {}).status_code == 204
+    assert _role(services, dave["id"]) == "assessor"
+    # naming the group after a mapped one makes it give its role
+    mentors = scim.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "Mentoring", "members": [{"value": dave["id"]}]},
+    ).get_json()
+    renamed = scim.patch(
+        f"/Groups/{mentors['id']}", {"op": "replace", "path": "displayName", "value": "sp-mentors"}
+    )
+    assert renamed.status_code == 200 and _role(services, dave["id"]) == "mentor"
+    duplicate = scim.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "Twice", "members": [{"value": dave["id"]}] * 2},
+    )
+    assert duplicate.status_code == 201
+    assert len(duplicate.get_json()["members"]) == 1
+
+
 def test_the_group_of_the_only_administrator_cannot_lose_them(
     scim: Scim, services: Services
 ) -> None:
