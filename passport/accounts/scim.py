@@ -226,13 +226,13 @@ def _with_emails(body: bytes) -> bytes:
         return body
     keys = {str(key).lower(): key for key in value}
     user_name = value.get(keys.get("username", ""))
-    if "emails" in keys or not isinstance(user_name, str):
+    if value.get(keys.get("emails", "")) or not isinstance(user_name, str):
         return body
     try:
         checked_email(user_name)
     except PassportError:
         return body
-    value["emails"] = [{"value": user_name, "primary": True}]
+    value[keys.get("emails", "emails")] = [{"value": user_name, "primary": True}]
     return json.dumps(value).encode("utf-8")
 
 

@@ -399,6 +399,24 @@ def test_put_replaces_a_user(scim: Scim, services: Services) -> None:
     assert body["meta"]["lastModified"] >= alice["meta"]["lastModified"]
     assert body["meta"]["version"] != alice["meta"]["version"]
 
+    # Okta puts back what it read, read-only attributes and meta included
+    scim.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "Ops", "members": [{"value": alice["id"]}]},
+    )
+    read = scim.get(f"/Users/{alice['id']}").get_json()
+    assert read["groups"][0]["display"] == "Ops"
+    read["displayName"] = "Alice S."
+    back = scim.send("PUT", f"/Users/{alice['id']}", read)
+    assert back.status_code == 200, back.get_json()
+    assert back.get_json()["groups"] == read["groups"]
+    assert _account(services, scim_id=alice["id"]).name == "Alice S."
+    # an empty emails list counts as none: the userName, an address, stands for it
+    read.pop("emails")
+    read["emails"] = []
+    assert scim.send("PUT", f"/Users/{alice['id']}", read).status_code == 200
+
 
 def test_patch_as_entra_id_sends_it(scim: Scim, services: Services) -> None:
     alice = _alice(scim)
