@@ -636,6 +636,12 @@ def test_pages_sorting_and_partial_answers(scim: Scim, people: dict[str, str]) -
         "bob@corp.example",
         "carol@partner.example",
     ]
+    # without filter or sort: in the order the accounts were made, cut in SQL
+    plain = scim.get("/Users?startIndex=2&count=2").get_json()
+    assert plain["totalResults"] == 4 and plain["itemsPerPage"] == 2
+    assert [r["id"] for r in plain["Resources"]] == [people["bob"], people["carol"]]
+    tail = scim.get("/Users?startIndex=4&count=100").get_json()
+    assert [r["id"] for r in tail["Resources"]] == [people["dave"]]
     descending = scim.get("/Users?sortBy=userName&sortOrder=descending&count=1").get_json()
     assert descending["Resources"][0]["userName"] == "dave@corp.example"
     counted = scim.get("/Users?count=0").get_json()
