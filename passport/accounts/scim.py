@@ -591,7 +591,7 @@ class PassportScimStorage(ScimStorage):
                 password=None,
                 actor=self.actor,
             )
-        self._store_user_fields(user, resource, user_name)
+        self._store_user_fields(user, resource, user_name, created=True)
         if resource.active is False:
             with _as_scim_errors():
                 set_user_active(self.session, user, active=False, actor=self.actor, now=self.now)
@@ -626,7 +626,12 @@ class PassportScimStorage(ScimStorage):
         self._flush()
 
     def _store_user_fields(
-        self, user: User, resource: scim_models.UserResource, user_name: str
+        self,
+        user: User,
+        resource: scim_models.UserResource,
+        user_name: str,
+        *,
+        created: bool = False,
     ) -> None:
         profile = {
             "name": _dump(resource.name),
@@ -634,8 +639,21 @@ class PassportScimStorage(ScimStorage):
             "displayName": resource.display_name is not None,
             "active": resource.active is not None,
         }
+        external_id = (resource.external_id or None) and resource.external_id[:255]
+        changes = {
+            key: [old, new]
+            for key, old, new in (
+                ("userName", user.scim_user_name, user_name[:320]),
+                ("externalId", user.scim_external_id, external_id),
+            )
+            if old != new
+        }
+        if changes and not created:  # a creation is audited as user.create
+            record_event(
+                self.session, self.actor, "scim.user.update", user.email, changes, at=self.now
+            )
         user.scim_user_name = user_name[:320]
-        user.scim_external_id = (resource.external_id or None) and resource.external_id[:255]
+        user.scim_external_id = external_id
         user.scim_profile = json.dumps(profile, ensure_ascii=False)
 
     def _delete_user(self, user: User) -> None:

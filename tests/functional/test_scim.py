@@ -189,8 +189,9 @@ def test_scim_needs_no_csrf_token_and_ignores_cookies(
         data={"email": "root@example.com", "password": PASSWORD, "csrf_token": csrf(browser)},
     )
     _error(browser.get("/scim/v2/Users"), 401)
-    # and the token works without any CSRF token
-    assert scim.create_user("bob@corp.example", emails=[{"value": "bob@corp.example"}])["id"]
+    # and the token works without any CSRF token, and no cookie is set
+    created = scim.send("POST", "/Users", {"schemas": [USER], "userName": "bob@corp.example"})
+    assert created.status_code == 201 and "Set-Cookie" not in created.headers
 
 
 # -- users -----------------------------------------------------------------------------------
@@ -369,6 +370,10 @@ def test_accounts_made_elsewhere_are_found_by_their_address_and_adopted(
     assert adopted.status_code == 200, adopted.get_json()
     account = _account(services, email="mo@corp.example")
     assert account.scim_external_id == "okta-42" and account.role == "mentor"
+    with services.sessions() as db:
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "scim.user.update"))
+        assert event is not None and event.actor == "token:test-integration"
+        assert json.loads(event.detail or "{}")["externalId"] == [None, "okta-42"]
     assert account.name == "Mo"  # displayName (the account's name) stays
 
 
