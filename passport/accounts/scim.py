@@ -519,13 +519,7 @@ class PassportScimStorage(ScimStorage):
         *,
         expected_version: str | None = None,
     ) -> Resource[Any]:
-        current = self.get(resource_type, cast(str, resource.id))
-        if (
-            expected_version is not None
-            and current.meta
-            and current.meta.version != (expected_version)
-        ):
-            raise PreconditionFailedException(detail="The resource changed meanwhile.")
+        _check_version(self.get(resource_type, cast(str, resource.id)), expected_version)
         if resource_type.name == "User":
             self._update_user(
                 self._user(cast(str, resource.id)), cast(scim_models.UserResource, resource)
@@ -542,13 +536,7 @@ class PassportScimStorage(ScimStorage):
         *,
         expected_version: str | None = None,
     ) -> None:
-        current = self.get(resource_type, resource_id)
-        if (
-            expected_version is not None
-            and current.meta
-            and current.meta.version != (expected_version)
-        ):
-            raise PreconditionFailedException(detail="The resource changed meanwhile.")
+        _check_version(self.get(resource_type, resource_id), expected_version)
         if resource_type.name == "User":
             self._delete_user(self._user(resource_id))
         else:
@@ -658,11 +646,13 @@ class PassportScimStorage(ScimStorage):
 
     def _delete_user(self, user: User) -> None:
         """Erase the person (their credentials stay valid) and take them out of every group."""
-        groups = self._groups_of([user.id]).get(user.id, [])
+        user_id = user.id
+        groups = self._groups_of([user_id]).get(user_id, [])
+        self.session.execute(delete(ScimGroupMember).where(ScimGroupMember.user_id == user_id))
         with _as_scim_errors():
             erase_user(self.session, user, actor=self.actor, now=self.now)
-        self.session.execute(delete(ScimGroupMember).where(ScimGroupMember.user_id == user.id))
-        remaining = self.session.get(User, user.id)
+        self._flush()
+        remaining = self.session.get(User, user_id)
         if remaining is not None:
             # Erased, not deleted: no longer a SCIM resource, its id never answers again.
             remaining.scim_id = None
@@ -815,6 +805,12 @@ class PassportScimStorage(ScimStorage):
                 self.session.flush()
         except IntegrityError as exc:
             raise UniquenessException(detail="A unique value is already taken.") from exc
+
+
+def _check_version(current: Resource[Any], expected: str | None) -> None:
+    """Refuse a write when the stored resource is no longer the version the request read."""
+    if expected is not None and current.meta is not None and current.meta.version != expected:
+        raise PreconditionFailedException(detail="The resource changed meanwhile.")
 
 
 @contextmanager
