@@ -4,6 +4,7 @@ stored as SHA-256 hashes).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,9 +19,16 @@ if TYPE_CHECKING:
 __all__ = [
     "ApiToken",
     "OrgSetting",
+    "ScimGroup",
+    "ScimGroupMember",
     "User",
     "UserSession",
 ]
+
+
+def _scim_id() -> str:
+    """A new SCIM ``id``: random, so ids are never reused and reveal nothing (RFC 7643 §3.1)."""
+    return uuid.uuid4().hex
 
 
 class ApiToken(Base):
@@ -83,6 +91,17 @@ class User(Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
     #: Set when the account was erased: its personal data is gone, the row stays a pseudonym.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The SCIM ``id`` of the account (``/scim/v2/Users/<scim_id>``).
+    scim_id: Mapped[str | None] = mapped_column(String(32), unique=True, default=_scim_id)
+    #: The identity provider's ``userName`` when it sent one; None: the e-mail stands for it.
+    scim_user_name: Mapped[str | None] = mapped_column(String(320), unique=True)
+    #: The identity provider's ``externalId`` (its own id of the person).
+    scim_external_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    #: What the identity provider last sent that has no column of its own (``name``,
+    #: ``emails`` with their types, whether it sent ``displayName`` / ``active``), as JSON.
+    scim_profile: Mapped[str | None] = mapped_column(Text)
+    #: When the row last changed (SCIM ``meta.lastModified``); None: never since creation.
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
 
     holder: Mapped[Holder | None] = relationship()
 
@@ -120,3 +139,32 @@ class OrgSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# -- SCIM groups --------------------------------------------------------------------------------
+
+
+class ScimGroup(Base):
+    """A group an identity provider pushes over SCIM; its name may give its members a role
+    (``PASSPORT_ROLE_GROUPS``)."""
+
+    __tablename__ = "scim_groups"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_scim_id)
+    display_name: Mapped[str] = mapped_column(String(255), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
+
+
+class ScimGroupMember(Base):
+    """One user in one SCIM group."""
+
+    __tablename__ = "scim_group_members"
+
+    group_id: Mapped[str] = mapped_column(
+        ForeignKey("scim_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -284,9 +284,15 @@ def change_password(
     end_user_sessions(session, user.id, reason="password_change", keep=keep_session)
 
 
-#: Columns of personal data another part of the account may add (second factor …): erasure
-#: clears whichever of them the users table has.
-_OPTIONAL_PERSONAL_COLUMNS = ("mfa_secret", "totp_secret", "mfa_recovery_codes", "oidc_subject")
+#: Columns of personal data beside name and e-mail, cleared by erasure: single sign-on and
+#: SCIM identities (an identity provider re-provisioning the person gets a new account).
+_PERSONAL_COLUMNS = (
+    "oidc_issuer",
+    "oidc_subject",
+    "scim_user_name",
+    "scim_external_id",
+    "scim_profile",
+)
 
 
 def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> None:
@@ -310,9 +316,8 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> No
     user.name = pseudonym.split("@")[0]
     user.password_hash = None
     user.locale = user.time_zone = None
-    for column in _OPTIONAL_PERSONAL_COLUMNS:
-        if hasattr(user, column):
-            setattr(user, column, None)
+    for column in _PERSONAL_COLUMNS:
+        setattr(user, column, None)
     user.deactivated_at = user.deactivated_at or now
     user.erased_at = now
     holder = session.get(Holder, user.holder_id) if user.holder_id is not None else None

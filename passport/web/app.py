@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         learner,
         passport_pages,
         public,
+        scim,
         security,
         sso,
         sessions,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)
     i18n.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(scim.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(wellknown.bp)

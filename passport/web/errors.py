@@ -82,8 +82,14 @@ def _wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str) -> Response:
-    """Render an error as JSON or HTML, whichever the client wants."""
-    from flask import jsonify, make_response, render_template
+    """Render an error as JSON or HTML, whichever the client wants (SCIM clients: a SCIM
+    Error body, RFC 7644 §3.12)."""
+    from flask import jsonify, make_response, render_template, request
+
+    from passport.web.scim import is_scim_path, scim_error
+
+    if is_scim_path(request.path):
+        return scim_error(status, message)
 
     if _wants_json():
         response = jsonify({"error": {"code": code, "message": message}})
