@@ -157,6 +157,18 @@ SHOWN_TRANSLATED: Final = (
     N_("No job family with that id."),
     N_("Nothing readable was handed over."),
     N_("Not verified."),
+    # passport.accounts.passwords.PASSWORD_PROBLEMS: why a new password is refused
+    N_("Passwords need at least 12 characters; a few unrelated words make a good one."),
+    N_("Passwords can have at most 256 characters."),
+    N_(
+        "This password is on the list of common and breached passwords that attackers try "
+        "first; choose another one."
+    ),
+    N_("The password must not be your e-mail address or your name."),
+    N_(
+        "The password must not be one character or a short group repeated, or a plain run "
+        "such as 123456789012."
+    ),
     # the rubric levels of the starter catalog (passport/catalog/data/it_catalog.json)
     N_("Foundation"),
     N_("Practitioner"),
