@@ -149,6 +149,15 @@ class Settings:
     #: may be believed about the client's address and scheme (``X-Forwarded-For`` /
     #: ``X-Forwarded-Proto``); 0 (the default) believes no such header.
     proxy_hops: int = 0
+    #: ``PASSPORT_MAIL_URL``: the SMTP server for mail (``smtp://``, ``smtps://``,
+    #: ``smtp+starttls://``, optional ``user:password@``); None: development writes an outbox
+    #: folder, production sends no mail (:mod:`passport.mail`).
+    mail_url: str | None = None
+    #: ``PASSPORT_MAIL_FROM``: the sender of our mail (default ``Skill Passport <no-reply@host>``).
+    mail_from: str = ""
+    #: ``PASSPORT_REQUIRE_MFA_ADMIN=1``: administrators must enrol a second factor (TOTP)
+    #: before anything else.
+    require_mfa_admin: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -229,6 +238,11 @@ class Settings:
         log_format = env_vars.get("PASSPORT_LOG_FORMAT", "text").strip().lower() or "text"
         if log_format not in ("text", "json"):
             raise ConfigError("PASSPORT_LOG_FORMAT must be 'text' or 'json'.")
+        mail_url = env_vars.get("PASSPORT_MAIL_URL", "").strip() or None
+        if mail_url is not None:
+            from passport.mail import parse_mail_url
+
+            parse_mail_url(mail_url)  # refuse a broken value at start-up
         rate_limits = env_vars.get("PASSPORT_RATE_LIMITS", "").strip() or None
         parse_rate_limits(rate_limits)  # refuse a broken value at start-up
         return cls(
@@ -250,6 +264,10 @@ class Settings:
             key_passphrase=passphrase,
             redis_url=env_vars.get("PASSPORT_REDIS_URL") or None,
             rate_limits=rate_limits,
+            mail_url=mail_url,
+            mail_from=env_vars.get("PASSPORT_MAIL_FROM", "").strip(),
+            require_mfa_admin=env_vars.get("PASSPORT_REQUIRE_MFA_ADMIN", "").strip().lower()
+            in ("1", "true", "yes", "on"),
             port=port,
             trust_list_path=(
                 Path(env_vars["PASSPORT_TRUST_LIST"]).resolve()

@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(wellknown.bp)
-    app.register_blueprint(auth.bp)
+    auth.register(app, settings)
     app.register_blueprint(admin.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(learner.catalog_bp)

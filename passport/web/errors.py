@@ -4,7 +4,8 @@ Statuses of the application's errors (:mod:`passport.errors`), most specific cla
 
     InvalidRequest 400 · Unauthorized 401 · Forbidden 403 · NotFound 404 · NotAcceptable 406
     ShareLinkGone, PresentationRequestGone 410
-    UnsupportedMediaType 415 · ConfigError, BackupError 500 · any other PassportError 400
+    UnsupportedMediaType 415 · TooManyAttempts 429 (with ``Retry-After``)
+    ConfigError, BackupError 500 · any other PassportError 400
 
 A database that cannot be reached (down, restarting, refusing connections: SQLAlchemy's
 ``OperationalError``, or any DBAPI error that invalidated the connection) is answered 503
@@ -32,6 +33,7 @@ from passport.errors import (
     PassportError,
     PresentationRequestGone,
     ShareLinkGone,
+    TooManyAttempts,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -57,6 +59,7 @@ STATUSES: tuple[tuple[type[PassportError], int], ...] = (
     (ShareLinkGone, 410),
     (PresentationRequestGone, 410),
     (UnsupportedMediaType, 415),
+    (TooManyAttempts, 429),
     (ConfigError, 500),
     (BackupError, 500),
 )
@@ -101,7 +104,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(PassportError)
     def _passport(exc: PassportError) -> Any:
-        return error_response(status_of(exc), exc.code, exc.message)
+        response = error_response(status_of(exc), exc.code, exc.message)
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(IssuerError)
     def _issuer(exc: IssuerError) -> Any:

@@ -169,6 +169,13 @@ SHOWN_TRANSLATED: Final = (
         "The password must not be one character or a short group repeated, or a plain run "
         "such as 123456789012."
     ),
+    # passport.accounts.mfa and passport.accounts.reset, shown on the sign-in pages
+    N_("That code is not right (or was used already); enter the current code from your app."),
+    N_("That is not your current password."),
+    N_(
+        "This password-reset link is not valid any more: it was used, replaced by a newer one, "
+        "or it expired. Ask for a new link."
+    ),
     # the rubric levels of the starter catalog (passport/catalog/data/it_catalog.json)
     N_("Foundation"),
     N_("Practitioner"),
