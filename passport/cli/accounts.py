@@ -1,4 +1,4 @@
-"""Commands for accounts: ``users create`` and ``tokens create``."""
+"""Commands for accounts: ``users create``, ``users mfa-off`` and ``tokens create``."""
 
 from __future__ import annotations
 
@@ -40,6 +40,29 @@ def users_create(email: str, name: str, role: str, password: str | None) -> None
             click.echo(f"created {user.role} {user.email}")
     except PassportError as exc:
         raise click.ClickException(exc.message) from exc
+
+
+@users.command("mfa-off")
+@click.argument("email")
+def users_mfa_off(email: str) -> None:
+    """Turn off EMAIL's two-factor sign-in (lost phone and recovery codes), so they can log in
+    with their password and enrol again."""
+    from sqlalchemy import select
+
+    from passport.accounts.mfa import disable_totp_for, has_totp
+    from passport.accounts.models import User
+    from verifier import normalize_email
+
+    services = load_services()
+    with services.session() as session:
+        user = session.scalar(select(User).where(User.email == normalize_email(email)))
+        if user is None:
+            raise click.ClickException(f"No user has the e-mail {email}.")
+        if not has_totp(user):
+            click.echo(f"{user.email} has no two-factor sign-in")
+            return
+        disable_totp_for(session, user, actor="cli", now=services.now())
+        click.echo(f"two-factor sign-in turned off for {user.email}")
 
 
 @cli.group()
