@@ -162,3 +162,25 @@ def test_admins_must_enrol_first_when_required(settings: Settings) -> None:
     _enrol(client)
     assert client.get("/admin/", headers=HTML).status_code == 200
     services.engine.dispose()
+
+
+def test_an_admin_turns_a_lost_second_factor_off(
+    app: Flask, client: FlaskClient, services: Services
+) -> None:
+    login(client, services, EMAIL, "learner")
+    _enrol(client)
+    admin = app.test_client()
+    token = login(admin, services, "root@example.com", "admin")
+    with services.sessions() as db:
+        user = db.scalar(select(User).where(User.email == EMAIL))
+        assert user is not None
+        user_id = user.id
+    page = admin.get(f"/admin/users/{user_id}", headers=HTML).data.decode()
+    assert "Turn off two-factor sign-in for" in page
+    off = admin.post(f"/admin/users/{user_id}/mfa-off", data={"csrf_token": token})
+    assert off.status_code == 302
+    plain = app.test_client()
+    answer = plain.post(
+        "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": csrf(plain)}
+    )
+    assert answer.status_code == 302 and answer.headers["Location"] != "/login/mfa"
