@@ -72,6 +72,11 @@ class MailServer:
     username: str | None = None
     password: str | None = None
 
+    @property
+    def is_local(self) -> bool:
+        """Whether the server is on this host (loopback), where plain SMTP crosses no network."""
+        return self.host in ("localhost", "::1") or self.host.startswith("127.")
+
 
 def parse_mail_url(url: str) -> MailServer:
     """Read ``PASSPORT_MAIL_URL``; raises :class:`~passport.errors.ConfigError` when unusable."""

@@ -242,7 +242,13 @@ class Settings:
         if mail_url is not None:
             from passport.mail import parse_mail_url
 
-            parse_mail_url(mail_url)  # refuse a broken value at start-up
+            server = parse_mail_url(mail_url)  # refuse a broken value at start-up
+            if env == "production" and server.scheme == "smtp" and not server.is_local:
+                # A reset link is a credential: it must not cross a network in clear text.
+                raise ConfigError(
+                    "PASSPORT_MAIL_URL: use smtps:// or smtp+starttls:// for a mail server on "
+                    "another host (plain smtp:// only for a relay on this host)."
+                )
         rate_limits = env_vars.get("PASSPORT_RATE_LIMITS", "").strip() or None
         parse_rate_limits(rate_limits)  # refuse a broken value at start-up
         return cls(
