@@ -163,9 +163,11 @@ class OutboxMailer:
         mail = _email(message, self.sender)
         name = f"{mail['Message-ID'].strip('<>').replace('@', '-').replace('/', '-')}.eml"
         path = self.folder / name
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        partial = path.with_suffix(".partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(mail.as_bytes())
+        os.replace(partial, path)  # whoever reads the folder sees whole messages only
         logger.warning("development mail outbox: wrote %s (no PASSPORT_MAIL_URL)", path)
 
     def messages(self) -> Sequence[Path]:

@@ -87,14 +87,14 @@ def too_many_sentence(exc: TooManyAttempts) -> str:
     """The sentence for a refused attempt, in the page's language."""
     if exc.retry_after < 120:
         return ngettext(
-            "Too many failed attempts. Wait %(num)d second, then try again.",
-            "Too many failed attempts. Wait %(num)d seconds, then try again.",
+            "Too many attempts. Wait %(num)d second, then try again.",
+            "Too many attempts. Wait %(num)d seconds, then try again.",
             exc.retry_after,
         )
     minutes = (exc.retry_after + 59) // 60
     return ngettext(
-        "Too many failed attempts. Wait %(num)d minute, then try again.",
-        "Too many failed attempts. Wait %(num)d minutes, then try again.",
+        "Too many attempts. Wait %(num)d minute, then try again.",
+        "Too many attempts. Wait %(num)d minutes, then try again.",
         minutes,
     )
 

@@ -172,6 +172,7 @@ def test_a_newer_link_and_a_login_void_the_older_ones(
     _user(get_services(mail_app))
     client = mail_app.test_client()
     _ask(client)
+    inbox[0].wait(1)  # mail goes out in the background: keep the order certain
     _ask(client)
     first, second = (_link(m) for m in inbox[0].wait(2))
     assert client.get(first, headers=HTML).status_code == 400
@@ -211,7 +212,7 @@ def test_reset_requests_are_throttled_per_address(
     token = csrf(client, "/login/forgot")
     refused = client.post("/login/forgot", data={"email": EMAIL, "csrf_token": token})
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
-    assert "Too many failed attempts" in refused.data.decode()
+    assert "Too many attempts" in refused.data.decode()
 
 
 def test_development_writes_the_outbox_folder_privately(settings: Settings) -> None:
