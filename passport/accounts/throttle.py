@@ -73,7 +73,7 @@ class ThrottlePolicy:
         over = failures - self.free_failures
         if over <= 0:
             return 0
-        return min(self.max_delay, self.first_delay * 2 ** min(over - 1, 30))
+        return min(self.max_delay, self.first_delay * (1 << min(over - 1, 30)))
 
 
 ACCOUNT_POLICY = ThrottlePolicy(free_failures=5)
@@ -154,17 +154,21 @@ class DatabaseThrottleStore:
             # workers never both read the same count.
             dialect = db.get_bind().dialect.name
             insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-            table = LoginThrottle.__table__
-            statement = insert(table).values(key=key, failures=1, updated_at=now)
-            stale = table.c.updated_at < now - FORGET_AFTER
-            statement = statement.on_conflict_do_update(
-                index_elements=[table.c.key],
-                set_={
-                    "failures": case((stale, 1), else_=table.c.failures + 1),
-                    "locked_until": case((stale, None), else_=table.c.locked_until),
-                    "updated_at": now,
-                },
-            ).returning(table.c.failures)
+            row = LoginThrottle
+            stale = row.updated_at < now - FORGET_AFTER
+            statement = (
+                insert(row)
+                .values(key=key, failures=1, updated_at=now)
+                .on_conflict_do_update(
+                    index_elements=[row.key],
+                    set_={
+                        "failures": case((stale, 1), else_=row.failures + 1),
+                        "locked_until": case((stale, None), else_=row.locked_until),
+                        "updated_at": now,
+                    },
+                )
+                .returning(row.failures)
+            )
             failures = int(db.execute(statement).scalar_one())
             delay = policy.delay(failures)
             if delay:
