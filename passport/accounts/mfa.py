@@ -51,6 +51,7 @@ __all__ = [
     "new_secret",
     "provisioning_uri",
     "qr_data_uri",
+    "renew_recovery_codes",
     "unused_recovery_codes",
     "verify_second_factor",
 ]
@@ -206,6 +207,18 @@ def disable_totp(
         raise InvalidRequest("That is not your current password.", code="wrong_password")
     verify_second_factor(db, user, code, now=now, secret_key=secret_key)
     disable_totp_for(db, user, actor=user.email, now=now)
+
+
+def renew_recovery_codes(
+    db: Session, user: User, code: str, *, now: datetime, secret_key: str
+) -> list[str]:
+    """Replace the user's recovery codes (the old ones stop working) once a current code (or
+    a recovery code) proves it is them; returns the new codes, to show once."""
+    verify_second_factor(db, user, code, now=now, secret_key=secret_key)
+    codes = _new_recovery_codes(db, user, now)
+    record_event(db, user.email, "mfa.recovery_codes_renewed", user.email, at=now)
+    db.flush()
+    return codes
 
 
 def unused_recovery_codes(db: Session, user: User) -> int:

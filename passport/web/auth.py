@@ -231,8 +231,8 @@ def second_factor() -> str | Response | WerkzeugResponse:
     if method == "recovery_code":
         flash(
             _(
-                "You signed in with a recovery code; each works once. Make new codes on the "
-                "two-factor page if few are left."
+                "You signed in with a recovery code; each works once. Make new ones on the "
+                "two-factor sign-in page if few are left."
             ),
             "ok",
         )

@@ -30,6 +30,7 @@ from passport.accounts.mfa import (
     new_secret,
     provisioning_uri,
     qr_data_uri,
+    renew_recovery_codes,
     unused_recovery_codes,
 )
 from passport.accounts.models import User
@@ -126,3 +127,26 @@ def disable() -> Response | WerkzeugResponse:
         return _page(400, error=_(exc.message), error_field=field)
     flash(_("Two-factor sign-in is off. You sign in with your password alone."), "ok")
     return redirect(url_for("mfa.show"), 303)
+
+
+@bp.post("/mfa/recovery-codes")
+@require_role(*ROLES)
+def renew_codes() -> Response | WerkzeugResponse:
+    services = get_services()
+    try:
+        with services.session() as db:
+            user = db.get(User, g.user.id)
+            if user is None or not has_totp(user):
+                return redirect(url_for("mfa.show"), 303)
+            codes = renew_recovery_codes(
+                db,
+                user,
+                request.form.get("code", "")[:64],
+                now=services.now(),
+                secret_key=services.settings.secret_key,
+            )
+    except InvalidRequest as exc:
+        return _page(400, error=_(exc.message), error_field="renew-code")
+    response = Response(render_template("mfa_codes.html", codes=codes, renewed=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response

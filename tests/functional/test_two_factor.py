@@ -184,3 +184,23 @@ def test_an_admin_turns_a_lost_second_factor_off(
         "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": csrf(plain)}
     )
     assert answer.status_code == 302 and answer.headers["Location"] != "/login/mfa"
+
+
+def test_new_recovery_codes_replace_the_old_ones(
+    app: Flask, client: FlaskClient, services: Services
+) -> None:
+    login(client, services, EMAIL, "learner")
+    secret, old = _enrol(client)
+    token = csrf(client, "/my/mfa")
+    wrong = client.post("/my/mfa/recovery-codes", data={"code": "000000", "csrf_token": token})
+    assert wrong.status_code == 400
+    renewed = client.post(
+        "/my/mfa/recovery-codes", data={"code": _next_code(secret), "csrf_token": token}
+    )
+    assert renewed.status_code == 200 and renewed.headers["Cache-Control"] == "no-store"
+    new = re.findall(r"<li><code>([0-9a-f-]+)</code></li>", renewed.data.decode())
+    assert len(new) == 10 and not set(new) & set(old)
+    stale = app.test_client()
+    assert _code(stale, _password(stale), old[1]) == 401
+    fresh = app.test_client()
+    assert _code(fresh, _password(fresh), new[1]) == 302
