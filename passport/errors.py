@@ -16,7 +16,8 @@
     ├── PresentationRequestGone code: presentation_request_gone  a challenge that answers no more
     │   ├── ChallengeExpired    code: challenge_expired
     │   └── ChallengeUsed       code: challenge_used
-    └── BackupError             code: backup (and more)      an archive cannot be made or restored
+    ├── BackupError             code: backup (and more)      an archive cannot be made or restored
+    └── TooManyAttempts         code: too_many_attempts      sign-in throttled (``retry_after``)
 
 Nothing here knows HTTP: :mod:`passport.web.errors` maps each class to a status in one table,
 and the CLI prints ``message``. A ``code`` passed to the constructor refines the class's own
@@ -43,6 +44,7 @@ __all__ = [
     "ShareLinkRevoked",
     "SsoFailed",
     "SsoProviderUnavailable",
+    "TooManyAttempts",
     "Unauthorized",
     "UnsupportedMediaType",
 ]
@@ -164,3 +166,15 @@ class BackupError(PassportError):
 
     code = "backup"
     default_message = "The backup could not be made or restored."
+
+
+class TooManyAttempts(PassportError):
+    """Too many failed sign-in attempts (or reset requests) for an account or an address:
+    refused for ``retry_after`` more seconds (:mod:`passport.accounts.throttle`)."""
+
+    code = "too_many_attempts"
+    default_message = "Too many attempts; wait a little and try again."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)

@@ -3,7 +3,8 @@
 ``PASSPORT_LOG_FORMAT=json`` (read by :class:`~passport.settings.Settings`) selects
 :class:`JsonFormatter`; either way every handler carries a :class:`RedactionFilter`, which
 rewrites a record before any formatter sees it. Redacted: bearer tokens and ``Authorization`` /
-``Cookie`` values, our API tokens (``sp_…``), share-link tokens in ``/p/<token>`` paths, compact
+``Cookie`` values, our API tokens (``sp_…``), share-link tokens in ``/p/<token>`` paths and
+password-reset tokens in ``/login/reset/<token>`` paths, compact
 JWS/JWTs (a VC-JWT is a full credential), JSON credentials (anything carrying
 ``credentialSubject`` or a proof), PEM private keys, ``password=``/``secret=``/``token=`` style
 pairs and query strings, passwords in database URLs, and the exact values of the configured
@@ -51,6 +52,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\bsp_[A-Za-z0-9_-]{8,}"), f"sp_{REDACTED}"),
     (re.compile(r"(/p/)[A-Za-z0-9_-]{8,}"), rf"\1{REDACTED}"),
+    (re.compile(r"(/login/reset/)[A-Za-z0-9_-]{8,}"), rf"\1{REDACTED}"),
     # user:password@host in URLs (database URLs, proxies).
     (re.compile(r"(://[^/\s:@]*:)[^@\s/]+@"), rf"\1{REDACTED}@"),
     (

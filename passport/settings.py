@@ -279,6 +279,15 @@ class Settings:
     #: ``PASSPORT_SESSION_MAX_HOURS``: a browser session ends this long after sign-in, however
     #: active (12: one working day).
     session_max_hours: int = 12
+    #: ``PASSPORT_MAIL_URL``: the SMTP server for mail (``smtp://``, ``smtps://``,
+    #: ``smtp+starttls://``, optional ``user:password@``); None: development writes an outbox
+    #: folder, production sends no mail (:mod:`passport.mail`).
+    mail_url: str | None = None
+    #: ``PASSPORT_MAIL_FROM``: the sender of our mail (default ``Skill Passport <no-reply@host>``).
+    mail_from: str = ""
+    #: ``PASSPORT_REQUIRE_MFA_ADMIN=1``: administrators must enrol a second factor (TOTP)
+    #: before anything else.
+    require_mfa_admin: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -365,6 +374,17 @@ class Settings:
         log_format = env_vars.get("PASSPORT_LOG_FORMAT", "text").strip().lower() or "text"
         if log_format not in ("text", "json"):
             raise ConfigError("PASSPORT_LOG_FORMAT must be 'text' or 'json'.")
+        mail_url = env_vars.get("PASSPORT_MAIL_URL", "").strip() or None
+        if mail_url is not None:
+            from passport.mail import parse_mail_url
+
+            server = parse_mail_url(mail_url)  # refuse a broken value at start-up
+            if env == "production" and server.scheme == "smtp" and not server.is_local:
+                # A reset link is a credential: it must not cross a network in clear text.
+                raise ConfigError(
+                    "PASSPORT_MAIL_URL: use smtps:// or smtp+starttls:// for a mail server on "
+                    "another host (plain smtp:// only for a relay on this host)."
+                )
         rate_limits = env_vars.get("PASSPORT_RATE_LIMITS", "").strip() or None
         parse_rate_limits(rate_limits)  # refuse a broken value at start-up
         oidc = OidcSettings.from_env(env_vars, production=env == "production")
@@ -398,6 +418,10 @@ class Settings:
             key_passphrase=passphrase,
             redis_url=env_vars.get("PASSPORT_REDIS_URL") or None,
             rate_limits=rate_limits,
+            mail_url=mail_url,
+            mail_from=env_vars.get("PASSPORT_MAIL_FROM", "").strip(),
+            require_mfa_admin=env_vars.get("PASSPORT_REQUIRE_MFA_ADMIN", "").strip().lower()
+            in ("1", "true", "yes", "on"),
             port=port,
             trust_list_path=(
                 Path(env_vars["PASSPORT_TRUST_LIST"]).resolve()

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiToken",
+    "LoginThrottle",
     "OrgSetting",
+    "PasswordReset",
+    "RecoveryCode",
     "ScimGroup",
     "ScimGroupMember",
     "User",
@@ -102,6 +105,11 @@ class User(Base):
     scim_profile: Mapped[str | None] = mapped_column(Text)
     #: When the row last changed (SCIM ``meta.lastModified``); None: never since creation.
     modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), onupdate=utcnow)
+    #: The TOTP secret (RFC 6238), encrypted (:mod:`passport.accounts.mfa`); None: no second
+    #: factor.
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
+    #: The time step of the last code accepted, so a code works once (RFC 6238 §5.2).
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer)
 
     holder: Mapped[Holder | None] = relationship()
 
@@ -130,6 +138,48 @@ class UserSession(Base):
     user_agent: Mapped[str | None] = mapped_column(String(200))
     #: How the person signed in (``password``, ``oidc`` …); None while anonymous.
     method: Mapped[str | None] = mapped_column(String(32))
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the TOTP code when the phone is lost (SHA-256 only)."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PasswordReset(Base):
+    """A password-reset link sent by e-mail: only the SHA-256 of its token is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Set when the link was used, or when a newer link or a login made it void.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginThrottle(Base):
+    """Failed sign-in attempts per account or address (when Redis is not configured).
+
+    ``key`` is ``account:<sha256 of the normalised e-mail>`` or ``ip:<address>``: the table
+    names no e-mail address.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: No attempt is looked at before this time.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class OrgSetting(Base):

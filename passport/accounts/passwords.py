@@ -1,4 +1,14 @@
-"""Password hashing with the standard library's scrypt, in the stored format we have always used.
+"""Passwords: the policy a new one must meet, and hashing with the standard library's scrypt.
+
+Policy (:func:`check_new_password`, NIST SP 800-63B §3.1.1.2 / rev. 3 §5.1.1.2): at least 12
+characters counted as Unicode code points after NFKC normalisation, at most 256; not in the
+shipped list of common and breached passwords (``data/common-passwords.txt.gz``, see
+``data/PROVENANCE.md``), not the account's e-mail address, its local part or the person's name,
+not one character or a short group repeated, nor a plain run such as ``123456789012``. No
+composition rules (NIST: they make passwords worse, not stronger). Passwords set before the
+policy keep working: only *new* passwords are checked.
+
+Hashing: a stored hash reads ``scrypt:N:r:p$salt$hex`` (the format werkzeug wrote before this module
 
 A stored hash reads ``scrypt:N:r:p$salt$hex`` (the format werkzeug wrote before this module
 replaced it, so every existing hash keeps working; ``pbkdf2:hash:iterations$salt$hex`` is read
@@ -9,12 +19,116 @@ cannot make a login allocate gigabytes.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import hmac
+import itertools
 import secrets
 import string
+import unicodedata
+from pathlib import Path
 
-__all__ = ["check_new_password", "hash_password", "password_matches"]
+from passport.errors import InvalidRequest
+
+__all__ = [
+    "MAX_PASSWORD_LENGTH",
+    "MIN_PASSWORD_LENGTH",
+    "PASSWORD_PROBLEMS",
+    "WeakPassword",
+    "check_new_password",
+    "hash_password",
+    "is_common_password",
+    "password_matches",
+]
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+_COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"
+
+#: The sentence for each way a new password can fail the policy (pages translate them).
+PASSWORD_PROBLEMS = {
+    "too_short": "Passwords need at least 12 characters; a few unrelated words make a good one.",
+    "too_long": "Passwords can have at most 256 characters.",
+    "common": (
+        "This password is on the list of common and breached passwords that attackers try "
+        "first; choose another one."
+    ),
+    "personal": "The password must not be your e-mail address or your name.",
+    "repetitive": (
+        "The password must not be one character or a short group repeated, or a plain run "
+        "such as 123456789012."
+    ),
+}
+
+
+def _normalised(password: str) -> str:
+    """NFKC, as NIST SP 800-63B asks, so that the same password typed on another keyboard
+    (composed or decomposed accents, full-width digits) is the same password."""
+    return unicodedata.normalize("NFKC", password)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    with gzip.open(_COMMON_PASSWORDS, "rt", encoding="utf-8") as handle:
+        return frozenset(line.strip().lower() for line in handle if line.strip())
+
+
+def is_common_password(password: str) -> bool:
+    """Whether ``password`` (lower-cased) is on the shipped list of common/breached ones."""
+    return _normalised(password).lower() in _common_passwords()
+
+
+def _repetitive(text: str) -> bool:
+    """One short group (up to 4 characters) repeated, or a run of consecutive characters
+    going up or down (``abcdefghijkl``, ``987654321098`` wraps at the digits)."""
+    for size in range(1, 5):
+        if len(text) % size == 0 and text == text[:size] * (len(text) // size):
+            return True
+    digits = "0123456789" * 3
+    if text.isdigit() and (text in digits or text in digits[::-1]):
+        return True
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(text)}
+    return steps in ({1}, {-1})
+
+
+class WeakPassword(InvalidRequest):
+    """A new password that fails the policy; ``reason`` is a key of :data:`PASSWORD_PROBLEMS`."""
+
+    code = "weak_password"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(PASSWORD_PROBLEMS[reason])
+        self.reason = reason
+
+
+def _weak(reason: str) -> WeakPassword:
+    return WeakPassword(reason)
+
+
+def check_new_password(password: str, *, email: str = "", name: str = "") -> None:
+    """Refuse a new password that fails the policy (module docstring).
+
+    Raises :class:`~passport.errors.InvalidRequest` with code ``weak_password`` and one plain
+    sentence (one of :data:`PASSWORD_PROBLEMS`) saying what to change.
+    """
+    text = _normalised(password)
+    if len(text) < MIN_PASSWORD_LENGTH:
+        raise _weak("too_short")
+    if len(text) > MAX_PASSWORD_LENGTH:
+        raise _weak("too_long")
+    folded = text.casefold()
+    if folded in _common_passwords() or folded.strip() in _common_passwords():
+        raise _weak("common")
+    address = email.strip().casefold()
+    personal = {address, address.partition("@")[0], _normalised(name).strip().casefold()}
+    squeezed = "".join(ch for ch in folded if ch.isalnum())
+    for value in personal - {""}:
+        if folded.strip() == value or squeezed == "".join(ch for ch in value if ch.isalnum()):
+            raise _weak("personal")
+    if _repetitive(folded):
+        raise _weak("repetitive")
+
 
 _SALT_ALPHABET = string.ascii_letters + string.digits
 _SCRYPT = (2**15, 8, 1)
@@ -29,10 +143,10 @@ def _scrypt(password: str, salt: str, n: int, r: int, p: int) -> str:
 
 
 def hash_password(password: str) -> str:
-    """A new stored hash of ``password`` (scrypt, random salt)."""
+    """A new stored hash of ``password`` (NFKC-normalised; scrypt, random salt)."""
     salt = "".join(secrets.choice(_SALT_ALPHABET) for _ in range(16))
     n, r, p = _SCRYPT
-    return f"scrypt:{n}:{r}:{p}${salt}${_scrypt(password, salt, n, r, p)}"
+    return f"scrypt:{n}:{r}:{p}${salt}${_scrypt(_normalised(password), salt, n, r, p)}"
 
 
 def _derive(method: str, salt: str, password: str) -> str | None:
@@ -57,24 +171,16 @@ def _derive(method: str, salt: str, password: str) -> str | None:
 def password_matches(stored: str, password: str) -> bool:
     """Whether ``password`` is the one ``stored`` was made from (constant-time comparison).
 
-    A stored value in no format we read never matches.
+    New hashes are of the NFKC form; a hash made before that of a password whose NFKC form
+    differs is matched by the password as typed. A stored value in no format we read never
+    matches.
     """
     parts = stored.split("$", 2)
     if len(parts) != 3:
         return False
-    derived = _derive(parts[0], parts[1], password)
-    return derived is not None and hmac.compare_digest(derived, parts[2])
-
-
-# placeholder: passwords/mfa slice provides the real one
-def check_new_password(password: str, *, email: str = "", name: str = "") -> None:
-    """Refuse a password too weak to set (NIST SP 800-63B): raises InvalidRequest
-    (``weak_password``). This stand-in checks the length and the e-mail/name only."""
-    from passport.errors import InvalidRequest
-
-    lowered = password.strip().lower()
-    if len(password) < 12 or lowered in {email.strip().lower(), name.strip().lower()}:
-        raise InvalidRequest(
-            "Choose a password of at least 12 characters that is not your e-mail or name.",
-            code="weak_password",
-        )
+    candidates = dict.fromkeys((_normalised(password), password))
+    matched = False
+    for candidate in candidates:
+        derived = _derive(parts[0], parts[1], candidate)
+        matched |= derived is not None and hmac.compare_digest(derived, parts[2])
+    return matched

@@ -21,11 +21,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from passport.accounts.models import User
-from passport.accounts.passwords import check_new_password, hash_password, password_matches
+from passport.accounts.models import PasswordReset, RecoveryCode, User
+from passport.accounts.passwords import (
+    MIN_PASSWORD_LENGTH,
+    check_new_password,
+    hash_password,
+    password_matches,
+)
 from passport.accounts.sessions import end_user_sessions
 from passport.audit import AuditEvent, record_event
 from passport.credentials.issuing import checked_email
@@ -54,7 +59,6 @@ __all__ = [
 
 ROLES = ("admin", "assessor", "mentor", "learner")
 STAFF_ROLES = ("admin", "assessor", "mentor")
-MIN_PASSWORD_LENGTH = 10
 
 
 @functools.cache
@@ -79,10 +83,8 @@ def create_user(
     email = checked_email(email)
     if session.scalar(select(User).where(User.email == email)) is not None:
         raise InvalidRequest(f"A user with e-mail {email} already exists.", code="duplicate_user")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidRequest(
-            f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", code="weak_password"
-        )
+    if password is not None:
+        check_new_password(password, email=email, name=name)
     user = User(
         email=email,
         name=name.strip() or email,
@@ -198,10 +200,8 @@ def update_user(
             )
     if role != user.role:
         _keep_an_admin(session, user)
-    if password and len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidRequest(
-            f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", code="weak_password"
-        )
+    if password:
+        check_new_password(password, email=email, name=name)
     changes: dict[str, object] = {
         key: [old, new]
         for key, old, new in (
@@ -284,9 +284,12 @@ def change_password(
     end_user_sessions(session, user.id, reason="password_change", keep=keep_session)
 
 
-#: Columns of personal data beside name and e-mail, cleared by erasure: single sign-on and
-#: SCIM identities (an identity provider re-provisioning the person gets a new account).
+#: Columns of personal data beside name and e-mail, cleared by erasure: the second factor,
+#: single sign-on and SCIM identities (an identity provider re-provisioning the person gets a
+#: new account).
 _PERSONAL_COLUMNS = (
+    "totp_secret",
+    "totp_last_counter",
     "oidc_issuer",
     "oidc_subject",
     "scim_user_name",
@@ -318,6 +321,8 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> No
     user.locale = user.time_zone = None
     for column in _PERSONAL_COLUMNS:
         setattr(user, column, None)
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     user.deactivated_at = user.deactivated_at or now
     user.erased_at = now
     holder = session.get(Holder, user.holder_id) if user.holder_id is not None else None

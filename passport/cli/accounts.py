@@ -1,5 +1,5 @@
-"""Commands for accounts: ``users create|list|set-role|deactivate|reactivate|delete|set-password``
-and ``tokens create|list|revoke``."""
+"""Commands for accounts: ``users create|list|set-role|deactivate|reactivate|delete|set-password|
+mfa-off`` and ``tokens create|list|revoke``."""
 
 from __future__ import annotations
 
@@ -136,6 +136,29 @@ def users_set_password(email: str) -> None:
     """Set a user's password (asked for twice); their open sessions end."""
     password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     click.echo(f"password changed for {_change_user(email, 'password', password=password)}")
+
+
+@users.command("mfa-off")
+@click.argument("email")
+def users_mfa_off(email: str) -> None:
+    """Turn off EMAIL's two-factor sign-in (lost phone and recovery codes), so they can log in
+    with their password and enrol again."""
+    from sqlalchemy import select
+
+    from passport.accounts.mfa import disable_totp_for, has_totp
+    from passport.accounts.models import User
+    from verifier import normalize_email
+
+    services = load_services()
+    with services.session() as session:
+        user = session.scalar(select(User).where(User.email == normalize_email(email)))
+        if user is None:
+            raise click.ClickException(f"No user has the e-mail {email}.")
+        if not has_totp(user):
+            click.echo(f"{user.email} has no two-factor sign-in")
+            return
+        disable_totp_for(session, user, actor="cli", now=services.now())
+        click.echo(f"two-factor sign-in turned off for {user.email}")
 
 
 @cli.group()

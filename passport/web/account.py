@@ -35,6 +35,8 @@ bp = Blueprint("account", __name__, url_prefix="/my")
 def _method_names() -> dict[str, str]:
     return {
         "password": _("password"),
+        "password+totp": _("password and authenticator code"),
+        "password+recovery_code": _("password and recovery code"),
         "oidc": _("single sign-on"),
     }
 

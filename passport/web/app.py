@@ -58,8 +58,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         public,
         scim,
         security,
-        sso,
         sessions,
+        sso,
         wellknown,
     )
 
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(wellknown.bp)
-    app.register_blueprint(auth.bp)
+    auth.register(app, settings)
     app.register_blueprint(sso.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)

@@ -1,20 +1,116 @@
-"""Log in and out (HTML forms, CSRF-protected)."""
+"""Log in and out, the second step of a two-factor sign-in, and password reset by e-mail (HTML
+forms, CSRF-protected).
+
+Sign-in attempts are throttled per account and per address with growing delays
+(:mod:`passport.accounts.throttle`); a refused attempt is answered 429 with ``Retry-After``
+and never looks at the password. After a correct password, an account with a second factor
+gets a short-lived pending state in the session (:data:`PENDING_SECONDS`) and the code form at
+``/login/mfa``; only a correct code logs it in.
+
+Password reset: ``/login/forgot`` answers the same whether or not the address has an account
+(and mails in the background, so the time taken says nothing either); the link leads to
+``/login/reset/<token>``. The use cases are in :mod:`passport.accounts.reset`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+import logging
+import threading
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from passport.accounts.mfa import BAD_CODE, has_totp, verify_second_factor
+from passport.accounts.models import User
+from passport.accounts.reset import (
+    RESET_LIFETIME,
+    complete_reset,
+    request_reset,
+    reset_for,
+    void_resets,
+)
+from passport.accounts.throttle import (
+    Throttle,
+    account_key,
+    address_key,
+    make_throttle,
+    mfa_key,
+    reset_keys,
+)
 from passport.accounts.users import authenticate_user
-from passport.audit import AuditEvent
+from passport.audit import AuditEvent, record_event
+from passport.errors import Forbidden, InvalidRequest, TooManyAttempts
+from passport.mail import Mailer, MailError, MailMessage, mailer_for
+from passport.settings import Settings
 from passport.web.context import get_services
 from passport.web.i18n import gettext as _
+from passport.web.i18n import ngettext
 from passport.web.security import rate_limited
-from passport.web.sessions import login_user, logout_user, safe_next
+from passport.web.sessions import current_user, login_user, logout_user, safe_next
 
-__all__ = ["bp"]
+__all__ = ["bp", "register"]
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
+
+#: How long the code form of a two-factor sign-in waits after the password was right.
+PENDING_SECONDS = 300
+PENDING = "mfa_pending"
+
+
+def _throttle() -> Throttle:
+    throttle: Throttle = current_app.extensions["passport.throttle"]
+    return throttle
+
+
+def _mailer() -> Mailer | None:
+    mailer: Mailer | None = current_app.extensions["passport.mailer"]
+    return mailer
+
+
+def too_many_sentence(exc: TooManyAttempts) -> str:
+    """The sentence for a refused attempt, in the page's language."""
+    if exc.retry_after < 120:
+        return ngettext(
+            "Too many attempts. Wait %(num)d second, then try again.",
+            "Too many attempts. Wait %(num)d seconds, then try again.",
+            exc.retry_after,
+        )
+    minutes = (exc.retry_after + 59) // 60
+    return ngettext(
+        "Too many attempts. Wait %(num)d minute, then try again.",
+        "Too many attempts. Wait %(num)d minutes, then try again.",
+        minutes,
+    )
+
+
+def _page(template: str, status: int, retry_after: int | None = None, **context: Any) -> Response:
+    response = Response(render_template(template, **context), status=status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _home_of(role: str) -> str:
+    return url_for("admin.dashboard") if role != "learner" else url_for("learner.badges")
+
+
+# -- password ---------------------------------------------------------------------------------
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,29 +128,253 @@ def login() -> str | Response | WerkzeugResponse:
             next=request.form.get("next", ""),
         )
         return Response(page, status=403)
+    now = services.now()
     email = request.form.get("email", "")
     password = request.form.get("password", "")
+    next_url = request.form.get("next", "")
+    keys = [account_key(email), address_key(request.remote_addr)]
+    try:
+        _throttle().check(keys, now=now)
+    except TooManyAttempts as exc:
+        return _page(
+            "login.html",
+            429,
+            exc.retry_after,
+            error=too_many_sentence(exc),
+            email=email[:320],
+            next=next_url,
+        )
     with services.session() as db:
         user = authenticate_user(db, email, password)
         if user is None:
             db.add(AuditEvent(actor=email[:200] or "?", action="login.failed"))
         else:
-            login_user(user)
-            db.add(AuditEvent(actor=user.email, action="login"))
-            role = user.role
+            # A person who remembered their password needs no reset link lying in a mailbox.
+            void_resets(db, user.id, now=now)
+            user_id, role, second_factor = user.id, user.role, has_totp(user)
+            if not second_factor:
+                login_user(user)
+                db.add(AuditEvent(actor=user.email, action="login"))
     if user is None:
-        page = render_template(
+        _throttle().fail(keys, now=now)
+        return _page(
             "login.html",
+            401,
             error=_("That e-mail and password do not match."),
             email=email[:320],
-            next=request.form.get("next", ""),
+            next=next_url,
         )
-        return Response(page, status=401)
-    default = url_for("admin.dashboard") if role != "learner" else url_for("learner.badges")
-    return redirect(safe_next(request.form.get("next")) or default)
+    _throttle().succeed(keys[0])
+    if second_factor:
+        session.clear()  # nothing of the anonymous session carries over
+        session[PENDING] = {
+            "user_id": user_id,
+            "at": now.timestamp(),
+            "next": safe_next(next_url) or "",
+        }
+        return redirect(url_for("auth.second_factor"), 303)
+    return redirect(safe_next(next_url) or _home_of(role))
 
 
 @bp.post("/logout")
 def logout() -> WerkzeugResponse:
     logout_user()
     return redirect(url_for("public.home"))
+
+
+# -- second factor ----------------------------------------------------------------------------
+
+
+def _pending_user_id() -> int | None:
+    """The user whose password was right in this session a moment ago, if any."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    user_id, at = pending.get("user_id"), pending.get("at")
+    if not isinstance(user_id, int) or not isinstance(at, int | float):
+        return None
+    if get_services().now().timestamp() - at > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        return None
+    return user_id
+
+
+@bp.route("/login/mfa", methods=["GET", "POST"])
+@rate_limited("login")
+def second_factor() -> str | Response | WerkzeugResponse:
+    user_id = _pending_user_id()
+    if user_id is None:
+        flash(_("Log in with your password first (the code form waits five minutes)."), "error")
+        return redirect(url_for("auth.login"), 303)
+    if request.method != "POST":
+        return render_template("login_mfa.html")
+    services = get_services()
+    now = services.now()
+    keys = [mfa_key(user_id), address_key(request.remote_addr)]
+    try:
+        _throttle().check(keys, now=now)
+    except TooManyAttempts as exc:
+        return _page("login_mfa.html", 429, exc.retry_after, error=too_many_sentence(exc))
+    code = request.form.get("code", "")[:64]
+    try:
+        with services.session() as db:
+            user = db.get(User, user_id)
+            if user is None or user.deactivated_at is not None or not has_totp(user):
+                session.pop(PENDING, None)
+                return redirect(url_for("auth.login"), 303)
+            method = verify_second_factor(
+                db, user, code, now=now, secret_key=services.settings.secret_key
+            )
+            role = user.role
+            next_url = str(session[PENDING].get("next") or "")
+            login_user(user, method=f"password+{method}")
+            record_event(db, user.email, "login", detail={"second_factor": method}, at=now)
+    except InvalidRequest:
+        _throttle().fail(keys, now=now)
+        return _page(
+            "login_mfa.html",
+            401,
+            error=_(BAD_CODE),
+        )
+    _throttle().succeed(keys[0])
+    if method == "recovery_code":
+        flash(
+            _(
+                "You signed in with a recovery code; each works once. Make new ones on the "
+                "two-factor sign-in page if few are left."
+            ),
+            "ok",
+        )
+    return redirect(safe_next(next_url) or _home_of(role))
+
+
+# -- password reset ---------------------------------------------------------------------------
+
+
+def _send_in_background(mailer: Mailer, message: MailMessage) -> None:
+    """Hand the message over without making the page wait (its time would tell whether the
+    address has an account)."""
+
+    def send() -> None:
+        try:
+            mailer.send(message)
+        except MailError:
+            logger.warning("password-reset mail could not be sent")
+
+    threading.Thread(target=send, name="passport-mail", daemon=True).start()
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+@rate_limited("login")
+def forgot() -> str | Response | WerkzeugResponse:
+    mailer = _mailer()
+    if request.method != "POST" or mailer is None:
+        return render_template("forgot.html", available=mailer is not None)
+    services = get_services()
+    now = services.now()
+    email = request.form.get("email", "").strip()[:320]
+    try:
+        _throttle().attempt(reset_keys(email, request.remote_addr), now=now)
+    except TooManyAttempts as exc:
+        return _page(
+            "forgot.html",
+            429,
+            exc.retry_after,
+            available=True,
+            email=email,
+            error=too_many_sentence(exc),
+        )
+    with services.session() as db:
+        link = request_reset(db, email, now=now)
+        if link is not None:
+            url = services.settings.public_url + url_for("auth.reset", token=link.token)
+            minutes = int(RESET_LIFETIME.total_seconds() // 60)
+            with force_locale(link.user.locale or "en"):
+                message = MailMessage(
+                    to=link.user.email,
+                    subject=_("Reset your Skill Passport password"),
+                    text=render_template(
+                        "mail/password_reset.txt", user=link.user, url=url, minutes=minutes
+                    ),
+                    html=render_template(
+                        "mail/password_reset.html", user=link.user, url=url, minutes=minutes
+                    ),
+                )
+    if link is not None:
+        _send_in_background(mailer, message)
+    return render_template("forgot.html", available=True, sent=True)
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+@rate_limited("login")
+def reset(token: str) -> str | Response | WerkzeugResponse:
+    services = get_services()
+    now = services.now()
+    if request.method != "POST":
+        try:
+            with services.session() as db:
+                reset_for(db, token, now=now)
+        except InvalidRequest as exc:
+            return _page("reset.html", 400, error=_(exc.message), broken=True, token=token)
+        return render_template("reset.html", token=token)
+    password = request.form.get("password", "")
+    if password != request.form.get("confirm", ""):
+        return _page(
+            "reset.html",
+            400,
+            error=_("The two passwords differ; type the same new password twice."),
+            token=token,
+        )
+    try:
+        with services.session() as db:
+            complete_reset(db, token, password, now=now)
+    except InvalidRequest as exc:
+        broken = exc.code == "reset_link_invalid"
+        return _page("reset.html", 400, error=_(exc.message), broken=broken, token=token)
+    logout_user()
+    flash(_("Your password is changed. Log in with it now."), "ok")
+    return redirect(url_for("auth.login"), 303)
+
+
+# -- administrators must enrol ----------------------------------------------------------------
+
+#: What an administrator without a second factor may still open under
+#: ``PASSPORT_REQUIRE_MFA_ADMIN=1``: the enrolment pages, logging out, and static files.
+_OPEN_TO_UNENROLLED = frozenset({"mfa.show", "mfa.enable", "auth.logout", "static"})
+
+
+def _require_admin_mfa() -> WerkzeugResponse | None:
+    if request.endpoint in _OPEN_TO_UNENROLLED or "user_id" not in session:
+        return None
+    services = get_services()
+    with services.sessions() as db:
+        user = current_user(db)
+        needs = user is not None and user.role == "admin" and not has_totp(user)
+        g.pop("passport_user", None)  # let require_role load it in its own session
+    if not needs:
+        return None
+    if request.method in ("GET", "HEAD"):
+        return redirect(url_for("mfa.show"), 303)
+    raise Forbidden(
+        _("Administrators must set up two-factor sign-in before anything else."),
+        code="mfa_required",
+    )
+
+
+def register(app: Flask, settings: Settings) -> None:
+    """Install the sign-in pages, the two-factor pages, the throttle and the mailer."""
+    from passport.web import mfa
+
+    services = get_services(app)
+    app.extensions["passport.throttle"] = make_throttle(settings.redis_url, services.sessions)
+    app.extensions["passport.mailer"] = mailer_for(
+        mail_url=settings.mail_url,
+        mail_from=settings.mail_from,
+        public_url=settings.public_url,
+        instance_path=settings.instance_path,
+        production=settings.is_production,
+    )
+    app.register_blueprint(bp)
+    app.register_blueprint(mfa.bp)
+    if settings.require_mfa_admin:
+        app.before_request(_require_admin_mfa)

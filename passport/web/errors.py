@@ -4,8 +4,9 @@ Statuses of the application's errors (:mod:`passport.errors`), most specific cla
 
     InvalidRequest 400 · Unauthorized 401 · Forbidden 403 · NotFound 404 · NotAcceptable 406
     ShareLinkGone, PresentationRequestGone 410
-    UnsupportedMediaType 415 · ConfigError, BackupError 500
-    SsoFailed 400, but SsoProviderUnavailable 502 · any other PassportError 400
+    UnsupportedMediaType 415 · TooManyAttempts 429 (with ``Retry-After``) ·
+    ConfigError, BackupError 500 · SsoFailed 400, but SsoProviderUnavailable 502 ·
+    any other PassportError 400
 
 A database that cannot be reached (down, restarting, refusing connections: SQLAlchemy's
 ``OperationalError``, or any DBAPI error that invalidated the connection) is answered 503
@@ -35,6 +36,7 @@ from passport.errors import (
     ShareLinkGone,
     SsoFailed,
     SsoProviderUnavailable,
+    TooManyAttempts,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -62,6 +64,7 @@ STATUSES: tuple[tuple[type[PassportError], int], ...] = (
     (ShareLinkGone, 410),
     (PresentationRequestGone, 410),
     (UnsupportedMediaType, 415),
+    (TooManyAttempts, 429),
     (ConfigError, 500),
     (BackupError, 500),
 )
@@ -112,7 +115,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(PassportError)
     def _passport(exc: PassportError) -> Any:
-        return error_response(status_of(exc), exc.code, exc.message)
+        response = error_response(status_of(exc), exc.code, exc.message)
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(IssuerError)
     def _issuer(exc: IssuerError) -> Any:

@@ -220,9 +220,27 @@ SHOWN_TRANSLATED: Final = (
         "Your e-mail address belongs to an account that signs in with another identity-"
         "provider account. Ask your program's administrator."
     ),
-    # passport.accounts: shown on /my/password
-    N_("Choose a password of at least 12 characters that is not your e-mail or name."),
+    # passport.accounts: shown on the account pages
     N_("This account was erased."),
+    # passport.accounts.passwords.PASSWORD_PROBLEMS: why a new password is refused
+    N_("Passwords need at least 12 characters; a few unrelated words make a good one."),
+    N_("Passwords can have at most 256 characters."),
+    N_(
+        "This password is on the list of common and breached passwords that attackers try "
+        "first; choose another one."
+    ),
+    N_("The password must not be your e-mail address or your name."),
+    N_(
+        "The password must not be one character or a short group repeated, or a plain run "
+        "such as 123456789012."
+    ),
+    # passport.accounts.mfa and passport.accounts.reset, shown on the sign-in pages
+    N_("That code is not right (or was used already); enter the current code from your app."),
+    N_("That is not your current password."),
+    N_(
+        "This password-reset link is not valid any more: it was used, replaced by a newer one, "
+        "or it expired. Ask for a new link."
+    ),
     # the rubric levels of the starter catalog (passport/catalog/data/it_catalog.json)
     N_("Foundation"),
     N_("Practitioner"),

@@ -63,7 +63,11 @@ class Persona:
 
 
 PERSONAS = (
-    Persona("visitor", None, ("/", "/verify", "/verify/request", "/login", "/job-families")),
+    Persona(
+        "visitor",
+        None,
+        ("/", "/verify", "/verify/request", "/login", "/job-families", "/login/reset/not-a-link"),
+    ),
     Persona(
         "learner",
         LEARNER,
@@ -101,6 +105,9 @@ FORM_STATES = (
         "wrong-password",
         {"#email": LEARNER, "#password": "not the password"},
     ),
+    FormState("visitor", "/login/forgot", "empty"),
+    FormState("visitor", "/login/forgot", "sent", {"#email": "nobody@example.com"}),
+    FormState("learner", "/my/mfa", "wrong-code", {"#code": "000000"}),
     FormState("visitor", "/verify", "empty"),
     FormState("visitor", "/verify", "not-a-badge", {"#credential": "this is not a badge"}),
     FormState("learner", "/passport/shares", "no-badge-chosen"),

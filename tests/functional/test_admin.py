@@ -172,7 +172,7 @@ def test_admin_creates_users_and_sees_form_errors(client: FlaskClient, services:
         data={"csrf_token": token, "email": "y@example.com", "role": "learner", "password": "x"},
     )
     assert weak.status_code == 400
-    assert "at least 10 characters" in weak.data.decode()
+    assert "at least 12 characters" in weak.data.decode()
 
 
 @pytest.mark.parametrize("role", ["mentor", "assessor"])

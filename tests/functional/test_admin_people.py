@@ -686,7 +686,9 @@ def test_admin_sets_an_invited_learners_password(client: FlaskClient, services: 
     )
     data = {"csrf_token": token, "email": "new@example.com", "name": "New", "role": "learner"}
     weak = client.post(f"/admin/users/{user_id}", data={**data, "password": "short"})
-    assert weak.status_code == 400 and "at least 10 characters" in weak.data.decode()
+    assert weak.status_code == 400 and "at least 12 characters" in weak.data.decode()
+    common = client.post(f"/admin/users/{user_id}", data={**data, "password": "password1234"})
+    assert common.status_code == 400 and "common and breached" in common.data.decode()
     client.post(f"/admin/users/{user_id}", data={**data, "password": PASSWORD})
     other = client.application.test_client()
     assert _log_in(other, "new@example.com") == 302

@@ -13,10 +13,12 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask import Flask
 
 from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.credentials.status import change_status
+from passport.db import MIGRATIONS
 from passport.errors import BackupError
 from passport.instance.backup import create_backup, restore_backup
 from passport.instance.setup import initialise
@@ -25,6 +27,10 @@ from passport.settings import Settings
 from passport.web import create_app
 from passport.web.context import get_services
 from tests.conftest import drop_all_tables
+
+#: The newest migration: archives are written at it (each new migration moves it on).
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+BEFORE_HEAD = ScriptDirectory(str(MIGRATIONS)).get_revision(HEAD).down_revision
 
 PG_URL = os.environ.get("PASSPORT_TEST_DATABASE_URL")
 
@@ -98,7 +104,7 @@ def test_backup_restore_round_trip(
     with tarfile.open(archive) as tar:
         names = tar.getnames()
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
-    assert manifest["alembic_revision"] == "0006"
+    assert manifest["alembic_revision"] == HEAD
     assert manifest["database"]["kind"] == ("json-rows" if PG_URL else "sqlite-file")
     assert set(manifest["members"]) == set(names) - {"manifest.json", "manifest.hmac"}
     assert all(len(m["sha256"]) == 64 for m in manifest["members"].values())
@@ -175,7 +181,9 @@ def test_a_tampered_archive_is_refused(
         expected = f"{name} does not match the SHA-256"
     elif what == "manifest":
         name, data = _member(archive, "manifest.json")
-        _rewrite(archive, bad, {name: data.replace(b'"0006"', b'"0005"')})
+        _rewrite(
+            archive, bad, {name: data.replace(f'"{HEAD}"'.encode(), f'"{BEFORE_HEAD}"'.encode())}
+        )
         expected = "The manifest does not match its HMAC"
     else:
         with tarfile.open(archive) as src, tarfile.open(bad, "w:gz") as dst:
@@ -266,14 +274,14 @@ def test_backup_and_restore_commands(tmp_path: Path) -> None:
     archive = tmp_path / "nightly.tar.gz"
     made = _run(source, "backup", "-o", str(archive))
     assert made.returncode == 0, made.stderr
-    assert made.stdout.startswith(f"wrote {archive}: revision 0006")
+    assert made.stdout.startswith(f"wrote {archive}: revision {HEAD}")
 
     if PG_URL:
         drop_all_tables(PG_URL)
     target = _env(tmp_path / "target", PG_URL)
     restored = _run(target, "restore", str(archive))
     assert restored.returncode == 0, restored.stderr
-    assert "restored revision 0006" in restored.stdout
+    assert f"restored revision {HEAD}" in restored.stdout
     credential = tmp_path / "badge.json"
     credential.write_text(issued.stdout)
     checked = _run(target, "verify", str(credential))

@@ -7,10 +7,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pyotp
 import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
+from passport.accounts.mfa import enable_totp, has_totp
+from passport.accounts.models import User
 from tests.conftest import drop_all_tables
 
 PASSPORT = str(Path(sys.executable).parent / "passport")
@@ -361,3 +367,38 @@ def test_tokens_create_refuses_a_taken_name(instance: dict[str, str]) -> None:
     second = run(instance, "tokens", "create", "twice", "--scope", "read")
     assert second.returncode == 1 and second.stdout == ""
     assert "already exists" in second.stderr
+
+
+def test_users_mfa_off_turns_a_lost_second_factor_off(instance: dict[str, str]) -> None:
+    """The database is written directly for the enrolment (the CLI has no enrol command)."""
+    made = run(
+        instance,
+        "users",
+        "create",
+        "--email",
+        "lost.phone@example.com",
+        "--role",
+        "learner",
+        "--password",
+        "a phone in the lake",
+    )
+    assert made.returncode == 0, made.stderr
+    url = instance.get("PASSPORT_DATABASE_URL") or (
+        f"sqlite:///{Path(instance['PASSPORT_INSTANCE_PATH']) / 'passport.sqlite3'}"
+    )
+    engine = create_engine(url)
+    secret = pyotp.random_base32()
+    with Session(engine) as db, db.begin():
+        user = db.scalar(select(User).where(User.email == "lost.phone@example.com"))
+        assert user is not None
+        enable_totp(
+            db, user, secret, pyotp.TOTP(secret).now(), now=datetime.now(UTC), secret_key="k"
+        )
+    off = run(instance, "users", "mfa-off", "Lost.Phone@example.com")
+    assert off.returncode == 0 and "turned off" in off.stdout, off.stderr
+    with Session(engine) as db:
+        user = db.scalar(select(User).where(User.email == "lost.phone@example.com"))
+        assert user is not None and not has_totp(user)
+    engine.dispose()
+    unknown = run(instance, "users", "mfa-off", "nobody@example.com")
+    assert unknown.returncode == 1 and "No user" in unknown.stderr

@@ -110,7 +110,9 @@ def test_an_unverified_email_is_neither_matched_nor_created(
     live_app: App, provider: Provider
 ) -> None:
     with live_app.services.session() as db:
-        create_user(db, email="boss@example.org", name="Boss", role="admin", password="x" * 12)
+        create_user(
+            db, email="boss@example.org", name="Boss", role="admin", password="boss keeps the keys"
+        )
     provider.set_person("imposter", email="boss@example.org", email_verified=False)
     _, page = sso_login(live_app, provider, "imposter")
     assert page.status_code == 400 and "sso_email_unverified" in page.text
@@ -164,7 +166,9 @@ def test_groups_change_and_the_role_follows(live_app: App, provider: Provider) -
     assert _user(live_app, "lin@example.org").role == "admin"  # type: ignore[union-attr]
     assert any(action == "user.sso_role_kept" for _, action, _ in _actions(live_app))
     with live_app.services.session() as db:
-        create_user(db, email="root@example.org", name="Root", role="admin", password="r" * 12)
+        create_user(
+            db, email="root@example.org", name="Root", role="admin", password="root of the program"
+        )
     _, page = sso_login(live_app, provider, "lin")
     assert urlsplit(page.url).path == "/my/"  # now the default role, learner
     assert _user(live_app, "lin@example.org").role == "learner"  # type: ignore[union-attr]
@@ -172,7 +176,9 @@ def test_groups_change_and_the_role_follows(live_app: App, provider: Provider) -
 
 def test_a_deactivated_user_is_refused(live_app: App, provider: Provider) -> None:
     with live_app.services.session() as db:
-        create_user(db, email="admin2@example.org", name="A", role="admin", password="y" * 12)
+        create_user(
+            db, email="admin2@example.org", name="A", role="admin", password="second admin on call"
+        )
         gone = create_user(db, email="gone@example.org", name="Gone", role="mentor", password=None)
         set_user_active(db, gone, active=False, actor="admin", now=live_app.services.now())
     provider.set_person("gone", email="gone@example.org", email_verified=True)
@@ -209,7 +215,13 @@ def test_password_login_off_refuses_post_login_and_sso_still_works(
     settings = app_settings(tmp_path, app_port, provider.issuer, password_login=False)
     for app in serve(settings):
         with app.services.session() as db:
-            create_user(db, email="pw@example.org", name="P", role="admin", password="z" * 12)
+            create_user(
+                db,
+                email="pw@example.org",
+                name="P",
+                role="admin",
+                password="passwords are off here",
+            )
         browser = requests.Session()
         page = browser.get(f"{app.url}/login")
         assert "Sign in with Example SSO" in page.text

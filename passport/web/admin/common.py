@@ -167,7 +167,8 @@ def problem(exc: InvalidRequest, *, email: str = "") -> str:
         "duplicate_user": lambda: _("A user with e-mail %(email)s already exists.", email=address),
         "missing_learner": lambda: _("Enter the learner's e-mail address."),
         "bad_email": lambda: _("This is not an e-mail address (name@example.org)."),
-        "weak_password": lambda: _("Passwords need at least 10 characters."),
+        # The password policy's sentences are all in SHOWN_TRANSLATED.
+        "weak_password": lambda: _(exc.message),
         "bad_dates": lambda: _("The end date is before the start date."),
         "user_erased": lambda: _("This account was erased; it cannot be reactivated."),
         "no_reason": lambda: _("A reason is required; it goes into the audit log."),

@@ -11,6 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from passport.accounts.mfa import disable_totp_for
 from passport.accounts.models import User
 from passport.accounts.users import (
     ROLES,
@@ -227,3 +228,16 @@ def user_delete(user_id: int) -> Page | WerkzeugResponse:
         cancel_label=_("Keep the account"),
     )
     return page, 200
+
+
+@bp.post("/users/<int:user_id>/mfa-off")
+@require_role("admin")
+def user_mfa_off(user_id: int) -> WerkzeugResponse:
+    """Turn off a user's lost second factor (audited under the admin's name)."""
+    services = get_services()
+    with services.session() as db:
+        user = _user(db, user_id)
+        email = user.email
+        disable_totp_for(db, user, actor=actor_email(), now=services.now())
+    flash(_("Two-factor sign-in is off for %(email)s.", email=email), "ok")
+    return redirect(url_for("admin.user_edit", user_id=user_id))

@@ -41,6 +41,7 @@ HOSTILE = [
     ("created API token " + API_TOKEN, API_TOKEN[3:]),
     (f"GET /p/{SHARE_TOKEN} 200", SHARE_TOKEN),
     (f"GET /p/{SHARE_TOKEN}/badges/1 200", SHARE_TOKEN),
+    (f"POST /login/reset/{SHARE_TOKEN} 303", SHARE_TOKEN),
     ("verify " + JWT, JWT.split(".")[2]),
     ("verify " + JWT, JWT.split(".")[1]),
     ("received credential " + CREDENTIAL, "z3FXQjecWufY46yg5abdVZsXqLhx"),

@@ -54,3 +54,35 @@ def test_werkzeug_reads_our_hashes() -> None:
 )
 def test_stored_values_we_do_not_read_never_match(stored: str) -> None:
     assert password_matches(stored, PASSWORD) is False
+
+
+def test_the_same_password_typed_composed_or_decomposed_matches() -> None:
+    """Hashes are of the NFKC form (NIST SP 800-63B), so a macOS keyboard's decomposed ü and a
+    Windows keyboard's composed ü are the same password."""
+    composed, decomposed = "gr\u00fcne wiese am see", "gru\u0308ne wiese am see"
+    assert password_matches(hash_password(composed), decomposed)
+    assert password_matches(hash_password(decomposed), composed)
+
+
+def test_a_hash_made_before_normalisation_still_matches_as_typed() -> None:
+    decomposed = "gru\u0308ne wiese am see"
+    old = generate_password_hash(decomposed, method="scrypt")  # not normalised
+    assert password_matches(old, decomposed)
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["x" * 11, "x" * 257, "password1234", "abcdefghijklm", "9876543210987", "abababababab"],
+)
+def test_the_policy_refuses(password: str) -> None:
+    from passport.accounts.passwords import WeakPassword, check_new_password
+
+    with pytest.raises(WeakPassword):
+        check_new_password(password)
+
+
+def test_the_common_list_is_shipped_and_read_lower_case() -> None:
+    from passport.accounts.passwords import is_common_password
+
+    assert is_common_password("Password1") and is_common_password("QWERTY123456")
+    assert not is_common_password("plum tree by the old mill")

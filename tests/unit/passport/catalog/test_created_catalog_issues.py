@@ -19,7 +19,7 @@ NOW = datetime(2026, 4, 1, tzinfo=UTC)
 def test_a_badge_for_a_new_skill_is_issued(services: Services) -> None:
     levels = {n: f"Shares the keyboard at level {n}." for n in range(1, 5)}
     with services.session() as db:
-        create_user(db, email="lea@x.org", name="Lea", role="learner", password="p" * 12)
+        create_user(db, email="lea@x.org", name="Lea", role="learner", password="plum tree yard")
         create_skill(
             db,
             services,

@@ -1,0 +1,121 @@
+"""Password reset by an e-mailed one-time link.
+
+:func:`request_reset` makes a random token (256 bits) for an active account and stores only
+its SHA-256 in ``password_resets``; the caller mails ``/login/reset/<token>``. A link:
+
+- lasts :data:`RESET_LIFETIME` (30 minutes);
+- works once: :func:`complete_reset` marks it used;
+- is voided by a newer link for the same account, and by a successful login (someone who
+  remembered their password does not need a link lying in a mailbox);
+- sets the password through :func:`passport.accounts.users.change_password`: the policy is
+  checked, every session of the account ends, the change is audited.
+
+Nothing here tells a caller whether an e-mail address has an account: :func:`request_reset`
+returns None for an unknown or deactivated one, and the page says the same either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from passport.accounts.models import PasswordReset, User
+from passport.accounts.users import change_password, is_active
+from passport.audit import record_event
+from passport.errors import InvalidRequest
+from verifier import normalize_email
+
+__all__ = [
+    "RESET_LIFETIME",
+    "ResetLink",
+    "complete_reset",
+    "request_reset",
+    "reset_for",
+    "void_resets",
+]
+
+RESET_LIFETIME = timedelta(minutes=30)
+LINK_INVALID = (
+    "This password-reset link is not valid any more: it was used, replaced by a newer one, or "
+    "it expired. Ask for a new link."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ResetLink:
+    """A link made for ``user``: ``token`` goes into the mailed URL, and nowhere else."""
+
+    user: User
+    token: str
+    expires_at: datetime
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def void_resets(db: Session, user_id: int, *, now: datetime) -> None:
+    """Make every unused link of the user void (a newer link, a login, a password change)."""
+    db.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+
+
+def request_reset(db: Session, email: str, *, now: datetime) -> ResetLink | None:
+    """A new link for the active account of ``email`` (older links become void), or None."""
+    try:
+        address = normalize_email(email)
+    except ValueError:
+        return None
+    user = db.scalar(select(User).where(User.email == address))
+    if user is None or not is_active(user):
+        return None
+    void_resets(db, user.id, now=now)
+    token = secrets.token_urlsafe(32)
+    expires = now + RESET_LIFETIME
+    db.add(
+        PasswordReset(user_id=user.id, token_hash=_hash(token), created_at=now, expires_at=expires)
+    )
+    record_event(db, "system", "password_reset.request", user.email, at=now)
+    db.flush()
+    return ResetLink(user=user, token=token, expires_at=expires)
+
+
+def reset_for(db: Session, token: str, *, now: datetime) -> PasswordReset:
+    """The usable link ``token`` stands for.
+
+    Raises :class:`~passport.errors.InvalidRequest` (code ``reset_link_invalid``) when it is
+    unknown, used, voided, expired or its account deactivated.
+    """
+    row = db.scalar(select(PasswordReset).where(PasswordReset.token_hash == _hash(token[:200])))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise InvalidRequest(LINK_INVALID, code="reset_link_invalid")
+    user = db.get(User, row.user_id)
+    if user is None or not is_active(user):
+        raise InvalidRequest(LINK_INVALID, code="reset_link_invalid")
+    return row
+
+
+def complete_reset(db: Session, token: str, new_password: str, *, now: datetime) -> User:
+    """Set the password of the link's account and use the link up.
+
+    Raises :class:`~passport.errors.InvalidRequest`: ``reset_link_invalid`` (see
+    :func:`reset_for`) or ``weak_password`` (the link stays usable, so the person can try a
+    better password).
+    """
+    row = reset_for(db, token, now=now)
+    user = db.get(User, row.user_id)
+    assert user is not None  # reset_for checked it
+    change_password(db, user, new_password, actor=user.email, now=now)
+    row.used_at = now
+    void_resets(db, user.id, now=now)
+    record_event(db, user.email, "password_reset.complete", user.email, at=now)
+    db.flush()
+    return user

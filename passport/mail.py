@@ -1,0 +1,195 @@
+"""Sending mail: SMTP when ``PASSPORT_MAIL_URL`` is set, an outbox folder in development.
+
+``PASSPORT_MAIL_URL`` names the server: ``smtp://host:25`` (plain, for a relay on the same
+host), ``smtp+starttls://host:587`` (STARTTLS, required once asked for), ``smtps://host:465``
+(TLS from the first byte), each with an optional ``user:password@`` (percent-encoded) for
+SMTP AUTH. ``PASSPORT_MAIL_FROM`` is the sender (default ``Skill Passport
+<no-reply@the public URL's host>``).
+
+Without ``PASSPORT_MAIL_URL``, development and test write each message as one ``.eml`` file
+(mode 0600, folder 0700) into ``outbox/`` in the instance folder and log where; production
+has no mailer (:func:`mailer_for` returns None) and the pages that would send mail say so.
+Issue #18 grows this module into the notifications machinery; callers use :class:`Mailer`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from passport.errors import ConfigError, PassportError
+
+__all__ = [
+    "MailError",
+    "MailMessage",
+    "MailServer",
+    "Mailer",
+    "OutboxMailer",
+    "SmtpMailer",
+    "default_sender",
+    "mailer_for",
+    "parse_mail_url",
+]
+
+logger = logging.getLogger(__name__)
+
+_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+class MailError(PassportError):
+    """A message could not be handed to the mail server."""
+
+    code = "mail_failed"
+    default_message = "The e-mail could not be sent; try again later."
+
+
+@dataclass(frozen=True, slots=True)
+class MailMessage:
+    """One e-mail: plain text, and optionally the same as simple HTML."""
+
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MailServer:
+    """A parsed ``PASSPORT_MAIL_URL``."""
+
+    scheme: str
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        """Whether the server is on this host (loopback), where plain SMTP crosses no network."""
+        return self.host in ("localhost", "::1") or self.host.startswith("127.")
+
+
+def parse_mail_url(url: str) -> MailServer:
+    """Read ``PASSPORT_MAIL_URL``; raises :class:`~passport.errors.ConfigError` when unusable."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in _SCHEMES or not parts.hostname:
+        raise ConfigError(
+            "PASSPORT_MAIL_URL must look like smtp://host:25, smtp+starttls://user:pass@host:587 "
+            "or smtps://user:pass@host:465."
+        )
+    try:
+        port = parts.port or _SCHEMES[parts.scheme]
+    except ValueError as exc:
+        raise ConfigError("PASSPORT_MAIL_URL has a port that is not a number.") from exc
+    return MailServer(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+class Mailer(Protocol):
+    """Something that delivers a :class:`MailMessage` (raises :class:`MailError` when it cannot)."""
+
+    def send(self, message: MailMessage) -> None: ...
+
+
+def _email(message: MailMessage, sender: str) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = message.to
+    mail["Subject"] = message.subject
+    mail["Date"] = formatdate(localtime=False)
+    mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("> ") or None)
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(message.text)
+    if message.html is not None:
+        mail.add_alternative(message.html, subtype="html")
+    return mail
+
+
+class SmtpMailer:
+    """Delivers through the SMTP server of ``PASSPORT_MAIL_URL`` (one connection a message)."""
+
+    def __init__(self, server: MailServer, sender: str, *, timeout: float = 10.0) -> None:
+        self.server = server
+        self.sender = sender
+        self.timeout = timeout
+
+    def send(self, message: MailMessage) -> None:
+        server = self.server
+        context = ssl.create_default_context()
+        try:
+            smtp: smtplib.SMTP
+            if server.scheme == "smtps":
+                smtp = smtplib.SMTP_SSL(
+                    server.host, server.port, timeout=self.timeout, context=context
+                )
+            else:
+                smtp = smtplib.SMTP(server.host, server.port, timeout=self.timeout)
+            with smtp:
+                if server.scheme == "smtp+starttls":
+                    smtp.starttls(context=context)
+                if server.username:
+                    smtp.login(server.username, server.password or "")
+                smtp.send_message(_email(message, self.sender))
+        except (OSError, smtplib.SMTPException) as exc:
+            # The class name only: the server's text may name hosts and accounts.
+            logger.warning("mail to the SMTP server failed: %s", type(exc).__name__)
+            raise MailError() from exc
+
+
+class OutboxMailer:
+    """Development: writes each message to ``<folder>/<time>-<id>.eml`` (0600) and logs it."""
+
+    def __init__(self, folder: Path, sender: str) -> None:
+        self.folder = folder
+        self.sender = sender
+
+    def send(self, message: MailMessage) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        mail = _email(message, self.sender)
+        name = f"{mail['Message-ID'].strip('<>').replace('@', '-').replace('/', '-')}.eml"
+        path = self.folder / name
+        partial = path.with_suffix(".partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(mail.as_bytes())
+        os.replace(partial, path)  # whoever reads the folder sees whole messages only
+        logger.warning("development mail outbox: wrote %s (no PASSPORT_MAIL_URL)", path)
+
+    def messages(self) -> Sequence[Path]:
+        """The files written so far, oldest first."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+
+
+def default_sender(public_url: str) -> str:
+    host = urlsplit(public_url).hostname or "localhost"
+    return f"Skill Passport <no-reply@{host}>"
+
+
+def mailer_for(
+    *, mail_url: str | None, mail_from: str, public_url: str, instance_path: Path, production: bool
+) -> Mailer | None:
+    """The mailer a deployment has: SMTP, the development outbox, or None (production without
+    ``PASSPORT_MAIL_URL``)."""
+    sender = mail_from or default_sender(public_url)
+    if mail_url:
+        return SmtpMailer(parse_mail_url(mail_url), sender)
+    if production:
+        return None
+    return OutboxMailer(instance_path / "outbox", sender)

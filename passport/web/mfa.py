@@ -1,0 +1,152 @@
+"""``/my/mfa``: a signed-in person turns two-factor sign-in (TOTP) on or off.
+
+Turning it on: the page makes a secret (kept in the session until confirmed), shows it as a QR
+code (an ``<img>`` of a ``data:`` SVG: no inline script or markup) and as text to type in, and
+asks for one code from the app; :func:`passport.accounts.mfa.enable_totp` then stores it and
+the ten recovery codes are shown, once. Turning it off needs the password and a code. The use
+cases are in :mod:`passport.accounts.mfa`.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from passport.accounts.mfa import (
+    disable_totp,
+    enable_totp,
+    has_totp,
+    issuer_label,
+    new_secret,
+    provisioning_uri,
+    qr_data_uri,
+    renew_recovery_codes,
+    unused_recovery_codes,
+)
+from passport.accounts.models import User
+from passport.accounts.users import ROLES
+from passport.errors import InvalidRequest, NotFound
+from passport.web.context import get_services
+from passport.web.i18n import gettext as _
+from passport.web.sessions import require_role
+
+__all__ = ["bp"]
+
+bp = Blueprint("mfa", __name__, url_prefix="/my")
+
+ENROL = "mfa_enrol_secret"
+
+
+def _page(status: int = 200, *, error: str | None = None, error_field: str = "") -> Response:
+    services = get_services()
+    with services.sessions() as db:
+        user = db.get(User, g.user.id)
+        if user is None:
+            raise NotFound(_("No user with that id."), code="unknown_user")
+        enrolled = has_totp(user)
+        left = unused_recovery_codes(db, user) if enrolled else 0
+        context: dict[str, object] = {"enrolled": enrolled, "codes_left": left}
+        if not enrolled:
+            secret = session.get(ENROL)
+            if not isinstance(secret, str):
+                secret = session[ENROL] = new_secret()
+            uri = provisioning_uri(secret, user.email, issuer_label(services.settings.public_url))
+            context.update(
+                secret_groups=[secret[i : i + 4] for i in range(0, len(secret), 4)],
+                qr=qr_data_uri(uri),
+            )
+    page = render_template("mfa.html", error=error, error_field=error_field, **context)
+    response = Response(page, status=status)
+    response.headers["Cache-Control"] = "no-store"  # the secret is on the page
+    return response
+
+
+@bp.get("/mfa")
+@require_role(*ROLES)
+def show() -> Response:
+    return _page()
+
+
+@bp.post("/mfa/enable")
+@require_role(*ROLES)
+def enable() -> Response | WerkzeugResponse:
+    secret = session.get(ENROL)
+    if not isinstance(secret, str):
+        return redirect(url_for("mfa.show"), 303)
+    services = get_services()
+    try:
+        with services.session() as db:
+            user = db.get(User, g.user.id)
+            if user is None or has_totp(user):
+                return redirect(url_for("mfa.show"), 303)
+            codes = enable_totp(
+                db,
+                user,
+                secret,
+                request.form.get("code", "")[:64],
+                now=services.now(),
+                secret_key=services.settings.secret_key,
+            )
+    except InvalidRequest as exc:
+        return _page(400, error=_(exc.message), error_field="code")
+    session.pop(ENROL, None)
+    response = Response(render_template("mfa_codes.html", codes=codes))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/mfa/disable")
+@require_role(*ROLES)
+def disable() -> Response | WerkzeugResponse:
+    services = get_services()
+    try:
+        with services.session() as db:
+            user = db.get(User, g.user.id)
+            if user is None or not has_totp(user):
+                return redirect(url_for("mfa.show"), 303)
+            disable_totp(
+                db,
+                user,
+                password=request.form.get("password", ""),
+                code=request.form.get("code", "")[:64],
+                now=services.now(),
+                secret_key=services.settings.secret_key,
+            )
+    except InvalidRequest as exc:
+        field = "password" if exc.code == "wrong_password" else "code"
+        return _page(400, error=_(exc.message), error_field=field)
+    flash(_("Two-factor sign-in is off. You sign in with your password alone."), "ok")
+    return redirect(url_for("mfa.show"), 303)
+
+
+@bp.post("/mfa/recovery-codes")
+@require_role(*ROLES)
+def renew_codes() -> Response | WerkzeugResponse:
+    services = get_services()
+    try:
+        with services.session() as db:
+            user = db.get(User, g.user.id)
+            if user is None or not has_totp(user):
+                return redirect(url_for("mfa.show"), 303)
+            codes = renew_recovery_codes(
+                db,
+                user,
+                request.form.get("code", "")[:64],
+                now=services.now(),
+                secret_key=services.settings.secret_key,
+            )
+    except InvalidRequest as exc:
+        return _page(400, error=_(exc.message), error_field="renew-code")
+    response = Response(render_template("mfa_codes.html", codes=codes, renewed=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response
