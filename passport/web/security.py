@@ -35,6 +35,7 @@ from passport.errors import Forbidden
 from passport.settings import Settings
 from passport.web.errors import error_response
 from passport.web.i18n import gettext as _
+from passport.web.links import safe_href
 
 __all__ = ["CSP", "csrf_exempt", "csrf_token", "rate_limited", "register"]
 
@@ -188,3 +189,5 @@ def register(app: Flask, settings: Settings) -> None:
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    # Only http(s) URLs from data become links (passport/web/links.py).
+    app.jinja_env.filters["safe_href"] = safe_href
