@@ -28,6 +28,7 @@ from keys import KeyStore, PublicKey, PublishedKey, did_web_document, did_web_fr
 from passport.credentials.models import Issuer, SigningKeyRecord, StatusList
 from passport.db import make_engine, utcnow
 from passport.errors import ConfigError, NotFound
+from passport.files import private_umask, secure_instance
 from passport.settings import Settings
 from verifier import DocumentFetcher, KeyResolver, Verifier
 from verifier.canonical import Canonicalizer
@@ -83,7 +84,11 @@ class Services:
         """Everything ``settings`` configures: a new engine (dispose it with :meth:`close`).
 
         ``fetcher`` replaces the SSRF-safe fetcher (``passport verify --offline``: none).
+        The process umask becomes 077 and the instance folder is made private first
+        (:mod:`passport.files`), so the database and everything after it is created 0600.
         """
+        private_umask()
+        secure_instance(settings.instance_path, settings.database_url)
         engine = make_engine(settings.database_url)
         return cls(
             settings=settings,
