@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import passport.models  # noqa: F401  (registers every domain's tables)
 from keys import KeyStore, PublicKey, PublishedKey, did_web_document, did_web_from_url, jwks
+from keys.store import DEFAULT_SCRYPT, ScryptParameters
+from keys.strength import MIN_PASSPHRASE_BITS
 from passport.credentials.models import Issuer, SigningKeyRecord, StatusList
 from passport.db import make_engine, utcnow
 from passport.errors import ConfigError, NotFound
@@ -58,6 +60,10 @@ class IssuerDocuments:
     did: str
     did_document: dict[str, Any]
     jwks: dict[str, Any]
+
+
+#: The key store's scrypt cost in the test environment only (PASSPORT_ENV=test): 16 MiB.
+TEST_SCRYPT = ScryptParameters(n=2**14)
 
 
 @dataclass(slots=True)
@@ -97,7 +103,14 @@ class Services:
             fetcher=fetcher
             or SafeFetcher(FetchPolicy(allow_loopback_http=not settings.is_production)),
             key_store_or_none=(
-                KeyStore(settings.key_store_path, settings.key_passphrase.encode("utf-8"))
+                KeyStore(
+                    settings.key_store_path,
+                    settings.key_passphrase.encode("utf-8"),
+                    # The test suite makes keys for every test: a cheaper scrypt there only
+                    # (each file records its own cost; production rewrites cheaper ones).
+                    kdf=TEST_SCRYPT if settings.env == "test" else DEFAULT_SCRYPT,
+                    min_passphrase_bits=MIN_PASSPHRASE_BITS if settings.is_production else 0,
+                )
                 if settings.key_passphrase
                 else None
             ),

@@ -106,7 +106,7 @@ def test_backup_restore_round_trip(
         if name.startswith("keys/"):
             with tarfile.open(archive) as tar:
                 pem = tar.extractfile(name).read()  # type: ignore[union-attr]
-            assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+            assert pem.startswith(b"-----BEGIN SKILL PASSPORT ENCRYPTED PRIVATE KEY-----")
 
     old_kids = {kid for _, _, kid in issued.values()}
     target = _empty_app(fresh, services)
