@@ -179,6 +179,10 @@ def problem(exc: InvalidRequest, *, email: str = "") -> str:
         ),
         "duplicate_user": lambda: _("A user with e-mail %(email)s already exists.", email=address),
         "missing_learner": lambda: _("Enter the learner's e-mail address."),
+        "self_assessment": lambda: _(
+            "You cannot assess yourself: another assessor has to record this assessment (an "
+            "administrator can allow self-assessment in the organisation settings)."
+        ),
         "bad_email": lambda: _("This is not an e-mail address (name@example.org)."),
         "weak_password": lambda: _("Passwords need at least 10 characters."),
         "bad_dates": lambda: _("The end date is before the start date."),
