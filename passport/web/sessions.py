@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
 from sqlalchemy.orm import Session
@@ -94,6 +93,8 @@ def safe_next(target: str | None) -> str | None:
     neither a scheme nor a host, and its path must start with one ``/`` (``//host`` is a
     network-path reference, RFC 3986 section 4.2).
     """
+    from urllib.parse import urlsplit
+
     if not target or len(target) > 2048:
         return None
     if any(ord(ch) <= 0x20 or 0x7F <= ord(ch) <= 0x9F or ch == "\\" for ch in target):
