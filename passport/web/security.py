@@ -118,7 +118,20 @@ def _limiter(settings: Settings) -> Limiter | None:
 
 
 def _store_unavailable(exc: Exception) -> Response:
-    """Answer a limited request whose counter store cannot be reached: fail closed, loudly."""
+    """Answer a limited request whose counter store cannot be reached: fail closed, loudly.
+
+    Registered for Redis errors when ``PASSPORT_REDIS_URL`` is set; a Redis error in a request
+    that is not rate-limited (another use of the same Redis) gets a plain 503.
+    """
+    if _category() is None:
+        logger.error("Redis is unreachable (%s)", type(exc).__name__)
+        response = error_response(
+            503,
+            "service_unavailable",
+            _("A service this request needs is unavailable; try again shortly."),
+        )
+        response.headers["Retry-After"] = "5"
+        return response
     # The class name only: the client library's text names hosts and ports.
     logger.error(
         "RATE LIMITS FAIL CLOSED: the rate-limit store (PASSPORT_REDIS_URL) is unreachable "
