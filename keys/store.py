@@ -54,6 +54,7 @@ from keys.errors import (
     KeyNotFound,
     KeyStoreError,
     UnsupportedAlgorithm,
+    WeakPassphrase,
 )
 from keys.keypair import SigningKey, generate_key
 from keys.strength import estimate_bits
@@ -102,16 +103,6 @@ class ScryptParameters:
 
 #: OWASP's scrypt recommendation (Password Storage Cheat Sheet): 128 MiB, about 0.4 s here.
 DEFAULT_SCRYPT: Final = ScryptParameters(n=2**17, r=8, p=1)
-
-
-class WeakPassphrase(KeyStoreError):
-    """A key store may not be created with this passphrase (too little entropy)."""
-
-    code = "weak_passphrase"
-    default_message = (
-        "The key store passphrase is too weak; make one with "
-        "python -c 'import secrets; print(secrets.token_urlsafe(32))'."
-    )
 
 
 def _b64(data: bytes) -> str:
