@@ -13,6 +13,9 @@ Put a TLS proxy in front (docs/deployment.md) or pass ``--bind`` to listen elsew
   worker restarts). A SQLAlchemy engine must not share pooled connections across a fork, so
   :func:`post_fork` disposes the inherited pool in every worker (``close=False`` leaves the
   parent's sockets alone); each worker then opens its own connections.
+- Production refuses to start (one line on stderr, exit status 1) with a weak or missing secret,
+  a non-https public URL, or several workers counting rate limits each in memory
+  (:meth:`passport.Settings.check_serving`; docs/deployment.md, "Hardening").
 - Access log: method, path *without* query string, status, bytes, milliseconds. No referrer, no
   user agent, no query strings; share-link tokens in ``/p/<token>`` and anything secret-looking
   are removed by :class:`passport.logs.RedactionFilter` (``PASSPORT_LOG_FORMAT=json`` for JSON).
@@ -20,13 +23,23 @@ Put a TLS proxy in front (docs/deployment.md) or pass ``--bind`` to listen elsew
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+from passport.errors import ConfigError
 from passport.logs import logging_dict
 from passport.settings import Settings
 
-# Public values only: secrets are neither required nor generated here; the app reads its own.
-_settings = Settings.from_env(require_secrets=False)
+try:
+    # Development: public values only (secrets are neither required nor generated here; the
+    # app reads its own). Production generates nothing, so the full settings are checked here,
+    # once, before any worker starts: a weak setting stops the master with its one-line reason.
+    _settings = Settings.from_env(require_secrets=False)
+    if _settings.is_production:
+        _settings = Settings.from_env()
+    _settings.check_serving()
+except ConfigError as _refused:
+    sys.exit(f"Error: {_refused.message}")
 
 bind = [f"127.0.0.1:{_settings.port}"]
 workers = _settings.workers

@@ -39,6 +39,7 @@ from keys.errors import (
     KeysError,
     KeyStoreError,
     UnsupportedAlgorithm,
+    WeakPassphrase,
 )
 from keys.keypair import PublicKey, SigningKey, generate_key, jwk_thumbprint, jwks
 from keys.multibase import b58decode, b58encode
@@ -62,6 +63,7 @@ __all__ = [
     "PublishedKey",
     "SigningKey",
     "UnsupportedAlgorithm",
+    "WeakPassphrase",
     "b58decode",
     "b58encode",
     "check_algorithm",

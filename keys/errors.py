@@ -11,7 +11,8 @@ user (no key material, no paths beyond what the caller supplied). The tree::
     ├── InvalidSignature      code: bad_signature          the signature does not match
     └── KeyStoreError         code: key_store              storage problems
         ├── KeyNotFound       code: unknown_key
-        └── BadPassphrase     code: bad_passphrase
+        ├── BadPassphrase     code: bad_passphrase
+        └── WeakPassphrase    code: weak_passphrase        a new store's passphrase is too weak
 """
 
 from __future__ import annotations
@@ -61,6 +62,16 @@ class KeyNotFound(KeyStoreError):
 class BadPassphrase(KeyStoreError):
     code = "bad_passphrase"
     default_message = "The key store passphrase does not decrypt the stored key."
+
+
+class WeakPassphrase(KeyStoreError):
+    """A key store may not be created with this passphrase (too little entropy)."""
+
+    code = "weak_passphrase"
+    default_message = (
+        "The key store passphrase is too weak; make one with "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'."
+    )
 
 
 class KeyAlgorithmNotAllowed(InvalidKey, UnsupportedAlgorithm):

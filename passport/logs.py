@@ -8,8 +8,9 @@ password-reset tokens in ``/login/reset/<token>`` paths, compact
 JWS/JWTs (a VC-JWT is a full credential), JSON credentials (anything carrying
 ``credentialSubject`` or a proof), PEM private keys, ``password=``/``secret=``/``token=`` style
 pairs and query strings, passwords in database URLs, and the exact values of the configured
-secrets (secret key, key-store passphrase). gunicorn's access log gets the same treatment; its
-format (``gunicorn.conf.py``) already leaves out query strings and referrers.
+secrets (secret key, key-store passphrase) as whole tokens, when they are long enough that
+replacing them reveals nothing (:data:`MIN_REDACTED_SECRET`). gunicorn's access log gets the
+same treatment; its format (``gunicorn.conf.py``) already leaves out query strings and referrers.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 __all__ = [
     "LOG_FORMATS",
+    "MIN_REDACTED_SECRET",
     "JsonFormatter",
     "RedactionFilter",
     "configure_logging",
@@ -77,11 +79,30 @@ def _redact_credential(text: str) -> str:
     return text[:start] + "[redacted credential]" + text[end + 1 :]
 
 
+#: Configured secrets shorter than this are not searched for at all. Replacing a short value
+#: wherever it occurs reveals it: with a secret key ``x`` every ``x`` in every log line became
+#: ``[redacted]`` ("e[redacted]ample"), and the secret could be read off the output. Production
+#: refuses such values (:mod:`keys.strength`); a long random value is only ever found where it
+#: was logged itself.
+MIN_REDACTED_SECRET = 16
+_TOKEN_CHAR = r"[A-Za-z0-9_\-]"  # noqa: S105 - a character class, not a password
+
+
+def _secret_pattern(secret: str) -> re.Pattern[str]:
+    """Match ``secret`` as a whole token only: never inside a longer word or token, so that a
+    replacement cannot tell which characters of ordinary text a secret shares."""
+    return re.compile(rf"(?<!{_TOKEN_CHAR}){re.escape(secret)}(?!{_TOKEN_CHAR})")
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Return ``text`` with secrets, tokens and credentials replaced by placeholders."""
+    """Return ``text`` with secrets, tokens and credentials replaced by placeholders.
+
+    ``secrets`` are exact values (whole tokens, at least :data:`MIN_REDACTED_SECRET`
+    characters; shorter ones are ignored, see there).
+    """
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
+        if len(secret) >= MIN_REDACTED_SECRET:
+            text = _secret_pattern(secret).sub(REDACTED, text)
     text = _redact_credential(text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)

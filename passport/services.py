@@ -25,9 +25,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import passport.models  # noqa: F401  (registers every domain's tables)
 from keys import KeyStore, PublicKey, PublishedKey, did_web_document, did_web_from_url, jwks
+from keys.store import DEFAULT_SCRYPT, ScryptParameters
+from keys.strength import MIN_PASSPHRASE_BITS
 from passport.credentials.models import Issuer, SigningKeyRecord, StatusList
 from passport.db import make_engine, utcnow
 from passport.errors import ConfigError, NotFound
+from passport.files import private_umask, secure_instance
 from passport.settings import Settings
 from verifier import DocumentFetcher, KeyResolver, Verifier
 from verifier.canonical import Canonicalizer
@@ -59,6 +62,10 @@ class IssuerDocuments:
     jwks: dict[str, Any]
 
 
+#: The key store's scrypt cost in the test environment only (PASSPORT_ENV=test): 16 MiB.
+TEST_SCRYPT = ScryptParameters(n=2**14)
+
+
 @dataclass(slots=True)
 class Services:
     settings: Settings
@@ -83,7 +90,11 @@ class Services:
         """Everything ``settings`` configures: a new engine (dispose it with :meth:`close`).
 
         ``fetcher`` replaces the SSRF-safe fetcher (``passport verify --offline``: none).
+        The process umask becomes 077 and the instance folder is made private first
+        (:mod:`passport.files`), so the database and everything after it is created 0600.
         """
+        private_umask()
+        secure_instance(settings.instance_path, settings.database_url)
         engine = make_engine(settings.database_url)
         return cls(
             settings=settings,
@@ -92,7 +103,14 @@ class Services:
             fetcher=fetcher
             or SafeFetcher(FetchPolicy(allow_loopback_http=not settings.is_production)),
             key_store_or_none=(
-                KeyStore(settings.key_store_path, settings.key_passphrase.encode("utf-8"))
+                KeyStore(
+                    settings.key_store_path,
+                    settings.key_passphrase.encode("utf-8"),
+                    # The test suite makes keys for every test: a cheaper scrypt there only
+                    # (each file records its own cost; production rewrites cheaper ones).
+                    kdf=TEST_SCRYPT if settings.env == "test" else DEFAULT_SCRYPT,
+                    min_passphrase_bits=MIN_PASSPHRASE_BITS if settings.is_production else 0,
+                )
                 if settings.key_passphrase
                 else None
             ),

@@ -14,7 +14,9 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from keys.strength import MIN_PASSPHRASE_BITS, estimate_bits, looks_like_random_key
 from passport.errors import ConfigError
 
 __all__ = [
@@ -204,6 +206,36 @@ def _read_or_create_secret(path: Path, what: str) -> str:
     return value
 
 
+#: How to make a good secret, said by every refusal of a weak one.
+MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105
+
+
+def _weak_production_setting(public_url: str, secret_key: str, passphrase: str) -> str | None:
+    """The one-line reason production refuses these values, or None when they will do.
+
+    The estimates are :mod:`keys.strength`'s (documented there): a secret key must look like
+    32 random bytes or more, the passphrase carry about 80 bits, and every published URL be
+    https (share links, status lists and issuer ids are handed to other parties).
+    """
+    parts = urlsplit(public_url)
+    if parts.scheme != "https" or not parts.hostname:
+        return (
+            "PASSPORT_PUBLIC_URL must be an https:// URL in production (TLS may end at a proxy "
+            "in front; see docs/deployment.md)."
+        )
+    if not looks_like_random_key(secret_key):
+        return (
+            "PASSPORT_SECRET_KEY is too weak: it must be at least 32 random bytes; make one with "
+            f"{MAKE_A_SECRET}"
+        )
+    if estimate_bits(passphrase) < MIN_PASSPHRASE_BITS:
+        return (
+            f"PASSPORT_KEY_PASSPHRASE is too weak (under about {MIN_PASSPHRASE_BITS} bits); make "
+            f"one with {MAKE_A_SECRET}"
+        )
+    return None
+
+
 def _positive_int(env_vars: Mapping[str, str], name: str, default: str) -> int:
     text = env_vars.get(name) or default
     try:
@@ -350,6 +382,9 @@ class Settings:
                     f"Production needs {', '.join(missing)} set in the environment "
                     "(or set PASSPORT_ENV=development for a local trial)."
                 )
+            weak = _weak_production_setting(public_url, secret_key, passphrase)
+            if weak is not None:
+                raise ConfigError(weak)
         else:
             public_url = public_url or f"http://127.0.0.1:{port}"
             secret_key = secret_key or _read_or_create_secret(
@@ -428,6 +463,30 @@ class Settings:
                 if env_vars.get("PASSPORT_TRUST_LIST", "").strip()
                 else None
             ),
+        )
+
+    def check_serving(self) -> None:
+        """Refuse to serve with counters that several workers would each keep on their own.
+
+        gunicorn runs :attr:`workers` processes; rate limits counted in memory are then per
+        worker, so a client gets ``workers`` times its limit. Production with more than one
+        worker, a limit on and no ``PASSPORT_REDIS_URL`` raises
+        :class:`~passport.errors.ConfigError` (docs/decisions.md); development and test only
+        warn (:class:`DevelopmentWarning`).
+        """
+        if self.workers <= 1 or self.redis_url or not any(self.rate_limit_rules.values()):
+            return
+        if self.is_production:
+            raise ConfigError(
+                f"PASSPORT_WORKERS={self.workers} would count rate limits per worker: set "
+                "PASSPORT_REDIS_URL (shared counters), PASSPORT_WORKERS=1, or "
+                "PASSPORT_RATE_LIMITS=off."
+            )
+        warnings.warn(
+            f"Development mode: {self.workers} workers count rate limits each in their own "
+            "memory; set PASSPORT_REDIS_URL to share them.",
+            DevelopmentWarning,
+            stacklevel=2,
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -55,7 +55,7 @@ def test_the_check_catches_an_upward_import() -> None:
 
 PASSPORT = ROOT / "passport"
 WEB_ONLY = ("flask", "werkzeug", "flask_limiter")
-SHARED_GROUND = {"audit", "db", "errors", "logs", "mail", "models", "services", "settings"}
+SHARED_GROUND = {"audit", "db", "errors", "files", "logs", "mail", "models", "services", "settings"}
 #: The one import of the web from the CLI: `passport serve` serves the app.
 SERVE = ("passport/cli/instance.py", "passport.web.app")
 

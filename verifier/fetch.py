@@ -182,8 +182,24 @@ DEFAULT_POLICY: Final = FetchPolicy()
 
 
 # -- errors ---------------------------------------------------------------------------------
-def _unreachable(code: str, message: str, hint: str | None = None) -> FetchUnreachable:
-    return FetchUnreachable(message, code=code, hint=hint)
+#: All a failure to reach a server tells the person asking (finding 9 of issue 17): the refusal
+#: of an address, or that the server could not be reached. Which name resolved to which address,
+#: and whether the lookup, the connection or TLS failed, would map the network around us for
+#: anyone who can submit a URL; it goes to the log only. The ``code`` stays as it was. (An HTTP
+#: status is a public server's own answer and is still named in the hint.)
+REFUSED_ADDRESS: Final = "refused: not a public address"
+UNREACHABLE: Final = "could not be reached"
+_UNREACHABLE_MESSAGE = (
+    "The issuer's server could not be reached, so the signature could not be checked."
+)
+
+
+def _unreachable(
+    code: str, detail: str, cls: type[FetchUnreachable] = FetchUnreachable
+) -> FetchUnreachable:
+    """A fetch failure saying only :data:`UNREACHABLE`; ``detail`` is logged, never shown."""
+    logger.info("fetch failed (%s): %s", code, detail)
+    return cls(_UNREACHABLE_MESSAGE, code=code, hint=f"{UNREACHABLE}.")
 
 
 def _too_large(url: str, what: str, limit: int) -> DocumentTooLarge:
@@ -384,36 +400,29 @@ class SafeFetcher:
         except _TooMuchData as exc:
             raise _too_large(target.url, "sent too much data", policy.max_bytes) from exc
         except TimeoutError as exc:
-            raise FetchTimeout(
-                "The issuer's server did not answer in time, so the signature could not be "
-                "checked.",
-                hint=f"{target.url}: no complete answer within {policy.timeout:g} s.",
+            raise _unreachable(
+                "fetch_timeout",
+                f"{target.url}: no complete answer within {policy.timeout:g} s.",
+                FetchTimeout,
             ) from exc
         except ssl.SSLError as exc:  # includes certificate verification failures
             raise _unreachable(
                 "fetch_tls_error",
-                "A secure connection to the issuer's server could not be made, so the "
-                "signature could not be checked.",
                 f"{target.url}: {getattr(exc, 'verify_message', None) or exc.reason or exc}.",
             ) from exc
         except http.client.IncompleteRead as exc:
             raise _unreachable(
                 "fetch_connect_error",
-                "The connection to the issuer's server broke off, so the signature could not "
-                "be checked.",
                 f"{target.url}: the answer ended early.",
             ) from exc
         except http.client.HTTPException as exc:
             raise _unreachable(
                 "fetch_http_error",
-                "The issuer's server gave an answer that is not valid HTTP, so the signature "
-                "could not be checked.",
                 f"{target.url}: {type(exc).__name__}.",
             ) from exc
         except OSError as exc:
             raise _unreachable(
                 "fetch_connect_error",
-                "The issuer's server could not be reached, so the signature could not be checked.",
                 f"{target.url}: {exc.strerror or type(exc).__name__}.",
             ) from exc
 
@@ -432,25 +441,21 @@ class SafeFetcher:
             except (OSError, UnicodeError, ValueError) as exc:
                 raise _unreachable(
                     "fetch_dns_error",
-                    "The issuer's domain name could not be looked up, so the signature could "
-                    "not be checked.",
                     f"{target.host}: {exc}.",
                 ) from exc
         if not candidates:
             raise _unreachable(
                 "fetch_dns_error",
-                "The issuer's domain name could not be looked up, so the signature could not "
-                "be checked.",
                 f"{target.host} has no addresses.",
             )
         allow_loopback = self._policy.allow_loopback_http
         for ip in candidates:
             reason = refusal(ip, allow_loopback=allow_loopback)
             if reason is not None:
+                logger.info("fetch refused: %s resolves to %s (%s)", target.host, ip, reason)
                 raise AddressRefused(
-                    "The issuer's key document is on a private or reserved network address, "
-                    "so it was not fetched.",
-                    hint=f"{target.host} resolves to {ip} ({reason}).",
+                    f"The issuer's key document was not fetched ({REFUSED_ADDRESS}).",
+                    hint=f"{REFUSED_ADDRESS}.",
                 )
         return list(dict.fromkeys(normalise(ip) for ip in candidates))
 
@@ -590,11 +595,13 @@ class SafeFetcher:
             if status in _REDIRECT_STATUSES:
                 location = response.getheader("Location")
                 if not location:
-                    raise _unreachable(
-                        "fetch_http_error",
+                    # The public server's own answer (private addresses are never connected
+                    # to), so its status may be named.
+                    raise FetchUnreachable(
                         "The issuer's server gave an incomplete answer, so the signature could "
                         "not be checked.",
-                        f"{target.url}: HTTP {status} without a Location.",
+                        code="fetch_http_error",
+                        hint=f"{target.url}: HTTP {status} without a Location.",
                     )
                 return _Redirect(location)
             if status == 410:
@@ -604,11 +611,11 @@ class SafeFetcher:
                     hint=f"GET {target.url} returned HTTP 410.",
                 )
             if status != 200:
-                raise _unreachable(
-                    "fetch_http_error",
+                raise FetchUnreachable(
                     "The issuer's server answered with an error, so the signature could not be "
                     "checked.",
-                    f"GET {target.url} returned HTTP {status}.",
+                    code="fetch_http_error",
+                    hint=f"GET {target.url} returned HTTP {status}.",
                 )
             self._check_headers(target, response)
             return self._read_body(target, response)

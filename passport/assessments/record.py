@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
+from passport.accounts.separation import check_not_self_assessment
 from passport.assessments.models import Assessment, EvidenceItem, StoredFile
 from passport.audit import AuditEvent
 from passport.catalog.achievements import LEVELS
@@ -236,7 +237,9 @@ def prepare_assessment(
 ) -> PreparedAssessment:
     """Check an assessment and build its rows without adding them to the session.
 
-    Raises :class:`InvalidRequest` / :class:`NotFound` for bad input.
+    Raises :class:`InvalidRequest` / :class:`NotFound` for bad input, and
+    :class:`InvalidRequest` ``self_assessment`` when the learner is the assessor
+    (:mod:`passport.accounts.separation`).
     """
     achievement = pinned_get(session, AchievementDefinition, data.achievement_id)
     if achievement is None:
@@ -251,6 +254,8 @@ def prepare_assessment(
         )
     levels = validate_levels(achievement, session, data.levels)
     email = checked_email(data.learner_email)
+    # Separation of duties: never one's own badge, unless an administrator allowed it.
+    check_not_self_assessment(session, assessor=data.assessor, learner_email=email)
     if data.require_registered_learner:
         user = session.scalar(select(User).where(User.email == email))
         if user is None or user.role != "learner":

@@ -294,6 +294,22 @@ def keys_list() -> None:
             click.echo(f"{row.kid}\t{row.alg}\t{row.status}\t{row.created_at.isoformat()}")
 
 
+@keys.command("upgrade")
+def keys_upgrade() -> None:
+    """Re-encrypt key files still in an older, weaker form (scrypt + AES-GCM)."""
+    from keys.errors import KeysError
+    from passport.credentials.keyring import upgrade_key_files
+
+    services = load_services()
+    try:
+        rewritten = upgrade_key_files(services)
+    except (PassportError, KeysError) as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"re-encrypted {len(rewritten)} key file(s)")
+    for kid in rewritten:
+        click.echo(kid)
+
+
 def _own_documents() -> Any:
 
     services = load_services()

@@ -52,7 +52,10 @@ def demo() -> None:
     """Load a realistic demo program: staff, 20 learners, 2 cohorts, assessments, badges."""
     from passport.instance.demo import DEMO_PASSWORD, DOMAIN, load_demo
 
-    result = load_demo(load_services())
+    try:
+        result = load_demo(load_services())
+    except PassportError as exc:
+        raise click.ClickException(exc.message) from exc
     if not result.created:
         click.echo("The demo program is already loaded.")
         return

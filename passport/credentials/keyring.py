@@ -33,6 +33,7 @@ __all__ = [
     "mark_compromised",
     "offline_bundle",
     "rotate_keys",
+    "upgrade_key_files",
 ]
 
 BUNDLE_FORMAT = "skill-passport-offline-bundle/1"
@@ -61,6 +62,16 @@ def create_signing_key(
     )
     session.add(AuditEvent(at=now, actor=actor, action="key.create", subject=key.kid, detail=alg))
     return key.kid
+
+
+def upgrade_key_files(services: Services) -> list[str]:
+    """Re-encrypt every key file still in the old form (PBES2, 2,048 iterations) or with a
+    cheaper scrypt than the store's; return their kids (``passport keys upgrade``).
+
+    Loading a key does the same for that key; this does all of them at once, e.g. right after
+    an upgrade. Raises the key store's errors (a wrong passphrase: ``bad_passphrase``).
+    """
+    return services.key_store.upgrade()
 
 
 def _resign_lists(session: Session, services: Services, issuer_id: int) -> None:

@@ -49,10 +49,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from sqlalchemy import Connection, Engine, Integer, MetaData, Table, create_engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from keys.errors import KeyStoreError
+from keys.store import decrypt_key_file
 from passport.db import alembic_config, migrate
 from passport.errors import BackupError
 from passport.services import Services
@@ -421,8 +422,8 @@ def _check_keys(members: dict[str, bytes], manifest: dict[str, Any], passphrase:
         if data is None:
             raise BackupError(f"The archive lacks the key file of {kid}.", code="key_missing")
         try:
-            load_pem_private_key(data, password=passphrase.encode("utf-8"))
-        except (ValueError, TypeError) as exc:
+            decrypt_key_file(data, passphrase.encode("utf-8"))
+        except KeyStoreError as exc:
             raise BackupError(
                 "PASSPORT_KEY_PASSPHRASE does not decrypt the archived keys; restore with the "
                 "passphrase of the instance that made the backup.",

@@ -28,6 +28,7 @@ from passport.cohorts.models import (
     MentoringSession,
     MentorNote,
 )
+from passport.errors import ConfigError
 from passport.instance.setup import initialise
 from passport.services import Services
 
@@ -150,7 +151,19 @@ def _user(session: Session, name: str, role: str) -> User:
 
 
 def load_demo(services: Services) -> DemoResult:
-    """Load the demo program (after ``passport init``); idempotent."""
+    """Load the demo program (after ``passport init``); idempotent.
+
+    Raises :class:`~passport.errors.ConfigError` (``demo_in_production``) in production: the
+    demo's accounts share a published password, and its badges would be signed with the
+    organisation's real key.
+    """
+    if services.settings.is_production:
+        raise ConfigError(
+            "The demo program is never loaded in production: its accounts share a published "
+            "password and its badges would carry your real signature (use PASSPORT_ENV="
+            "development for a trial instance).",
+            code="demo_in_production",
+        )
     initialise(services)
     rng = random.Random(20261126)  # noqa: S311 - deterministic demo data, not security
     with services.session() as session:

@@ -45,6 +45,7 @@ __all__ = [
     "record_view",
     "revoke_share_link",
     "share_link_for_holder",
+    "view_share_link",
 ]
 
 DEFAULT_DAYS = 90
@@ -189,6 +190,20 @@ def record_view(
             user_agent=(user_agent or "")[:MAX_USER_AGENT_CHARS] or None,
         )
     )
+
+
+def view_share_link(
+    session: Session, token: str, *, user_agent: str | None, now: datetime
+) -> ShareLink:
+    """Open the live link for ``token`` to show what it shares, counting the view.
+
+    Every route that reads a link's badges goes through here (the share page, the verify page
+    and ``POST /api/v1/verify``), so the holder's view log sees each reader whatever the route
+    (finding 7 of issue 17). Raises as :func:`open_share_link`; a dead link is not counted.
+    """
+    link = open_share_link(session, token, now=now)
+    record_view(session, link, user_agent=user_agent, now=now)
+    return link
 
 
 def holder_share_links(session: Session, holder_id: int | None) -> list[ShareLinkSummary]:

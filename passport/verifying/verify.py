@@ -16,7 +16,7 @@ from typing import Literal
 from passport.credentials.models import IssuedCredential
 from passport.errors import PassportError, ShareLinkGone
 from passport.services import Services
-from passport.sharing.links import open_share_link
+from passport.sharing.links import view_share_link
 from verifier import FormatError
 from verifier.containers import ContainerReport
 from verifier.inputs import OurLink, verify_any
@@ -45,12 +45,18 @@ def verify_input(
     recipient: str | None = None,
     challenge: str | None = None,
     domain: str | None = None,
+    user_agent: str | None = None,
 ) -> ContainerReport:
     """Verify anything a visitor hands us: links to this service are resolved locally (badge
     pages and live share links); links elsewhere are fetched only when https and accepted by
     the SSRF-safe fetcher; QR codes pointing elsewhere are never opened."""
     return verify_submission(
-        services, data, recipient=recipient, challenge=challenge, domain=domain
+        services,
+        data,
+        recipient=recipient,
+        challenge=challenge,
+        domain=domain,
+        user_agent=user_agent,
     ).outcome
 
 
@@ -61,9 +67,14 @@ def verify_submission(
     recipient: str | None = None,
     challenge: str | None = None,
     domain: str | None = None,
+    user_agent: str | None = None,
 ) -> Submission:
     """:func:`verify_input`, saying also whether a share or badge link of ours was resolved
-    (and, for a share link, the holder's name: they chose to show it with the badges)."""
+    (and, for a share link, the holder's name: they chose to show it with the badges).
+
+    A live share link's badges are read through
+    :func:`~passport.sharing.links.view_share_link`: the view is counted (with ``user_agent``).
+    """
     now = services.now()
     found: dict[str, str | None] = {}
     with services.session() as session:
@@ -77,7 +88,8 @@ def verify_submission(
                 found["source"] = "badge_link"
                 return record.content
             try:
-                shared = open_share_link(session, link.ident, now=now)
+                # Reading the shared badges is a view of the link, whichever route asks.
+                shared = view_share_link(session, link.ident, user_agent=user_agent, now=now)
             except ShareLinkGone as exc:  # revoked or expired: say which, as the verdict
                 raise FormatError(exc.message, code=exc.code) from exc
             except PassportError:

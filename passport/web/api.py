@@ -108,6 +108,7 @@ def verify() -> Response:
         recipient=recipient,
         challenge=request.args.get("challenge") or None,
         domain=request.args.get("domain") or None,
+        user_agent=request.headers.get("User-Agent"),
     )
     body = outcome.to_dict()
     family_id = request.args.get("jobFamily") or request.form.get("jobFamily")

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from passport.services import Services
 from passport.settings import Settings
+from passport.web.converters import BoundedIntegerConverter
 
 __all__ = ["create_app"]
 
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         TEMPLATES_AUTO_RELOAD=not settings.is_production,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # Before any blueprint's rules are built: <int:…> is bounded (404 beyond any id).
+    app.url_map.converters["int"] = BoundedIntegerConverter
     if settings.proxy_hops:
         # Behind a TLS proxy: believe exactly that many hops about the client's address (rate
         # limits, logs) and scheme (HSTS); never a header a client could set itself.

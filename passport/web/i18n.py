@@ -82,6 +82,11 @@ def N_(message: str) -> str:
 #: ``_()`` when they show them. Marked here so extraction keeps them in the catalogs; a test
 #: checks that each is still written, word for word, somewhere in the code.
 SHOWN_TRANSLATED: Final = (
+    # passport.accounts.separation, shown on the bulk import's row errors
+    N_(
+        "You cannot assess yourself: another assessor has to record this assessment (an "
+        "administrator can allow self-assessment in the organisation settings)."
+    ),
     # passport.errors / passport.verifying.requests, shown on /verify/request
     N_("This page did not make that presentation request (or it was deleted); make a new one."),
     N_("This presentation request has expired; make a new one and ask the candidate again."),

@@ -59,9 +59,9 @@ from passport.sharing.links import (
     create_share_link,
     holder_share_links,
     open_share_link,
-    record_view,
     revoke_share_link,
     share_link_for_holder,
+    view_share_link,
 )
 from passport.web.context import get_services
 from passport.web.i18n import gettext as _
@@ -347,8 +347,7 @@ def shared(token: str) -> Response:
     services = get_services()
     now = services.now()
     with services.session() as db:
-        link = open_share_link(db, token, now=now)
-        record_view(db, link, user_agent=request.headers.get("User-Agent"), now=now)
+        link = view_share_link(db, token, user_agent=request.headers.get("User-Agent"), now=now)
         holder = link.holder
         verifier = services.verifier(db)
         records = sorted(

@@ -193,7 +193,9 @@ def verify_page() -> str:
     except InvalidRequest as exc:
         page["error"] = gettext(exc.message)
         return render_template("verify.html", **page)
-    submission = verify_submission(services, data, recipient=email or None)
+    submission = verify_submission(
+        services, data, recipient=email or None, user_agent=request.headers.get("User-Agent")
+    )
     outcome = submission.outcome
     reports = list(outcome.credentials)
     verdict = verdict_of(

@@ -10,13 +10,17 @@ Rate limits: a view declares its category with :func:`rate_limited` (``verify``,
 ``api``); the limit per client address comes from ``PASSPORT_RATE_LIMITS``
 (:func:`passport.settings.parse_rate_limits`), counted in Redis when ``PASSPORT_REDIS_URL`` is
 set (shared by every worker) and in memory otherwise. A limited request gets 429 with
-``Retry-After`` and the usual error body. If Redis is unreachable the request is let through
-and the failure logged: an outage of the counter store must not take verification down.
+``Retry-After`` and the usual error body. If Redis is unreachable a limited request fails
+closed: 503 ``rate_limit_unavailable`` with ``Retry-After``, and an error in the log for each
+(an unreachable counter store must not switch the limits off; docs/decisions.md). Requests
+outside the limited categories never touch the store. Several gunicorn workers counting in
+memory are refused in production (:meth:`passport.settings.Settings.check_serving`).
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -29,10 +33,15 @@ from flask_limiter.util import get_remote_address
 
 from passport.errors import Forbidden
 from passport.settings import Settings
+from passport.web.errors import error_response
+from passport.web.i18n import gettext as _
+from passport.web.links import safe_href
 
 __all__ = ["CSP", "csrf_exempt", "csrf_token", "rate_limited", "register"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+logger = logging.getLogger(__name__)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -84,7 +93,7 @@ def _limiter(settings: Settings) -> Limiter | None:
         return None
     storage_options: dict[str, str | int] = {}
     if settings.redis_url:
-        # Fail fast when Redis is away (the request then goes through, logged).
+        # Fail fast when Redis is away (the request then fails closed: _store_unavailable).
         storage_options = {"socket_connect_timeout": 1, "socket_timeout": 1}
     return Limiter(
         key_func=get_remote_address,
@@ -103,8 +112,42 @@ def _limiter(settings: Settings) -> Limiter | None:
         strategy="moving-window",
         key_prefix="passport",
         on_breach=_too_many,
-        swallow_errors=True,
+        # Errors of the counter store reach _store_unavailable: a limited request fails closed.
+        swallow_errors=False,
     )
+
+
+def _store_unavailable(exc: Exception) -> Response:
+    """Answer a limited request whose counter store cannot be reached: fail closed, loudly.
+
+    Registered for Redis errors when ``PASSPORT_REDIS_URL`` is set; a Redis error in a request
+    that is not rate-limited (another use of the same Redis) gets a plain 503.
+    """
+    if _category() is None:
+        logger.error("Redis is unreachable (%s)", type(exc).__name__)
+        response = error_response(
+            503,
+            "service_unavailable",
+            _("A service this request needs is unavailable; try again shortly."),
+        )
+        response.headers["Retry-After"] = "5"
+        return response
+    # The class name only: the client library's text names hosts and ports.
+    logger.error(
+        "RATE LIMITS FAIL CLOSED: the rate-limit store (PASSPORT_REDIS_URL) is unreachable "
+        "(%s); limited requests get 503 until it is back",
+        type(exc).__name__,
+    )
+    response = error_response(
+        503,
+        "rate_limit_unavailable",
+        _(
+            "Requests of this kind are paused because their rate limit cannot be counted right "
+            "now; try again shortly."
+        ),
+    )
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def csrf_token() -> str:
@@ -152,6 +195,12 @@ def register(app: Flask, settings: Settings) -> None:
         # Before the CSRF check, so that requests without a token count too.
         limiter.init_app(app)
         app.extensions["passport.limiter"] = limiter
+        if settings.redis_url:
+            from redis.exceptions import RedisError
+
+            app.register_error_handler(RedisError, _store_unavailable)
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    # Only http(s) URLs from data become links (passport/web/links.py).
+    app.jinja_env.filters["safe_href"] = safe_href

@@ -295,14 +295,26 @@ def require_role(*roles: str) -> Callable[[F], F]:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login (no open redirect).
+    """Only a same-origin path is followed after login (no open redirect); None otherwise.
 
     Browsers drop tabs and line breaks from a URL (WHATWG URL parsing) and read a backslash as
     a slash, so ``/\\t/evil.example`` (a tab) is ``//evil.example``: no control character, space or
-    backslash is allowed, and then the path must not start with ``//``.
+    backslash is allowed. What is left is parsed (``urllib.parse.urlsplit``) and must have
+    neither a scheme nor a host, and its path must start with one ``/`` (``//host`` is a
+    network-path reference, RFC 3986 section 4.2).
     """
-    if not target or any(ord(ch) <= 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+    from urllib.parse import urlsplit
+
+    if not target or len(target) > 2048:
         return None
-    if not target.startswith("/") or target.startswith("//"):
+    if any(ord(ch) <= 0x20 or 0x7F <= ord(ch) <= 0x9F or ch == "\\" for ch in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. an unbalanced '[' read as an IPv6 host
+        return None
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith("//") or not target.startswith("/") or target.startswith("//"):
         return None
     return target

@@ -112,7 +112,7 @@ def test_backup_restore_round_trip(
         if name.startswith("keys/"):
             with tarfile.open(archive) as tar:
                 pem = tar.extractfile(name).read()  # type: ignore[union-attr]
-            assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+            assert pem.startswith(b"-----BEGIN SKILL PASSPORT ENCRYPTED PRIVATE KEY-----")
 
     old_kids = {kid for _, _, kid in issued.values()}
     target = _empty_app(fresh, services)
@@ -245,8 +245,9 @@ def _env(folder: Path, database_url: str | None) -> dict[str, str]:
         **os.environ,
         "PASSPORT_ENV": "production",
         "PASSPORT_INSTANCE_PATH": str(folder),
-        "PASSPORT_PUBLIC_URL": "http://127.0.0.1:5998",
-        "PASSPORT_SECRET_KEY": "backup-cli-test-secret-key",
+        # Production refuses an http public URL and weak secrets (finding 3 of issue 17).
+        "PASSPORT_PUBLIC_URL": "https://127.0.0.1:5998",
+        "PASSPORT_SECRET_KEY": "bK7pW2xN9qR4vT6mZ1sD8fH3jL5gY0cA-uE_oI2tQ9e",
         "PASSPORT_KEY_PASSPHRASE": "backup cli test passphrase",
     }
     env.pop("PASSPORT_DATABASE_URL", None)

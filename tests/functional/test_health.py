@@ -131,12 +131,12 @@ def test_gunicorn_two_workers_ready_verify_and_a_clean_sigterm(
     pytest.importorskip("gunicorn", reason="gunicorn is not installed")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
+    env = {  # production refuses an http public URL and weak secrets (finding 3 of issue 17)
         **os.environ,
         "PASSPORT_ENV": "production",
         "PASSPORT_INSTANCE_PATH": str(tmp_path / "instance"),
-        "PASSPORT_PUBLIC_URL": base,
-        "PASSPORT_SECRET_KEY": "gunicorn-test-secret-key-value",
+        "PASSPORT_PUBLIC_URL": f"https://127.0.0.1:{port}",
+        "PASSPORT_SECRET_KEY": "gQ4nV8rT2mX6wK0pZ5sB9dH3jL7fY1cA-uE_oI4tR8e",
         "PASSPORT_KEY_PASSPHRASE": "gunicorn test passphrase",
         "PASSPORT_RATE_LIMITS": "off",
         "PASSPORT_LOG_FORMAT": "json",

@@ -200,14 +200,27 @@ def test_redis_storage_is_shared_between_app_instances(settings: Settings) -> No
         get_services(second).engine.dispose()
 
 
-def test_unreachable_redis_lets_requests_through(settings: Settings) -> None:
-    """An outage of the counter store must not take verification down (it is logged)."""
+def test_unreachable_redis_fails_closed(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unreachable counter store must not switch the limits off (finding 5 of issue 17):
+    limited requests get 503 ``rate_limit_unavailable`` and the log says so loudly; requests
+    outside the limited categories are served as usual."""
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     for app in _app(settings, rate_limits=LIMITS, redis_url=f"redis://127.0.0.1:{port}/0"):
         client = _client(app)
-        assert {_verify(client) for _ in range(5)} == {200}
+        with caplog.at_level("ERROR", logger="passport.web.security"):
+            answers = [
+                client.post("/api/v1/verify", json={"not": "a credential"}) for _ in range(3)
+            ]
+        assert {a.status_code for a in answers} == {503}
+        assert answers[0].get_json()["error"]["code"] == "rate_limit_unavailable"
+        assert answers[0].headers["Retry-After"] == "5"
+        assert "RATE LIMITS FAIL CLOSED" in caplog.text
+        assert str(port) not in caplog.text  # the class name only, no address
+        assert client.get("/verify").status_code == 200  # not a limited request
 
 
 def test_behind_a_proxy_the_forwarded_client_address_is_limited(settings: Settings) -> None:

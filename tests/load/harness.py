@@ -35,7 +35,8 @@ SHARED_DATABASE_URL = os.environ.get(
 ACHIEVEMENT = "incident-response-l2"
 UTF8 = ("-E", "UTF8", "--locale", "C")
 PASSPHRASE = "load test key-store passphrase"
-SECRET_KEY = "load-test-secret-key-value"
+# Production refuses weak secrets and an http public URL (finding 3 of issue 17).
+SECRET_KEY = "lT5nV8rQ2mX6wK0pZ4sB9dH3jY7fA1cG-uE_oI6tR3e"
 
 
 def free_port() -> int:
@@ -219,7 +220,7 @@ def service_env(
         "PASSPORT_ENV": env,
         "PASSPORT_INSTANCE_PATH": str(instance),
         "PASSPORT_DATABASE_URL": database_url,
-        "PASSPORT_PUBLIC_URL": base,
+        "PASSPORT_PUBLIC_URL": f"https://127.0.0.1:{port}" if env == "production" else base,
         "PASSPORT_SECRET_KEY": SECRET_KEY,
         "PASSPORT_KEY_PASSPHRASE": PASSPHRASE,
         "PASSPORT_RATE_LIMITS": "off",

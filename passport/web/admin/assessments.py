@@ -57,6 +57,7 @@ DEFAULT_PROOF = "di-eddsa"
 #: Which form field an error code is about.
 ERROR_FIELDS = {
     "missing_learner": "learner",
+    "self_assessment": "learner",
     "bad_email": "learner",
     "unknown_learner": "learner",
     "deactivated_learner": "learner",

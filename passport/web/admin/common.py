@@ -84,11 +84,24 @@ def form_datetime(value: str | None, label: str) -> datetime:
     return from_local(parsed)
 
 
+#: The highest page number a list link may ask for: 20 rows a page, so far past any list we
+#: keep; a larger ``page=`` reads as the last page instead of an offset the database refuses.
+MAX_PAGE = 1_000_000
+
+
 def page_number() -> int:
-    try:
-        return max(int(request.args.get("page", "1")), 1)
-    except ValueError:
+    """The ``page=`` of the query string, between 1 and :data:`MAX_PAGE` (every list's parser).
+
+    Not a number, zero or negative: page 1. Beyond :data:`MAX_PAGE` (``page=10**30``, which
+    made the database overflow, finding 14 of issue 17): :data:`MAX_PAGE`, which every list
+    then clamps to its last page.
+    """
+    text = request.args.get("page", "1").strip()
+    if not text.isascii() or not text.isdigit():
         return 1
+    if len(text) > len(str(MAX_PAGE)):
+        return MAX_PAGE
+    return min(max(int(text), 1), MAX_PAGE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +179,10 @@ def problem(exc: InvalidRequest, *, email: str = "") -> str:
         ),
         "duplicate_user": lambda: _("A user with e-mail %(email)s already exists.", email=address),
         "missing_learner": lambda: _("Enter the learner's e-mail address."),
+        "self_assessment": lambda: _(
+            "You cannot assess yourself: another assessor has to record this assessment (an "
+            "administrator can allow self-assessment in the organisation settings)."
+        ),
         "bad_email": lambda: _("This is not an e-mail address (name@example.org)."),
         # The password policy's sentences are all in SHOWN_TRANSLATED.
         "weak_password": lambda: _(exc.message),

@@ -58,7 +58,8 @@ def test_create_writes_an_encrypted_file(store: KeyStore, alg: str) -> None:
     assert _mode(store.directory) == 0o700
     assert _mode(path) == 0o600
     content = path.read_text()
-    assert content.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    # scrypt + AES-GCM in our envelope since issue 17 (finding 11), no longer PBES2 PKCS#8.
+    assert content.startswith("-----BEGIN SKILL PASSPORT ENCRYPTED PRIVATE KEY-----")
     assert "-----BEGIN PRIVATE KEY-----" not in content
     assert sorted(p.name for p in store.directory.iterdir()) == [f"{key.kid}.pem"]
 

@@ -21,8 +21,9 @@ def test_production_with_secrets(tmp_path: Path) -> None:
         {
             "PASSPORT_INSTANCE_PATH": str(tmp_path),
             "PASSPORT_PUBLIC_URL": "https://badges.example.org/",
-            "PASSPORT_SECRET_KEY": "s" * 32,
-            "PASSPORT_KEY_PASSPHRASE": "p" * 32,
+            # Production refuses low-variety values (tests/security/test_finding_03_*).
+            "PASSPORT_SECRET_KEY": "Hx3vQe9LmT2pZr7Wk4NcYb8JdF6sUa1GgE5hRt0Oi-_",
+            "PASSPORT_KEY_PASSPHRASE": "onyx gravel tundra quill meadow sprocket",
         }
     )
     assert settings.is_production
