@@ -99,6 +99,10 @@ MAX_RESULTS = 200
 
 _LIKE_UNSAFE = re.compile(r'["\\%_]')
 
+#: The accounts that are SCIM resources: with a SCIM id, not erased. Erasure clears the id;
+#: the second condition also hides accounts erased before it did.
+_IN_SCIM = and_(User.scim_id.is_not(None), User.erased_at.is_(None))
+
 
 def service_provider_config() -> ServiceProviderConfig:
     """What ``/ServiceProviderConfig`` announces (RFC 7643 §5)."""
@@ -365,7 +369,7 @@ class PassportScimStorage(ScimStorage):
         return SearchPage(total=len(found), resources=found[start:stop])
 
     def _user(self, scim_id: str) -> User:
-        user = self.session.scalar(select(User).where(User.scim_id == scim_id))
+        user = self.session.scalar(select(User).where(User.scim_id == scim_id, _IN_SCIM))
         if user is None:
             raise NotFoundException(detail="There is no such user.")
         return user
@@ -385,7 +389,7 @@ class PassportScimStorage(ScimStorage):
         start = search_request.start_index_0 or 0
         count = search_request.count
         is_user = resource_type.name == "User"
-        where = User.scim_id.is_not(None) if is_user else true()
+        where = _IN_SCIM if is_user else true()
         model: Any = User if is_user else ScimGroup
         total = int(self.session.scalar(select(func.count()).select_from(model).where(where)) or 0)
         if count == 0:
@@ -397,11 +401,7 @@ class PassportScimStorage(ScimStorage):
         self, where: ColumnElement[bool], offset: int = 0, limit: int | None = None
     ) -> list[Resource[Any]]:
         users = self.session.scalars(
-            select(User)
-            .where(User.scim_id.is_not(None), where)
-            .order_by(User.id)
-            .offset(offset)
-            .limit(limit)
+            select(User).where(_IN_SCIM, where).order_by(User.id).offset(offset).limit(limit)
         ).all()
         groups = self._groups_of([u.id for u in users])
         return [self._user_resource(u, groups.get(u.id, [])) for u in users]
@@ -440,7 +440,7 @@ class PassportScimStorage(ScimStorage):
         rows = self.session.execute(
             select(ScimGroupMember.group_id, User.scim_id)
             .join(User, User.id == ScimGroupMember.user_id)
-            .where(ScimGroupMember.group_id.in_(group_ids), User.scim_id.is_not(None))
+            .where(ScimGroupMember.group_id.in_(group_ids), _IN_SCIM)
             .order_by(User.id)
         ).all()
         for group_id, scim_id in rows:
@@ -645,22 +645,11 @@ class PassportScimStorage(ScimStorage):
         user.scim_profile = json.dumps(profile, ensure_ascii=False)
 
     def _delete_user(self, user: User) -> None:
-        """Erase the person (their credentials stay valid) and take them out of every group."""
-        user_id = user.id
-        groups = self._groups_of([user_id]).get(user_id, [])
-        self.session.execute(delete(ScimGroupMember).where(ScimGroupMember.user_id == user_id))
+        """Erase the person (their credentials stay valid). Erasure itself takes them out of
+        every group and clears their SCIM id, as it does from the admin page and the CLI: the
+        id never answers again."""
         with _as_scim_errors():
             erase_user(self.session, user, actor=self.actor, now=self.now)
-        self._flush()
-        remaining = self.session.get(User, user_id)
-        if remaining is not None:
-            # Erased, not deleted: no longer a SCIM resource, its id never answers again.
-            remaining.scim_id = None
-            remaining.scim_user_name = None
-            remaining.scim_external_id = None
-            remaining.scim_profile = None
-        for group in groups:
-            group.modified_at = self.now
         self._flush()
 
     # -- groups ----------------------------------------------------------------------------
@@ -677,7 +666,11 @@ class PassportScimStorage(ScimStorage):
         if any(not m.value for m in resource.members or []):
             raise InvalidValueException(detail="Every member needs the 'value' of a user's id.")
         ids = list(dict.fromkeys(cast(str, m.value) for m in resource.members or []))
-        users = self.session.scalars(select(User).where(User.scim_id.in_(ids))).all() if ids else []
+        users = (
+            self.session.scalars(select(User).where(User.scim_id.in_(ids), _IN_SCIM)).all()
+            if ids
+            else []
+        )
         if len(users) != len(ids):
             raise InvalidValueException(
                 detail="A member is not a user of this service (groups do not nest here)."
@@ -780,7 +773,9 @@ class PassportScimStorage(ScimStorage):
 
     def _sync_roles(self, users: Sequence[User]) -> None:
         """Give each user the role their mapped groups give (``PASSPORT_ROLE_GROUPS``, highest
-        wins; in none: learner)."""
+        wins; in none: learner). Erased accounts are left as they are (erasure takes them out
+        of every group; an account erased before that was so may still have a membership row)."""
+        users = [u for u in users if u.erased_at is None]  # erased: no role to give or take
         groups = self._groups_of([u.id for u in users])
         for user in sorted(users, key=lambda u: u.id):
             names = [g.display_name for g in groups.get(user.id, [])]

@@ -16,15 +16,23 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from passport.accounts.models import PasswordReset, RecoveryCode, User
+from passport.accounts.models import (
+    ApiToken,
+    PasswordReset,
+    RecoveryCode,
+    ScimGroup,
+    ScimGroupMember,
+    User,
+)
 from passport.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
     check_new_password,
@@ -32,6 +40,7 @@ from passport.accounts.passwords import (
     password_matches,
 )
 from passport.accounts.sessions import end_user_sessions
+from passport.assessments.models import Assessment
 from passport.audit import AuditEvent, record_event
 from passport.credentials.issuing import checked_email
 from passport.credentials.models import Holder
@@ -302,19 +311,30 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> No
     """Erase ``user``'s personal data; what they were issued stays valid.
 
     Removed: name, e-mail (replaced by a pseudonym ``erased-<random>@invalid``), password,
-    second factor, language and time zone, every session; for a learner also the name, e-mail
-    and DID on their holder record, and their share links (revoked). The account row stays,
-    deactivated, so history (assessments, notes, audit) keeps pointing at it; the audit log's
-    mentions of the e-mail become the pseudonym. Issued credentials, their status entries and
-    status lists are untouched: the badges the person holds keep verifying. The last active
-    administrator cannot be erased. Irreversible.
+    second factor, language and time zone, every session, the SCIM identity and group
+    memberships (the account is no SCIM resource any more, whichever way it was erased: the
+    admin page, the CLI or SCIM's ``DELETE``). Every address of the account — its e-mail and
+    the earlier ones its own ``user.update`` audit rows name — becomes the pseudonym wherever
+    it stands for the person, in any letter case: the audit log, the assessments they
+    recorded or were named as assessor of, the API tokens they made, and their holder records
+    (the learner's, and one with their address even for staff), which also lose name and DID
+    and whose share links are revoked. The account row stays, deactivated, so history
+    (assessments, notes, audit) keeps pointing at it. Issued credentials, their status entries
+    and status lists are untouched: the badges the person holds keep verifying. The last
+    active administrator cannot be erased. Irreversible.
     """
     if user.erased_at is not None:
         return
     _keep_an_admin(session, user)
-    old_email, old_name = user.email, user.name
+    addresses = _addresses_of(session, user)
     pseudonym = f"erased-{secrets.token_hex(8)}@invalid"
     end_user_sessions(session, user.id, reason="erased")
+    _leave_scim(session, user, now)
+    for index, holder in enumerate(_holders_of(session, user, addresses)):
+        # Holder e-mails are unique: a second record of theirs gets a pseudonym of its own.
+        own = pseudonym if index == 0 else f"erased-{secrets.token_hex(8)}@invalid"
+        _erase_holder(session, holder, own, now)
+    name = user.name
     user.email = pseudonym
     user.name = pseudonym.split("@")[0]
     user.password_hash = None
@@ -325,44 +345,198 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> No
     session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     user.deactivated_at = user.deactivated_at or now
     user.erased_at = now
-    holder = session.get(Holder, user.holder_id) if user.holder_id is not None else None
-    if holder is not None:
-        links = session.scalars(
-            select(ShareLink.id).where(
-                ShareLink.holder_id == holder.id, ShareLink.revoked_at.is_(None)
-            )
-        ).all()
-        for link_id in links:
-            revoke_share_link(session, holder_id=holder.id, link_id=link_id, now=now)
-        holder.email = pseudonym
-        holder.name = None
-        holder.did = None
+    _pseudonymise_records(session, addresses, pseudonym)
     session.flush()
-    _pseudonymise_audit(session, old_email, old_name, pseudonym)
+    _pseudonymise_audit(session, addresses, name, pseudonym)
     record_event(session, actor, "user.erase", pseudonym, at=now)
     session.flush()
 
 
-def _pseudonymise_audit(session: Session, email: str, name: str, pseudonym: str) -> None:
-    """Replace the e-mail everywhere in the audit log, and the name in the rows about them."""
-    session.execute(update(AuditEvent).where(AuditEvent.actor == email).values(actor=pseudonym))
-    session.execute(update(AuditEvent).where(AuditEvent.subject == email).values(subject=pseudonym))
+def _addresses_of(session: Session, user: User) -> list[str]:
+    """The account's e-mail and the earlier ones (lower-cased), newest first.
+
+    Read back from the account's own ``user.update`` rows (detail ``{"email": [old, new]}``):
+    the latest change *to* an address the account had, made after the account was created,
+    is the account's (an address belongs to one account at a time). An earlier address that
+    another account has now is left alone: it names that person.
+    """
+    found = [user.email.lower()]
+    until: datetime | None = None
+    while True:
+        query = (
+            select(AuditEvent.at, AuditEvent.detail)
+            .where(
+                AuditEvent.action == "user.update",
+                func.lower(AuditEvent.subject).in_(_stored_forms(found[-1])),
+                AuditEvent.at >= user.created_at,
+            )
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+        if until is not None:
+            query = query.where(AuditEvent.at <= until)
+        earlier = None
+        for at, detail in session.execute(query):
+            change = _email_change(detail)
+            if change is not None and change[1] == found[-1]:
+                earlier, until = change[0], at
+                break
+        if earlier is None or earlier in found:
+            break
+        found.append(earlier)
+    others = set(
+        session.scalars(
+            select(func.lower(User.email)).where(
+                func.lower(User.email).in_(found[1:]), User.id != user.id
+            )
+        )
+    )
+    return [address for address in found if address not in others]
+
+
+def _stored_forms(address: str) -> list[str]:
+    """``address`` as an audit column (200 characters) may hold it, lower-cased."""
+    return list(dict.fromkeys((address.lower(), address.lower()[:200])))
+
+
+def _email_change(detail: str | None) -> tuple[str, str] | None:
+    """``(old, new)`` (lower-cased) of a ``user.update`` row's e-mail change, else None."""
+    try:
+        value = json.loads(detail or "")
+    except ValueError:
+        return None
+    change = value.get("email") if isinstance(value, dict) else None
+    if not isinstance(change, list) or len(change) != 2:
+        return None
+    old, new = change
+    if not isinstance(old, str) or not isinstance(new, str):
+        return None
+    return old.lower(), new.lower()
+
+
+def _leave_scim(session: Session, user: User, now: datetime) -> None:
+    """Take the account out of SCIM: out of every group (each changed now), no SCIM id, so
+    identity providers neither see it nor change its role through a group any more."""
+    groups = session.scalars(
+        select(ScimGroup)
+        .join(ScimGroupMember, ScimGroupMember.group_id == ScimGroup.id)
+        .where(ScimGroupMember.user_id == user.id)
+    ).all()
+    for group in groups:
+        group.modified_at = now
+    session.execute(delete(ScimGroupMember).where(ScimGroupMember.user_id == user.id))
+    user.scim_id = None
+
+
+def _holders_of(session: Session, user: User, addresses: Sequence[str]) -> list[Holder]:
+    """The person's holder records: the learner's own, and any with one of their addresses
+    that no other account is linked to."""
+    holders: list[Holder] = []
+    if user.holder_id is not None:
+        own = session.get(Holder, user.holder_id)
+        if own is not None:
+            holders.append(own)
+    others_linked = select(User.holder_id).where(User.holder_id.is_not(None), User.id != user.id)
+    for holder in session.scalars(
+        select(Holder)
+        .where(func.lower(Holder.email).in_(addresses), Holder.id.not_in(others_linked))
+        .order_by(Holder.id)
+    ):
+        if holder not in holders:
+            holders.append(holder)
+    return holders
+
+
+def _erase_holder(session: Session, holder: Holder, pseudonym: str, now: datetime) -> None:
+    """A holder record without the person: share links revoked, no name, e-mail or DID."""
+    links = session.scalars(
+        select(ShareLink.id).where(ShareLink.holder_id == holder.id, ShareLink.revoked_at.is_(None))
+    ).all()
+    for link_id in links:
+        revoke_share_link(session, holder_id=holder.id, link_id=link_id, now=now)
+    holder.email = pseudonym
+    holder.name = None
+    holder.did = None
+    session.flush()  # the next holder may take an address this one gave up
+
+
+def _pseudonymise_records(session: Session, addresses: Sequence[str], pseudonym: str) -> None:
+    """The pseudonym where an assessment or an API token names the person by an address."""
+    for column in (Assessment.assessor, Assessment.assessor_named):
+        session.execute(
+            update(Assessment)
+            .where(func.lower(column).in_(_all_stored_forms(addresses)))
+            .values({column.key: pseudonym})
+        )
+    session.execute(
+        update(ApiToken)
+        .where(func.lower(ApiToken.created_by).in_(_all_stored_forms(addresses)))
+        .values(created_by=pseudonym)
+    )
+
+
+def _all_stored_forms(addresses: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(form for a in addresses for form in _stored_forms(a)))
+
+
+def _pseudonymise_audit(
+    session: Session, addresses: Sequence[str], name: str, pseudonym: str
+) -> None:
+    """Replace the addresses everywhere in the audit log (any letter case), and the names the
+    account had in the rows about them."""
+    forms = _all_stored_forms(addresses)
+    session.execute(
+        update(AuditEvent).where(func.lower(AuditEvent.actor).in_(forms)).values(actor=pseudonym)
+    )
     session.execute(
         update(AuditEvent)
-        .where(AuditEvent.detail.contains(email, autoescape=True))
-        .values(detail=func.replace(AuditEvent.detail, email, pseudonym))
+        .where(func.lower(AuditEvent.subject).in_(forms))
+        .values(subject=pseudonym)
     )
-    if name and name != email:
-        # Only where the row is about them: a name alone may be a word in other rows.
-        quoted = json.dumps(name, ensure_ascii=False)
-        session.execute(
-            update(AuditEvent)
-            .where(
-                AuditEvent.subject == pseudonym,
-                AuditEvent.detail.contains(quoted, autoescape=True),
-            )
-            .values(detail=func.replace(AuditEvent.detail, quoted, json.dumps(pseudonym)))
+    for address in addresses:
+        _replace_in_details(session, address, pseudonym)
+    # Only where the row is about them: a name alone may be a word in other rows.
+    about_them = AuditEvent.subject == pseudonym
+    names = {name, *_earlier_names(session, about_them)} - {"", *addresses, pseudonym}
+    for old in sorted(names, key=len, reverse=True):
+        _replace_in_details(
+            session, json.dumps(old, ensure_ascii=False), json.dumps(pseudonym), about_them
         )
+
+
+def _earlier_names(session: Session, about_them: ColumnElement[bool]) -> set[str]:
+    """The names the account's own ``user.update`` rows (detail ``{"name": [old, new]}``) show."""
+    found: set[str] = set()
+    details = session.scalars(
+        select(AuditEvent.detail).where(about_them, AuditEvent.action == "user.update")
+    )
+    for detail in details:
+        try:
+            value = json.loads(detail or "")
+        except ValueError:
+            continue
+        change = value.get("name") if isinstance(value, dict) else None
+        if isinstance(change, list):
+            found.update(n for n in change if isinstance(n, str))
+    return found
+
+
+def _replace_in_details(
+    session: Session, text: str, replacement: str, *where: ColumnElement[bool]
+) -> None:
+    """Replace ``text`` in every audit detail, without regard to letter case (in Python: SQL's
+    ``replace`` heeds case, and PostgreSQL and SQLite share no case-blind one)."""
+    pattern = re.compile(re.escape(text), re.IGNORECASE)
+    rows = session.execute(
+        select(AuditEvent.id, AuditEvent.detail).where(
+            func.lower(AuditEvent.detail).contains(text.lower(), autoescape=True), *where
+        )
+    ).all()
+    for event_id, detail in rows:
+        changed = pattern.sub(lambda _: replacement, detail or "")
+        if changed != detail:
+            session.execute(
+                update(AuditEvent).where(AuditEvent.id == event_id).values(detail=changed)
+            )
 
 
 def _user_filters(query: str, role: str, status: str) -> list[Any]:

@@ -16,8 +16,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from passport.accounts.models import ApiToken, User
+from passport.accounts.models import ApiToken, ScimGroupMember, User
 from passport.accounts.tokens import create_token, token_actor
+from passport.accounts.users import erase_user
 from passport.audit import AuditEvent
 from passport.services import Services
 from passport.settings import Settings
@@ -909,3 +910,116 @@ def test_limits_answer_as_scim_errors(limited: Scim) -> None:
     throttled = limited.get("/Users")
     _error(throttled, 429)
     assert int(throttled.headers["Retry-After"]) >= 1
+
+
+# -- erasure outside SCIM (admin page, CLI) --------------------------------------------------
+
+
+def _erase(services: Services, scim_id: str) -> int:
+    """Erase the account as the admin page and the CLI do (not over SCIM); its user id."""
+    with services.session() as db:
+        user = db.scalar(select(User).where(User.scim_id == scim_id))
+        assert user is not None
+        erase_user(db, user, actor="boss@example.org", now=services.now())
+        return user.id
+
+
+def test_a_person_erased_on_the_admin_page_leaves_scim_working(
+    scim: Scim, services: Services
+) -> None:
+    alice = _alice(scim)["id"]
+    bob = scim.create_user("bob@corp.example", displayName="Bob Jones")["id"]
+    created = scim.send(
+        "POST",
+        "/Groups",
+        {
+            "schemas": [GROUP],
+            "displayName": "sp-assessors",
+            "members": [{"value": alice}, {"value": bob}],
+        },
+    )
+    assert created.status_code == 201, created.get_json()
+    path = f"/Groups/{created.get_json()['id']}"
+    assert (_role(services, alice), _role(services, bob)) == ("assessor", "assessor")
+
+    user_id = _erase(services, alice)
+
+    with services.sessions() as db:
+        erased = db.get(User, user_id)
+        assert erased is not None and erased.scim_id is None
+        assert (
+            db.scalars(select(ScimGroupMember).where(ScimGroupMember.user_id == user_id)).all()
+            == []
+        )
+    _error(scim.get(f"/Users/{alice}"), 404)
+    _error(scim.send("DELETE", f"/Users/{alice}", {}), 404)
+    listed = scim.get("/Users").get_json()
+    assert [r["id"] for r in listed["Resources"]] == [bob] and listed["totalResults"] == 1
+    assert scim.get(f'/Users?filter=id eq "{alice}"').get_json()["totalResults"] == 0
+    assert scim.get('/Users?filter=externalId eq "entra-0001"').get_json()["totalResults"] == 0
+    assert [m["value"] for m in scim.get(path).get_json()["members"]] == [bob]
+
+    renamed = scim.patch(path, {"op": "replace", "path": "displayName", "value": "sp-mentors"})
+    assert renamed.status_code == 200, renamed.get_json()
+    assert _role(services, bob) == "mentor"
+    replaced = scim.send(
+        "PUT",
+        path,
+        {"schemas": [GROUP], "displayName": "sp-assessors", "members": [{"value": bob}]},
+    )
+    assert replaced.status_code == 200, replaced.get_json()
+    assert _role(services, bob) == "assessor"
+    deleted = scim.send("DELETE", path, {})
+    assert deleted.status_code == 204, deleted.get_json()
+    assert _role(services, bob) == "learner"
+    # the erased account keeps the role it had: no group change touches it any more
+    with services.sessions() as db:
+        erased = db.get(User, user_id)
+        assert erased is not None and erased.role == "assessor" and erased.erased_at is not None
+
+
+def test_accounts_erased_before_the_cleanup_stay_out_of_scim(
+    scim: Scim, services: Services
+) -> None:
+    """Accounts erased by an older version kept their SCIM id and memberships: SCIM still
+    neither shows them nor changes them, nor lets a group take them in again."""
+    alice = _alice(scim)["id"]
+    bob = scim.create_user("bob@corp.example", displayName="Bob Jones")["id"]
+    created = scim.send(
+        "POST",
+        "/Groups",
+        {
+            "schemas": [GROUP],
+            "displayName": "sp-mentors",
+            "members": [{"value": alice}, {"value": bob}],
+        },
+    )
+    group_id = created.get_json()["id"]
+    path = f"/Groups/{group_id}"
+    user_id = _erase(services, alice)
+    with services.session() as db:  # what an erasure used to leave behind
+        erased = db.get(User, user_id)
+        assert erased is not None
+        erased.scim_id = alice
+        db.add(ScimGroupMember(group_id=group_id, user_id=user_id))
+
+    _error(scim.get(f"/Users/{alice}"), 404)
+    _error(scim.send("DELETE", f"/Users/{alice}", {}), 404)
+    _error(scim.patch(f"/Users/{alice}", {"op": "replace", "path": "active", "value": True}), 404)
+    for listing in ("/Users", '/Users?filter=userName co "@"', "/Users?sortBy=userName"):
+        body = scim.get(listing).get_json()
+        assert [r["id"] for r in body["Resources"]] == [bob], listing
+        assert body["totalResults"] == 1, listing
+    assert [m["value"] for m in scim.get(path).get_json()["members"]] == [bob]
+    found = scim.get(f'/Groups?filter=id eq "{group_id}"').get_json()["Resources"]
+    assert [m["value"] for m in found[0]["members"]] == [bob]
+    taken_in = scim.patch(path, {"op": "add", "path": "members", "value": [{"value": alice}]})
+    _error(taken_in, 400, "invalidValue")
+    renamed = scim.patch(path, {"op": "replace", "path": "displayName", "value": "sp-assessors"})
+    assert renamed.status_code == 200, renamed.get_json()
+    assert _role(services, bob) == "assessor"
+    assert scim.send("DELETE", path, {}).status_code == 204
+    assert _role(services, bob) == "learner"
+    with services.sessions() as db:
+        erased = db.get(User, user_id)
+        assert erased is not None and erased.role == "mentor" and erased.erased_at is not None
