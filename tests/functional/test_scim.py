@@ -1001,7 +1001,8 @@ def test_accounts_erased_before_the_cleanup_stay_out_of_scim(
         erased = db.get(User, user_id)
         assert erased is not None
         erased.scim_id = alice
-        db.add(ScimGroupMember(group_id=group_id, user_id=user_id))
+        if db.get(ScimGroupMember, (group_id, user_id)) is None:
+            db.add(ScimGroupMember(group_id=group_id, user_id=user_id))
 
     _error(scim.get(f"/Users/{alice}"), 404)
     _error(scim.send("DELETE", f"/Users/{alice}", {}), 404)
