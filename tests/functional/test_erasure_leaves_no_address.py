@@ -11,7 +11,7 @@ from sqlalchemy import String, select
 
 import passport.models  # noqa: F401  (every table registered on the metadata)
 from passport.accounts.tokens import create_token
-from passport.accounts.users import update_user, user_by_email
+from passport.accounts.users import erase_user, update_user, user_by_email
 from passport.audit import record_event
 from passport.db import Base
 from passport.services import Services
@@ -126,3 +126,43 @@ def test_erasure_leaves_no_address_of_the_person_in_any_table(
     for badge in badges:
         report = client.post("/api/v1/verify", json=badge["credential"]).get_json()
         assert report["verified"] is True, report
+
+
+def _rename(services: Services, old: str, new: str) -> None:
+    with services.session() as db:
+        user = user_by_email(db, old)
+        update_user(
+            db, user, email=new, name=user.name, role=user.role, actor="boss", now=services.now()
+        )
+
+
+def _erase(services: Services, email: str) -> None:
+    with services.session() as db:
+        erase_user(db, user_by_email(db, email), actor="boss", now=services.now())
+
+
+def test_addresses_of_other_people_stay_in_the_log(services: Services) -> None:
+    """Only the erased account's own addresses go: an earlier address of theirs that another
+    account has now names that person, and an address's owner before the erased account
+    (someone who moved on to another address) keeps their history."""
+    # Ann moves from ann@ to ann.new@; Al then signs up with ann@.
+    make_user(services, "ann@example.org", "learner", name="Ann")
+    _rename(services, "ann@example.org", "ann.new@example.org")
+    make_user(services, "al@example.org", "learner", name="Al")
+    _rename(services, "al@example.org", "ann@example.org")
+    # Zed had e@ before Eve was created with it, and moved on to zed.new@.
+    make_user(services, "zed@example.org", "mentor", name="Zed")
+    _rename(services, "zed@example.org", "e@example.org")
+    _rename(services, "e@example.org", "zed.new@example.org")
+    make_user(services, "e@example.org", "mentor", name="Eve")
+
+    _erase(services, "ann.new@example.org")
+    _erase(services, "e@example.org")
+
+    left = _mentions(services, ("ann.new@example.org", "ann@example.org", "zed@example.org"))
+    assert "ann.new@example.org" not in set().union(*left.values())
+    assert {"ann@example.org"} <= left["users.email"] & left["audit_events.subject"]
+    assert {"zed@example.org"} <= left["audit_events.subject"]
+    with services.sessions() as db:
+        assert user_by_email(db, "ann@example.org").name == "Al"
+        assert user_by_email(db, "zed.new@example.org").name == "Zed"
