@@ -210,6 +210,13 @@ def _read_or_create_secret(path: Path, what: str) -> str:
 MAKE_A_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105
 
 
+#: A production key-store passphrase has at least this many characters as well as about 80
+#: bits: a short mixed-class word (``Password12345!``) scores 85 bits by its alphabet alone, and
+#: log redaction (:data:`passport.logs.MIN_REDACTED_SECRET`, 16) only replaces secrets this
+#: long, so every passphrase production accepts is also one redaction can hide.
+MIN_PASSPHRASE_CHARS = 16
+
+
 def _weak_production_setting(public_url: str, secret_key: str, passphrase: str) -> str | None:
     """The one-line reason production refuses these values, or None when they will do.
 
@@ -228,10 +235,10 @@ def _weak_production_setting(public_url: str, secret_key: str, passphrase: str) 
             "PASSPORT_SECRET_KEY is too weak: it must be at least 32 random bytes; make one with "
             f"{MAKE_A_SECRET}"
         )
-    if estimate_bits(passphrase) < MIN_PASSPHRASE_BITS:
+    if len(passphrase) < MIN_PASSPHRASE_CHARS or estimate_bits(passphrase) < MIN_PASSPHRASE_BITS:
         return (
-            f"PASSPORT_KEY_PASSPHRASE is too weak (under about {MIN_PASSPHRASE_BITS} bits); make "
-            f"one with {MAKE_A_SECRET}"
+            f"PASSPORT_KEY_PASSPHRASE is too weak (under {MIN_PASSPHRASE_CHARS} characters or "
+            f"about {MIN_PASSPHRASE_BITS} bits); make one with {MAKE_A_SECRET}"
         )
     return None
 

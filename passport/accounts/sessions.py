@@ -290,11 +290,20 @@ def _load(id_hash: str, raw: bytes | str) -> StoredSession | None:
 class RedisSessionStore:
     """Sessions in Redis: ``<prefix>s:<hash>`` holds one session as JSON, expiring by itself;
     ``<prefix>u:<user id>`` is the set of a user's session hashes (stale members are dropped
-    when read)."""
+    when read). Commands are those of Redis 6.0 (``SET … KEEPTTL``); no ``EXPIRE … GT/NX``,
+    which needs 7.0 while long-term-support distributions still ship 6.x.
 
-    def __init__(self, client: Redis, *, prefix: str = "passport:session:") -> None:
+    ``index_ttl`` (seconds) is how long a user's index outlives its last write: at least the
+    longest a session can live (``PASSPORT_SESSION_MAX_HOURS``), so the index never expires
+    before a session it names.
+    """
+
+    def __init__(
+        self, client: Redis, *, prefix: str = "passport:session:", index_ttl: int = 13 * 3600
+    ) -> None:
         self._client = client
         self._prefix = prefix
+        self._index_ttl = index_ttl
 
     def _key(self, id_hash: str) -> str:
         return f"{self._prefix}s:{id_hash}"
@@ -318,9 +327,8 @@ class RedisSessionStore:
         if record.user_id is not None:
             user_key = self._user_key(record.user_id)
             pipe.sadd(user_key, record.id_hash)
-            # The index lives as long as the longest session in it.
-            pipe.expire(user_key, ttl, gt=True)
-            pipe.expire(user_key, ttl, nx=True)
+            # The index outlives every session in it (each lives at most index_ttl).
+            pipe.expire(user_key, self._index_ttl)
         pipe.execute()
 
     def update(self, db: Session, record: StoredSession) -> bool:
@@ -330,7 +338,7 @@ class RedisSessionStore:
             user_key = self._user_key(record.user_id)
             pipe = self._client.pipeline()
             pipe.sadd(user_key, record.id_hash)
-            pipe.expire(user_key, self._ttl(record), nx=True)
+            pipe.expire(user_key, self._index_ttl)
             pipe.execute()
         return bool(done)
 
@@ -380,7 +388,7 @@ def install_store(sessions: sessionmaker[Session], settings: Settings) -> Sessio
     store: SessionStore
     if settings.redis_url:
         client = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
-        store = RedisSessionStore(client)
+        store = RedisSessionStore(client, index_ttl=settings.session_max_hours * 3600 + 60)
     else:
         store = DatabaseSessionStore()
     sessions.configure(info={_STORE_INFO_KEY: store})

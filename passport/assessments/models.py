@@ -24,6 +24,10 @@ __all__ = [
 # -- Assessments ------------------------------------------------------------------------------
 
 
+#: The longest idempotency key the assessments table stores.
+IDEMPOTENCY_KEY_LENGTH = 200
+
+
 class Assessment(Base):
     """An assessor's record of one learner against one achievement's rubric.
 
@@ -45,7 +49,7 @@ class Assessment(Base):
     levels: Mapped[str] = mapped_column(Text)
     passed: Mapped[bool] = mapped_column(Boolean)
     assessed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(IDEMPOTENCY_KEY_LENGTH), unique=True)
     credential_id: Mapped[str | None] = mapped_column(ForeignKey("issued_credentials.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -16,6 +16,7 @@ token must present a valid one with the ``verify`` scope, and is then recorded a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from passport.accounts.models import ApiToken
 from passport.accounts.tokens import authenticate, token_actor
+from passport.assessments.models import IDEMPOTENCY_KEY_LENGTH
 from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
 from passport.credentials.issuing import (
     DEFAULT_DI_SUITE,
@@ -178,6 +180,16 @@ def create_credential() -> tuple[Response, int, dict[str, str]]:
     return jsonify(payload), 201, {"Location": location}
 
 
+def _idempotency_key(token_name: str, key: str) -> str:
+    """The stored form of an integration's idempotency key: ``api:<token name>:<key>`` as
+    always (keys stored before keep matching), or its SHA-256 when that would not fit the
+    200-character column (a 100-character token name and a 150-character key)."""
+    plain = f"api:{token_name}:{key}"
+    if len(plain) <= IDEMPOTENCY_KEY_LENGTH:
+        return plain
+    return "api-sha256:" + hashlib.sha256(plain.encode("utf-8")).hexdigest()
+
+
 def _authorized_json_body(
     services: Services, now: datetime, *, scope: str
 ) -> tuple[ApiToken, dict[str, Any]]:
@@ -248,7 +260,7 @@ def create_assessment() -> tuple[Response, int]:
                 assessor=token_actor(token),
                 assessor_named=(named or "").strip() or None,
                 evidence=tuple(evidence),
-                idempotency_key=f"api:{token.name}:{key}" if key else None,
+                idempotency_key=_idempotency_key(token.name, key) if key else None,
                 proof_format=proof_format,
             ),
             now=now,

@@ -7,7 +7,10 @@ import json
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from passport.accounts.tokens import create_token
+from passport.assessments.models import Assessment
 from passport.services import Services
 from tests.conftest import ISSUER_DID, PUBLIC_URL
 
@@ -399,6 +402,30 @@ def test_api_assessment_issues_and_replays(client: FlaskClient, api_token: str) 
     )
     credential = page.get_json()
     assert credential["evidence"][0]["id"] == "https://wiki.example.com/slo"
+
+
+def test_the_longest_token_name_and_idempotency_key_still_replay(
+    client: FlaskClient, services: Services
+) -> None:
+    """A 100-character token name and a 150-character key overflowed the 200-character column
+    (a 500 on PostgreSQL); such a pair is stored by its SHA-256 and still replays."""
+    with services.session() as session:
+        token = create_token(session, "n" * 100, scopes=["assessments:write"], actor="test")
+    body = {
+        "learner": "ada@example.com",
+        "achievement": "observability-l2",
+        "levels": {"instrument": 2, "slo": 3, "alerting": 2},
+        "idempotencyKey": "k" * 150,
+    }
+    headers = {"Authorization": f"Bearer {token}"}
+    first = client.post("/api/v1/assessments", json=body, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    replay = client.post("/api/v1/assessments", json=body, headers=headers)
+    assert replay.status_code == 200
+    assert replay.get_json()["assessment"] == first.get_json()["assessment"]
+    with services.session() as session:
+        stored = session.scalars(select(Assessment.idempotency_key)).all()
+    assert [len(k) for k in stored if k] == [len("api-sha256:") + 64]
 
 
 def test_api_assessment_with_a_missing_level_is_a_clear_error(

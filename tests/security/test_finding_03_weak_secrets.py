@@ -43,6 +43,9 @@ WEAK = [
     ("PASSPORT_KEY_PASSPHRASE", "changeme", MAKE_ONE),
     ("PASSPORT_KEY_PASSPHRASE", "p" * 40, MAKE_ONE),
     ("PASSPORT_KEY_PASSPHRASE", "Tr0ub4dor&3", MAKE_ONE),
+    # 85 bits by its alphabet, but short and guessable; under 16 characters redaction skips it
+    ("PASSPORT_KEY_PASSPHRASE", "Password12345!", MAKE_ONE),
+    ("PASSPORT_KEY_PASSPHRASE", "Summer2024!abc", MAKE_ONE),
     ("PASSPORT_PUBLIC_URL", "http://badges.example.org", "https://"),
     ("PASSPORT_PUBLIC_URL", "http://127.0.0.1:8000", "https://"),
     ("PASSPORT_PUBLIC_URL", "badges.example.org", "https://"),
@@ -117,6 +120,15 @@ def test_make_serve_refuses_with_one_line(
     assert "Traceback" not in gunicorn.stderr
     assert name in gunicorn.stderr and advice in gunicorn.stderr
     assert not (tmp_path / "instance").exists()  # nothing was created
+
+
+def test_every_passphrase_production_accepts_is_long_enough_to_redact() -> None:
+    from passport.logs import MIN_REDACTED_SECRET
+    from passport.settings import MIN_PASSPHRASE_CHARS
+
+    assert MIN_PASSPHRASE_CHARS >= MIN_REDACTED_SECRET
+    line = f"opening the key store with {GOOD_PASSPHRASE}"
+    assert GOOD_PASSPHRASE not in redact(line, secrets=(GOOD_PASSPHRASE,))
 
 
 def test_redaction_of_a_one_letter_secret_reveals_nothing() -> None:

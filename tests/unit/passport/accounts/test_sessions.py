@@ -250,3 +250,61 @@ def test_an_ended_session_is_not_brought_back_by_a_request_still_running(
         store.touch(db, changed, now + timedelta(minutes=5))
         assert store.get(db, hash_session_id(session_id)) is None
         assert user_sessions(db, user_id, now=now, timeouts=TIMEOUTS) == []
+
+
+class _Redis6Commands:
+    """A Redis client that refuses what Redis 6 lacks (``EXPIRE … GT|NX|XX|LT``, Redis 7.0),
+    as a 6.x server would; every other command goes to the real server."""
+
+    def __init__(self, client: Redis) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._client, name)
+
+    def pipeline(self) -> object:
+        pipe = self._client.pipeline()
+        real_expire = pipe.expire
+
+        def expire(name: str, time: int, **options: bool) -> object:
+            if any(options.values()):
+                raise RedisError("ERR wrong number of arguments for 'expire' command")
+            return real_expire(name, time)
+
+        pipe.expire = expire  # type: ignore[method-assign]
+        return pipe
+
+
+def test_the_redis_store_keeps_to_redis_6_and_its_index_outlives_every_session(
+    services: Services,
+) -> None:
+    """Debian 11, Ubuntu 22.04 and RHEL 9 ship Redis 6: login must work there too."""
+    client = _redis()
+    if client is None:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"test-{secrets.token_hex(8)}:"
+    index_ttl = int(TIMEOUTS.absolute.total_seconds()) + 60
+    chosen = RedisSessionStore(
+        _Redis6Commands(client),  # type: ignore[arg-type]
+        prefix=prefix,
+        index_ttl=index_ttl,
+    )
+    services.sessions.configure(info={"passport.session_store": chosen})
+    try:
+        user_id = _user(services)
+        first = _begin(services, user_id, datetime.now(UTC))
+        record_key = f"{prefix}s:{hash_session_id(first)}"
+        user_key = f"{prefix}u:{user_id}"
+        assert 0 < client.ttl(record_key) <= client.ttl(user_key) <= index_ttl
+        with services.session() as db:
+            record = chosen.get(db, hash_session_id(first))
+            assert record is not None and chosen.update(db, record)
+        assert client.ttl(record_key) <= client.ttl(user_key)
+        with services.session() as db:
+            assert end_user_sessions(db, user_id, reason="test") == 1
+            assert chosen.get(db, hash_session_id(first)) is None
+    finally:
+        keys = list(client.scan_iter(f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
