@@ -2,7 +2,8 @@
 
 What is counted, and under which key (the keys never hold an e-mail address in clear):
 
-- password logins: ``account:<sha256 of the normalised e-mail>`` and ``ip:<address>``;
+- password logins: ``account:<sha256 of the normalised e-mail>`` and ``ip:<address>`` (an IPv6
+  address counts by its /64, see :func:`address_key`);
 - second-factor codes: ``mfa:<user id>`` and ``ip:<address>``;
 - password-reset requests (every request counts, not only failures): ``reset:<sha256 of the
   e-mail>`` and ``reset-ip:<address>``.
@@ -24,6 +25,7 @@ database is used instead (logged): throttling never silently turns off.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -104,9 +106,25 @@ def account_key(email: str) -> ThrottleKey:
     return ThrottleKey(f"account:{_digest(_email(email))}", ACCOUNT_POLICY)
 
 
+def _client(address: str | None) -> str:
+    """The part of a client address that is counted: an IPv4 address as it is, an IPv6 one by
+    its /64 (one subscriber usually gets a whole /64, so counting single addresses would give
+    them 2**64 fresh allowances); an IPv4-mapped IPv6 address as the IPv4 address."""
+    text = (address or "?")[:60]
+    try:
+        parsed = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def address_key(address: str | None) -> ThrottleKey:
-    """The counter of failed attempts from one client address."""
-    return ThrottleKey(f"ip:{(address or '?')[:60]}", ADDRESS_POLICY)
+    """The counter of failed attempts from one client address (an IPv6 address: its /64)."""
+    return ThrottleKey(f"ip:{_client(address)}", ADDRESS_POLICY)
 
 
 def mfa_key(user_id: int) -> ThrottleKey:
@@ -118,7 +136,7 @@ def reset_keys(email: str, address: str | None) -> list[ThrottleKey]:
     """The counters of password-reset requests: per e-mail (3 free) and per address (10)."""
     return [
         ThrottleKey(f"reset:{_digest(_email(email))}", ThrottlePolicy(free_failures=3)),
-        ThrottleKey(f"reset-ip:{(address or '?')[:60]}", ThrottlePolicy(free_failures=10)),
+        ThrottleKey(f"reset-ip:{_client(address)}", ThrottlePolicy(free_failures=10)),
     ]
 
 
