@@ -4,7 +4,8 @@
 its SHA-256 in ``password_resets``; the caller mails ``/login/reset/<token>``. A link:
 
 - lasts :data:`RESET_LIFETIME` (30 minutes);
-- works once: :func:`complete_reset` marks it used;
+- works once: :func:`complete_reset` claims it with a conditional UPDATE, so of two requests
+  racing with one link only one sets a password;
 - is voided by a newer link for the same account, and by a successful login (someone who
   remembered their password does not need a link lying in a mailbox);
 - sets the password through :func:`passport.accounts.users.change_password`: the policy is
@@ -23,6 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from passport.accounts.models import PasswordReset, User
 from passport.accounts.users import change_password, is_active
@@ -113,8 +115,19 @@ def complete_reset(db: Session, token: str, new_password: str, *, now: datetime)
     row = reset_for(db, token, now=now)
     user = db.get(User, row.user_id)
     assert user is not None  # reset_for checked it
+    # Claim the link with one conditional UPDATE: of two requests racing with the same link,
+    # only one changes a row (the other's read above may already be stale).
+    claimed = db.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise InvalidRequest(LINK_INVALID, code="reset_link_invalid")
+    set_committed_value(row, "used_at", now)
+    # A weak password raises here and the caller's transaction rolls the claim back.
     change_password(db, user, new_password, actor=user.email, now=now)
-    row.used_at = now
     void_resets(db, user.id, now=now)
     record_event(db, user.email, "password_reset.complete", user.email, at=now)
     db.flush()
