@@ -12,7 +12,8 @@ its SHA-256 in ``password_resets``; the caller mails ``/login/reset/<token>``. A
   checked, every session of the account ends, the change is audited.
 
 Nothing here tells a caller whether an e-mail address has an account: :func:`request_reset`
-returns None for an unknown or deactivated one, and the page says the same either way.
+returns None for an unknown or deactivated one, and for an account without a password (single
+sign-on only), and the page says the same either way.
 """
 
 from __future__ import annotations
@@ -71,13 +72,16 @@ def void_resets(db: Session, user_id: int, *, now: datetime) -> None:
 
 
 def request_reset(db: Session, email: str, *, now: datetime) -> ResetLink | None:
-    """A new link for the active account of ``email`` (older links become void), or None."""
+    """A new link for the active account of ``email`` that has a password (older links become
+    void), or None."""
     try:
         address = normalize_email(email)
     except ValueError:
         return None
     user = db.scalar(select(User).where(User.email == address))
-    if user is None or not is_active(user):
+    # An account that signs in only through single sign-on has no password to reset (a link
+    # would give it one, a way in around the identity provider).
+    if user is None or not is_active(user) or not user.password_hash:
         return None
     void_resets(db, user.id, now=now)
     token = secrets.token_urlsafe(32)

@@ -264,13 +264,22 @@ def _send_in_background(mailer: Mailer, message: MailMessage) -> None:
     threading.Thread(target=send, name="passport-mail", daemon=True).start()
 
 
+def _not_available() -> Response:
+    """The page saying reset by e-mail is not offered here (no mail set up in production, or
+    PASSPORT_PASSWORD_LOGIN=off, where a password would open nothing); 403 to a form post."""
+    status = 403 if request.method == "POST" else 200
+    return _page("forgot.html", status, available=False)
+
+
 @bp.route("/login/forgot", methods=["GET", "POST"])
 @rate_limited("login")
 def forgot() -> str | Response | WerkzeugResponse:
     mailer = _mailer()
-    if request.method != "POST" or mailer is None:
-        return render_template("forgot.html", available=mailer is not None)
     services = get_services()
+    if mailer is None or not services.settings.password_login:
+        return _not_available()
+    if request.method != "POST":
+        return render_template("forgot.html", available=True)
     now = services.now()
     email = request.form.get("email", "").strip()[:320]
     try:
@@ -309,6 +318,8 @@ def forgot() -> str | Response | WerkzeugResponse:
 @rate_limited("login")
 def reset(token: str) -> str | Response | WerkzeugResponse:
     services = get_services()
+    if not services.settings.password_login:
+        return _not_available()
     now = services.now()
     if request.method != "POST":
         try:
