@@ -233,10 +233,11 @@ def disable_totp_for(db: Session, user: User, *, actor: str, now: datetime) -> N
 def disable_totp(
     db: Session, user: User, *, password: str, code: str, now: datetime, secret_key: str
 ) -> None:
-    """The person turns their own second factor off: their password and a current code (or a
-    recovery code) are both needed. Raises :class:`~passport.errors.InvalidRequest`
-    (``wrong_password`` or ``bad_mfa_code``)."""
-    if not user.password_hash or not password_matches(user.password_hash, password):
+    """The person turns their own second factor off: their password (when the account has
+    one) and a current code (or a recovery code). An account that signs in only through single
+    sign-on has no password, so for it the code alone is the proof. Raises
+    :class:`~passport.errors.InvalidRequest` (``wrong_password`` or ``bad_mfa_code``)."""
+    if user.password_hash and not password_matches(user.password_hash, password):
         raise InvalidRequest("That is not your current password.", code="wrong_password")
     verify_second_factor(db, user, code, now=now, secret_key=secret_key)
     disable_totp_for(db, user, actor=user.email, now=now)

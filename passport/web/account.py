@@ -38,6 +38,8 @@ def _method_names() -> dict[str, str]:
         "password+totp": _("password and authenticator code"),
         "password+recovery_code": _("password and recovery code"),
         "oidc": _("single sign-on"),
+        "oidc+totp": _("single sign-on and authenticator code"),
+        "oidc+recovery_code": _("single sign-on and recovery code"),
     }
 
 

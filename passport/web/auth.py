@@ -62,7 +62,7 @@ from passport.web.i18n import ngettext
 from passport.web.security import rate_limited
 from passport.web.sessions import current_user, login_user, logout_user, safe_next
 
-__all__ = ["bp", "register"]
+__all__ = ["PENDING", "begin_second_factor", "bp", "register"]
 
 logger = logging.getLogger(__name__)
 
@@ -166,13 +166,7 @@ def login() -> str | Response | WerkzeugResponse:
         )
     _throttle().succeed(keys[0])
     if second_factor:
-        session.clear()  # nothing of the anonymous session carries over
-        session[PENDING] = {
-            "user_id": user_id,
-            "at": now.timestamp(),
-            "next": safe_next(next_url) or "",
-        }
-        return redirect(url_for("auth.second_factor"), 303)
+        return begin_second_factor(user_id, first_step="password", next_url=next_url)
     return redirect(safe_next(next_url) or _home_of(role))
 
 
@@ -183,6 +177,28 @@ def logout() -> WerkzeugResponse:
 
 
 # -- second factor ----------------------------------------------------------------------------
+
+
+def begin_second_factor(user_id: int, *, first_step: str, next_url: str | None) -> WerkzeugResponse:
+    """The first step (``password`` or ``oidc``) was right for a user with a second factor:
+    keep that in a fresh session for :data:`PENDING_SECONDS` and send them to the code form."""
+    session.clear()  # nothing of the anonymous session carries over
+    session[PENDING] = {
+        "user_id": user_id,
+        "at": get_services().now().timestamp(),
+        "next": safe_next(next_url) or "",
+        "first": first_step,
+    }
+    return redirect(url_for("auth.second_factor"), 303)
+
+
+def _first_step() -> str:
+    """How the pending sign-in began (shown on "My sessions" with the second factor)."""
+    first = session[PENDING].get("first")
+    return first if first in _FIRST_STEPS else "password"
+
+
+_FIRST_STEPS = frozenset({"password", "oidc"})
 
 
 def _pending_user_id() -> int | None:
@@ -227,7 +243,8 @@ def second_factor() -> str | Response | WerkzeugResponse:
             )
             role = user.role
             next_url = str(session[PENDING].get("next") or "")
-            login_user(user, method=f"password+{method}")
+            first = _first_step()
+            login_user(user, method=f"{first}+{method}")
             record_event(db, user.email, "login", detail={"second_factor": method}, at=now)
     except InvalidRequest:
         _throttle().fail(keys, now=now)

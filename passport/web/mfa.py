@@ -3,7 +3,8 @@
 Turning it on: the page makes a secret (kept in the session until confirmed), shows it as a QR
 code (an ``<img>`` of a ``data:`` SVG: no inline script or markup) and as text to type in, and
 asks for one code from the app; :func:`passport.accounts.mfa.enable_totp` then stores it and
-the ten recovery codes are shown, once. Turning it off needs the password and a code. The use
+the ten recovery codes are shown, once. Turning it off needs the password and a code; an
+account that signs in only through single sign-on has no password, so a code alone. The use
 cases are in :mod:`passport.accounts.mfa`.
 """
 
@@ -55,7 +56,11 @@ def _page(status: int = 200, *, error: str | None = None, error_field: str = "")
             raise NotFound(_("No user with that id."), code="unknown_user")
         enrolled = has_totp(user)
         left = unused_recovery_codes(db, user) if enrolled else 0
-        context: dict[str, object] = {"enrolled": enrolled, "codes_left": left}
+        context: dict[str, object] = {
+            "enrolled": enrolled,
+            "codes_left": left,
+            "has_password": bool(user.password_hash),
+        }
         if not enrolled:
             secret = session.get(ENROL)
             if not isinstance(secret, str):
@@ -114,6 +119,7 @@ def disable() -> Response | WerkzeugResponse:
             user = db.get(User, g.user.id)
             if user is None or not has_totp(user):
                 return redirect(url_for("mfa.show"), 303)
+            has_password = bool(user.password_hash)
             disable_totp(
                 db,
                 user,
@@ -125,7 +131,10 @@ def disable() -> Response | WerkzeugResponse:
     except InvalidRequest as exc:
         field = "password" if exc.code == "wrong_password" else "code"
         return _page(400, error=_(exc.message), error_field=field)
-    flash(_("Two-factor sign-in is off. You sign in with your password alone."), "ok")
+    if has_password:
+        flash(_("Two-factor sign-in is off. You sign in with your password alone."), "ok")
+    else:
+        flash(_("Two-factor sign-in is off. You sign in through single sign-on alone."), "ok")
     return redirect(url_for("mfa.show"), 303)
 
 
