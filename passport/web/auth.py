@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -36,6 +37,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.accounts.mfa import BAD_CODE, has_totp, verify_second_factor
 from passport.accounts.models import User
+from passport.accounts.passwords import password_matches
 from passport.accounts.reset import (
     RESET_LIFETIME,
     complete_reset,
@@ -62,7 +64,15 @@ from passport.web.i18n import ngettext
 from passport.web.security import rate_limited
 from passport.web.sessions import current_user, login_user, logout_user, safe_next
 
-__all__ = ["PENDING", "begin_second_factor", "bp", "register"]
+__all__ = [
+    "PENDING",
+    "begin_second_factor",
+    "bp",
+    "check_current_password",
+    "current_throttle",
+    "register",
+    "too_many_sentence",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +86,24 @@ PENDING = "mfa_pending"
 def _throttle() -> Throttle:
     throttle: Throttle = current_app.extensions["passport.throttle"]
     return throttle
+
+
+def check_current_password(user: User, password: str, *, now: datetime) -> bool:
+    """Whether ``password`` is ``user``'s, for pages that ask for it again (``/my/password``,
+    turning the second factor off). Counted against the account exactly like a login, so a
+    stolen session cannot guess the password there at full speed: raises
+    :class:`~passport.errors.TooManyAttempts` while the account is refused."""
+    keys = [account_key(user.email)]
+    _throttle().check(keys, now=now)
+    if user.password_hash and password_matches(user.password_hash, password):
+        return True
+    _throttle().fail(keys, now=now)
+    return False
+
+
+def current_throttle() -> Throttle:
+    """The app's sign-in throttle (for other pages that check a password or a code)."""
+    return _throttle()
 
 
 def _mailer() -> Mailer | None:

@@ -35,8 +35,10 @@ from passport.accounts.mfa import (
     unused_recovery_codes,
 )
 from passport.accounts.models import User
+from passport.accounts.throttle import account_key, mfa_key
 from passport.accounts.users import ROLES
-from passport.errors import InvalidRequest, NotFound
+from passport.errors import InvalidRequest, NotFound, TooManyAttempts
+from passport.web.auth import current_throttle, too_many_sentence
 from passport.web.context import get_services
 from passport.web.i18n import gettext as _
 from passport.web.sessions import require_role
@@ -48,7 +50,13 @@ bp = Blueprint("mfa", __name__, url_prefix="/my")
 ENROL = "mfa_enrol_secret"
 
 
-def _page(status: int = 200, *, error: str | None = None, error_field: str = "") -> Response:
+def _page(
+    status: int = 200,
+    *,
+    error: str | None = None,
+    error_field: str = "",
+    retry_after: int | None = None,
+) -> Response:
     services = get_services()
     with services.sessions() as db:
         user = db.get(User, g.user.id)
@@ -73,7 +81,15 @@ def _page(status: int = 200, *, error: str | None = None, error_field: str = "")
     page = render_template("mfa.html", error=error, error_field=error_field, **context)
     response = Response(page, status=status)
     response.headers["Cache-Control"] = "no-store"  # the secret is on the page
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def _refused(exc: TooManyAttempts, error_field: str) -> Response:
+    return _page(
+        429, error=too_many_sentence(exc), error_field=error_field, retry_after=exc.retry_after
+    )
 
 
 @bp.get("/mfa")
@@ -114,7 +130,13 @@ def enable() -> Response | WerkzeugResponse:
 @require_role(*ROLES)
 def disable() -> Response | WerkzeugResponse:
     services = get_services()
+    now = services.now()
+    # The password and the code asked for here are counted like at sign-in (the account's and
+    # the code counter), so a stolen session cannot guess either at full speed.
+    password_key, code_key = account_key(g.user.email), mfa_key(g.user.id)
+    throttle = current_throttle()
     try:
+        throttle.check([password_key, code_key], now=now)
         with services.session() as db:
             user = db.get(User, g.user.id)
             if user is None or not has_totp(user):
@@ -125,12 +147,17 @@ def disable() -> Response | WerkzeugResponse:
                 user,
                 password=request.form.get("password", ""),
                 code=request.form.get("code", "")[:64],
-                now=services.now(),
+                now=now,
                 secret_key=services.settings.secret_key,
             )
+    except TooManyAttempts as exc:
+        return _refused(exc, "password" if g.user.password_hash else "code")
     except InvalidRequest as exc:
-        field = "password" if exc.code == "wrong_password" else "code"
-        return _page(400, error=_(exc.message), error_field=field)
+        wrong_password = exc.code == "wrong_password"
+        throttle.fail([password_key if wrong_password else code_key], now=now)
+        return _page(
+            400, error=_(exc.message), error_field="password" if wrong_password else "code"
+        )
     if has_password:
         flash(_("Two-factor sign-in is off. You sign in with your password alone."), "ok")
     else:
@@ -142,7 +169,11 @@ def disable() -> Response | WerkzeugResponse:
 @require_role(*ROLES)
 def renew_codes() -> Response | WerkzeugResponse:
     services = get_services()
+    now = services.now()
+    code_key = mfa_key(g.user.id)
+    throttle = current_throttle()
     try:
+        throttle.check([code_key], now=now)
         with services.session() as db:
             user = db.get(User, g.user.id)
             if user is None or not has_totp(user):
@@ -151,10 +182,13 @@ def renew_codes() -> Response | WerkzeugResponse:
                 db,
                 user,
                 request.form.get("code", "")[:64],
-                now=services.now(),
+                now=now,
                 secret_key=services.settings.secret_key,
             )
+    except TooManyAttempts as exc:
+        return _refused(exc, "renew-code")
     except InvalidRequest as exc:
+        throttle.fail([code_key], now=now)
         return _page(400, error=_(exc.message), error_field="renew-code")
     response = Response(render_template("mfa_codes.html", codes=codes, renewed=True))
     response.headers["Cache-Control"] = "no-store"
