@@ -46,11 +46,14 @@ from passport.accounts.reset import (
     void_resets,
 )
 from passport.accounts.throttle import (
+    DEVICE_LIFETIME,
     Throttle,
     account_key,
     address_key,
+    device_key,
     make_throttle,
     mfa_key,
+    new_device_token,
     reset_keys,
 )
 from passport.accounts.users import authenticate_user
@@ -160,7 +163,15 @@ def login() -> str | Response | WerkzeugResponse:
     email = request.form.get("email", "")
     password = request.form.get("password", "")
     next_url = request.form.get("next", "")
-    keys = [account_key(email), address_key(request.remote_addr)]
+    # A browser this account signed in from before (a valid device cookie for this e-mail) is
+    # counted on its own, past the account's lock: the per-address limit still applies.
+    device = device_key(
+        request.cookies.get(DEVICE_COOKIE),
+        email,
+        secret_key=services.settings.secret_key,
+        now=now,
+    )
+    keys = [device or account_key(email), address_key(request.remote_addr)]
     try:
         _throttle().check(keys, now=now)
     except TooManyAttempts as exc:
@@ -180,6 +191,7 @@ def login() -> str | Response | WerkzeugResponse:
             # A person who remembered their password needs no reset link lying in a mailbox.
             void_resets(db, user.id, now=now)
             user_id, role, second_factor = user.id, user.role, has_totp(user)
+            user_email = user.email
             if not second_factor:
                 login_user(user)
                 db.add(AuditEvent(actor=user.email, action="login"))
@@ -195,7 +207,7 @@ def login() -> str | Response | WerkzeugResponse:
     _throttle().succeed(keys[0])
     if second_factor:
         return begin_second_factor(user_id, first_step="password", next_url=next_url)
-    return redirect(safe_next(next_url) or _home_of(role))
+    return _remember_device(redirect(safe_next(next_url) or _home_of(role)), user_email, now)
 
 
 @bp.post("/logout")
@@ -269,7 +281,7 @@ def second_factor() -> str | Response | WerkzeugResponse:
             method = verify_second_factor(
                 db, user, code, now=now, secret_key=services.settings.secret_key
             )
-            role = user.role
+            role, user_email = user.role, user.email
             next_url = str(session[PENDING].get("next") or "")
             first = _first_step()
             login_user(user, method=f"{first}+{method}")
@@ -290,7 +302,32 @@ def second_factor() -> str | Response | WerkzeugResponse:
             ),
             "ok",
         )
-    return redirect(safe_next(next_url) or _home_of(role))
+    response = redirect(safe_next(next_url) or _home_of(role))
+    if first == "password":
+        _remember_device(response, user_email, now)
+    return response
+
+
+# -- device cookie ----------------------------------------------------------------------------
+
+#: The device cookie (OWASP "device cookie" against lockout attacks, see
+#: :func:`passport.accounts.throttle.device_key`): only the sign-in pages under /login read it.
+DEVICE_COOKIE = "passport_device"
+
+
+def _remember_device(response: WerkzeugResponse, email: str, now: datetime) -> WerkzeugResponse:
+    """Give the browser that just signed in with a password a device cookie for the account."""
+    token = new_device_token(email, secret_key=get_services().settings.secret_key, now=now)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        path="/login",
+        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 # -- password reset ---------------------------------------------------------------------------
@@ -383,10 +420,12 @@ def reset(token: str) -> str | Response | WerkzeugResponse:
         )
     try:
         with services.session() as db:
-            complete_reset(db, token, password, now=now)
+            email = complete_reset(db, token, password, now=now).email
     except InvalidRequest as exc:
         broken = exc.code == "reset_link_invalid"
         return _page("reset.html", 400, error=_(exc.message), broken=broken, token=token)
+    # Whoever kept the account locked guessed at the old password: the new one starts afresh.
+    _throttle().succeed(account_key(email))
     logout_user()
     flash(_("Your password is changed. Log in with it now."), "ok")
     return redirect(url_for("auth.login"), 303)

@@ -290,3 +290,24 @@ def test_reset_is_not_offered_when_password_login_is_off(
     with get_services(off).session() as db:
         reset_for(db, link.token, now=get_services(off).now())  # unused: nothing was changed
     get_services(off).engine.dispose()
+
+
+def test_a_completed_reset_lifts_the_accounts_lock(
+    mail_app: Flask, inbox: tuple[Inbox, int]
+) -> None:
+    _user(get_services(mail_app))
+    client = mail_app.test_client()
+    _ask(client)
+    path = _link(inbox[0].wait()[0])
+    for n in range(6):  # someone guessing at the old password locks the account
+        attacker = mail_app.test_client()
+        attacker.post(
+            "/login",
+            data={"email": EMAIL, "password": f"guess {n}", "csrf_token": csrf(attacker)},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n}"},
+        )
+    assert _log_in(mail_app.test_client(), OLD) == 429
+    token = csrf(client, path)
+    done = client.post(path, data={"password": NEW, "confirm": NEW, "csrf_token": token})
+    assert done.status_code == 303
+    assert _log_in(mail_app.test_client(), NEW) == 302  # the new password starts afresh

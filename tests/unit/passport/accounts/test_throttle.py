@@ -18,6 +18,8 @@ from passport.accounts.throttle import (
     ThrottleStore,
     account_key,
     address_key,
+    device_key,
+    new_device_token,
     reset_keys,
 )
 from passport.errors import TooManyAttempts
@@ -143,3 +145,18 @@ def test_an_ipv6_client_is_counted_by_its_slash_64() -> None:
     )
     [_, by_address] = reset_keys("ada@example.com", "2001:db8:1:2::5")
     assert by_address == reset_keys("ada@example.com", "2001:db8:1:2::6")[1]
+
+
+def test_a_device_token_holds_for_its_account_until_it_expires() -> None:
+    token = new_device_token("Ada@Example.com", secret_key="k" * 32, now=T0)
+    key = device_key(token, "ada@example.com", secret_key="k" * 32, now=T0)
+    assert key is not None and key.key.startswith("device:") and key.policy == ACCOUNT_POLICY
+    assert token.split(".")[0] not in key.key  # only a digest of the id is stored
+    late = T0 + timedelta(days=181)
+    assert device_key(token, "ada@example.com", secret_key="k" * 32, now=late) is None
+    assert device_key(token, "eve@example.com", secret_key="k" * 32, now=T0) is None
+    assert device_key(token, "ada@example.com", secret_key="x" * 32, now=T0) is None
+    ident, expires, mac = token.split(".")
+    longer = f"{ident}.{int(expires) + 10**6}.{mac}"  # a later expiry is not signed
+    for bad in (longer, "", None, "a.b", "a.b.c", token + "0", "x" * 300):
+        assert device_key(bad, "ada@example.com", secret_key="k" * 32, now=T0) is None
