@@ -435,7 +435,7 @@ def reset(token: str) -> str | Response | WerkzeugResponse:
 
 #: What an administrator without a second factor may still open under
 #: ``PASSPORT_REQUIRE_MFA_ADMIN=1``: the enrolment pages, logging out, and static files.
-_OPEN_TO_UNENROLLED = frozenset({"mfa.show", "mfa.enable", "auth.logout", "static"})
+_OPEN_TO_UNENROLLED = frozenset({"mfa.show", "mfa.qr", "mfa.enable", "auth.logout", "static"})
 
 
 def _require_admin_mfa() -> WerkzeugResponse | None:

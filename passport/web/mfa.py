@@ -1,9 +1,10 @@
 """``/my/mfa``: a signed-in person turns two-factor sign-in (TOTP) on or off.
 
 Turning it on: the page makes a secret (kept in the session until confirmed), shows it as a QR
-code (an ``<img>`` of a ``data:`` SVG: no inline script or markup) and as text to type in, and
-asks for one code from the app; :func:`passport.accounts.mfa.enable_totp` then stores it and
-the ten recovery codes are shown, once. Turning it off needs the password and a code; an
+code (an ``<img>`` of the same-origin SVG ``/my/mfa/qr.svg``: no inline script or markup) and
+as text to type in, and asks for one code from the app;
+:func:`passport.accounts.mfa.enable_totp` then stores it and the ten recovery codes are shown,
+once. Turning it off needs the password and a code; an
 account that signs in only through single sign-on has no password, so a code alone. The use
 cases are in :mod:`passport.accounts.mfa`.
 """
@@ -30,13 +31,13 @@ from passport.accounts.mfa import (
     issuer_label,
     new_secret,
     provisioning_uri,
-    qr_data_uri,
     renew_recovery_codes,
     unused_recovery_codes,
 )
 from passport.accounts.models import User
 from passport.accounts.throttle import account_key, mfa_key
 from passport.accounts.users import ROLES
+from passport.credentials.exports import qr_svg
 from passport.errors import InvalidRequest, NotFound, TooManyAttempts
 from passport.web.auth import current_throttle, too_many_sentence
 from passport.web.context import get_services
@@ -73,11 +74,7 @@ def _page(
             secret = session.get(ENROL)
             if not isinstance(secret, str):
                 secret = session[ENROL] = new_secret()
-            uri = provisioning_uri(secret, user.email, issuer_label(services.settings.public_url))
-            context.update(
-                secret_groups=[secret[i : i + 4] for i in range(0, len(secret), 4)],
-                qr=qr_data_uri(uri),
-            )
+            context.update(secret_groups=[secret[i : i + 4] for i in range(0, len(secret), 4)])
     page = render_template("mfa.html", error=error, error_field=error_field, **context)
     response = Response(page, status=status)
     response.headers["Cache-Control"] = "no-store"  # the secret is on the page
@@ -96,6 +93,25 @@ def _refused(exc: TooManyAttempts, error_field: str) -> Response:
 @require_role(*ROLES)
 def show() -> Response:
     return _page()
+
+
+@bp.get("/mfa/qr.svg")
+@require_role(*ROLES)
+def qr() -> Response:
+    """The QR code of the secret being enrolled, as a same-origin SVG image (never a URL from
+    data in the page)."""
+    secret = session.get(ENROL)
+    if not isinstance(secret, str):
+        raise NotFound(
+            _("No two-factor set-up is under way; open the two-factor sign-in page again."),
+            code="no_enrolment",
+        )
+    issuer = issuer_label(get_services().settings.public_url)
+    response = Response(
+        qr_svg(provisioning_uri(secret, g.user.email, issuer)), mimetype="image/svg+xml"
+    )
+    response.headers["Cache-Control"] = "no-store"  # the secret is in the picture
+    return response
 
 
 @bp.post("/mfa/enable")
