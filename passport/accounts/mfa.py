@@ -31,8 +31,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from passport.accounts.models import RecoveryCode, User
 from passport.accounts.passwords import password_matches
@@ -168,9 +169,7 @@ def verify_second_factor(
     secret = decrypt_secret(user.totp_secret or "", secret_key)
     if secret is not None:
         counter = _matching_counter(secret, code, now, user.totp_last_counter)
-        if counter is not None:
-            user.totp_last_counter = counter
-            db.flush()
+        if counter is not None and _claim_counter(db, user, counter):
             return "totp"
     if len(code) <= 40:
         row = db.scalar(
@@ -180,12 +179,46 @@ def verify_second_factor(
                 RecoveryCode.used_at.is_(None),
             )
         )
-        if row is not None:
-            row.used_at = now
+        if row is not None and _claim_recovery_code(db, row, now):
             record_event(db, user.email, "mfa.recovery_code_used", user.email, at=now)
             db.flush()
             return "recovery_code"
     raise InvalidRequest(BAD_CODE, code="bad_mfa_code")
+
+
+# A code works once even when two requests bring it at the same moment: each claim is one
+# conditional UPDATE, and only the request whose UPDATE changed the row may go on (the other's
+# earlier read is stale by then).
+
+
+def _claim_counter(db: Session, user: User, counter: int) -> bool:
+    db.flush()  # the user's pending changes first, so the UPDATE below sees them
+    claimed = db.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_counter.is_(None), User.totp_last_counter < counter),
+        )
+        .values(totp_last_counter=counter)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_counter", counter)
+    return True
+
+
+def _claim_recovery_code(db: Session, row: RecoveryCode, now: datetime) -> bool:
+    claimed = db.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    set_committed_value(row, "used_at", now)
+    return True
 
 
 def disable_totp_for(db: Session, user: User, *, actor: str, now: datetime) -> None:
@@ -200,10 +233,11 @@ def disable_totp_for(db: Session, user: User, *, actor: str, now: datetime) -> N
 def disable_totp(
     db: Session, user: User, *, password: str, code: str, now: datetime, secret_key: str
 ) -> None:
-    """The person turns their own second factor off: their password and a current code (or a
-    recovery code) are both needed. Raises :class:`~passport.errors.InvalidRequest`
-    (``wrong_password`` or ``bad_mfa_code``)."""
-    if not user.password_hash or not password_matches(user.password_hash, password):
+    """The person turns their own second factor off: their password (when the account has
+    one) and a current code (or a recovery code). An account that signs in only through single
+    sign-on has no password, so for it the code alone is the proof. Raises
+    :class:`~passport.errors.InvalidRequest` (``wrong_password`` or ``bad_mfa_code``)."""
+    if user.password_hash and not password_matches(user.password_hash, password):
         raise InvalidRequest("That is not your current password.", code="wrong_password")
     verify_second_factor(db, user, code, now=now, secret_key=secret_key)
     disable_totp_for(db, user, actor=user.email, now=now)

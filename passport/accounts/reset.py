@@ -4,14 +4,16 @@
 its SHA-256 in ``password_resets``; the caller mails ``/login/reset/<token>``. A link:
 
 - lasts :data:`RESET_LIFETIME` (30 minutes);
-- works once: :func:`complete_reset` marks it used;
+- works once: :func:`complete_reset` claims it with a conditional UPDATE, so of two requests
+  racing with one link only one sets a password;
 - is voided by a newer link for the same account, and by a successful login (someone who
   remembered their password does not need a link lying in a mailbox);
 - sets the password through :func:`passport.accounts.users.change_password`: the policy is
   checked, every session of the account ends, the change is audited.
 
 Nothing here tells a caller whether an e-mail address has an account: :func:`request_reset`
-returns None for an unknown or deactivated one, and the page says the same either way.
+returns None for an unknown or deactivated one, and for an account without a password (single
+sign-on only), and the page says the same either way.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from passport.accounts.models import PasswordReset, User
 from passport.accounts.users import change_password, is_active
@@ -69,13 +72,16 @@ def void_resets(db: Session, user_id: int, *, now: datetime) -> None:
 
 
 def request_reset(db: Session, email: str, *, now: datetime) -> ResetLink | None:
-    """A new link for the active account of ``email`` (older links become void), or None."""
+    """A new link for the active account of ``email`` that has a password (older links become
+    void), or None."""
     try:
         address = normalize_email(email)
     except ValueError:
         return None
     user = db.scalar(select(User).where(User.email == address))
-    if user is None or not is_active(user):
+    # An account that signs in only through single sign-on has no password to reset (a link
+    # would give it one, a way in around the identity provider).
+    if user is None or not is_active(user) or not user.password_hash:
         return None
     void_resets(db, user.id, now=now)
     token = secrets.token_urlsafe(32)
@@ -113,8 +119,19 @@ def complete_reset(db: Session, token: str, new_password: str, *, now: datetime)
     row = reset_for(db, token, now=now)
     user = db.get(User, row.user_id)
     assert user is not None  # reset_for checked it
+    # Claim the link with one conditional UPDATE: of two requests racing with the same link,
+    # only one changes a row (the other's read above may already be stale).
+    claimed = db.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise InvalidRequest(LINK_INVALID, code="reset_link_invalid")
+    set_committed_value(row, "used_at", now)
+    # A weak password raises here and the caller's transaction rolls the claim back.
     change_password(db, user, new_password, actor=user.email, now=now)
-    row.used_at = now
     void_resets(db, user.id, now=now)
     record_event(db, user.email, "password_reset.complete", user.email, at=now)
     db.flush()

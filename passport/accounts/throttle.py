@@ -2,7 +2,11 @@
 
 What is counted, and under which key (the keys never hold an e-mail address in clear):
 
-- password logins: ``account:<sha256 of the normalised e-mail>`` and ``ip:<address>``;
+- password logins: ``account:<sha256 of the normalised e-mail>`` and ``ip:<address>`` (an IPv6
+  address counts by its /64, see :func:`address_key`);
+- password logins from a browser with a valid device token for the account (see
+  :func:`device_key`): ``device:<sha256 of the token id>`` instead of the account key, so an
+  attacker who keeps an account locked does not lock its owner out of their own devices;
 - second-factor codes: ``mfa:<user id>`` and ``ip:<address>``;
 - password-reset requests (every request counts, not only failures): ``reset:<sha256 of the
   e-mail>`` and ``reset-ip:<address>``.
@@ -24,7 +28,10 @@ database is used instead (logged): throttling never silently turns off.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,6 +49,7 @@ from verifier import normalize_email
 __all__ = [
     "ACCOUNT_POLICY",
     "ADDRESS_POLICY",
+    "DEVICE_LIFETIME",
     "DatabaseThrottleStore",
     "RedisThrottleStore",
     "Throttle",
@@ -50,7 +58,9 @@ __all__ = [
     "ThrottleStore",
     "account_key",
     "address_key",
+    "device_key",
     "mfa_key",
+    "new_device_token",
     "reset_keys",
 ]
 
@@ -104,9 +114,68 @@ def account_key(email: str) -> ThrottleKey:
     return ThrottleKey(f"account:{_digest(_email(email))}", ACCOUNT_POLICY)
 
 
+def _client(address: str | None) -> str:
+    """The part of a client address that is counted: an IPv4 address as it is, an IPv6 one by
+    its /64 (one subscriber usually gets a whole /64, so counting single addresses would give
+    them 2**64 fresh allowances); an IPv4-mapped IPv6 address as the IPv4 address."""
+    text = (address or "?")[:60]
+    try:
+        parsed = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def address_key(address: str | None) -> ThrottleKey:
-    """The counter of failed attempts from one client address."""
-    return ThrottleKey(f"ip:{(address or '?')[:60]}", ADDRESS_POLICY)
+    """The counter of failed attempts from one client address (an IPv6 address: its /64)."""
+    return ThrottleKey(f"ip:{_client(address)}", ADDRESS_POLICY)
+
+
+#: How long a device token lets its browser past an account's lock.
+DEVICE_LIFETIME = timedelta(days=180)
+
+
+def _device_mac(ident: str, expires: int, email: str, secret_key: str) -> str:
+    account = account_key(email).key
+    message = f"skill-passport device v1|{ident}|{expires}|{account}".encode()
+    return hmac.new(secret_key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def new_device_token(email: str, *, secret_key: str, now: datetime) -> str:
+    """A device token for a browser that just signed in to ``email``'s account (the OWASP
+    "device cookie"): a random id, its expiry and an HMAC binding both to the account."""
+    ident = secrets.token_urlsafe(16)
+    expires = int((now + DEVICE_LIFETIME).timestamp())
+    return f"{ident}.{expires}.{_device_mac(ident, expires, email, secret_key)}"
+
+
+def device_key(
+    token: str | None, email: str, *, secret_key: str, now: datetime
+) -> ThrottleKey | None:
+    """The counter of a browser that brings a valid, unexpired device token for ``email``'s
+    account (``device:<id>``), or None for no token, another account's, a forged or an
+    expired one.
+
+    A sign-in with a device token is counted under this key instead of the account's, so an
+    attacker who keeps the account locked (by failing on purpose) does not lock out the person
+    on the devices they used before; a stolen token is itself throttled by this key.
+    """
+    if not token or len(token) > 200:
+        return None
+    ident, _, rest = token.partition(".")
+    expires_text, _, mac = rest.partition(".")
+    if not (ident and expires_text.isdigit() and mac):
+        return None
+    expires = int(expires_text)
+    if expires <= now.timestamp():
+        return None
+    if not hmac.compare_digest(_device_mac(ident, expires, email, secret_key), mac):
+        return None
+    return ThrottleKey(f"device:{_digest(ident)}", ACCOUNT_POLICY)
 
 
 def mfa_key(user_id: int) -> ThrottleKey:
@@ -118,7 +187,7 @@ def reset_keys(email: str, address: str | None) -> list[ThrottleKey]:
     """The counters of password-reset requests: per e-mail (3 free) and per address (10)."""
     return [
         ThrottleKey(f"reset:{_digest(_email(email))}", ThrottlePolicy(free_failures=3)),
-        ThrottleKey(f"reset-ip:{(address or '?')[:60]}", ThrottlePolicy(free_failures=10)),
+        ThrottleKey(f"reset-ip:{_client(address)}", ThrottlePolicy(free_failures=10)),
     ]
 
 

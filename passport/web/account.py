@@ -8,11 +8,10 @@ password (the current one required) and ends every other session. The rules live
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.accounts.models import User
-from passport.accounts.passwords import password_matches
 from passport.accounts.sessions import (
     Timeouts,
     end_other_session,
@@ -22,7 +21,8 @@ from passport.accounts.sessions import (
     user_sessions,
 )
 from passport.accounts.users import ROLES, change_password
-from passport.errors import InvalidRequest, NotFound
+from passport.errors import InvalidRequest, NotFound, TooManyAttempts
+from passport.web.auth import check_current_password, too_many_sentence
 from passport.web.context import get_services
 from passport.web.i18n import gettext as _
 from passport.web.sessions import current_session_id, require_role
@@ -38,6 +38,8 @@ def _method_names() -> dict[str, str]:
         "password+totp": _("password and authenticator code"),
         "password+recovery_code": _("password and recovery code"),
         "oidc": _("single sign-on"),
+        "oidc+totp": _("single sign-on and authenticator code"),
+        "oidc+recovery_code": _("single sign-on and recovery code"),
     }
 
 
@@ -106,6 +108,8 @@ ERROR_FIELDS = {"wrong_password": "current_password", "weak_password": "new_pass
 @bp.route("/password", methods=["GET", "POST"])
 @require_role(*ROLES)
 def password() -> WerkzeugResponse | tuple[str, int]:
+    """Change the password; a wrong current password counts against the account like a
+    failed login (429 with ``Retry-After`` once its allowance is used up)."""
     services = get_services()
     error: str | None = None
     field = ""
@@ -120,7 +124,7 @@ def password() -> WerkzeugResponse | tuple[str, int]:
                         _("Your account has no password to change; ask an administrator."),
                         code="no_password",
                     )
-                if not password_matches(user.password_hash, current):
+                if not check_current_password(user, current, now=services.now()):
                     raise InvalidRequest(
                         _("Your current password is not correct."), code="wrong_password"
                     )
@@ -136,6 +140,11 @@ def password() -> WerkzeugResponse | tuple[str, int]:
                     now=services.now(),
                     keep_session=current_session_id(),
                 )
+        except TooManyAttempts as exc:
+            page = render_template(
+                "my_password.html", error=too_many_sentence(exc), error_field="current_password"
+            )
+            return Response(page, status=429, headers={"Retry-After": str(exc.retry_after)})
         except InvalidRequest as exc:
             error = _(exc.message)
             field = ERROR_FIELDS.get(exc.code, "new_password" if exc.code != "no_password" else "")

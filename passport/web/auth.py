@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -36,6 +37,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.accounts.mfa import BAD_CODE, has_totp, verify_second_factor
 from passport.accounts.models import User
+from passport.accounts.passwords import password_matches
 from passport.accounts.reset import (
     RESET_LIFETIME,
     complete_reset,
@@ -44,11 +46,14 @@ from passport.accounts.reset import (
     void_resets,
 )
 from passport.accounts.throttle import (
+    DEVICE_LIFETIME,
     Throttle,
     account_key,
     address_key,
+    device_key,
     make_throttle,
     mfa_key,
+    new_device_token,
     reset_keys,
 )
 from passport.accounts.users import authenticate_user
@@ -62,7 +67,15 @@ from passport.web.i18n import ngettext
 from passport.web.security import rate_limited
 from passport.web.sessions import current_user, login_user, logout_user, safe_next
 
-__all__ = ["bp", "register"]
+__all__ = [
+    "PENDING",
+    "begin_second_factor",
+    "bp",
+    "check_current_password",
+    "current_throttle",
+    "register",
+    "too_many_sentence",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +89,24 @@ PENDING = "mfa_pending"
 def _throttle() -> Throttle:
     throttle: Throttle = current_app.extensions["passport.throttle"]
     return throttle
+
+
+def check_current_password(user: User, password: str, *, now: datetime) -> bool:
+    """Whether ``password`` is ``user``'s, for pages that ask for it again (``/my/password``,
+    turning the second factor off). Counted against the account exactly like a login, so a
+    stolen session cannot guess the password there at full speed: raises
+    :class:`~passport.errors.TooManyAttempts` while the account is refused."""
+    keys = [account_key(user.email)]
+    _throttle().check(keys, now=now)
+    if user.password_hash and password_matches(user.password_hash, password):
+        return True
+    _throttle().fail(keys, now=now)
+    return False
+
+
+def current_throttle() -> Throttle:
+    """The app's sign-in throttle (for other pages that check a password or a code)."""
+    return _throttle()
 
 
 def _mailer() -> Mailer | None:
@@ -132,7 +163,15 @@ def login() -> str | Response | WerkzeugResponse:
     email = request.form.get("email", "")
     password = request.form.get("password", "")
     next_url = request.form.get("next", "")
-    keys = [account_key(email), address_key(request.remote_addr)]
+    # A browser this account signed in from before (a valid device cookie for this e-mail) is
+    # counted on its own, past the account's lock: the per-address limit still applies.
+    device = device_key(
+        request.cookies.get(DEVICE_COOKIE),
+        email,
+        secret_key=services.settings.secret_key,
+        now=now,
+    )
+    keys = [device or account_key(email), address_key(request.remote_addr)]
     try:
         _throttle().check(keys, now=now)
     except TooManyAttempts as exc:
@@ -152,6 +191,7 @@ def login() -> str | Response | WerkzeugResponse:
             # A person who remembered their password needs no reset link lying in a mailbox.
             void_resets(db, user.id, now=now)
             user_id, role, second_factor = user.id, user.role, has_totp(user)
+            user_email = user.email
             if not second_factor:
                 login_user(user)
                 db.add(AuditEvent(actor=user.email, action="login"))
@@ -166,14 +206,8 @@ def login() -> str | Response | WerkzeugResponse:
         )
     _throttle().succeed(keys[0])
     if second_factor:
-        session.clear()  # nothing of the anonymous session carries over
-        session[PENDING] = {
-            "user_id": user_id,
-            "at": now.timestamp(),
-            "next": safe_next(next_url) or "",
-        }
-        return redirect(url_for("auth.second_factor"), 303)
-    return redirect(safe_next(next_url) or _home_of(role))
+        return begin_second_factor(user_id, first_step="password", next_url=next_url)
+    return _remember_device(redirect(safe_next(next_url) or _home_of(role)), user_email, now)
 
 
 @bp.post("/logout")
@@ -183,6 +217,28 @@ def logout() -> WerkzeugResponse:
 
 
 # -- second factor ----------------------------------------------------------------------------
+
+
+def begin_second_factor(user_id: int, *, first_step: str, next_url: str | None) -> WerkzeugResponse:
+    """The first step (``password`` or ``oidc``) was right for a user with a second factor:
+    keep that in a fresh session for :data:`PENDING_SECONDS` and send them to the code form."""
+    session.clear()  # nothing of the anonymous session carries over
+    session[PENDING] = {
+        "user_id": user_id,
+        "at": get_services().now().timestamp(),
+        "next": safe_next(next_url) or "",
+        "first": first_step,
+    }
+    return redirect(url_for("auth.second_factor"), 303)
+
+
+def _first_step() -> str:
+    """How the pending sign-in began (shown on "My sessions" with the second factor)."""
+    first = session[PENDING].get("first")
+    return first if first in _FIRST_STEPS else "password"
+
+
+_FIRST_STEPS = frozenset({"password", "oidc"})
 
 
 def _pending_user_id() -> int | None:
@@ -225,9 +281,10 @@ def second_factor() -> str | Response | WerkzeugResponse:
             method = verify_second_factor(
                 db, user, code, now=now, secret_key=services.settings.secret_key
             )
-            role = user.role
+            role, user_email = user.role, user.email
             next_url = str(session[PENDING].get("next") or "")
-            login_user(user, method=f"password+{method}")
+            first = _first_step()
+            login_user(user, method=f"{first}+{method}")
             record_event(db, user.email, "login", detail={"second_factor": method}, at=now)
     except InvalidRequest:
         _throttle().fail(keys, now=now)
@@ -245,7 +302,32 @@ def second_factor() -> str | Response | WerkzeugResponse:
             ),
             "ok",
         )
-    return redirect(safe_next(next_url) or _home_of(role))
+    response = redirect(safe_next(next_url) or _home_of(role))
+    if first == "password":
+        _remember_device(response, user_email, now)
+    return response
+
+
+# -- device cookie ----------------------------------------------------------------------------
+
+#: The device cookie (OWASP "device cookie" against lockout attacks, see
+#: :func:`passport.accounts.throttle.device_key`): only the sign-in pages under /login read it.
+DEVICE_COOKIE = "passport_device"
+
+
+def _remember_device(response: WerkzeugResponse, email: str, now: datetime) -> WerkzeugResponse:
+    """Give the browser that just signed in with a password a device cookie for the account."""
+    token = new_device_token(email, secret_key=get_services().settings.secret_key, now=now)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        path="/login",
+        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 # -- password reset ---------------------------------------------------------------------------
@@ -264,13 +346,22 @@ def _send_in_background(mailer: Mailer, message: MailMessage) -> None:
     threading.Thread(target=send, name="passport-mail", daemon=True).start()
 
 
+def _not_available() -> Response:
+    """The page saying reset by e-mail is not offered here (no mail set up in production, or
+    PASSPORT_PASSWORD_LOGIN=off, where a password would open nothing); 403 to a form post."""
+    status = 403 if request.method == "POST" else 200
+    return _page("forgot.html", status, available=False)
+
+
 @bp.route("/login/forgot", methods=["GET", "POST"])
 @rate_limited("login")
 def forgot() -> str | Response | WerkzeugResponse:
     mailer = _mailer()
-    if request.method != "POST" or mailer is None:
-        return render_template("forgot.html", available=mailer is not None)
     services = get_services()
+    if mailer is None or not services.settings.password_login:
+        return _not_available()
+    if request.method != "POST":
+        return render_template("forgot.html", available=True)
     now = services.now()
     email = request.form.get("email", "").strip()[:320]
     try:
@@ -309,6 +400,8 @@ def forgot() -> str | Response | WerkzeugResponse:
 @rate_limited("login")
 def reset(token: str) -> str | Response | WerkzeugResponse:
     services = get_services()
+    if not services.settings.password_login:
+        return _not_available()
     now = services.now()
     if request.method != "POST":
         try:
@@ -327,10 +420,12 @@ def reset(token: str) -> str | Response | WerkzeugResponse:
         )
     try:
         with services.session() as db:
-            complete_reset(db, token, password, now=now)
+            email = complete_reset(db, token, password, now=now).email
     except InvalidRequest as exc:
         broken = exc.code == "reset_link_invalid"
         return _page("reset.html", 400, error=_(exc.message), broken=broken, token=token)
+    # Whoever kept the account locked guessed at the old password: the new one starts afresh.
+    _throttle().succeed(account_key(email))
     logout_user()
     flash(_("Your password is changed. Log in with it now."), "ok")
     return redirect(url_for("auth.login"), 303)
@@ -340,7 +435,7 @@ def reset(token: str) -> str | Response | WerkzeugResponse:
 
 #: What an administrator without a second factor may still open under
 #: ``PASSPORT_REQUIRE_MFA_ADMIN=1``: the enrolment pages, logging out, and static files.
-_OPEN_TO_UNENROLLED = frozenset({"mfa.show", "mfa.enable", "auth.logout", "static"})
+_OPEN_TO_UNENROLLED = frozenset({"mfa.show", "mfa.qr", "mfa.enable", "auth.logout", "static"})
 
 
 def _require_admin_mfa() -> WerkzeugResponse | None:

@@ -3,7 +3,10 @@
 ``PASSPORT_PUBLIC_URL`` + ``/login/oidc/callback``).
 
 The protocol is :mod:`passport.accounts.oidc`, the account rules :mod:`passport.accounts.sso`;
-this module keeps the pending login in the session and turns outcomes into pages. A login
+this module keeps the pending login in the session and turns outcomes into pages. An account
+with two-factor sign-in is not logged in by the callback: it goes on to the code form
+(``/login/mfa``), like after a password, and is logged in there as ``oidc+totp`` (or
+``oidc+recovery_code``). A login
 that fails is shown on the login page (status 400, or 403 for a deactivated account, 502 when
 the provider cannot be reached) with its code, and audited.
 """
@@ -15,10 +18,12 @@ import logging
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from passport.accounts.mfa import has_totp
 from passport.accounts.oidc import OidcClient, PendingLogin
 from passport.accounts.sso import sign_in
 from passport.audit import record_event
 from passport.errors import Forbidden, NotFound, SsoFailed
+from passport.web.auth import begin_second_factor
 from passport.web.context import get_services
 from passport.web.errors import status_of
 from passport.web.i18n import gettext as _
@@ -88,13 +93,20 @@ def callback() -> str | Response | WerkzeugResponse:
                 role_groups=services.settings.role_groups,
                 now=now,
             )
-            role = user.role
-            login_user(user, method="oidc")
+            user_id, role, second_factor = user.id, user.role, has_totp(user)
+            if not second_factor:
+                login_user(user, method="oidc")
     except (SsoFailed, Forbidden) as exc:
         logger.info("single sign-on refused: %s", exc.code)
         with services.session() as db:
             record_event(db, "sso", "login.sso_failed", None, {"code": exc.code}, at=now)
         return _failed(exc)
+    if second_factor:
+        # The provider vouched for the first factor only: a person who turned on two-factor
+        # sign-in here gives a code too, exactly as after a password.
+        return begin_second_factor(
+            user_id, first_step="oidc", next_url=pending.next if pending else None
+        )
     default = url_for("admin.dashboard") if role != "learner" else url_for("learner.badges")
     return redirect((pending.next if pending else None) or default)
 

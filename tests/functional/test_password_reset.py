@@ -26,6 +26,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from passport.accounts.models import PasswordReset
+from passport.accounts.reset import request_reset, reset_for
 from passport.accounts.users import create_user
 from passport.instance.setup import initialise
 from passport.services import Services
@@ -241,3 +242,72 @@ def test_production_without_mail_says_to_ask_an_admin(settings: Settings) -> Non
     assert page.status_code == 200
     assert "not available on this service" in page.data.decode()
     get_services(app).engine.dispose()
+
+
+def test_an_account_without_a_password_gets_no_link(
+    mail_app: Flask, inbox: tuple[Inbox, int]
+) -> None:
+    services = get_services(mail_app)
+    with services.session() as db:  # signs in only through single sign-on
+        create_user(db, email=EMAIL, name="Ada", role="learner", password=None)
+    with services.session() as db:
+        assert request_reset(db, EMAIL, now=services.now()) is None
+    page = _ask(mail_app.test_client())
+    assert "If an account has this e-mail address" in page  # the same answer as ever
+    time.sleep(0.3)
+    assert inbox[0].messages == []
+    with services.sessions() as db:
+        assert list(db.scalars(select(PasswordReset))) == []
+
+
+def test_reset_is_not_offered_when_password_login_is_off(
+    settings: Settings, inbox: tuple[Inbox, int]
+) -> None:
+    on = _app(settings.with_overrides(mail_url=f"smtp://127.0.0.1:{inbox[1]}"))
+    services = get_services(on)
+    _user(services)
+    with services.session() as db:  # a link made while passwords still worked
+        link = request_reset(db, EMAIL, now=services.now())
+        assert link is not None
+    services.engine.dispose()
+    off = _app(
+        settings.with_overrides(mail_url=f"smtp://127.0.0.1:{inbox[1]}", password_login=False)
+    )
+    client = off.test_client()
+    for path in ("/login/forgot", f"/login/reset/{link.token}"):
+        page = client.get(path, headers=HTML)
+        assert page.status_code == 200, path
+        assert "not available on this service" in page.data.decode(), path
+    token = csrf(client, "/verify")  # the login page has no form here
+    asked = client.post("/login/forgot", data={"email": EMAIL, "csrf_token": token})
+    assert asked.status_code == 403 and "not available on this service" in asked.data.decode()
+    done = client.post(
+        f"/login/reset/{link.token}", data={"password": NEW, "confirm": NEW, "csrf_token": token}
+    )
+    assert done.status_code == 403
+    time.sleep(0.3)
+    assert inbox[0].messages == []
+    with get_services(off).session() as db:
+        reset_for(db, link.token, now=get_services(off).now())  # unused: nothing was changed
+    get_services(off).engine.dispose()
+
+
+def test_a_completed_reset_lifts_the_accounts_lock(
+    mail_app: Flask, inbox: tuple[Inbox, int]
+) -> None:
+    _user(get_services(mail_app))
+    client = mail_app.test_client()
+    _ask(client)
+    path = _link(inbox[0].wait()[0])
+    for n in range(6):  # someone guessing at the old password locks the account
+        attacker = mail_app.test_client()
+        attacker.post(
+            "/login",
+            data={"email": EMAIL, "password": f"guess {n}", "csrf_token": csrf(attacker)},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n}"},
+        )
+    assert _log_in(mail_app.test_client(), OLD) == 429
+    token = csrf(client, path)
+    done = client.post(path, data={"password": NEW, "confirm": NEW, "csrf_token": token})
+    assert done.status_code == 303
+    assert _log_in(mail_app.test_client(), NEW) == 302  # the new password starts afresh

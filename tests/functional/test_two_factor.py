@@ -27,7 +27,10 @@ def _enrol(client: FlaskClient) -> tuple[str, list[str]]:
     page = client.get("/my/mfa", headers=HTML)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     text = page.data.decode()
-    assert 'src="data:image/svg+xml;base64,' in text
+    assert 'src="/my/mfa/qr.svg"' in text  # same-origin, not a URL from data in the page
+    picture = client.get("/my/mfa/qr.svg")
+    assert picture.status_code == 200 and picture.mimetype == "image/svg+xml"
+    assert picture.headers["Cache-Control"] == "no-store" and b"<svg" in picture.data
     shown = re.search(r'<code class="secret"[^>]*>([^<]+)</code>', text)
     assert shown is not None
     secret = "".join(shown.group(1).split())

@@ -18,6 +18,9 @@ from passport.accounts.throttle import (
     ThrottleStore,
     account_key,
     address_key,
+    device_key,
+    new_device_token,
+    reset_keys,
 )
 from passport.errors import TooManyAttempts
 from passport.services import Services
@@ -126,3 +129,34 @@ def test_an_unreachable_redis_counts_in_the_database(services: Services) -> None
     assert _refused_for(throttle, "ada@example.com", T0) == 1
     assert [row.failures for row in database.rows()] == [6]
     assert all("ada" not in row.key for row in database.rows())  # no e-mail in clear
+
+
+def test_an_ipv6_client_is_counted_by_its_slash_64() -> None:
+    # One subscriber gets a whole /64: every address in it shares one counter.
+    first = address_key("2001:db8:1:2:aaaa::1")
+    assert first == address_key("2001:db8:1:2:ffff:ffff:ffff:ffff")
+    assert first.key == "ip:2001:db8:1:2::/64"
+    assert first != address_key("2001:db8:1:3::1")  # the next /64 is someone else
+    assert address_key("::ffff:192.0.2.7") == address_key("192.0.2.7")  # IPv4-mapped
+    assert address_key("192.0.2.7").key == "ip:192.0.2.7"
+    assert address_key("192.0.2.8") != address_key("192.0.2.7")  # IPv4 stays per address
+    assert (
+        address_key(None).key == "ip:?" and address_key("not an address").key == "ip:not an address"
+    )
+    [_, by_address] = reset_keys("ada@example.com", "2001:db8:1:2::5")
+    assert by_address == reset_keys("ada@example.com", "2001:db8:1:2::6")[1]
+
+
+def test_a_device_token_holds_for_its_account_until_it_expires() -> None:
+    token = new_device_token("Ada@Example.com", secret_key="k" * 32, now=T0)
+    key = device_key(token, "ada@example.com", secret_key="k" * 32, now=T0)
+    assert key is not None and key.key.startswith("device:") and key.policy == ACCOUNT_POLICY
+    assert token.split(".")[0] not in key.key  # only a digest of the id is stored
+    late = T0 + timedelta(days=181)
+    assert device_key(token, "ada@example.com", secret_key="k" * 32, now=late) is None
+    assert device_key(token, "eve@example.com", secret_key="k" * 32, now=T0) is None
+    assert device_key(token, "ada@example.com", secret_key="x" * 32, now=T0) is None
+    ident, expires, mac = token.split(".")
+    longer = f"{ident}.{int(expires) + 10**6}.{mac}"  # a later expiry is not signed
+    for bad in (longer, "", None, "a.b", "a.b.c", token + "0", "x" * 300):
+        assert device_key(bad, "ada@example.com", secret_key="k" * 32, now=T0) is None
