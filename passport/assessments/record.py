@@ -255,7 +255,10 @@ def prepare_assessment(
     levels = validate_levels(achievement, session, data.levels)
     email = checked_email(data.learner_email)
     # Separation of duties: never one's own badge, unless an administrator allowed it.
-    check_not_self_assessment(session, assessor=data.assessor, learner_email=email)
+    # An integration records under its token and may name the person who assessed: that
+    # person is not to be their own learner either.
+    for assessor in filter(None, (data.assessor, data.assessor_named)):
+        check_not_self_assessment(session, assessor=assessor, learner_email=email)
     if data.require_registered_learner:
         user = session.scalar(select(User).where(User.email == email))
         if user is None or user.role != "learner":
