@@ -152,6 +152,13 @@ class OidcSettings:
                 "Single sign-on needs PASSPORT_OIDC_CLIENT_ID and PASSPORT_OIDC_CLIENT_SECRET "
                 "(the client this service is registered as at the provider)."
             )
+        if production and len(client_secret) < MIN_PASSPHRASE_CHARS:
+            # Providers issue 32 characters or more; a shorter one is a typo or a made-up
+            # value, and log redaction (passport.logs) only hides secrets this long.
+            raise ConfigError(
+                f"PASSPORT_OIDC_CLIENT_SECRET must have at least {MIN_PASSPHRASE_CHARS} "
+                "characters in production: use the secret the identity provider generated."
+            )
         scopes = tuple(
             dict.fromkeys((env_vars.get("PASSPORT_OIDC_SCOPES") or "openid email profile").split())
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,15 @@ from passport.settings import Settings, parse_role_groups
 
 BASE = {
     "PASSPORT_PUBLIC_URL": "https://badges.example.org",
-    "PASSPORT_SECRET_KEY": "s" * 32,
-    "PASSPORT_KEY_PASSPHRASE": "p" * 32,
+    # production refuses weak secrets (finding 3): random ones, as an operator makes them
+    "PASSPORT_SECRET_KEY": secrets.token_urlsafe(32),
+    "PASSPORT_KEY_PASSPHRASE": secrets.token_urlsafe(32),
 }
 OIDC = {
     "PASSPORT_OIDC_ISSUER": "https://login.example.org/realms/staff/",
     "PASSPORT_OIDC_CLIENT_ID": "skill-passport",
-    "PASSPORT_OIDC_CLIENT_SECRET": "client-secret",
+    # what providers issue: Entra ID 40 characters, Okta 64, Keycloak 32
+    "PASSPORT_OIDC_CLIENT_SECRET": "kc-client-secret-0123456789abcdefghij",
 }
 
 
@@ -67,6 +70,8 @@ def test_single_sign_on_settings_and_their_defaults(tmp_path: Path) -> None:
         ),
         ({**OIDC, "PASSPORT_OIDC_ISSUER": "login.example.org"}, "PASSPORT_OIDC_ISSUER"),
         ({**OIDC, "PASSPORT_OIDC_CLIENT_SECRET": ""}, "PASSPORT_OIDC_CLIENT_SECRET"),
+        # too short to be a provider's secret, and to be redacted from logs
+        ({**OIDC, "PASSPORT_OIDC_CLIENT_SECRET": "client-secret"}, "at least 16 characters"),
         ({**OIDC, "PASSPORT_OIDC_SCOPES": "email profile"}, "must include 'openid'"),
         ({**OIDC, "PASSPORT_OIDC_DEFAULT_ROLE": "root"}, "PASSPORT_OIDC_DEFAULT_ROLE"),
         ({**OIDC, "PASSPORT_OIDC_ALLOWED_DOMAINS": "a@b.org"}, "PASSPORT_OIDC_ALLOWED_DOMAINS"),
@@ -103,5 +108,6 @@ def test_the_client_secret_is_among_the_values_logs_redact(tmp_path: Path) -> No
     from passport.logs import redact
 
     settings = _settings(tmp_path, **OIDC)
-    assert "client-secret" in settings.secret_values
-    assert "client-secret" not in redact("basic auth client-secret sent", settings.secret_values)
+    secret = OIDC["PASSPORT_OIDC_CLIENT_SECRET"]
+    assert secret in settings.secret_values
+    assert secret not in redact(f"basic auth {secret} sent", settings.secret_values)
