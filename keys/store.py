@@ -301,6 +301,17 @@ class KeyStore:
         self._cache[key.kid] = key
         return key.kid
 
+    def _read(self, kid: object) -> bytes:
+        """The bytes of the key file named ``kid``; KeyNotFound or KeyStoreError."""
+        if not isinstance(kid, str) or _KID.fullmatch(kid) is None:
+            raise KeyNotFound()  # checked before any path is built: no traversal possible
+        try:
+            return (self._directory / f"{kid}{_SUFFIX}").read_bytes()
+        except FileNotFoundError as exc:
+            raise KeyNotFound() from exc
+        except OSError as exc:
+            raise KeyStoreError("The key file could not be read.") from exc
+
     def load(self, kid: str) -> SigningKey:
         """Return the stored key ``kid``, decrypting it on first use.
 
@@ -314,17 +325,10 @@ class KeyStore:
             KeyStoreError: the file cannot be read, is not an encrypted PKCS#8 key, holds an
                 unsupported key, or holds a key whose thumbprint is not ``kid``.
         """
-        if not isinstance(kid, str) or _KID.fullmatch(kid) is None:
-            raise KeyNotFound()  # checked before any path is built: no traversal possible
-        cached = self._cache.get(kid)
+        cached = self._cache.get(kid) if isinstance(kid, str) else None
         if cached is not None:
             return cached
-        try:
-            data = (self._directory / f"{kid}{_SUFFIX}").read_bytes()
-        except FileNotFoundError as exc:
-            raise KeyNotFound() from exc
-        except OSError as exc:
-            raise KeyStoreError("The key file could not be read.") from exc
+        data = self._read(kid)
         private_key = decrypt_key_file(data, self._passphrase)
         if not isinstance(
             private_key, Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -350,15 +354,7 @@ class KeyStore:
 
         Raises KeyNotFound or KeyStoreError as :meth:`load`.
         """
-        if not isinstance(kid, str) or _KID.fullmatch(kid) is None:
-            raise KeyNotFound()
-        try:
-            data = (self._directory / f"{kid}{_SUFFIX}").read_bytes()
-        except FileNotFoundError as exc:
-            raise KeyNotFound() from exc
-        except OSError as exc:
-            raise KeyStoreError("The key file could not be read.") from exc
-        return key_file_kdf(data)
+        return key_file_kdf(self._read(kid))
 
     def upgrade(self) -> list[str]:
         """Rewrite every key file in the old form, or cheaper than this store's KDF.

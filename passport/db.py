@@ -14,15 +14,27 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+    inspect,
+    update,
+)
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 __all__ = [
     "MIGRATIONS",
     "Base",
     "UTCDateTime",
     "alembic_config",
+    "claim",
     "make_engine",
     "migrate",
     "utcnow",
@@ -105,3 +117,26 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database to ``revision`` (idempotent)."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def claim(db: Session, row: Base, *conditions: ColumnElement[bool], **values: Any) -> bool:
+    """Set ``values`` on ``row`` with one conditional ``UPDATE … WHERE <its key> AND
+    <conditions>``: of requests racing for the same one-time thing (a reset link, a recovery
+    code, a TOTP time step), exactly one changes the row, whatever each read before. Returns
+    whether this one did; ``row`` then shows the new values."""
+    mapper = inspect(type(row))
+    key = [
+        column == getattr(row, mapper.get_property_by_column(column).key)
+        for column in mapper.primary_key
+    ]
+    result = db.execute(
+        update(type(row))
+        .where(*key, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    return True

@@ -31,13 +31,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from passport.accounts.models import RecoveryCode, User
 from passport.accounts.passwords import password_matches
 from passport.audit import record_event
+from passport.db import claim
 from passport.errors import InvalidRequest
 
 __all__ = [
@@ -193,32 +193,16 @@ def verify_second_factor(
 
 def _claim_counter(db: Session, user: User, counter: int) -> bool:
     db.flush()  # the user's pending changes first, so the UPDATE below sees them
-    claimed = db.execute(
-        update(User)
-        .where(
-            User.id == user.id,
-            or_(User.totp_last_counter.is_(None), User.totp_last_counter < counter),
-        )
-        .values(totp_last_counter=counter)
-        .execution_options(synchronize_session=False)
+    return claim(
+        db,
+        user,
+        or_(User.totp_last_counter.is_(None), User.totp_last_counter < counter),
+        totp_last_counter=counter,
     )
-    if claimed.rowcount != 1:
-        return False
-    set_committed_value(user, "totp_last_counter", counter)
-    return True
 
 
 def _claim_recovery_code(db: Session, row: RecoveryCode, now: datetime) -> bool:
-    claimed = db.execute(
-        update(RecoveryCode)
-        .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        return False
-    set_committed_value(row, "used_at", now)
-    return True
+    return claim(db, row, RecoveryCode.used_at.is_(None), used_at=now)
 
 
 def disable_totp_for(db: Session, user: User, *, actor: str, now: datetime) -> None:

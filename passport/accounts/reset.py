@@ -25,11 +25,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from passport.accounts.models import PasswordReset, User
 from passport.accounts.users import change_password, is_active
 from passport.audit import record_event
+from passport.db import claim
 from passport.errors import InvalidRequest
 from verifier import normalize_email
 
@@ -121,15 +121,8 @@ def complete_reset(db: Session, token: str, new_password: str, *, now: datetime)
     assert user is not None  # reset_for checked it
     # Claim the link with one conditional UPDATE: of two requests racing with the same link,
     # only one changes a row (the other's read above may already be stale).
-    claimed = db.execute(
-        update(PasswordReset)
-        .where(PasswordReset.id == row.id, PasswordReset.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+    if not claim(db, row, PasswordReset.used_at.is_(None), used_at=now):
         raise InvalidRequest(LINK_INVALID, code="reset_link_invalid")
-    set_committed_value(row, "used_at", now)
     # A weak password raises here and the caller's transaction rolls the claim back.
     change_password(db, user, new_password, actor=user.email, now=now)
     void_resets(db, user.id, now=now)

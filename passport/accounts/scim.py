@@ -29,7 +29,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
@@ -354,9 +354,9 @@ class PassportScimStorage(ScimStorage):
         for resource_type in resource_types:
             node = scim_filter.ast if (scim_filter is not None and narrow) else None
             if resource_type.name == "User":
-                candidates.extend(self._users(_user_narrowing(node)))
+                candidates.extend(self._users(_narrowing(node, _user_leaf)))
             else:
-                candidates.extend(self._groups(_group_narrowing(node)))
+                candidates.extend(self._groups(_narrowing(node, _group_leaf)))
         if scim_filter is not None and not scim_filter.models and candidates:
             models = tuple(dict.fromkeys(type(r) for r in candidates))
             scim_filter = ScimFilter[models[0] if len(models) == 1 else models](  # type: ignore[misc]
@@ -834,17 +834,26 @@ def _attr_name(node: Comparison) -> str:
     return f"{path.attr}.{path.sub_attr}" if path.sub_attr else path.attr
 
 
-def _user_narrowing(node: FilterNode | None) -> ColumnElement[bool]:
-    """A condition every user matching ``node`` meets (more may meet it: the exact filter
-    runs afterwards). Only ``eq`` on indexed identities and ``and``/``or`` of them narrow."""
+def _narrowing(
+    node: FilterNode | None, leaf: Callable[[str, str], ColumnElement[bool] | None]
+) -> ColumnElement[bool]:
+    """A condition every resource matching ``node`` meets (more may meet it: the exact filter
+    runs afterwards). Only ``eq`` on a string that ``leaf`` maps to a column (by the attribute's
+    lower-cased name), and ``and``/``or`` of such terms, narrow; anything else is ``true()``."""
     if isinstance(node, LogicalExpr):
-        parts = [_user_narrowing(term) for term in node.terms]
+        parts = [_narrowing(term, leaf) for term in node.terms]
         return and_(*parts) if node.op == LogicalOperator.and_ else or_(*parts)
     if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
         return true()
-    name, value = _attr_name(node).lower(), node.value
+    value = node.value
     if not isinstance(value, str):
         return true()
+    condition = leaf(_attr_name(node).lower(), value)
+    return true() if condition is None else condition
+
+
+def _user_leaf(name: str, value: str) -> ColumnElement[bool] | None:
+    """Users narrow on ``id``, ``externalId``, ``userName`` and ``emails``."""
     if name == "id":
         return User.scim_id == value
     if name == "externalid":
@@ -854,28 +863,20 @@ def _user_narrowing(node: FilterNode | None) -> ColumnElement[bool]:
     if name in ("emails", "emails.value"):
         likeable = _likeable(value)
         if likeable is None:
-            return true()
+            return None
         return or_(
             User.email == value.lower(),
             func.lower(User.scim_profile).like(f"%{likeable}%"),
         )
-    return true()
+    return None
 
 
-def _group_narrowing(node: FilterNode | None) -> ColumnElement[bool]:
-    """As :func:`_user_narrowing`, for groups (``id``, ``externalId``, ``displayName``)."""
-    if isinstance(node, LogicalExpr):
-        parts = [_group_narrowing(term) for term in node.terms]
-        return and_(*parts) if node.op == LogicalOperator.and_ else or_(*parts)
-    if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
-        return true()
-    name, value = _attr_name(node).lower(), node.value
-    if not isinstance(value, str):
-        return true()
+def _group_leaf(name: str, value: str) -> ColumnElement[bool] | None:
+    """Groups narrow on ``id``, ``externalId`` and ``displayName``."""
     if name == "id":
         return ScimGroup.id == value
     if name == "externalid":
         return ScimGroup.external_id == value
     if name == "displayname":
         return func.lower(ScimGroup.display_name) == value.lower()
-    return true()
+    return None
