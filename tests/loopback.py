@@ -7,11 +7,19 @@ Used through :func:`serving`, which starts it on a free port and stops it afterw
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.serving import make_server
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from passport.services import Services
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -58,3 +66,27 @@ def serving(content_type: str = "application/json") -> Iterator[LoopbackServer]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serving_app(app: Flask, services: Services, port: int, **server_options: Any) -> Iterator[None]:
+    """``app`` on ``127.0.0.1:port`` (threaded werkzeug) until the block ends; then the server
+    stops and the app's database connections close."""
+    server = make_server("127.0.0.1", port, app, threaded=True, **server_options)
+    thread = threading.Thread(target=server.serve_forever, name=f"app-{port}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        services.engine.dispose()

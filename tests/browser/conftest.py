@@ -10,8 +10,6 @@ why, only when there is none. Screenshots go to ``tests/browser/artifacts/`` (gi
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,13 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from werkzeug.serving import make_server
 
 from passport.instance.demo import DEMO_PASSWORD, load_demo
 from passport.services import Services
 from passport.settings import Settings
 from passport.web import create_app
 from passport.web.context import get_services
+from tests.loopback import free_port, serving_app
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -50,20 +48,13 @@ class LiveServer:
     app: Flask
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serving(
     instance: Path, password: str, prepare: Callable[[Services], None]
 ) -> Iterator[LiveServer]:
     """The app over ``instance`` on a free loopback port, after ``prepare`` filled its database;
     stopped, and its connections closed, on leaving."""
-    port = _free_port()
+    port = free_port()
     settings = Settings(
         env="test",
         instance_path=instance,
@@ -79,16 +70,8 @@ def serving(
     app = create_app(settings)
     services = get_services(app)
     prepare(services)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
+    with serving_app(app, services, port):
         yield LiveServer(url=settings.public_url, password=password, services=services, app=app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        services.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,36 +6,27 @@ failure states need)."""
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from passport.instance.setup import initialise
 from passport.settings import OidcSettings, Settings
 from passport.web import create_app
 from passport.web.context import get_services
 from tests.browser.a11y import DESKTOP, PHONE, axe_violations, horizontal_overflow
+from tests.loopback import free_port, serving_app
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["with-passwords", "sso-only"])
 def sso_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     instance: Path = tmp_path_factory.mktemp("sso-browser")
     settings = Settings(
         env="test",
@@ -53,16 +44,8 @@ def sso_server(
     app = create_app(settings)
     services = get_services(app)
     initialise(services)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="sso-live", daemon=True)
-    thread.start()
-    try:
+    with serving_app(app, services, port):
         yield settings.public_url
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        services.engine.dispose()
 
 
 STATES = [

@@ -11,7 +11,6 @@ import email
 import email.policy
 import os
 import re
-import socket
 import stat
 import time
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from passport.settings import Settings
 from passport.web import create_app
 from passport.web.context import get_services
 from tests.functional.test_admin import HTML, csrf
+from tests.loopback import free_port
 
 EMAIL = "ada@example.com"
 OLD = "analytical engine notes"
@@ -59,17 +59,10 @@ class Inbox:
         return self.messages
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
     handler = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -8,8 +8,6 @@ remove on every attribute) and deletes Users and Groups with random values, over
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,13 +17,14 @@ import pytest
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import ScimProvider
 from scim2_tester import Status, check_server
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 
 from passport.accounts.tokens import create_token
 from passport.instance.setup import initialise
 from passport.settings import Settings
 from passport.web import create_app
 from passport.web.context import get_services
+from tests.loopback import free_port, serving_app
 
 FAILING = (Status.ERROR, Status.CRITICAL)
 
@@ -37,17 +36,10 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live_scim(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(base URL of /scim/v2, a bearer token) of the app on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     instance = tmp_path / "instance"
     settings = Settings(
         env="test",
@@ -64,16 +56,8 @@ def live_scim(tmp_path: Path) -> Iterator[tuple[str, str]]:
     initialise(services)
     with services.session() as session:
         token = create_token(session, "scim-tester", scopes=["scim"], actor="test")
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="scim-live", daemon=True)
-    thread.start()
-    try:
+    with serving_app(app, services, port, request_handler=_QuietHandler):
         yield f"{settings.public_url}/scim/v2", token
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        services.engine.dispose()
 
 
 @pytest.mark.slow

@@ -14,9 +14,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,26 +22,19 @@ from typing import Any
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from passport.instance.setup import initialise
 from passport.services import Services
 from passport.settings import OidcSettings, Settings
 from passport.web import create_app
 from passport.web.context import get_services
+from tests.loopback import free_port, serving_app
 
 HERE = Path(__file__).parent
 NODE = shutil.which("node")
 CLIENT_ID = "skill-passport-test"
 CLIENT_SECRET = "a-client-secret-for-the-loopback-provider-only"
 ROLE_GROUPS = {"sp-admins": "admin", "sp-assessors": "assessor", "sp-mentors": "mentor"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -66,7 +57,7 @@ class App:
 
 @pytest.fixture(scope="session")
 def app_port() -> int:
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +66,7 @@ def provider(tmp_path_factory: pytest.TempPathFactory, app_port: int) -> Iterato
         pytest.skip("node is not installed: the single sign-on tests need it for the provider")
     if not (HERE / "node_modules" / "oidc-provider").is_dir():
         pytest.skip("oidc-provider is not installed: run `make interop-install`")
-    port = _free_port()
+    port = free_port()
     users_file = tmp_path_factory.mktemp("oidc") / "people.json"
     users_file.write_text("{}", encoding="utf-8")
     env = {
@@ -137,18 +128,8 @@ def serve(settings: Settings) -> Iterator[App]:
     app = create_app(settings)
     services = get_services(app)
     initialise(services)
-    server = make_server(
-        "127.0.0.1", int(settings.public_url.rsplit(":", 1)[1]), app, threaded=True
-    )
-    thread = threading.Thread(target=server.serve_forever, name="sso-app", daemon=True)
-    thread.start()
-    try:
+    with serving_app(app, services, int(settings.public_url.rsplit(":", 1)[1])):
         yield App(url=settings.public_url, services=services)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        services.engine.dispose()
 
 
 @pytest.fixture
