@@ -131,6 +131,10 @@ class OidcSettings:
     default_role: str = "learner"
     #: ``PASSPORT_OIDC_NAME``: how the login page names the provider ("Sign in with …").
     name: str = "single sign-on"
+    #: ``PASSPORT_OIDC_TRUST_EMAIL``: ``on`` takes the provider's ``email`` as verified when it
+    #: sends no ``email_verified`` claim (Entra ID), for a provider whose tenant owns every
+    #: address it issues. An explicit ``email_verified: false`` is refused either way.
+    trust_email: bool = False
 
     @classmethod
     def from_env(cls, env_vars: Mapping[str, str], *, production: bool) -> OidcSettings | None:
@@ -188,6 +192,7 @@ class OidcSettings:
             allowed_domains=domains,
             default_role=default_role,
             name=env_vars.get("PASSPORT_OIDC_NAME", "").strip() or "single sign-on",
+            trust_email=_switch(env_vars, "PASSPORT_OIDC_TRUST_EMAIL", False),
         )
 
 

@@ -192,6 +192,15 @@ def _verified(value: object) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
+def _email_verified(claims: Mapping[str, Any], *, trust_email: bool) -> bool:
+    """Whether the provider vouches for the e-mail: ``email_verified`` true, or, with
+    ``PASSPORT_OIDC_TRUST_EMAIL=on``, no ``email_verified`` claim at all (Entra ID sends none;
+    its tenant owns the addresses it issues). An explicit false is never trusted."""
+    if "email_verified" not in claims:
+        return trust_email
+    return _verified(claims["email_verified"])
+
+
 class OidcClient:
     """The relying party for one configured provider; ``redirect_uri`` is our callback URL
     exactly as registered at the provider."""
@@ -316,7 +325,7 @@ class OidcClient:
             issuer=self.settings.issuer,
             subject=claims["sub"],
             email=email if isinstance(email, str) and email else None,
-            email_verified=_verified(merged.get("email_verified")),
+            email_verified=_email_verified(merged, trust_email=self.settings.trust_email),
             name=name.strip()[:200] if isinstance(name, str) else "",
             groups=_groups(_claim_at(merged, self.settings.role_claim)),
         )

@@ -111,3 +111,11 @@ def test_the_client_secret_is_among_the_values_logs_redact(tmp_path: Path) -> No
     secret = OIDC["PASSPORT_OIDC_CLIENT_SECRET"]
     assert secret in settings.secret_values
     assert secret not in redact(f"basic auth {secret} sent", settings.secret_values)
+
+
+def test_trusting_the_providers_email_is_off_unless_switched_on(tmp_path: Path) -> None:
+    assert _settings(tmp_path, **OIDC).oidc.trust_email is False  # type: ignore[union-attr]
+    on = _settings(tmp_path, **OIDC, PASSPORT_OIDC_TRUST_EMAIL="on")
+    assert on.oidc is not None and on.oidc.trust_email is True
+    with pytest.raises(ConfigError, match="PASSPORT_OIDC_TRUST_EMAIL"):
+        _settings(tmp_path, **OIDC, PASSPORT_OIDC_TRUST_EMAIL="maybe")

@@ -223,3 +223,22 @@ def test_the_role_claim_may_be_nested_or_a_single_string() -> None:
     assert _groups(_claim_at(claims, "x.y")) == ("z",)
     assert _groups(_claim_at(claims, "missing.path")) is None
     assert _groups(_claim_at(claims, "realm_access")) is None  # an object is no group list
+
+
+@pytest.mark.parametrize(
+    ("claims", "trust_email", "verified"),
+    [
+        ({"email_verified": True}, False, True),
+        ({"email_verified": "true"}, False, True),
+        ({}, False, False),  # no claim: not verified by default
+        ({}, True, True),  # Entra ID sends none; PASSPORT_OIDC_TRUST_EMAIL=on trusts the tenant
+        ({"email_verified": False}, True, False),  # an explicit false is never trusted
+        ({"email_verified": "false"}, True, False),
+    ],
+)
+def test_email_verified_and_the_trust_email_switch(
+    claims: dict[str, object], trust_email: bool, verified: bool
+) -> None:
+    from passport.accounts.oidc import _email_verified
+
+    assert _email_verified(claims, trust_email=trust_email) is verified
