@@ -101,14 +101,21 @@ def _reset_database(services: Services) -> None:
         drop_all_tables(services.settings.database_url)
 
 
-@pytest.fixture
-def app(settings: Settings) -> Iterator[Flask]:
+def fresh_app(settings: Settings) -> Flask:
+    """An app for ``settings`` over an empty, migrated database (the shared PostgreSQL test
+    database is emptied first; a SQLite file per test starts empty anyway)."""
     app = create_app(settings)
     services = get_services(app)
     _reset_database(services)
     initialise(services)
+    return app
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = fresh_app(settings)
     yield app
-    services.engine.dispose()
+    get_services(app).engine.dispose()
 
 
 @pytest.fixture

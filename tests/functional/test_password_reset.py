@@ -30,8 +30,9 @@ from passport.accounts.users import create_user
 from passport.instance.setup import initialise
 from passport.services import Services
 from passport.settings import Settings
-from passport.web import create_app
+from passport.web.app import create_app
 from passport.web.context import get_services
+from tests.conftest import fresh_app
 from tests.functional.test_admin import HTML, csrf
 from tests.loopback import free_port
 
@@ -72,6 +73,11 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 
 
 def _app(settings: Settings) -> Flask:
+    return fresh_app(settings)
+
+
+def _reopened(settings: Settings) -> Flask:
+    """Another app over the database an earlier app of this test filled (new settings)."""
     app = create_app(settings)
     initialise(get_services(app))
     return app
@@ -263,7 +269,7 @@ def test_reset_is_not_offered_when_password_login_is_off(
         link = request_reset(db, EMAIL, now=services.now())
         assert link is not None
     services.engine.dispose()
-    off = _app(
+    off = _reopened(
         settings.with_overrides(mail_url=f"smtp://127.0.0.1:{inbox[1]}", password_login=False)
     )
     client = off.test_client()
