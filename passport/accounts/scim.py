@@ -3,7 +3,10 @@ deactivates and deletes accounts, and keeps groups whose names can give a role.
 
 The protocol — routing, validation, PATCH, filters, sorting, ETags, discovery and error bodies —
 is scim2-server's :class:`~scim2_server.handler.ScimHandler`; this module is its storage over our
-tables, and the mapping between a SCIM resource and an account:
+tables, and the mapping between a SCIM resource and an account. It stays one module of about
+800 lines on purpose: the storage class and the two-way mapping change together (a new
+attribute touches reading, writing and the ETag at once); narrowing a search in SQL, which
+changes on its own, lives in :mod:`passport.accounts.scim_filters`. The mapping:
 
 - ``userName`` is kept as sent (``users.scim_user_name``); an account the identity provider did
   not create shows its e-mail as ``userName``, so an identity provider matching on the e-mail
@@ -28,11 +31,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from scim2_models import (
     AuthenticationScheme,
@@ -60,19 +62,19 @@ from scim2_models import (
     Sort,
     UniquenessException,
 )
-from scim2_models.path import CompareOperator, Comparison, FilterNode, LogicalExpr, LogicalOperator
 from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService
 from scim2_server.storage import ScimStorage, SearchPage
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, delete, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from passport.accounts import scim_models
 from passport.accounts.models import ScimGroup, ScimGroupMember, User
 from passport.accounts.roles import role_for_groups
+from passport.accounts.scim_filters import group_narrowing, user_narrowing
 from passport.accounts.users import (
     create_user,
     erase_user,
@@ -94,10 +96,12 @@ __all__ = [
     "scim_service",
 ]
 
+#: A SCIM resource type (User or Group).
+R = TypeVar("R", bound=Resource[Any])
+
 #: The most resources one search returns (``filter.maxResults``, ``pagination.maxPageSize``).
 MAX_RESULTS = 200
 
-_LIKE_UNSAFE = re.compile(r'["\\%_]')
 
 #: The accounts that are SCIM resources: with a SCIM id, not erased. Erasure clears the id;
 #: the second condition also hides accounts erased before it did.
@@ -295,6 +299,18 @@ def _dump(model: Any) -> Any:
     return model.model_dump(mode="json") if model is not None else None
 
 
+def _with_meta(resource: R, resource_type: str, created: datetime, modified: datetime | None) -> R:
+    """``resource`` with its ``meta``: created, last modified (never before created) and the
+    version (ETag) of its content."""
+    resource.meta = Meta(
+        resource_type=resource_type,
+        created=created,
+        last_modified=max(modified or created, created),
+        version=_version(resource),
+    )
+    return resource
+
+
 def _version(resource: Resource[Any]) -> str:
     """A weak ETag of everything the resource shows: it changes whenever the resource does,
     whoever changed it (an admin page, a role change, the identity provider)."""
@@ -354,9 +370,9 @@ class PassportScimStorage(ScimStorage):
         for resource_type in resource_types:
             node = scim_filter.ast if (scim_filter is not None and narrow) else None
             if resource_type.name == "User":
-                candidates.extend(self._users(_narrowing(node, _user_leaf)))
+                candidates.extend(self._users(user_narrowing(node)))
             else:
-                candidates.extend(self._groups(_narrowing(node, _group_leaf)))
+                candidates.extend(self._groups(group_narrowing(node)))
         if scim_filter is not None and not scim_filter.models and candidates:
             models = tuple(dict.fromkeys(type(r) for r in candidates))
             scim_filter = ScimFilter[models[0] if len(models) == 1 else models](  # type: ignore[misc]
@@ -475,13 +491,7 @@ class PassportScimStorage(ScimStorage):
             ]
             or None,
         )
-        resource.meta = Meta(
-            resource_type="User",
-            created=user.created_at,
-            last_modified=max(user.modified_at or user.created_at, user.created_at),
-            version=_version(resource),
-        )
-        return resource
+        return _with_meta(resource, "User", user.created_at, user.modified_at)
 
     def _group_resource(
         self, group: ScimGroup, members: Sequence[str]
@@ -495,13 +505,7 @@ class PassportScimStorage(ScimStorage):
             ]
             or None,
         )
-        resource.meta = Meta(
-            resource_type="Group",
-            created=group.created_at,
-            last_modified=max(group.modified_at or group.created_at, group.created_at),
-            version=_version(resource),
-        )
-        return resource
+        return _with_meta(resource, "Group", group.created_at, group.modified_at)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -816,67 +820,3 @@ def _as_scim_errors() -> Iterator[None]:
         yield
     except PassportError as exc:
         raise InvalidValueException(detail=exc.message) from exc
-
-
-# -- Narrowing a search before the exact filter ---------------------------------------------
-
-
-def _likeable(value: Any) -> str | None:
-    if not isinstance(value, str) or _LIKE_UNSAFE.search(value):
-        return None
-    return value.lower()
-
-
-def _attr_name(node: Comparison) -> str:
-    """``attr`` or ``attr.sub`` of a comparison (a schema URN prefix changes nothing here: we
-    serve no extension, so a qualified name is a core attribute or matches nothing)."""
-    path = node.attr_path
-    return f"{path.attr}.{path.sub_attr}" if path.sub_attr else path.attr
-
-
-def _narrowing(
-    node: FilterNode | None, leaf: Callable[[str, str], ColumnElement[bool] | None]
-) -> ColumnElement[bool]:
-    """A condition every resource matching ``node`` meets (more may meet it: the exact filter
-    runs afterwards). Only ``eq`` on a string that ``leaf`` maps to a column (by the attribute's
-    lower-cased name), and ``and``/``or`` of such terms, narrow; anything else is ``true()``."""
-    if isinstance(node, LogicalExpr):
-        parts = [_narrowing(term, leaf) for term in node.terms]
-        return and_(*parts) if node.op == LogicalOperator.and_ else or_(*parts)
-    if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
-        return true()
-    value = node.value
-    if not isinstance(value, str):
-        return true()
-    condition = leaf(_attr_name(node).lower(), value)
-    return true() if condition is None else condition
-
-
-def _user_leaf(name: str, value: str) -> ColumnElement[bool] | None:
-    """Users narrow on ``id``, ``externalId``, ``userName`` and ``emails``."""
-    if name == "id":
-        return User.scim_id == value
-    if name == "externalid":
-        return User.scim_external_id == value
-    if name == "username":
-        return func.lower(func.coalesce(User.scim_user_name, User.email)) == value.lower()
-    if name in ("emails", "emails.value"):
-        likeable = _likeable(value)
-        if likeable is None:
-            return None
-        return or_(
-            User.email == value.lower(),
-            func.lower(User.scim_profile).like(f"%{likeable}%"),
-        )
-    return None
-
-
-def _group_leaf(name: str, value: str) -> ColumnElement[bool] | None:
-    """Groups narrow on ``id``, ``externalId`` and ``displayName``."""
-    if name == "id":
-        return ScimGroup.id == value
-    if name == "externalid":
-        return ScimGroup.external_id == value
-    if name == "displayname":
-        return func.lower(ScimGroup.display_name) == value.lower()
-    return None
