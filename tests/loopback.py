@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.serving import make_server
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from flask import Flask
 
     from passport.services import Services
+    from passport.settings import Settings
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -66,6 +69,24 @@ def serving(content_type: str = "application/json") -> Iterator[LoopbackServer]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def app_settings(instance: Path, port: int, **changes: Any) -> Settings:
+    """Test settings for an app served on ``127.0.0.1:port`` over a SQLite file in
+    ``instance``, rate limits off (a live server's tests log in many times a minute; the
+    limits have tests of their own), changed by ``changes``."""
+    from passport.settings import Settings
+
+    base = Settings(
+        env="test",
+        instance_path=instance,
+        database_url=f"sqlite:///{instance / 'passport.sqlite3'}",
+        public_url=f"http://127.0.0.1:{port}",
+        secret_key="live-test-secret-key-not-for-production",
+        key_passphrase="live test key-store passphrase",
+        rate_limits="off",
+    )
+    return base.with_overrides(**changes)
 
 
 def free_port() -> int:

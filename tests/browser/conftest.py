@@ -20,10 +20,9 @@ import pytest
 
 from passport.instance.demo import DEMO_PASSWORD, load_demo
 from passport.services import Services
-from passport.settings import Settings
 from passport.web import create_app
 from passport.web.context import get_services
-from tests.loopback import free_port, serving_app
+from tests.loopback import app_settings, free_port, serving_app
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -55,18 +54,7 @@ def serving(
     """The app over ``instance`` on a free loopback port, after ``prepare`` filled its database;
     stopped, and its connections closed, on leaving."""
     port = free_port()
-    settings = Settings(
-        env="test",
-        instance_path=instance,
-        database_url=f"sqlite:///{instance / 'passport.sqlite3'}",
-        public_url=f"http://127.0.0.1:{port}",
-        secret_key="browser-test-secret-key-not-for-production",
-        key_passphrase="browser test key-store passphrase",
-        # One server serves many browser tests, and they log in many times a minute (the
-        # crawl alone logs in every persona and tries the login form's error states):
-        # rate limiting has its own tests, here it would only turn pages into 429s.
-        rate_limits="off",
-    )
+    settings = app_settings(instance, port)
     app = create_app(settings)
     services = get_services(app)
     prepare(services)

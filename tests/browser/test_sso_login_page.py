@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from passport.instance.setup import initialise
-from passport.settings import OidcSettings, Settings
+from passport.settings import OidcSettings
 from passport.web import create_app
 from passport.web.context import get_services
 from tests.browser.a11y import DESKTOP, PHONE, axe_violations, horizontal_overflow
-from tests.loopback import free_port, serving_app
+from tests.loopback import app_settings, free_port, serving_app
 
 pytestmark = pytest.mark.slow
 
@@ -28,14 +28,9 @@ def sso_server(
 ) -> Iterator[str]:
     port = free_port()
     instance: Path = tmp_path_factory.mktemp("sso-browser")
-    settings = Settings(
-        env="test",
-        instance_path=instance,
-        database_url=f"sqlite:///{instance / 'passport.sqlite3'}",
-        public_url=f"http://127.0.0.1:{port}",
-        secret_key="browser-sso-secret-key-not-for-production",
-        key_passphrase="browser sso key-store passphrase",
-        rate_limits="off",
+    settings = app_settings(
+        instance,
+        port,
         oidc=OidcSettings(
             issuer="http://127.0.0.1:9", client_id="c", client_secret="s", name="Acme ID"
         ),

@@ -21,10 +21,9 @@ from werkzeug.serving import WSGIRequestHandler
 
 from passport.accounts.tokens import create_token
 from passport.instance.setup import initialise
-from passport.settings import Settings
 from passport.web import create_app
 from passport.web.context import get_services
-from tests.loopback import free_port, serving_app
+from tests.loopback import app_settings, free_port, serving_app
 
 FAILING = (Status.ERROR, Status.CRITICAL)
 
@@ -41,14 +40,9 @@ def live_scim(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(base URL of /scim/v2, a bearer token) of the app on a free loopback port."""
     port = free_port()
     instance = tmp_path / "instance"
-    settings = Settings(
-        env="test",
-        instance_path=instance,
-        database_url=f"sqlite:///{instance / 'passport.sqlite3'}",
-        public_url=f"http://127.0.0.1:{port}",
-        secret_key="scim-tester-secret-key-not-for-production",
-        key_passphrase="scim tester key-store passphrase",
-        rate_limits="off",
+    settings = app_settings(
+        instance,
+        port,
         role_groups={"sp-admins": "admin", "sp-mentors": "mentor"},
     )
     app = create_app(settings)

@@ -28,6 +28,7 @@ from passport.services import Services
 from passport.settings import OidcSettings, Settings
 from passport.web import create_app
 from passport.web.context import get_services
+from tests.loopback import app_settings as loopback_settings
 from tests.loopback import free_port, serving_app
 
 HERE = Path(__file__).parent
@@ -103,14 +104,9 @@ def provider(tmp_path_factory: pytest.TempPathFactory, app_port: int) -> Iterato
 
 def app_settings(tmp_path: Path, app_port: int, issuer: str, **changes: Any) -> Settings:
     instance = tmp_path / "instance"
-    settings = Settings(
-        env="test",
-        instance_path=instance,
-        database_url=f"sqlite:///{instance / 'passport.sqlite3'}",
-        public_url=f"http://127.0.0.1:{app_port}",
-        secret_key="oidc-test-secret-key-not-for-production",
-        key_passphrase="oidc test key-store passphrase",
-        rate_limits="off",
+    settings = loopback_settings(
+        instance,
+        app_port,
         oidc=OidcSettings(
             issuer=issuer,
             client_id=CLIENT_ID,
