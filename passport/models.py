@@ -13,6 +13,7 @@ import passport.audit
 import passport.catalog.models
 import passport.cohorts.models
 import passport.credentials.models
+import passport.jobs.models
 import passport.sharing.models
 import passport.verifying.models
 from passport.db import Base
@@ -27,6 +28,7 @@ DOMAIN_MODELS = (
     passport.catalog.models,
     passport.cohorts.models,
     passport.credentials.models,
+    passport.jobs.models,
     passport.sharing.models,
     passport.verifying.models,
 )

@@ -81,6 +81,9 @@ class Services:
     canonicalizer: Canonicalizer = field(default_factory=Canonicalizer)
     #: Other issuers the verifier trusts (``PASSPORT_TRUST_LIST``); our own always are.
     trust_list: TrustList | None = None
+    #: Objects other packages attach to these services (the job queue: ``jobs.queue``), so
+    #: shared ground need not import them.
+    extensions: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _verifier_cache: tuple[tuple[tuple[str, str, str], ...], Verifier] | None = None
     _verifier_checked: float = 0.0

@@ -9,6 +9,7 @@ secret key and a key-store passphrase, kept 0600 in the instance folder) and say
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import warnings
 from collections.abc import Mapping
@@ -277,6 +278,25 @@ def _proxy_hops(env_vars: Mapping[str, str]) -> int:
     return value
 
 
+def _queue_name(text: str) -> str:
+    name = text.strip() or "passport"
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,60}", name):
+        raise ConfigError(
+            "PASSPORT_QUEUE_NAME may hold letters, digits, '.', '_' and '-' (at most 60)."
+        )
+    return name
+
+
+def _retry_seconds(text: str) -> float:
+    try:
+        value = float(text.strip() or "30")
+    except ValueError as exc:
+        raise ConfigError("PASSPORT_JOB_RETRY_SECONDS must be a number of seconds.") from exc
+    if not 0.01 <= value <= 3600:
+        raise ConfigError("PASSPORT_JOB_RETRY_SECONDS must be between 0.01 and 3600.")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the app needs to know about its deployment."""
@@ -339,6 +359,12 @@ class Settings:
     #: ``PASSPORT_REQUIRE_MFA_ADMIN=1``: administrators must enrol a second factor (TOTP)
     #: before anything else.
     require_mfa_admin: bool = False
+    #: ``PASSPORT_QUEUE_NAME``: the job queue's name (its keys in Redis); several deployments
+    #: may share one Redis with different names.
+    queue_name: str = "passport"
+    #: ``PASSPORT_JOB_RETRY_SECONDS``: the first wait before a failed job part or e-mail is
+    #: tried again; each later wait doubles it (30 s, 1 min, 2 min … six tries in all).
+    job_retry_seconds: float = 30.0
 
     @property
     def is_production(self) -> bool:
@@ -476,6 +502,8 @@ class Settings:
             mail_from=env_vars.get("PASSPORT_MAIL_FROM", "").strip(),
             require_mfa_admin=env_vars.get("PASSPORT_REQUIRE_MFA_ADMIN", "").strip().lower()
             in ("1", "true", "yes", "on"),
+            queue_name=_queue_name(env_vars.get("PASSPORT_QUEUE_NAME", "")),
+            job_retry_seconds=_retry_seconds(env_vars.get("PASSPORT_JOB_RETRY_SECONDS", "")),
             port=port,
             trust_list_path=(
                 Path(env_vars["PASSPORT_TRUST_LIST"]).resolve()

@@ -89,6 +89,7 @@ class BulkResult:
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
     credential_ids: list[str] = field(default_factory=list)
+    stopped: bool = False
 
 
 def _decode(data: bytes) -> str:
@@ -277,11 +278,16 @@ def commit_rows(
     proof_format: str = DEFAULT_FORMAT,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+    result: BulkResult | None = None,
 ) -> BulkResult:
     """Issue the previewed rows in batches, one transaction per batch.
 
     ``progress``, when given, is called after each batch is committed with the number of rows
     done so far and the total (the CLI reports it; a 50,000-row file takes minutes).
+    ``stop``, when given, is asked before each batch; when it says yes the rest is left
+    undone and ``result.stopped`` is set (a cancelled job: rows issued so far stay issued).
+    ``result``, when given, is filled as the batches go (a job reads its errors so far).
 
     A batch looks its idempotency keys up in one query (rows issued before are skipped),
     loads or creates its learners' holder records together, reserves its status-list entries
@@ -291,9 +297,12 @@ def commit_rows(
     say), the batch is rolled back as a whole and done again row by row, each row in its own
     savepoint, so every row ends issued exactly once or reported.
     """
-    result = BulkResult()
+    result = result if result is not None else BulkResult()
     rows = preview.rows
     for start in range(0, len(rows), batch_size):
+        if stop is not None and stop():
+            result.stopped = True
+            break
         batch = rows[start : start + batch_size]
         outcome = BulkResult()
         try:

@@ -12,13 +12,21 @@ import sys
 import click
 from sqlalchemy.exc import DBAPIError
 
-from passport.cli import accounts, assessments, catalog, credentials, instance, verifying
+from passport.cli import (
+    accounts,
+    assessments,
+    catalog,
+    credentials,
+    instance,
+    jobs,
+    verifying,
+)
 from passport.cli.common import cli
 
 __all__ = ["database_problem", "main"]
 
 #: The modules whose commands are registered on the group (kept referenced so the imports stay).
-COMMANDS = (accounts, assessments, catalog, credentials, instance, verifying)
+COMMANDS = (accounts, assessments, catalog, credentials, instance, jobs, verifying)
 
 
 def main() -> None:

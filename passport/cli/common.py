@@ -58,6 +58,11 @@ def load_services(require_secrets: bool = True) -> Services:
         raise click.ClickException(exc.message) from exc
     # Ending someone's sessions (deactivate, set-role …) reaches the store the web uses.
     install_store(services.sessions, settings)
+    if require_secrets:
+        # Work a command records (a badge's e-mail, a bulk job) goes to the queue at commit.
+        from passport.jobs.queue import queue_for
+
+        queue_for(services)
     # Close the database connections when the command ends (a PostgreSQL connection left for
     # the garbage collector is a leak, and warned about).
     ctx = click.get_current_context(silent=True)

@@ -67,6 +67,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
 
     sessions.register(app, app.extensions["passport"])
+    # Work a request records (a bulk job, a badge's e-mail) goes to the queue at commit.
+    from passport.jobs.queue import queue_for
+
+    queue_for(app.extensions["passport"])
     security.register(app, settings)
     errors.register(app)
     i18n.register(app)

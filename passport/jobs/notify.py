@@ -1,0 +1,232 @@
+"""Notifications: an e-mail to a person, recorded with what it tells about, sent by a job.
+
+:func:`notify` writes a :class:`~passport.jobs.models.Notification` row in the caller's
+transaction (a badge issued and its "your badge is here" mail commit together or not at all) and
+defers a ``deliver`` message until the commit (:func:`passport.jobs.queue.after_commit`). Its
+``key`` names the event ("badge_issued:<credential id>"), so an event recorded twice (a bulk
+part run again after its worker was killed) makes one message.
+
+:func:`deliver_notifications` runs in a worker: it claims each row (``pending`` → ``sending``),
+renders it in the person's language (:mod:`passport.jobs.messages`), hands it to the mail server
+and marks it ``sent``; a person who opted out of that kind of mail gets nothing (``skipped``).
+A failure is tried again with backoff, then shown as ``failed`` in ``/admin/jobs`` with the
+server's reason, where an admin can send it again — never dropped in silence.
+
+Secrets (a password-reset link) travel in ``context["secret"]`` encrypted with a key derived
+from ``PASSPORT_SECRET_KEY``, and are wiped from the row once the message is sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from passport.jobs.models import Notification
+from passport.jobs.queue import after_commit
+from passport.mail import Mailer, MailError, mailer_for
+from passport.services import Services
+
+__all__ = [
+    "deliver_notifications",
+    "notify",
+    "open_secret",
+    "requeue_stale",
+    "retry_notification",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Tries before an e-mail is marked failed (shown in /admin/jobs).
+MAX_MAIL_ATTEMPTS = 6
+
+
+def _fernet(secret_key: str) -> Fernet:
+    digest = hashlib.sha256(b"passport notification secrets\x00" + secret_key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def open_secret(secret_key: str, context: dict[str, Any]) -> str | None:
+    """The decrypted ``secret`` of a notification's context (None: none, or wiped)."""
+    token = context.get("secret")
+    if not token:
+        return None
+    try:
+        return _fernet(secret_key).decrypt(token.encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        return None
+
+
+def notify(
+    session: Session,
+    services: Services,
+    *,
+    kind: str,
+    key: str,
+    to: str,
+    context: dict[str, Any],
+    user_id: int | None = None,
+    locale: str | None = None,
+    secret: str | None = None,
+    known_new: bool = False,
+) -> Notification | None:
+    """Record a message to ``to`` about ``kind`` (sent after the commit). Returns the new row,
+    or None when a message with this ``key`` exists already.
+
+    ``known_new`` skips the lookup for keys that cannot exist yet (a credential id issued in
+    this transaction); the unique key still guards them.
+    """
+    if not known_new and session.scalar(select(Notification.id).where(Notification.key == key)):
+        return None
+    data = dict(context)
+    if secret is not None:
+        data["secret"] = _fernet(services.settings.secret_key).encrypt(secret.encode()).decode()
+    row = Notification(
+        key=key[:200],
+        kind=kind,
+        to=to,
+        user_id=user_id,
+        locale=locale or "en",
+        context=json.dumps(data, separators=(",", ":"), default=str),
+        status="pending",
+        created_at=services.now(),
+    )
+    session.add(row)
+    session.flush()
+    after_commit(session, "deliver", [row.id])
+    return row
+
+
+def _mailer(services: Services) -> Mailer | None:
+    settings = services.settings
+    if "jobs.mailer" not in services.extensions:
+        services.extensions["jobs.mailer"] = mailer_for(
+            mail_url=settings.mail_url,
+            mail_from=settings.mail_from,
+            public_url=settings.public_url,
+            instance_path=settings.instance_path,
+            production=settings.is_production,
+        )
+    mailer: Mailer | None = services.extensions["jobs.mailer"]
+    return mailer
+
+
+def deliver_notifications(services: Services, ids: list[int]) -> list[tuple[int, float]]:
+    """Send the due, unclaimed notifications among ``ids``. Returns (id, delay) for those to
+    try again later."""
+    from passport.jobs.messages import render
+    from passport.jobs.runner import retry_delay
+
+    retry: list[tuple[int, float]] = []
+    mailer = _mailer(services)
+    for notification_id in ids:
+        now = services.now()
+        with services.session() as session:
+            row = session.get(Notification, notification_id)
+            if row is None:
+                continue
+            due = or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)
+            if row.status != "pending" or not _claim(session, row, now, due):
+                continue
+            context = json.loads(row.context)
+            try:
+                message = render(services, session, row, context)
+            except LookupError as exc:  # a kind we cannot render: an admin must look
+                _mark(row, "failed", f"{type(exc).__name__}: {exc}")
+                continue
+            if message is None:
+                _mark(row, "skipped", None)
+                row.context = json.dumps(_wiped(context))
+                continue
+        error: str | None = None
+        if mailer is None:
+            error = "No mail server is configured (PASSPORT_MAIL_URL)."
+        else:
+            try:
+                mailer.send(message)
+            except MailError as exc:
+                error = str(exc.__cause__ or exc.message)[:1000]
+        with services.session() as session:
+            row = session.get(Notification, notification_id)
+            assert row is not None  # only this worker holds it (status sending)
+            if error is None:
+                row.status = "sent"
+                row.sent_at = services.now()
+                row.last_error = None
+                row.context = json.dumps(_wiped(context))
+            elif row.attempts < MAX_MAIL_ATTEMPTS and mailer is not None:
+                delay = retry_delay(services, row.attempts)
+                row.status = "pending"
+                row.last_error = error
+                row.next_attempt_at = services.now() + timedelta(seconds=delay)
+                retry.append((notification_id, delay))
+            else:
+                _mark(row, "failed", error)
+    return retry
+
+
+def _claim(session: Session, row: Notification, now: datetime, due: Any) -> bool:
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == row.id, Notification.status == "pending", due)
+        .values(status="sending", claimed_at=now, attempts=Notification.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.refresh(row)
+    return True
+
+
+def _mark(row: Notification, status: str, error: str | None) -> None:
+    row.status = status
+    row.last_error = error
+
+
+def _wiped(context: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in context.items() if k != "secret"}
+
+
+def requeue_stale(services: Services, now: datetime, lease: timedelta) -> list[int]:
+    """Notifications whose message was lost: pending and overdue by ``lease``, or ``sending``
+    for longer than ``lease`` (the worker died holding them; it may have sent it — the one
+    case where a message could go out twice, as with any SMTP client that dies between the
+    server's "250 OK" and its own record). Returns their ids, set pending again."""
+    stale = now - lease
+    last_sent = func.coalesce(
+        Notification.next_attempt_at, Notification.claimed_at, Notification.created_at
+    )
+    lost = or_(
+        (Notification.status == "sending") & (Notification.claimed_at < stale),
+        (Notification.status == "pending") & (last_sent < stale),
+    )
+    with services.session() as session:
+        ids = list(session.scalars(select(Notification.id).where(lost)))
+        if ids:
+            # claimed_at stamps when the message was sent again, so a long queue of mail
+            # gets one extra message per lease, not one a minute.
+            session.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids), lost)
+                .values(status="pending", next_attempt_at=None, claimed_at=now)
+            )
+    return ids
+
+
+def retry_notification(session: Session, notification_id: int) -> bool:
+    """Send a failed notification again (an admin's retry). Returns False if it is not failed."""
+    row = session.get(Notification, notification_id)
+    if row is None or row.status != "failed":
+        return False
+    row.status = "pending"
+    row.attempts = 0
+    row.next_attempt_at = None
+    after_commit(session, "deliver", [row.id])
+    return True
