@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
@@ -139,15 +139,17 @@ class JobQueue:
         """Run every message that is due, in this process, the way a worker would (tests and
         ``passport worker --once``). Returns how many ran."""
         ran = 0
-        when = now or self.services.now()
+        # Huey keeps naive UTC times (utc=True).
+        when = (now or self.services.now()).astimezone(UTC).replace(tzinfo=None)
+        for task in self.huey.read_schedule(when):
+            self.huey.enqueue(task)
         while ran < limit:
-            for task in self.huey.read_schedule(when.replace(tzinfo=None)):
-                self.huey.enqueue(task)
             task = self.huey.dequeue()
             if task is None:
                 return ran
-            self.huey.execute(task)
-            ran += 1
+            if self.huey.ready_to_run(task, when):
+                ran += 1
+            self.huey.execute(task, when)  # one not due yet goes to the schedule, as in a worker
         return ran
 
     def pending_count(self) -> int:

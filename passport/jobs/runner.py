@@ -106,6 +106,7 @@ def run_part(services: Services, queue: JobQueue, job_id: str, number: int) -> N
             attempts=part.attempts + 1,
             done=0,
             errors="[]",
+            counts="{}",
         ):
             return  # another worker has it, it is finished, or its retry is not due yet
         job = part.job
@@ -236,7 +237,6 @@ def finish_job(services: Services, job_id: str) -> None:
             status=status,
             error=error,
             finished_at=now,
-            started_at=job.started_at or now,
         )
 
 
