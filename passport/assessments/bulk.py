@@ -39,7 +39,11 @@ from passport.assessments.record import (
 from passport.catalog.models import AchievementDefinition
 from passport.credentials.issuing import DEFAULT_FORMAT, pin_holders, pinned_get
 from passport.credentials.models import Issuer
-from passport.credentials.status import release_statuses, reserve_statuses
+from passport.credentials.status import (
+    apply_reserved_counts,
+    release_statuses,
+    reserve_statuses,
+)
 from passport.errors import InvalidRequest, PassportError
 from passport.services import Services
 from verifier import normalize_email
@@ -397,6 +401,8 @@ def _issue_batch(
         if outcome.credential_id != reserved.get(row.key):
             unused.extend(_as_list(reserved.get(row.key)))
         _count(result, outcome)
+    # Last, both: they lock the lists' rows until the commit (reserve_statuses says why).
+    apply_reserved_counts(session)
     release_statuses(session, unused)
 
 

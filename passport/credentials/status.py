@@ -53,6 +53,7 @@ __all__ = [
     "LIST_TTL_MS",
     "StatusClaim",
     "allocate_status",
+    "apply_reserved_counts",
     "change_status",
     "draw_status",
     "ensure_status_lists",
@@ -137,6 +138,7 @@ def _list_for(
 
 
 _RESERVED = "reserved_status"
+_RESERVED_COUNTS = "reserved_status_counts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,15 +302,25 @@ def reserve_statuses(
                 cid = drawn[index]
                 reserved[cid].append((list_id, status_entry(url, index, purpose)))
                 placed.add(cid)
-            session.execute(
-                update(StatusList)
-                .where(StatusList.id == list_id)
-                .values(used=StatusList.used + len(placed))
-            )
+            # The list's ``used`` count is raised by apply_reserved_counts at the end of the
+            # batch, not here: that UPDATE locks the list's row until the commit, and taken
+            # now it would make a second worker's batch wait for this whole batch's signing.
+            counts = session.info.setdefault(_RESERVED_COUNTS, {})
+            counts[list_id] = counts.get(list_id, 0) + len(placed)
             pending = [cid for cid in pending if cid not in placed]
         if pending:  # pragma: no cover - needs a list more than half full, which we never use
             raise InvalidRequest("No free status index could be found; try again.")
     session.info.setdefault(_RESERVED, {}).update(reserved)
+
+
+def apply_reserved_counts(session: Session) -> None:
+    """Raise the lists' ``used`` counts by what :func:`reserve_statuses` reserved in this
+    transaction. Call it last before the commit (the row locks are then held for an instant)."""
+    counts: dict[str, int] = session.info.pop(_RESERVED_COUNTS, None) or {}
+    for list_id, count in sorted(counts.items()):  # a fixed order: no deadlock between workers
+        session.execute(
+            update(StatusList).where(StatusList.id == list_id).values(used=StatusList.used + count)
+        )
 
 
 def release_statuses(session: Session, credential_ids: list[str]) -> None:
