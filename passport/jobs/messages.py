@@ -81,10 +81,10 @@ _TEMPLATE_OF = {
 
 #: What each role is called in an invitation.
 ROLE_NAMES = {
-    "admin": N_("administrator"),
-    "assessor": N_("assessor"),
-    "mentor": N_("mentor"),
-    "learner": N_("learner"),
+    "admin": N_("an administrator"),
+    "assessor": N_("an assessor"),
+    "mentor": N_("a mentor"),
+    "learner": N_("a learner"),
 }
 
 

@@ -20,6 +20,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from passport.accounts.models import User
+from passport.audit import record_event
 from passport.errors import InvalidRequest
 from passport.jobs.models import MailPreference
 
@@ -31,6 +33,7 @@ __all__ = [
     "mail_preferences",
     "read_unsubscribe_token",
     "set_mail_preference",
+    "unsubscribe",
     "unsubscribe_token",
     "wants_mail",
 ]
@@ -153,3 +156,16 @@ def read_unsubscribe_token(secret_key: str, token: str) -> Unsubscribe:
     ):
         raise BadUnsubscribeToken()
     return Unsubscribe(user_id=data[0], category=data[1])
+
+
+def unsubscribe(session: Session, secret_key: str, token: str, *, now: datetime) -> Unsubscribe:
+    """Turn off the category a signed unsubscribe ``token`` names (the link in the mail, or a
+    mail client's one-click POST). Doing it twice is harmless. Raises
+    :class:`BadUnsubscribeToken` for a token we did not make or an account that is gone."""
+    wanted = read_unsubscribe_token(secret_key, token)
+    user = session.get(User, wanted.user_id)
+    if user is None or user.erased_at is not None:
+        raise BadUnsubscribeToken()
+    if set_mail_preference(session, user.id, wanted.category, False, now=now):
+        record_event(session, user.email, "mail.unsubscribe", wanted.category, at=now)
+    return wanted
