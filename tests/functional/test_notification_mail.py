@@ -15,6 +15,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import icalendar
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from passport.accounts.models import User
 from passport.accounts.users import create_user
@@ -348,20 +349,39 @@ def test_share_viewed_is_sent_only_to_those_who_opted_in(
 
 
 def test_a_temporary_refusal_is_tried_again_then_sent(
-    mail_app: Flask, smtp: tuple[Server, int]
+    settings: Settings, smtp: tuple[Server, int]
 ) -> None:
-    services = get_services(mail_app)
+    # A first wait long enough that the retry is certainly not due within the first run.
+    app = fresh_app(
+        settings.with_overrides(mail_url=f"smtp://127.0.0.1:{smtp[1]}", job_retry_seconds=60)
+    )
+    services = get_services(app)
+    queue = queue_for(services)
+    queue.flush()
     user_id = _person(services, "ada@example.com", "Ada", "en")
     smtp[0].data_replies.append("451 4.7.1 Greylisted, try again later")
     notification_id = _notify(services, user_id, "badge_revoked", "badge_revoked:retry")
-    queue_for(services).run_pending()
+    queue.run_pending()
     row = _row(services, notification_id)
     assert row.status == "pending" and row.attempts == 1
     assert row.last_error is not None and "451 4.7.1 Greylisted" in row.last_error
-    _drain(services)
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at - services.now() > timedelta(seconds=50)  # the backoff
+    assert smtp[0].messages == []
+    # The retry falls due after its backoff: bring the stored due time forward and send the
+    # message the reaper would (the queue's own delayed one is a minute away).
+    with services.session() as db:
+        db.execute(
+            update(Notification)
+            .where(Notification.id == notification_id)
+            .values(next_attempt_at=services.now() - timedelta(seconds=1))
+        )
+    queue.send("deliver", [notification_id])
+    queue.run_pending()
     row = _row(services, notification_id)
     assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
     assert len(smtp[0].messages) == 1
+    services.engine.dispose()
 
 
 def test_a_server_that_always_refuses_leaves_the_mail_failed_with_its_reason(
