@@ -520,3 +520,33 @@ def test_the_forgot_page_only_records_the_mail(mail_app: Flask, smtp: tuple[Serv
     assert smtp[0].messages == []
     _drain(services)
     assert [m["To"] for m in smtp[0].messages] == ["ada@example.com"]
+
+
+def test_a_context_missing_what_its_kind_needs_fails_visibly(
+    mail_app: Flask, smtp: tuple[Server, int]
+) -> None:
+    services = get_services(mail_app)
+    user_id = _person(services, "ada@example.com", "Ada", "en")
+    with services.session() as db:
+        row = notify(
+            db,
+            services,
+            kind="invitation",
+            key="invitation:broken",
+            to="ada@example.com",
+            user_id=user_id,
+            context={"inviter_name": "Grace"},  # no hours, no role, no link
+        )
+        assert row is not None
+        broken = row.id
+        unknown = notify(
+            db, services, kind="no_such_kind", key="x:1", to="ada@example.com", context={}
+        )
+        assert unknown is not None
+        unknown_id = unknown.id
+    _drain(services)
+    row = _row(services, broken)
+    assert row.status == "failed" and row.last_error is not None
+    assert "the invitation message cannot be written" in row.last_error
+    assert _row(services, unknown_id).status == "failed"
+    assert smtp[0].messages == []
