@@ -9,7 +9,14 @@ SMTP AUTH. ``PASSPORT_MAIL_FROM`` is the sender (default ``Skill Passport
 Without ``PASSPORT_MAIL_URL``, development and test write each message as one ``.eml`` file
 (mode 0600, folder 0700) into ``outbox/`` in the instance folder and log where; production
 has no mailer (:func:`mailer_for` returns None) and the pages that would send mail say so.
-Issue #18 grows this module into the notifications machinery; callers use :class:`Mailer`.
+Callers use :class:`Mailer`; the notifications machinery (:mod:`passport.jobs.notify`) is the
+main one.
+
+A :class:`MailMessage` carries a plain-text part, optionally the same as HTML, extra headers
+(``List-Unsubscribe`` of RFC 2369 / RFC 8058) and attachments (a session's ``.ics``). A refused
+message raises :class:`MailError` saying whether the refusal is permanent (an SMTP 5xx reply) or
+temporary (4xx, or no connection), with the server's code and sentence, which the failed list
+shows to an administrator.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from urllib.parse import unquote, urlsplit
 from passport.errors import ConfigError, PassportError
 
 __all__ = [
+    "Attachment",
     "MailError",
     "MailMessage",
     "MailServer",
@@ -46,20 +54,79 @@ _SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
 class MailError(PassportError):
-    """A message could not be handed to the mail server."""
+    """A message could not be handed to the mail server.
+
+    ``smtp_code`` is the server's reply code when it answered (None: no connection, or the
+    connection broke); ``permanent`` is True for a 5xx reply, which sending again will not
+    change. ``message`` says both, with the server's own sentence, for the failed list.
+    """
 
     code = "mail_failed"
     default_message = "The e-mail could not be sent; try again later."
 
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        smtp_code: int | None = None,
+        permanent: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.smtp_code = smtp_code
+        self.permanent = permanent
+
+    @classmethod
+    def from_smtp(cls, exc: smtplib.SMTPException | OSError) -> MailError:
+        """The error for what :mod:`smtplib` (or the socket below it) raised."""
+        code: int | None = None
+        reply = ""
+        if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+            code, raw = next(iter(exc.recipients.values()))
+            reply = _reply_text(raw)
+        elif isinstance(exc, smtplib.SMTPResponseException):
+            code, reply = exc.smtp_code, _reply_text(exc.smtp_error)
+        if code is not None and code >= 500:
+            sentence = f"The mail server refused the message for good: {code} {reply}"
+            return cls(sentence.strip(), smtp_code=code, permanent=True)
+        if code is not None:
+            sentence = f"The mail server refused the message for now: {code} {reply}"
+            return cls(sentence.strip(), smtp_code=code)
+        detail = str(exc).strip() or type(exc).__name__
+        return cls(f"The mail server could not be reached: {detail}")
+
+
+def _reply_text(raw: bytes | str) -> str:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return " ".join(text.split())[:500]
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message (``content_type`` like ``text/calendar``)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
 
 @dataclass(frozen=True, slots=True)
 class MailMessage:
-    """One e-mail: plain text, and optionally the same as simple HTML."""
+    """One e-mail: plain text, optionally the same as simple HTML, extra headers (name,
+    value) and attachments."""
 
     to: str
     subject: str
     text: str
     html: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+
+    def header(self, name: str) -> str | None:
+        """The value of the extra header ``name`` (case-insensitive), if the message has it."""
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +180,16 @@ def _email(message: MailMessage, sender: str) -> EmailMessage:
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("> ") or None)
     mail["Auto-Submitted"] = "auto-generated"
+    for name, value in message.headers:
+        mail[name] = value  # the email package refuses a value with a line break in it
     mail.set_content(message.text)
     if message.html is not None:
         mail.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        mail.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return mail
 
 
@@ -145,9 +219,10 @@ class SmtpMailer:
                     smtp.login(server.username, server.password or "")
                 smtp.send_message(_email(message, self.sender))
         except (OSError, smtplib.SMTPException) as exc:
-            # The class name only: the server's text may name hosts and accounts.
+            # The class name only in the log: the server's text may name hosts and accounts.
+            # The error itself carries it to the failed list, which only administrators see.
             logger.warning("mail to the SMTP server failed: %s", type(exc).__name__)
-            raise MailError() from exc
+            raise MailError.from_smtp(exc) from exc
 
 
 class OutboxMailer:

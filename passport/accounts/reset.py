@@ -56,6 +56,8 @@ class ResetLink:
     user: User
     token: str
     expires_at: datetime
+    #: The row's id (names the link's e-mail: ``password_reset:<id>``).
+    id: int = 0
 
 
 def _hash(token: str) -> str:
@@ -86,12 +88,13 @@ def request_reset(db: Session, email: str, *, now: datetime) -> ResetLink | None
     void_resets(db, user.id, now=now)
     token = secrets.token_urlsafe(32)
     expires = now + RESET_LIFETIME
-    db.add(
-        PasswordReset(user_id=user.id, token_hash=_hash(token), created_at=now, expires_at=expires)
+    row = PasswordReset(
+        user_id=user.id, token_hash=_hash(token), created_at=now, expires_at=expires
     )
+    db.add(row)
     record_event(db, "system", "password_reset.request", user.email, at=now)
     db.flush()
-    return ResetLink(user=user, token=token, expires_at=expires)
+    return ResetLink(user=user, token=token, expires_at=expires, id=row.id)
 
 
 def reset_for(db: Session, token: str, *, now: datetime) -> PasswordReset:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passport.db import Base, UTCDateTime, utcnow
 
-__all__ = ["JOB_STATUSES", "Job", "JobPart", "Notification", "ScheduleRun"]
+__all__ = ["JOB_STATUSES", "Job", "JobPart", "MailPreference", "Notification", "ScheduleRun"]
 
 #: The statuses of a job, as the API reports them (issue #18 fixes the names).
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -127,3 +127,18 @@ class ScheduleRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Error class and sentence when the run failed; the failed-job report lists it.
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class MailPreference(Base):
+    """A person's choice for one optional kind of mail (``category``: ``badge_issued``,
+    ``badge_expiring``, ``session_reminder``, ``share_viewed``, ``failed_report``). No row: the
+    category's default (:data:`passport.jobs.preferences.OPTIONAL_CATEGORIES`)."""
+
+    __tablename__ = "mail_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -152,7 +152,10 @@ def deliver_notifications(services: Services, ids: list[int]) -> list[tuple[int,
             try:
                 mailer.send(message)
             except MailError as exc:
-                error = str(exc.__cause__ or exc.message)[:1000]
+                # The server's code and sentence ("451 4.7.1 Try again later"), for the
+                # failed list; a permanent refusal is tried again all the same, as a bounce
+                # may come from a mailbox that was full for an hour.
+                error = exc.message[:1000]
         with services.session() as session:
             row = session.get(Notification, notification_id)
             assert row is not None  # only this worker holds it (status sending)

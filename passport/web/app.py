@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         health,
         i18n,
         learner,
+        notifications,
         passport_pages,
         public,
         scim,
@@ -87,4 +88,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(learner.catalog_bp)
     app.register_blueprint(passport_pages.bp)
     app.register_blueprint(passport_pages.share_bp)
+    app.register_blueprint(notifications.bp)
     return app

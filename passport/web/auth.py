@@ -8,14 +8,14 @@ gets a short-lived pending state in the session (:data:`PENDING_SECONDS`) and th
 ``/login/mfa``; only a correct code logs it in.
 
 Password reset: ``/login/forgot`` answers the same whether or not the address has an account
-(and mails in the background, so the time taken says nothing either); the link leads to
-``/login/reset/<token>``. The use cases are in :mod:`passport.accounts.reset`.
+(the mail is a notification the worker sends after the commit, so the time taken says nothing
+either); the link leads to ``/login/reset/<token>``. The use cases are in
+:mod:`passport.accounts.reset`, the message in :mod:`passport.jobs.messages`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +32,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.accounts.mfa import BAD_CODE, has_totp, verify_second_factor
@@ -59,7 +58,8 @@ from passport.accounts.throttle import (
 from passport.accounts.users import authenticate_user
 from passport.audit import AuditEvent, record_event
 from passport.errors import Forbidden, InvalidRequest, TooManyAttempts
-from passport.mail import Mailer, MailError, MailMessage, mailer_for
+from passport.jobs.notify import notify
+from passport.mail import Mailer, mailer_for
 from passport.settings import Settings
 from passport.web.context import get_services
 from passport.web.i18n import gettext as _
@@ -333,19 +333,6 @@ def _remember_device(response: WerkzeugResponse, email: str, now: datetime) -> W
 # -- password reset ---------------------------------------------------------------------------
 
 
-def _send_in_background(mailer: Mailer, message: MailMessage) -> None:
-    """Hand the message over without making the page wait (its time would tell whether the
-    address has an account)."""
-
-    def send() -> None:
-        try:
-            mailer.send(message)
-        except MailError:
-            logger.warning("password-reset mail could not be sent")
-
-    threading.Thread(target=send, name="passport-mail", daemon=True).start()
-
-
 def _not_available() -> Response:
     """The page saying reset by e-mail is not offered here (no mail set up in production, or
     PASSPORT_PASSWORD_LOGIN=off, where a password would open nothing); 403 to a form post."""
@@ -378,21 +365,20 @@ def forgot() -> str | Response | WerkzeugResponse:
     with services.session() as db:
         link = request_reset(db, email, now=now)
         if link is not None:
+            # The worker sends it after the commit; the link travels encrypted in the row.
             url = services.settings.public_url + url_for("auth.reset", token=link.token)
-            minutes = int(RESET_LIFETIME.total_seconds() // 60)
-            with force_locale(link.user.locale or "en"):
-                message = MailMessage(
-                    to=link.user.email,
-                    subject=_("Reset your Skill Passport password"),
-                    text=render_template(
-                        "mail/password_reset.txt", user=link.user, url=url, minutes=minutes
-                    ),
-                    html=render_template(
-                        "mail/password_reset.html", user=link.user, url=url, minutes=minutes
-                    ),
-                )
-    if link is not None:
-        _send_in_background(mailer, message)
+            notify(
+                db,
+                services,
+                kind="password_reset",
+                key=f"password_reset:{link.id}",
+                to=link.user.email,
+                user_id=link.user.id,
+                locale=link.user.locale or "en",
+                context={"minutes": int(RESET_LIFETIME.total_seconds() // 60)},
+                secret=url,
+                known_new=True,
+            )
     return render_template("forgot.html", available=True, sent=True)
 
 

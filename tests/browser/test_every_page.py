@@ -29,9 +29,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from passport.accounts.models import User
 from passport.accounts.tokens import create_token
+from passport.jobs.preferences import unsubscribe_token
+from passport.mail import MailMessage, OutboxMailer
 from tests.browser.a11y import (
     DESKTOP,
     PHONE,
@@ -132,6 +136,7 @@ FORM_STATES = (
         },
     ),
     FormState("admin", "/admin/tokens", "empty"),
+    FormState("learner", "/my/notifications", "saved", {"#category-share_viewed": CHECK}),
     # the one page that shows a new API token
     FormState("admin", "/admin/tokens", "created", {"#name": "crawl", "#scope-1": CHECK}),
 )
@@ -348,6 +353,20 @@ def test_every_page_is_accessible_and_fits_a_phone(
     # an API token, so that the admin's crawl finds its revoke confirmation
     with live_server.services.session() as db:
         create_token(db, "Accessibility crawl", scopes=["read"], actor="crawl")
+        learner = db.scalar(select(User).where(User.email == LEARNER))
+        assert learner is not None
+        learner_id = learner.id
+    # a message in the development outbox, so that the admin's crawl opens one
+    settings = live_server.services.settings
+    OutboxMailer(settings.instance_path / "outbox", "Skill Passport <crawl@example.com>").send(
+        MailMessage(to=LEARNER, subject="Accessibility crawl", text="A message\nof two lines.")
+    )
+    # the unsubscribe link of a mail (no page links to it): asked, done, and forged
+    token = unsubscribe_token(settings.secret_key, learner_id, "badge_expiring")
+    declared += [
+        ("visitor", f"{base}/unsubscribe/{token}", "unsubscribe"),
+        ("visitor", f"{base}/unsubscribe/not-a-token", "bad unsubscribe link"),
+    ]
 
     for persona in PERSONAS:
         crawler.crawl(contexts[persona.name], persona)
@@ -357,7 +376,8 @@ def test_every_page_is_accessible_and_fits_a_phone(
         checks.append((who, label, lambda p, url=url: p.goto(url) and None))
     # and the page a hiring manager reads: /verify's result for a pasted share link
     verified = FormState("visitor", "/verify", "share-link-result", {"#credential": live})
-    for state in (*FORM_STATES, verified):
+    unsubscribed = FormState("visitor", f"/unsubscribe/{token}", "done")
+    for state in (*FORM_STATES, verified, unsubscribed):
         url = base + state.path
         label = f"{state.path} form {state.name}"
         checks.append((state.persona, label, lambda p, url=url, s=state: submit_form(p, url, s)))

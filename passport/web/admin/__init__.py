@@ -22,6 +22,8 @@ __all__ = ["bp"]
 
 # The organisation's settings (/admin/settings), on a line of its own so that branches adding
 # views to the lines above and below merge cleanly.
+# The development mail outbox (/admin/outbox), on a line of its own for the same reason.
+from passport.web.admin import outbox as outbox
 from passport.web.admin import settings as settings
 
 # API tokens (/admin/tokens), on a line of its own for the same reason.

@@ -1,15 +1,31 @@
-"""PASSPORT_MAIL_URL: what is read from it, and what production refuses."""
+"""PASSPORT_MAIL_URL: what is read from it, and what production refuses; SMTP failures as
+MailError (permanent or temporary, with the server's reply); headers and attachments."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import secrets
+import smtplib
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from passport.errors import ConfigError
-from passport.mail import OutboxMailer, SmtpMailer, mailer_for, parse_mail_url
+from passport.mail import (
+    Attachment,
+    MailError,
+    MailMessage,
+    OutboxMailer,
+    SmtpMailer,
+    mailer_for,
+    parse_mail_url,
+)
 from passport.settings import Settings
+from tests.loopback import free_port
 
 
 def test_the_three_schemes_with_their_default_ports_and_encoded_credentials() -> None:
@@ -56,3 +72,96 @@ def test_which_mailer(tmp_path: Path) -> None:
     assert mailer_for(mail_url=None, production=True, **common) is None
     outbox = mailer_for(mail_url=None, production=False, **common)
     assert isinstance(outbox, OutboxMailer) and outbox.folder == tmp_path / "outbox"
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "permanent", "sentence"),
+    [
+        (
+            smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"5.1.1 No such user")}),
+            550,
+            True,
+            "The mail server refused the message for good: 550 5.1.1 No such user",
+        ),
+        (
+            smtplib.SMTPDataError(451, b"4.7.1 Greylisted,\r\n try again later"),
+            451,
+            False,
+            "The mail server refused the message for now: 451 4.7.1 Greylisted, try again later",
+        ),
+        (
+            smtplib.SMTPSenderRefused(553, b"5.7.1 Sender not allowed", "no-reply@example.com"),
+            553,
+            True,
+            "The mail server refused the message for good: 553 5.7.1 Sender not allowed",
+        ),
+        (
+            ConnectionRefusedError(111, "Connection refused"),
+            None,
+            False,
+            "The mail server could not be reached: [Errno 111] Connection refused",
+        ),
+        (
+            smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+            None,
+            False,
+            "The mail server could not be reached: Connection unexpectedly closed",
+        ),
+    ],
+)
+def test_smtp_failures_say_the_servers_code_and_whether_it_is_final(
+    raised: Exception, code: int | None, permanent: bool, sentence: str
+) -> None:
+    assert isinstance(raised, smtplib.SMTPException | OSError)
+    error = MailError.from_smtp(raised)
+    assert (error.smtp_code, error.permanent, error.message) == (code, permanent, sentence)
+    assert error.code == "mail_failed"
+
+
+def test_a_real_server_refusal_reaches_the_error(tmp_path: Path) -> None:
+    """Through smtplib against aiosmtpd on loopback: the reply travels into MailError."""
+
+    class Refusing:
+        async def handle_RCPT(self, server: Any, session: Any, envelope: Any, *args: Any) -> str:
+            return "550 5.1.1 Mailbox unavailable"
+
+    port = free_port()
+    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        mailer = SmtpMailer(parse_mail_url(f"smtp://127.0.0.1:{port}"), "P <p@example.com>")
+        with pytest.raises(MailError) as caught:
+            mailer.send(MailMessage(to="x@example.com", subject="S", text="T"))
+    finally:
+        controller.stop()
+    assert caught.value.permanent and caught.value.smtp_code == 550
+    assert "550 5.1.1 Mailbox unavailable" in caught.value.message
+
+
+def test_headers_and_attachments_are_written(tmp_path: Path) -> None:
+    outbox = OutboxMailer(tmp_path / "outbox", "P <p@example.com>")
+    outbox.send(
+        MailMessage(
+            to="x@example.com",
+            subject="S",
+            text="plain",
+            html="<p>html</p>",
+            headers=(("List-Unsubscribe", "<https://p.example/u/1>"),),
+            attachments=(Attachment("a.ics", "text/calendar", b"BEGIN:VCALENDAR\r\n"),),
+        )
+    )
+    [path] = outbox.messages()
+    parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["List-Unsubscribe"] == "<https://p.example/u/1>"
+    assert parsed.get_body(preferencelist=("plain",)) is not None
+    assert parsed.get_body(preferencelist=("html",)) is not None
+    [attachment] = list(parsed.iter_attachments())
+    assert attachment.get_filename() == "a.ics"
+    assert attachment.get_content_type() == "text/calendar"
+    with pytest.raises(ValueError, match="linefeed"):  # no header injection through a value
+        outbox.send(
+            MailMessage(
+                to="x@example.com", subject="S", text="t", headers=(("X-A", "a\r\nBcc: y"),)
+            )
+        )
