@@ -27,6 +27,7 @@ from passport.accounts.models import ApiToken
 from passport.accounts.tokens import authenticate, token_actor
 from passport.assessments.models import IDEMPOTENCY_KEY_LENGTH
 from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
+from passport.audit import record_event
 from passport.credentials.issuing import (
     DEFAULT_DI_SUITE,
     DEFAULT_FORMAT,
@@ -388,6 +389,9 @@ def create_bulk_issuance() -> tuple[Response, int] | tuple[Response, int, dict[s
             now=now,
             token_name=token_name,
             preview=preview,
+        )
+        record_event(
+            session, actor, "bulk.start", job.id, {"rows": job.total, "token": token_name}, at=now
         )
         body = job_view(session, job, now=now)
         location = url_for("api.job", job_id=job.id)

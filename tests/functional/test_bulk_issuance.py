@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from passport.accounts.tokens import create_token
+from passport.audit import AuditEvent
 from passport.credentials.models import IssuedCredential
 from passport.jobs import bulk as bulk_jobs
 from passport.jobs.models import Job, JobPart, Notification
@@ -128,7 +129,7 @@ def test_an_assessor_previews_confirms_and_follows_a_bulk_issuance(
         assert credential is not None and credential.proof_format == "vc-jwt"
     # The badges are in the badge list.
     badges = client.get("/admin/badges?q=l4%40bulk.example", headers=HTML).get_data(as_text=True)
-    assert "3 badges" in badges or badges.count("l4@bulk.example") >= 3
+    assert "3 badges found." in badges
 
     # The same file again: the preview says it was imported, and the job issues nothing.
     again = upload(client, token, bulk_csv(bad=(3, 17))).get_data(as_text=True)
@@ -394,6 +395,8 @@ def test_the_api_previews_starts_and_reports_a_bulk_issuance(
     with services.session() as db:
         job = db.get(Job, job_id)
         assert job is not None and job.token_name == "lms"
+        event = db.scalars(select(AuditEvent).where(AuditEvent.subject == job_id)).one()
+        assert event.action == "bulk.start" and event.actor.startswith("token:")
 
     # A reader token sees every job; another issuing token sees none but its own.
     reader = _token(services, "dashboard", "read")
