@@ -414,7 +414,14 @@ def _readable_job(job_id: str, scope_needed: str) -> None:
                 token = authenticate(session, authorization, now=now, scope="read")
                 reads_all = True
             except Forbidden:
-                token = authenticate(session, authorization, now=now, scope="credentials:issue")
+                try:
+                    token = authenticate(session, authorization, now=now, scope="credentials:issue")
+                except Forbidden as exc:
+                    raise Forbidden(
+                        "This API token lacks the scope 'read' that reading jobs needs (a "
+                        "token with 'credentials:issue' reads the jobs it started).",
+                        code="insufficient_scope",
+                    ) from exc
         else:
             token = authenticate(session, authorization, now=now, scope=scope_needed)
         job = get_job(session, job_id)

@@ -406,7 +406,10 @@ def test_the_api_previews_starts_and_reports_a_bulk_issuance(
     assert hidden.status_code == 404 and hidden.get_json()["error"]["code"] == "unknown_job"
     assert _get(client, issuer, "/api/v1/jobs/nope").status_code == 404
     verifier = _token(services, "verifier", "verify")
-    assert _get(client, verifier, f"/api/v1/jobs/{job_id}").status_code == 403
+    refused = _get(client, verifier, f"/api/v1/jobs/{job_id}")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "insufficient_scope"
+    assert "'read'" in refused.get_json()["error"]["message"]
     assert client.get(f"/api/v1/jobs/{job_id}").status_code == 401
 
     # Uploaded again: a job that issues nothing twice.
