@@ -182,6 +182,21 @@ def test_no_file_and_an_expired_or_forged_upload_are_refused(
         assert db.scalar(select(func.count()).select_from(Job)) == 0
 
 
+def test_the_preview_lists_the_first_200_row_errors_and_counts_the_rest(
+    client: FlaskClient, services: Services
+) -> None:
+    token = login(client, services, "ana@bulk.example", "assessor")
+    data = "email,achievement,level\n" + "".join(
+        f"nobody{n}@bulk.example,ci-cd-l2,2\n" for n in range(205)
+    )
+    page = upload(client, token, data.encode()).get_data(as_text=True)
+    assert count(page, "errors") == 205
+    assert "205 rows have errors" in page
+    assert page.count('<td data-label="Row">') == 200
+    assert "5 more rows with errors are not listed here." in page
+    assert "No row can be issued." in page and "/admin/bulk/confirm" not in page
+
+
 def test_a_confirmed_file_is_used_once(
     client: FlaskClient, services: Services, queue: JobQueue, learners: int
 ) -> None:

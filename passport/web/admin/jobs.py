@@ -40,6 +40,9 @@ BULK_ROLES = ("assessor",)
 RETRY_ROLES = ("admin",)
 
 ENDED = ("succeeded", "failed", "cancelled")
+#: Row errors a page lists (a 10,000-row file with a wrong column could have 10,000); the
+#: rest are counted, and the API lists them all.
+SHOWN_ERRORS = 200
 
 
 def _format_choices() -> list[dict[str, str]]:
@@ -113,7 +116,8 @@ def bulk_preview() -> Page:
     return render_template(
         "admin/bulk_preview.html",
         counts=counts,
-        errors=preview.errors,
+        errors=preview.errors[:SHOWN_ERRORS],
+        hidden_errors=max(len(preview.errors) - SHOWN_ERRORS, 0),
         digest=digest,
         proof=proof,
         can_confirm=bool(preview.rows),
@@ -179,6 +183,7 @@ def job(job_id: str) -> Page:
             ended=view["status"] in ENDED,
             status_names=_status_names(),
             may_retry=g.user.role in RETRY_ROLES,
+            shown_errors=SHOWN_ERRORS,
         )
 
 

@@ -60,7 +60,9 @@
     while (body.firstChild) {
       body.removeChild(body.firstChild);
     }
-    errors.forEach(function (e) {
+    // The page lists the first rows only (data-limit); the count above has them all.
+    var limit = parseInt(table.getAttribute("data-limit"), 10) || errors.length;
+    errors.slice(0, limit).forEach(function (e) {
       var tr = document.createElement("tr");
       tr.appendChild(cell(table.getAttribute("data-label-row"), e.row));
       tr.appendChild(cell(table.getAttribute("data-label-code"), e.code, "code"));
