@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,12 +39,15 @@ def keep_upload(instance_path: Path, data: bytes, *, now: datetime) -> str:
     """Store ``data`` until it is confirmed (or :data:`KEEP` passed); return its SHA-256 hex.
     Older files are removed on the way."""
     folder = _folder(instance_path)
-    folder.mkdir(parents=True, exist_ok=True)
+    # Private like the rest of the instance: the rows name people by e-mail.
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     _prune(folder, now)
     digest = hashlib.sha256(data).hexdigest()
     target = folder / digest
     partial = folder / f"{digest}.part"
-    partial.write_bytes(data)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
     partial.replace(target)  # atomic: a reader never sees half a file
     return digest
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +23,8 @@ def _age(path: Path, when: datetime) -> None:
 def test_a_kept_file_comes_back_by_its_hash_until_forgotten(tmp_path: Path) -> None:
     digest = keep_upload(tmp_path, DATA, now=NOW)
     assert digest == hashlib.sha256(DATA).hexdigest()
+    kept = tmp_path / "uploads" / "bulk" / digest
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600  # the rows name people
     _age(tmp_path / "uploads" / "bulk" / digest, NOW)
     assert load_upload(tmp_path, digest, now=NOW + KEEP - timedelta(seconds=1)) == DATA
     forget_upload(tmp_path, digest)
