@@ -49,13 +49,15 @@ MAX_EXPIRES_DAYS: Final = 3650
 #: Every scope a token can carry, and what it allows. The one list: the API, the CLI, the
 #: admin pages and the OpenAPI description all name these.
 SCOPES: Final[dict[str, str]] = {
-    "credentials:issue": "Issue badges (POST /api/v1/credentials).",
+    "credentials:issue": "Issue badges (POST /api/v1/credentials, and from a CSV file as a job: "
+    "POST /api/v1/bulk-issuances, following and cancelling its own jobs).",
     "credentials:status": "Revoke, suspend and reinstate badges "
     "(POST /api/v1/credentials/{id}/revoke|suspend|reinstate).",
     "assessments:write": "Record assessments; a pass issues the badge (POST /api/v1/assessments).",
     "verify": "Verify credentials as an identified integration (POST /api/v1/verify).",
     "scim": "Provision people from an identity provider (SCIM 2.0 under /scim/v2).",
-    "read": "Read through the API (GET /api/v1/token: the token's own name, scopes and expiry).",
+    "read": "Read through the API (GET /api/v1/token: the token's own name, scopes and expiry; "
+    "GET /api/v1/jobs/{id}: any job's progress).",
 }
 
 #: What a token made before scopes existed could do, and so keeps (migration 0007): any token

@@ -27,13 +27,15 @@ from passport.accounts.models import ApiToken
 from passport.accounts.tokens import authenticate, token_actor
 from passport.assessments.models import IDEMPOTENCY_KEY_LENGTH
 from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
+from passport.audit import record_event
 from passport.credentials.issuing import (
     DEFAULT_DI_SUITE,
     DEFAULT_FORMAT,
     IssueRequest,
     issue_credential,
+    proof_format_named,
 )
-from passport.errors import InvalidRequest, UnsupportedMediaType
+from passport.errors import Forbidden, InvalidRequest, NotFound, UnsupportedMediaType
 from passport.services import Services
 from passport.verifying.fit import closers_for, job_family_fit
 from passport.verifying.verify import verify_input
@@ -323,3 +325,145 @@ def token_info() -> Response:
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# -- bulk issuance as a job ------------------------------------------------------------------
+
+#: The media types a bulk file may come as (``text/csv`` is the one the description names).
+CSV_TYPES = frozenset({"text/csv", "application/csv"})
+
+
+def _flag(name: str) -> bool:
+    value = request.args.get(name, "").strip().lower()
+    if value in ("", "false", "0", "no"):
+        return False
+    if value in ("true", "1", "yes"):
+        return True
+    raise InvalidRequest(f"'{name}' must be true or false.", code="bad_parameter")
+
+
+@bp.post("/bulk-issuances")
+@csrf_exempt
+@rate_limited("api")
+def create_bulk_issuance() -> tuple[Response, int] | tuple[Response, int, dict[str, str]]:
+    """Issue badges from a CSV file (the columns ``passport bulk`` takes) as a job.
+
+    ``?dryRun=true``: ``200`` with ``{"total", "valid", "alreadyImported", "errors"}`` and
+    nothing issued. Otherwise ``202`` with the job (``GET /api/v1/jobs/<id>``) in ``Location``.
+    Rows issued before (the same file again) are skipped, never issued twice.
+    """
+    from passport.assessments.bulk import preview_csv
+    from passport.jobs.bulk import job_view, start_bulk
+
+    services = get_services()
+    now = services.now()
+    with services.session() as session:
+        token = authenticate(
+            session, request.headers.get("Authorization"), now=now, scope="credentials:issue"
+        )
+        actor, token_name = token_actor(token), token.name
+    if request.mimetype not in CSV_TYPES:
+        raise UnsupportedMediaType("Send the CSV file as the request body, as text/csv.")
+    dry_run = _flag("dryRun")
+    proof_format = proof_format_named(request.args.get("format", "").strip() or DEFAULT_FORMAT)
+    data = request.get_data(cache=False)
+    with services.session() as session:
+        preview = preview_csv(session, data)
+        errors = [{"row": e.row, "code": e.code, "message": e.message} for e in preview.errors]
+        if dry_run:
+            return jsonify(
+                {
+                    "total": len(preview.rows) + len(preview.errors),
+                    "valid": len(preview.rows),
+                    "alreadyImported": len(preview.already_imported),
+                    "errors": errors,
+                }
+            ), 200
+        job = start_bulk(
+            session,
+            services,
+            data,
+            assessor=actor,
+            created_by=actor,
+            proof_format=proof_format,
+            now=now,
+            token_name=token_name,
+            preview=preview,
+        )
+        record_event(
+            session, actor, "bulk.start", job.id, {"rows": job.total, "token": token_name}, at=now
+        )
+        body = job_view(session, job, now=now)
+        location = url_for("api.job", job_id=job.id)
+    return jsonify(body), 202, {"Location": location}
+
+
+def _readable_job(job_id: str, scope_needed: str) -> None:
+    """The job ``job_id`` if the calling token may see it: a ``read`` token sees every job
+    (``GET`` only), the token that started a job sees that one. Another job, or none: 404, so
+    a token learns nothing about jobs that are not its own."""
+    from passport.jobs.admin import get_job
+
+    services = get_services()
+    now = services.now()
+    authorization = request.headers.get("Authorization")
+    with services.session() as session:
+        reads_all = False
+        if scope_needed == "read":
+            try:
+                token = authenticate(session, authorization, now=now, scope="read")
+                reads_all = True
+            except Forbidden:
+                try:
+                    token = authenticate(session, authorization, now=now, scope="credentials:issue")
+                except Forbidden as exc:
+                    raise Forbidden(
+                        "This API token lacks the scope 'read' that reading jobs needs (a "
+                        "token with 'credentials:issue' reads the jobs it started).",
+                        code="insufficient_scope",
+                    ) from exc
+        else:
+            token = authenticate(session, authorization, now=now, scope=scope_needed)
+        job = get_job(session, job_id)
+        if job is None or not (reads_all or job.token_name == token.name):
+            raise NotFound("No job with that id was started with this token.", code="unknown_job")
+
+
+@bp.get("/jobs/<job_id>")
+@rate_limited("api", methods=("GET",))
+def job(job_id: str) -> Response:
+    """A job's progress (``read`` scope, or the token that started it)."""
+    from passport.jobs.admin import get_job
+    from passport.jobs.bulk import job_view
+
+    services = get_services()
+    _readable_job(job_id, "read")
+    with services.session() as session:
+        row = get_job(session, job_id)
+        if row is None:  # pragma: no cover - deleted between the two reads
+            raise NotFound("No job with that id was started with this token.", code="unknown_job")
+        body = job_view(session, row, now=services.now())
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/jobs/<job_id>/cancel")
+@csrf_exempt
+@rate_limited("api")
+def cancel_job(job_id: str) -> Response:
+    """Stop a job (the token that started it, scope ``credentials:issue``): parts not begun
+    are cancelled, running ones stop after their batch; rows issued stay issued."""
+    from passport.jobs.admin import get_job
+    from passport.jobs.bulk import job_view
+    from passport.jobs.runner import cancel_job as cancel
+
+    services = get_services()
+    _readable_job(job_id, "credentials:issue")
+    cancel(services, job_id)
+    with services.session() as session:
+        row = get_job(session, job_id)
+        if row is None:  # pragma: no cover - deleted between the two reads
+            raise NotFound("No job with that id was started with this token.", code="unknown_job")
+        body = job_view(session, row, now=services.now())
+    return jsonify(body)

@@ -137,6 +137,7 @@ FORM_STATES = (
     ),
     FormState("admin", "/admin/tokens", "empty"),
     FormState("learner", "/my/notifications", "saved", {"#category-share_viewed": CHECK}),
+    FormState("assessor", "/admin/bulk", "empty"),
     # the one page that shows a new API token
     FormState("admin", "/admin/tokens", "created", {"#name": "crawl", "#scope-1": CHECK}),
 )
@@ -319,6 +320,73 @@ def share_links(page: Any, base: str) -> tuple[str, str]:
     return made[0], made[1]
 
 
+#: A bulk file for the preview page: two good rows and two that name no learner or badge.
+BULK_CSV = (
+    "email,achievement,level\n"
+    f"{LEARNER},observability-l2,3\n"
+    "nobody@demo.example,observability-l2,2\n"
+    f"{LEARNER},no-such-badge,2\n"
+    f"{LEARNER},incident-response-l3,3\n"
+).encode()
+
+
+def bulk_preview(page: Any, base: str, query: str = "") -> None:
+    """The preview of a bulk file (a file upload, which FORM_STATES cannot fill)."""
+    page.goto(f"{base}/admin/bulk{query}")
+    page.set_input_files(
+        "#file", {"name": "results.csv", "mimeType": "text/csv", "buffer": BULK_CSV}
+    )
+    with page.expect_navigation():
+        page.click("form[enctype='multipart/form-data'] button[type=submit]")
+
+
+def bulk_jobs(live_server: LiveServer) -> str:
+    """A job waiting for a worker (the crawl finds its page from /admin/jobs), a failed job
+    and an e-mail that could not be sent (the failed lists with their Retry buttons).
+    Returns the waiting job's id."""
+    import uuid
+
+    from passport.jobs.bulk import start_bulk
+    from passport.jobs.models import Job, Notification
+
+    services = live_server.services
+    now = services.now()
+    with services.session() as db:
+        waiting = start_bulk(
+            db,
+            services,
+            BULK_CSV,
+            assessor="ana.assessor@demo.example",
+            created_by="ana.assessor@demo.example",
+            proof_format="data-integrity",
+            now=now,
+        )
+        db.add(
+            Job(
+                id=uuid.uuid4().hex,
+                kind="bulk_issuance",
+                status="failed",
+                total=200,
+                error="OSError: the disk is full",
+                created_by="admin@demo.example",
+                created_at=now,
+                started_at=now,
+                finished_at=now,
+            )
+        )
+        db.add(
+            Notification(
+                key=f"crawl:{uuid.uuid4().hex}",
+                kind="badge_issued",
+                to=LEARNER,
+                status="failed",
+                attempts=6,
+                last_error="SMTPRecipientsRefused: mailbox unavailable",
+            )
+        )
+        return waiting.id
+
+
 def test_every_page_is_accessible_and_fits_a_phone(
     browser: Any, live_server: LiveServer, artifacts: Path
 ) -> None:
@@ -368,6 +436,9 @@ def test_every_page_is_accessible_and_fits_a_phone(
         ("visitor", f"{base}/unsubscribe/not-a-token", "bad unsubscribe link"),
     ]
 
+    # bulk issuance: a job waiting, a failed one, a failed e-mail
+    job_id = bulk_jobs(live_server)
+
     for persona in PERSONAS:
         crawler.crawl(contexts[persona.name], persona)
 
@@ -381,6 +452,11 @@ def test_every_page_is_accessible_and_fits_a_phone(
         url = base + state.path
         label = f"{state.path} form {state.name}"
         checks.append((state.persona, label, lambda p, url=url, s=state: submit_form(p, url, s)))
+    checks.append(("assessor", "bulk preview", lambda p: bulk_preview(p, base)))
+    # the bulk pages in German, last: the language stays chosen for the rest of the session
+    checks.append(("admin", "bulk preview (de)", lambda p: bulk_preview(p, base, "?lang=de")))
+    for path in ("/admin/bulk", "/admin/jobs", f"/admin/jobs/{job_id}"):
+        checks.append(("admin", f"{path} (de)", lambda p, path=path: p.goto(base + path) and None))
     for who, label, action in checks:
         page = contexts[who].new_page()
         missing = action(page)

@@ -230,6 +230,13 @@ def test_the_examples_get_described_responses(
                 conformance.check(template, method, client.get(PREFIX + path))
                 sent += 1
                 continue
+            if "requestBody" not in operation:  # an action without a body (cancel a job)
+                response = client.post(
+                    PREFIX + path, headers={"Authorization": f"Bearer {api_token}"}
+                )
+                conformance.check(template, method, response)
+                sent += 1
+                continue
             body = _deref(spec, operation["requestBody"])
             for media_type, media in body["content"].items():
                 for example in media.get("examples", {}).values():
@@ -353,7 +360,7 @@ def test_schemathesis_finds_no_server_error(
     operations = [result.ok() for result in schema.get_all_operations()]
     # Every operation but GET /openapi.json itself (schemathesis leaves the schema's own URL out).
     assert {op.label for op in operations} >= {"POST /verify", "POST /credentials"}
-    assert len(operations) == 7
+    assert len(operations) == 10
     statuses: set[tuple[str, int]] = set()
     for operation in operations:
 

@@ -20,6 +20,9 @@ from passport.web.admin.common import bp
 
 __all__ = ["bp"]
 
+# Bulk issuance and the jobs pages (/admin/bulk, /admin/jobs), on a line of their own too.
+from passport.web.admin import jobs as jobs
+
 # The organisation's settings (/admin/settings), on a line of its own so that branches adding
 # views to the lines above and below merge cleanly.
 # The development mail outbox (/admin/outbox), on a line of its own for the same reason.

@@ -43,12 +43,14 @@ ERROR_FIELDS = {
 def scope_descriptions() -> dict[str, str]:
     """What each scope allows, in the page's language (every scope of SCOPES has one)."""
     return {
-        "credentials:issue": _("Issue badges."),
+        "credentials:issue": _("Issue badges, one by one or from a CSV file as a job."),
         "credentials:status": _("Revoke, suspend and reinstate badges."),
         "assessments:write": _("Record assessments; a pass issues the badge."),
         "verify": _("Verify credentials as this integration."),
         "scim": _("Create, update and deactivate people from an identity provider (SCIM)."),
-        "read": _("Read through the API: the token's own scopes and expiry."),
+        "read": _(
+            "Read through the API: the token's own scopes and expiry, and every job's progress."
+        ),
     }
 
 
