@@ -47,6 +47,8 @@ from passport.credentials.models import (
     StatusListSnapshot,
 )
 from passport.errors import InvalidRequest, NotFound
+from passport.jobs.notify import notify
+from passport.jobs.recipients import holder_recipient
 from passport.services import Services
 
 __all__ = [
@@ -487,4 +489,38 @@ def change_status(
     _sign_list(session, services, status_list, now)
     services.invalidate_status(list_url(services, list_id))
     changed = (was is None) if action in ("revoke", "suspend") else (was is not None)
+    if changed:
+        _tell_holder(session, services, credential, action, reason, now)
     return StatusChange(credential_id, action, changed)
+
+
+#: The notification kind of each action (the holder is told in the same transaction).
+_KINDS = {"revoke": "badge_revoked", "suspend": "badge_suspended", "reinstate": "badge_reinstated"}
+
+
+def _tell_holder(
+    session: Session,
+    services: Services,
+    credential: IssuedCredential,
+    action: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    recipient = holder_recipient(session, credential.holder)
+    if recipient is None:
+        return
+    kind = _KINDS[action]
+    notify(
+        session,
+        services,
+        kind=kind,
+        key=f"{kind}:{credential.id}:{now.isoformat()}",
+        to=recipient.email,
+        user_id=recipient.user_id,
+        locale=recipient.locale,
+        context={
+            "credential_id": credential.id,
+            "achievement_name": credential.achievement.name,
+            "reason": reason.strip(),
+        },
+    )

@@ -28,6 +28,9 @@ from sqlalchemy.orm import Session
 from passport.audit import AuditEvent
 from passport.credentials.models import IssuedCredential
 from passport.errors import InvalidRequest, NotFound, ShareLinkExpired, ShareLinkRevoked
+from passport.jobs.notify import notify
+from passport.jobs.recipients import holder_recipient
+from passport.services import Services
 from passport.sharing.models import ShareLink, ShareLinkCredential, ShareLinkView
 
 __all__ = [
@@ -179,21 +182,64 @@ def open_share_link(session: Session, token: str, *, now: datetime) -> ShareLink
     return link
 
 
+#: A link viewed again within this time tells its holder nothing new: one e-mail, not one per
+#: reader's page load (a reviewer opening the link five times in a morning).
+VIEW_MAIL_QUIET = timedelta(hours=1)
+
+
 def record_view(
-    session: Session, link: ShareLink, *, user_agent: str | None, now: datetime
-) -> None:
-    """Add one line to the link's view log (time and user agent; never the IP address)."""
-    session.add(
-        ShareLinkView(
-            share_link_id=link.id,
-            viewed_at=now,
-            user_agent=(user_agent or "")[:MAX_USER_AGENT_CHARS] or None,
-        )
+    session: Session,
+    services: Services,
+    link: ShareLink,
+    *,
+    user_agent: str | None,
+    now: datetime,
+) -> ShareLinkView:
+    """Add one line to the link's view log (time and user agent; never the IP address), and
+    tell the holder by e-mail (``share_viewed``, which they must have opted in to) unless the
+    link was viewed within :data:`VIEW_MAIL_QUIET`."""
+    previous = session.scalar(
+        select(func.max(ShareLinkView.viewed_at)).where(ShareLinkView.share_link_id == link.id)
     )
+    if isinstance(previous, str):  # SQLite hands an aggregate's datetime back as text
+        previous = datetime.fromisoformat(previous)
+    if previous is not None and previous.tzinfo is None:
+        previous = previous.replace(tzinfo=now.tzinfo)
+    view = ShareLinkView(
+        share_link_id=link.id,
+        viewed_at=now,
+        user_agent=(user_agent or "")[:MAX_USER_AGENT_CHARS] or None,
+    )
+    session.add(view)
+    session.flush()
+    if previous is None or now - previous >= VIEW_MAIL_QUIET:
+        recipient = holder_recipient(session, link.holder)
+        if recipient is not None:
+            notify(
+                session,
+                services,
+                kind="share_viewed",
+                key=f"share_viewed:{view.id}",
+                to=recipient.email,
+                user_id=recipient.user_id,
+                locale=recipient.locale,
+                context={
+                    "share_link_id": link.id,
+                    "audience": link.audience or "",
+                    "viewed_at": now.isoformat(),
+                },
+                known_new=True,
+            )
+    return view
 
 
 def view_share_link(
-    session: Session, token: str, *, user_agent: str | None, now: datetime
+    session: Session,
+    services: Services,
+    token: str,
+    *,
+    user_agent: str | None,
+    now: datetime,
 ) -> ShareLink:
     """Open the live link for ``token`` to show what it shares, counting the view.
 
@@ -202,7 +248,7 @@ def view_share_link(
     (finding 7 of issue 17). Raises as :func:`open_share_link`; a dead link is not counted.
     """
     link = open_share_link(session, token, now=now)
-    record_view(session, link, user_agent=user_agent, now=now)
+    record_view(session, services, link, user_agent=user_agent, now=now)
     return link
 
 

@@ -347,7 +347,9 @@ def shared(token: str) -> Response:
     services = get_services()
     now = services.now()
     with services.session() as db:
-        link = view_share_link(db, token, user_agent=request.headers.get("User-Agent"), now=now)
+        link = view_share_link(
+            db, services, token, user_agent=request.headers.get("User-Agent"), now=now
+        )
         holder = link.holder
         verifier = services.verifier(db)
         records = sorted(
