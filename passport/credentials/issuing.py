@@ -28,7 +28,7 @@ from passport.credentials.models import Holder, IssuedCredential, Issuer, Signin
 from passport.credentials.status import draw_status, purposes_for, store_status
 from passport.errors import InvalidRequest, NotFound
 from passport.jobs.notify import notify
-from passport.jobs.recipients import holder_recipient
+from passport.jobs.recipients import Recipient, holder_recipient
 from passport.services import Services
 from verifier import normalize_email
 
@@ -243,12 +243,11 @@ def _tell_holder(
     session: Session,
     services: Services,
     record: IssuedCredential,
-    holder: Holder,
+    recipient: Recipient | None,
     achievement_name: str,
     issuer_name: str,
 ) -> None:
     """Record the "your badge is here" e-mail in the issuing transaction (sent after commit)."""
-    recipient = holder_recipient(session, holder)
     if recipient is None:
         return
     notify(
@@ -315,6 +314,9 @@ def issue_credential(
     assert issuer is not None  # foreign key
     email = checked_email(request.recipient_email)
     holder = get_or_create_holder(session, email, name=request.recipient_name)
+    # Looked up before signing: on SQLite the write lock is held from storing the status
+    # entries to the commit, and that stretch should hold writes only.
+    recipient = holder_recipient(session, holder)
     valid_until = (
         now + timedelta(days=achievement.valid_for_days) if achievement.valid_for_days else None
     )
@@ -389,6 +391,6 @@ def issue_credential(
             ),
         )
     )
-    _tell_holder(session, services, record, holder, achievement.name, issuer.name)
+    _tell_holder(session, services, record, recipient, achievement.name, issuer.name)
     logger.info("issued %s (%s) for achievement %s", issued.id, issued.proof_format, achievement.id)
     return record
