@@ -91,23 +91,15 @@ def request_reset(db: Session, email: str, *, now: datetime) -> ResetLink | None
     # would give it one, a way in around the identity provider).
     if user is None or not is_active(user) or not user.password_hash:
         return None
-    link, _row = _new_link(db, user, now=now, lifetime=RESET_LIFETIME)
-    record_event(db, "system", "password_reset.request", user.email, at=now)
-    return link
-
-
-def _new_link(
-    db: Session, user: User, *, now: datetime, lifetime: timedelta
-) -> tuple[ResetLink, PasswordReset]:
     void_resets(db, user.id, now=now)
     token = secrets.token_urlsafe(32)
-    expires = now + lifetime
-    row = PasswordReset(
-        user_id=user.id, token_hash=_hash(token), created_at=now, expires_at=expires
+    expires = now + RESET_LIFETIME
+    db.add(
+        PasswordReset(user_id=user.id, token_hash=_hash(token), created_at=now, expires_at=expires)
     )
-    db.add(row)
+    record_event(db, "system", "password_reset.request", user.email, at=now)
     db.flush()
-    return ResetLink(user=user, token=token, expires_at=expires), row
+    return ResetLink(user=user, token=token, expires_at=expires)
 
 
 def invitation_link(db: Session, user: User, *, now: datetime) -> tuple[ResetLink, int] | None:
@@ -117,9 +109,16 @@ def invitation_link(db: Session, user: User, *, now: datetime) -> tuple[ResetLin
     page: choosing a first password is setting one by a mailed link."""
     if user.password_hash or not is_active(user) or user.erased_at is not None:
         return None
-    link, row = _new_link(db, user, now=now, lifetime=INVITATION_LIFETIME)
+    void_resets(db, user.id, now=now)
+    token = secrets.token_urlsafe(32)
+    expires = now + INVITATION_LIFETIME
+    row = PasswordReset(
+        user_id=user.id, token_hash=_hash(token), created_at=now, expires_at=expires
+    )
+    db.add(row)
     record_event(db, "system", "invitation.link", user.email, at=now)
-    return link, row.id
+    db.flush()
+    return ResetLink(user=user, token=token, expires_at=expires), row.id
 
 
 def reset_for(db: Session, token: str, *, now: datetime) -> PasswordReset:

@@ -239,3 +239,24 @@ def test_a_rolled_back_view_writes_nothing(services: Services, ada: int) -> None
     with pytest.raises(RuntimeError):
         view_then_fail()
     assert _rows(services, "share_viewed") == []
+
+
+def test_a_rolled_back_status_change_writes_nothing(services: Services, ada: int) -> None:
+    credential_id = _issue(services)
+
+    def revoke_then_fail() -> None:
+        with services.session() as session:
+            change_status(
+                session,
+                services,
+                credential_id,
+                "revoke",
+                reason="x",
+                actor="a",
+                now=services.now(),
+            )
+            raise RuntimeError("the request failed after revoking")
+
+    with pytest.raises(RuntimeError):
+        revoke_then_fail()
+    assert [r[0] for r in _rows(services)] == ["badge_issued"]

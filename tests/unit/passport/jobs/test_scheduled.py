@@ -159,6 +159,28 @@ def test_each_schedule_runs_once_per_slot_when_two_workers_tick(
     assert len(_notes(services, "badge_expiring")) == 1
 
 
+def test_two_workers_with_their_own_services_share_each_slot(
+    services: Services, queue: JobQueue, ada: User
+) -> None:
+    _issue(services, valid_until=T0 + timedelta(days=20))
+    other = Services.from_settings(services.settings)  # a second worker process's services
+    try:
+        other_queue = queue_for(other)  # the same broker, as another process would
+        ran = [run_due(services, queue, now=T0), run_due(other, other_queue, now=T0)]
+        assert ran[1] == [] and "expiry-reminders" in ran[0]
+        ran = [run_due(other, other_queue, now=T0 + timedelta(hours=1))]
+        ran.append(run_due(services, queue, now=T0 + timedelta(hours=1, minutes=1)))
+        assert "expiry-reminders" in ran[0] and "expiry-reminders" not in ran[1]
+    finally:
+        other.close()
+    assert len(_notes(services, "badge_expiring")) == 1
+    with services.session() as session:
+        slots = session.scalars(
+            select(ScheduleRun.slot).where(ScheduleRun.name == "expiry-reminders")
+        ).all()
+    assert sorted(slots) == ["2027-03-01T12", "2027-03-01T13"]
+
+
 # -- session reminders ------------------------------------------------------------------------
 
 
