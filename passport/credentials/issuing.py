@@ -391,6 +391,8 @@ def issue_credential(
             ),
         )
     )
+    # No flush here: the caller's commit writes the record (a bulk batch writes many at once),
+    # and the badge_issued notification with it.
     _tell_holder(session, services, record, recipient, achievement.name, issuer.name)
     logger.info("issued %s (%s) for achievement %s", issued.id, issued.proof_format, achievement.id)
     return record
