@@ -209,12 +209,11 @@ def record_view(
     tell the holder by e-mail (``share_viewed``, which they must have opted in to) unless the
     link was viewed within :data:`VIEW_MAIL_QUIET`."""
     previous = session.scalar(
-        select(func.max(ShareLinkView.viewed_at)).where(ShareLinkView.share_link_id == link.id)
+        select(ShareLinkView.viewed_at)
+        .where(ShareLinkView.share_link_id == link.id)
+        .order_by(ShareLinkView.viewed_at.desc())
+        .limit(1)
     )
-    if isinstance(previous, str):  # SQLite hands an aggregate's datetime back as text
-        previous = datetime.fromisoformat(previous)
-    if previous is not None and previous.tzinfo is None:
-        previous = previous.replace(tzinfo=now.tzinfo)
     view = ShareLinkView(
         share_link_id=link.id,
         viewed_at=now,

@@ -432,9 +432,9 @@ def test_status_lists_are_republished_when_behind_signed_with_an_old_key_or_old(
         )
     assert republish(services, queue, T0) == {lists[0]: "behind"}
     with services.session() as session:
-        status_list = session.get(StatusList, lists[0])
-        assert status_list is not None
-        assert _snapshots(services)[lists[0]][0] == status_list.version
+        changed = session.get(StatusList, lists[0])
+        assert changed is not None
+        assert _snapshots(services)[lists[0]][0] == changed.version
     assert republish(services, queue, T0) == {}
     # The Ed25519 key retired without re-signing: every list names the old key.
     before = _snapshots(services)
