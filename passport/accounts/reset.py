@@ -11,6 +11,10 @@ its SHA-256 in ``password_resets``; the caller mails ``/login/reset/<token>``. A
 - sets the password through :func:`passport.accounts.users.change_password`: the policy is
   checked, every session of the account ends, the change is audited.
 
+An invitation (:func:`invitation_link`) is the same kind of link for an account an admin made
+without a password: it lasts :data:`INVITATION_LIFETIME` (72 hours), and the person chooses their
+first password on the same page.
+
 Nothing here tells a caller whether an e-mail address has an account: :func:`request_reset`
 returns None for an unknown or deactivated one, and for an account without a password (single
 sign-on only), and the page says the same either way.
@@ -34,15 +38,19 @@ from passport.errors import InvalidRequest
 from verifier import normalize_email
 
 __all__ = [
+    "INVITATION_LIFETIME",
     "RESET_LIFETIME",
     "ResetLink",
     "complete_reset",
+    "invitation_link",
     "request_reset",
     "reset_for",
     "void_resets",
 ]
 
 RESET_LIFETIME = timedelta(minutes=30)
+#: How long an invitation to a new account (choose your password) lasts.
+INVITATION_LIFETIME = timedelta(hours=72)
 LINK_INVALID = (
     "This password-reset link is not valid any more: it was used, replaced by a newer one, or "
     "it expired. Ask for a new link."
@@ -95,6 +103,25 @@ def request_reset(db: Session, email: str, *, now: datetime) -> ResetLink | None
     record_event(db, "system", "password_reset.request", user.email, at=now)
     db.flush()
     return ResetLink(user=user, token=token, expires_at=expires, id=row.id)
+
+
+def invitation_link(db: Session, user: User, *, now: datetime) -> tuple[ResetLink, int] | None:
+    """A link for a new account without a password to choose one (it lasts
+    :data:`INVITATION_LIFETIME`; older links become void), and the link's id; None for an
+    account that has a password already or is deactivated. The page behind it is the reset
+    page: choosing a first password is setting one by a mailed link."""
+    if user.password_hash or not is_active(user) or user.erased_at is not None:
+        return None
+    void_resets(db, user.id, now=now)
+    token = secrets.token_urlsafe(32)
+    expires = now + INVITATION_LIFETIME
+    row = PasswordReset(
+        user_id=user.id, token_hash=_hash(token), created_at=now, expires_at=expires
+    )
+    db.add(row)
+    record_event(db, "system", "invitation.link", user.email, at=now)
+    db.flush()
+    return ResetLink(user=user, token=token, expires_at=expires), row.id
 
 
 def reset_for(db: Session, token: str, *, now: datetime) -> PasswordReset:

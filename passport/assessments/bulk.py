@@ -37,7 +37,12 @@ from passport.assessments.record import (
     validate_levels,
 )
 from passport.catalog.models import AchievementDefinition
-from passport.credentials.issuing import DEFAULT_FORMAT, pin_holders, pinned_get
+from passport.credentials.issuing import (
+    DEFAULT_FORMAT,
+    pin_holders,
+    pinned_get,
+    pinned_holders,
+)
 from passport.credentials.models import Issuer
 from passport.credentials.status import (
     apply_reserved_counts,
@@ -45,6 +50,7 @@ from passport.credentials.status import (
     reserve_statuses,
 )
 from passport.errors import InvalidRequest, PassportError
+from passport.jobs.recipients import pin_holder_recipients
 from passport.services import Services
 from verifier import normalize_email
 
@@ -378,6 +384,7 @@ def _issue_batch(
 ) -> None:
     todo = _new_rows(session, batch, result)
     pin_holders(session, {row.email for row in todo})
+    pin_holder_recipients(session, pinned_holders(session))
     reserved = _reserve(session, services, todo)
     prepared: list[tuple[BulkRow, PreparedAssessment]] = []
     unused: list[str] = []

@@ -28,19 +28,38 @@ def users() -> None:
     "--role", type=click.Choice(["admin", "assessor", "mentor", "learner"]), required=True
 )
 @click.option("--password", help="Initial password (asked for when omitted).")
-def users_create(email: str, name: str, role: str, password: str | None) -> None:
+@click.option(
+    "--invite",
+    is_flag=True,
+    help="No password: e-mail the person a link to choose one (valid 72 hours; sent by "
+    "`passport worker`).",
+)
+def users_create(email: str, name: str, role: str, password: str | None, invite: bool) -> None:
     """Create a user."""
+    from passport.accounts.invitations import invite_user
     from passport.accounts.users import create_user
 
-    if password is None:
+    if invite and password is not None:
+        raise click.UsageError("Give --password or --invite, not both.")
+    if password is None and not invite:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     services = load_services()
+    if invite and not services.settings.password_login:
+        raise click.UsageError(
+            "Password login is off (PASSPORT_PASSWORD_LOGIN): people sign in through single "
+            "sign-on, so there is no password to invite them to choose."
+        )
     try:
         with services.session() as session:
             user = create_user(
                 session, email=email, name=name, role=role, password=password, actor="cli"
             )
+            invited = invite and invite_user(
+                session, services, user, inviter_name="", now=services.now()
+            )
             click.echo(f"created {user.role} {user.email}")
+            if invited:
+                click.echo(f"invitation to choose a password queued for {user.email}")
     except PassportError as exc:
         raise click.ClickException(exc.message) from exc
 

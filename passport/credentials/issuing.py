@@ -27,6 +27,8 @@ from passport.credentials.issuers import issuer_profile
 from passport.credentials.models import Holder, IssuedCredential, Issuer, SigningKeyRecord
 from passport.credentials.status import draw_status, purposes_for, store_status
 from passport.errors import InvalidRequest, NotFound
+from passport.jobs.notify import notify
+from passport.jobs.recipients import Recipient, holder_recipient
 from passport.services import Services
 from verifier import normalize_email
 
@@ -43,6 +45,7 @@ __all__ = [
     "issue_credential",
     "pin_holders",
     "pinned_get",
+    "pinned_holders",
     "proof_format_named",
 ]
 
@@ -143,6 +146,11 @@ def pin_holders(session: Session, emails: Iterable[str]) -> None:
 _EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
 
 
+def pinned_holders(session: Session) -> list[Holder]:
+    """The holders :func:`pin_holders` keeps for this transaction."""
+    return list(session.info.get(_HOLDERS, {}).values())
+
+
 def checked_email(value: str) -> str:
     """The address normalised (trimmed, lower-cased); InvalidRequest if it is not an address."""
     email = normalize_email(value)
@@ -231,6 +239,35 @@ def proof_format_named(name: str) -> str:
     return proof_format
 
 
+def _tell_holder(
+    session: Session,
+    services: Services,
+    record: IssuedCredential,
+    recipient: Recipient | None,
+    achievement_name: str,
+    issuer_name: str,
+) -> None:
+    """Record the "your badge is here" e-mail in the issuing transaction (sent after commit)."""
+    if recipient is None:
+        return
+    notify(
+        session,
+        services,
+        kind="badge_issued",
+        key=f"badge_issued:{record.id}",
+        to=recipient.email,
+        user_id=recipient.user_id,
+        locale=recipient.locale,
+        context={
+            "credential_id": record.id,
+            "achievement_id": record.achievement_id,
+            "achievement_name": achievement_name,
+            "issuer_name": issuer_name,
+        },
+        known_new=True,  # a credential id made in this transaction
+    )
+
+
 def issue_credential(
     session: Session, services: Services, request: IssueRequest, *, now: datetime
 ) -> IssuedCredential:
@@ -277,6 +314,9 @@ def issue_credential(
     assert issuer is not None  # foreign key
     email = checked_email(request.recipient_email)
     holder = get_or_create_holder(session, email, name=request.recipient_name)
+    # Looked up before signing: on SQLite the write lock is held from storing the status
+    # entries to the commit, and that stretch should hold writes only.
+    recipient = holder_recipient(session, holder)
     valid_until = (
         now + timedelta(days=achievement.valid_for_days) if achievement.valid_for_days else None
     )
@@ -351,6 +391,8 @@ def issue_credential(
             ),
         )
     )
-    # No flush here: the caller's commit writes the record (a bulk batch writes many at once).
+    # No flush here: the caller's commit writes the record (a bulk batch writes many at once),
+    # and the badge_issued notification with it.
+    _tell_holder(session, services, record, recipient, achievement.name, issuer.name)
     logger.info("issued %s (%s) for achievement %s", issued.id, issued.proof_format, achievement.id)
     return record

@@ -11,6 +11,15 @@ Allocation is race-free on SQLite and PostgreSQL alike: the (list, index) primar
 duplicate and we draw again in a savepoint. A status change updates its entry row atomically,
 bumps the list's version and re-signs the list in the same transaction, so the list served at
 ``/status/<id>`` is never behind the database and never loses a concurrent change.
+
+Republication (:func:`republish_lists`, run by the ``status-lists`` schedule of
+:mod:`passport.jobs.scheduled`) keeps every published list current without a request having to
+sign it: it re-signs a list whose stored copy is missing or older than its ``version`` (a
+change whose signing did not happen, e.g. it was made by a script or a restore), one signed by
+a key that is no longer the issuer's active Ed25519 key (retired or compromised since, the
+copy's proof naming the old key), and one signed more than :data:`LIST_MAX_AGE` ago, so its
+``validFrom`` says how fresh it is. Our lists carry no ``validUntil`` (a verifier holding an
+old copy re-reads it after ``ttl``), so there is no deadline to re-sign before.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -47,6 +56,8 @@ from passport.credentials.models import (
     StatusListSnapshot,
 )
 from passport.errors import InvalidRequest, NotFound
+from passport.jobs.notify import notify
+from passport.jobs.recipients import holder_recipient
 from passport.services import Services
 
 __all__ = [
@@ -60,6 +71,7 @@ __all__ = [
     "list_url",
     "purposes_for",
     "release_statuses",
+    "republish_lists",
     "reserve_statuses",
     "signed_list",
     "store_status",
@@ -69,6 +81,8 @@ logger = logging.getLogger(__name__)
 
 #: How long verifiers may cache our lists (Bitstring Status List ``ttl``, milliseconds).
 LIST_TTL_MS = 300_000
+#: A published list older than this is signed again by :func:`republish_lists`.
+LIST_MAX_AGE = timedelta(days=7)
 _MAX_DRAWS = 64
 ACTIONS = {
     "revoke": ("revocation", True),
@@ -415,6 +429,69 @@ def signed_list(
     return snapshot.content, snapshot.version
 
 
+def _signed_by(content: bytes) -> str | None:
+    """The verification method a stored list's proof names (None: unreadable)."""
+    try:
+        proof = json.loads(content).get("proof")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(proof, list):
+        proof = proof[0] if proof else None
+    method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+    return method if isinstance(method, str) else None
+
+
+def _active_method(session: Session, issuer_id: int) -> str | None:
+    issuer = session.get(Issuer, issuer_id)
+    kid = session.scalar(
+        select(SigningKeyRecord.kid)
+        .where(
+            SigningKeyRecord.issuer_id == issuer_id,
+            SigningKeyRecord.alg == "EdDSA",
+            SigningKeyRecord.status == "active",
+        )
+        .order_by(SigningKeyRecord.created_at.desc())
+    )
+    return None if issuer is None or kid is None else verification_method_id(issuer.did, kid)
+
+
+def republish_lists(session: Session, services: Services, now: datetime) -> dict[str, str]:
+    """Re-sign every list whose published copy is behind, signed by a key no longer active, or
+    older than :data:`LIST_MAX_AGE`. Returns ``{list id: why}`` for those re-signed.
+
+    Idempotent: a second run right after finds every copy current and signs nothing. An issuer
+    with no active Ed25519 key keeps its lists as they are (nothing could sign them).
+    """
+    methods: dict[int, str | None] = {}
+    done: dict[str, str] = {}
+    for status_list in session.scalars(select(StatusList).order_by(StatusList.id)):
+        if status_list.issuer_id not in methods:
+            methods[status_list.issuer_id] = _active_method(session, status_list.issuer_id)
+        method = methods[status_list.issuer_id]
+        if method is None:
+            continue
+        snapshot = status_list.snapshot
+        if snapshot is None or snapshot.version != status_list.version:
+            why = "behind"
+        elif _signed_by(snapshot.content) != method:
+            why = "old_key"
+        elif status_list.updated_at <= now - LIST_MAX_AGE:
+            why = "old"
+        else:
+            continue
+        if why != "behind":  # a new copy: a new version, so HTTP caches (ETag) see it
+            session.execute(
+                update(StatusList)
+                .where(StatusList.id == status_list.id)
+                .values(version=StatusList.version + 1)
+            )
+            session.refresh(status_list)
+        _sign_list(session, services, status_list, now)
+        services.invalidate_status(list_url(services, status_list.id))
+        done[status_list.id] = why
+    return done
+
+
 @dataclass(frozen=True, slots=True)
 class StatusChange:
     credential_id: str
@@ -499,4 +576,38 @@ def change_status(
     _sign_list(session, services, status_list, now)
     services.invalidate_status(list_url(services, list_id))
     changed = (was is None) if action in ("revoke", "suspend") else (was is not None)
+    if changed:
+        _tell_holder(session, services, credential, action, reason, now)
     return StatusChange(credential_id, action, changed)
+
+
+#: The notification kind of each action (the holder is told in the same transaction).
+_KINDS = {"revoke": "badge_revoked", "suspend": "badge_suspended", "reinstate": "badge_reinstated"}
+
+
+def _tell_holder(
+    session: Session,
+    services: Services,
+    credential: IssuedCredential,
+    action: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    recipient = holder_recipient(session, credential.holder)
+    if recipient is None:
+        return
+    kind = _KINDS[action]
+    notify(
+        session,
+        services,
+        kind=kind,
+        key=f"{kind}:{credential.id}:{now.isoformat()}",
+        to=recipient.email,
+        user_id=recipient.user_id,
+        locale=recipient.locale,
+        context={
+            "credential_id": credential.id,
+            "achievement_name": credential.achievement.name,
+            "reason": reason.strip(),
+        },
+    )

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from passport.jobs.models import Notification
@@ -81,7 +81,9 @@ def notify(
     or None when a message with this ``key`` exists already.
 
     ``known_new`` skips the lookup for keys that cannot exist yet (a credential id issued in
-    this transaction); the unique key still guards them.
+    this transaction); the unique key still guards them. Such a row is not flushed here: it is
+    written with the transaction's next flush (a bulk batch writes all its rows at once, not
+    one statement round per badge), and its delivery is deferred then (:func:`_defer_flushed`).
     """
     if not known_new and session.scalar(select(Notification.id).where(Notification.key == key)):
         return None
@@ -99,9 +101,33 @@ def notify(
         created_at=services.now(),
     )
     session.add(row)
+    if known_new:
+        session.info.setdefault(_UNFLUSHED, []).append(row)
+        return row
     session.flush()
     after_commit(session, "deliver", [row.id])
     return row
+
+
+#: Notifications added with ``known_new`` and not flushed yet (they have no id to send).
+_UNFLUSHED = "passport.jobs.unflushed_notifications"
+
+
+@event.listens_for(Session, "after_flush")
+def _defer_flushed(session: Session, _context: Any) -> None:
+    """Defer the delivery of the notifications this flush wrote (they have ids now)."""
+    rows: list[Notification] | None = session.info.get(_UNFLUSHED)
+    if not rows:
+        return
+    written = [row.id for row in rows if row.id is not None]
+    if written:
+        session.info[_UNFLUSHED] = [row for row in rows if row.id is None]
+        after_commit(session, "deliver", written)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_unflushed(session: Session) -> None:
+    session.info.pop(_UNFLUSHED, None)
 
 
 def _mailer(services: Services) -> Mailer | None:

@@ -1,14 +1,274 @@
-"""The schedules of the notifications and clean-up work (expiry reminders, session reminders,
-status-list republication, share-link clean-up, the failed-job report).
+"""The schedules of the notifications and clean-up work (issue #18, part 4).
 
 Each is a :class:`~passport.jobs.schedules.Periodic`; :func:`passport.jobs.schedules.run_due`
-runs them once per slot across every worker.
+runs each once per slot across every worker. Each function takes the time as ``now`` (tests
+pass the time they choose) and is idempotent: the notification keys make a reminder once, and
+the clean-ups find nothing left the second time.
+
+- ``expiry-reminders`` (hourly): a badge (not revoked, not already earned again by its holder)
+  whose ``validUntil`` is 30 days away or less gets ``badge_expiring`` with days=30; 7 days or
+  less, days=7. A badge first seen inside 7 days gets only the 7-day one.
+- ``session-reminders`` (hourly): each cohort session starting in the next 24 hours gets one
+  ``session_reminder`` per learner member and mentor (an ``.ics`` is attached when it is sent).
+- ``status-lists`` (hourly): :func:`passport.credentials.status.republish_lists` re-signs the
+  lists whose published copy is behind, signed with a key no longer active, or a week old.
+- ``share-link-cleanup`` (daily): :func:`passport.sharing.links.clean_up_dead_links` empties the
+  links dead for more than 30 days (gone from their holders' lists), keeping tombstones.
+- ``failed-report`` (daily): when a job, an e-mail or a schedule failed in the last day, each
+  active admin gets one ``failed_report`` listing them; nothing failed, no mail.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from passport.accounts.models import User
+from passport.catalog.models import AchievementDefinition
+from passport.cohorts.models import Cohort, CohortMember, MentoringSession
+from passport.credentials.models import IssuedCredential
+from passport.credentials.status import republish_lists
+from passport.jobs.models import Job, Notification, ScheduleRun
+from passport.jobs.notify import notify
+from passport.jobs.recipients import holder_recipient, pin_holder_recipients, user_recipient
 from passport.jobs.schedules import Periodic
+from passport.services import Services
+from passport.sharing.links import clean_up_dead_links
 
-__all__ = ["SCHEDULES"]
+if TYPE_CHECKING:
+    from passport.jobs.queue import JobQueue
 
-SCHEDULES: tuple[Periodic, ...] = ()
+__all__ = [
+    "EXPIRY_WARNINGS",
+    "SCHEDULES",
+    "SESSION_NOTICE",
+    "expiry_reminders",
+    "failed_report",
+    "republish_status_lists",
+    "session_reminders",
+    "share_link_cleanup",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Days before a badge's ``validUntil`` its holder is reminded, widest first.
+EXPIRY_WARNINGS = (30, 7)
+#: How long before a cohort session its members are reminded.
+SESSION_NOTICE = timedelta(hours=24)
+#: What the failed-job report looks back over.
+REPORT_WINDOW = timedelta(days=1)
+_BATCH = 500
+
+
+def _existing_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), _BATCH):
+        chunk = keys[start : start + _BATCH]
+        found.update(session.scalars(select(Notification.key).where(Notification.key.in_(chunk))))
+    return found
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict[str, int]:
+    """Remind holders of badges expiring within 30 and within 7 days (each once)."""
+    widest = timedelta(days=max(EXPIRY_WARNINGS))
+    made = {days: 0 for days in EXPIRY_WARNINGS}
+    newer = aliased(IssuedCredential)
+    renewed = (
+        select(newer.id)
+        .where(
+            newer.holder_id == IssuedCredential.holder_id,
+            newer.achievement_id == IssuedCredential.achievement_id,
+            newer.revoked_at.is_(None),
+            or_(newer.valid_until.is_(None), newer.valid_until > IssuedCredential.valid_until),
+        )
+        .exists()
+    )
+    with services.session() as session:
+        rows = session.execute(
+            select(IssuedCredential, AchievementDefinition.name)
+            .join(
+                AchievementDefinition, AchievementDefinition.id == IssuedCredential.achievement_id
+            )
+            .options(selectinload(IssuedCredential.holder))
+            .where(
+                IssuedCredential.revoked_at.is_(None),
+                IssuedCredential.valid_until.is_not(None),
+                IssuedCredential.valid_until > now,
+                IssuedCredential.valid_until <= now + widest,
+                ~renewed,  # the holder has earned it again since: nothing to renew
+            )
+            .order_by(IssuedCredential.valid_until, IssuedCredential.id)
+        ).all()
+        due: list[tuple[IssuedCredential, str, int]] = []
+        for credential, name in rows:
+            assert credential.valid_until is not None
+            days = min(d for d in EXPIRY_WARNINGS if credential.valid_until <= now + timedelta(d))
+            due.append((credential, name, days))
+        pin_holder_recipients(session, {c.holder for c, _, _ in due})
+        existing = _existing_keys(session, [f"badge_expiring:{c.id}:{d}" for c, _, d in due])
+        for credential, name, days in due:
+            key = f"badge_expiring:{credential.id}:{days}"
+            recipient = holder_recipient(session, credential.holder)
+            if key in existing or recipient is None:
+                continue
+            assert credential.valid_until is not None
+            notify(
+                session,
+                services,
+                kind="badge_expiring",
+                key=key,
+                to=recipient.email,
+                user_id=recipient.user_id,
+                locale=recipient.locale,
+                context={
+                    "credential_id": credential.id,
+                    "achievement_id": credential.achievement_id,
+                    "achievement_name": name,
+                    "valid_until": _iso(credential.valid_until),
+                    "days": days,
+                },
+                known_new=True,  # looked up above, in this transaction
+            )
+            made[days] += 1
+    return {f"days_{days}": count for days, count in made.items()}
+
+
+def session_reminders(services: Services, queue: JobQueue, now: datetime) -> dict[str, int]:
+    """Remind every learner and mentor of a cohort session starting in the next 24 hours."""
+    made = 0
+    with services.session() as session:
+        meetings = session.scalars(
+            select(MentoringSession)
+            .options(
+                selectinload(MentoringSession.cohort)
+                .selectinload(Cohort.members)
+                .selectinload(CohortMember.user)
+            )
+            .where(
+                MentoringSession.starts_at > now,
+                MentoringSession.starts_at <= now + SESSION_NOTICE,
+            )
+            .order_by(MentoringSession.starts_at, MentoringSession.id)
+        ).all()
+        wanted: list[tuple[str, MentoringSession, User]] = []
+        for meeting in meetings:
+            for member in meeting.cohort.members:
+                if member.role not in ("learner", "mentor"):
+                    continue
+                key = f"session_reminder:{meeting.id}:{member.user_id}:{_iso(meeting.starts_at)}"
+                wanted.append((key, meeting, member.user))
+        existing = _existing_keys(session, [key for key, _, _ in wanted])
+        for key, meeting, user in wanted:
+            recipient = user_recipient(user)
+            if key in existing or recipient is None:
+                continue
+            notify(
+                session,
+                services,
+                kind="session_reminder",
+                key=key,
+                to=recipient.email,
+                user_id=recipient.user_id,
+                locale=recipient.locale,
+                context={
+                    "session_id": meeting.id,
+                    "title": meeting.title,
+                    "outcome": meeting.learning_outcome,
+                    "cohort_name": meeting.cohort.name,
+                    "starts_at": _iso(meeting.starts_at),
+                    "ends_at": _iso(meeting.starts_at + timedelta(minutes=meeting.minutes)),
+                    "location": "",
+                },
+                known_new=True,
+            )
+            made += 1
+    return {"reminders": made}
+
+
+def republish_status_lists(services: Services, queue: JobQueue, now: datetime) -> dict[str, str]:
+    """Re-sign the status lists whose published copy is not current (see
+    :func:`passport.credentials.status.republish_lists`)."""
+    with services.session() as session:
+        return republish_lists(session, services, now)
+
+
+def share_link_cleanup(services: Services, queue: JobQueue, now: datetime) -> dict[str, int]:
+    """Empty the share links dead for longer than the grace period (tombstones stay)."""
+    with services.session() as session:
+        return clean_up_dead_links(session, now=now)
+
+
+def _failures(session: Session, since: datetime) -> dict[str, Any]:
+    jobs = [
+        {"id": job.id, "kind": job.kind, "error": job.error or ""}
+        for job in session.scalars(
+            select(Job)
+            .where(Job.status == "failed", func.coalesce(Job.finished_at, Job.created_at) >= since)
+            .order_by(Job.created_at, Job.id)
+        )
+    ]
+    mail = session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.status == "failed",
+            func.coalesce(Notification.claimed_at, Notification.created_at) >= since,
+        )
+    )
+    runs = [
+        {"name": run.name, "slot": run.slot, "error": run.error or ""}
+        for run in session.scalars(
+            select(ScheduleRun)
+            .where(ScheduleRun.error.is_not(None), ScheduleRun.started_at >= since)
+            .order_by(ScheduleRun.started_at, ScheduleRun.name)
+        )
+    ]
+    return {"failed_jobs": jobs, "failed_mail": int(mail or 0), "failed_schedules": runs}
+
+
+def failed_report(services: Services, queue: JobQueue, now: datetime) -> dict[str, int]:
+    """Tell each active admin what failed in the last day — only when something did."""
+    with services.session() as session:
+        failures = _failures(session, now - REPORT_WINDOW)
+        if not (failures["failed_jobs"] or failures["failed_mail"] or failures["failed_schedules"]):
+            return {"reports": 0}
+        day = now.strftime("%Y-%m-%d")
+        admins = session.scalars(
+            select(User)
+            .where(User.role == "admin", User.deactivated_at.is_(None), User.erased_at.is_(None))
+            .order_by(User.id)
+        ).all()
+        made = 0
+        for admin in admins:
+            recipient = user_recipient(admin)
+            if recipient is None:
+                continue
+            row = notify(
+                session,
+                services,
+                kind="failed_report",
+                key=f"failed_report:{admin.id}:{day}",
+                to=recipient.email,
+                user_id=recipient.user_id,
+                locale=recipient.locale,
+                context=failures,
+            )
+            made += row is not None
+    return {"reports": made}
+
+
+SCHEDULES: tuple[Periodic, ...] = (
+    Periodic("expiry-reminders", "hour", expiry_reminders, offset=5),
+    Periodic("session-reminders", "hour", session_reminders, offset=10),
+    Periodic("status-lists", "hour", republish_status_lists, offset=15),
+    Periodic("share-link-cleanup", "day", share_link_cleanup, offset=2),
+    Periodic("failed-report", "day", failed_report, offset=6),
+)

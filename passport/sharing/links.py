@@ -10,6 +10,12 @@ they do not have.
 Revoking deletes what the link shared — its badge list, audience note and view log — and keeps
 the row as a tombstone, so the old URL answers "revoked" (410) rather than "not found".
 Every function takes the holder it acts for; there is no path from one holder to another's links.
+
+A dead link (expired or revoked) stays in its holder's list for :data:`DEAD_LINK_GRACE`, so they
+can see what it showed and who looked; after that it leaves the list, and the daily clean-up
+(:func:`clean_up_dead_links`, the ``share-link-cleanup`` schedule) deletes what it still holds —
+its badge list, audience note and view log — keeping the row as the tombstone that answers 410.
+Nothing a holder can still see listed is ever deleted.
 """
 
 from __future__ import annotations
@@ -22,12 +28,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from passport.audit import AuditEvent
 from passport.credentials.models import IssuedCredential
 from passport.errors import InvalidRequest, NotFound, ShareLinkExpired, ShareLinkRevoked
+from passport.jobs.notify import notify
+from passport.jobs.recipients import holder_recipient
+from passport.services import Services
 from passport.sharing.models import ShareLink, ShareLinkCredential, ShareLinkView
 
 __all__ = [
@@ -37,6 +46,7 @@ __all__ = [
     "MAX_DAYS",
     "CreatedShareLink",
     "ShareLinkSummary",
+    "clean_up_dead_links",
     "create_share_link",
     "hash_token",
     "holder_share_links",
@@ -179,21 +189,66 @@ def open_share_link(session: Session, token: str, *, now: datetime) -> ShareLink
     return link
 
 
+#: How long an expired or revoked link stays in its holder's list before the clean-up empties it.
+DEAD_LINK_GRACE = timedelta(days=30)
+
+#: A link viewed again within this time tells its holder nothing new: one e-mail, not one per
+#: reader's page load (a reviewer opening the link five times in a morning).
+VIEW_MAIL_QUIET = timedelta(hours=1)
+
+
 def record_view(
-    session: Session, link: ShareLink, *, user_agent: str | None, now: datetime
-) -> None:
-    """Add one line to the link's view log (time and user agent; never the IP address)."""
-    session.add(
-        ShareLinkView(
-            share_link_id=link.id,
-            viewed_at=now,
-            user_agent=(user_agent or "")[:MAX_USER_AGENT_CHARS] or None,
-        )
+    session: Session,
+    services: Services,
+    link: ShareLink,
+    *,
+    user_agent: str | None,
+    now: datetime,
+) -> ShareLinkView:
+    """Add one line to the link's view log (time and user agent; never the IP address), and
+    tell the holder by e-mail (``share_viewed``, which they must have opted in to) unless the
+    link was viewed within :data:`VIEW_MAIL_QUIET`."""
+    previous = session.scalar(
+        select(ShareLinkView.viewed_at)
+        .where(ShareLinkView.share_link_id == link.id)
+        .order_by(ShareLinkView.viewed_at.desc())
+        .limit(1)
     )
+    view = ShareLinkView(
+        share_link_id=link.id,
+        viewed_at=now,
+        user_agent=(user_agent or "")[:MAX_USER_AGENT_CHARS] or None,
+    )
+    session.add(view)
+    session.flush()
+    if previous is None or now - previous >= VIEW_MAIL_QUIET:
+        recipient = holder_recipient(session, link.holder)
+        if recipient is not None:
+            notify(
+                session,
+                services,
+                kind="share_viewed",
+                key=f"share_viewed:{view.id}",
+                to=recipient.email,
+                user_id=recipient.user_id,
+                locale=recipient.locale,
+                context={
+                    "share_link_id": link.id,
+                    "audience": link.audience or "",
+                    "viewed_at": now.isoformat(),
+                },
+                known_new=True,
+            )
+    return view
 
 
 def view_share_link(
-    session: Session, token: str, *, user_agent: str | None, now: datetime
+    session: Session,
+    services: Services,
+    token: str,
+    *,
+    user_agent: str | None,
+    now: datetime,
 ) -> ShareLink:
     """Open the live link for ``token`` to show what it shares, counting the view.
 
@@ -202,12 +257,23 @@ def view_share_link(
     (finding 7 of issue 17). Raises as :func:`open_share_link`; a dead link is not counted.
     """
     link = open_share_link(session, token, now=now)
-    record_view(session, link, user_agent=user_agent, now=now)
+    record_view(session, services, link, user_agent=user_agent, now=now)
     return link
 
 
-def holder_share_links(session: Session, holder_id: int | None) -> list[ShareLinkSummary]:
-    """The holder's links, newest first, with badge and view counts."""
+def _dead_since(cutoff: datetime) -> ColumnElement[bool]:
+    """Links revoked or expired at or before ``cutoff``."""
+    # Spelled out for NULL: "revoked_at <= cutoff" is unknown, not false, for a live link, and
+    # its negation would hide every live link too.
+    revoked = and_(ShareLink.revoked_at.is_not(None), ShareLink.revoked_at <= cutoff)
+    return or_(revoked, ShareLink.expires_at <= cutoff)
+
+
+def holder_share_links(
+    session: Session, holder_id: int | None, *, now: datetime | None = None
+) -> list[ShareLinkSummary]:
+    """The holder's links, newest first, with badge and view counts (given ``now``, without
+    the links dead for longer than :data:`DEAD_LINK_GRACE`)."""
     if holder_id is None:
         return []
     views = (
@@ -228,7 +294,10 @@ def holder_share_links(session: Session, holder_id: int | None) -> list[ShareLin
         select(ShareLink, badges.c.n, views.c.n, views.c.last)
         .outerjoin(badges, badges.c.share_link_id == ShareLink.id)
         .outerjoin(views, views.c.share_link_id == ShareLink.id)
-        .where(ShareLink.holder_id == holder_id)
+        .where(
+            ShareLink.holder_id == holder_id,
+            *([] if now is None else [~_dead_since(now - DEAD_LINK_GRACE)]),
+        )
         .order_by(ShareLink.created_at.desc(), ShareLink.id.desc())
     )
     out = []
@@ -238,6 +307,32 @@ def holder_share_links(session: Session, holder_id: int | None) -> list[ShareLin
             last = datetime.fromisoformat(last)
         out.append(ShareLinkSummary(link, n_badges or 0, n_views or 0, last))
     return out
+
+
+def clean_up_dead_links(session: Session, *, now: datetime) -> dict[str, int]:
+    """Delete the badge lists, audience notes and view logs of links dead for longer than
+    :data:`DEAD_LINK_GRACE` (their holders no longer see them listed); keep the rows as
+    tombstones. Returns counts of what went; a second run finds nothing left."""
+    dead = _dead_since(now - DEAD_LINK_GRACE)
+    holding = or_(
+        ShareLink.audience.is_not(None),
+        select(ShareLinkView.id).where(ShareLinkView.share_link_id == ShareLink.id).exists(),
+        select(ShareLinkCredential.share_link_id)
+        .where(ShareLinkCredential.share_link_id == ShareLink.id)
+        .exists(),
+    )
+    ids = list(session.scalars(select(ShareLink.id).where(dead, holding)))
+    counts = {"links": len(ids), "views": 0, "badges": 0}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        views = session.execute(delete(ShareLinkView).where(ShareLinkView.share_link_id.in_(chunk)))
+        badges = session.execute(
+            delete(ShareLinkCredential).where(ShareLinkCredential.share_link_id.in_(chunk))
+        )
+        session.execute(update(ShareLink).where(ShareLink.id.in_(chunk)).values(audience=None))
+        counts["views"] += views.rowcount  # type: ignore[attr-defined]
+        counts["badges"] += badges.rowcount  # type: ignore[attr-defined]
+    return counts
 
 
 def share_link_for_holder(session: Session, holder_id: int | None, link_id: int) -> ShareLink:

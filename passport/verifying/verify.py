@@ -89,7 +89,9 @@ def verify_submission(
                 return record.content
             try:
                 # Reading the shared badges is a view of the link, whichever route asks.
-                shared = view_share_link(session, link.ident, user_agent=user_agent, now=now)
+                shared = view_share_link(
+                    session, services, link.ident, user_agent=user_agent, now=now
+                )
             except ShareLinkGone as exc:  # revoked or expired: say which, as the verdict
                 raise FormatError(exc.message, code=exc.code) from exc
             except PassportError:

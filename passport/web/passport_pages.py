@@ -229,7 +229,7 @@ def _shares_page(*, error: str | None = None, form: dict[str, Any] | None = None
     services = get_services()
     now = services.now()
     with services.session() as db:
-        links = holder_share_links(db, g.user.holder_id)
+        links = holder_share_links(db, g.user.holder_id, now=now)
         badges = [badge_view(services, r, now) for r in holder_records(db, g.user.holder_id)]
     return render_template(
         "passport/shares.html",
@@ -347,7 +347,9 @@ def shared(token: str) -> Response:
     services = get_services()
     now = services.now()
     with services.session() as db:
-        link = view_share_link(db, token, user_agent=request.headers.get("User-Agent"), now=now)
+        link = view_share_link(
+            db, services, token, user_agent=request.headers.get("User-Agent"), now=now
+        )
         holder = link.holder
         verifier = services.verifier(db)
         records = sorted(

@@ -7,10 +7,11 @@ The rules (the last active administrator stays, a deactivated account cannot log
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from passport.accounts.invitations import invite_user
 from passport.accounts.mfa import disable_totp_for
 from passport.accounts.models import User
 from passport.accounts.users import (
@@ -60,6 +61,7 @@ def users() -> Page:
     status = 200
     if request.method == "POST":
         values.update({k: request.form.get(k, "").strip() for k in values})
+        password = request.form.get("password", "")
         try:
             with services.session() as db:
                 user = create_user(
@@ -67,15 +69,28 @@ def users() -> Page:
                     email=values["email"],
                     name=values["name"][:200],
                     role=values["role"],
-                    password=request.form.get("password", ""),
+                    password=password or None,  # none given: the person chooses one
                     actor=actor_email(),
+                )
+                invited = not password and invite_user(
+                    db, services, user, inviter_name=g.user.name, now=services.now()
                 )
                 created = user.email
         except InvalidRequest as exc:
             error, status = problem(exc, email=values["email"]), 400
             error_field = ERROR_FIELDS.get(exc.code, "email")
         else:
-            flash(_("User %(email)s created.", email=created), "ok")
+            if invited:
+                flash(
+                    _(
+                        "User %(email)s created. An e-mail with a link to choose a password "
+                        "is on its way to them.",
+                        email=created,
+                    ),
+                    "ok",
+                )
+            else:
+                flash(_("User %(email)s created.", email=created), "ok")
             return redirect(url_for("admin.users"))
     query = search_text()
     role = request.args.get("role", "")
@@ -98,6 +113,7 @@ def users() -> Page:
             values=values,
             error=error,
             error_field=error_field,
+            password_login=services.settings.password_login,
         )
         return page, status
 
