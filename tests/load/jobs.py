@@ -8,13 +8,19 @@ starting a bulk job, ``passport worker`` processes, and what the database holds 
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, func, select
 
 from passport.accounts.models import User
@@ -26,6 +32,7 @@ from passport.jobs.models import Job, Notification
 from passport.jobs.queue import queue_for
 from passport.services import Services
 from passport.settings import Settings
+from tests.load.harness import free_port
 
 ACHIEVEMENTS = ("incident-response-l2", "observability-l2", "ci-cd-l2")
 ASSESSOR = "assessor@load.example"
@@ -157,3 +164,79 @@ def counts(database_url: str) -> dict[str, int]:
             }
     finally:
         engine.dispose()
+
+
+class Inbox:
+    """An SMTP server's mailbox on loopback (aiosmtpd's handler interface: ``handle_DATA``)."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        with self._lock:
+            self.messages.append(parsed)
+        return "250 Message accepted for delivery"
+
+    def badge_mail(self) -> Counter[tuple[str, str]]:
+        """How many times each (address, badge page URL) was mailed."""
+        seen: Counter[tuple[str, str]] = Counter()
+        with self._lock:
+            messages = list(self.messages)
+        for message in messages:
+            body = message.get_body(("plain",))
+            assert body is not None
+            text = body.get_content()
+            urls = [w for w in text.split() if "/credentials/" in w]
+            assert len(urls) == 1, text
+            seen[(str(message["To"]), urls[0])] += 1
+        return seen
+
+
+@contextlib.contextmanager
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on a free loopback port, and what it received."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def mail_settled(database_url: str) -> dict[str, int]:
+    """Badge e-mail by status."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(Notification.status, func.count())
+                .where(Notification.kind == "badge_issued")
+                .group_by(Notification.status)
+            ).all()
+    finally:
+        engine.dispose()
+    return {status: int(n) for status, n in rows}
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_or_skip() -> str:
+    """The loopback Redis URL, or skip the test when no Redis answers there."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        import pytest
+
+        pytest.skip(f"no Redis on loopback: {exc}")
+    finally:
+        client.close()
+    return REDIS_URL
