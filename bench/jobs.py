@@ -144,8 +144,8 @@ def _run(
     print(f"  two workers / one worker {two:.2f}   target >= 1.50: {_met(two, 1.5)}")
     if cores[2] < 1.5:
         print(
-            "  (two workers cannot be 1.5x one while they get under 1.5 cores between them: "
-            "other processes on this machine hold the rest)"
+            f"  (two workers had {cores[2]:.2f} cores between them: they waited on each other "
+            "— a lock, docs/decisions.md, 'The job queue: Huey' — or on other processes here)"
         )
 
 
