@@ -136,3 +136,35 @@ def test_a_worker_killed_mid_bulk_loses_no_row_and_sends_no_mail_twice(
                 for worker in workers:
                     jobs.stop(worker)
                 queue.flush()
+
+
+def test_sigterm_lets_the_part_under_way_finish(tmp_path: Path) -> None:
+    """SIGTERM (systemd, Docker, ``passport serve``) is the worker's graceful stop: the part it
+    is issuing runs to its end, the next is left queued for another worker, and it exits 0."""
+    database_url = f"sqlite:///{tmp_path / 'instance' / 'passport.sqlite3'}"
+    env = service_env(tmp_path / "instance", database_url, 8000, workers=1)
+    env["PASSPORT_QUEUE_NAME"] = f"term-{uuid.uuid4().hex[:12]}"
+    passport(env, "init")
+    log = tmp_path / "worker.log"
+    with jobs.services_for(env) as services:
+        emails = jobs.add_learners(services, 40, "term.example")
+        job_id = jobs.start_job(services, jobs.bulk_csv(400, emails))  # two parts of 200
+        worker = jobs.start_worker(env, log)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and worker.poll() is None:
+                if 0 < jobs.counts(database_url)["credentials"] < 150:
+                    break
+                time.sleep(0.05)
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=120) == 0, log.read_text()
+        finally:
+            jobs.stop(worker)
+        # The first part finished after the signal; the second was never begun.
+        assert jobs.counts(database_url)["credentials"] == 200, log.read_text()
+        view = jobs.progress(services, job_id)
+        assert (view["status"], view["done"]) == ("running", 200), view
+        # Another worker finishes the job without the reaper: the part's message is waiting.
+        passport(env, "worker", "--once")
+        view = jobs.progress(services, job_id)
+        assert (view["status"], view["done"], view["result"]["issued"]) == ("succeeded", 400, 400)
