@@ -11,7 +11,7 @@ run: export PASSPORT_ENV ?= development
 # gunicorn listens on PORT, read by Settings like every other setting (default 8000 here).
 serve: export PORT ?= 8000
 
-.PHONY: install interop-install catalogs translations run serve test lint bench clean
+.PHONY: install interop-install catalogs translations run serve worker test lint bench clean
 
 # The compiled gettext catalogs (.mo) are built from the committed .po files, never committed.
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard passport/translations/*/LC_MESSAGES/messages.po))
@@ -80,9 +80,19 @@ run: $(STAMP) catalogs
 
 # `make serve`: gunicorn with ${PASSPORT_WORKERS:-2} workers on 127.0.0.1:${PORT:-8000}
 # (gunicorn.conf.py; production settings from the environment, docs/deployment.md).
+# gunicorn runs no jobs: run job workers beside it, with the same environment — `make worker`
+# in another terminal or service, one per core you give to bulk issuance, on this host or
+# others sharing the PostgreSQL and Redis (PASSPORT_REDIS_URL; without it the queue is a SQLite
+# file in the instance folder, which only processes on this host can share).
 serve: $(STAMP) catalogs
 	$(BIN)/passport init
 	exec $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+# `make worker`: one `passport worker` (bulk issuance parts, e-mail, schedules) until SIGTERM,
+# which lets the task under way finish. Start as many as you like; `make serve` runs the
+# migrations they need first.
+worker: $(STAMP) catalogs
+	exec $(BIN)/passport worker
 
 test: $(STAMP) catalogs interop-install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bulk, di, http, passport_render, small, status, vc_jwt, verify_batch
+from bench import bulk, di, http, jobs, passport_render, small, status, vc_jwt, verify_batch
 
 
 def main() -> None:
@@ -14,7 +14,7 @@ def main() -> None:
     parser.add_argument("--algs", default="ES256,EdDSA,RS256")
     parser.add_argument(
         "--only",
-        choices=["jwt", "di", "small", "status", "bulk", "passport", "batch", "http"],
+        choices=["jwt", "di", "small", "status", "bulk", "jobs", "passport", "batch", "http"],
         help="run one benchmark only",
     )
     parser.add_argument(
@@ -26,6 +26,15 @@ def main() -> None:
         metavar="URL",
         help="run the bulk benchmark on a throwaway database on this PostgreSQL server "
         "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) instead of a SQLite file",
+    )
+    parser.add_argument(
+        "--jobs-rows", type=int, default=2_000, help="rows per run of the job-queue benchmark"
+    )
+    parser.add_argument(
+        "--jobs-postgres",
+        metavar="URL",
+        help="the PostgreSQL server for the job-queue benchmark (default: "
+        "PASSPORT_TEST_DATABASE_URL; with Redis on loopback, else SQLite and the SQLite queue)",
     )
     parser.add_argument(
         "--http-seconds", type=float, default=8.0, help="seconds per phase of the HTTP benchmark"
@@ -43,6 +52,8 @@ def main() -> None:
         verify_batch.run(rounds=max(3, args.rounds // 2))
     if args.only in (None, "bulk"):
         bulk.run(rows=args.bulk_rows, postgres=args.bulk_postgres)
+    if args.only in (None, "jobs"):
+        jobs.run(rows=args.jobs_rows, rounds=max(3, args.rounds // 2), postgres=args.jobs_postgres)
     if args.only in (None, "passport"):
         passport_render.run(badges=50, rounds=args.rounds)
     if args.only in (None, "http"):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -34,8 +38,15 @@ def init(issuer_name: str) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, help="The port (default: PORT, else 5000).")
-def serve(host: str, port: int | None) -> None:
-    """Serve the app with the development server (use gunicorn in production)."""
+@click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Start no job worker beside the server (run `passport worker` yourself; until then "
+    "bulk jobs and e-mail wait in the queue).",
+)
+def serve(host: str, port: int | None, no_worker: bool) -> None:
+    """Serve the app with the development server (use gunicorn in production), with one
+    `passport worker` beside it that runs the queued jobs and e-mail, stopped with it."""
     from passport.web.app import create_app
 
     settings = load_settings()
@@ -44,7 +55,56 @@ def serve(host: str, port: int | None) -> None:
     except PassportError as exc:
         raise click.ClickException(exc.message) from exc
     logging.getLogger().setLevel(logging.INFO)
-    app.run(host=host, port=port or settings.port, debug=False, use_reloader=False)
+    worker = None if no_worker else _start_worker()
+    # SIGTERM (a process manager, `kill`) and SIGHUP (the terminal closed) end the server the
+    # way Ctrl-C does, so the worker is stopped with it instead of being left behind.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
+    try:
+        app.run(host=host, port=port or settings.port, debug=False, use_reloader=False)
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
+
+
+#: The command ``passport serve`` starts beside the server: ``passport worker``, run by this
+#: interpreter (the same installation and environment, whatever the script's name or path).
+WORKER_COMMAND = (sys.executable, "-c", "from passport.cli import main; main()", "worker")
+#: How long a worker stopped with the server may finish its current task (then it is killed;
+#: the reaper hands anything it cut short to the next worker).
+WORKER_STOP_SECONDS = 30.0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    sys.exit(0)
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """``passport worker`` as a child process with this process's environment: the same
+    database and queue (the SQLite file in the instance folder unless PASSPORT_REDIS_URL), so
+    `make run` runs jobs with no other service, through the code path production uses."""
+    # A session of its own: Ctrl-C in the terminal reaches the server only, which then stops
+    # the worker with SIGTERM (graceful: the task under way finishes) rather than SIGINT.
+    # The command is a constant of ours (this interpreter, our module), not input.
+    process = subprocess.Popen(  # noqa: S603
+        WORKER_COMMAND, env=os.environ.copy(), start_new_session=True
+    )
+    click.echo(f"started a job worker (process {process.pid}); --no-worker to start none")
+    return process
+
+
+def _stop_worker(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (the worker finishes its current task and exits), then SIGKILL if it lingers
+    or a second Ctrl-C says not to wait."""
+    if process.poll() is not None:
+        return
+    click.echo("stopping the job worker (it finishes the task under way; Ctrl-C: now)")
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=WORKER_STOP_SECONDS)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        process.kill()
+        process.wait(timeout=10)
 
 
 @cli.command()

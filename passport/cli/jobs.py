@@ -31,7 +31,9 @@ __all__: list[str] = []
 )
 @click.option("--once", is_flag=True, help="Run what is due now, then exit (cron, tests).")
 def worker(threads: int, no_scheduler: bool, once: bool) -> None:
-    """Run queued jobs, e-mail and schedules until stopped (SIGINT or SIGTERM: graceful)."""
+    """Run queued jobs, e-mail and schedules until stopped: SIGTERM lets the tasks under way
+    finish (a process manager's stop), SIGINT (Ctrl-C) stops at once — a part cut short is
+    run again by the next worker after its lease, and issues no row twice."""
     from passport.jobs.queue import queue_for
     from passport.jobs.runner import tick
 
@@ -54,6 +56,9 @@ def worker(threads: int, no_scheduler: bool, once: bool) -> None:
         backoff=1.5,
         max_delay=0.5,
         check_worker_health=True,
+        # SIGTERM is what systemd, Docker and `passport serve` send to stop a worker: let the
+        # part under way finish rather than leave it to the reaper.
+        graceful_signal="TERM",
     )
     consumer.run()
 

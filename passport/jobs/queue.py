@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, PriorityRedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
 from huey.exceptions import HueyException
 from redis.exceptions import RedisError
@@ -59,7 +59,11 @@ def make_huey(services: Services) -> Huey:
     """The Huey instance the settings describe (no results are stored: the database has them)."""
     settings = services.settings
     if settings.redis_url:
-        return RedisHuey(settings.queue_name, url=settings.redis_url, results=False, utc=True)
+        # The priority flavour: plain RedisHuey refuses any task with a priority (mail has one)
+        # with NotImplementedError. Needs Redis >= 5.0 (a sorted set, BZPOPMIN).
+        return PriorityRedisHuey(
+            settings.queue_name, url=settings.redis_url, results=False, utc=True
+        )
     path = settings.instance_path / "queue.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(settings.queue_name, filename=str(path), results=False, utc=True)
