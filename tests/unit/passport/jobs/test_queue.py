@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from passport.accounts.users import create_user
 from passport.credentials.models import IssuedCredential
 from passport.jobs.bulk import start_bulk
-from passport.jobs.models import ScheduleRun
+from passport.jobs.models import Notification, ScheduleRun
 from passport.jobs.queue import JobQueue, after_commit, queue_for
 from passport.jobs.schedules import Periodic, run_due, slot_for
 from passport.services import Services
@@ -69,9 +69,12 @@ def test_a_bulk_job_runs_the_same_over_either_broker(queue: JobQueue) -> None:
             now=services.now(),
         )
     assert queue.pending_count() == 1
-    assert queue.run_pending() == 1
+    # The part, then one message for the three badges' e-mail (one batch, one transaction).
+    assert queue.run_pending() == 2
     with services.session() as session:
         assert session.scalar(select(func.count()).select_from(IssuedCredential)) == 3
+        sent = select(func.count()).where(Notification.status == "sent")
+        assert session.scalar(sent.select_from(Notification)) == 3
 
 
 def test_a_delayed_message_waits_for_its_time(queue: JobQueue) -> None:
