@@ -54,7 +54,9 @@ def test_a_bulk_job_runs_the_same_over_either_broker(queue: JobQueue) -> None:
     services = queue.services
     with services.session() as session:
         for n in range(3):
-            create_user(session, email=f"q{n}@jobs.example", name="Q", role="learner", password=None)
+            create_user(
+                session, email=f"q{n}@jobs.example", name="Q", role="learner", password=None
+            )
     data = "email,achievement,level\n" + "".join(
         f"q{n}@jobs.example,incident-response-l2,2\n" for n in range(3)
     )
