@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from passport.jobs.models import Notification
 from passport.jobs.queue import after_commit
-from passport.mail import Mailer, MailError, mailer_for
+from passport.mail import Mailer, MailError, MailMessage, mailer_for
 from passport.services import Services
 
 __all__ = [
@@ -105,8 +105,17 @@ def notify(
         session.info.setdefault(_UNFLUSHED, []).append(row)
         return row
     session.flush()
-    after_commit(session, "deliver", [row.id])
+    after_commit(session, deliver_task(kind), [row.id])
     return row
+
+
+#: Kinds a person is waiting for at a screen: sent before any other work.
+URGENT_KINDS = frozenset({"password_reset", "invitation"})
+
+
+def deliver_task(kind: str) -> str:
+    """The queue task that sends mail of ``kind`` (:mod:`passport.jobs.queue`'s priorities)."""
+    return "deliver_urgent" if kind in URGENT_KINDS else "deliver"
 
 
 #: Notifications added with ``known_new`` and not flushed yet (they have no id to send).
@@ -119,10 +128,13 @@ def _defer_flushed(session: Session, _context: Any) -> None:
     rows: list[Notification] | None = session.info.get(_UNFLUSHED)
     if not rows:
         return
-    written = [row.id for row in rows if row.id is not None]
+    written = [row for row in rows if row.id is not None]
     if written:
         session.info[_UNFLUSHED] = [row for row in rows if row.id is None]
-        after_commit(session, "deliver", written)
+        for task in {deliver_task(row.kind) for row in written}:
+            after_commit(
+                session, task, [row.id for row in written if deliver_task(row.kind) == task]
+            )
 
 
 @event.listens_for(Session, "after_rollback")
@@ -146,21 +158,35 @@ def _mailer(services: Services) -> Mailer | None:
 
 def deliver_notifications(services: Services, ids: list[int]) -> list[tuple[int, float]]:
     """Send the due, unclaimed notifications among ``ids``. Returns (id, delay) for those to
-    try again later."""
+    try again later.
+
+    Three steps, whatever the number of messages: one transaction claims them all
+    (``pending`` → ``sending``) and renders them, the mail server gets them outside any
+    transaction, and one transaction records every outcome.
+    """
     from passport.jobs.messages import render
     from passport.jobs.runner import retry_delay
 
-    retry: list[tuple[int, float]] = []
     mailer = _mailer(services)
-    for notification_id in ids:
-        now = services.now()
-        with services.session() as session:
-            row = session.get(Notification, notification_id)
-            if row is None:
-                continue
-            due = or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)
-            if row.status != "pending" or not _claim(session, row, now, due):
-                continue
+    now = services.now()
+    due = or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)
+    outgoing: list[tuple[int, MailMessage, dict[str, Any]]] = []
+    with services.session() as session:
+        claimed = list(
+            session.scalars(
+                update(Notification)
+                .where(Notification.id.in_(ids), Notification.status == "pending", due)
+                .values(status="sending", claimed_at=now, attempts=Notification.attempts + 1)
+                .returning(Notification.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if not claimed:
+            return []
+        rows = session.scalars(
+            select(Notification).where(Notification.id.in_(claimed)).order_by(Notification.id)
+        ).all()
+        for row in rows:
             context = json.loads(row.context)
             try:
                 message = render(services, session, row, context)
@@ -171,47 +197,42 @@ def deliver_notifications(services: Services, ids: list[int]) -> list[tuple[int,
                 _mark(row, "skipped", None)
                 row.context = json.dumps(_wiped(context))
                 continue
-        error: str | None = None
+            outgoing.append((row.id, message, context))
+    errors: dict[int, str | None] = {}
+    for notification_id, message, _ in outgoing:
         if mailer is None:
-            error = "No mail server is configured (PASSPORT_MAIL_URL)."
-        else:
-            try:
-                mailer.send(message)
-            except MailError as exc:
-                # The server's code and sentence ("451 4.7.1 Try again later"), for the
-                # failed list; a permanent refusal is tried again all the same, as a bounce
-                # may come from a mailbox that was full for an hour.
-                error = exc.message[:1000]
-        with services.session() as session:
-            row = session.get(Notification, notification_id)
-            assert row is not None  # only this worker holds it (status sending)
+            errors[notification_id] = "No mail server is configured (PASSPORT_MAIL_URL)."
+            continue
+        try:
+            mailer.send(message)
+            errors[notification_id] = None
+        except MailError as exc:
+            # The server's code and sentence ("451 4.7.1 Try again later"), for the failed
+            # list; a permanent refusal is tried again all the same, as a bounce may come
+            # from a mailbox that was full for an hour.
+            errors[notification_id] = exc.message[:1000]
+    if not outgoing:
+        return []
+    retry: list[tuple[int, float]] = []
+    with services.session() as session:
+        rows = session.scalars(select(Notification).where(Notification.id.in_(list(errors)))).all()
+        contexts = {notification_id: context for notification_id, _, context in outgoing}
+        for row in rows:  # only this worker holds them (status sending)
+            error = errors[row.id]
             if error is None:
                 row.status = "sent"
                 row.sent_at = services.now()
                 row.last_error = None
-                row.context = json.dumps(_wiped(context))
+                row.context = json.dumps(_wiped(contexts[row.id]))
             elif row.attempts < MAX_MAIL_ATTEMPTS and mailer is not None:
                 delay = retry_delay(services, row.attempts)
                 row.status = "pending"
                 row.last_error = error
                 row.next_attempt_at = services.now() + timedelta(seconds=delay)
-                retry.append((notification_id, delay))
+                retry.append((row.id, delay))
             else:
                 _mark(row, "failed", error)
     return retry
-
-
-def _claim(session: Session, row: Notification, now: datetime, due: Any) -> bool:
-    result = session.execute(
-        update(Notification)
-        .where(Notification.id == row.id, Notification.status == "pending", due)
-        .values(status="sending", claimed_at=now, attempts=Notification.attempts + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    session.refresh(row)
-    return True
 
 
 def _mark(row: Notification, status: str, error: str | None) -> None:
@@ -257,5 +278,5 @@ def retry_notification(session: Session, notification_id: int) -> bool:
     row.status = "pending"
     row.attempts = 0
     row.next_attempt_at = None
-    after_commit(session, "deliver", [row.id])
+    after_commit(session, deliver_task(row.kind), [row.id])
     return True

@@ -42,8 +42,11 @@ _DEFERRED = "passport.jobs.after_commit"
 BROKER_ERRORS = (RedisError, sqlite3.Error, OSError, HueyException)
 
 #: Mail goes before bulk parts: a password-reset mail must not wait behind 10,000 badges.
-PRIORITY_MAIL = 10
+PRIORITY_URGENT_MAIL = 20
 PRIORITY_PARTS = 0
+#: Mail that can wait (a badge issued, a reminder) goes after bulk parts: a bulk job's own
+#: badge mails then follow the job instead of halving its speed on a single worker.
+PRIORITY_MAIL = -10
 
 
 def after_commit(session: Session, task: str, *args: Any) -> None:
@@ -73,7 +76,7 @@ class JobQueue:
     """The Huey instance with our tasks registered on it, bound to one :class:`Services`."""
 
     #: Task names as they travel in messages: stable across releases and processes.
-    TASKS = ("run_part", "deliver", "tick")
+    TASKS = ("run_part", "deliver", "deliver_urgent", "tick")
 
     def __init__(self, services: Services, huey: Huey | None = None) -> None:
         self.services = services
@@ -104,6 +107,10 @@ class JobQueue:
             run_part
         )
         self._tasks["deliver"] = huey.task(name="passport.deliver", priority=PRIORITY_MAIL)(deliver)
+        # The same work for mail a person is waiting for (a password reset, an invitation).
+        self._tasks["deliver_urgent"] = huey.task(
+            name="passport.deliver_urgent", priority=PRIORITY_URGENT_MAIL
+        )(deliver)
         # Every worker's scheduler sends a tick a minute; the schedules it runs are claimed in
         # the database (passport.jobs.schedules), so each runs once per slot, never twice.
         self._tasks["tick"] = huey.periodic_task(crontab(), name="passport.tick")(tick)
@@ -168,14 +175,15 @@ def _merged(deferred: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[str, tupl
     """One ``deliver`` message per 50 notifications instead of one each (one SMTP connection
     for many messages); everything else as it was deferred."""
     out: list[tuple[str, tuple[Any, ...]]] = []
-    ids: list[int] = []
+    ids: dict[str, list[int]] = {"deliver_urgent": [], "deliver": []}
     for task, args in deferred:
-        if task == "deliver":
-            ids.extend(args[0])
+        if task in ids:
+            ids[task].extend(args[0])
         else:
             out.append((task, args))
-    for start in range(0, len(ids), 50):
-        out.append(("deliver", (ids[start : start + 50],)))
+    for task, group in ids.items():
+        for start in range(0, len(group), 50):
+            out.append((task, (group[start : start + 50],)))
     return out
 
 

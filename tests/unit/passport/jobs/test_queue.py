@@ -167,3 +167,15 @@ def test_a_failing_schedule_records_its_error_and_the_rest_still_run(
         row = session.get(ScheduleRun, ("broken", "2026-12-06T09:00"))
         assert row is not None and row.finished_at is not None
         assert row.error == "OSError: the status host is down"
+
+
+def test_urgent_mail_then_parts_then_other_mail(queue: JobQueue) -> None:
+    queue.send("deliver", [3])
+    queue.send("run_part", "no-such-job", 1)
+    queue.send("deliver_urgent", [1])
+    order = [queue.huey.dequeue() for _ in range(3)]
+    assert [task.name.rsplit(".", 1)[-1] for task in order if task is not None] == [
+        "deliver_urgent",
+        "run_part",
+        "deliver",
+    ]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from passport.jobs.queue import PRIORITY_MAIL, PRIORITY_PARTS, JobQueue
+from passport.jobs.queue import PRIORITY_MAIL, PRIORITY_PARTS, PRIORITY_URGENT_MAIL, JobQueue
 from passport.services import Services
 from passport.settings import Settings
 
@@ -42,14 +42,20 @@ def redis_queue(settings: Settings, services: Services) -> Iterator[JobQueue]:
         redis_services.close()
 
 
-def test_parts_and_mail_go_onto_redis_and_mail_comes_off_first(redis_queue: JobQueue) -> None:
-    assert PRIORITY_MAIL > PRIORITY_PARTS
+def test_parts_and_mail_go_onto_redis_in_priority_order(redis_queue: JobQueue) -> None:
+    assert PRIORITY_URGENT_MAIL > PRIORITY_PARTS > PRIORITY_MAIL
+    redis_queue.send("deliver", [3])
     redis_queue.send("run_part", "no-such-job", 1)
-    redis_queue.send("deliver", [1, 2])  # raised NotImplementedError on plain RedisHuey
-    assert redis_queue.pending_count() == 2
-    first = redis_queue.huey.dequeue()
-    assert first is not None and first.name.endswith("deliver")
-    redis_queue.huey.enqueue(first)
-    # Both handlers find nothing to do (no such job, no such notifications) and return.
-    assert redis_queue.run_pending() == 2
+    redis_queue.send("deliver_urgent", [1, 2])  # raised NotImplementedError on plain RedisHuey
+    assert redis_queue.pending_count() == 3
+    order = [redis_queue.huey.dequeue() for _ in range(3)]
+    assert [task.name.rsplit(".", 1)[-1] for task in order if task is not None] == [
+        "deliver_urgent",
+        "run_part",
+        "deliver",
+    ]
+    for task in order:
+        redis_queue.huey.enqueue(task)
+    # Each handler finds nothing to do (no such job, no such notifications) and returns.
+    assert redis_queue.run_pending() == 3
     assert redis_queue.pending_count() == 0
