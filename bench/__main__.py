@@ -34,7 +34,8 @@ def main() -> None:
         "--jobs-postgres",
         metavar="URL",
         help="the PostgreSQL server for the job-queue benchmark (default: "
-        "PASSPORT_TEST_DATABASE_URL; with Redis on loopback, else SQLite and the SQLite queue)",
+        "PASSPORT_TEST_DATABASE_URL, else 127.0.0.1:5432 as CI has it; with Redis on loopback, "
+        "else SQLite and the SQLite queue)",
     )
     parser.add_argument(
         "--http-seconds", type=float, default=8.0, help="seconds per phase of the HTTP benchmark"

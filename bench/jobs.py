@@ -41,6 +41,7 @@ from passport.settings import Settings
 
 ACHIEVEMENTS = ("incident-response-l2", "observability-l2", "ci-cd-l2")
 REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 LEARNERS = 200
 
 
@@ -53,17 +54,26 @@ def run(*, rows: int, rounds: int, postgres: str | None, redis_url: str = REDIS_
 @contextlib.contextmanager
 def _backing(postgres: str | None, redis_url: str) -> Iterator[tuple[str | None, str | None, str]]:
     """(database URL or None for SQLite, Redis URL or None for the SQLite queue, a label)."""
-    server = postgres or os.environ.get("PASSPORT_TEST_DATABASE_URL")
-    if server and _redis_answers(redis_url):
+    # Production's pair when this machine has it: the PostgreSQL named, else the one CI uses.
+    server = postgres or os.environ.get("PASSPORT_TEST_DATABASE_URL") or DEFAULT_POSTGRES
+    if _redis_answers(redis_url) and _postgres_answers(server):
         from bench.bulk import _throwaway_database
 
-        try:
-            with _throwaway_database(server) as url:
-                yield url, redis_url, "PostgreSQL + Redis"
-                return
-        except OSError:
-            pass
-    yield None, None, "SQLite + the SQLite queue (no PostgreSQL and Redis on loopback)"
+        with _throwaway_database(server) as url:
+            yield url, redis_url, "PostgreSQL + Redis"
+        return
+    yield None, None, "SQLite + the SQLite queue (PostgreSQL or Redis did not answer on loopback)"
+
+
+def _postgres_answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(plain, connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
 
 
 def _redis_answers(url: str) -> bool:

@@ -550,3 +550,43 @@ def test_a_context_missing_what_its_kind_needs_fails_visibly(
     assert "the invitation message cannot be written" in row.last_error
     assert _row(services, unknown_id).status == "failed"
     assert smtp[0].messages == []
+
+
+def test_a_badge_issued_through_the_api_mails_a_link_that_works(
+    mail_app: Flask, smtp: tuple[Server, int]
+) -> None:
+    """Issue #18's done-when: API → notification → worker → SMTP server → a working link."""
+    from passport.accounts.tokens import create_token
+
+    services = get_services(mail_app)
+    _person(services, "ada@mail.example", "Ada", "de")
+    with services.session() as db:
+        token = create_token(db, "mail-test", scopes=["credentials:issue"], actor="test")
+    client = mail_app.test_client()
+    response = client.post(
+        "/api/v1/credentials",
+        json={"achievement": "incident-response-l2", "recipient": "ada@mail.example"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201, response.get_json()
+    credential_id = response.get_json()["id"]
+    assert smtp[0].messages == []  # sent by the worker, not by the request
+    _drain(services)
+    (message,) = smtp[0].messages
+    assert message["To"] == "ada@mail.example"
+    text, html = _parts(message)
+    links = re.findall(rf"{re.escape(PUBLIC_URL)}(/credentials/[^\s\"<]+)", text + html)
+    assert links and all(link == f"/credentials/{credential_id}" for link in links)
+    page = client.get(links[0])
+    assert page.status_code == 200
+    assert "Incident" in page.get_data(as_text=True)
+    # A second worker pass (a re-sent message, the reaper) sends nothing more.
+    queue_for(services).send("deliver", [_sent_id(services)])
+    _drain(services)
+    assert len(smtp[0].messages) == 1
+
+
+def _sent_id(services: Services) -> int:
+    with services.sessions() as db:
+        (row_id,) = db.scalars(select(Notification.id).where(Notification.status == "sent"))
+        return row_id
