@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from passport.accounts.models import User
 from passport.accounts.reset import INVITATION_LIFETIME, invitation_link
 from passport.jobs.models import Notification
-from passport.jobs.notify import notify
+from passport.jobs.notify import notify_person
 from passport.jobs.recipients import user_recipient
 from passport.services import Services
 
@@ -44,14 +44,12 @@ def invite_user(
     if made is None:
         return None
     link, link_id = made
-    return notify(
+    return notify_person(
         session,
         services,
+        recipient,
         kind="invitation",
         key=f"invitation:{user.id}:{link_id}",
-        to=recipient.email,
-        user_id=recipient.user_id,
-        locale=recipient.locale,
         context={
             "inviter_name": inviter_name,
             "role": user.role,

@@ -27,7 +27,7 @@ from passport.credentials.issuers import issuer_profile
 from passport.credentials.models import Holder, IssuedCredential, Issuer, SigningKeyRecord
 from passport.credentials.status import draw_status, purposes_for, store_status
 from passport.errors import InvalidRequest, NotFound
-from passport.jobs.notify import notify
+from passport.jobs.notify import notify_person
 from passport.jobs.recipients import Recipient, holder_recipient
 from passport.services import Services
 from verifier import normalize_email
@@ -250,14 +250,12 @@ def _tell_holder(
     """Record the "your badge is here" e-mail in the issuing transaction (sent after commit)."""
     if recipient is None:
         return
-    notify(
+    notify_person(
         session,
         services,
+        recipient,
         kind="badge_issued",
         key=f"badge_issued:{record.id}",
-        to=recipient.email,
-        user_id=recipient.user_id,
-        locale=recipient.locale,
         context={
             "credential_id": record.id,
             "achievement_id": record.achievement_id,

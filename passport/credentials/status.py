@@ -56,7 +56,7 @@ from passport.credentials.models import (
     StatusListSnapshot,
 )
 from passport.errors import InvalidRequest, NotFound
-from passport.jobs.notify import notify
+from passport.jobs.notify import notify_person
 from passport.jobs.recipients import holder_recipient
 from passport.services import Services
 
@@ -597,14 +597,12 @@ def _tell_holder(
     if recipient is None:
         return
     kind = _KINDS[action]
-    notify(
+    notify_person(
         session,
         services,
+        recipient,
         kind=kind,
         key=f"{kind}:{credential.id}:{now.isoformat()}",
-        to=recipient.email,
-        user_id=recipient.user_id,
-        locale=recipient.locale,
         context={
             "credential_id": credential.id,
             "achievement_name": credential.achievement.name,

@@ -31,12 +31,14 @@ from sqlalchemy.orm import Session
 
 from passport.jobs.models import Notification
 from passport.jobs.queue import after_commit
+from passport.jobs.recipients import Recipient
 from passport.mail import Mailer, MailError, MailMessage, mailer_for
 from passport.services import Services
 
 __all__ = [
     "deliver_notifications",
     "notify",
+    "notify_person",
     "open_secret",
     "requeue_stale",
     "retry_notification",
@@ -107,6 +109,32 @@ def notify(
     session.flush()
     after_commit(session, deliver_task(kind), [row.id])
     return row
+
+
+def notify_person(
+    session: Session,
+    services: Services,
+    recipient: Recipient,
+    *,
+    kind: str,
+    key: str,
+    context: dict[str, Any],
+    secret: str | None = None,
+    known_new: bool = False,
+) -> Notification | None:
+    """:func:`notify` addressed to ``recipient`` (its address, account and language)."""
+    return notify(
+        session,
+        services,
+        kind=kind,
+        key=key,
+        to=recipient.email,
+        user_id=recipient.user_id,
+        locale=recipient.locale,
+        context=context,
+        secret=secret,
+        known_new=known_new,
+    )
 
 
 #: Kinds a person is waiting for at a screen: sent before any other work.

@@ -33,7 +33,7 @@ from passport.cohorts.models import Cohort, CohortMember, MentoringSession
 from passport.credentials.models import IssuedCredential
 from passport.credentials.status import republish_lists
 from passport.jobs.models import Job, Notification, ScheduleRun
-from passport.jobs.notify import notify
+from passport.jobs.notify import notify_person
 from passport.jobs.recipients import holder_recipient, pin_holder_recipients, user_recipient
 from passport.jobs.schedules import Periodic
 from passport.services import Services
@@ -120,14 +120,12 @@ def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict
             if key in existing or recipient is None:
                 continue
             assert credential.valid_until is not None
-            notify(
+            notify_person(
                 session,
                 services,
+                recipient,
                 kind="badge_expiring",
                 key=key,
-                to=recipient.email,
-                user_id=recipient.user_id,
-                locale=recipient.locale,
                 context={
                     "credential_id": credential.id,
                     "achievement_id": credential.achievement_id,
@@ -170,14 +168,12 @@ def session_reminders(services: Services, queue: JobQueue, now: datetime) -> dic
             recipient = user_recipient(user)
             if key in existing or recipient is None:
                 continue
-            notify(
+            notify_person(
                 session,
                 services,
+                recipient,
                 kind="session_reminder",
                 key=key,
-                to=recipient.email,
-                user_id=recipient.user_id,
-                locale=recipient.locale,
                 context={
                     "session_id": meeting.id,
                     "title": meeting.title,
@@ -251,14 +247,12 @@ def failed_report(services: Services, queue: JobQueue, now: datetime) -> dict[st
             recipient = user_recipient(admin)
             if recipient is None:
                 continue
-            row = notify(
+            row = notify_person(
                 session,
                 services,
+                recipient,
                 kind="failed_report",
                 key=f"failed_report:{admin.id}:{day}",
-                to=recipient.email,
-                user_id=recipient.user_id,
-                locale=recipient.locale,
                 context=failures,
             )
             made += row is not None

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from passport.audit import AuditEvent
 from passport.credentials.models import IssuedCredential
 from passport.errors import InvalidRequest, NotFound, ShareLinkExpired, ShareLinkRevoked
-from passport.jobs.notify import notify
+from passport.jobs.notify import notify_person
 from passport.jobs.recipients import holder_recipient
 from passport.services import Services
 from passport.sharing.models import ShareLink, ShareLinkCredential, ShareLinkView
@@ -224,14 +224,12 @@ def record_view(
     if previous is None or now - previous >= VIEW_MAIL_QUIET:
         recipient = holder_recipient(session, link.holder)
         if recipient is not None:
-            notify(
+            notify_person(
                 session,
                 services,
+                recipient,
                 kind="share_viewed",
                 key=f"share_viewed:{view.id}",
-                to=recipient.email,
-                user_id=recipient.user_id,
-                locale=recipient.locale,
                 context={
                     "share_link_id": link.id,
                     "audience": link.audience or "",
