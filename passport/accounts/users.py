@@ -45,6 +45,7 @@ from passport.audit import AuditEvent, record_event
 from passport.credentials.issuing import checked_email
 from passport.credentials.models import Holder
 from passport.errors import InvalidRequest, NotFound
+from passport.jobs.models import MailPreference, Notification
 from passport.sharing.links import revoke_share_link
 from passport.sharing.models import ShareLink
 from verifier import normalize_email
@@ -320,7 +321,8 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> No
     (the learner's, and one with their address even for staff), which also lose name and DID
     and whose share links are revoked. The account row stays, deactivated, so history
     (assessments, notes, audit) keeps pointing at it. Issued credentials, their status entries
-    and status lists are untouched: the badges the person holds keep verifying. The last
+    and status lists are untouched: the badges the person holds keep verifying. Their e-mail
+    notifications (sent or waiting) and mail choices are deleted. The last
     active administrator cannot be erased. Irreversible.
     """
     if user.erased_at is not None:
@@ -343,6 +345,7 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> No
         setattr(user, column, None)
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+    _forget_mail(session, user, addresses)
     user.deactivated_at = user.deactivated_at or now
     user.erased_at = now
     _pseudonymise_records(session, addresses, pseudonym)
@@ -350,6 +353,17 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> No
     _pseudonymise_audit(session, addresses, name, pseudonym)
     record_event(session, actor, "user.erase", pseudonym, at=now)
     session.flush()
+
+
+def _forget_mail(session: Session, user: User, addresses: Sequence[str]) -> None:
+    """The person's e-mail, sent or waiting, and their mail choices: a record of what we told
+    whom names them, and nothing must reach an erased address."""
+    session.execute(
+        delete(Notification).where(
+            or_(Notification.user_id == user.id, func.lower(Notification.to).in_(addresses))
+        )
+    )
+    session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
 
 
 def _addresses_of(session: Session, user: User) -> list[str]:
