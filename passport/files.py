@@ -9,8 +9,9 @@ database 0644 in a 0755 folder, readable by every local user (finding 10 of issu
   the first byte;
 - :func:`secure_instance` creates the instance folder 0700 and puts back 0700/0600 on what is
   already there (an instance made by an older version, or copied in by hand): the folder, the
-  SQLite file and its ``-wal``/``-shm``/``-journal`` companions, and the ``keys``, ``backups``
-  and ``outbox`` folders with everything in them. Symbolic links are never followed.
+  SQLite file and its ``-wal``/``-shm``/``-journal`` companions, the job queue's SQLite file
+  (``queue.sqlite3``, with its own), and the ``keys``, ``backups``, ``outbox`` and ``uploads``
+  folders with everything in them. Symbolic links are never followed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "PRIVATE_DIR",
     "PRIVATE_FILE",
     "PRIVATE_FOLDERS",
+    "QUEUE_FILE",
     "private_umask",
     "secure_instance",
     "sqlite_files",
@@ -37,7 +39,9 @@ logger = logging.getLogger(__name__)
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 #: Folders of the instance whose whole content is private.
-PRIVATE_FOLDERS = ("keys", "backups", "outbox")
+PRIVATE_FOLDERS = ("keys", "backups", "outbox", "uploads")
+#: The job queue's SQLite file (passport.jobs.queue) when no Redis is configured.
+QUEUE_FILE = "queue.sqlite3"
 _SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
@@ -88,5 +92,9 @@ def secure_instance(instance_path: Path, database_url: str) -> None:
         _restrict_tree(instance_path / name)
     for name in ("dev-secret-key", "dev-key-passphrase"):
         _restrict(instance_path / name, PRIVATE_FILE)
-    for path in sqlite_files(database_url):
+    queue = instance_path / QUEUE_FILE
+    for path in [
+        *sqlite_files(database_url),
+        *(queue.with_name(queue.name + suffix) for suffix in _SQLITE_COMPANIONS),
+    ]:
         _restrict(path, PRIVATE_FILE)

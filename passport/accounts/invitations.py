@@ -49,12 +49,12 @@ def invite_user(
         services,
         recipient,
         kind="invitation",
-        key=f"invitation:{user.id}:{link_id}",
+        # The link's id and the time: SQLite may give a deleted row's id again.
+        key=f"invitation:{user.id}:{link_id}:{now.isoformat()}",
         context={
             "inviter_name": inviter_name,
             "role": user.role,
             "hours": int(INVITATION_LIFETIME.total_seconds() // 3600),
         },
         secret=set_password_url(services, link.token),
-        known_new=True,
     )

@@ -30,6 +30,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from passport.files import QUEUE_FILE
 from passport.services import Services
 
 __all__ = ["BROKER_ERRORS", "JobQueue", "after_commit", "queue_for"]
@@ -67,7 +68,7 @@ def make_huey(services: Services) -> Huey:
         return PriorityRedisHuey(
             settings.queue_name, url=settings.redis_url, results=False, utc=True
         )
-    path = settings.instance_path / "queue.sqlite3"
+    path = settings.instance_path / QUEUE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(settings.queue_name, filename=str(path), results=False, utc=True)
 

@@ -229,13 +229,13 @@ def record_view(
                 services,
                 recipient,
                 kind="share_viewed",
-                key=f"share_viewed:{view.id}",
+                # Not the view's id alone: SQLite may give a deleted row's id again.
+                key=f"share_viewed:{link.id}:{now.isoformat()}",
                 context={
                     "share_link_id": link.id,
                     "audience": link.audience or "",
                     "viewed_at": now.isoformat(),
                 },
-                known_new=True,
             )
     return view
 

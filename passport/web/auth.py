@@ -371,13 +371,12 @@ def forgot() -> str | Response | WerkzeugResponse:
                 db,
                 services,
                 kind="password_reset",
-                key=f"password_reset:{link.id}",
+                key=f"password_reset:{link.id}:{now.isoformat()}",
                 to=link.user.email,
                 user_id=link.user.id,
                 locale=link.user.locale or "en",
                 context={"minutes": int(RESET_LIFETIME.total_seconds() // 60)},
                 secret=url,
-                known_new=True,
             )
     return render_template("forgot.html", available=True, sent=True)
 

@@ -218,7 +218,9 @@ def test_a_share_link_view_tells_the_holder_unless_it_was_viewed_in_the_last_hou
     with services.session() as session:
         views = list(session.scalars(select(ShareLinkView.id).order_by(ShareLinkView.id)))
     assert len(views) == 4
-    assert [r[1] for r in rows] == [f"share_viewed:{views[0]}", f"share_viewed:{views[3]}"]
+    assert [r[1] for r in rows] == [
+        f"share_viewed:{link_id}:{(base + timedelta(minutes=m)).isoformat()}" for m in (0, 120)
+    ]
     for (_, _, to, user_id, locale, context), minutes in zip(rows, (0, 120), strict=True):
         assert (to, user_id, locale) == (ADA, ada, "de")
         assert context == {
