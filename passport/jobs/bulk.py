@@ -53,7 +53,7 @@ KIND = "bulk_issuance"
 #: Rows per part: the unit one worker takes (two workers share a 400-row file).
 PART_ROWS = 200
 #: Rows per transaction inside a part, and per progress report.
-BATCH_ROWS = 50
+BATCH_ROWS = 100
 
 
 def _row_json(row: BulkRow) -> dict[str, Any]:

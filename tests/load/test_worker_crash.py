@@ -30,7 +30,7 @@ from tests.load.harness import passport, service_env, throwaway_database
 
 pytestmark = pytest.mark.slow
 
-ROWS = 600  # three parts of 200 (passport.jobs.bulk.PART_ROWS), batches of 50
+ROWS = 600  # three parts of 200 (passport.jobs.bulk.PART_ROWS), batches of 100
 LEARNERS = 60
 
 
@@ -76,7 +76,7 @@ def test_a_worker_killed_mid_bulk_loses_no_row_and_sends_no_mail_twice(
                         break
                     time.sleep(0.05)
                 assert first.poll() is None, (tmp_path / "worker-killed.log").read_text()
-                time.sleep(0.3)  # into the next batch
+                # At once: the part's next batch is being issued (a batch takes about a second).
                 first.send_signal(signal.SIGKILL)
                 first.wait(timeout=30)
 
