@@ -34,8 +34,9 @@ def invite_user(
 ) -> Notification | None:
     """Mail ``user`` a link to choose their first password. Returns the notification, or None
     when there is nothing to invite to (password login is off, the account has a password,
-    or it is deactivated)."""
-    if not services.settings.password_login:
+    or it is deactivated) or no way to send it (production without ``PASSPORT_MAIL_URL``)."""
+    settings = services.settings
+    if not settings.password_login or (settings.is_production and not settings.mail_url):
         return None
     recipient = user_recipient(user)
     if recipient is None:

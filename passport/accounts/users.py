@@ -45,7 +45,7 @@ from passport.audit import AuditEvent, record_event
 from passport.credentials.issuing import checked_email
 from passport.credentials.models import Holder
 from passport.errors import InvalidRequest, NotFound
-from passport.jobs.models import MailPreference, Notification
+from passport.jobs.models import Job, JobPart, MailPreference, Notification
 from passport.sharing.links import revoke_share_link
 from passport.sharing.models import ShareLink
 from verifier import normalize_email
@@ -346,6 +346,7 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> No
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     _forget_mail(session, user, addresses)
+    _pseudonymise_jobs(session, addresses, pseudonym)
     user.deactivated_at = user.deactivated_at or now
     user.erased_at = now
     _pseudonymise_records(session, addresses, pseudonym)
@@ -364,6 +365,27 @@ def _forget_mail(session: Session, user: User, addresses: Sequence[str]) -> None
         )
     )
     session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
+
+
+def _pseudonymise_jobs(session: Session, addresses: Sequence[str], pseudonym: str) -> None:
+    """Bulk jobs name people: who started one, the assessor it records, and (until a part has
+    run) each row's learner and the preview's row errors. Every address becomes the pseudonym;
+    a row not issued yet then fails as an unknown learner instead of reaching the person."""
+    if not addresses:
+        return
+    pattern = re.compile("|".join(re.escape(a) for a in addresses), re.IGNORECASE)
+    for job in session.scalars(select(Job)):
+        if job.created_by.lower() in addresses:
+            job.created_by = pseudonym
+        for name in ("payload", "errors"):
+            text_value = getattr(job, name)
+            if pattern.search(text_value):
+                setattr(job, name, pattern.sub(pseudonym, text_value))
+    for part in session.scalars(select(JobPart).where(JobPart.payload != "[]")):
+        for name in ("payload", "errors"):
+            text_value = getattr(part, name)
+            if pattern.search(text_value):
+                setattr(part, name, pattern.sub(pseudonym, text_value))
 
 
 def _addresses_of(session: Session, user: User) -> list[str]:

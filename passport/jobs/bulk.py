@@ -116,7 +116,6 @@ def start_bulk(
                 "alreadyImported": len(preview.already_imported),
             }
         ),
-        source=data,
         source_sha256=hashlib.sha256(data).hexdigest(),
         created_by=created_by,
         token_name=token_name,

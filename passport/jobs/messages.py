@@ -178,13 +178,15 @@ def _formatters(locale: str, zone: ZoneInfo) -> tuple[Callable[[Any], str], Call
 def render(
     services: Services, session: Session, row: Notification, context: dict[str, Any]
 ) -> MailMessage | None:
-    """The message for ``row`` (None: the person does not want it, or has no account any
-    more). Raises LookupError for a kind without templates."""
+    """The message for ``row`` (None: the person does not want it, or their account is
+    deactivated or gone). Raises LookupError for a kind without templates."""
     if row.kind not in SUBJECTS:
         raise LookupError(f"no message for notifications of kind {row.kind!r}")
     user = session.get(User, row.user_id) if row.user_id is not None else None
-    if row.user_id is not None and (user is None or user.erased_at is not None):
-        return None
+    if row.user_id is not None and (
+        user is None or user.erased_at is not None or user.deactivated_at is not None
+    ):
+        return None  # checked again at sending: mail may wait behind a bulk job or a retry
     category = category_of(row.kind)
     if category is not None and not wants_mail(session, row.user_id, category):
         return None

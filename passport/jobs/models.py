@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passport.db import Base, UTCDateTime, utcnow
@@ -40,8 +40,8 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(Text)
     #: JSON: what the handler needs besides the parts (assessor, proof format …).
     payload: Mapped[str] = mapped_column(Text, default="{}")
-    #: The uploaded file, kept for the record and for a retry (at most the upload limit).
-    source: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The uploaded file's SHA-256 (the file itself is not kept: its rows are in the parts,
+    #: which are emptied once run, so an erased person's address does not linger here).
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     #: Who started it: the user's e-mail, and the API token's name when it came through the API.
     created_by: Mapped[str] = mapped_column(String(320))
@@ -65,7 +65,7 @@ class JobPart(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
-    #: JSON: the part's input (the previewed rows).
+    #: JSON: the part's input (the previewed rows); emptied ("[]") once the part is over.
     payload: Mapped[str] = mapped_column(Text)
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)

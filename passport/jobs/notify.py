@@ -48,6 +48,9 @@ logger = logging.getLogger(__name__)
 
 #: Tries before an e-mail is marked failed (shown in /admin/jobs).
 MAX_MAIL_ATTEMPTS = 6
+#: A delivery starts no message later than this after its claim: well inside the reaper's
+#: lease on claimed mail (passport.jobs.runner.MAIL_LEASE, 5 minutes), less one slow send.
+SEND_WINDOW = timedelta(minutes=3)
 
 
 def _fernet(secret_key: str) -> Fernet:
@@ -87,6 +90,8 @@ def notify(
     written with the transaction's next flush (a bulk batch writes all its rows at once, not
     one statement round per badge), and its delivery is deferred then (:func:`_defer_flushed`).
     """
+    if services.settings.is_production and not services.settings.mail_url:
+        return None  # no mail server here (passport.mail): nothing to send, nothing to fail
     if not known_new and session.scalar(select(Notification.id).where(Notification.key == key)):
         return None
     data = dict(context)
@@ -218,8 +223,9 @@ def deliver_notifications(services: Services, ids: list[int]) -> list[tuple[int,
             context = json.loads(row.context)
             try:
                 message = render(services, session, row, context)
-            except LookupError as exc:  # a kind we cannot render: an admin must look
-                _mark(row, "failed", f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # the task boundary: one bad message must not block 49
+                logger.exception("notification %s could not be rendered", row.id)
+                _mark(row, "failed", f"{type(exc).__name__}: {exc}"[:1000])
                 continue
             if message is None:
                 _mark(row, "skipped", None)
@@ -227,7 +233,13 @@ def deliver_notifications(services: Services, ids: list[int]) -> list[tuple[int,
                 continue
             outgoing.append((row.id, message, context))
     errors: dict[int, str | None] = {}
+    released: list[int] = []
     for notification_id, message, _ in outgoing:
+        if services.now() - now > SEND_WINDOW:
+            # A slow server: give the rest back before the reaper may hand them to another
+            # worker (MAIL_LEASE), so no message is sent by two workers.
+            released.append(notification_id)
+            continue
         if mailer is None:
             errors[notification_id] = "No mail server is configured (PASSPORT_MAIL_URL)."
             continue
@@ -241,11 +253,18 @@ def deliver_notifications(services: Services, ids: list[int]) -> list[tuple[int,
             errors[notification_id] = exc.message[:1000]
     if not outgoing:
         return []
-    retry: list[tuple[int, float]] = []
+    retry: list[tuple[int, float]] = [(notification_id, 0.0) for notification_id in released]
     with services.session() as session:
-        rows = session.scalars(select(Notification).where(Notification.id.in_(list(errors)))).all()
+        rows = session.scalars(
+            select(Notification).where(Notification.id.in_([*errors, *released]))
+        ).all()
         contexts = {notification_id: context for notification_id, _, context in outgoing}
-        for row in rows:  # only this worker holds them (status sending)
+        for row in rows:
+            if row.status != "sending" or row.claimed_at != now:
+                continue  # no longer this worker's (the reaper took it back): leave it be
+            if row.id in released:
+                row.status, row.attempts = "pending", row.attempts - 1
+                continue
             error = errors[row.id]
             if error is None:
                 row.status = "sent"
@@ -272,20 +291,26 @@ def _wiped(context: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in context.items() if k != "secret"}
 
 
-def requeue_stale(services: Services, now: datetime, lease: timedelta) -> list[int]:
+def requeue_stale(
+    services: Services, now: datetime, lease: timedelta, max_attempts: int = MAX_MAIL_ATTEMPTS
+) -> list[int]:
     """Notifications whose message was lost: pending and overdue by ``lease``, or ``sending``
     for longer than ``lease`` (the worker died holding them; it may have sent it — the one
     case where a message could go out twice, as with any SMTP client that dies between the
-    server's "250 OK" and its own record). Returns their ids, set pending again."""
+    server's "250 OK" and its own record). Returns their ids, set pending again; one whose
+    worker died holding it ``max_attempts`` times is marked failed instead."""
     stale = now - lease
     last_sent = func.coalesce(
         Notification.next_attempt_at, Notification.claimed_at, Notification.created_at
     )
-    lost = or_(
-        (Notification.status == "sending") & (Notification.claimed_at < stale),
-        (Notification.status == "pending") & (last_sent < stale),
-    )
+    held = (Notification.status == "sending") & (Notification.claimed_at < stale)
+    lost = or_(held, (Notification.status == "pending") & (last_sent < stale))
     with services.session() as session:
+        session.execute(
+            update(Notification)
+            .where(held, Notification.attempts >= max_attempts)
+            .values(status="failed", last_error="The worker sending it stopped every time.")
+        )
         ids = list(session.scalars(select(Notification.id).where(lost)))
         if ids:
             # claimed_at stamps when the message was sent again, so a long queue of mail

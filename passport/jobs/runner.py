@@ -111,7 +111,7 @@ def run_part(services: Services, queue: JobQueue, job_id: str, number: int) -> N
             return  # another worker has it, it is finished, or its retry is not due yet
         job = part.job
         if job.cancel_requested:
-            claim(session, part, status="cancelled")
+            claim(session, part, status="cancelled", payload="[]")
             cancelled = True
         else:
             cancelled = False
@@ -131,7 +131,7 @@ def run_part(services: Services, queue: JobQueue, job_id: str, number: int) -> N
             services,
             job,
             payload,
-            lambda done, errors: _progress(services, job_id, number, done, errors),
+            lambda done, errors: _progress(services, job_id, number, attempts, done, errors),
             lambda: _cancelled(services, job_id),
         )
     except Exception as exc:  # the task boundary (module docstring)
@@ -139,10 +139,13 @@ def run_part(services: Services, queue: JobQueue, job_id: str, number: int) -> N
         _part_failed(services, queue, job_id, number, attempts, exc)
         return
     with services.session() as session:
+        # Only while this run holds the part: a worker slower than the lease may have lost it
+        # to another (the reaper), whose result then stands.
         session.execute(
             update(JobPart)
-            .where(JobPart.job_id == job_id, JobPart.number == number)
+            .where(_this_run(job_id, number, attempts))
             .values(
+                payload="[]",  # its rows name people: not kept once they are issued
                 status="cancelled" if outcome.stopped else "done",
                 errors=json.dumps(outcome.errors),
                 counts=json.dumps(outcome.counts),
@@ -152,13 +155,28 @@ def run_part(services: Services, queue: JobQueue, job_id: str, number: int) -> N
     finish_job(services, job_id)
 
 
+def _this_run(job_id: str, number: int, attempts: int) -> Any:
+    """The part, while the run that made try ``attempts`` still holds it."""
+    return (
+        (JobPart.job_id == job_id)
+        & (JobPart.number == number)
+        & (JobPart.status == "running")
+        & (JobPart.attempts == attempts)
+    )
+
+
 def _progress(
-    services: Services, job_id: str, number: int, done: int, errors: list[dict[str, Any]]
+    services: Services,
+    job_id: str,
+    number: int,
+    attempts: int,
+    done: int,
+    errors: list[dict[str, Any]],
 ) -> None:
     with services.session() as session:
         session.execute(
             update(JobPart)
-            .where(JobPart.job_id == job_id, JobPart.number == number)
+            .where(_this_run(job_id, number, attempts))
             .values(done=done, errors=json.dumps(errors), heartbeat_at=services.now())
         )
 
@@ -174,11 +192,12 @@ def _part_failed(
     sentence = _error_sentence(exc)
     now = services.now()
     with services.session() as session:
+        # Conditional like every write of a run: a run that lost the part changes nothing.
         if attempts < MAX_ATTEMPTS:
             delay = retry_delay(services, attempts)
             session.execute(
                 update(JobPart)
-                .where(JobPart.job_id == job_id, JobPart.number == number)
+                .where(_this_run(job_id, number, attempts))
                 .values(
                     status="queued",
                     last_error=sentence,
@@ -189,7 +208,7 @@ def _part_failed(
             delay = None
             session.execute(
                 update(JobPart)
-                .where(JobPart.job_id == job_id, JobPart.number == number)
+                .where(_this_run(job_id, number, attempts))
                 .values(status="failed", last_error=sentence)
             )
     if delay is not None:
@@ -251,7 +270,7 @@ def cancel_job(services: Services, job_id: str) -> bool:
         session.execute(
             update(JobPart)
             .where(JobPart.job_id == job_id, JobPart.status == "queued")
-            .values(status="cancelled")
+            .values(status="cancelled", payload="[]")
         )
     finish_job(services, job_id)
     return True
@@ -308,14 +327,18 @@ def reap(services: Services, queue: JobQueue, now: datetime) -> dict[str, int]:
     from passport.jobs.notify import requeue_stale
 
     parts: list[tuple[str, int]] = []
+    failed: list[tuple[str, int]] = []
     with services.session() as session:
         stale = now - LEASE
         lost = session.execute(
-            select(JobPart.job_id, JobPart.number).where(
+            select(JobPart.job_id, JobPart.number, JobPart.attempts).where(
                 JobPart.status == "running", JobPart.heartbeat_at < stale
             )
         ).all()
-        for job_id, number in lost:
+        for job_id, number, attempts in lost:
+            # A part that took its worker down MAX_ATTEMPTS times (out of memory, a crash) fails
+            # like one that raised, and shows in the failed list; else it is queued again.
+            gave_up = attempts >= MAX_ATTEMPTS
             # Taken back only if it is still the same stale run (a conditional UPDATE).
             result = session.execute(
                 update(JobPart)
@@ -326,14 +349,18 @@ def reap(services: Services, queue: JobQueue, now: datetime) -> dict[str, int]:
                     JobPart.heartbeat_at < stale,
                 )
                 .values(
-                    status="queued",
+                    status="failed" if gave_up else "queued",
                     next_attempt_at=None,
                     heartbeat_at=now,
-                    last_error="worker lost",
+                    last_error=(
+                        f"The worker running this part stopped {attempts} times before its end."
+                        if gave_up
+                        else "worker lost"
+                    ),
                 )
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
-                parts.append((job_id, number))
+                (failed if gave_up else parts).append((job_id, number))
         # A queued part whose message went out (heartbeat_at: when) or whose retry fell due
         # a lease ago and still has not started: its message is lost. Sent again, and
         # stamped, so a long queue gets one extra message per part and lease, not a flood.
@@ -348,9 +375,11 @@ def reap(services: Services, queue: JobQueue, now: datetime) -> dict[str, int]:
                 .values(heartbeat_at=now, next_attempt_at=None)
             )
         parts.extend((job_id, number) for job_id, number in waiting)
+    for job_id in dict.fromkeys(job_id for job_id, _ in failed):
+        finish_job(services, job_id)
     for job_id, number in dict.fromkeys(parts):
         _send_quietly(queue, "run_part", job_id, number)
-    mail = requeue_stale(services, now, MAIL_LEASE)
+    mail = requeue_stale(services, now, MAIL_LEASE, MAX_ATTEMPTS)
     for start in range(0, len(mail), 50):
         _send_quietly(queue, "deliver", mail[start : start + 50])
     return {"parts": len(dict.fromkeys(parts)), "mail": len(mail)}

@@ -14,6 +14,7 @@ from passport.accounts.tokens import create_token
 from passport.accounts.users import erase_user, update_user, user_by_email
 from passport.audit import record_event
 from passport.db import Base
+from passport.jobs.bulk import start_bulk
 from passport.services import Services
 from tests.functional.test_admin import HTML, PASSWORD, assess, csrf, login, make_user
 
@@ -102,6 +103,17 @@ def test_erasure_leaves_no_address_of_the_person_in_any_table(
             {"typed": "Pat@Example.Org"},
             at=services.now(),
         )
+        # ... and they start a bulk job (not run yet) whose preview names their own address.
+        start_bulk(
+            db,
+            services,
+            b"email,achievement,level\nPat@Example.org,incident-response-l2,2\n"
+            b"lee@example.org,observability-l2,2\n",
+            assessor=NEW,
+            created_by=NEW,
+            proof_format="jwt",
+            now=services.now(),
+        )
     before = _mentions(services, (OLD, NEW, *NAMES))
     # the scan sees every place the person is kept: it would notice one left behind
     assert {
@@ -114,6 +126,10 @@ def test_erasure_leaves_no_address_of_the_person_in_any_table(
         "audit_events.actor",
         "audit_events.subject",
         "audit_events.detail",
+        "notifications.to",
+        "jobs.created_by",
+        "jobs.payload",
+        "jobs.errors",
     } <= set(before), before
     assert {OLD, NEW} <= before["audit_events.subject"] | before["holders.email"]
 

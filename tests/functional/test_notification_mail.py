@@ -590,3 +590,18 @@ def _sent_id(services: Services) -> int:
     with services.sessions() as db:
         (row_id,) = db.scalars(select(Notification.id).where(Notification.status == "sent"))
         return row_id
+
+
+def test_mail_waiting_for_a_person_deactivated_meanwhile_is_not_sent(
+    mail_app: Flask, smtp: tuple[Server, int]
+) -> None:
+    services = get_services(mail_app)
+    user_id = _person(services, "gone@mail.example", "Gone", None)
+    notification_id = _notify(services, user_id, "badge_revoked", "badge_revoked:gone")
+    with services.session() as db:
+        user = db.get(User, user_id)
+        assert user is not None
+        user.deactivated_at = services.now()
+    _drain(services)
+    assert smtp[0].messages == []
+    assert _row(services, notification_id).status == "skipped"

@@ -29,7 +29,6 @@ def upgrade() -> None:
         sa.Column('errors', sa.Text(), nullable=False),
         sa.Column('error', sa.Text(), nullable=True),
         sa.Column('payload', sa.Text(), nullable=False),
-        sa.Column('source', sa.LargeBinary(), nullable=True),
         sa.Column('source_sha256', sa.String(length=64), nullable=True),
         sa.Column('created_by', sa.String(length=320), nullable=False),
         sa.Column('token_name', sa.String(length=100), nullable=True),

@@ -207,3 +207,46 @@ def test_after_commit_without_a_queue_leaves_the_work_for_the_reaper(
     with services.session() as session:
         after_commit(session, "tick")
     assert queue.pending_count() == 1
+
+
+def test_a_part_that_keeps_killing_its_worker_ends_in_the_failed_list(
+    services: Services, queue: JobQueue, learners: int
+) -> None:
+    job_id = _start(services, _csv(2))
+    queue.flush()
+    with services.session() as session:  # its worker died holding it, MAX_ATTEMPTS times
+        session.execute(
+            JobPart.__table__.update().values(  # type: ignore[attr-defined]
+                status="running", heartbeat_at=services.now(), attempts=MAX_ATTEMPTS
+            )
+        )
+    later = services.now() + LEASE + timedelta(seconds=1)
+    assert reap(services, queue, later)["parts"] == 0
+    view = _view(services, job_id)
+    assert view["status"] == "failed"
+    assert "stopped" in view["error"]
+    assert queue.pending_count() == 0
+
+
+def test_a_run_that_lost_its_part_to_the_reaper_changes_nothing(
+    services: Services, queue: JobQueue, learners: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker slower than the lease: the reaper gives its part to another run meanwhile."""
+    job_id = _start(services, _csv(2))
+    real = bulk_jobs.run_part
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with services.session() as session:  # the reaper took the part back, a run took it
+            session.execute(
+                JobPart.__table__.update().values(attempts=JobPart.attempts + 1)  # type: ignore[attr-defined]
+            )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bulk_jobs, "run_part", slow)
+    queue.run_pending()
+    with services.session() as session:
+        part = session.get(JobPart, (job_id, 1))
+        assert part is not None
+        # The slow run's end did not mark the part done (the newer run owns it).
+        assert (part.status, part.attempts) == ("running", 2)
+    assert _view(services, job_id)["status"] == "running"
