@@ -202,7 +202,11 @@ def share_link_cleanup(services: Services, queue: JobQueue, now: datetime) -> di
         return clean_up_dead_links(session, now=now)
 
 
-def _failures(session: Session, since: datetime) -> dict[str, Any]:
+#: A schedule run that has not finished this long after it began died with its worker.
+RUN_LEASE = timedelta(hours=1)
+
+
+def _failures(session: Session, since: datetime, now: datetime) -> dict[str, Any]:
     jobs = [
         {"id": job.id, "kind": job.kind, "error": job.error or ""}
         for job in session.scalars(
@@ -220,10 +224,20 @@ def _failures(session: Session, since: datetime) -> dict[str, Any]:
         )
     )
     runs = [
-        {"name": run.name, "slot": run.slot, "error": run.error or ""}
+        {
+            "name": run.name,
+            "slot": run.slot,
+            "error": run.error or "It never finished: its worker stopped during the run.",
+        }
         for run in session.scalars(
             select(ScheduleRun)
-            .where(ScheduleRun.error.is_not(None), ScheduleRun.started_at >= since)
+            .where(
+                or_(
+                    ScheduleRun.error.is_not(None),
+                    ScheduleRun.finished_at.is_(None) & (ScheduleRun.started_at < now - RUN_LEASE),
+                ),
+                ScheduleRun.started_at >= since - RUN_LEASE,
+            )
             .order_by(ScheduleRun.started_at, ScheduleRun.name)
         )
     ]
@@ -233,7 +247,7 @@ def _failures(session: Session, since: datetime) -> dict[str, Any]:
 def failed_report(services: Services, queue: JobQueue, now: datetime) -> dict[str, int]:
     """Tell each active admin what failed in the last day — only when something did."""
     with services.session() as session:
-        failures = _failures(session, now - REPORT_WINDOW)
+        failures = _failures(session, now - REPORT_WINDOW, now)
         if not (failures["failed_jobs"] or failures["failed_mail"] or failures["failed_schedules"]):
             return {"reports": 0}
         day = now.strftime("%Y-%m-%d")

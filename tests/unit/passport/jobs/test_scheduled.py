@@ -472,3 +472,20 @@ def test_status_lists_are_republished_when_behind_signed_with_an_old_key_or_old(
     with services.session() as session:
         content, version = signed_list(session, services, lists[0], T0 + LIST_MAX_AGE)
     assert (version, content) == _snapshots(services)[lists[0]]
+
+
+def test_a_run_that_died_with_its_worker_is_reported(services: Services, queue: JobQueue) -> None:
+    _admins(services)
+    with services.session() as session:
+        # begun two hours ago, never finished: its worker was killed mid-run
+        session.add(
+            ScheduleRun(name="share-link-cleanup", slot="x", started_at=T0 - timedelta(hours=2))
+        )
+        # begun a minute ago: still running, not news
+        session.add(
+            ScheduleRun(name="status-lists", slot="y", started_at=T0 - timedelta(minutes=1))
+        )
+    assert scheduled.failed_report(services, queue, T0)["reports"] >= 1
+    (_, _, context), *_ = _notes(services, "failed_report")
+    assert [run["name"] for run in context["failed_schedules"]] == ["share-link-cleanup"]
+    assert "never finished" in context["failed_schedules"][0]["error"]
