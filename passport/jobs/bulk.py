@@ -107,7 +107,6 @@ def start_bulk(
         kind=KIND,
         status="queued",
         total=len(preview.rows),
-        done=0,
         errors=json.dumps(_errors_json(preview.errors)),
         payload=json.dumps(
             {

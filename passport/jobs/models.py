@@ -31,9 +31,8 @@ class Job(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
-    #: Rows (or items) the job will process, and how many are done (sum of its parts).
+    #: Rows (or items) the job will process; how many are done is the sum of its parts'.
     total: Mapped[int] = mapped_column(Integer, default=0)
-    done: Mapped[int] = mapped_column(Integer, default=0)
     #: JSON list of ``{"row", "code", "message"}`` found before the job started (the preview).
     errors: Mapped[str] = mapped_column(Text, default="[]")
     #: Why the job itself failed (``failed`` only): one plain sentence.

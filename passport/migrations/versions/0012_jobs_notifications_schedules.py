@@ -25,7 +25,6 @@ def upgrade() -> None:
         sa.Column('kind', sa.String(length=40), nullable=False),
         sa.Column('status', sa.String(length=12), nullable=False),
         sa.Column('total', sa.Integer(), nullable=False),
-        sa.Column('done', sa.Integer(), nullable=False),
         sa.Column('errors', sa.Text(), nullable=False),
         sa.Column('error', sa.Text(), nullable=True),
         sa.Column('payload', sa.Text(), nullable=False),
