@@ -1,5 +1,6 @@
-"""Notifications written where things happen: one row per event, with the contract's key and
-context (/work/briefs/contract.md), in the same transaction (none when it rolls back)."""
+"""Notifications written where things happen: one row per event, with its kind's key and
+context (passport/jobs/messages.py renders them), in the same transaction (none when it rolls
+back)."""
 
 from __future__ import annotations
 
