@@ -56,7 +56,9 @@ class Violation:
 
 def axe_violations(page: Any) -> list[Violation]:
     """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now, and
-    those of :data:`ALSO_FAILING`."""
+    those of :data:`ALSO_FAILING`. Waits for the page's load event first: before it, the
+    style sheets may not apply yet and contrast would be judged on an unstyled page."""
+    page.wait_for_load_state("load")
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(axe_source())
     results: list[dict[str, Any]] = page.evaluate(
@@ -112,7 +114,11 @@ _OVERFLOW_JS = """() => {
 
 
 def horizontal_overflow(page: Any) -> str | None:
-    """None when the page fits its viewport's width, else what sticks out."""
+    """None when the page fits its viewport's width, else what sticks out.
+
+    Waits for the load event first: a selector can appear before the style sheets arrive, and
+    an unstyled page is wider than the styled one (seen in CI under load)."""
+    page.wait_for_load_state("load")
     found: dict[str, Any] | None = page.evaluate(_OVERFLOW_JS)
     if found is None:
         return None

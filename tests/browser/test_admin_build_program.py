@@ -24,6 +24,7 @@ from passport.credentials.issuers import ensure_issuer, ensure_keys
 from passport.credentials.status import ensure_status_lists
 from passport.db import migrate
 from passport.services import Services
+from tests.browser.a11y import horizontal_overflow
 from tests.browser.conftest import LiveServer, serving
 from tests.browser.test_passport_flow import ConsoleErrors
 
@@ -68,8 +69,8 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
 
 
 def no_overflow(page: Any) -> None:
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide at {width[1]} px"
+    found = horizontal_overflow(page)
+    assert found is None, f"{page.url} {found}"
 
 
 def shoot(page: Any, artifacts: Path, name: str) -> None:

@@ -20,16 +20,13 @@ import pytest
 from keys import did_key_from_public_key, generate_key
 from passport.credentials.exports import export_vp, select_credentials
 from passport.credentials.holders import find_holder, set_holder_did
+from tests.browser.a11y import horizontal_overflow
 from tests.browser.conftest import LiveServer
 from tests.browser.test_passport_flow import ConsoleErrors, decode
 
 pytestmark = pytest.mark.slow
 
 CANDIDATE = "grace.hopper@demo.example"
-
-
-def no_sideways_scroll(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def unlabelled_fields(page: Any) -> list[str]:
@@ -96,7 +93,7 @@ def test_a_manager_requests_and_checks_a_presentation(
     assert scanned == json.loads(page.input_value("#vpr-text"))
     request = scanned["verifiablePresentationRequest"]
     assert (request["challenge"], request["domain"]) == (challenge, domain)
-    assert no_sideways_scroll(page)
+    assert horizontal_overflow(page) is None, horizontal_overflow(page)
     assert unlabelled_fields(page) == []
     assert page.locator("h1").count() == 1
 
@@ -115,7 +112,7 @@ def test_a_manager_requests_and_checks_a_presentation(
     assert page.locator(".report.bad").count() == 0
     assert page.locator(".report.ok").count() >= 2  # the presentation and its badges
     assert html.unescape(challenge) in page.inner_text(".report.ok p.muted")
-    assert no_sideways_scroll(page)
+    assert horizontal_overflow(page) is None, horizontal_overflow(page)
     assert page.locator("h1").count() == 1
     page.screenshot(path=str(artifacts / f"{shot}-verified.png"), full_page=True)
 
