@@ -12,12 +12,18 @@ from collections.abc import Iterable, Mapping
 __all__ = ["ROLE_PRIVILEGE", "role_for_groups"]
 
 #: Higher wins when a person is in groups that map to several roles.
-ROLE_PRIVILEGE: Mapping[str, int] = {"learner": 0, "mentor": 1, "assessor": 2, "admin": 3}
+ROLE_PRIVILEGE: Mapping[str, int] = {
+    "learner": 0,
+    "analyst": 1,
+    "mentor": 2,
+    "assessor": 3,
+    "admin": 4,
+}
 
 
 def role_for_groups(groups: Iterable[str], mapping: Mapping[str, str]) -> str | None:
     """The most privileged role any of ``groups`` maps to (admin > assessor > mentor >
-    learner), or None when none of them is mapped.
+    analyst > learner), or None when none of them is mapped.
 
     Group names are compared exactly as given (identity providers treat them as opaque).
     """

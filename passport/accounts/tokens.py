@@ -56,6 +56,9 @@ SCOPES: Final[dict[str, str]] = {
     "assessments:write": "Record assessments; a pass issues the badge (POST /api/v1/assessments).",
     "verify": "Verify credentials as an identified integration (POST /api/v1/verify).",
     "scim": "Provision people from an identity provider (SCIM 2.0 under /scim/v2).",
+    "people:write": "Import people events from an HR system (POST /api/v1/people-events).",
+    "outcomes:read": "Read the program's outcome measures, small groups suppressed "
+    "(GET /api/v1/outcomes).",
     "read": "Read through the API (GET /api/v1/token: the token's own name, scopes and expiry; "
     "GET /api/v1/jobs/{id}: any job's progress).",
 }

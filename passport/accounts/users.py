@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 
-ROLES = ("admin", "assessor", "mentor", "learner")
+ROLES = ("admin", "assessor", "mentor", "analyst", "learner")
 STAFF_ROLES = ("admin", "assessor", "mentor")
 
 

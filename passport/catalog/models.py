@@ -72,6 +72,9 @@ class JobFamily(Base):
     code: Mapped[str | None] = mapped_column(String(64))
     occupation: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(String(400))
+    #: What "productive" means in this family (e.g. "first solo on-call shift"): the event
+    #: that ends ramp time (docs/outcomes.md).
+    productive_definition: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     #: Retired: kept for the badges and history that name it, offered for nothing new.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
