@@ -27,6 +27,9 @@ from passport.web.admin import jobs as jobs
 # views to the lines above and below merge cleanly.
 # The development mail outbox (/admin/outbox), on a line of its own for the same reason.
 from passport.web.admin import outbox as outbox
+
+# Outcomes (/admin/outcomes, its quarterly report and CSV), on a line of its own too.
+from passport.web.admin import outcomes as outcomes
 from passport.web.admin import settings as settings
 
 # API tokens (/admin/tokens), on a line of its own for the same reason.
