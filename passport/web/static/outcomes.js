@@ -75,6 +75,7 @@
         borderWidth: 2.5,
         borderDash: dash,
         pointRadius: 0,
+        pointStyle: "line",
         fill: false,
       });
     });
@@ -108,6 +109,7 @@
           legend: {
             labels: {
               color: "#1d2433",
+              usePointStyle: true,
               filter: function (item, data) {
                 return !data.datasets[item.datasetIndex].band;
               },
