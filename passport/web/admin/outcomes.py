@@ -495,6 +495,8 @@ def outcomes() -> Page:
         choices = filter_choices(db)
         try:
             asked = dashboard_filters(choices, today)
+            # the measures check the filters again (a cohort renamed since the form was drawn)
+            found = measures.compute_outcomes(db, as_of=asked.as_of, filters=asked.filters)
         except InvalidRequest as exc:
             page = render_template(
                 "admin/outcomes.html",
@@ -506,7 +508,6 @@ def outcomes() -> Page:
                 **_template_helpers(),
             )
             return page, 400
-        found = measures.compute_outcomes(db, as_of=asked.as_of, filters=asked.filters)
         skill_names = _skill_names(db)
     query = {k: v for k, v in asked.form.items() if v}
     return render_template(
@@ -563,6 +564,9 @@ def outcomes_report() -> Page:
                 raise InvalidRequest(
                     _("Choose a job family from the list."), code="unknown_job_family"
                 )
+            since = quarter_bounds(quarters_before(last, REPORT_WINDOW)[-1])[0]
+            filters = Filters(job_family=family, since=since, until=last)
+            found = measures.compute_outcomes(db, as_of=last, filters=filters)
         except InvalidRequest as exc:
             page = render_template(
                 "admin/outcomes_report.html",
@@ -573,9 +577,6 @@ def outcomes_report() -> Page:
                 family=family,
             )
             return page, 400
-        since = quarter_bounds(quarters_before(last, REPORT_WINDOW)[-1])[0]
-        filters = Filters(job_family=family, since=since, until=last)
-        found = measures.compute_outcomes(db, as_of=last, filters=filters)
         skill_names = _skill_names(db)
     names = found.family_names
     cohort_names = list(found.retention_by_cohort)
