@@ -39,8 +39,10 @@ pytestmark = pytest.mark.slow
 
 ANALYST = "outcomes.analyst@demo.example"
 
-#: Each canvas with a chart: does it hold any painted pixel?
-CANVASES_DRAWN = """() => [...document.querySelectorAll('canvas[data-chart]')].map(c => {
+#: Each visible canvas with a chart (a cohort's curves wait in a closed <details>): does it
+#: hold any painted pixel?
+CANVASES_DRAWN = """() => [...document.querySelectorAll('canvas[data-chart]')]
+  .filter(c => c.checkVisibility()).map(c => {
     if (!c.width || !c.height) return false;
     const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
@@ -101,8 +103,15 @@ def test_the_dashboard_draws_every_chart_and_is_accessible(
     assert page.locator("html").get_attribute("lang") == lang
     page.wait_for_function("() => typeof window.Chart === 'function'")
     count = page.locator("canvas[data-chart]").count()
-    assert count >= 6  # two families' ramp and retention, two cohorts, mobility
+    assert count >= 7  # two families' ramp and retention, two cohorts, mobility
     page.wait_for_function(f"() => ({CANVASES_DRAWN})().every(Boolean)", timeout=10_000)
+    assert len(page.evaluate(CANVASES_DRAWN)) == count - 2  # the cohorts' are folded away
+    # a cohort's curves are drawn when they are unfolded
+    page.locator("details.cohort-curves > summary").first.click()
+    page.wait_for_function(
+        f"() => ({CANVASES_DRAWN})().length === {count - 1} && ({CANVASES_DRAWN})().every(Boolean)",
+        timeout=10_000,
+    )
     # a suppressed group is "fewer than 5" (German still English until the catalog is merged)
     assert page.locator("td.suppressed").count() >= 4
     for canvas in page.locator("canvas[data-chart]").all():

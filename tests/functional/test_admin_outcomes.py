@@ -149,7 +149,7 @@ def test_the_dashboard_shows_every_measure_with_its_sample_size(
     # retention: shares at 180/365 days, p to three decimals
     assert "96% 93%" in page and "0.043" in page
     # mobility: counts and rates; coverage: count with share of the population
-    assert "7 9 44% 57%" in page
+    assert "2026-Q2 33% 3 of 9 44% 7 of 16 badged: 57%" in page
     assert "40 (77%)" in page
     # triage: the least met criterion first
     assert "Writes a blameless postmortem: 58%" in page
@@ -192,8 +192,9 @@ def test_a_suppressed_group_reads_fewer_than_5_and_never_a_number(
     assert charts["ramp-0"]["series"] == []  # nothing to draw for suppressed groups
     # the suppressed quarter, coverage cell and cohort group
     page = text_of(html)
-    assert "Platform engineer 2026-Q1 fewer than 5" in page
-    assert "Platform engineer 34 fewer than 5 7" in text_of(html.split('id="coverage"')[1])
+    assert "2026-Q1 fewer than 5 31% 5 of 16 badged: 40%" in page
+    coverage = text_of(html.split('id="coverage"')[1])
+    assert "Badge holders 34 52 Ready now fewer than 5 9 Within one cohort 7 14" in coverage
     assert "SUPPRESSED" not in html and "suppressed" not in page.lower().replace("fewer than 5", "")
 
 

@@ -312,36 +312,44 @@ def charts(outcomes: Outcomes) -> dict[str, Any]:
 
 
 def coverage_table(outcomes: Outcomes, skill_names: dict[str, str]) -> dict[str, Any]:
-    """The heat map: skills (columns, by name) and per job family its cells, each a count
-    (or suppressed), the share of the family's population and a colour step 1..5."""
+    """The heat map, a row per required skill (by name) and a column per job family (so six
+    families fit a page where twenty skills would not): each cell a count (or suppressed),
+    its share of the family's population and a colour step 1..5, or not required."""
+    families = list(outcomes.coverage)
     skills = sorted(
         {skill for coverage in outcomes.coverage.values() for skill in coverage.by_skill},
         key=lambda skill: str(skill_names.get(skill, skill)).casefold(),
     )
     rows = []
-    for family, coverage in outcomes.coverage.items():
-        population = coverage.population
+    for skill in skills:
         cells: list[dict[str, Any]] = []
-        for skill in skills:
+        for family in families:
+            coverage = outcomes.coverage[family]
             if skill not in coverage.by_skill:
-                cells.append({"required": False})
+                cells.append({"family": family, "required": False})
                 continue
             count = coverage.by_skill[skill]
+            population = coverage.population
             share = None
             if isinstance(count, int) and isinstance(population, int) and population:
                 share = count / population
             step = 0 if share is None else min(int(share * 5) + 1, 5)
-            cells.append({"required": True, "count": count, "share": share, "step": step})
-        rows.append({"family": family, "coverage": coverage, "cells": cells})
-    return {"skills": [(s, skill_names.get(s, s)) for s in skills], "rows": rows}
+            cells.append(
+                {"family": family, "required": True, "count": count, "share": share, "step": step}
+            )
+        rows.append({"skill": skill, "name": skill_names.get(skill, skill), "cells": cells})
+    return {"families": families, "rows": rows}
 
 
-def mobility_rows(outcomes: Outcomes) -> list[dict[str, Any]]:
-    rows = []
-    for family, cells in outcomes.mobility.items():
-        for quarter, cell in cells.items():
-            rows.append({"family": family, "quarter": quarter, "cell": cell})
-    return rows
+def mobility_table(outcomes: Outcomes) -> dict[str, Any]:
+    """Mobility as a quarter-by-family table (a row per quarter, oldest first; a column per
+    job family); a cell is a MobilityQuarter, SUPPRESSED, or None (no arrivals at all)."""
+    families = list(outcomes.mobility)
+    quarters = sorted({q for cells in outcomes.mobility.values() for q in cells})
+    rows = [
+        {"quarter": q, "cells": [outcomes.mobility[f].get(q) for f in families]} for q in quarters
+    ]
+    return {"families": families, "rows": rows}
 
 
 def _template_helpers() -> dict[str, Any]:
@@ -349,6 +357,7 @@ def _template_helpers() -> dict[str, Any]:
         "suppressed": is_suppressed,
         "pct": pct,
         "pvalue": pvalue,
+        "share_at": _share_at,
         "days": days,
         "interval": interval,
         "reduction": reduction,
@@ -521,7 +530,7 @@ def outcomes() -> Page:
         today=today,
         charts=charts(found),
         coverage=coverage_table(found, skill_names),
-        mobility=mobility_rows(found),
+        mobility=mobility_table(found),
         skill_names=skill_names,
         names=found.family_names,
         **_template_helpers(),
