@@ -307,7 +307,17 @@ def test_the_quarterly_report_states_each_measure_in_a_sentence(
         "Change: 41% shorter."
     ) in page
     assert "Platform engineer hires who joined a cohort within 30 days: fewer than 5 hires" in page
-    assert "Log-rank test: p = 0.043." in page
+    assert (
+        "Site reliability engineer — still employed: cohort learners 96% after 180 days and "
+        "93% after 365 days (44 people, 3 left); comparison group 90% after 180 days and 83% "
+        "after 365 days (88 people, 14 left). Log-rank test: p = 0.043."
+    ) in page
+    # a share nobody was followed long enough for is not guessed
+    assert "92% after 180 days, not yet followed for 365 days (12 people, 1 left)" in page
+    assert (
+        "Platform pilot 2026-01 — still employed: cohort learners fewer than 5 people; "
+        "comparison group not yet followed for 180 days (29 people, 2 left)."
+    ) in page
     assert (
         "Platform engineer: 60% of arrivals were internal moves (6 moves, 4 outside hires)" in page
     )

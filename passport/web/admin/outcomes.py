@@ -408,22 +408,36 @@ def _share_at(value: float | None) -> str:
 
 
 def retention_group_text(group: Group) -> str:
-    """ "92% after 180 days and 85% after 365 days (40 people, 6 left)"."""
+    """ "92% after 180 days and 85% after 365 days (40 people, 6 left)"; a share nobody has
+    been followed long enough for is said to be not yet known, never guessed."""
     if not isinstance(group, SurvivalGroup):
         return _("fewer than 5 people")
+    people = ngettext("%(num)d person", "%(num)d people", group.n)
+    if group.at180 is None:
+        return _(
+            "not yet followed for 180 days (%(people)s, %(left)s left)",
+            people=people,
+            left=group.events,
+        )
+    if group.at365 is None:
+        return _(
+            "%(at180)s after 180 days, not yet followed for 365 days (%(people)s, %(left)s left)",
+            at180=pct(group.at180),
+            people=people,
+            left=group.events,
+        )
     return _(
         "%(at180)s after 180 days and %(at365)s after 365 days (%(people)s, %(left)s left)",
-        at180=_share_at(group.at180),
-        at365=_share_at(group.at365),
-        people=ngettext("%(num)d person", "%(num)d people", group.n),
+        at180=pct(group.at180),
+        at365=pct(group.at365),
+        people=people,
         left=group.events,
     )
 
 
 def retention_sentence(subject: str, retention: Retention) -> str:
     text = _(
-        "%(subject)s: still employed after the cohort, its learners %(learners)s; "
-        "the comparison group %(others)s.",
+        "%(subject)s — still employed: cohort learners %(learners)s; comparison group %(others)s.",
         subject=subject,
         learners=retention_group_text(retention.participants),
         others=retention_group_text(retention.others),
