@@ -153,8 +153,8 @@ def dashboard_filters(choices: Choices, today: date) -> Asked:
     as_of = _date_arg("as_of", _("As of")) or today
     if as_of > today:
         raise InvalidRequest(_("The as-of date cannot be in the future."), code="future_date")
-    since = _date_arg("since", _("From"))
-    until = _date_arg("until", _("To"))
+    since = _date_arg("since", _("Period from"))
+    until = _date_arg("until", _("Period until"))
     if form["quarter"]:
         since, until = quarter_bounds(form["quarter"])
     if since is not None and until is not None and until < since:
