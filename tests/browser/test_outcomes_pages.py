@@ -180,7 +180,7 @@ def test_the_quarterly_report_prints_to_pdf(
     assert pdf.startswith(b"%PDF-")
     pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
     assert pages >= 5, pages  # a page break before each of the five measures
-    title = _pdf_title(pdf)
-    assert "2026-Q3" in title, title
+    title = _pdf_title(pdf)  # the page's <title>, which carries the report's heading
+    assert title == page.title() and "2026-Q3" in title, (title, page.title())
     assert _pdf_text_streams(pdf)  # something is drawn
     page.close()
