@@ -6,7 +6,7 @@ The interface every surface (CLI, API, admin page, job queue, demo, bench) uses:
 - :func:`parse_csv` (CSV bytes: UTF-8, BOM allowed, a header row with exactly the columns
   ``person_id,email,event,date,job_family,cohort`` in any order) and :func:`parse_json` (a list
   of objects with those keys, or ``{"events": [...]}``) return a :class:`Parsed`: the good
-  :class:`PeopleRow` s and the :class:`RowError` s, each located by ``row`` — for CSV the line
+  :class:`PeopleRow` s and the :class:`EventError` s, each located by ``row`` — for CSV the line
   number (the header is line 1), for JSON the 1-based index in the list. Neither touches the
   database: the caller passes ``today`` (:func:`org_today`) and the known job family ids
   (:func:`job_family_ids`). :meth:`Parsed.preview` is ``{"total", "valid", "errors"}``.
@@ -47,10 +47,10 @@ __all__ = [
     "COLUMNS",
     "MAX_BYTES",
     "MAX_ROWS",
+    "EventError",
     "ImportResult",
     "Parsed",
     "PeopleRow",
-    "RowError",
     "erase_person",
     "forget_emails",
     "import_events",
@@ -81,7 +81,7 @@ _MAX_COHORT = 200
 
 
 @dataclass(frozen=True, slots=True)
-class RowError:
+class EventError:
     row: int  # CSV: line number (header = 1); JSON: 1-based index in the list
     code: str
     message: str
@@ -107,7 +107,7 @@ class PeopleRow:
 @dataclass(slots=True)
 class Parsed:
     rows: list[PeopleRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[EventError] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -128,7 +128,7 @@ class ImportResult:
     imported: int = 0
     #: Rows already stored (by an earlier import, or earlier in the same one).
     duplicates: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[EventError] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -226,13 +226,13 @@ def _parse_records(
     for number, record in records:
         if "__extra__" in record:
             parsed.errors.append(
-                RowError(number, "bad_row", "The row has more cells than the header.")
+                EventError(number, "bad_row", "The row has more cells than the header.")
             )
             continue
         try:
             parsed.rows.append(_check(number, record, today, families))
         except InvalidRequest as exc:
-            parsed.errors.append(RowError(number, exc.code, exc.message))
+            parsed.errors.append(EventError(number, exc.code, exc.message))
     return parsed
 
 
@@ -290,7 +290,7 @@ def _csv_records(text: str) -> Iterator[tuple[int, dict[str, str]]]:
 def parse_csv(data: bytes, *, today: date, job_families: frozenset[str] | set[str]) -> Parsed:
     """Check every row of a CSV file without writing anything. Raises
     :class:`~passport.errors.InvalidRequest` for a file that cannot be read at all (encoding,
-    columns, size); row problems are :class:`RowError` s located by line number."""
+    columns, size); row problems are :class:`EventError` s located by line number."""
     return _parse_records(_csv_records(_decode(data)), today, job_families)
 
 
@@ -318,16 +318,16 @@ def parse_json(obj: Any, *, today: date, job_families: frozenset[str] | set[str]
     parsed = Parsed()
     for number, record in records():
         if "__extra__" in record:
-            parsed.errors.append(RowError(number, "bad_row", "Each event must be a JSON object."))
+            parsed.errors.append(EventError(number, "bad_row", "Each event must be a JSON object."))
         elif "__unknown__" in record:
             parsed.errors.append(
-                RowError(number, "bad_row", f"Unknown keys: {record['__unknown__']}.")
+                EventError(number, "bad_row", f"Unknown keys: {record['__unknown__']}.")
             )
         else:
             try:
                 parsed.rows.append(_check(number, record, today, job_families))
             except InvalidRequest as exc:
-                parsed.errors.append(RowError(number, exc.code, exc.message))
+                parsed.errors.append(EventError(number, exc.code, exc.message))
     return parsed
 
 
@@ -373,8 +373,8 @@ def _erased_keys(session: Session, keys: Iterable[str], secret_key: str) -> set[
     return found
 
 
-def _erased_error(row: int) -> RowError:
-    return RowError(
+def _erased_error(row: int) -> EventError:
+    return EventError(
         row, "erased_person", "This person was erased; their events cannot be imported again."
     )
 
