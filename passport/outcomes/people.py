@@ -580,16 +580,26 @@ def erase_person(
     return person_id is not None
 
 
-def forget_emails(session: Session, addresses: Sequence[str]) -> int:
-    """Delete the people with one of ``addresses`` (lower-case) and their events: erasing an
-    account erases the HR person it links to. Returns how many were deleted."""
+def forget_emails(
+    session: Session, addresses: Sequence[str], *, secret_key: str, now: datetime
+) -> int:
+    """Delete the people with one of ``addresses`` (lower-case) and their events, keeping a
+    tombstone of each HR id so a later import refuses them (as :func:`erase_person` does):
+    erasing an account erases the HR person it links to. Returns how many were deleted."""
     if not addresses:
         return 0
     lowered = [a.lower() for a in addresses]
-    ids = list(session.scalars(select(Person.id).where(func.lower(Person.email).in_(lowered))))
+    found = session.execute(
+        select(Person.id, Person.person_key).where(func.lower(Person.email).in_(lowered))
+    ).all()
+    ids = [row.id for row in found]
     if ids:
         session.execute(delete(PeopleEvent).where(PeopleEvent.person_id.in_(ids)))
         session.execute(delete(Person).where(Person.id.in_(ids)))
+    for row in found:
+        digest = tombstone(secret_key, row.person_key)
+        if session.get(ErasedPerson, digest) is None:
+            session.add(ErasedPerson(key_hash=digest, erased_at=now))
     return len(ids)
 
 

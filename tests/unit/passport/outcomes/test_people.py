@@ -239,7 +239,7 @@ def test_forgetting_an_address_deletes_its_person(services: Services) -> None:
     ).rows
     with services.session() as db:
         import_events(db, rows, secret_key=SECRET, now=NOW, actor="t")
-        assert forget_emails(db, ["f1@x.org"]) == 1
+        assert forget_emails(db, ["f1@x.org"], secret_key=SECRET, now=NOW) == 1
     assert events_of(services, "f1") == []
 
 
@@ -255,7 +255,13 @@ def test_erasing_an_account_erases_its_hr_person(services: Services) -> None:
             db, email="learner.u1@x.org", name="U One", role="learner", password=None
         )
     with services.session() as db:
-        erase_user(db, db.merge(user), actor="t", now=NOW)
+        erase_user(db, db.merge(user), actor="t", now=NOW, secret_key=SECRET)
+    assert events_of(services, "u1") == []
+    # The HR export still lists them: the next import refuses them instead of re-identifying.
+    with services.session() as db:
+        result = import_events(db, rows, secret_key=SECRET, now=NOW, actor="t")
+    assert result.imported == 0
+    assert [error.code for error in result.errors] == ["erased_person"]
     assert events_of(services, "u1") == []
 
 
