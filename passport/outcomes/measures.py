@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
+from passport.accounts.preferences import org_time_zone
 from passport.assessments.models import Assessment
 from passport.catalog.models import AchievementDefinition, JobFamily, JobFamilySkill, Skill
 from passport.cohorts.models import Attendance, Cohort, MentoringSession
@@ -64,7 +66,13 @@ from passport.outcomes.report import (
     count_or_suppressed,
 )
 
-__all__ = ["CSV_COLUMNS", "PARTICIPANT_WINDOW_DAYS", "compute_outcomes", "outcomes_csv"]
+__all__ = [
+    "CSV_COLUMNS",
+    "PARTICIPANT_WINDOW_DAYS",
+    "compute_outcomes",
+    "default_as_of",
+    "outcomes_csv",
+]
 
 #: A hire is a participant when a cohort starts 0 to this many days after it (inclusive).
 PARTICIPANT_WINDOW_DAYS = 30
@@ -614,6 +622,11 @@ def _triage(
 
 
 # -- the whole report -------------------------------------------------------------------------
+
+
+def default_as_of(session: Session, now: datetime) -> date:
+    """Today in the organisation's time zone: the as-of date when none is given."""
+    return now.astimezone(ZoneInfo(org_time_zone(session))).date()
 
 
 def compute_outcomes(session: Session, *, as_of: date, filters: Filters | None = None) -> Outcomes:
