@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import math
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -176,7 +177,10 @@ def _survival(durations: npt.NDArray[np.int64], observed: npt.NDArray[np.bool_])
         uncensored=durations[observed].astype(float), right=durations[~observed].astype(float)
     )
     sf = stats.ecdf(data).sf
-    band = sf.confidence_interval(CONFIDENCE, method="log-log")
+    with warnings.catch_warnings():
+        # Undefined where the estimate is 0 or 1 (NaN there): expected, handled below.
+        warnings.filterwarnings("ignore", "The confidence interval is undefined", RuntimeWarning)
+        band = sf.confidence_interval(CONFIDENCE, method="log-log")
     times = np.asarray(sf.quantiles, dtype=float)
     estimate = np.asarray(sf.probabilities, dtype=float)
     low = np.asarray(band.low.probabilities, dtype=float)
@@ -246,7 +250,7 @@ def _ramp_time(ctx: _Context) -> dict[int, RampTime]:
     productive = _Lookup(events, events.kind == PRODUCTIVE).first_on_or_after(person, hired)
     left = ctx.career.leaves.first_on_or_after(person, hired)
     # A productive on the day of the left counts; events after as_of were never loaded.
-    reached = productive <= left
+    reached = (productive < NEVER) & (productive <= left)
     duration = np.where(reached, productive, np.minimum(left, ctx.as_of)) - hired
     window = hired + PARTICIPANT_WINDOW_DAYS
     started = events.kind == COHORT_STARTED
@@ -636,7 +640,10 @@ def compute_outcomes(session: Session, *, as_of: date, filters: Filters | None =
     ``invalid_period``) for a filter that names nothing or an empty period.
     """
     filters = filters or Filters()
-    names: dict[str, str] = dict(session.execute(select(JobFamily.id, JobFamily.name)).tuples())
+    names: dict[str, str] = {
+        family_id: name
+        for family_id, name in session.execute(select(JobFamily.id, JobFamily.name))
+    }
     if filters.job_family is not None and filters.job_family not in names:
         raise InvalidRequest(
             f"There is no job family {filters.job_family!r}.", code="unknown_job_family"
