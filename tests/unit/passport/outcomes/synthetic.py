@@ -127,8 +127,10 @@ def _truth(careers: list[Career]) -> Truth:
         window = [d for d, _ in c.cohort_started if 0 <= (d - c.hired).days <= 30 and d <= AS_OF]
         group = "participants" if window else "others"
         end = min(c.left or AS_OF, AS_OF)
-        if c.productive is not None and c.productive <= AS_OF and (
-            c.left is None or c.productive <= c.left
+        if (
+            c.productive is not None
+            and c.productive <= AS_OF
+            and (c.left is None or c.productive <= c.left)
         ):
             truth.ramp[(c.family, group)].append(((c.productive - c.hired).days, True))
         else:
