@@ -136,6 +136,7 @@ API_TOKEN_SCOPES = (
     "assessments:write",
     "verify",
     "read",
+    "outcomes:read",
 )
 
 
