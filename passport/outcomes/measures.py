@@ -220,7 +220,10 @@ def _logrank(
     ]
     if not (first[1].any() or second[1].any()):
         return None
-    p = float(stats.logrank(samples[0], samples[1]).pvalue)
+    with warnings.catch_warnings():
+        # No variance (nobody at risk in one group at any event): the test is undefined, NaN.
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+        p = float(stats.logrank(samples[0], samples[1]).pvalue)
     return None if math.isnan(p) else p
 
 
@@ -475,8 +478,8 @@ def _mobility(
         if internal >= MIN_GROUP and needed:
             held = 0
             for p, d in zip(person[moved].tolist(), day[moved].tolist(), strict=True):
-                email = email_of.get(p)
-                if email is not None and _meets(_levels_on(badges.get(email, ()), d), needed):
+                held_badges = badges.get(email_of.get(p, ""))
+                if held_badges and _meets(_levels_on(held_badges, d), needed):
                     held += 1
             badged = held / internal
         out[f][_quarter_name(q)] = MobilityQuarter(
@@ -641,8 +644,7 @@ def compute_outcomes(session: Session, *, as_of: date, filters: Filters | None =
     """
     filters = filters or Filters()
     names: dict[str, str] = {
-        family_id: name
-        for family_id, name in session.execute(select(JobFamily.id, JobFamily.name))
+        family_id: name for family_id, name in session.execute(select(JobFamily.id, JobFamily.name))
     }
     if filters.job_family is not None and filters.job_family not in names:
         raise InvalidRequest(
