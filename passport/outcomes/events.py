@@ -126,8 +126,10 @@ def load_events(session: Session, *, as_of: date) -> EventArrays:
         families[name] = len(families)
     for name in sorted(set(columns[4]) - {None}):
         cohorts[name] = len(cohorts)
-    family_codes: dict[str | None, int] = {None: -1, **families}
-    cohort_codes: dict[str | None, int] = {None: -1, **cohorts}
+    family_codes: dict[str | None, int] = {None: -1}
+    family_codes.update(families)
+    cohort_codes: dict[str | None, int] = {None: -1}
+    cohort_codes.update(cohorts)
     kind_codes = {name: _KIND.get(name, -1) for name in set(columns[1])}
     person = np.array(columns[0], dtype=np.int64)
     kind = np.fromiter(map(kind_codes.__getitem__, columns[1]), dtype=np.int64)
