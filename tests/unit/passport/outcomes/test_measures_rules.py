@@ -368,3 +368,80 @@ def test_filters_that_name_nothing_are_refused(
     with pytest.raises(InvalidRequest) as caught:
         outcomes(services, **filters)
     assert caught.value.code == code
+
+
+# -- curriculum triage -------------------------------------------------------------------------
+
+
+def test_triage_per_cohort_and_skill(services: Services) -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from passport.accounts.models import User
+    from passport.assessments.models import Assessment
+    from passport.cohorts.models import Attendance, MentoringSession
+    from passport.credentials.models import Holder
+
+    learners = [f"t{i}@example.com" for i in range(8)]
+    # Six pass (every criterion at level 2 or more), two do not (alerting at 1).
+    scores = [{"instrument": 3, "slo": 2, "alerting": 2}] * 6 + [
+        {"instrument": 2, "slo": 2, "alerting": 1}
+    ] * 2
+    with services.session() as session:
+        cohort = add_cohort(session, "Observability", date(2026, 3, 1), date(2026, 4, 15), learners)
+        sessions = [
+            MentoringSession(
+                cohort_id=cohort.id,
+                title=f"S{i}",
+                learning_outcome="x",
+                starts_at=datetime(2026, 3, 2 + i, tzinfo=UTC),
+            )
+            for i in range(4)
+        ]
+        session.add_all(sessions)
+        session.flush()
+        for number, email in enumerate(learners):
+            user = session.scalar(select(User).where(User.email == email))
+            holder = Holder(email=email)
+            session.add(holder)
+            session.flush()
+            attended = 4 if number < 6 else 1
+            for s in sessions[:attended]:
+                session.add(Attendance(session_id=s.id, user_id=user.id, present=True))
+            # An earlier failed attempt of a passing learner: only the latest counts.
+            if number == 0:
+                session.add(
+                    Assessment(
+                        holder_id=holder.id,
+                        achievement_id="observability-l2",
+                        assessor="mentor@example.com",
+                        cohort_id=cohort.id,
+                        levels=json.dumps({"instrument": 1, "slo": 1, "alerting": 1}),
+                        passed=False,
+                        assessed_at=datetime(2026, 4, 1, tzinfo=UTC),
+                    )
+                )
+            session.add(
+                Assessment(
+                    holder_id=holder.id,
+                    achievement_id="observability-l2",
+                    assessor="mentor@example.com",
+                    cohort_id=cohort.id,
+                    levels=json.dumps(scores[number]),
+                    passed=number < 6,
+                    assessed_at=datetime(2026, 4, 14, tzinfo=UTC),
+                )
+            )
+    (row,) = outcomes(services).triage
+    assert (row.cohort, row.skill, row.assessed) == ("Observability", "observability", 8)
+    assert row.pass_rate == 6 / 8
+    assert row.attendance_passed == 1.0
+    assert row.attendance_failed is None  # two people: fewer than 5
+    assert [(c.criterion, c.met_rate) for c in row.criteria] == [
+        ("Actionable alerting", 6 / 8),
+        ("Instrumentation", 1.0),
+        ("SLOs and error budgets", 1.0),
+    ]
+    assert outcomes(services, job_family="data").triage == ()
