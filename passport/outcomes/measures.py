@@ -189,12 +189,12 @@ def _survival(durations: npt.NDArray[np.int64], observed: npt.NDArray[np.bool_])
     # The band is undefined where the estimate is 0 or 1: it is the estimate there.
     low_curve = np.where(np.isnan(low), estimate, low)
     high_curve = np.where(np.isnan(high), estimate, high)
-    start = times[0] > 0
+    # Every curve starts at day 0 with 1.0 (a drop on day 0 is a second point on day 0).
     curve = Curve(
-        tuple(([0.0] if start else []) + times.tolist()),
-        tuple(([1.0] if start else []) + estimate.tolist()),
-        tuple(([1.0] if start else []) + low_curve.tolist()),
-        tuple(([1.0] if start else []) + high_curve.tolist()),
+        (0.0, *times.tolist()),
+        (1.0, *estimate.tolist()),
+        (1.0, *low_curve.tolist()),
+        (1.0, *high_curve.tolist()),
     )
     return SurvivalGroup(
         n=n,
