@@ -12,16 +12,20 @@ day numbers by the database: a million events load in about a second.
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Integer, cast, func, literal, select
+from sqlalchemy import Integer, case, cast, func, literal, literal_column, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from passport.accounts.models import User
+from passport.catalog.models import JobFamily
 from passport.cohorts.models import Cohort, CohortMember
 from passport.outcomes.models import EVENTS, PeopleEvent, Person
 
@@ -42,6 +46,18 @@ HIRED, PRODUCTIVE, MOVED, LEFT, COHORT_STARTED, COHORT_COMPLETED = range(len(EVE
 _KIND = {name: code for code, name in enumerate(EVENTS)}
 
 _EPOCH = date(1970, 1, 1)
+
+#: One event as the database sends it: person, kind, day number, job family (-1: none), and
+#: the cohort's name (None).
+_ROW = np.dtype(
+    [
+        ("person", np.int64),
+        ("kind", np.int64),
+        ("day", np.int64),
+        ("family", np.int64),
+        ("cohort", object),
+    ]
+)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -101,42 +117,49 @@ def load_events(session: Session, *, as_of: date) -> EventArrays:
         )
         if email is not None
     }
-    families: dict[str, int] = {}
+    families = {
+        family_id: index
+        for index, family_id in enumerate(
+            session.scalars(select(JobFamily.id).order_by(JobFamily.id))
+        )
+    }
     cohorts: dict[str, int] = {}
 
     table = PeopleEvent.__table__
-    # Core on the connection (no ORM layer per row); columns turned into arrays with C-level
-    # map() over small lookup dicts: a million rows in well under a second.
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                table.c.person_id,
-                table.c.event,
-                _days(session, table.c.occurred_on),
-                table.c.job_family_id,
-                table.c.cohort,
-            ).where(table.c.occurred_on <= as_of)
-        )
-        .all()
+    kind_code = case(_KIND, value=table.c.event, else_=-1)
+    family_code: ColumnElement[int] = (
+        case(families, value=table.c.job_family_id, else_=-1) if families else literal(-1)
     )
-    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
-    del rows
-    for name in sorted(set(columns[3]) - {None}):
-        families[name] = len(families)
-    for name in sorted(set(columns[4]) - {None}):
+    # numpy reads the rows straight off the driver's cursor, with no Python list of tuples or
+    # Row objects in between: the strings that repeat on every row (event, job family) come
+    # as small integers (SQL CASE); only the cohort (NULL on most rows) stays a string.
+    # (literal_binds renders our own values only: an ISO date, family ids from our table.)
+    as_of_literal: ColumnElement[date] = literal_column(f"'{as_of.isoformat()}'")
+    statement = select(
+        table.c.person_id,
+        kind_code,
+        _days(session, table.c.occurred_on),
+        family_code,
+        table.c.cohort,
+    ).where(table.c.occurred_on <= as_of_literal)
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(
+            str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+        )
+        # A DB-API cursor iterates over its rows (PEP 249's optional extension, which the
+        # sqlite3 and psycopg cursors have).
+        rows = np.fromiter(typing.cast(Iterable[Any], cursor), dtype=_ROW)
+    finally:
+        cursor.close()
+    person, kind, day, family = (rows[name] for name in ("person", "kind", "day", "family"))
+    names = rows["cohort"]
+    for name in sorted(set(names) - {None}):
         cohorts[name] = len(cohorts)
-    family_codes: dict[str | None, int] = {None: -1}
-    family_codes.update(families)
     cohort_codes: dict[str | None, int] = {None: -1}
     cohort_codes.update(cohorts)
-    kind_codes = {name: _KIND.get(name, -1) for name in set(columns[1])}
-    person = np.array(columns[0], dtype=np.int64)
-    kind = np.fromiter(map(kind_codes.__getitem__, columns[1]), dtype=np.int64)
-    day = np.array(columns[2], dtype=np.int64)
-    family = np.fromiter(map(family_codes.__getitem__, columns[3]), dtype=np.int64)
-    cohort = np.fromiter(map(cohort_codes.__getitem__, columns[4]), dtype=np.int64)
-    del columns
+    cohort = np.fromiter(map(cohort_codes.__getitem__, names), dtype=np.int64, count=len(names))
+    del rows, names
 
     # Cohorts run here: their learners' start and completion, for those known as people.
     derived: list[tuple[int, int, int, int]] = []
