@@ -95,6 +95,18 @@ def test_productive_on_the_day_of_the_left_counts(services: Services) -> None:
     assert (others.events, others.censored, others.median_days) == (5, 0, 15.0)
 
 
+def test_productive_on_the_day_of_the_hire_is_day_0(services: Services) -> None:
+    with services.session() as session:
+        add_people(
+            session,
+            clones(5, "a", ("hired", HIRED, "sre", None), ("productive", HIRED, None, None)),
+        )
+    others = group(outcomes(services).ramp_time["sre"].others)
+    assert (others.events, others.median_days) == (5, 0.0)
+    assert others.curve.days[:2] == (0.0, 0.0)
+    assert others.curve.estimate[:2] == (1.0, 0.0)
+
+
 def test_not_yet_productive_is_censored_at_as_of_and_later_events_ignored(
     services: Services,
 ) -> None:
