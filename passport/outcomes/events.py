@@ -12,8 +12,8 @@ day numbers by the database: a million events load in about a second.
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -46,6 +46,9 @@ HIRED, PRODUCTIVE, MOVED, LEFT, COHORT_STARTED, COHORT_COMPLETED = range(len(EVE
 _KIND = {name: code for code, name in enumerate(EVENTS)}
 
 _EPOCH = date(1970, 1, 1)
+
+#: Rows fetched at a time while reading events.
+_BATCH = 50_000
 
 #: One event as the database sends it: person, kind, day number, job family (-1: none), and
 #: the cohort's name (None).
@@ -147,9 +150,10 @@ def load_events(session: Session, *, as_of: date) -> EventArrays:
         cursor.execute(
             str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
         )
-        # A DB-API cursor iterates over its rows (PEP 249's optional extension, which the
-        # sqlite3 and psycopg cursors have).
-        rows = np.fromiter(typing.cast(Iterable[Any], cursor), dtype=_ROW)
+        # In batches: psycopg's fetchmany builds rows in C where its row-by-row iteration is
+        # Python (3 s of 8 for a million rows on PostgreSQL); memory stays bounded.
+        batches: Iterable[Sequence[Any]] = iter(lambda: cursor.fetchmany(_BATCH), [])
+        rows = np.fromiter(itertools.chain.from_iterable(batches), dtype=_ROW)
     finally:
         cursor.close()
     person, kind, day, family = (rows[name] for name in ("person", "kind", "day", "family"))
