@@ -19,6 +19,7 @@ from passport.cli import (
     credentials,
     instance,
     jobs,
+    measures,
     outcomes,
     verifying,
 )
@@ -27,7 +28,17 @@ from passport.cli.common import cli
 __all__ = ["database_problem", "main"]
 
 #: The modules whose commands are registered on the group (kept referenced so the imports stay).
-COMMANDS = (accounts, assessments, catalog, credentials, instance, jobs, outcomes, verifying)
+COMMANDS = (
+    accounts,
+    assessments,
+    catalog,
+    credentials,
+    instance,
+    jobs,
+    measures,
+    outcomes,
+    verifying,
+)
 
 
 def main() -> None:
