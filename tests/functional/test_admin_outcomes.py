@@ -340,3 +340,54 @@ def test_the_report_defaults_to_the_last_complete_quarter(
     answer = client.get(f"/admin/outcomes/report?quarter={future}", headers=HTML)
     assert answer.status_code == 400 and "has ended" in answer.data.decode()
     assert client.get("/admin/outcomes/report?quarter=soon", headers=HTML).status_code == 400
+
+
+# -- over the real computation ----------------------------------------------------------------
+
+
+def _people(services: Services) -> None:
+    """Twelve SRE hires of January 2026, six of them in a cohort 10 days later and productive
+    after 30-35 days, the others after 60-65 days; three platform hires (a suppressed group).
+    Imported the way ``passport people import`` does."""
+    from passport.outcomes.people import import_events, job_family_ids, parse_csv
+
+    lines = ["person_id,email,event,date,job_family,cohort"]
+    for n in range(12):
+        hired = date(2026, 1, 5 + n).toordinal()
+        lines.append(f"sre-{n},,hired,{date.fromordinal(hired)},sre,")
+        if n < 6:
+            lines.append(f"sre-{n},,cohort_started,{date.fromordinal(hired + 10)},,SRE boot camp")
+        ramp = 30 + n if n < 6 else 60 + n - 6
+        lines.append(f"sre-{n},,productive,{date.fromordinal(hired + ramp)},,")
+    lines += [f"platform-{n},,hired,2026-02-0{2 + n},platform," for n in range(3)]
+    now = services.now()
+    with services.session() as db:
+        parsed = parse_csv(
+            "\n".join(lines).encode(), today=now.date(), job_families=job_family_ids(db)
+        )
+        assert not parsed.errors, parsed.errors
+        import_events(
+            db, parsed.rows, secret_key=services.settings.secret_key, now=now, actor="test"
+        )
+
+
+def test_the_pages_show_the_computed_figures(client: FlaskClient, services: Services) -> None:
+    _people(services)
+    sign_in(client, services, "ana.lyst@example.com", "analyst")
+    html = client.get("/admin/outcomes?as_of=2026-10-01", headers=HTML).data.decode()
+    page = text_of(html)
+    assert "Site Reliability Engineering" in page
+    assert "Joined a cohort within 30 days 6 6 0 32 days" in page
+    assert "Other hires 6 6 0 62 days" in page
+    assert "48% shorter" in page
+    platform = text_of(html.split("<h3>Platform Engineering</h3>")[1].split("</article>")[0])
+    assert platform.count("fewer than 5") == 2
+    assert '<option value="SRE boot camp"' in html  # an imported cohort is offered
+    csv_text = client.get("/admin/outcomes.csv?as_of=2026-10-01").data.decode()
+    assert "sre" in csv_text
+    report = text_of(
+        client.get("/admin/outcomes/report?quarter=2026-Q3", headers=HTML).data.decode()
+    )
+    assert (
+        "Site Reliability Engineering hires who joined a cohort within 30 days: 32 days" in report
+    )
