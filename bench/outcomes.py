@@ -106,7 +106,9 @@ def _run(*, people: int, rounds: int, database_url: str | None) -> dict[str, flo
         # A day back, so that no event is in the future in any time zone the import uses.
         as_of = now.date() - timedelta(days=1)
         begin = time.perf_counter()
-        rows = generate_events(as_of, people=people, years=BENCH_YEARS, career=BENCH_CAREER)
+        rows = generate_events(
+            as_of, people=people, staff=0, years=BENCH_YEARS, career=BENCH_CAREER
+        )
         data = events_csv(rows).encode()
         generated = time.perf_counter() - begin
         print(

@@ -4,7 +4,7 @@
 people import``) for an organisation of the six job families of the starter catalog: hires
 spread over the period up to ``today``, ``productive`` after a ramp time typical of each family,
 internal moves, leavers, and training cohorts. New SRE hires who join an *SRE Foundations*
-onboarding cohort within 30 days reach productive in about 60 days instead of about 100 (the
+onboarding cohort within 30 days reach productive in about 62 days instead of about 104 (the
 playbook's 40 %), and everyone who completes a cohort leaves at half the rate afterwards, so the
 outcome measures have a story to tell. Deterministic: the same arguments give the same rows.
 
@@ -69,7 +69,7 @@ class Family:
 
 FAMILIES: Final = {
     "software": Family(0.30, 60, 0.17, (("sre", 3), ("data", 2), ("security", 1), ("platform", 1))),
-    "sre": Family(0.17, 100, 0.19, (("platform", 2), ("cloud", 2), ("security", 1))),
+    "sre": Family(0.17, 104, 0.19, (("platform", 2), ("cloud", 2), ("security", 1))),
     "platform": Family(0.14, 90, 0.15, (("sre", 2), ("cloud", 1))),
     "data": Family(0.13, 75, 0.15, (("software", 2), ("platform", 1))),
     "security": Family(0.10, 110, 0.14, (("sre", 1), ("cloud", 1))),
@@ -90,7 +90,7 @@ UPSKILLING: Final = {
 UPSKILL_TENURE = 120
 COHORT_WEEKS_DELTA = timedelta(weeks=7)
 #: After completing a cohort, people leave at this share of their family's rate.
-RETENTION_EFFECT = 0.5
+RETENTION_EFFECT = 0.4
 RAMP_SPREAD = 0.35  # sigma of the log-normal ramp time
 
 
@@ -112,13 +112,15 @@ class Career:
     #: Moves per person and year of tenure (after six months in a family).
     moves_per_year: float = 0.25
     #: Chance that an employed person with enough tenure joins one upskilling cohort a quarter.
-    upskill_per_quarter: float = 0.06
+    upskill_per_quarter: float = 0.08
+    #: Chance that a tenured SRE joins an SRE Foundations cohort as a refresher.
+    sre_refresh: float = 0.05
     #: Whether a move is followed by ``productive`` in the new family.
     productive_after_move: bool = True
 
 
 #: The benchmarks' organisation: longer careers, about ten events a person.
-BENCH_CAREER: Final = Career(moves_per_year=0.9, upskill_per_quarter=0.35)
+BENCH_CAREER: Final = Career(moves_per_year=0.9, upskill_per_quarter=0.3)
 BENCH_YEARS: Final = 6.0
 
 
@@ -136,16 +138,19 @@ class LinkedLearner:
 def generate_events(
     today: date,
     *,
-    people: int = 460,
+    people: int = 400,
+    staff: int = 220,
     years: float = 2.0,
     seed: int = 19,
     career: Career = Career(),
     linked: Sequence[LinkedLearner] = (),
     id_prefix: str = "E",
 ) -> list[EventRow]:
-    """``people`` careers hired over the ``years`` up to ``today`` (plus one per ``linked``
-    learner), their rows in person order, each person's events in date order. No event is
-    after ``today``; every ``hired`` and ``moved`` names a family of :data:`FAMILIES`."""
+    """``people`` careers hired over the ``years`` up to ``today``, ``staff`` more hired in
+    the three years before (those who left before the period are not exported), and one per
+    ``linked`` learner: their rows in person order, each person's events in date order. No
+    event is after ``today``; every ``hired`` and ``moved`` names a family of
+    :data:`FAMILIES`; cohorts run only in the period."""
     rng = random.Random(seed)  # noqa: S311 - generated sample data, not security
     start = today - timedelta(days=round(365.25 * years))
     span = (today - start).days - 14
@@ -162,13 +167,16 @@ def generate_events(
     }
     upskilling = _quarter_starts(start, today)
     rows: list[EventRow] = []
-    for index in range(people):
-        hired = start + timedelta(days=rng.randrange(span))
+    for index in range(staff + people):
+        if index < staff:
+            hired = start - timedelta(days=1 + rng.randrange(3 * 365))
+        else:
+            hired = start + timedelta(days=rng.randrange(span))
         family = rng.choices(families, weights)[0]
         person = _Person(f"{id_prefix}{index + 1:06d}", "", hired, family)
-        rows.extend(
-            _career(person, today, rng, career, onboarding=onboarding, upskilling=upskilling)
-        )
+        history = _career(person, today, rng, career, onboarding=onboarding, upskilling=upskilling)
+        if history[-1].event != "left" or history[-1].date >= start:
+            rows.extend(history)
     for index, learner in enumerate(linked):
         hired = learner.cohort_starts - timedelta(days=learner.days_before)
         person = _Person(
@@ -251,6 +259,33 @@ def _career(
         if career.productive_after_move:
             ramp_after = _ramp(rng, FAMILIES[current].ramp_days / 2)
             events.append((day + ramp_after, "productive", current, ""))
+
+    # SRE Foundations is also for people who moved into SRE (the next cohort within 60 days)
+    # and, now and then, for tenured SREs.
+    joined_after: set[date] = set()
+    ever_sre = any(e[1] in ("hired", "moved") and e[2] == "sre" for e in events)
+    if person.service_cohort is None and ever_sre:
+        for cohort_start, name in onboarding.items():
+            if cohort_start < hired:
+                continue
+            if _family_on(events, cohort_start) != "sre":
+                continue
+            moved_in = [
+                when
+                for when, event, job_family, _ in events
+                if event == "moved" and job_family == "sre" and when <= cohort_start
+            ]
+            if moved_in and max(moved_in) not in joined_after:
+                if (cohort_start - max(moved_in)).days > 60:
+                    continue
+                joined_after.add(max(moved_in))
+                chance = ONBOARDING_JOIN
+            elif (cohort_start - hired).days >= UPSKILL_TENURE:
+                chance = career.sre_refresh
+            else:
+                continue
+            if rng.random() < chance:
+                cohorts.append((cohort_start, cohort_start + COHORT_WEEKS_DELTA, name))
 
     # Upskilling: at most one cohort a quarter, for tenured people in the cohort's families.
     if person.service_cohort is None:
