@@ -161,6 +161,7 @@ def _retention(events: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, Any]:
     everyone = pd.Index(events["person_id"].unique())
     never = pd.DataFrame({"person_id": everyone[~everyone.isin(list(in_any))]})
 
+    first_hire = events[events["event"] == "hired"].groupby("person_id")["occurred_on"].min()
     learners = completions.rename(columns={"occurred_on": "day"}).reset_index(drop=True)
     learners["family"] = _family_on(changes, learners[["person_id", "day"]])
     learners["duration"], learners["observed"] = _time_to_left(learners, lefts, cutoff)
@@ -173,6 +174,8 @@ def _retention(events: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, Any]:
         families = set(mine["family"].dropna())
         others = never.assign(day=day)
         others["family"] = _family_on(changes, others[["person_id", "day"]])
+        # Comparison people were hired before the cohort's completion date.
+        others = others[others["person_id"].map(first_hire) < day]
         others = others[others["family"].isin(families)].reset_index(drop=True)
         others["duration"], others["observed"] = _time_to_left(others, lefts, cutoff)
         comparisons.append(others)
@@ -211,7 +214,12 @@ def _time_to_left(
 def _compare(learners: pd.DataFrame, others: pd.DataFrame) -> dict[str, Any]:
     groups = [_retention_group(learners), _retention_group(others)]
     p = None
-    if len(learners) >= MIN_GROUP and len(others) >= MIN_GROUP:
+    # Undefined when nobody in either group left (lifelines would say 1.0; we say null).
+    if (
+        len(learners) >= MIN_GROUP
+        and len(others) >= MIN_GROUP
+        and (learners["observed"].any() or others["observed"].any())
+    ):
         test = logrank_test(
             learners["duration"], others["duration"], learners["observed"], others["observed"]
         )
