@@ -136,6 +136,8 @@ API_TOKEN_SCOPES = (
     "assessments:write",
     "verify",
     "read",
+    "outcomes:read",
+    "people:write",
 )
 
 

@@ -208,13 +208,16 @@ def handle(
     role_groups: Mapping[str, str],
     actor: str,
     now: datetime,
+    secret_key: str,
 ) -> ScimResponse:
     """Serve one SCIM request against the database.
 
     Raises :class:`~scim2_models.SCIMException` for every refusal (turn it into the answer with
     :func:`error_response`); the caller rolls the transaction back then.
     """
-    storage = PassportScimStorage(session, role_groups=role_groups, actor=actor, now=now)
+    storage = PassportScimStorage(
+        session, role_groups=role_groups, actor=actor, now=now, secret_key=secret_key
+    )
     return ScimHandler(scim_service(), storage).handle(request)
 
 
@@ -334,11 +337,14 @@ class PassportScimStorage(ScimStorage):
         role_groups: Mapping[str, str],
         actor: str,
         now: datetime,
+        secret_key: str,
     ) -> None:
         self.session = session
         self.role_groups = role_groups
         self.actor = actor
         self.now = now
+        #: Erasing an account tombstones its HR person's id under this key (outcomes).
+        self.secret_key = secret_key
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -653,7 +659,9 @@ class PassportScimStorage(ScimStorage):
         every group and clears their SCIM id, as it does from the admin page and the CLI: the
         id never answers again."""
         with _as_scim_errors():
-            erase_user(self.session, user, actor=self.actor, now=self.now)
+            erase_user(
+                self.session, user, actor=self.actor, now=self.now, secret_key=self.secret_key
+            )
         self._flush()
 
     # -- groups ----------------------------------------------------------------------------

@@ -308,7 +308,7 @@ _PERSONAL_COLUMNS = (
 )
 
 
-def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> None:
+def erase_user(session: Session, user: User, *, actor: str, now: datetime, secret_key: str) -> None:
     """Erase ``user``'s personal data; what they were issued stays valid.
 
     Removed: name, e-mail (replaced by a pseudonym ``erased-<random>@invalid``), password,
@@ -322,7 +322,9 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> No
     and whose share links are revoked. The account row stays, deactivated, so history
     (assessments, notes, audit) keeps pointing at it. Issued credentials, their status entries
     and status lists are untouched: the badges the person holds keep verifying. Their e-mail
-    notifications (sent or waiting) and mail choices are deleted. The last
+    notifications (sent or waiting) and mail choices are deleted, and so are the HR system's
+    person with one of their addresses and that person's events (outcomes), leaving only a
+    keyed hash of the HR id (``secret_key``) so a later HR import cannot bring them back. The last
     active administrator cannot be erased. Irreversible.
     """
     if user.erased_at is not None:
@@ -346,6 +348,7 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime) -> No
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     _forget_mail(session, user, addresses)
+    _forget_hr_person(session, addresses, secret_key=secret_key, now=now)
     _pseudonymise_jobs(session, addresses, pseudonym)
     user.deactivated_at = user.deactivated_at or now
     user.erased_at = now
@@ -365,6 +368,17 @@ def _forget_mail(session: Session, user: User, addresses: Sequence[str]) -> None
         )
     )
     session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
+
+
+def _forget_hr_person(
+    session: Session, addresses: Sequence[str], *, secret_key: str, now: datetime
+) -> None:
+    """The HR system's person with one of the account's addresses, and their events (the
+    outcome measures link them by e-mail): deleted, so the figures cannot re-identify them,
+    and tombstoned, so the next HR import does not bring them back."""
+    from passport.outcomes.people import forget_emails
+
+    forget_emails(session, addresses, secret_key=secret_key, now=now)
 
 
 def _pseudonymise_jobs(session: Session, addresses: Sequence[str], pseudonym: str) -> None:

@@ -51,6 +51,8 @@ class JobFamilyDetails:
     framework: str = ""
     code: str = ""
     url: str = ""
+    #: What "productive" means in this family (it ends ramp time; docs/outcomes.md).
+    productive_definition: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,12 @@ def _details(problems: Problems, details: JobFamilyDetails) -> dict[str, str | N
         "framework": problems.text("framework", details.framework, "Framework", max_length=100),
         "code": problems.text("code", details.code, "Occupation code", max_length=64),
         "url": problems.text("url", details.url, "Reference URL", max_length=400),
+        "productive_definition": problems.text(
+            "productive_definition",
+            details.productive_definition,
+            "Definition of productive",
+            max_length=2000,
+        ),
     }
     url = values["url"] or ""
     if url and not url.startswith(("https://", "http://")):

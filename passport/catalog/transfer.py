@@ -90,7 +90,15 @@ def _apply_catalog(session: Session, catalog: dict[str, Any], *, actor: str) -> 
                 f"Job family '{entry['id']}' lists the same skill twice.", code="bad_catalog"
             )
         family = session.get(JobFamily, entry["id"]) or JobFamily(id=entry["id"])
-        for attr in ("name", "description", "framework", "code", "occupation", "url"):
+        for attr in (
+            "name",
+            "description",
+            "framework",
+            "code",
+            "occupation",
+            "url",
+            "productive_definition",
+        ):
             setattr(family, attr, entry.get(attr))
         family.requirements.clear()
         session.add(family)
@@ -190,6 +198,7 @@ def export_catalog(session: Session) -> dict[str, Any]:
             "code": f.code,
             "occupation": f.occupation,
             "url": f.url,
+            "productive_definition": f.productive_definition,
             "requirements": [
                 {"skill": r.skill_id, "min_level": r.min_level} for r in f.requirements
             ],

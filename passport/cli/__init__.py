@@ -19,6 +19,8 @@ from passport.cli import (
     credentials,
     instance,
     jobs,
+    measures,
+    outcomes,
     verifying,
 )
 from passport.cli.common import cli
@@ -26,7 +28,17 @@ from passport.cli.common import cli
 __all__ = ["database_problem", "main"]
 
 #: The modules whose commands are registered on the group (kept referenced so the imports stay).
-COMMANDS = (accounts, assessments, catalog, credentials, instance, jobs, verifying)
+COMMANDS = (
+    accounts,
+    assessments,
+    catalog,
+    credentials,
+    instance,
+    jobs,
+    measures,
+    outcomes,
+    verifying,
+)
 
 
 def main() -> None:

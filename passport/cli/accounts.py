@@ -88,7 +88,13 @@ def _change_user(email: str, change: str, **options: object) -> str:
                     session, user, active=change == "reactivate", actor="cli", now=now
                 )
             elif change == "delete":
-                accounts.erase_user(session, user, actor="cli", now=now)
+                accounts.erase_user(
+                    session,
+                    user,
+                    actor="cli",
+                    now=now,
+                    secret_key=services.settings.secret_key,
+                )
             else:
                 accounts.change_password(
                     session, user, str(options["password"]), actor="cli", now=now

@@ -193,7 +193,8 @@ def job_view(session: Session, job: Job, *, now: datetime) -> JobView:
     ).all()
     done = sum(int(p.done) for p in parts)
     errors: list[dict[str, Any]] = list(json.loads(job.errors))
-    counts = {"issued": 0, "skipped": 0, "belowRequired": 0}
+    # Each kind reports its own counters (people imports: imported, duplicates).
+    counts = {"issued": 0, "skipped": 0, "belowRequired": 0} if job.kind == KIND else {}
     for part in parts:
         errors.extend(json.loads(part.errors))
         for name, value in json.loads(part.counts).items():

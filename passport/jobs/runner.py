@@ -81,8 +81,9 @@ class PartHandler(Protocol):
 
 def _handlers() -> dict[str, PartHandler]:
     from passport.jobs import bulk
+    from passport.outcomes import people_jobs
 
-    return {bulk.KIND: bulk.run_part}
+    return {bulk.KIND: bulk.run_part, people_jobs.KIND: people_jobs.run_part}
 
 
 # -- job parts ------------------------------------------------------------------------------

@@ -398,6 +398,73 @@ def create_bulk_issuance() -> tuple[Response, int] | tuple[Response, int, dict[s
     return jsonify(body), 202, {"Location": location}
 
 
+@bp.post("/people-events")
+@csrf_exempt
+@rate_limited("api")
+def create_people_events() -> tuple[Response, int] | tuple[Response, int, dict[str, str]]:
+    """Import people events from an HR system (scope ``people:write``) as a job.
+
+    The body is a CSV file (``text/csv``, the columns ``passport people import`` takes) or JSON
+    (a list of events, or ``{"events": [...]}``; rows are numbered by their 1-based index).
+    ``?dryRun=true``: ``200`` with ``{"total", "valid", "errors"}`` and nothing written.
+    Otherwise ``202`` with the job (``GET /api/v1/jobs/<id>``) in ``Location``; events
+    imported before (the same file again) are not imported twice.
+    """
+    from passport.jobs.bulk import job_view
+    from passport.outcomes.people import (
+        job_family_ids,
+        org_today,
+        parse_csv,
+        refuse_erased,
+    )
+    from passport.outcomes.people import parse_json as parse_people_json
+    from passport.outcomes.people_jobs import start_people_import
+
+    services = get_services()
+    now = services.now()
+    with services.session() as session:
+        token = authenticate(
+            session, request.headers.get("Authorization"), now=now, scope="people:write"
+        )
+        actor, token_name = token_actor(token), token.name
+    if request.mimetype not in CSV_TYPES and request.mimetype != "application/json":
+        raise UnsupportedMediaType(
+            "Send the events as the request body, as text/csv or application/json."
+        )
+    dry_run = _flag("dryRun")
+    data = request.get_data(cache=False)
+    with services.session() as session:
+        today, families = org_today(session, now), job_family_ids(session)
+        if request.mimetype == "application/json":
+            body = parse_json(data, what="request body", max_bytes=len(data) + 1)
+            parsed = parse_people_json(body, today=today, job_families=families)
+        else:
+            parsed = parse_csv(data, today=today, job_families=families)
+        parsed = refuse_erased(session, parsed, secret_key=services.settings.secret_key)
+        if dry_run:
+            return jsonify(parsed.preview()), 200
+        job = start_people_import(
+            session, parsed, data, created_by=actor, now=now, token_name=token_name
+        )
+        body = job_view(session, job, now=now)
+        location = url_for("api.job", job_id=job.id)
+    return jsonify(body), 202, {"Location": location}
+
+
+def _job_starter(session: Any, authorization: str | None, now: datetime) -> ApiToken:
+    """A token with a scope that starts jobs (it reads the jobs it started)."""
+    for scope in ("credentials:issue", "people:write"):
+        try:
+            return authenticate(session, authorization, now=now, scope=scope)
+        except Forbidden:
+            continue
+    raise Forbidden(
+        "This API token lacks the scope 'read' that reading jobs needs (a token with "
+        "'credentials:issue' or 'people:write' reads the jobs it started).",
+        code="insufficient_scope",
+    )
+
+
 def _readable_job(job_id: str, scope_needed: str) -> None:
     """The job ``job_id`` if the calling token may see it: a ``read`` token sees every job
     (``GET`` only), the token that started a job sees that one. Another job, or none: 404, so
@@ -414,14 +481,7 @@ def _readable_job(job_id: str, scope_needed: str) -> None:
                 token = authenticate(session, authorization, now=now, scope="read")
                 reads_all = True
             except Forbidden:
-                try:
-                    token = authenticate(session, authorization, now=now, scope="credentials:issue")
-                except Forbidden as exc:
-                    raise Forbidden(
-                        "This API token lacks the scope 'read' that reading jobs needs (a "
-                        "token with 'credentials:issue' reads the jobs it started).",
-                        code="insufficient_scope",
-                    ) from exc
+                token = _job_starter(session, authorization, now)
         else:
             token = authenticate(session, authorization, now=now, scope=scope_needed)
         job = get_job(session, job_id)

@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         i18n,
         learner,
         notifications,
+        outcomes_api,
         passport_pages,
         public,
         scim,
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)
     i18n.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(outcomes_api.bp)
     app.register_blueprint(scim.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)

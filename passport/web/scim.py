@@ -127,6 +127,7 @@ def endpoint(path: str) -> Response:
                 role_groups=services.settings.role_groups,
                 actor=actor,
                 now=now,
+                secret_key=services.settings.secret_key,
             )
     except SCIMException as exc:
         logger.info("SCIM %s %s: %s %s", request.method, path, exc.status, exc.scim_type)

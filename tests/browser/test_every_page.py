@@ -138,6 +138,15 @@ FORM_STATES = (
     FormState("admin", "/admin/tokens", "empty"),
     FormState("learner", "/my/notifications", "saved", {"#category-share_viewed": CHECK}),
     FormState("assessor", "/admin/bulk", "empty"),
+    # people events: the erase form empty, and its confirmation page
+    FormState("admin", "/admin/people", "erase-empty", form="main form[action$='/people/erase']"),
+    FormState(
+        "admin",
+        "/admin/people",
+        "erase-confirm",
+        {"#person_id": "hr-crawl"},
+        form="main form[action$='/people/erase']",
+    ),
     # the one page that shows a new API token
     FormState("admin", "/admin/tokens", "created", {"#name": "crawl", "#scope-1": CHECK}),
 )
@@ -340,6 +349,25 @@ def bulk_preview(page: Any, base: str, query: str = "") -> None:
         page.click("form[enctype='multipart/form-data'] button[type=submit]")
 
 
+#: A people events file for its preview: two good rows, one for an unknown job family.
+PEOPLE_CSV = (
+    b"person_id,email,event,date,job_family,cohort\n"
+    b"hr-crawl-1,,hired,2025-01-06,sre,\n"
+    b"hr-crawl-1,,cohort_started,2025-01-20,,SRE onboarding\n"
+    b"hr-crawl-2,,hired,2025-01-06,astronaut,\n"
+)
+
+
+def people_preview(page: Any, base: str) -> None:
+    """The preview of a people events file (a file upload, which FORM_STATES cannot fill)."""
+    page.goto(f"{base}/admin/people")
+    page.set_input_files(
+        "#file", {"name": "people.csv", "mimeType": "text/csv", "buffer": PEOPLE_CSV}
+    )
+    with page.expect_navigation():
+        page.click("form[enctype='multipart/form-data'] button[type=submit]")
+
+
 def bulk_jobs(live_server: LiveServer) -> str:
     """A job waiting for a worker (the crawl finds its page from /admin/jobs), a failed job
     and an e-mail that could not be sent (the failed lists with their Retry buttons).
@@ -453,6 +481,7 @@ def test_every_page_is_accessible_and_fits_a_phone(
         label = f"{state.path} form {state.name}"
         checks.append((state.persona, label, lambda p, url=url, s=state: submit_form(p, url, s)))
     checks.append(("assessor", "bulk preview", lambda p: bulk_preview(p, base)))
+    checks.append(("admin", "people preview", lambda p: people_preview(p, base)))
     # the bulk pages in German, last: the language stays chosen for the rest of the session
     checks.append(("admin", "bulk preview (de)", lambda p: bulk_preview(p, base, "?lang=de")))
     for path in ("/admin/bulk", "/admin/jobs", f"/admin/jobs/{job_id}"):

@@ -18,6 +18,7 @@ from passport.audit import AuditEvent
 from passport.catalog.job_families import active_job_families
 from passport.catalog.models import AchievementDefinition, JobFamily, Skill
 from passport.catalog.skills import assessable_achievements
+from passport.catalog.transfer import export_catalog
 from passport.credentials.models import IssuedCredential
 from passport.services import Services
 from tests.functional.test_admin import HTML, csrf, login, make_user
@@ -484,6 +485,7 @@ def test_admin_edits_a_job_familys_details(client: FlaskClient, services: Servic
         "framework": "O*NET-SOC 2019",
         "code": "15-1244.00",
         "url": "https://www.onetonline.org/link/summary/15-1244.00",
+        "productive_definition": "First solo on-call shift.",
         # the requirement rows as the form shows them (level selects), unchanged
         **{
             f"level-{skill}": level
@@ -492,12 +494,19 @@ def test_admin_edits_a_job_familys_details(client: FlaskClient, services: Servic
             )
         },
     }
-    assert len(data) == 7 + 6
+    assert len(data) == 8 + 6
     response = client.post("/admin/job-families/sre/edit", data=data)
     assert response.status_code == 302, response.data.decode()
     assert client.get("/job-families/sre").get_json()["name"] == "Site reliability"
     with services.session() as db:
         assert len(db.get(JobFamily, "sre").requirements) == 6  # type: ignore[union-attr]
+        exported = {f["id"]: f for f in export_catalog(db)["job_families"]}
+    # The definition of productive is kept, shown, and travels with the catalog.
+    assert exported["sre"]["productive_definition"] == "First solo on-call shift."
+    assert (
+        "First solo on-call shift."
+        in client.get("/admin/job-families/sre", headers=HTML).data.decode()
+    )
     assert "job_family.update" in audit_actions(services, "sre")
 
 

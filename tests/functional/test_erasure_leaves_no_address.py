@@ -154,7 +154,13 @@ def _rename(services: Services, old: str, new: str) -> None:
 
 def _erase(services: Services, email: str) -> None:
     with services.session() as db:
-        erase_user(db, user_by_email(db, email), actor="boss", now=services.now())
+        erase_user(
+            db,
+            user_by_email(db, email),
+            actor="boss",
+            now=services.now(),
+            secret_key=services.settings.secret_key,
+        )
 
 
 def test_addresses_of_other_people_stay_in_the_log(services: Services) -> None:

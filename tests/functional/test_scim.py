@@ -920,7 +920,13 @@ def _erase(services: Services, scim_id: str) -> int:
     with services.session() as db:
         user = db.scalar(select(User).where(User.scim_id == scim_id))
         assert user is not None
-        erase_user(db, user, actor="boss@example.org", now=services.now())
+        erase_user(
+            db,
+            user,
+            actor="boss@example.org",
+            now=services.now(),
+            secret_key=services.settings.secret_key,
+        )
         return user.id
 
 

@@ -27,6 +27,9 @@ from passport.web.admin import jobs as jobs
 # views to the lines above and below merge cleanly.
 # The development mail outbox (/admin/outbox), on a line of its own for the same reason.
 from passport.web.admin import outbox as outbox
+
+# People events from the HR system (/admin/people), on a line of its own for the same reason.
+from passport.web.admin import people as people
 from passport.web.admin import settings as settings
 
 # API tokens (/admin/tokens), on a line of its own for the same reason.

@@ -220,6 +220,7 @@ def _family_details() -> JobFamilyDetails:
         framework=form.get("framework", ""),
         code=form.get("code", ""),
         url=form.get("url", ""),
+        productive_definition=form.get("productive_definition", ""),
     )
 
 
@@ -295,6 +296,7 @@ def _family_values(family: JobFamily) -> dict[str, Any]:
         "framework": family.framework or "",
         "code": family.code or "",
         "url": family.url or "",
+        "productive_definition": family.productive_definition or "",
     }
     for req in family.requirements:
         values[f"level-{req.skill_id}"] = str(req.min_level)

@@ -48,6 +48,10 @@ def scope_descriptions() -> dict[str, str]:
         "assessments:write": _("Record assessments; a pass issues the badge."),
         "verify": _("Verify credentials as this integration."),
         "scim": _("Create, update and deactivate people from an identity provider (SCIM)."),
+        "people:write": _("Import people events (hires, moves, leavers) from an HR system."),
+        "outcomes:read": _(
+            "Read the program's outcome measures; groups of fewer than 5 people are suppressed."
+        ),
         "read": _(
             "Read through the API: the token's own scopes and expiry, and every job's progress."
         ),

@@ -48,6 +48,7 @@ def _role_names() -> dict[str, str]:
         "admin": _("Administrator"),
         "assessor": _("Assessor"),
         "mentor": _("Mentor"),
+        "analyst": _("Analyst"),
         "learner": _("Learner"),
     }
 
@@ -200,7 +201,13 @@ def user_delete(user_id: int) -> Page | WerkzeugResponse:
     if request.method == "POST":
         try:
             with services.session() as db:
-                erase_user(db, _user(db, user_id), actor=actor_email(), now=services.now())
+                erase_user(
+                    db,
+                    _user(db, user_id),
+                    actor=actor_email(),
+                    now=services.now(),
+                    secret_key=services.settings.secret_key,
+                )
         except InvalidRequest as exc:
             flash(problem(exc), "error")
             return redirect(url_for("admin.user_edit", user_id=user_id))

@@ -87,6 +87,8 @@
     setText("error-count", job.errors.length);
     setText("issued", job.result.issued);
     setText("skipped", job.result.skipped);
+    setText("imported", job.result.imported || 0);
+    setText("duplicates", job.result.duplicates || 0);
     setText(
       "rate",
       job.rate === null
