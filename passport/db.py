@@ -82,7 +82,9 @@ class Base(DeclarativeBase):
 def make_engine(url: str) -> Engine:
     """Create the engine for ``url``; SQLite files get their folder created and sane pragmas."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"future": True}
+    # A statement's parameters never reach an error message: job errors are stored and shown
+    # (/admin/jobs) and logged, and parameters are people's e-mails, HR ids and credentials.
+    kwargs: dict[str, Any] = {"future": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":

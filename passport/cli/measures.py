@@ -53,8 +53,8 @@ def outcomes(
     filters = Filters(job_family=job_family, cohort=cohort, since=since, until=until)
     try:
         with services.session() as session:
-            day = as_of or default_as_of(session, services.now())
-            report = compute_outcomes(session, as_of=day, filters=filters)
+            today = default_as_of(session, services.now())
+            report = compute_outcomes(session, as_of=as_of or today, filters=filters, today=today)
     except PassportError as exc:
         click.echo(f"Error: {exc.message}", err=True)
         sys.exit(EXIT_BAD_INPUT)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -168,6 +168,13 @@ def load_events(session: Session, *, as_of: date) -> EventArrays:
     # Cohorts run here: their learners' start and completion, for those known as people.
     derived: list[tuple[int, int, int, int]] = []
     as_of_day = day_number(as_of)
+    # Cohort names need not be unique (a recurring "SRE onboarding"): runs sharing a name are
+    # told apart by their start date, or they would be one cohort with the last run's date.
+    shared = {
+        name
+        for name, count in session.execute(select(Cohort.name, func.count()).group_by(Cohort.name))
+        if count > 1
+    }
     for name, starts, ends, email in session.execute(
         select(
             Cohort.name,
@@ -182,6 +189,8 @@ def load_events(session: Session, *, as_of: date) -> EventArrays:
         person_id = emails.get(email.lower())
         if person_id is None:
             continue
+        if name in shared:
+            name = f"{name} ({(_EPOCH + timedelta(days=int(starts))).isoformat()})"
         index = cohorts.setdefault(name, len(cohorts))
         if starts <= as_of_day:
             derived.append((person_id, COHORT_STARTED, starts, index))

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from passport.accounts.models import User
 from passport.accounts.preferences import org_time_zone
 from passport.assessments.models import Assessment
+from passport.audit import record_event
 from passport.catalog.models import AchievementDefinition, JobFamily, JobFamilySkill, Skill
 from passport.cohorts.models import Attendance, Cohort, MentoringSession
 from passport.credentials.models import Holder, IssuedCredential
@@ -73,6 +74,7 @@ __all__ = [
     "compute_outcomes",
     "default_as_of",
     "outcomes_csv",
+    "read_outcomes",
 ]
 
 #: A hire is a participant when a cohort starts 0 to this many days after it (inclusive).
@@ -83,8 +85,9 @@ RETENTION_DAYS = (180, 365)
 CONFIDENCE = 0.95
 
 # Composite sort keys: person id in the high bits, the day (shifted to be positive) below.
-_SHIFT = 20
-_OFFSET = 1 << 19
+# 32 bits of day hold any date Python has (years 1 to 9999 are within ±2**22 days of 1970).
+_SHIFT = 32
+_OFFSET = 1 << 31
 _MASK = (1 << _SHIFT) - 1
 #: "No such event": later than any day (for "first on or after") ...
 NEVER = 1 << 30
@@ -186,7 +189,9 @@ def _survival(durations: npt.NDArray[np.int64], observed: npt.NDArray[np.bool_])
     low = np.asarray(band.low.probabilities, dtype=float)
     high = np.asarray(band.high.probabilities, dtype=float)
     at = {d: (float(sf.evaluate(float(d))) if longest >= d else None) for d in RETENTION_DAYS}
-    # The band is undefined where the estimate is 0 or 1: it is the estimate there.
+    # The band is undefined where the estimate is 0 or 1: it is the estimate there (as in
+    # lifelines, whose band reaches 0 with the estimate: the median's interval then ends at
+    # the last event instead of being open).
     low_curve = np.where(np.isnan(low), estimate, low)
     high_curve = np.where(np.isnan(high), estimate, high)
     # Every curve starts at day 0 with 1.0 (a drop on day 0 is a second point on day 0).
@@ -201,8 +206,8 @@ def _survival(durations: npt.NDArray[np.int64], observed: npt.NDArray[np.bool_])
         events=events,
         censored=n - events,
         median_days=_first_at_or_below(times, estimate),
-        ci_low=_first_at_or_below(times, low),
-        ci_high=_first_at_or_below(times, high),
+        ci_low=_first_at_or_below(times, low_curve),
+        ci_high=_first_at_or_below(times, high_curve),
         at180=at[180],
         at365=at[365],
         curve=curve,
@@ -328,9 +333,10 @@ def _retention(ctx: _Context) -> tuple[dict[int, Retention], dict[int, Retention
         if not (ctx.since <= completion <= ctx.until):
             continue
         family = ctx.career.family_on(person, day)
-        if ctx.family is not None:
-            keep = family == ctx.family
-            person, day, family = person[keep], day[keep], family[keep]
+        # A learner counts when employed on their completion day, as the comparison group
+        # must be on the cohort's: one who left mid-cohort is not "retained" by it.
+        keep = family >= 0 if ctx.family is None else family == ctx.family
+        person, day, family = person[keep], day[keep], family[keep]
         families = np.unique(family[family >= 0])
         origin = np.full(len(never), completion, dtype=np.int64)
         their = ctx.career.family_on(never, origin, hired_before=True)
@@ -344,10 +350,14 @@ def _retention(ctx: _Context) -> tuple[dict[int, Retention], dict[int, Retention
             p = _logrank((l_dur, l_obs), (c_dur, c_obs))
         if len(person):
             by_cohort.append((completion, events.cohorts[c], c, Retention(learners, others, p)))
+        # A family pools only the groups this cohort shows on its own: a suppressed group
+        # pooled in would be the difference between the pool and the cohorts shown.
         for f in families.tolist():
             pools = by_family[f]
-            pools[0].add(l_dur[family == f], l_obs[family == f])
-            pools[1].add(c_dur[c_family == f], c_obs[c_family == f])
+            if isinstance(learners, SurvivalGroup):
+                pools[0].add(l_dur[family == f], l_obs[family == f])
+            if isinstance(others, SurvivalGroup):
+                pools[1].add(c_dur[c_family == f], c_obs[c_family == f])
     out: dict[int, Retention] = {}
     for f, (learner_pool, other_pool) in by_family.items():
         a, b = learner_pool.arrays(), other_pool.arrays()
@@ -636,12 +646,48 @@ def default_as_of(session: Session, now: datetime) -> date:
     return now.astimezone(ZoneInfo(org_time_zone(session))).date()
 
 
-def compute_outcomes(session: Session, *, as_of: date, filters: Filters | None = None) -> Outcomes:
+def read_outcomes(
+    session: Session,
+    *,
+    actor: str,
+    as_of: date,
+    filters: Filters | None = None,
+    today: date,
+    now: datetime,
+) -> Outcomes:
+    """:func:`compute_outcomes` for someone who will see the figures, audited
+    (``outcomes.read``, with the as-of date and the filters): who looked at what, in case
+    queries differing by a day are used to follow one person (docs/outcomes.md)."""
+    outcomes = compute_outcomes(session, as_of=as_of, filters=filters, today=today)
+    asked = outcomes.filters
+    detail = {
+        "asOf": as_of.isoformat(),
+        "jobFamily": asked.job_family,
+        "cohort": asked.cohort,
+        "since": asked.since.isoformat() if asked.since else None,
+        "until": asked.until.isoformat() if asked.until else None,
+    }
+    record_event(session, actor, "outcomes.read", None, detail, at=now)
+    return outcomes
+
+
+def compute_outcomes(
+    session: Session, *, as_of: date, filters: Filters | None = None, today: date | None = None
+) -> Outcomes:
     """Every measure as of ``as_of``, limited by ``filters``.
 
-    Raises :class:`InvalidRequest` (``unknown_job_family``, ``unknown_cohort``,
-    ``invalid_period``) for a filter that names nothing or an empty period.
+    ``today``: the organisation's today (:func:`default_as_of`); an ``as_of`` after it is
+    refused, since everyone still employed would be followed through days that have not
+    happened. Raises :class:`InvalidRequest` (``invalid_date``, ``unknown_job_family``,
+    ``unknown_cohort``, ``invalid_period``) for such a date, a filter that names nothing or
+    an empty period.
     """
+    if today is not None and as_of > today:
+        raise InvalidRequest(
+            f"The as-of date {as_of.isoformat()} is in the future; give {today.isoformat()} "
+            "or an earlier date.",
+            code="invalid_date",
+        )
     filters = filters or Filters()
     names: dict[str, str] = {
         family_id: name for family_id, name in session.execute(select(JobFamily.id, JobFamily.name))

@@ -27,6 +27,7 @@ import csv
 import hashlib
 import hmac
 import io
+import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +69,9 @@ logger = logging.getLogger(__name__)
 COLUMNS: Final = ("person_id", "email", "event", "date", "job_family", "cohort")
 #: An HR export of a large organisation's history: a million rows is about 60 MB.
 MAX_ROWS: Final = 2_000_000
+#: The earliest date an event may carry: older ones are typing errors (and outside the
+#: day arithmetic of the measures' design).
+EARLIEST: Final = date(1900, 1, 1)
 MAX_BYTES: Final = 256 * 1024 * 1024
 #: Rows per INSERT batch (and per transaction in a job part).
 BATCH_ROWS: Final = 5_000
@@ -188,6 +192,11 @@ def _check(
             f"Date {day.isoformat()} is in the future (today is {today.isoformat()}).",
             code="future_date",
         )
+    if day < EARLIEST:
+        raise InvalidRequest(
+            f"Date {day.isoformat()} is before {EARLIEST.isoformat()}; check the year.",
+            code="invalid_date",
+        )
     family = text("job_family") or None
     if family is None and event in _NEEDS_FAMILY:
         raise InvalidRequest(
@@ -260,7 +269,18 @@ def _decode(data: bytes) -> str:
 
 
 def _csv_records(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """The file's records with their line numbers; a line the csv module cannot read (a
+    field over its 128 KiB limit, say) is ``bad_csv`` for the whole file."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        yield from _records(reader)
+    except csv.Error as exc:
+        raise InvalidRequest(
+            f"Line {reader.line_num} of the CSV cannot be read ({exc}).", code="bad_csv"
+        ) from exc
+
+
+def _records(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str]]]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if sorted(header) != sorted(COLUMNS):
         missing = [c for c in COLUMNS if c not in header]
@@ -585,7 +605,9 @@ def forget_emails(
 ) -> int:
     """Delete the people with one of ``addresses`` (lower-case) and their events, keeping a
     tombstone of each HR id so a later import refuses them (as :func:`erase_person` does):
-    erasing an account erases the HR person it links to. Returns how many were deleted."""
+    erasing an account erases the HR person it links to. An import still waiting in the
+    queue with one of the addresses is tombstoned too, so its part refuses the rows when it
+    runs. Returns how many were deleted."""
     if not addresses:
         return 0
     lowered = [a.lower() for a in addresses]
@@ -596,11 +618,30 @@ def forget_emails(
     if ids:
         session.execute(delete(PeopleEvent).where(PeopleEvent.person_id.in_(ids)))
         session.execute(delete(Person).where(Person.id.in_(ids)))
-    for row in found:
-        digest = tombstone(secret_key, row.person_key)
+    keys = {row.person_key for row in found} | _queued_keys(session, set(lowered))
+    for key in sorted(keys):
+        digest = tombstone(secret_key, key)
         if session.get(ErasedPerson, digest) is None:
             session.add(ErasedPerson(key_hash=digest, erased_at=now))
     return len(ids)
+
+
+def _queued_keys(session: Session, addresses: set[str]) -> set[str]:
+    """HR ids whose rows carry one of ``addresses`` in people imports not yet run (parts
+    hold rows as ``[row, person_id, email, …]``)."""
+    from passport.jobs.models import Job, JobPart
+
+    keys: set[str] = set()
+    parts = session.scalars(
+        select(JobPart.payload)
+        .join(Job, Job.id == JobPart.job_id)
+        .where(Job.kind == "people_import", JobPart.status != "done")
+    )
+    for payload in parts:
+        for item in json.loads(payload or "[]"):
+            if isinstance(item, list) and len(item) > 2 and (item[2] or "").lower() in addresses:
+                keys.add(str(item[1]))
+    return keys
 
 
 def people_counts(session: Session) -> dict[str, int]:

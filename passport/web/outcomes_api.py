@@ -9,9 +9,9 @@ from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
 
-from passport.accounts.tokens import authenticate
+from passport.accounts.tokens import authenticate, token_actor
 from passport.errors import InvalidRequest
-from passport.outcomes.measures import compute_outcomes, default_as_of, outcomes_csv
+from passport.outcomes.measures import default_as_of, outcomes_csv, read_outcomes
 from passport.outcomes.report import Filters
 from passport.web.context import get_services
 from passport.web.security import rate_limited
@@ -55,7 +55,7 @@ def outcomes() -> Response:
     to ``jobFamily``, ``cohort`` and the period ``since``..``until``."""
     services = get_services()
     with services.session() as session:
-        authenticate(
+        token = authenticate(
             session, request.headers.get("Authorization"), now=services.now(), scope="outcomes:read"
         )
         unknown = sorted(set(request.args) - PARAMETERS)
@@ -70,8 +70,16 @@ def outcomes() -> Response:
             until=_date("until"),
         )
         csv_wanted = _wants_csv()
-        as_of = _date("asOf") or default_as_of(session, services.now())
-        report = compute_outcomes(session, as_of=as_of, filters=filters)
+        today = default_as_of(session, services.now())
+        as_of = _date("asOf") or today
+        report = read_outcomes(
+            session,
+            actor=token_actor(token),
+            as_of=as_of,
+            filters=filters,
+            today=today,
+            now=services.now(),
+        )
     if csv_wanted:
         response = Response(outcomes_csv(report), mimetype="text/csv")
         response.headers["Content-Disposition"] = 'attachment; filename="outcomes.csv"'

@@ -204,3 +204,29 @@ def test_only_admins_import(client: FlaskClient, services: Services, role: str) 
     refused = upload(client, token, (HEADER + GOOD).encode())
     assert refused.status_code == 403
     assert events(services) == 0
+
+
+def test_an_account_erased_while_its_import_waits_is_not_brought_back(
+    client: FlaskClient, services: Services, queue: JobQueue
+) -> None:
+    """The HR person exists only in a queued part when the account is erased: the part,
+    when it runs, refuses them (the tombstone is written from the queued rows)."""
+    from passport.accounts.users import create_user, erase_user, user_by_email
+    from passport.outcomes.models import Person
+
+    with services.session() as db:
+        create_user(db, email="ada@example.com", name="Ada", role="learner", password=None)
+    auth = token_with(services, "people:write")
+    assert post(client, auth, HEADER + GOOD).status_code == 202
+    with services.session() as db:
+        erase_user(
+            db,
+            user_by_email(db, "ada@example.com"),
+            actor="t",
+            now=services.now(),
+            secret_key=services.settings.secret_key,
+        )
+    queue.run_pending()
+    with services.session() as db:
+        keys = set(db.scalars(select(Person.person_key)))
+    assert keys == {"hr-2"}

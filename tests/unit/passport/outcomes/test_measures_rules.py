@@ -457,3 +457,116 @@ def test_triage_per_cohort_and_skill(services: Services) -> None:
         ("SLOs and error budgets", 1.0),
     ]
     assert outcomes(services, job_family="data").triage == ()
+
+
+# -- found in review ---------------------------------------------------------------------------
+
+
+def test_everyone_productive_gives_the_median_a_closed_interval(services: Services) -> None:
+    """The band is 0 where the estimate is: the interval ends at the last event, as lifelines
+    has it (scipy's band is undefined there)."""
+    from lifelines import KaplanMeierFitter
+    from lifelines.utils import median_survival_times
+
+    ramp = [10, 20, 30, 40, 50]
+    rows = [
+        row
+        for i, n in enumerate(ramp)
+        for row in clones(
+            1, f"p{i}-", ("hired", HIRED, "sre", None), ("productive", days(n), None, None)
+        )
+    ]
+    with services.session() as session:
+        add_people(session, rows)
+    others = group(outcomes(services).ramp_time["sre"].others)
+    fitted = KaplanMeierFitter().fit(ramp, [True] * len(ramp))
+    bounds = median_survival_times(fitted.confidence_interval_).iloc[0].tolist()
+    assert (others.median_days, others.ci_low, others.ci_high) == (
+        fitted.median_survival_time_,
+        *bounds,
+    )
+    assert (others.ci_low, others.ci_high) == (10.0, 50.0)
+
+
+def test_an_estimate_of_exactly_one_half_is_the_median(services: Services) -> None:
+    """The definition is "the smallest time at which S(t) <= 0.5": at 3 of 6 productive on
+    day 3, S(3) is exactly 0.5, so the median is day 3. (lifelines, in floating point, gets
+    0.5000000000000001 there and moves on; docs/outcomes.md says so.)"""
+    rows = clones(3, "fast", ("hired", HIRED, "sre", None), ("productive", days(3), None, None))
+    rows += clones(3, "slow", ("hired", HIRED, "sre", None))
+    with services.session() as session:
+        add_people(session, rows)
+    others = group(outcomes(services).ramp_time["sre"].others)
+    assert (others.n, others.events, others.median_days) == (6, 3, 3.0)
+
+
+def test_an_as_of_date_in_the_future_is_refused(services: Services) -> None:
+    from passport.errors import InvalidRequest
+
+    with services.session() as session, pytest.raises(InvalidRequest) as refused:
+        compute_outcomes(session, as_of=date(2030, 1, 1), today=AS_OF)
+    assert refused.value.code == "invalid_date"
+    with services.session() as session:
+        assert compute_outcomes(session, as_of=AS_OF, today=AS_OF).as_of == AS_OF
+
+
+def test_learners_who_left_before_completing_are_not_retained_by_it(services: Services) -> None:
+    before = date(2025, 1, 1)
+    rows = clones(
+        5,
+        "stayed",
+        ("hired", before, "sre", None),
+        ("cohort_completed", COMPLETED, None, "Deep dive"),
+    )
+    rows += clones(
+        5,
+        "gone",
+        ("hired", before, "sre", None),
+        ("left", date(2025, 3, 1), None, None),
+        ("cohort_completed", COMPLETED, None, "Deep dive"),
+    )
+    rows += clones(5, "colleague", ("hired", before, "sre", None))
+    with services.session() as session:
+        add_people(session, rows)
+    retention = outcomes(services).retention_by_cohort["Deep dive"]
+    learners = group(retention.participants)
+    assert (learners.n, learners.events, learners.at180) == (5, 0, 1.0)
+
+
+def test_cohort_runs_sharing_a_name_are_told_apart(services: Services) -> None:
+    emails = {f"r{i}": f"r{i}@example.com" for i in range(10)}
+    rows = clones(10, "r", ("hired", date(2024, 6, 1), "sre", None))
+    rows += clones(8, "c", ("hired", date(2024, 6, 1), "sre", None))
+    first = sorted(emails.values())[:5]
+    second = sorted(emails.values())[5:]
+    with services.session() as session:
+        add_people(session, rows, emails)
+        add_cohort(session, "SRE onboarding", date(2025, 1, 6), date(2025, 3, 1), first)
+        add_cohort(session, "SRE onboarding", date(2025, 7, 7), date(2025, 9, 1), second)
+    runs = outcomes(services).retention_by_cohort
+    assert list(runs) == ["SRE onboarding (2025-01-06)", "SRE onboarding (2025-07-07)"]
+    assert group(runs["SRE onboarding (2025-01-06)"].participants).n == 5
+
+
+def test_a_family_pools_only_cohorts_shown_on_their_own(services: Services) -> None:
+    """Cohort B has 3 learners (suppressed): pooled into the family, its learners' outcome
+    would be the pool minus cohort A."""
+    before = date(2025, 1, 1)
+    rows = clones(
+        6, "a", ("hired", before, "sre", None), ("cohort_completed", COMPLETED, None, "A")
+    )
+    rows += clones(
+        3,
+        "b",
+        ("hired", before, "sre", None),
+        ("cohort_completed", COMPLETED, None, "B"),
+        ("left", date(2025, 8, 1), None, None),
+    )
+    rows += clones(6, "c", ("hired", before, "sre", None))
+    with services.session() as session:
+        add_people(session, rows)
+    result = outcomes(services)
+    assert result.retention_by_cohort["B"].participants is SUPPRESSED
+    pooled = group(result.retention["sre"].participants)
+    assert group(result.retention_by_cohort["A"].participants).n == pooled.n == 6
+    assert pooled.events == 0

@@ -258,6 +258,31 @@ def test_api_answers_the_csv(
     assert "suppressed" in response.get_data(as_text=True)
 
 
+def test_api_reads_are_audited_with_the_token_and_filters(
+    world: tuple[Services, FlaskClient, dict[str, str]],
+) -> None:
+    from sqlalchemy import select
+
+    from passport.audit import AuditEvent
+
+    services, client, tokens = world
+    assert _get(client, tokens["outcomes"], "?asOf=2026-06-30&jobFamily=sre").status_code == 200
+    with services.session() as session:
+        event = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "outcomes.read")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+    assert event is not None and event.actor.startswith("token:")
+    assert json.loads(event.detail or "{}") == {
+        "asOf": "2026-06-30",
+        "jobFamily": "sre",
+        "cohort": None,
+        "since": None,
+        "until": None,
+    }
+
+
 def test_api_filters(world: tuple[Services, FlaskClient, dict[str, str]]) -> None:
     _, client, tokens = world
     body = _get(
@@ -274,6 +299,7 @@ def test_api_filters(world: tuple[Services, FlaskClient, dict[str, str]]) -> Non
     ("query", "code"),
     [
         ("?asOf=yesterday", "invalid_date"),
+        ("?asOf=2099-01-01", "invalid_date"),  # in the future: follow-up not yet lived
         ("?since=2026-13-01", "invalid_date"),
         ("?jobFamily=astronauts", "unknown_job_family"),
         ("?cohort=Nope", "unknown_cohort"),

@@ -87,6 +87,8 @@ def events_of(services: Services, person_key: str) -> list[tuple[str, date, str 
         ("p1,,hired,05/01/2026,sre,", "invalid_date"),
         ("p1,,hired,2026-02-30,sre,", "invalid_date"),
         ("p1,,hired,2026-07-01,sre,", "future_date"),
+        ("p1,,productive,0202-01-05,,", "invalid_date"),
+        ("p1,,hired,1899-12-31,sre,", "invalid_date"),
         ("p1,,hired,2026-01-05,astronaut,", "unknown_job_family"),
         ("p1,,moved,2026-01-05,,", "missing_job_family"),
         ("p1,,productive,2026-01-05,nope,", "unknown_job_family"),
@@ -134,6 +136,8 @@ def test_rows_are_normalised_and_keyed() -> None:
         (HEADER.replace("\n", ",salary\n").encode(), "bad_columns"),
         (HEADER.encode() + b"p1,\xff,left,2026-01-01,,\n", "bad_encoding"),
         (HEADER.encode() + b"p1,\x00,left,2026-01-01,,\n", "bad_encoding"),
+        # A field over the csv module's limit (128 KiB): one clear error, not a traceback.
+        (HEADER.encode() + b'p1,,left,2026-01-01,,"' + b"x" * 200_000 + b'"\n', "bad_csv"),
     ],
 )
 def test_a_file_that_cannot_be_read_is_one_clear_error(data: bytes, code: str) -> None:
