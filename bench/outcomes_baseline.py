@@ -167,25 +167,39 @@ def _retention(events: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, Any]:
     learners["duration"], learners["observed"] = _time_to_left(learners, lefts, cutoff)
 
     by_cohort: dict[str, Any] = {}
+    shown_learners: list[pd.DataFrame] = []
     comparisons: list[pd.DataFrame] = []
     cohort_days = learners.groupby("cohort")["day"].max().sort_values(kind="stable")
+    # A learner counts when employed on their completion day (one who left mid-cohort is not
+    # "retained" by it); the cohort's completion day is still the latest of all of them.
+    learners = learners[learners["family"].notna()]
     for cohort, day in cohort_days.items():
         mine = learners[learners["cohort"] == cohort]
-        families = set(mine["family"].dropna())
+        if mine.empty:
+            continue
+        families = set(mine["family"])
         others = never.assign(day=day)
         others["family"] = _family_on(changes, others[["person_id", "day"]])
         # Comparison people were hired before the cohort's completion date.
         others = others[others["person_id"].map(first_hire) < day]
         others = others[others["family"].isin(families)].reset_index(drop=True)
         others["duration"], others["observed"] = _time_to_left(others, lefts, cutoff)
-        comparisons.append(others)
         by_cohort[str(cohort)] = _compare(mine, others)
-    pooled = pd.concat(comparisons) if comparisons else learners.iloc[:0]
+        # A family pools only the groups a cohort shows on its own (complementary
+        # suppression, docs/outcomes.md).
+        if len(mine) >= MIN_GROUP:
+            shown_learners.append(mine)
+        if len(others) >= MIN_GROUP:
+            comparisons.append(others)
+    empty = learners.iloc[:0]
+    pooled_learners = pd.concat(shown_learners) if shown_learners else empty
+    pooled = pd.concat(comparisons) if comparisons else empty
     by_family = {
         str(family): _compare(
-            learners[learners["family"] == family], pooled[pooled["family"] == family]
+            pooled_learners[pooled_learners["family"] == family],
+            pooled[pooled["family"] == family],
         )
-        for family in sorted(learners["family"].dropna().unique())
+        for family in sorted(learners["family"].unique())
     }
     return {"retention": by_family, "retentionByCohort": by_cohort}
 
