@@ -308,6 +308,11 @@ def _career(
     first = min((d for d in completed if d < left), default=None)
     if first is not None:
         left = first + timedelta(days=round((left - first).days / RETENTION_EFFECT))
+    if person.service_cohort is not None and left <= person.service_cohort[1]:
+        # A learner of the service's cohort is still there when it ends: the membership
+        # says so. Their leaving clock starts then, at the slower rate.
+        slower = rng.expovariate(rate * RETENTION_EFFECT)
+        left = person.service_cohort[1] + timedelta(days=1 + round(slower))
 
     for started, ended, name in cohorts:
         events.append((started, "cohort_started", "", name))
