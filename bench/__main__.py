@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from bench import bulk, di, http, jobs, passport_render, small, status, vc_jwt, verify_batch
+from bench import (
+    bulk,
+    di,
+    http,
+    jobs,
+    outcomes,
+    passport_render,
+    small,
+    status,
+    vc_jwt,
+    verify_batch,
+)
 
 
 def main() -> None:
@@ -14,7 +25,18 @@ def main() -> None:
     parser.add_argument("--algs", default="ES256,EdDSA,RS256")
     parser.add_argument(
         "--only",
-        choices=["jwt", "di", "small", "status", "bulk", "jobs", "passport", "batch", "http"],
+        choices=[
+            "jwt",
+            "di",
+            "small",
+            "status",
+            "bulk",
+            "jobs",
+            "passport",
+            "batch",
+            "http",
+            "outcomes",
+        ],
         help="run one benchmark only",
     )
     parser.add_argument(
@@ -40,6 +62,23 @@ def main() -> None:
     parser.add_argument(
         "--http-seconds", type=float, default=8.0, help="seconds per phase of the HTTP benchmark"
     )
+    parser.add_argument(
+        "--outcomes-people",
+        type=int,
+        default=100_000,
+        help="people in the people-events benchmark (about ten events each)",
+    )
+    parser.add_argument(
+        "--outcomes-postgres",
+        metavar="URL",
+        help="the PostgreSQL server for the people-events benchmark (default: "
+        "PASSPORT_TEST_DATABASE_URL, else 127.0.0.1:5432 as CI has it; skipped when none answers)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes for a smoke run (the people-events benchmark: 2,000 people, one round)",
+    )
     args = parser.parse_args()
     if args.only in (None, "jwt"):
         vc_jwt.run(count=args.count, rounds=args.rounds, algs=args.algs.split(","))
@@ -57,6 +96,12 @@ def main() -> None:
         jobs.run(rows=args.jobs_rows, rounds=max(3, args.rounds // 2), postgres=args.jobs_postgres)
     if args.only in (None, "passport"):
         passport_render.run(badges=50, rounds=args.rounds)
+    if args.only in (None, "outcomes"):
+        outcomes.run(
+            people=2_000 if args.quick else args.outcomes_people,
+            rounds=1 if args.quick else max(1, args.rounds // 2),
+            postgres=args.outcomes_postgres,
+        )
     if args.only in (None, "http"):
         http.run(seconds=args.http_seconds)
 

@@ -109,7 +109,8 @@ def _stop_worker(process: subprocess.Popen[bytes]) -> None:
 
 @cli.command()
 def demo() -> None:
-    """Load a realistic demo program: staff, 20 learners, 2 cohorts, assessments, badges."""
+    """Load a realistic demo program: staff, 20 learners, 2 cohorts, assessments, badges,
+    and two years of people events."""
     from passport.instance.demo import DEMO_PASSWORD, DOMAIN, load_demo
 
     try:
@@ -118,10 +119,12 @@ def demo() -> None:
         raise click.ClickException(exc.message) from exc
     if not result.created:
         click.echo("The demo program is already loaded.")
+        if result.people_events:
+            click.echo(f"added {result.people_events} people events for the outcome measures")
         return
     click.echo(
         f"loaded {result.learners} learners, {result.assessments} assessments, "
-        f"{result.badges} badges"
+        f"{result.badges} badges, {result.people_events} people events"
     )
     click.echo(f"log in as admin@{DOMAIN} (or ana.assessor@, mo.mentor@, ada.lovelace@{DOMAIN})")
     click.echo(f"with the demo password: {DEMO_PASSWORD}")
