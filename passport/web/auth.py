@@ -73,6 +73,7 @@ __all__ = [
     "bp",
     "check_current_password",
     "current_throttle",
+    "home_of",
     "register",
     "too_many_sentence",
 ]
@@ -137,8 +138,12 @@ def _page(template: str, status: int, retry_after: int | None = None, **context:
     return response
 
 
-def _home_of(role: str) -> str:
-    return url_for("admin.dashboard") if role != "learner" else url_for("learner.badges")
+def home_of(role: str) -> str:
+    """Where a role lands after signing in: learners on their passport, analysts on the
+    outcomes (the only pages they may see), other staff on the dashboard."""
+    if role == "learner":
+        return url_for("learner.badges")
+    return url_for("admin.outcomes") if role == "analyst" else url_for("admin.dashboard")
 
 
 # -- password ---------------------------------------------------------------------------------
@@ -207,7 +212,7 @@ def login() -> str | Response | WerkzeugResponse:
     _throttle().succeed(keys[0])
     if second_factor:
         return begin_second_factor(user_id, first_step="password", next_url=next_url)
-    return _remember_device(redirect(safe_next(next_url) or _home_of(role)), user_email, now)
+    return _remember_device(redirect(safe_next(next_url) or home_of(role)), user_email, now)
 
 
 @bp.post("/logout")
@@ -302,7 +307,7 @@ def second_factor() -> str | Response | WerkzeugResponse:
             ),
             "ok",
         )
-    response = redirect(safe_next(next_url) or _home_of(role))
+    response = redirect(safe_next(next_url) or home_of(role))
     if first == "password":
         _remember_device(response, user_email, now)
     return response

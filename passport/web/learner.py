@@ -36,9 +36,12 @@ catalog_bp = Blueprint("catalog", __name__)
 @bp.get("/account")
 @require_role(*ROLES)
 def account() -> WerkzeugResponse:
-    """Where "My account" leads: staff to the dashboard, learners to their badges."""
+    """Where "My account" leads: staff to the dashboard, analysts to the outcomes, learners to
+    their badges."""
     if g.user.role == "learner":
         return redirect(url_for("holder.overview"))
+    if g.user.role == "analyst":
+        return redirect(url_for("admin.outcomes"))
     return redirect(url_for("admin.dashboard"))
 
 

@@ -23,7 +23,7 @@ from passport.accounts.oidc import OidcClient, PendingLogin
 from passport.accounts.sso import sign_in
 from passport.audit import record_event
 from passport.errors import Forbidden, NotFound, SsoFailed
-from passport.web.auth import begin_second_factor
+from passport.web.auth import begin_second_factor, home_of
 from passport.web.context import get_services
 from passport.web.errors import status_of
 from passport.web.i18n import gettext as _
@@ -107,7 +107,7 @@ def callback() -> str | Response | WerkzeugResponse:
         return begin_second_factor(
             user_id, first_step="oidc", next_url=pending.next if pending else None
         )
-    default = url_for("admin.dashboard") if role != "learner" else url_for("learner.badges")
+    default = home_of(role)
     return redirect((pending.next if pending else None) or default)
 
 

@@ -1,6 +1,6 @@
 """Every page, as every persona, on a desktop and on a phone: accessible and no sideways scroll.
 
-Each persona (logged out, learner, mentor, assessor, admin) starts from its entry pages and
+Each persona (logged out, learner, mentor, assessor, admin, analyst) starts from its entry pages and
 follows every same-origin link it finds (breadth first), so a page someone adds later is
 visited as soon as a link leads to it. A URL is grouped by the app's own URL rule (its
 endpoint, plus the names of its query parameters), and only the first
@@ -34,6 +34,7 @@ from werkzeug.exceptions import HTTPException
 
 from passport.accounts.models import User
 from passport.accounts.tokens import create_token
+from passport.accounts.users import create_user
 from passport.jobs.preferences import unsubscribe_token
 from passport.mail import MailMessage, OutboxMailer
 from tests.browser.a11y import (
@@ -57,6 +58,7 @@ PER_QUERY_PATTERN = 1
 MAX_PAGES = 60
 
 LEARNER = "ada.lovelace@demo.example"
+ANALYST = "crawl.analyst@demo.example"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,8 @@ PERSONAS = (
     Persona("mentor", "mo.mentor@demo.example", ("/admin/", "/my/account")),
     Persona("assessor", "ana.assessor@demo.example", ("/admin/", "/my/account")),
     Persona("admin", "admin@demo.example", ("/admin/", "/my/account", "/my/sessions")),
+    # not in the demo: made by the test (an analyst sees the outcomes and nothing else)
+    Persona("analyst", ANALYST, ("/my/account", "/admin/outcomes")),
 )
 
 #: Paths never followed (they act, or they are not pages).
@@ -138,6 +142,14 @@ FORM_STATES = (
     FormState("admin", "/admin/tokens", "empty"),
     FormState("learner", "/my/notifications", "saved", {"#category-share_viewed": CHECK}),
     FormState("assessor", "/admin/bulk", "empty"),
+    # the outcomes filters with a date in the future (a GET form)
+    FormState(
+        "analyst",
+        "/admin/outcomes",
+        "future-as-of",
+        {"#as_of": "2999-01-01"},
+        form="main form.outcomes-filters",
+    ),
     # people events: the erase form empty, and its confirmation page
     FormState("admin", "/admin/people", "erase-empty", form="main form[action$='/people/erase']"),
     FormState(
@@ -423,6 +435,15 @@ def test_every_page_is_accessible_and_fits_a_phone(
     report = Report(artifacts / "pages")
     crawler = Crawler(live_server, report)
     contexts: dict[str, Any] = {}
+    with live_server.services.session() as db:
+        if db.scalar(select(User).where(User.email == ANALYST)) is None:
+            create_user(
+                db,
+                email=ANALYST,
+                name="Crawl Analyst",
+                role="analyst",
+                password=live_server.password,
+            )
     for persona in PERSONAS:
         context = browser.new_context(viewport=DESKTOP)
         contexts[persona.name] = context
@@ -443,6 +464,7 @@ def test_every_page_is_accessible_and_fits_a_phone(
             "no such badge",
         ),
         ("learner", f"{base}/admin/", "forbidden"),
+        ("analyst", f"{base}/admin/", "forbidden"),
         ("learner", f"{base}/passport/shares/999999", "no such share link"),
     ]
     page.close()

@@ -28,6 +28,9 @@ from passport.web.admin import jobs as jobs
 # The development mail outbox (/admin/outbox), on a line of its own for the same reason.
 from passport.web.admin import outbox as outbox
 
+# Outcomes (/admin/outcomes, its quarterly report and CSV), on a line of its own too.
+from passport.web.admin import outcomes as outcomes
+
 # People events from the HR system (/admin/people), on a line of its own for the same reason.
 from passport.web.admin import people as people
 from passport.web.admin import settings as settings
