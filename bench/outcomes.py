@@ -43,7 +43,7 @@ from sqlalchemy import delete, insert, text
 from bench import outcomes_baseline
 from passport.instance.setup import initialise
 from passport.outcomes.demo import BENCH_CAREER, BENCH_YEARS, EventRow, events_csv, generate_events
-from passport.outcomes.models import PeopleEvent, Person
+from passport.outcomes.models import HRPerson, PeopleEvent
 from passport.services import Services
 from passport.settings import Settings
 
@@ -288,7 +288,7 @@ def _bare_insert(
     services: Services, people: list[dict[str, Any]], events: list[dict[str, Any]]
 ) -> None:
     with services.engine.begin() as connection:
-        for table, params in ((Person.__table__, people), (PeopleEvent.__table__, events)):
+        for table, params in ((HRPerson.__table__, people), (PeopleEvent.__table__, events)):
             statement = insert(table)
             for start in range(0, len(params), BARE_BATCH):
                 connection.execute(statement, params[start : start + BARE_BATCH])
@@ -300,7 +300,7 @@ def _empty(services: Services) -> None:
             connection.execute(text("TRUNCATE people_events, people RESTART IDENTITY"))
         else:
             connection.execute(delete(PeopleEvent.__table__))
-            connection.execute(delete(Person.__table__))
+            connection.execute(delete(HRPerson.__table__))
         connection.execute(text("DELETE FROM audit_events WHERE actor = 'bench'"))
     if services.engine.dialect.name == "sqlite":
         # Give the pages back, so that the next insert starts from the file the first did.

@@ -14,9 +14,9 @@ from datetime import date
 
 from passport.outcomes.report import (
     SUPPRESSED,
-    Coverage,
-    CriterionResult,
+    CriterionRate,
     Curve,
+    FamilyCoverage,
     Filters,
     MobilityQuarter,
     Outcomes,
@@ -125,13 +125,13 @@ def sample_outcomes(as_of: date = SAMPLE_AS_OF, filters: Filters | None = None) 
         },
     }
     coverage = {
-        "platform": Coverage(
+        "platform": FamilyCoverage(
             ready_now=SUPPRESSED,
             within_one_cohort=7,
             population=34,
             by_skill={"kubernetes-operations": 21, "ci-cd": 12, "linux-administration": SUPPRESSED},
         ),
-        "sre": Coverage(
+        "sre": FamilyCoverage(
             ready_now=9,
             within_one_cohort=14,
             population=52,
@@ -147,9 +147,9 @@ def sample_outcomes(as_of: date = SAMPLE_AS_OF, filters: Filters | None = None) 
             attendance_passed=0.91,
             attendance_failed=None,
             criteria=(
-                CriterionResult("Writes a blameless postmortem", 0.5833),
-                CriterionResult("Leads an incident call", 0.75),
-                CriterionResult("Declares severity", 0.9167),
+                CriterionRate("Writes a blameless postmortem", 0.5833),
+                CriterionRate("Leads an incident call", 0.75),
+                CriterionRate("Declares severity", 0.9167),
             ),
         ),
     )

@@ -42,7 +42,7 @@ from passport.outcomes.demo import (
     events_csv,
     generate_events,
 )
-from passport.outcomes.models import Person
+from passport.outcomes.models import HRPerson
 from passport.services import Services
 
 __all__ = ["DEMO_PASSWORD", "DemoResult", "load_demo", "load_people_events"]
@@ -323,7 +323,7 @@ def load_people_events(services: Services) -> int:
         for family in session.scalars(select(JobFamily)):
             if family.productive_definition is None and family.id in PRODUCTIVE_DEFINITIONS:
                 family.productive_definition = PRODUCTIVE_DEFINITIONS[family.id]
-        if session.scalar(select(Person.id).limit(1)) is not None:
+        if session.scalar(select(HRPerson.id).limit(1)) is not None:
             return 0
         linked: list[LinkedLearner] = []
         for name, hr in COHORT_PEOPLE.items():

@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from passport.accounts.models import User
 from passport.catalog.models import JobFamily
 from passport.cohorts.models import Cohort, CohortMember
-from passport.outcomes.models import EVENTS, PeopleEvent, Person
+from passport.outcomes.models import EVENTS, HRPerson, PeopleEvent
 
 __all__ = [
     "COHORT_COMPLETED",
@@ -116,7 +116,7 @@ def load_events(session: Session, *, as_of: date) -> EventArrays:
     emails: dict[str, int] = {
         email: person_id
         for person_id, email in session.execute(
-            select(Person.id, Person.email).where(Person.email.is_not(None))
+            select(HRPerson.id, HRPerson.email).where(HRPerson.email.is_not(None))
         )
         if email is not None
     }

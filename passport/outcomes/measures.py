@@ -53,9 +53,9 @@ from passport.outcomes.models import PeopleEvent
 from passport.outcomes.report import (
     MIN_GROUP,
     SUPPRESSED,
-    Coverage,
-    CriterionResult,
+    CriterionRate,
     Curve,
+    FamilyCoverage,
     Filters,
     Group,
     MobilityQuarter,
@@ -503,7 +503,7 @@ def _coverage(
     requirements: dict[str, dict[str, int]],
     badges: dict[str, list[_Badge]],
     families: list[str],
-) -> dict[str, Coverage]:
+) -> dict[str, FamilyCoverage]:
     """Badge holders not known to have left, against each family's requirements as of as_of."""
     events = ctx.events
     # Known to have left: a left on or after their latest hire (or with no hire at all).
@@ -517,12 +517,12 @@ def _coverage(
         if events.emails.get(email) not in gone
     ]
     population = count_or_suppressed(len(levels))
-    out: dict[str, Coverage] = {}
+    out: dict[str, FamilyCoverage] = {}
     for family in families:
         needed = requirements.get(family)
         if not needed:
             continue
-        out[family] = Coverage(
+        out[family] = FamilyCoverage(
             ready_now=count_or_suppressed(sum(_meets(lv, needed) for lv in levels)),
             within_one_cohort=count_or_suppressed(sum(_within_one(lv, needed) for lv in levels)),
             population=population,
@@ -621,7 +621,7 @@ def _triage(
                 met[criterion] += int(achieved) >= level
         labels = names.get(skill, {})
         criteria = sorted(
-            (CriterionResult(labels.get(c, c), met[c] / len(learners)) for c in (labels or met)),
+            (CriterionRate(labels.get(c, c), met[c] / len(learners)) for c in (labels or met)),
             key=lambda r: (r.met_rate, r.criterion),
         )
         rows.append(

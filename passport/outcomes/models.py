@@ -15,13 +15,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from passport.db import Base, UTCDateTime, utcnow
 
-__all__ = ["EVENTS", "ErasedPerson", "PeopleEvent", "Person"]
+__all__ = ["EVENTS", "ErasedPerson", "HRPerson", "PeopleEvent"]
 
 #: The events an import may carry, in the order a career goes.
 EVENTS = ("hired", "productive", "moved", "left", "cohort_started", "cohort_completed")
 
 
-class Person(Base):
+class HRPerson(Base):
     """Someone the HR system knows, by its opaque id."""
 
     __tablename__ = "people"
@@ -57,7 +57,7 @@ class PeopleEvent(Base):
     row_key: Mapped[str] = mapped_column(String(64), unique=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    person: Mapped[Person] = relationship(back_populates="events")
+    person: Mapped[HRPerson] = relationship(back_populates="events")
 
 
 class ErasedPerson(Base):

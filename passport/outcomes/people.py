@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from passport.audit import record_event
 from passport.catalog.models import JobFamily
 from passport.errors import InvalidRequest
-from passport.outcomes.models import EVENTS, ErasedPerson, PeopleEvent, Person
+from passport.outcomes.models import EVENTS, ErasedPerson, HRPerson, PeopleEvent
 
 __all__ = [
     "COLUMNS",
@@ -79,7 +79,7 @@ BATCH_ROWS: Final = 5_000
 _NEEDS_FAMILY = frozenset({"hired", "moved"})
 _NEEDS_COHORT = frozenset({"cohort_started", "cohort_completed"})
 _EVENTS = frozenset(EVENTS)
-_MAX_KEY = 200  # Person.person_key
+_MAX_KEY = 200  # HRPerson.person_key
 _MAX_EMAIL = 320
 _MAX_COHORT = 200
 
@@ -436,18 +436,20 @@ def _resolve_people(
     stored: dict[str, str | None] = {}
     if wanted:
         for pid, key, email in session.execute(
-            select(Person.id, Person.person_key, Person.email).where(Person.person_key.in_(wanted))
+            select(HRPerson.id, HRPerson.person_key, HRPerson.email).where(
+                HRPerson.person_key.in_(wanted)
+            )
         ):
             ids[key] = pid
             stored[key] = email
         new = [k for k in wanted if k not in ids]
         if new:
             session.execute(
-                _insert(session, Person.__table__),
+                _insert(session, HRPerson.__table__),
                 [{"person_key": k, "email": emails.get(k), "created_at": now} for k in new],
             )
             for pid, key in session.execute(
-                select(Person.id, Person.person_key).where(Person.person_key.in_(new))
+                select(HRPerson.id, HRPerson.person_key).where(HRPerson.person_key.in_(new))
             ):
                 ids[key] = pid
                 stored[key] = emails.get(key)
@@ -455,9 +457,9 @@ def _resolve_people(
     if changed:
         # People known from an earlier batch were not read again: compare in the UPDATE.
         session.connection().execute(
-            update(Person)
-            .where(Person.id == bindparam("pid"))
-            .where(func.coalesce(Person.email, "") != bindparam("new_email"))
+            update(HRPerson)
+            .where(HRPerson.id == bindparam("pid"))
+            .where(func.coalesce(HRPerson.email, "") != bindparam("new_email"))
             .values(email=bindparam("new_email")),
             changed,
         )
@@ -588,10 +590,10 @@ def erase_person(
     key = person_key.strip()
     if not key:
         raise InvalidRequest("Give the person's HR id.", code="missing_person_id")
-    person_id = session.scalar(select(Person.id).where(Person.person_key == key))
+    person_id = session.scalar(select(HRPerson.id).where(HRPerson.person_key == key))
     if person_id is not None:
         session.execute(delete(PeopleEvent).where(PeopleEvent.person_id == person_id))
-        session.execute(delete(Person).where(Person.id == person_id))
+        session.execute(delete(HRPerson).where(HRPerson.id == person_id))
     digest = tombstone(secret_key, key)
     if session.get(ErasedPerson, digest) is None:
         session.add(ErasedPerson(key_hash=digest, erased_at=now))
@@ -612,12 +614,12 @@ def forget_emails(
         return 0
     lowered = [a.lower() for a in addresses]
     found = session.execute(
-        select(Person.id, Person.person_key).where(func.lower(Person.email).in_(lowered))
+        select(HRPerson.id, HRPerson.person_key).where(func.lower(HRPerson.email).in_(lowered))
     ).all()
     ids = [row.id for row in found]
     if ids:
         session.execute(delete(PeopleEvent).where(PeopleEvent.person_id.in_(ids)))
-        session.execute(delete(Person).where(Person.id.in_(ids)))
+        session.execute(delete(HRPerson).where(HRPerson.id.in_(ids)))
     keys = {row.person_key for row in found} | _queued_keys(session, set(lowered))
     for key in sorted(keys):
         digest = tombstone(secret_key, key)
@@ -647,6 +649,6 @@ def _queued_keys(session: Session, addresses: set[str]) -> set[str]:
 def people_counts(session: Session) -> dict[str, int]:
     """How many people and events are held (the admin page shows these, never a list)."""
     return {
-        "people": int(session.scalar(select(func.count()).select_from(Person)) or 0),
+        "people": int(session.scalar(select(func.count()).select_from(HRPerson)) or 0),
         "events": int(session.scalar(select(func.count()).select_from(PeopleEvent)) or 0),
     }

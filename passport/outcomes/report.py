@@ -17,9 +17,9 @@ __all__ = [
     "MIN_GROUP",
     "SUPPRESSED",
     "Count",
-    "Coverage",
-    "CriterionResult",
+    "CriterionRate",
     "Curve",
+    "FamilyCoverage",
     "Filters",
     "Group",
     "MobilityQuarter",
@@ -176,7 +176,7 @@ class MobilityQuarter:
 
 
 @dataclass(frozen=True)
-class Coverage:
+class FamilyCoverage:
     """People who could work in a job family on their current badges: ``ready_now`` meet
     every required level, ``within_one_cohort`` are one skill short by one level.
     ``by_skill``: for each required skill, the people meeting its required level (the heat
@@ -195,7 +195,7 @@ class Coverage:
 
 
 @dataclass(frozen=True)
-class CriterionResult:
+class CriterionRate:
     """One rubric criterion in one cohort's assessments of one skill: the share of assessed
     learners at or above its required level."""
 
@@ -215,7 +215,7 @@ class TriageRow:
     pass_rate: float
     attendance_passed: float | None
     attendance_failed: float | None
-    criteria: tuple[CriterionResult, ...]
+    criteria: tuple[CriterionRate, ...]
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ class Outcomes:
     retention: dict[str, Retention]
     retention_by_cohort: dict[str, Retention]
     mobility: dict[str, dict[str, MobilityQuarter | Suppressed]]
-    coverage: dict[str, Coverage]
+    coverage: dict[str, FamilyCoverage]
     triage: tuple[TriageRow, ...] = ()
 
     def to_json(self) -> dict[str, Any]:

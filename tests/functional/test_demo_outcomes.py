@@ -18,7 +18,7 @@ from passport.catalog.models import JobFamily
 from passport.instance.demo import COHORTS, DemoResult, load_demo, load_people_events
 from passport.outcomes.demo import FAMILIES
 from passport.outcomes.measures import compute_outcomes
-from passport.outcomes.models import PeopleEvent, Person
+from passport.outcomes.models import HRPerson, PeopleEvent
 from passport.outcomes.report import Outcomes, Suppressed, SurvivalGroup
 from passport.services import Services
 from passport.settings import Settings
@@ -111,7 +111,7 @@ def test_loading_again_changes_nothing_and_the_people_load_fast(demo: Demo) -> N
     def counts() -> tuple[int | None, int | None]:
         with demo.services.session() as session:
             return (
-                session.scalar(select(func.count()).select_from(Person)),
+                session.scalar(select(func.count()).select_from(HRPerson)),
                 session.scalar(select(func.count()).select_from(PeopleEvent)),
             )
 
@@ -122,7 +122,7 @@ def test_loading_again_changes_nothing_and_the_people_load_fast(demo: Demo) -> N
     # From an empty people table, the generator and the import take well under a second.
     with demo.services.session() as session:
         session.execute(delete(PeopleEvent))
-        session.execute(delete(Person))
+        session.execute(delete(HRPerson))
     begin = time.perf_counter()
     assert load_people_events(demo.services) == demo.result.people_events
     assert time.perf_counter() - begin < 5

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from passport.accounts.tokens import create_token
 from passport.jobs.queue import JobQueue, queue_for
-from passport.outcomes.models import ErasedPerson, PeopleEvent, Person
+from passport.outcomes.models import ErasedPerson, HRPerson, PeopleEvent
 from passport.services import Services
 from tests.functional.test_admin import HTML, PASSWORD, csrf, login, make_user
 
@@ -184,7 +184,7 @@ def test_an_admin_erases_a_person_after_confirming(
     )
     assert done.status_code == 302
     with services.session() as db:
-        assert db.scalar(select(func.count()).where(Person.person_key == "hr-1")) == 0
+        assert db.scalar(select(func.count()).where(HRPerson.person_key == "hr-1")) == 0
         assert db.scalar(select(func.count()).select_from(ErasedPerson)) == 1
     assert events(services) == 1
     dry = post(client, auth, HEADER + GOOD, "?dryRun=true")
@@ -212,7 +212,7 @@ def test_an_account_erased_while_its_import_waits_is_not_brought_back(
     """The HR person exists only in a queued part when the account is erased: the part,
     when it runs, refuses them (the tombstone is written from the queued rows)."""
     from passport.accounts.users import create_user, erase_user, user_by_email
-    from passport.outcomes.models import Person
+    from passport.outcomes.models import HRPerson
 
     with services.session() as db:
         create_user(db, email="ada@example.com", name="Ada", role="learner", password=None)
@@ -228,5 +228,5 @@ def test_an_account_erased_while_its_import_waits_is_not_brought_back(
         )
     queue.run_pending()
     with services.session() as db:
-        keys = set(db.scalars(select(Person.person_key)))
+        keys = set(db.scalars(select(HRPerson.person_key)))
     assert keys == {"hr-2"}

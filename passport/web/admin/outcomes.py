@@ -29,8 +29,8 @@ from passport.outcomes import measures
 from passport.outcomes.models import PeopleEvent
 from passport.outcomes.report import (
     Count,
-    Coverage,
     Curve,
+    FamilyCoverage,
     Filters,
     Group,
     MobilityQuarter,
@@ -447,7 +447,7 @@ def retention_sentence(subject: str, retention: Retention) -> str:
     return text
 
 
-def coverage_sentence(family: str, coverage: Coverage) -> str:
+def coverage_sentence(family: str, coverage: FamilyCoverage) -> str:
     if not isinstance(coverage.population, int):
         return _("%(family)s: fewer than 5 badge holders.", family=family)
     return _(

@@ -16,7 +16,7 @@ from passport.accounts.models import User
 from passport.assessments.models import Assessment
 from passport.cohorts.models import Attendance, Cohort, CohortMember, MentoringSession
 from passport.credentials.models import Holder, IssuedCredential, SigningKeyRecord
-from passport.outcomes.models import PeopleEvent, Person
+from passport.outcomes.models import HRPerson, PeopleEvent
 from passport.services import Services
 from passport.settings import Settings
 from passport.web.context import get_services
@@ -49,7 +49,7 @@ def emptied(services: Services) -> Iterator[Services]:
             Cohort,
             IssuedCredential,
             PeopleEvent,
-            Person,
+            HRPerson,
             User,
             Holder,
         ):

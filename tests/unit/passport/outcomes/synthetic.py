@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from passport.outcomes.models import PeopleEvent, Person
+from passport.outcomes.models import HRPerson, PeopleEvent
 
 AS_OF = date(2026, 6, 30)
 
@@ -170,7 +170,7 @@ def insert_rows(session: Session, rows: list[Row], emails: dict[str, str] | None
     emails = emails or {}
     ids: dict[str, int] = {}
     for person in dict.fromkeys(r.person for r in rows):
-        record = Person(person_key=person, email=emails.get(person))
+        record = HRPerson(person_key=person, email=emails.get(person))
         session.add(record)
         session.flush()
         ids[person] = record.id

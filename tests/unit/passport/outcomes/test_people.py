@@ -15,7 +15,7 @@ from passport.audit import AuditEvent
 from passport.cli import outcomes as cli_outcomes
 from passport.cli.common import cli
 from passport.errors import InvalidRequest
-from passport.outcomes.models import ErasedPerson, PeopleEvent, Person
+from passport.outcomes.models import ErasedPerson, HRPerson, PeopleEvent
 from passport.outcomes.people import (
     erase_person,
     forget_emails,
@@ -69,8 +69,8 @@ def events_of(services: Services, person_key: str) -> list[tuple[str, date, str 
             (e.event, e.occurred_on, e.job_family_id or e.cohort)
             for e in db.scalars(
                 select(PeopleEvent)
-                .join(Person)
-                .where(Person.person_key == person_key)
+                .join(HRPerson)
+                .where(HRPerson.person_key == person_key)
                 .order_by(PeopleEvent.occurred_on, PeopleEvent.event)
             )
         ]
@@ -201,7 +201,7 @@ def test_a_later_import_sets_the_email(services: Services) -> None:
         with services.session() as db:
             import_events(db, rows, secret_key=SECRET, now=NOW, actor="t")
     with services.session() as db:
-        assert db.scalar(select(Person.email).where(Person.person_key == "e1")) == "e1@x.org"
+        assert db.scalar(select(HRPerson.email).where(HRPerson.person_key == "e1")) == "e1@x.org"
 
 
 # -- erasure -----------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def test_erasure_deletes_and_refuses_later_imports(services: Services) -> None:
     assert events_of(services, "x1") == []
     with services.session() as db:
         assert db.get(ErasedPerson, tombstone(SECRET, "x1")) is not None
-        assert db.scalar(select(func.count()).where(Person.person_key == "x1")) == 0
+        assert db.scalar(select(func.count()).where(HRPerson.person_key == "x1")) == 0
         parsed = refuse_erased(
             db,
             parse_csv(
