@@ -38,7 +38,9 @@ class FakeMeasures:
     def __init__(self) -> None:
         self.calls: list[tuple[date, Filters]] = []
 
-    def __call__(self, session: Session, *, as_of: date, filters: Filters) -> Outcomes:
+    def __call__(
+        self, session: Session, *, as_of: date, filters: Filters, today: date | None = None
+    ) -> Outcomes:
         self.calls.append((as_of, filters))
         return sample_outcomes(as_of, filters)
 
@@ -166,6 +168,23 @@ def test_the_dashboard_shows_every_measure_with_its_sample_size(
     assert "/admin/outcomes.csv" in html and "/admin/outcomes/report" in html
 
 
+def test_every_read_is_audited_with_the_reader_and_filters(
+    client: FlaskClient, services: Services, fake: FakeMeasures
+) -> None:
+    from sqlalchemy import select
+
+    from passport.audit import AuditEvent
+
+    sign_in(client, services, "ana.lyst@example.com", "analyst")
+    for page in PAGES:
+        assert client.get(f"{page}?job_family=sre", headers=HTML).status_code == 200
+    with services.session() as db:
+        reads = list(db.scalars(select(AuditEvent).where(AuditEvent.action == "outcomes.read")))
+    assert len(reads) == 3
+    assert {event.actor for event in reads} == {"ana.lyst@example.com"}
+    assert all('"jobFamily": "sre"' in (event.detail or "") for event in reads)
+
+
 def test_a_suppressed_group_reads_fewer_than_5_and_never_a_number(
     client: FlaskClient, services: Services, fake: FakeMeasures, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -179,7 +198,9 @@ def test_a_suppressed_group_reads_fewer_than_5_and_never_a_number(
             "platform": RampTime(participants=SUPPRESSED, others=SUPPRESSED, reduction_pct=None),
         },
     )
-    monkeypatch.setattr(measures, "compute_outcomes", lambda db, *, as_of, filters: marked)
+    monkeypatch.setattr(
+        measures, "compute_outcomes", lambda db, *, as_of, filters, today=None: marked
+    )
     sign_in(client, services, "ana.lyst@example.com", "analyst")
     html = client.get("/admin/outcomes", headers=HTML).data.decode()
     platform = text_of(html.split("<h3>Platform engineer</h3>")[1].split("<h3>")[0])

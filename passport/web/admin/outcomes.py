@@ -40,7 +40,7 @@ from passport.outcomes.report import (
     SurvivalGroup,
     TriageRow,
 )
-from passport.web.admin.common import Page, bp, download
+from passport.web.admin.common import Page, actor_email, bp, download
 from passport.web.context import get_services
 from passport.web.i18n import format_date, ngettext, page_language
 from passport.web.i18n import gettext as _
@@ -505,7 +505,17 @@ def mobility_sentence(family: str, cell: MobilityQuarter | Suppressed | None) ->
 
 
 def _today() -> date:
-    return get_services().now().date()
+    """Today in the organisation's time zone (the measures' own default as-of date)."""
+    services = get_services()
+    with services.session() as db:
+        return measures.default_as_of(db, services.now())
+
+
+def _read(db: Session, as_of: date, filters: Filters, today: date) -> Outcomes:
+    """The figures for the signed-in admin or analyst, audited (``outcomes.read``)."""
+    return measures.read_outcomes(
+        db, actor=actor_email(), as_of=as_of, filters=filters, today=today, now=get_services().now()
+    )
 
 
 @bp.get("/outcomes")
@@ -519,7 +529,7 @@ def outcomes() -> Page:
         try:
             asked = dashboard_filters(choices, today)
             # the measures check the filters again (a cohort renamed since the form was drawn)
-            found = measures.compute_outcomes(db, as_of=asked.as_of, filters=asked.filters)
+            found = _read(db, asked.as_of, asked.filters, today)
         except InvalidRequest as exc:
             page = render_template(
                 "admin/outcomes.html",
@@ -559,7 +569,7 @@ def outcomes_csv() -> Page:
     today = _today()
     with services.session() as db:
         asked = dashboard_filters(filter_choices(db), today)
-        found = measures.compute_outcomes(db, as_of=asked.as_of, filters=asked.filters)
+        found = _read(db, asked.as_of, asked.filters, today)
     body = measures.outcomes_csv(found)
     return download(body, mimetype="text/csv", filename=f"outcomes-{asked.as_of}.csv")
 
@@ -589,7 +599,7 @@ def outcomes_report() -> Page:
                 )
             since = quarter_bounds(quarters_before(last, REPORT_WINDOW)[-1])[0]
             filters = Filters(job_family=family, since=since, until=last)
-            found = measures.compute_outcomes(db, as_of=last, filters=filters)
+            found = _read(db, last, filters, today)
         except InvalidRequest as exc:
             page = render_template(
                 "admin/outcomes_report.html",
