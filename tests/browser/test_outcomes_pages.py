@@ -50,7 +50,7 @@ CANVASES_DRAWN = """() => [...document.querySelectorAll('canvas[data-chart]')]
 })"""
 
 
-def _sample(session: Any, *, as_of: date, filters: Filters) -> Outcomes:
+def _sample(session: Any, *, as_of: date, filters: Filters, today: date | None = None) -> Outcomes:
     return sample_outcomes(as_of, filters)
 
 
