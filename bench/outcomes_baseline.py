@@ -145,6 +145,19 @@ def _family_on(changes: pd.DataFrame, queries: pd.DataFrame) -> pd.Series:
     return family.reindex(queries.index)
 
 
+def _usable(group: pd.DataFrame) -> set[Any]:
+    """Job families whose part of one cohort's group may be pooled: parts of 5 or more, less
+    the smallest of them while the parts held back add up to 1 to 4 people."""
+    sizes = group["family"].value_counts()
+    usable = sizes[sizes >= MIN_GROUP].sort_values(kind="stable")
+    held_back = int(sizes[sizes < MIN_GROUP].sum())
+    while 0 < held_back < MIN_GROUP and len(usable):
+        smallest = usable[usable == usable.min()].sort_index().index[0]
+        held_back += int(usable[smallest])
+        usable = usable.drop(smallest)
+    return set(usable.index)
+
+
 def _retention(events: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, Any]:
     changes = events.loc[
         events["event"].isin(("hired", "moved", "left")),
@@ -175,8 +188,6 @@ def _retention(events: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, Any]:
     learners = learners[learners["family"].notna()]
     for cohort, day in cohort_days.items():
         mine = learners[learners["cohort"] == cohort]
-        if mine.empty:
-            continue
         families = set(mine["family"])
         others = never.assign(day=day)
         others["family"] = _family_on(changes, others[["person_id", "day"]])
@@ -185,12 +196,10 @@ def _retention(events: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, Any]:
         others = others[others["family"].isin(families)].reset_index(drop=True)
         others["duration"], others["observed"] = _time_to_left(others, lefts, cutoff)
         by_cohort[str(cohort)] = _compare(mine, others)
-        # A family pools only the groups a cohort shows on its own (complementary
-        # suppression, docs/outcomes.md).
-        if len(mine) >= MIN_GROUP:
-            shown_learners.append(mine)
-        if len(others) >= MIN_GROUP:
-            comparisons.append(others)
+        # A family pools a cohort's part in it only when that part may be shown: secondary
+        # suppression within the cohort (docs/outcomes.md).
+        shown_learners.append(mine[mine["family"].isin(_usable(mine))])
+        comparisons.append(others[others["family"].isin(_usable(others))])
     empty = learners.iloc[:0]
     pooled_learners = pd.concat(shown_learners) if shown_learners else empty
     pooled = pd.concat(comparisons) if comparisons else empty
@@ -199,7 +208,7 @@ def _retention(events: pd.DataFrame, cutoff: pd.Timestamp) -> dict[str, Any]:
             pooled_learners[pooled_learners["family"] == family],
             pooled[pooled["family"] == family],
         )
-        for family in sorted(learners["family"].unique())
+        for family in sorted(set(pooled_learners["family"]) | set(pooled["family"]))
     }
     return {"retention": by_family, "retentionByCohort": by_cohort}
 

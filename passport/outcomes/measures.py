@@ -304,6 +304,22 @@ class _Pool:
         return np.concatenate(self.durations), np.concatenate(self.observed)
 
 
+def _usable_cells(family: IntArray) -> set[int]:
+    """The job families whose part of one cohort's group may be shown and pooled: those of
+    MIN_GROUP people or more, less enough of the smallest of them that the parts held back
+    add up to MIN_GROUP or more (secondary suppression). Otherwise the cohort's figure minus
+    the parts shown would be the small part: its size and its outcome."""
+    codes, counts = np.unique(family, return_counts=True)
+    sizes = dict(zip(codes.tolist(), counts.tolist(), strict=True))
+    usable = {f for f, n in sizes.items() if n >= MIN_GROUP}
+    held_back = sum(n for f, n in sizes.items() if f not in usable)
+    while 0 < held_back < MIN_GROUP and usable:
+        smallest = min(usable, key=lambda f: (sizes[f], f))
+        usable.discard(smallest)
+        held_back += sizes[smallest]
+    return usable
+
+
 def _retention(ctx: _Context) -> tuple[dict[int, Retention], dict[int, Retention]]:
     """Per job family, and per cohort (ordered by completion day)."""
     events = ctx.events
@@ -335,29 +351,36 @@ def _retention(ctx: _Context) -> tuple[dict[int, Retention], dict[int, Retention
         family = ctx.career.family_on(person, day)
         # A learner counts when employed on their completion day, as the comparison group
         # must be on the cohort's: one who left mid-cohort is not "retained" by it.
-        keep = family >= 0 if ctx.family is None else family == ctx.family
+        keep = family >= 0
         person, day, family = person[keep], day[keep], family[keep]
-        families = np.unique(family[family >= 0])
+        families = np.unique(family)
         origin = np.full(len(never), completion, dtype=np.int64)
         their = ctx.career.family_on(never, origin, hired_before=True)
         compare = np.isin(their, families) & (their >= 0)
         c_person, c_family = never[compare], their[compare]
         l_dur, l_obs = follow(person, day)
         c_dur, c_obs = follow(c_person, origin[compare])
-        learners, others = _survival(l_dur, l_obs), _survival(c_dur, c_obs)
+        # The cohort's learners (and comparison people) by job family: the cells the family
+        # pools and the family filter show, each only when usable (_usable_cells).
+        usable_l, usable_c = _usable_cells(family), _usable_cells(c_family)
+        if ctx.family is None:
+            l_sel = np.ones(len(person), dtype=bool)
+            c_sel = np.ones(len(c_person), dtype=bool)
+        else:
+            if ctx.family not in usable_l:
+                continue  # 0 learners of the family and 1 to 4 look the same: absent
+            l_sel = family == ctx.family
+            c_sel = (c_family == ctx.family) & (ctx.family in usable_c)
+        learners = _survival(l_dur[l_sel], l_obs[l_sel])
+        others = _survival(c_dur[c_sel], c_obs[c_sel])
         p = None
         if isinstance(learners, SurvivalGroup) and isinstance(others, SurvivalGroup):
-            p = _logrank((l_dur, l_obs), (c_dur, c_obs))
-        if len(person):
-            by_cohort.append((completion, events.cohorts[c], c, Retention(learners, others, p)))
-        # A family pools only the groups this cohort shows on its own: a suppressed group
-        # pooled in would be the difference between the pool and the cohorts shown.
-        for f in families.tolist():
-            pools = by_family[f]
-            if isinstance(learners, SurvivalGroup):
-                pools[0].add(l_dur[family == f], l_obs[family == f])
-            if isinstance(others, SurvivalGroup):
-                pools[1].add(c_dur[c_family == f], c_obs[c_family == f])
+            p = _logrank((l_dur[l_sel], l_obs[l_sel]), (c_dur[c_sel], c_obs[c_sel]))
+        by_cohort.append((completion, events.cohorts[c], c, Retention(learners, others, p)))
+        for f in usable_l:
+            by_family[f][0].add(l_dur[family == f], l_obs[family == f])
+        for f in usable_c:
+            by_family[f][1].add(c_dur[c_family == f], c_obs[c_family == f])
     out: dict[int, Retention] = {}
     for f, (learner_pool, other_pool) in by_family.items():
         a, b = learner_pool.arrays(), other_pool.arrays()

@@ -570,3 +570,29 @@ def test_a_family_pools_only_cohorts_shown_on_their_own(services: Services) -> N
     pooled = group(result.retention["sre"].participants)
     assert group(result.retention_by_cohort["A"].participants).n == pooled.n == 6
     assert pooled.events == 0
+
+
+def test_a_cohorts_small_part_in_a_family_cannot_be_worked_out(services: Services) -> None:
+    """Cohort A has 5 SRE learners and 1 platform learner. Pooling the 5 into SRE would make
+    A's figure minus SRE's the one platform learner; so neither part is pooled or shown by
+    family (secondary suppression), while A's own figure covers all 6."""
+    before = date(2025, 1, 1)
+    rows = clones(
+        5, "sre", ("hired", before, "sre", None), ("cohort_completed", COMPLETED, None, "A")
+    )
+    rows += clones(
+        1,
+        "plat",
+        ("hired", before, "platform", None),
+        ("cohort_completed", COMPLETED, None, "A"),
+        ("left", date(2025, 8, 1), None, None),
+    )
+    rows += clones(6, "colleague", ("hired", before, "sre", None))
+    with services.session() as session:
+        add_people(session, rows)
+    result = outcomes(services)
+    assert group(result.retention_by_cohort["A"].participants).n == 6
+    assert "sre" not in result.retention or result.retention["sre"].participants is SUPPRESSED
+    assert "platform" not in result.retention
+    # By family, the cohort is absent as if it had no learners there.
+    assert outcomes(services, job_family="sre").retention_by_cohort == {}
