@@ -13,9 +13,10 @@ day numbers by the database: a million events load in about a second.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ __all__ = [
     "MOVED",
     "PRODUCTIVE",
     "EventArrays",
+    "cohort_names",
     "day_number",
     "load_events",
 ]
@@ -63,6 +65,19 @@ _ROW = np.dtype(
 )
 
 IntArray = npt.NDArray[np.int64]
+
+
+def cohort_names(session: Session) -> dict[int, str]:
+    """The name each cohort run here goes by in the measures, by id: its own, or, when runs
+    share a name (a recurring "SRE onboarding"), the name and its start date, e.g.
+    ``SRE onboarding (2025-01-06)``; otherwise they would be one cohort with the last run's
+    completion date. The filters, the triage and the pickers use these names too."""
+    rows = session.execute(select(Cohort.id, Cohort.name, Cohort.starts_on)).all()
+    counts = Counter(name for _, name, _ in rows)
+    return {
+        cohort_id: name if counts[name] == 1 else f"{name} ({starts.isoformat()})"
+        for cohort_id, name, starts in rows
+    }
 
 
 def day_number(value: date) -> int:
@@ -168,16 +183,10 @@ def load_events(session: Session, *, as_of: date) -> EventArrays:
     # Cohorts run here: their learners' start and completion, for those known as people.
     derived: list[tuple[int, int, int, int]] = []
     as_of_day = day_number(as_of)
-    # Cohort names need not be unique (a recurring "SRE onboarding"): runs sharing a name are
-    # told apart by their start date, or they would be one cohort with the last run's date.
-    shared = {
-        name
-        for name, count in session.execute(select(Cohort.name, func.count()).group_by(Cohort.name))
-        if count > 1
-    }
-    for name, starts, ends, email in session.execute(
+    names_here = cohort_names(session)
+    for cohort_id, starts, ends, email in session.execute(
         select(
-            Cohort.name,
+            Cohort.id,
             _days(session, Cohort.starts_on),
             _days(session, Cohort.ends_on),
             User.email,
@@ -189,9 +198,7 @@ def load_events(session: Session, *, as_of: date) -> EventArrays:
         person_id = emails.get(email.lower())
         if person_id is None:
             continue
-        if name in shared:
-            name = f"{name} ({(_EPOCH + timedelta(days=int(starts))).isoformat()})"
-        index = cohorts.setdefault(name, len(cohorts))
+        index = cohorts.setdefault(names_here[cohort_id], len(cohorts))
         if starts <= as_of_day:
             derived.append((person_id, COHORT_STARTED, starts, index))
         if ends <= as_of_day:

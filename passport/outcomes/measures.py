@@ -46,6 +46,7 @@ from passport.outcomes.events import (
     PRODUCTIVE,
     EventArrays,
     IntArray,
+    cohort_names,
     day_number,
     load_events,
 )
@@ -566,12 +567,13 @@ def _triage(
     the assessment's own verdict (every criterion at or above the achievement's level,
     :mod:`passport.assessments.record`), and a criterion is met at or above that level too.
     """
+    names = cohort_names(session)
     cohorts = {
-        cohort_id: name
-        for cohort_id, name, ends in session.execute(
-            select(Cohort.id, Cohort.name, Cohort.ends_on).order_by(Cohort.ends_on, Cohort.name)
+        cohort_id: names[cohort_id]
+        for cohort_id, ends in session.execute(
+            select(Cohort.id, Cohort.ends_on).order_by(Cohort.ends_on, Cohort.name)
         )
-        if (filters.cohort is None or name == filters.cohort)
+        if (filters.cohort is None or names[cohort_id] == filters.cohort)
         and (filters.since is None or ends >= filters.since)
         and (filters.until is None or ends <= filters.until)
         and ends <= as_of
@@ -726,9 +728,7 @@ def compute_outcomes(
         )
     events = load_events(session, as_of=as_of)
     if filters.cohort is not None and filters.cohort not in events.cohorts:
-        known = session.scalar(
-            select(func.count()).select_from(Cohort).where(Cohort.name == filters.cohort)
-        ) or session.scalar(
+        known = filters.cohort in cohort_names(session).values() or session.scalar(
             select(func.count())
             .select_from(PeopleEvent)
             .where(PeopleEvent.cohort == filters.cohort)

@@ -253,6 +253,8 @@ def test_the_filters_reach_the_measures(
         ({"job_family": "astronaut"}, "job family from the list"),
         ({"cohort": "No such cohort"}, "cohort from the list"),
         ({"quarter": "2026-Q5"}, "quarter from the list"),
+        ({"quarter": "0000-Q1"}, "quarter from the list"),  # no year 0: not a 500
+        ({"quarter": "9999-Q4"}, "quarter from the list"),  # ends in year 10000
         ({"as_of": "2999-01-01"}, "cannot be in the future"),
     ],
 )
@@ -269,6 +271,30 @@ def test_bad_filters_get_a_plain_sentence(
     assert code_words in answer.data.decode()
     assert not fake.calls
     assert client.get("/admin/outcomes.csv", query_string=query).status_code == 400
+
+
+def test_cohort_runs_sharing_a_name_are_offered_as_the_measures_name_them(
+    client: FlaskClient, services: Services, fake: FakeMeasures
+) -> None:
+    with services.session() as db:
+        db.add(
+            Cohort(
+                name="SRE onboarding 2025-09",
+                starts_on=date(2025, 10, 6),
+                ends_on=date(2025, 12, 1),
+            )
+        )
+    sign_in(client, services, "ana.lyst@example.com", "analyst")
+    page = client.get("/admin/outcomes", headers=HTML).data.decode()
+    assert "SRE onboarding 2025-09 (2025-07-01)" in page
+    assert "SRE onboarding 2025-09 (2025-10-06)" in page
+    chosen = client.get(
+        "/admin/outcomes",
+        query_string={"cohort": "SRE onboarding 2025-09 (2025-10-06)"},
+        headers=HTML,
+    )
+    assert chosen.status_code == 200
+    assert fake.calls[-1][1].cohort == "SRE onboarding 2025-09 (2025-10-06)"
 
 
 def test_the_csv_download_has_the_dashboards_filters(

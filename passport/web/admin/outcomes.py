@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport.catalog.models import JobFamily, Skill
-from passport.cohorts.models import Cohort
 from passport.errors import InvalidRequest
 from passport.outcomes import measures
+from passport.outcomes.events import cohort_names
 from passport.outcomes.models import PeopleEvent
 from passport.outcomes.report import (
     Count,
@@ -70,6 +70,10 @@ def quarter_bounds(quarter: str) -> tuple[date, date]:
             _("Choose a quarter from the list (for example 2026-Q1)."), code="bad_quarter"
         )
     year, number = int(found.group(1)), int(found.group(2))
+    if not 1900 <= year <= 9998:
+        raise InvalidRequest(
+            _("Choose a quarter from the list (for example 2026-Q1)."), code="bad_quarter"
+        )
     first = date(year, 3 * number - 2, 1)
     last = date(year + (number == 4), (3 * number) % 12 + 1, 1) - timedelta(days=1)
     return first, last
@@ -104,7 +108,7 @@ class Choices:
 
 def filter_choices(db: Session) -> Choices:
     families = db.execute(select(JobFamily.id, JobFamily.name).order_by(JobFamily.name)).all()
-    run_here = db.scalars(select(Cohort.name).distinct())
+    run_here = cohort_names(db).values()
     imported = db.scalars(
         select(PeopleEvent.cohort).where(PeopleEvent.cohort.is_not(None)).distinct()
     )
@@ -141,7 +145,7 @@ class Asked:
 def dashboard_filters(choices: Choices, today: date) -> Asked:
     """Read and check the dashboard's GET form; InvalidRequest with a plain sentence."""
     form = {
-        name: _arg(name, 40 if name != "cohort" else 200)
+        name: _arg(name, 64 if name != "cohort" else 220)
         for name in ("job_family", "cohort", "quarter", "since", "until", "as_of")
     }
     family = form["job_family"] or None
