@@ -519,6 +519,20 @@ def _mobility(
         out[f][_quarter_name(q)] = MobilityQuarter(
             internal, external, internal / (internal + external), badged
         )
+    # A quarter without arrivals is under 5 too: listed as suppressed, so that an absent
+    # quarter does not tell 0 from 1 to 4. Every quarter of the period, for every family
+    # anyone ever arrived in.
+    if len(quarter):
+        ever = ((events.kind == HIRED) | (events.kind == MOVED)) & (events.family >= 0)
+        if ctx.family is not None:
+            ever &= events.family == ctx.family
+        first = int(quarter.min())
+        if ctx.since > BEFORE_ALL:
+            first = int(_quarter(np.array([ctx.since], dtype=np.int64))[0])
+        last = int(_quarter(np.array([ctx.until], dtype=np.int64))[0])
+        for f in np.unique(events.family[ever]).tolist():
+            for q in range(first, last + 1):
+                out[f].setdefault(_quarter_name(q), SUPPRESSED)
     return out
 
 

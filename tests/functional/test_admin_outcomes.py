@@ -213,7 +213,10 @@ def test_a_suppressed_group_reads_fewer_than_5_and_never_a_number(
     page = text_of(html)
     assert "2026-Q1 fewer than 5 31% 5 of 16 badged: 40%" in page
     coverage = text_of(html.split('id="coverage"')[1])
-    assert "Badge holders 34 52 Ready now fewer than 5 9 Within one cohort 7 14" in coverage
+    assert (
+        "Badge holders (organisation) 34 52 Ready now fewer than 5 9 Within one cohort 7 14"
+        in coverage
+    )
     assert "SUPPRESSED" not in html and "suppressed" not in page.lower().replace("fewer than 5", "")
 
 
@@ -366,8 +369,11 @@ def test_the_quarterly_report_states_each_measure_in_a_sentence(
     assert (
         "Platform engineer: 60% of arrivals were internal moves (6 moves, 4 outside hires)" in page
     )
-    assert "of 52 badge holders, 9 are ready now and 14 are within one cohort" in page
-    assert "of 34 badge holders, fewer than 5 are ready now" in page
+    assert (
+        "of the organisation's 52 badge holders, 9 are ready now and 14 are within one cohort"
+        in page
+    )
+    assert "of the organisation's 34 badge holders, fewer than 5 are ready now" in page
     assert "Least often met: Writes a blameless postmortem (58% at the required level)" in page
     assert page.count("Definition:") == 5
     assert "@page" not in html  # the print rules live in the style sheet

@@ -347,11 +347,17 @@ def coverage_table(outcomes: Outcomes, skill_names: dict[str, str]) -> dict[str,
 
 def mobility_table(outcomes: Outcomes) -> dict[str, Any]:
     """Mobility as a quarter-by-family table (a row per quarter, oldest first; a column per
-    job family); a cell is a MobilityQuarter, SUPPRESSED, or None (no arrivals at all)."""
+    job family); a cell is a MobilityQuarter, or SUPPRESSED (fewer than 5 arrivals, none
+    included; None, a quarter the measures did not list, reads the same)."""
     families = list(outcomes.mobility)
     quarters = sorted({q for cells in outcomes.mobility.values() for q in cells})
     rows = [
-        {"quarter": q, "cells": [outcomes.mobility[f].get(q) for f in families]} for q in quarters
+        {
+            "quarter": q,
+            "partial": quarter_bounds(q)[1] > outcomes.as_of,  # not over on the as-of date
+            "cells": [outcomes.mobility[f].get(q) for f in families],
+        }
+        for q in quarters
     ]
     return {"families": families, "rows": rows}
 
@@ -455,7 +461,8 @@ def coverage_sentence(family: str, coverage: FamilyCoverage) -> str:
     if not isinstance(coverage.population, int):
         return _("%(family)s: fewer than 5 badge holders.", family=family)
     return _(
-        "%(family)s: of %(population)s badge holders, %(ready)s are ready now and "
+        "%(family)s: of the organisation's %(population)s badge holders, %(ready)s are ready "
+        "now and "
         "%(within)s are within one cohort.",
         family=family,
         population=coverage.population,
@@ -587,7 +594,8 @@ def outcomes_report() -> Page:
     services = get_services()
     today = _today()
     chosen = _arg("quarter", 10) or last_complete_quarter(today)
-    offered = quarters_before(today, PICKER_QUARTERS)
+    # Only quarters that have ended: the report refuses the current one.
+    offered = quarters_before(quarter_bounds(last_complete_quarter(today))[1], PICKER_QUARTERS)
     with services.session() as db:
         choices = filter_choices(db)
         family = _arg("job_family", 64) or None

@@ -272,8 +272,14 @@ def test_mobility_by_quarter(services: Services) -> None:
     mobility = outcomes(services).mobility
     assert mobility["sre"]["2026-Q1"] == MobilityQuarter(3, 2, 0.6, None)
     assert mobility["sre"]["2026-Q2"] is SUPPRESSED
-    assert list(mobility["sre"]) == ["2026-Q1", "2026-Q2"]
+    # Every quarter from the first arrival to the as-of date is listed, for every family
+    # anyone arrived in: a quarter with none reads like one with 1 to 4 (suppressed).
+    quarters = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    assert list(mobility["sre"]) == list(mobility["data"]) == quarters
+    assert mobility["sre"]["2025-Q2"] is SUPPRESSED  # nobody arrived: not told apart
     assert mobility["data"]["2025-Q1"] is SUPPRESSED
+    in_2026 = outcomes(services, since=date(2026, 1, 1)).mobility
+    assert list(in_2026["sre"]) == ["2026-Q1", "2026-Q2"]
     assert outcomes(services).to_json()["mobility"]["sre"]["2026-Q2"] == {"suppressed": True}
 
 
