@@ -185,9 +185,11 @@ def _import_figures(services: Services, *, people: int, as_of: date) -> dict[str
         f"  import of parsed rows (import_events):   {total / parsed_seconds:9,.0f} rows/s "
         f"({parsed_seconds:.1f} s)   ratio {bare / parsed_seconds:.2f}"
     )
-    target = bare / parsed_seconds
-    verdict = "met" if target >= 0.5 else "NOT met"
-    print(f"  import / bare insert {target:.2f}   target >= 0.50: {verdict}")
+    # The verdict is on what a user runs (`passport people import FILE.csv`: parse, check and
+    # store), not only on the storing step.
+    for label, ratio in (("from CSV", bare / csv_seconds), ("parsed rows", bare / parsed_seconds)):
+        verdict = "met" if ratio >= 0.5 else "NOT met"
+        print(f"  import ({label}) / bare insert {ratio:.2f}   target >= 0.50: {verdict}")
     return {
         "events": float(total),
         "bare_seconds": bare,
