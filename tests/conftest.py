@@ -71,18 +71,24 @@ def _database_url(tmp_path: Path) -> str:
     )
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings_for(folder: Path) -> Settings:
+    """The suite's settings with the instance (and a SQLite database) in ``folder``; module
+    fixtures that share one app across tests start from these too."""
     return Settings(
         env="test",
-        instance_path=tmp_path / "instance",
-        database_url=_database_url(tmp_path),
+        instance_path=folder / "instance",
+        database_url=_database_url(folder),
         public_url=PUBLIC_URL,
         secret_key="test-secret-key-not-for-production",
         key_passphrase="test key-store passphrase",
         # The suite is not throttled; tests of the limits ask for them (test_rate_limits.py).
         rate_limits="off",
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return settings_for(tmp_path)
 
 
 def drop_all_tables(url: str) -> None:

@@ -52,6 +52,7 @@ from passport.credentials.status import (
 from passport.errors import InvalidRequest, PassportError
 from passport.jobs.recipients import pin_holder_recipients
 from passport.services import Services
+from passport.textfiles import decode_text_file
 from verifier import normalize_email
 
 __all__ = ["MAX_ROWS", "BulkPreview", "BulkResult", "RowError", "commit_rows", "preview_csv"]
@@ -103,27 +104,7 @@ class BulkResult:
 
 
 def _decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise InvalidRequest(
-            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it.", code="too_large"
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidRequest(
-            f"Row {line} is not UTF-8 text (the file mixes encodings); save it as UTF-8.",
-            code="bad_encoding",
-        ) from exc
-    nul = text.find("\0")
-    if nul >= 0:
-        # No spreadsheet writes NUL into text, and PostgreSQL refuses it in a query parameter.
-        line = text.count("\n", 0, nul) + 1
-        raise InvalidRequest(
-            f"Row {line} contains a NUL character, so this is not a text file; save it as UTF-8.",
-            code="bad_encoding",
-        )
-    return text
+    return decode_text_file(data, max_bytes=MAX_BYTES)
 
 
 def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:

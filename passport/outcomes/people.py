@@ -43,6 +43,7 @@ from passport.audit import record_event
 from passport.catalog.models import JobFamily
 from passport.errors import InvalidRequest
 from passport.outcomes.models import EVENTS, ErasedPerson, HRPerson, PeopleEvent
+from passport.textfiles import decode_text_file
 
 __all__ = [
     "COLUMNS",
@@ -246,26 +247,7 @@ def _parse_records(
 
 
 def _decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise InvalidRequest(
-            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it.", code="too_large"
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidRequest(
-            f"Row {line} is not UTF-8 text (the file mixes encodings); save it as UTF-8.",
-            code="bad_encoding",
-        ) from exc
-    nul = text.find("\0")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        raise InvalidRequest(
-            f"Row {line} contains a NUL character, so this is not a text file; save it as UTF-8.",
-            code="bad_encoding",
-        )
-    return text
+    return decode_text_file(data, max_bytes=MAX_BYTES)
 
 
 def _csv_records(text: str) -> Iterator[tuple[int, dict[str, str]]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -21,9 +20,8 @@ from passport.outcomes.measures import compute_outcomes
 from passport.outcomes.models import HRPerson, PeopleEvent
 from passport.outcomes.report import Outcomes, Suppressed, SurvivalGroup
 from passport.services import Services
-from passport.settings import Settings
 from passport.web.context import get_services
-from tests.conftest import PUBLIC_URL, _database_url, fresh_app
+from tests.conftest import fresh_app, settings_for
 
 pytestmark = pytest.mark.slow
 
@@ -37,17 +35,7 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    folder: Path = tmp_path_factory.mktemp("demo")
-    settings = Settings(
-        env="test",
-        instance_path=folder / "instance",
-        database_url=_database_url(folder),
-        public_url=PUBLIC_URL,
-        secret_key="test-secret-key-not-for-production",
-        key_passphrase="test key-store passphrase",
-        rate_limits="off",
-    )
-    services = get_services(fresh_app(settings))
+    services = get_services(fresh_app(settings_for(tmp_path_factory.mktemp("demo"))))
     result = load_demo(services)
     with services.session() as session:
         outcomes = compute_outcomes(session, as_of=services.now().date())

@@ -18,23 +18,13 @@ from passport.cohorts.models import Attendance, Cohort, CohortMember, MentoringS
 from passport.credentials.models import Holder, IssuedCredential, SigningKeyRecord
 from passport.outcomes.models import HRPerson, PeopleEvent
 from passport.services import Services
-from passport.settings import Settings
 from passport.web.context import get_services
-from tests.conftest import PUBLIC_URL, _database_url, fresh_app
+from tests.conftest import fresh_app, settings_for
 from tests.unit.passport.outcomes.synthetic import Row, insert_rows
 
 
 def module_app(folder: Path) -> Flask:
-    settings = Settings(
-        env="test",
-        instance_path=folder / "instance",
-        database_url=_database_url(folder),
-        public_url=PUBLIC_URL,
-        secret_key="test-secret-key-not-for-production",
-        key_passphrase="test key-store passphrase",
-        rate_limits="off",
-    )
-    return fresh_app(settings)
+    return fresh_app(settings_for(folder))
 
 
 def emptied(services: Services) -> Iterator[Services]:

@@ -18,25 +18,14 @@ from lifelines.utils import median_survival_times
 
 from passport.outcomes.measures import compute_outcomes
 from passport.outcomes.report import Outcomes, Suppressed, SurvivalGroup
-from passport.settings import Settings
 from passport.web.context import get_services
-from tests.conftest import PUBLIC_URL, _database_url, fresh_app
+from tests.conftest import fresh_app, settings_for
 from tests.unit.passport.outcomes.synthetic import AS_OF, Truth, generate, insert_rows
 
 
 @pytest.fixture(scope="module")
 def computed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Outcomes, Truth]]:
-    folder = tmp_path_factory.mktemp("crosscheck")
-    settings = Settings(
-        env="test",
-        instance_path=folder / "instance",
-        database_url=_database_url(folder),
-        public_url=PUBLIC_URL,
-        secret_key="test-secret-key-not-for-production",
-        key_passphrase="test key-store passphrase",
-        rate_limits="off",
-    )
-    app = fresh_app(settings)
+    app = fresh_app(settings_for(tmp_path_factory.mktemp("crosscheck")))
     services = get_services(app)
     rows, truth = generate()
     with services.session() as session:
