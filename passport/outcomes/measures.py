@@ -15,8 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +34,7 @@ from passport.catalog.models import AchievementDefinition, JobFamily, JobFamilyS
 from passport.cohorts.models import Attendance, Cohort, MentoringSession
 from passport.credentials.models import Holder, IssuedCredential
 from passport.errors import InvalidRequest
+from passport.outcomes.careers import BEFORE_ALL, NEVER, Employment, Lookup
 from passport.outcomes.events import (
     COHORT_COMPLETED,
     COHORT_STARTED,
@@ -55,7 +53,6 @@ from passport.outcomes.report import (
     MIN_GROUP,
     SUPPRESSED,
     CriterionRate,
-    Curve,
     FamilyCoverage,
     Filters,
     Group,
@@ -68,6 +65,7 @@ from passport.outcomes.report import (
     TriageRow,
     count_or_suppressed,
 )
+from passport.outcomes.survival import km_group, logrank_p
 
 __all__ = [
     "CSV_COLUMNS",
@@ -80,158 +78,6 @@ __all__ = [
 
 #: A hire is a participant when a cohort starts 0 to this many days after it (inclusive).
 PARTICIPANT_WINDOW_DAYS = 30
-#: The days at which retention is reported.
-RETENTION_DAYS = (180, 365)
-#: The confidence level of every interval.
-CONFIDENCE = 0.95
-
-# Composite sort keys: person id in the high bits, the day (shifted to be positive) below.
-# 32 bits of day hold any date Python has (years 1 to 9999 are within ±2**22 days of 1970).
-_SHIFT = 32
-_OFFSET = 1 << 31
-_MASK = (1 << _SHIFT) - 1
-#: "No such event": later than any day (for "first on or after") ...
-NEVER = 1 << 30
-#: ... and earlier than any day (for "last on or before").
-BEFORE_ALL = -(1 << 30)
-
-
-def _keys(person: IntArray, day: IntArray) -> IntArray:
-    return (person << _SHIFT) + (day + _OFFSET)
-
-
-class _Lookup:
-    """Events of some kinds, sorted by (person, day): for many (person, day) pairs at once,
-    the first such event on or after the day, or the last on or before it."""
-
-    def __init__(self, events: EventArrays, mask: npt.NDArray[np.bool_]) -> None:
-        keys = _keys(events.person[mask], events.day[mask])
-        order = np.argsort(keys, kind="stable")
-        self.keys = keys[order]
-        self.family = events.family[mask][order]
-
-    def first_on_or_after(self, person: IntArray, day: IntArray) -> IntArray:
-        """The day of each person's first event on or after ``day`` (NEVER when none)."""
-        if len(self.keys) == 0:
-            return np.full(len(person), NEVER, dtype=np.int64)
-        at = np.searchsorted(self.keys, _keys(person, day), side="left")
-        found = self.keys[np.minimum(at, len(self.keys) - 1)]
-        same = (at < len(self.keys)) & ((found >> _SHIFT) == person)
-        return np.where(same, (found & _MASK) - _OFFSET, NEVER)
-
-    def last_on_or_before(self, person: IntArray, day: IntArray) -> tuple[IntArray, IntArray]:
-        """Each person's last event on or before ``day``: its day (BEFORE_ALL when none) and
-        its job family (-1)."""
-        if len(self.keys) == 0:
-            none = np.full(len(person), BEFORE_ALL, dtype=np.int64)
-            return none, np.full(len(person), -1, dtype=np.int64)
-        at = np.searchsorted(self.keys, _keys(person, day), side="right") - 1
-        safe = np.maximum(at, 0)
-        found = self.keys[safe]
-        same = (at >= 0) & ((found >> _SHIFT) == person)
-        return (
-            np.where(same, (found & _MASK) - _OFFSET, BEFORE_ALL),
-            np.where(same, self.family[safe], -1),
-        )
-
-
-class _Career:
-    """Employment questions over everyone's hires, moves and leaves."""
-
-    def __init__(self, events: EventArrays) -> None:
-        self.hires = _Lookup(events, events.kind == HIRED)
-        self.placements = _Lookup(events, (events.kind == HIRED) | (events.kind == MOVED))
-        self.leaves = _Lookup(events, events.kind == LEFT)
-
-    def family_on(self, person: IntArray, day: IntArray, *, hired_before: bool = False) -> IntArray:
-        """The job family each person works in on ``day`` (-1: not employed then): the family
-        of their latest ``hired`` or ``moved`` on or before it, unless a ``left`` after that
-        hire is on or before it. ``hired_before``: the hire must be before ``day``."""
-        hired, _ = self.hires.last_on_or_before(person, day - 1 if hired_before else day)
-        _, family = self.placements.last_on_or_before(person, day)
-        gone = self.leaves.first_on_or_after(person, hired + 1) <= day
-        return np.where((hired > BEFORE_ALL) & ~gone, family, -1)
-
-
-# -- Kaplan-Meier ------------------------------------------------------------------------------
-
-
-def _first_at_or_below(
-    times: npt.NDArray[np.float64], values: npt.NDArray[np.float64]
-) -> float | None:
-    """The smallest time at which the step function is <= 0.5 (None when it never is). A
-    hair of tolerance keeps an exact 0.5 (9/10 x 8/9 x ... x 5/6) from missing by rounding."""
-    below = np.flatnonzero(np.nan_to_num(values, nan=1.0) <= 0.5 + 1e-12)
-    return float(times[below[0]]) if len(below) else None
-
-
-def _survival(durations: npt.NDArray[np.int64], observed: npt.NDArray[np.bool_]) -> Group:
-    """Kaplan-Meier of one group (scipy), or SUPPRESSED under MIN_GROUP people."""
-    n = len(durations)
-    if n < MIN_GROUP:
-        return SUPPRESSED
-    events = int(observed.sum())
-    longest = float(durations.max())
-    if events == 0:
-        # Nobody reached the event: the estimate stays at 1 (scipy has nothing to estimate).
-        curve = Curve((0.0, longest), (1.0, 1.0), (1.0, 1.0), (1.0, 1.0))
-        at = {d: (1.0 if longest >= d else None) for d in RETENTION_DAYS}
-        return SurvivalGroup(n, 0, n, None, None, None, at[180], at[365], curve)
-    data = stats.CensoredData(
-        uncensored=durations[observed].astype(float), right=durations[~observed].astype(float)
-    )
-    sf = stats.ecdf(data).sf
-    with warnings.catch_warnings():
-        # Undefined where the estimate is 0 or 1 (NaN there): expected, handled below.
-        warnings.filterwarnings("ignore", "The confidence interval is undefined", RuntimeWarning)
-        band = sf.confidence_interval(CONFIDENCE, method="log-log")
-    times = np.asarray(sf.quantiles, dtype=float)
-    estimate = np.asarray(sf.probabilities, dtype=float)
-    low = np.asarray(band.low.probabilities, dtype=float)
-    high = np.asarray(band.high.probabilities, dtype=float)
-    at = {d: (float(sf.evaluate(float(d))) if longest >= d else None) for d in RETENTION_DAYS}
-    # The band is undefined where the estimate is 0 or 1: it is the estimate there (as in
-    # lifelines, whose band reaches 0 with the estimate: the median's interval then ends at
-    # the last event instead of being open).
-    low_curve = np.where(np.isnan(low), estimate, low)
-    high_curve = np.where(np.isnan(high), estimate, high)
-    # Every curve starts at day 0 with 1.0 (a drop on day 0 is a second point on day 0).
-    curve = Curve(
-        (0.0, *times.tolist()),
-        (1.0, *estimate.tolist()),
-        (1.0, *low_curve.tolist()),
-        (1.0, *high_curve.tolist()),
-    )
-    return SurvivalGroup(
-        n=n,
-        events=events,
-        censored=n - events,
-        median_days=_first_at_or_below(times, estimate),
-        ci_low=_first_at_or_below(times, low_curve),
-        ci_high=_first_at_or_below(times, high_curve),
-        at180=at[180],
-        at365=at[365],
-        curve=curve,
-    )
-
-
-def _logrank(
-    first: tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]],
-    second: tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]],
-) -> float | None:
-    """Two-sided log-rank p-value (scipy); None when it is undefined (no event at all)."""
-    samples = [
-        stats.CensoredData(uncensored=d[o].astype(float), right=d[~o].astype(float))
-        for d, o in (first, second)
-    ]
-    if not (first[1].any() or second[1].any()):
-        return None
-    with warnings.catch_warnings():
-        # No variance (nobody at risk in one group at any event): the test is undefined, NaN.
-        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
-        p = float(stats.logrank(samples[0], samples[1]).pvalue)
-    return None if math.isnan(p) else p
-
 
 # -- the measures ---------------------------------------------------------------------------
 
@@ -239,7 +85,7 @@ def _logrank(
 @dataclass(frozen=True)
 class _Context:
     events: EventArrays
-    career: _Career
+    career: Employment
     as_of: int
     since: int
     until: int
@@ -256,25 +102,25 @@ def _ramp_time(ctx: _Context) -> dict[int, RampTime]:
     if ctx.family is not None:
         hire &= events.family == ctx.family
     person, hired, family = events.person[hire], events.day[hire], events.family[hire]
-    productive = _Lookup(events, events.kind == PRODUCTIVE).first_on_or_after(person, hired)
+    productive = Lookup(events, events.kind == PRODUCTIVE).first_on_or_after(person, hired)
     left = ctx.career.leaves.first_on_or_after(person, hired)
     # A productive on the day of the left counts; events after as_of were never loaded.
     reached = (productive < NEVER) & (productive <= left)
     duration = np.where(reached, productive, np.minimum(left, ctx.as_of)) - hired
     window = hired + PARTICIPANT_WINDOW_DAYS
     started = events.kind == COHORT_STARTED
-    in_any = _Lookup(events, started).first_on_or_after(person, hired) <= window
+    in_any = Lookup(events, started).first_on_or_after(person, hired) <= window
     if ctx.cohort is None:
         participant = in_any
     else:
         named = started & (events.cohort == ctx.cohort)
-        participant = _Lookup(events, named).first_on_or_after(person, hired) <= window
+        participant = Lookup(events, named).first_on_or_after(person, hired) <= window
     other = ~in_any
     out: dict[int, RampTime] = {}
     for f in np.unique(family).tolist():
         mine = family == f
         p_mask, o_mask = mine & participant, mine & other
-        groups = [_survival(duration[m], reached[m]) for m in (p_mask, o_mask)]
+        groups = [km_group(duration[m], reached[m]) for m in (p_mask, o_mask)]
         reduction = None
         a, b = groups
         if (
@@ -372,11 +218,11 @@ def _retention(ctx: _Context) -> tuple[dict[int, Retention], dict[int, Retention
                 continue  # 0 learners of the family and 1 to 4 look the same: absent
             l_sel = family == ctx.family
             c_sel = (c_family == ctx.family) & (ctx.family in usable_c)
-        learners = _survival(l_dur[l_sel], l_obs[l_sel])
-        others = _survival(c_dur[c_sel], c_obs[c_sel])
+        learners = km_group(l_dur[l_sel], l_obs[l_sel])
+        others = km_group(c_dur[c_sel], c_obs[c_sel])
         p = None
         if isinstance(learners, SurvivalGroup) and isinstance(others, SurvivalGroup):
-            p = _logrank((l_dur[l_sel], l_obs[l_sel]), (c_dur[c_sel], c_obs[c_sel]))
+            p = logrank_p((l_dur[l_sel], l_obs[l_sel]), (c_dur[c_sel], c_obs[c_sel]))
         by_cohort.append((completion, events.cohorts[c], c, Retention(learners, others, p)))
         for f in usable_l:
             by_family[f][0].add(l_dur[family == f], l_obs[family == f])
@@ -385,10 +231,10 @@ def _retention(ctx: _Context) -> tuple[dict[int, Retention], dict[int, Retention
     out: dict[int, Retention] = {}
     for f, (learner_pool, other_pool) in by_family.items():
         a, b = learner_pool.arrays(), other_pool.arrays()
-        learners, others = _survival(*a), _survival(*b)
+        learners, others = km_group(*a), km_group(*b)
         p = None
         if isinstance(learners, SurvivalGroup) and isinstance(others, SurvivalGroup):
-            p = _logrank(a, b)
+            p = logrank_p(a, b)
         out[f] = Retention(learners, others, p)
     by_cohort.sort(key=lambda item: (item[0], item[1]))
     return out, {c: retention for _, _, c, retention in by_cohort}
@@ -753,7 +599,7 @@ def compute_outcomes(
     cohort_index = {name: i for i, name in enumerate(events.cohorts)}
     ctx = _Context(
         events=events,
-        career=_Career(events),
+        career=Employment(events),
         as_of=day_number(as_of),
         since=BEFORE_ALL if filters.since is None else day_number(filters.since),
         until=min(day_number(as_of), NEVER if filters.until is None else day_number(filters.until)),

@@ -11,8 +11,8 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test
 from lifelines.utils import median_survival_times
 
-from passport.outcomes.measures import _logrank, _survival
 from passport.outcomes.report import SurvivalGroup
+from passport.outcomes.survival import km_group, logrank_p
 
 SAMPLES = 300
 
@@ -47,7 +47,7 @@ def test_median_interval_and_survival_equal_lifelines(seed: int) -> None:
     compared = 0
     for _ in range(SAMPLES // 3):
         durations, observed = _sample(rng)
-        ours = _survival(durations, observed)
+        ours = km_group(durations, observed)
         assert isinstance(ours, SurvivalGroup)
         fitted = KaplanMeierFitter().fit(durations.astype(float), observed)
         for day, value in ((180, ours.at180), (365, ours.at365)):
@@ -71,7 +71,7 @@ def test_logrank_p_equals_lifelines() -> None:
     rng = np.random.default_rng(7)
     for _ in range(100):
         (d1, o1), (d2, o2) = _sample(rng), _sample(rng)
-        ours = _logrank((d1, o1), (d2, o2))
+        ours = logrank_p((d1, o1), (d2, o2))
         if not (o1.any() or o2.any()):
             assert ours is None
             continue
