@@ -10,7 +10,7 @@ SHA-256 as bulk uploads do (:mod:`passport.jobs.uploads`).
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.errors import InvalidRequest
@@ -47,9 +47,6 @@ def _page(error: str | None = None, status: int = 200, erase_error: str | None =
         error=error,
         erase_error=erase_error,
         max_bytes=services.settings.max_request_bytes,
-        outcomes_url=(
-            url_for("admin.outcomes") if "admin.outcomes" in current_app.view_functions else None
-        ),
     )
     return page, status
 
