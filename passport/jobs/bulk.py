@@ -36,7 +36,7 @@ from passport.assessments.bulk import (
 from passport.assessments.record import EvidenceInput
 from passport.jobs.models import Job, JobPart
 from passport.jobs.queue import after_commit
-from passport.jobs.runner import PartOutcome
+from passport.jobs.runner import PartOutcome, add_parts
 from passport.services import Services
 
 __all__ = [
@@ -120,19 +120,7 @@ def start_bulk(
         token_name=token_name,
         created_at=now,
     )
-    for number, start in enumerate(range(0, len(preview.rows), PART_ROWS), start=1):
-        rows = preview.rows[start : start + PART_ROWS]
-        job.parts.append(
-            JobPart(
-                number=number,
-                status="queued",
-                total=len(rows),
-                payload=json.dumps([_row_json(r) for r in rows]),
-                heartbeat_at=now,
-            )
-        )
-    if not job.parts:  # nothing to issue: the job is over as it starts
-        job.status, job.started_at, job.finished_at = "succeeded", now, now
+    add_parts(job, preview.rows, size=PART_ROWS, encode=_row_json, now=now)
     session.add(job)
     session.flush()
     for part in job.parts:

@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from passport.audit import record_event
-from passport.jobs.models import Job, JobPart
+from passport.jobs.models import Job
 from passport.jobs.queue import after_commit
-from passport.jobs.runner import PartOutcome
+from passport.jobs.runner import PartOutcome, add_parts
 from passport.outcomes.people import (
     ImportResult,
     Parsed,
@@ -89,19 +89,7 @@ def start_people_import(
         token_name=token_name,
         created_at=now,
     )
-    for number, start in enumerate(range(0, len(parsed.rows), PART_ROWS), start=1):
-        rows = parsed.rows[start : start + PART_ROWS]
-        job.parts.append(
-            JobPart(
-                number=number,
-                status="queued",
-                total=len(rows),
-                payload=json.dumps([_row_json(r) for r in rows]),
-                heartbeat_at=now,
-            )
-        )
-    if not job.parts:  # nothing to import: the job is over as it starts
-        job.status, job.started_at, job.finished_at = "succeeded", now, now
+    add_parts(job, parsed.rows, size=PART_ROWS, encode=_row_json, now=now)
     session.add(job)
     session.flush()
     record_event(
