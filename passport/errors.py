@@ -6,6 +6,7 @@
     ├── Unauthorized            code: unauthorized           who is asking is not known
     ├── Forbidden               code: forbidden              they may not do this
     ├── NotFound                code: not_found              there is no such thing
+    ├── Conflict                code: conflict               its state does not allow this
     ├── NotAcceptable           code: not_acceptable         no form the client accepts exists
     ├── UnsupportedMediaType    code: unsupported_media_type a body of a kind we do not read
     ├── ShareLinkGone           code: share_link_gone        a link that no longer shows anything
@@ -33,6 +34,7 @@ __all__ = [
     "ChallengeExpired",
     "ChallengeUsed",
     "ConfigError",
+    "Conflict",
     "Forbidden",
     "InvalidRequest",
     "NotAcceptable",
@@ -86,6 +88,13 @@ class Forbidden(PassportError):
 class NotFound(PassportError):
     code = "not_found"
     default_message = "There is nothing here."
+
+
+class Conflict(PassportError):
+    """The thing exists but its state does not allow this (a role already closed)."""
+
+    code = "conflict"
+    default_message = "That cannot be done in the current state."
 
 
 class NotAcceptable(PassportError):

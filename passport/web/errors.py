@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from passport.errors import (
     BackupError,
     ConfigError,
+    Conflict,
     Forbidden,
     InvalidRequest,
     NotAcceptable,
@@ -60,6 +61,7 @@ STATUSES: tuple[tuple[type[PassportError], int], ...] = (
     (Unauthorized, 401),
     (Forbidden, 403),
     (NotFound, 404),
+    (Conflict, 409),
     (NotAcceptable, 406),
     (ShareLinkGone, 410),
     (PresentationRequestGone, 410),

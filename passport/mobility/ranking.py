@@ -1,0 +1,310 @@
+"""Candidates for a role, ranked on verified, current badges — and only people who said yes.
+
+**Who is a candidate.** An internal candidate is an active account (not deactivated, not
+erased) whose owner opted in to be discoverable for the role's job family (for it, or for all
+families: :class:`~passport.mobility.models.Discoverability`) and who holds at least one
+current badge of ours for a skill the role requires. An external candidate is a passport a
+hiring manager uploaded to the role (:mod:`passport.mobility.external`).
+
+**Which badges count.** For our own badges: stored as signed when issued (the issuer checked its
+own output with the verifier then), so nothing is re-verified at request time. "Current" is read
+from our own database on every ranking — not revoked, not suspended, not past ``valid_until`` —
+so a badge revoked a moment ago is out of the next ranking; nothing is cached. Per required
+skill the badge that counts is the one at the highest level held (the newest of equals).
+
+**The rule.** Per required skill: *met* when the level held reaches the level required,
+*partly* when a lower level is held, *missing* otherwise; the shortfall is the levels missing
+(required − held, never below 0). Candidates are ordered by
+
+1. verified before unverified (an external passport whose badges could not all be verified,
+   or whose issuer is neither us nor on the trust list, never ranks above a verified one);
+2. more skills met first;
+3. smaller total shortfall first;
+4. freshness: the newest issue date among the badges that count, newer first (none last);
+5. then name and a stable key, so equal candidates keep a deterministic order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from passport.accounts.models import User
+from passport.catalog.models import AchievementDefinition
+from passport.cohorts.models import Cohort, CohortSkill
+from passport.credentials.models import IssuedCredential
+from passport.mobility.models import Discoverability, DiscoverableFamily, OpenRole
+
+__all__ = [
+    "Candidate",
+    "Closer",
+    "HeldBadge",
+    "SkillFit",
+    "assess",
+    "closers_for",
+    "consented",
+    "current_badge",
+    "gaps_of",
+    "internal_candidates",
+    "rank",
+    "requirements_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBadge:
+    """One current badge: which credential, for which skill, at which level, issued when."""
+
+    credential_id: str
+    skill: str
+    level: int
+    issued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SkillFit:
+    """One required skill against what the candidate holds (``held`` 0 when nothing)."""
+
+    skill: str
+    required: int
+    held: int
+    credential_id: str | None = None
+    issued_at: datetime | None = None
+
+    @property
+    def status(self) -> Literal["met", "partly", "missing"]:
+        if self.held >= self.required:
+            return "met"
+        return "partly" if self.held > 0 else "missing"
+
+    @property
+    def shortfall(self) -> int:
+        return max(0, self.required - self.held)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A person (or an uploaded passport) against a role's requirements."""
+
+    key: str
+    name: str
+    email: str | None
+    skills: tuple[SkillFit, ...]
+    user_id: int | None = None
+    external_id: int | None = None
+    external: bool = False
+    #: False for an external passport whose badges could not be verified (or whose issuer is
+    #: not trusted): its skills are then all missing and it ranks below every verified one.
+    verified: bool = True
+    #: Why an external passport's badges did not count, one plain sentence each.
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def met(self) -> int:
+        return sum(1 for s in self.skills if s.status == "met")
+
+    @property
+    def required(self) -> int:
+        return len(self.skills)
+
+    @property
+    def shortfall(self) -> int:
+        return sum(s.shortfall for s in self.skills)
+
+    @property
+    def gaps(self) -> tuple[SkillFit, ...]:
+        return tuple(s for s in self.skills if s.status != "met")
+
+    @property
+    def badges(self) -> tuple[str, ...]:
+        """The credentials that count for the role, in the role's skill order."""
+        return tuple(dict.fromkeys(s.credential_id for s in self.skills if s.credential_id))
+
+    @property
+    def freshest(self) -> datetime | None:
+        dates = [s.issued_at for s in self.skills if s.issued_at is not None]
+        return max(dates) if dates else None
+
+    def sort_key(self) -> tuple[bool, int, int, float, str, str]:
+        fresh = self.freshest
+        return (
+            not self.verified,
+            -self.met,
+            self.shortfall,
+            -fresh.timestamp() if fresh is not None else float("inf"),
+            self.name.casefold(),
+            self.key,
+        )
+
+
+def requirements_of(role: OpenRole) -> dict[str, int]:
+    """The role's required levels by skill, in skill order."""
+    return {level.skill_id: level.min_level for level in sorted(role.levels, key=_skill_key)}
+
+
+def _skill_key(level: object) -> str:
+    return str(getattr(level, "skill_id", ""))
+
+
+def assess(requirements: Mapping[str, int], held: Iterable[HeldBadge]) -> tuple[SkillFit, ...]:
+    """Each required skill against the best badge held for it (highest level, then newest)."""
+    best: dict[str, HeldBadge] = {}
+    for badge in held:
+        if badge.skill not in requirements or badge.level < 1:
+            continue
+        kept = best.get(badge.skill)
+        if kept is None or (badge.level, badge.issued_at) > (kept.level, kept.issued_at):
+            best[badge.skill] = badge
+    fits = []
+    for skill, required in requirements.items():
+        badge = best.get(skill)
+        if badge is None:
+            fits.append(SkillFit(skill, required, 0))
+        else:
+            fits.append(
+                SkillFit(skill, required, badge.level, badge.credential_id, badge.issued_at)
+            )
+    return tuple(fits)
+
+
+def rank(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """``candidates`` in rank order (the module's rule)."""
+    return sorted(candidates, key=Candidate.sort_key)
+
+
+def current_badge(now: datetime) -> ColumnElement[bool]:
+    """A stored badge of ours that counts now: not revoked, not suspended, not expired."""
+    return and_(
+        IssuedCredential.revoked_at.is_(None),
+        IssuedCredential.suspended_at.is_(None),
+        or_(IssuedCredential.valid_until.is_(None), IssuedCredential.valid_until > now),
+    )
+
+
+def consented(job_family_id: str) -> ColumnElement[bool]:
+    """The user (joined with :class:`Discoverability`) opted in for ``job_family_id``."""
+    return or_(
+        Discoverability.all_families.is_(True),
+        exists().where(
+            DiscoverableFamily.user_id == Discoverability.user_id,
+            DiscoverableFamily.job_family_id == job_family_id,
+        ),
+    )
+
+
+def internal_candidates(
+    session: Session,
+    job_family_id: str,
+    requirements: Mapping[str, int],
+    *,
+    now: datetime,
+) -> list[Candidate]:
+    """The consenting people holding a current badge of ours for a required skill, assessed
+    against ``requirements`` (unranked). One query: who consented, joined to their current
+    badges for the required skills."""
+    if not requirements:
+        return []
+    rows = session.execute(
+        select(
+            User.id,
+            User.name,
+            User.email,
+            IssuedCredential.id,
+            AchievementDefinition.skill_id,
+            AchievementDefinition.level,
+            IssuedCredential.issued_at,
+        )
+        .join(Discoverability, Discoverability.user_id == User.id)
+        .join(IssuedCredential, IssuedCredential.holder_id == User.holder_id)
+        .join(AchievementDefinition, AchievementDefinition.id == IssuedCredential.achievement_id)
+        .where(
+            User.deactivated_at.is_(None),
+            User.erased_at.is_(None),
+            consented(job_family_id),
+            current_badge(now),
+            AchievementDefinition.skill_id.in_(list(requirements)),
+            AchievementDefinition.level >= 1,
+        )
+    ).all()
+    people: dict[int, tuple[str, str, list[HeldBadge]]] = {}
+    for user_id, name, email, credential_id, skill, level, issued_at in rows:
+        entry = people.setdefault(user_id, (name, email, []))
+        # The query keeps only rows with a skill and a level.
+        entry[2].append(HeldBadge(credential_id, str(skill), int(level), issued_at))
+    return [
+        Candidate(
+            key=f"user:{user_id}",
+            name=name,
+            email=email,
+            skills=assess(requirements, held),
+            user_id=user_id,
+        )
+        for user_id, (name, email, held) in people.items()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Closer:
+    """What would close a gap at the right level: the achievement, or a cohort that has not
+    ended and teaches the skill at that level or above (with its dates)."""
+
+    kind: Literal["achievement", "cohort"]
+    name: str
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+def closers_for(
+    session: Session, gaps: Iterable[tuple[str, int]], *, today: date
+) -> dict[tuple[str, int], list[Closer]]:
+    """Per ``(skill, required level)``: the achievement at that level (when the catalog has it
+    and it is not retired) and the cohorts not yet ended that reach it, soonest first."""
+    wanted = set(gaps)
+    if not wanted:
+        return {}
+    skills = {skill for skill, _ in wanted}
+    definitions = session.execute(
+        select(
+            AchievementDefinition.skill_id, AchievementDefinition.level, AchievementDefinition.name
+        ).where(
+            AchievementDefinition.skill_id.in_(skills),
+            AchievementDefinition.retired_at.is_(None),
+        )
+    ).all()
+    cohorts = session.execute(
+        select(
+            Cohort.name,
+            Cohort.starts_on,
+            Cohort.ends_on,
+            AchievementDefinition.skill_id,
+            AchievementDefinition.level,
+        )
+        .join(CohortSkill, CohortSkill.cohort_id == Cohort.id)
+        .join(AchievementDefinition, AchievementDefinition.id == CohortSkill.achievement_id)
+        .where(AchievementDefinition.skill_id.in_(skills), Cohort.ends_on >= today)
+        .order_by(Cohort.starts_on, Cohort.name)
+    ).all()
+    out: dict[tuple[str, int], list[Closer]] = {}
+    for skill, level in sorted(wanted):
+        found = [
+            Closer("achievement", name)
+            for s, lvl, name in definitions
+            if s == skill and lvl == level
+        ]
+        seen: set[tuple[str, date]] = set()
+        for name, starts, ends, s, lvl in cohorts:
+            if s == skill and (lvl or 0) >= level and (name, starts) not in seen:
+                seen.add((name, starts))
+                found.append(Closer("cohort", name, starts, ends))
+        out[(skill, level)] = found
+    return out
+
+
+def gaps_of(candidates: Sequence[Candidate]) -> set[tuple[str, int]]:
+    """Every ``(skill, required level)`` some candidate falls short of."""
+    return {(gap.skill, gap.required) for c in candidates for gap in c.gaps}
