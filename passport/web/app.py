@@ -55,8 +55,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         auth,
         errors,
         health,
+        hiring,
         i18n,
         learner,
+        mobility_api,
         notifications,
         outcomes_api,
         passport_pages,
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     i18n.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(outcomes_api.bp)
+    app.register_blueprint(mobility_api.bp)
     app.register_blueprint(scim.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(sso.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(hiring.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(learner.catalog_bp)
     app.register_blueprint(passport_pages.bp)
