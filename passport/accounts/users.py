@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 
-ROLES = ("admin", "assessor", "mentor", "analyst", "learner")
+ROLES = ("admin", "assessor", "mentor", "hiring_manager", "analyst", "learner")
 STAFF_ROLES = ("admin", "assessor", "mentor")
 
 
