@@ -17,9 +17,9 @@ __all__ = ["bp"]
 bp = Blueprint("pipeline_api", __name__, url_prefix="/api/v1")
 
 
-@bp.get("/job-families/<family_id>/pipeline")
+@bp.get("/job-families/<job_family_id>/pipeline")
 @rate_limited("api", methods=("GET",))
-def job_family_pipeline(family_id: str) -> Response:
+def job_family_pipeline(job_family_id: str) -> Response:
     """Openings, ready now, within one cohort, in a cohort now, the recommendation and the
     skills that would unlock the most ready candidates (NotFound ``unknown_job_family``)."""
     services = get_services()
@@ -27,7 +27,7 @@ def job_family_pipeline(family_id: str) -> Response:
         authenticate(
             session, request.headers.get("Authorization"), now=services.now(), scope="roles:read"
         )
-        found = family_pipeline(session, family_id, now=services.now())
+        found = family_pipeline(session, job_family_id, now=services.now())
     # Dates in the API's sentence are ISO 8601, as everywhere in the API.
     response = jsonify(pipeline_json(found, pipeline_sentence(found, lambda d: d.isoformat())))
     response.headers["Cache-Control"] = "no-store"
