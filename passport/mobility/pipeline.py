@@ -159,7 +159,8 @@ def _requirement_sets(session: Session, family: JobFamily) -> tuple[list[dict[st
 
 
 def _in_cohort_now(session: Session, skills: set[str], today: date) -> int:
-    """Learners of cohorts running today that teach one of ``skills`` (opted in or not)."""
+    """Learners (active accounts) of cohorts running today that teach one of ``skills``,
+    opted in or not."""
     if not skills:
         return 0
     rows = session.scalars(
@@ -173,6 +174,7 @@ def _in_cohort_now(session: Session, skills: set[str], today: date) -> int:
             Cohort.starts_on <= today,
             Cohort.ends_on >= today,
             AchievementDefinition.skill_id.in_(sorted(skills)),
+            User.deactivated_at.is_(None),
             User.erased_at.is_(None),
         )
         .distinct()
