@@ -53,10 +53,12 @@ from passport.outcomes.report import Count, Suppressed, count_or_suppressed
 
 __all__ = [
     "DECISIONS",
+    "Classified",
     "FamilyPipeline",
     "ScheduledCohort",
     "UnlockSkill",
     "all_pipelines",
+    "classify",
     "family_pipeline",
     "next_cohort",
     "pipeline_json",
@@ -139,6 +141,44 @@ def _fits(held: Mapping[str, SkillFit], requirements: Mapping[str, int]) -> tupl
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Classified:
+    """Who is ready now, who is within one cohort (with the gaps that make them so), and per
+    skill who lacks only that skill for some role (with the highest level those roles need).
+    Keys are :attr:`Candidate.key`; exact numbers, for this module only."""
+
+    ready: frozenset[str]
+    within: dict[str, set[tuple[str, int]]]
+    only_gap: dict[str, set[str]]
+    only_gap_level: dict[str, int]
+
+
+def classify(people: Sequence[Candidate], sets: Sequence[Mapping[str, int]]) -> Classified:
+    """Sort ``people`` (assessed against the union of ``sets``) into the pipeline's groups:
+    ready for one set; else, per set with exactly one gap, within one cohort when that gap is
+    one level, and an unlock candidate for that gap's skill whatever its size."""
+    ready: set[str] = set()
+    within: dict[str, set[tuple[str, int]]] = {}
+    only_gap: dict[str, set[str]] = {}
+    only_gap_level: dict[str, int] = {}
+    for person in people:
+        held = {fit.skill: fit for fit in person.skills}
+        per_role = [_fits(held, requirements) for requirements in sets]
+        if any(all(f.status == "met" for f in fits) for fits in per_role):
+            ready.add(person.key)
+            continue
+        for fits in per_role:
+            gaps = [f for f in fits if f.status != "met"]
+            if len(gaps) != 1:
+                continue
+            gap = gaps[0]
+            if gap.shortfall == 1:
+                within.setdefault(person.key, set()).add((gap.skill, gap.required))
+            only_gap.setdefault(gap.skill, set()).add(person.key)
+            only_gap_level[gap.skill] = max(only_gap_level.get(gap.skill, 0), gap.required)
+    return Classified(frozenset(ready), within, only_gap, only_gap_level)
+
+
 def _requirement_sets(session: Session, family: JobFamily) -> tuple[list[dict[str, int]], int, int]:
     """The open roles' requirements (or the family's own levels), the openings summed and
     the number of open roles."""
@@ -195,25 +235,9 @@ def _pipeline(session: Session, family: JobFamily, now: datetime) -> FamilyPipel
             union[skill] = max(union.get(skill, 0), level)
     people: list[Candidate] = internal_candidates(session, family.id, union, now=now)
 
-    ready: set[str] = set()
-    within: dict[str, set[tuple[str, int]]] = {}
-    only_gap: dict[str, set[str]] = {}  # skill -> people for whom it is the only gap
-    only_gap_level: dict[str, int] = {}
-    for person in people:
-        held = {fit.skill: fit for fit in person.skills}
-        per_role = [_fits(held, requirements) for requirements in sets]
-        if any(all(f.status == "met" for f in fits) for fits in per_role):
-            ready.add(person.key)
-            continue
-        for fits in per_role:
-            gaps = [f for f in fits if f.status != "met"]
-            if len(gaps) != 1:
-                continue
-            gap = gaps[0]
-            if gap.shortfall == 1:
-                within.setdefault(person.key, set()).add((gap.skill, gap.required))
-            only_gap.setdefault(gap.skill, set()).add(person.key)
-            only_gap_level[gap.skill] = max(only_gap_level.get(gap.skill, 0), gap.required)
+    split = classify(people, sets)
+    ready, within = split.ready, split.within
+    only_gap, only_gap_level = split.only_gap, split.only_gap_level
 
     wanted = {g for gaps in within.values() for g in gaps} | set(only_gap_level.items())
     closers = closers_for(session, wanted, today=today)

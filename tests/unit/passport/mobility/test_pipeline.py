@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, select, update
 
 from passport.accounts.models import User
@@ -21,10 +23,12 @@ from passport.mobility.pipeline import (
     FamilyPipeline,
     ScheduledCohort,
     all_pipelines,
+    classify,
     family_pipeline,
     pipeline_json,
     recommend,
 )
+from passport.mobility.ranking import Candidate, HeldBadge, assess
 from passport.mobility.roles import close_role
 from passport.outcomes.report import SUPPRESSED
 from passport.services import Services
@@ -268,3 +272,67 @@ def test_every_active_family_and_an_unknown_one(services: Services) -> None:
         with pytest.raises(NotFound) as caught:
             family_pipeline(session, "nope", now=NOW)
     assert caught.value.code == "unknown_job_family"
+
+
+# -- the groups, on generated populations (no database) ---------------------------------------
+
+SKILLS = ("a", "b", "c")
+levels = st.integers(min_value=0, max_value=4)
+requirement_sets = st.lists(
+    st.dictionaries(st.sampled_from(SKILLS), st.integers(min_value=1, max_value=4), min_size=1),
+    min_size=1,
+    max_size=3,
+)
+populations = st.lists(st.dictionaries(st.sampled_from(SKILLS), levels), max_size=12)
+
+
+def _candidates(population: list[dict[str, int]]) -> list[Candidate]:
+    union = dict.fromkeys(SKILLS, 4)
+    return [
+        Candidate(
+            key=f"k{n}",
+            name=f"p{n}",
+            email=None,
+            skills=assess(
+                union,
+                [HeldBadge(f"c{n}{s}", s, lvl, NOW) for s, lvl in held.items() if lvl > 0],
+            ),
+        )
+        for n, held in enumerate(population)
+    ]
+
+
+@given(population=populations, sets=requirement_sets)
+@settings(max_examples=200, deadline=None)
+def test_the_groups_follow_their_definitions(
+    population: list[dict[str, int]], sets: list[dict[str, int]]
+) -> None:
+    split = classify(_candidates(population), sets)
+    for n, held in enumerate(population):
+        key = f"k{n}"
+        # Per set, what is short and by how much, straight from the generated levels.
+        short = [
+            {s: need - held.get(s, 0) for s, need in req.items() if held.get(s, 0) < need}
+            for req in sets
+        ]
+        is_ready = any(not gaps for gaps in short)
+        assert (key in split.ready) == is_ready
+        one_level = {
+            (s, req[s])
+            for req, gaps in zip(sets, short, strict=True)
+            for s in gaps
+            if len(gaps) == 1 and gaps[s] == 1
+        }
+        assert split.within.get(key, set()) == (set() if is_ready else one_level)
+        for skill in SKILLS:
+            only = any(list(gaps) == [skill] for gaps in short)
+            assert (key in split.only_gap.get(skill, set())) == (only and not is_ready)
+    for skill, level in split.only_gap_level.items():
+        assert level == max(
+            req[skill]
+            for req in sets
+            if skill in req
+            for n in range(len(population))
+            if f"k{n}" in split.only_gap[skill]
+            and [s for s, need in req.items() if population[n].get(s, 0) < need] == [skill]
+        )
