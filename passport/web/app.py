@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         notifications,
         outcomes_api,
         passport_pages,
+        pipeline_api,
         public,
         scim,
         security,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(outcomes_api.bp)
     app.register_blueprint(mobility_api.bp)
+    app.register_blueprint(pipeline_api.bp)
     app.register_blueprint(scim.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
