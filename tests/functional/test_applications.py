@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from passport.accounts.users import create_user
 from passport.credentials.models import IssuedCredential
-from passport.mobility.models import Application
+from passport.mobility.models import Application, ExternalCandidate
 from passport.mobility.roles import RoleDraft, open_role
 from passport.outcomes.models import HRPerson, PeopleEvent
 from passport.services import Services
@@ -257,3 +257,68 @@ def test_tables_use_the_responsive_pattern(
             cells = re.findall(r"<td([^>]*)>", row)
             labelled = [c for c in cells if "data-label=" in c]
             assert len(labelled) >= len(cells) - 1, (path, row)
+
+
+def test_learners_cannot_reach_the_hiring_pages(
+    client: FlaskClient, services: Services, world: dict[str, object]
+) -> None:
+    apply_as_ana(client, world)
+    with services.session() as db:
+        app_id = db.scalars(select(Application.id)).one()
+    token = log_in(client, ANA, "/my/roles")
+    for path in (f"/hiring/roles/{world['role']}/applications", f"/hiring/applications/{app_id}"):
+        assert client.get(path, headers=HTML).status_code == 403
+    decided = client.post(
+        f"/hiring/applications/{app_id}/decision",
+        data={"csrf_token": token, "decision": "moved"},
+        headers=HTML,
+    )
+    assert decided.status_code == 403
+    with services.session() as db:
+        assert db.scalars(select(Application.status)).one() == "applied"
+        assert db.scalars(select(PeopleEvent)).all() == []
+
+
+def test_an_unknown_application_or_role_is_a_404(
+    client: FlaskClient, world: dict[str, object]
+) -> None:
+    token = log_in(client, HM, "/my/roles")
+    assert client.get("/hiring/applications/999", headers=HTML).status_code == 404
+    assert client.get("/hiring/roles/999/applications", headers=HTML).status_code == 404
+    assert client.get("/my/roles/999/apply", headers=HTML).status_code == 404
+    response = client.post(
+        "/hiring/applications/999/decision",
+        data={"csrf_token": token, "decision": "declined"},
+        headers=HTML,
+    )
+    assert response.status_code == 404
+
+
+def test_an_external_candidate_is_shortlisted_from_a_form(
+    client: FlaskClient, services: Services, world: dict[str, object]
+) -> None:
+    with services.session() as db:
+        row = ExternalCandidate(
+            role_id=int(str(world["role"])), label="Agency 17", content=b"{}", added_by=HM
+        )
+        db.add(row)
+        db.flush()
+        ext_id = row.id
+    token = log_in(client, HM, "/my/roles")
+    bad = client.post(
+        f"/hiring/externals/{ext_id}/decision",
+        data={"csrf_token": token, "decision": "moved"},
+        headers=HTML,
+    )
+    assert bad.status_code == 400
+    assert "shortlist or decline" in bad.data.decode()
+    done = client.post(
+        f"/hiring/externals/{ext_id}/decision",
+        data={"csrf_token": token, "decision": "shortlisted"},
+        headers=HTML,
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith(f"/hiring/roles/{world['role']}/applications")
+    with services.session() as db:
+        assert db.get(ExternalCandidate, ext_id).status == "shortlisted"  # type: ignore[union-attr]
+        assert db.scalars(select(PeopleEvent)).all() == []

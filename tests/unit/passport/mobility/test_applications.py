@@ -23,6 +23,7 @@ from passport.mobility.applications import (
     applications_for,
     apply,
     decide,
+    decide_external,
     open_roles_for,
     withdraw,
 )
@@ -422,3 +423,50 @@ def test_a_moved_decision_counts_as_an_internal_move_in_the_outcomes(services: S
         cell = compute_outcomes(session, as_of=today).mobility["sre"][quarter]
     assert isinstance(cell, MobilityQuarter)
     assert (cell.internal, cell.external) == (5, 0)
+
+
+def test_withdrawing_tells_nobody_and_a_role_without_a_creator_mails_nobody(
+    services: Services,
+) -> None:
+    uid = learner(services, "ana@example.org", "Ana")
+    cid = add(services, "ana@example.org", "networking", 2)
+    app_id = applying(services, uid, sre_role(services, None), [cid])
+    with services.session() as session:
+        user = session.get(User, uid)
+        assert user is not None
+        withdraw(session, user, app_id, now=NOW)
+        assert session.scalars(select(Notification)).all() == []
+
+
+# -- external candidates ---------------------------------------------------------------------
+
+
+def external(services: Services, role_id: int) -> int:
+    with services.session() as session:
+        row = ExternalCandidate(
+            role_id=role_id, label="Agency ref 17", content=b"{}", added_by="hm@example.org"
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+@pytest.mark.parametrize("status", ["shortlisted", "declined"])
+def test_external_candidates_are_shortlisted_or_declined_without_a_people_event(
+    services: Services, status: str
+) -> None:
+    ext = external(services, sre_role(services))
+    with services.session() as session:
+        decided = decide_external(session, ext, status, actor="hm@example.org", note="ok", now=NOW)
+        assert (decided.status, decided.decided_at) == (status, NOW)
+    assert moved_events(services) == []
+
+
+@pytest.mark.parametrize("status", ["moved", "hired", "withdrawn", ""])
+def test_externals_take_no_other_decision(services: Services, status: str) -> None:
+    ext = external(services, sre_role(services))
+    with services.session() as session, pytest.raises(InvalidRequest) as caught:
+        decide_external(session, ext, status, actor="hm", now=NOW)
+    assert caught.value.code == "invalid_decision"
+    with services.session() as session, pytest.raises(NotFound):
+        decide_external(session, ext + 1000, "declined", actor="hm", now=NOW)
