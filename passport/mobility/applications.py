@@ -38,6 +38,7 @@ from passport.accounts.models import User
 from passport.audit import record_event
 from passport.catalog.models import AchievementDefinition, Skill
 from passport.credentials.models import IssuedCredential
+from passport.db import utcnow
 from passport.errors import Conflict, InvalidRequest, NotFound
 from passport.jobs.notify import notify_person
 from passport.jobs.recipients import user_recipient
@@ -400,8 +401,12 @@ class ApplicationRow:
     link: Literal["active", "expired", "revoked"]
 
 
-def applications_for(session: Session, role_id: int, *, now: datetime) -> list[ApplicationRow]:
-    """The role's applications, newest first (NotFound ``unknown_role``)."""
+def applications_for(
+    session: Session, role_id: int, *, now: datetime | None = None
+) -> list[ApplicationRow]:
+    """The role's applications, newest first, with their links' state at ``now`` (default: the
+    present). NotFound ``unknown_role``."""
+    now = now or utcnow()
     find_role(session, role_id)
     badges = (
         select(ShareLinkCredential.share_link_id, func.count().label("n"))

@@ -111,9 +111,11 @@ def apply_form(role_id: int) -> str:
 @require_role("learner")
 def apply_to_role(role_id: int) -> Response:
     services = get_services()
-    form = {
-        "credential": request.form.getlist("credential"),
-        "message": request.form.get("message", ""),
+    chosen = request.form.getlist("credential")
+    message = request.form.get("message", "")
+    form: dict[str, Any] = {
+        "credential": chosen,
+        "message": message,
         "days": request.form.get("days", str(DEFAULT_DAYS)),
     }
     try:
@@ -130,8 +132,8 @@ def apply_to_role(role_id: int) -> Response:
                 services,
                 g.user,
                 role_id,
-                form["credential"],
-                message=form["message"],
+                chosen,
+                message=message,
                 expires_days=days,
                 now=services.now(),
             )
