@@ -67,6 +67,7 @@ SUBJECTS: dict[str, str] = {
     "badge_expiring": N_("Your badge expires in %(days)s days: %(achievement_name)s"),
     "session_reminder": N_("Tomorrow: %(title)s"),
     "share_viewed": N_("Someone opened your share link"),
+    "role_application": N_("New application: %(title)s"),
     "password_reset": N_("Reset your Skill Passport password"),
     "invitation": N_("You are invited to Skill Passport"),
     "failed_report": N_("Skill Passport: failed jobs and e-mail"),

@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         hiring,
         i18n,
         learner,
+        learner_roles,
         mobility_api,
         notifications,
         outcomes_api,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(hiring.bp)
     app.register_blueprint(learner.bp)
     app.register_blueprint(learner.catalog_bp)
+    app.register_blueprint(learner_roles.bp)
     app.register_blueprint(passport_pages.bp)
     app.register_blueprint(passport_pages.share_bp)
     app.register_blueprint(notifications.bp)

@@ -74,6 +74,12 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "audience": "Acme hiring",
         "viewed_at": "2026-12-06T14:00:00+00:00",
     },
+    "role_application": {
+        "title": "SRE II",
+        "applicant": "Ana Applicant",
+        "application_id": 4,
+        "applied_at": "2026-12-06T15:00:00+00:00",
+    },
     "password_reset": {"minutes": 30},
     "invitation": {"inviter_name": "Grace Hopper", "role": "mentor", "hours": 72},
     "failed_report": {
