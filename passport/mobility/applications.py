@@ -45,7 +45,7 @@ from passport.jobs.recipients import user_recipient
 from passport.mobility.models import Application, ExternalCandidate, OpenRole
 from passport.mobility.ranking import (
     Candidate,
-    Closer,
+    GapCloser,
     HeldBadge,
     assess,
     closers_for,
@@ -453,7 +453,7 @@ class ApplicationFit:
     badges: tuple[SharedBadge, ...]
     #: The current shared badges, assessed with the ranking's rule (met/partly/missing).
     fit: Candidate
-    closers: dict[tuple[str, int], list[Closer]]
+    closers: dict[tuple[str, int], list[GapCloser]]
     skill_names: dict[str, str]
 
 

@@ -21,7 +21,7 @@ from passport.errors import InvalidRequest
 from passport.mobility.models import ExternalCandidate, OpenRole
 from passport.mobility.ranking import (
     Candidate,
-    Closer,
+    GapCloser,
     SkillFit,
     closers_for,
     gaps_of,
@@ -55,7 +55,7 @@ class RoleCandidates:
 
     role: OpenRole
     candidates: tuple[Candidate, ...]
-    closers: dict[tuple[str, int], list[Closer]]
+    closers: dict[tuple[str, int], list[GapCloser]]
 
 
 def role_requirements_document(

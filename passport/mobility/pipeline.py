@@ -42,7 +42,7 @@ from passport.errors import NotFound
 from passport.mobility.models import OpenRole
 from passport.mobility.ranking import (
     Candidate,
-    Closer,
+    GapCloser,
     SkillFit,
     closers_for,
     internal_candidates,
@@ -53,8 +53,8 @@ from passport.outcomes.report import Count, Suppressed, count_or_suppressed
 
 __all__ = [
     "DECISIONS",
-    "Classified",
     "FamilyPipeline",
+    "PipelineGroups",
     "ScheduledCohort",
     "UnlockSkill",
     "all_pipelines",
@@ -123,7 +123,7 @@ def recommend(
     return "hire", openings - ready - trained
 
 
-def next_cohort(closers: Sequence[Closer], today: date) -> ScheduledCohort | None:
+def next_cohort(closers: Sequence[GapCloser], today: date) -> ScheduledCohort | None:
     """The earliest cohort among ``closers`` starting on or after ``today`` (then by name)."""
     found = sorted(
         (c.starts_on, c.name)
@@ -142,7 +142,7 @@ def _fits(held: Mapping[str, SkillFit], requirements: Mapping[str, int]) -> tupl
 
 
 @dataclass(frozen=True, slots=True)
-class Classified:
+class PipelineGroups:
     """Who is ready now, who is within one cohort (with the gaps that make them so), and per
     skill who lacks only that skill for some role (with the highest level those roles need).
     Keys are :attr:`Candidate.key`; exact numbers, for this module only."""
@@ -153,7 +153,7 @@ class Classified:
     only_gap_level: dict[str, int]
 
 
-def classify(people: Sequence[Candidate], sets: Sequence[Mapping[str, int]]) -> Classified:
+def classify(people: Sequence[Candidate], sets: Sequence[Mapping[str, int]]) -> PipelineGroups:
     """Sort ``people`` (assessed against the union of ``sets``) into the pipeline's groups:
     ready for one set; else, per set with exactly one gap, within one cohort when that gap is
     one level, and an unlock candidate for that gap's skill whatever its size."""
@@ -176,7 +176,7 @@ def classify(people: Sequence[Candidate], sets: Sequence[Mapping[str, int]]) -> 
                 within.setdefault(person.key, set()).add((gap.skill, gap.required))
             only_gap.setdefault(gap.skill, set()).add(person.key)
             only_gap_level[gap.skill] = max(only_gap_level.get(gap.skill, 0), gap.required)
-    return Classified(frozenset(ready), within, only_gap, only_gap_level)
+    return PipelineGroups(frozenset(ready), within, only_gap, only_gap_level)
 
 
 def _requirement_sets(session: Session, family: JobFamily) -> tuple[list[dict[str, int]], int, int]:

@@ -42,7 +42,7 @@ from passport.mobility.models import Discoverability, DiscoverableFamily, OpenRo
 
 __all__ = [
     "Candidate",
-    "Closer",
+    "GapCloser",
     "HeldBadge",
     "SkillFit",
     "assess",
@@ -249,7 +249,7 @@ def internal_candidates(
 
 
 @dataclass(frozen=True, slots=True)
-class Closer:
+class GapCloser:
     """What would close a gap at the right level: the achievement, or a cohort that has not
     ended and teaches the skill at that level or above (with its dates)."""
 
@@ -261,7 +261,7 @@ class Closer:
 
 def closers_for(
     session: Session, gaps: Iterable[tuple[str, int]], *, today: date
-) -> dict[tuple[str, int], list[Closer]]:
+) -> dict[tuple[str, int], list[GapCloser]]:
     """Per ``(skill, required level)``: the achievement at that level (when the catalog has it
     and it is not retired) and the cohorts not yet ended that reach it, soonest first."""
     wanted = set(gaps)
@@ -289,10 +289,10 @@ def closers_for(
         .where(AchievementDefinition.skill_id.in_(skills), Cohort.ends_on >= today)
         .order_by(Cohort.starts_on, Cohort.name)
     ).all()
-    out: dict[tuple[str, int], list[Closer]] = {}
+    out: dict[tuple[str, int], list[GapCloser]] = {}
     for skill, level in sorted(wanted):
         found = [
-            Closer("achievement", name)
+            GapCloser("achievement", name)
             for s, lvl, name in definitions
             if s == skill and lvl == level
         ]
@@ -300,7 +300,7 @@ def closers_for(
         for name, starts, ends, s, lvl in cohorts:
             if s == skill and (lvl or 0) >= level and (name, starts) not in seen:
                 seen.add((name, starts))
-                found.append(Closer("cohort", name, starts, ends))
+                found.append(GapCloser("cohort", name, starts, ends))
         out[(skill, level)] = found
     return out
 
