@@ -59,6 +59,10 @@ SCOPES: Final[dict[str, str]] = {
     "people:write": "Import people events from an HR system (POST /api/v1/people-events).",
     "outcomes:read": "Read the program's outcome measures, small groups suppressed "
     "(GET /api/v1/outcomes).",
+    "roles:write": "Open and close roles for internal mobility (POST /api/v1/roles, "
+    "POST /api/v1/roles/{id}/close), and read them.",
+    "roles:read": "Read open roles and their ranked, consenting candidates (GET /api/v1/roles, "
+    "GET /api/v1/roles/{id}, GET /api/v1/roles/{id}/candidates).",
     "read": "Read through the API (GET /api/v1/token: the token's own name, scopes and expiry; "
     "GET /api/v1/jobs/{id}: any job's progress).",
 }

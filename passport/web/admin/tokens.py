@@ -52,6 +52,10 @@ def scope_descriptions() -> dict[str, str]:
         "outcomes:read": _(
             "Read the program's outcome measures; groups of fewer than 5 people are suppressed."
         ),
+        "roles:write": _("Open and close roles for internal moves, and read them."),
+        "roles:read": _(
+            "Read open roles and their ranked candidates (only people who chose to be found)."
+        ),
         "read": _(
             "Read through the API: the token's own scopes and expiry, and every job's progress."
         ),
