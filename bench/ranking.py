@@ -124,7 +124,7 @@ def _run(*, people: int, rounds: int, database_url: str | None) -> dict[str, flo
             f"{badges:,} badges (+{people // 10:,} people who did not opt in), "
             f"filled in {filled:.1f} s"
         )
-        return _measure(services, role_id, rounds=rounds)
+        return _measure(services, role_id, rounds=rounds, consenting=people)
 
 
 def populate(services: Services, *, people: int, seed: int) -> int:
@@ -229,7 +229,8 @@ def bare_query(services: Services, role_id: int) -> list[Any]:
         role: OpenRole = find_role(session, role_id)
         skills = list(requirements_of(role))
         return list(
-            session.connection().execute(
+            session.connection()
+            .execute(
                 select(User.id, AchievementDefinition.skill_id, AchievementDefinition.level)
                 .join(Discoverability, Discoverability.user_id == User.id)
                 .join(IssuedCredential, IssuedCredential.holder_id == User.holder_id)
@@ -245,7 +246,8 @@ def bare_query(services: Services, role_id: int) -> list[Any]:
                     AchievementDefinition.skill_id.in_(skills),
                     AchievementDefinition.level >= 1,
                 )
-            ).fetchall()
+            )
+            .fetchall()
         )
 
 
@@ -254,13 +256,15 @@ def ours(services: Services, role_id: int) -> Any:
         return rank_role(services, session, role_id)
 
 
-def _measure(services: Services, role_id: int, *, rounds: int) -> dict[str, float]:
+def _measure(services: Services, role_id: int, *, rounds: int, consenting: int) -> dict[str, float]:
     # Warm both (connection pool, statement caches) before timing.
     result = ours(services, role_id)
     rows = bare_query(services, role_id)
     ranked_people = {c.user_id for c in result.candidates}
     queried_people = {row[0] for row in rows}
     assert ranked_people == queried_people, "the ranking and the bare query disagree on who"
+    # Ids 1..consenting opted in; the people after them did not, and must not appear.
+    assert all(user_id is not None and user_id <= consenting for user_id in ranked_people)
     people = len(ranked_people)
     ours_seconds: list[float] = []
     bare_seconds: list[float] = []

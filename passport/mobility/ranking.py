@@ -245,26 +245,32 @@ def internal_candidates(
     if not requirements:
         return []
     # Core, not the ORM's row machinery: plain tuples, read once (measured: bench/ranking.py).
-    rows = session.connection().execute(
-        select(
-            User.id,
-            IssuedCredential.id,
-            AchievementDefinition.skill_id,
-            AchievementDefinition.level,
-            IssuedCredential.issued_at,
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                User.id,
+                IssuedCredential.id,
+                AchievementDefinition.skill_id,
+                AchievementDefinition.level,
+                IssuedCredential.issued_at,
+            )
+            .join(Discoverability, Discoverability.user_id == User.id)
+            .join(IssuedCredential, IssuedCredential.holder_id == User.holder_id)
+            .join(
+                AchievementDefinition, AchievementDefinition.id == IssuedCredential.achievement_id
+            )
+            .where(
+                User.deactivated_at.is_(None),
+                User.erased_at.is_(None),
+                consented(job_family_id),
+                current_badge(now),
+                AchievementDefinition.skill_id.in_(list(requirements)),
+                AchievementDefinition.level >= 1,
+            )
         )
-        .join(Discoverability, Discoverability.user_id == User.id)
-        .join(IssuedCredential, IssuedCredential.holder_id == User.holder_id)
-        .join(AchievementDefinition, AchievementDefinition.id == IssuedCredential.achievement_id)
-        .where(
-            User.deactivated_at.is_(None),
-            User.erased_at.is_(None),
-            consented(job_family_id),
-            current_badge(now),
-            AchievementDefinition.skill_id.in_(list(requirements)),
-            AchievementDefinition.level >= 1,
-        )
-    )
+        .all()
+    )  # at once: iterating the cursor would fetch row by row
     # The best badge per person and skill, kept as rows are read (the rule of assess()).
     held: dict[int, dict[str, _Best]] = {}
     for user_id, credential_id, skill, level, issued_at in rows:
@@ -275,10 +281,16 @@ def internal_candidates(
             best[skill] = (level, issued_at, credential_id)
     if not held:
         return []
-    people = session.connection().execute(
-        select(User.id, User.name, User.email)
-        .join(Discoverability, Discoverability.user_id == User.id)
-        .where(User.deactivated_at.is_(None), User.erased_at.is_(None), consented(job_family_id))
+    people = (
+        session.connection()
+        .execute(
+            select(User.id, User.name, User.email)
+            .join(Discoverability, Discoverability.user_id == User.id)
+            .where(
+                User.deactivated_at.is_(None), User.erased_at.is_(None), consented(job_family_id)
+            )
+        )
+        .all()
     )
     candidates = []
     missing: dict[str, SkillFit] = {}
@@ -356,4 +368,7 @@ def closers_for(
 
 def gaps_of(candidates: Sequence[Candidate]) -> set[tuple[str, int]]:
     """Every ``(skill, required level)`` some candidate falls short of."""
-    return {(gap.skill, gap.required) for c in candidates for gap in c.gaps}
+    # Not through Candidate.gaps: this reads every skill of thousands of candidates.
+    return {
+        (fit.skill, fit.required) for c in candidates for fit in c.skills if fit.held < fit.required
+    }
