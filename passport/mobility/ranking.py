@@ -173,26 +173,14 @@ def _better(level: int, issued_at: datetime, kept: _Best | None) -> bool:
     return kept is None or (level, issued_at) > (kept[0], kept[1])
 
 
-def _fits(
-    requirements: Mapping[str, int],
-    best: Mapping[str, _Best],
-    missing: dict[str, SkillFit] | None = None,
-) -> tuple[SkillFit, ...]:
-    """Each required skill against the badge kept for it. ``missing``: the "nothing held"
-    fits, shared by every candidate of one ranking (they are immutable, and ranking
-    thousands of people otherwise makes and collects tens of thousands of equal objects)."""
+def _fits(requirements: Mapping[str, int], best: Mapping[str, _Best]) -> tuple[SkillFit, ...]:
     fits = []
     for skill, required in requirements.items():
         kept = best.get(skill)
-        if kept is not None:
-            fits.append(SkillFit(skill, required, kept[0], kept[2], kept[1]))
-        elif missing is None:
+        if kept is None:
             fits.append(SkillFit(skill, required, 0))
         else:
-            fit = missing.get(skill)
-            if fit is None:
-                fit = missing[skill] = SkillFit(skill, required, 0)
-            fits.append(fit)
+            fits.append(SkillFit(skill, required, kept[0], kept[2], kept[1]))
     return tuple(fits)
 
 
@@ -244,65 +232,63 @@ def internal_candidates(
     badges for the required skills."""
     if not requirements:
         return []
-    # Core, not the ORM's row machinery: plain tuples, read once (measured: bench/ranking.py).
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                User.id,
-                IssuedCredential.id,
-                AchievementDefinition.skill_id,
-                AchievementDefinition.level,
-                IssuedCredential.issued_at,
-            )
-            .join(Discoverability, Discoverability.user_id == User.id)
-            .join(IssuedCredential, IssuedCredential.holder_id == User.holder_id)
-            .join(
-                AchievementDefinition, AchievementDefinition.id == IssuedCredential.achievement_id
-            )
-            .where(
-                User.deactivated_at.is_(None),
-                User.erased_at.is_(None),
-                consented(job_family_id),
-                current_badge(now),
-                AchievementDefinition.skill_id.in_(list(requirements)),
-                AchievementDefinition.level >= 1,
-            )
+    # Core rows, streamed rather than kept in a list: the ORM's row machinery, and tens of
+    # thousands of rows alive at once, cost more than the query itself (measured with
+    # bench/ranking.py: a full garbage collection per ranking goes to walking them).
+    rows = session.connection().execute(
+        select(
+            User.id,
+            IssuedCredential.id,
+            AchievementDefinition.skill_id,
+            AchievementDefinition.level,
+            IssuedCredential.issued_at,
         )
-        .all()
-    )  # at once: iterating the cursor would fetch row by row
+        .join(Discoverability, Discoverability.user_id == User.id)
+        .join(IssuedCredential, IssuedCredential.holder_id == User.holder_id)
+        .join(AchievementDefinition, AchievementDefinition.id == IssuedCredential.achievement_id)
+        .where(
+            User.deactivated_at.is_(None),
+            User.erased_at.is_(None),
+            consented(job_family_id),
+            current_badge(now),
+            AchievementDefinition.skill_id.in_(list(requirements)),
+            AchievementDefinition.level >= 1,
+        )
+    )
     # The best badge per person and skill, kept as rows are read (the rule of assess()).
-    held: dict[int, dict[str, _Best]] = {}
+    held: dict[tuple[int, str], _Best] = {}
     for user_id, credential_id, skill, level, issued_at in rows:
-        best = held.get(user_id)
-        if best is None:
-            best = held[user_id] = {}
-        if _better(level, issued_at, best.get(skill)):
-            best[skill] = (level, issued_at, credential_id)
+        key = (user_id, skill)
+        if _better(level, issued_at, held.get(key)):
+            held[key] = (level, issued_at, credential_id)
     if not held:
         return []
-    people = (
-        session.connection()
-        .execute(
-            select(User.id, User.name, User.email)
-            .join(Discoverability, Discoverability.user_id == User.id)
-            .where(
-                User.deactivated_at.is_(None), User.erased_at.is_(None), consented(job_family_id)
-            )
-        )
-        .all()
+    people = session.connection().execute(
+        select(User.id, User.name, User.email)
+        .join(Discoverability, Discoverability.user_id == User.id)
+        .where(User.deactivated_at.is_(None), User.erased_at.is_(None), consented(job_family_id))
     )
     candidates = []
-    missing: dict[str, SkillFit] = {}
+    # The "nothing held" fits are immutable: one per skill, shared by every candidate.
+    missing = {skill: SkillFit(skill, required, 0) for skill, required in requirements.items()}
+    wanted = tuple(requirements.items())
     for user_id, name, email in people:
-        best = held.get(user_id)
-        if best is not None:
+        fits = []
+        holds_any = False
+        for skill, required in wanted:
+            kept = held.get((user_id, skill))
+            if kept is None:
+                fits.append(missing[skill])
+            else:
+                holds_any = True
+                fits.append(SkillFit(skill, required, kept[0], kept[2], kept[1]))
+        if holds_any:  # a candidate holds a current badge for a required skill
             candidates.append(
                 Candidate(
                     key=f"user:{user_id}",
                     name=name,
                     email=email,
-                    skills=_fits(requirements, best, missing),
+                    skills=tuple(fits),
                     user_id=user_id,
                 )
             )
