@@ -11,6 +11,7 @@ from bench import (
     jobs,
     outcomes,
     passport_render,
+    ranking,
     small,
     status,
     vc_jwt,
@@ -36,6 +37,7 @@ def main() -> None:
             "batch",
             "http",
             "outcomes",
+            "ranking",
         ],
         help="run one benchmark only",
     )
@@ -75,9 +77,22 @@ def main() -> None:
         "PASSPORT_TEST_DATABASE_URL, else 127.0.0.1:5432 as CI has it; skipped when none answers)",
     )
     parser.add_argument(
+        "--ranking-people",
+        type=int,
+        default=10_000,
+        help="discoverable people in the ranking benchmark (five badges each)",
+    )
+    parser.add_argument(
+        "--ranking-postgres",
+        metavar="URL",
+        help="the PostgreSQL server for the ranking benchmark (default: "
+        "PASSPORT_TEST_DATABASE_URL, else 127.0.0.1:5432 as CI has it; skipped when none answers)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
-        help="small sizes for a smoke run (the people-events benchmark: 2,000 people, one round)",
+        help="small sizes for a smoke run (the people-events benchmark: 2,000 people, one "
+        "round; the ranking benchmark: 1,000 people, three rounds)",
     )
     args = parser.parse_args()
     if args.only in (None, "jwt"):
@@ -101,6 +116,12 @@ def main() -> None:
             people=2_000 if args.quick else args.outcomes_people,
             rounds=1 if args.quick else max(1, args.rounds // 2),
             postgres=args.outcomes_postgres,
+        )
+    if args.only in (None, "ranking"):
+        ranking.run(
+            people=1_000 if args.quick else args.ranking_people,
+            rounds=3 if args.quick else args.rounds,
+            postgres=args.ranking_postgres,
         )
     if args.only in (None, "http"):
         http.run(seconds=args.http_seconds)

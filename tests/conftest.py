@@ -144,6 +144,8 @@ API_TOKEN_SCOPES = (
     "read",
     "outcomes:read",
     "people:write",
+    "roles:write",
+    "roles:read",
 )
 
 

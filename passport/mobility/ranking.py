@@ -131,11 +131,23 @@ class Candidate:
         return max(dates) if dates else None
 
     def sort_key(self) -> tuple[bool, int, int, float, str, str]:
-        fresh = self.freshest
+        """The rule's order as a key: verified, met (desc), shortfall, freshest (desc), name,
+        key — :attr:`met`, :attr:`shortfall` and :attr:`freshest` in one pass over the skills
+        (ranking thousands of people calls this once each: bench/ranking.py)."""
+        met = shortfall = 0
+        fresh: datetime | None = None
+        for fit in self.skills:
+            if fit.held >= fit.required:
+                met += 1
+            else:
+                shortfall += fit.required - fit.held
+            issued = fit.issued_at
+            if issued is not None and (fresh is None or issued > fresh):
+                fresh = issued
         return (
             not self.verified,
-            -self.met,
-            self.shortfall,
+            -met,
+            shortfall,
             -fresh.timestamp() if fresh is not None else float("inf"),
             self.name.casefold(),
             self.key,
@@ -151,25 +163,36 @@ def _skill_key(level: object) -> str:
     return str(getattr(level, "skill_id", ""))
 
 
+#: The badge that counts for a skill, as kept while reading: (level, issued at, credential id).
+_Best = tuple[int, datetime, str]
+
+
+def _better(level: int, issued_at: datetime, kept: _Best | None) -> bool:
+    """Whether a badge at ``level`` issued at ``issued_at`` beats ``kept`` for its skill: the
+    highest level counts, then the newest (the first read of exact equals stays)."""
+    return kept is None or (level, issued_at) > (kept[0], kept[1])
+
+
+def _fits(requirements: Mapping[str, int], best: Mapping[str, _Best]) -> tuple[SkillFit, ...]:
+    fits = []
+    for skill, required in requirements.items():
+        kept = best.get(skill)
+        if kept is None:
+            fits.append(SkillFit(skill, required, 0))
+        else:
+            fits.append(SkillFit(skill, required, kept[0], kept[2], kept[1]))
+    return tuple(fits)
+
+
 def assess(requirements: Mapping[str, int], held: Iterable[HeldBadge]) -> tuple[SkillFit, ...]:
     """Each required skill against the best badge held for it (highest level, then newest)."""
-    best: dict[str, HeldBadge] = {}
+    best: dict[str, _Best] = {}
     for badge in held:
         if badge.skill not in requirements or badge.level < 1:
             continue
-        kept = best.get(badge.skill)
-        if kept is None or (badge.level, badge.issued_at) > (kept.level, kept.issued_at):
-            best[badge.skill] = badge
-    fits = []
-    for skill, required in requirements.items():
-        badge = best.get(skill)
-        if badge is None:
-            fits.append(SkillFit(skill, required, 0))
-        else:
-            fits.append(
-                SkillFit(skill, required, badge.level, badge.credential_id, badge.issued_at)
-            )
-    return tuple(fits)
+        if _better(badge.level, badge.issued_at, best.get(badge.skill)):
+            best[badge.skill] = (badge.level, badge.issued_at, badge.credential_id)
+    return _fits(requirements, best)
 
 
 def rank(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -209,11 +232,12 @@ def internal_candidates(
     badges for the required skills."""
     if not requirements:
         return []
-    rows = session.execute(
+    # Core rows, streamed rather than kept in a list: the ORM's row machinery, and tens of
+    # thousands of rows alive at once, cost more than the query itself (measured with
+    # bench/ranking.py: a full garbage collection per ranking goes to walking them).
+    rows = session.connection().execute(
         select(
             User.id,
-            User.name,
-            User.email,
             IssuedCredential.id,
             AchievementDefinition.skill_id,
             AchievementDefinition.level,
@@ -230,22 +254,45 @@ def internal_candidates(
             AchievementDefinition.skill_id.in_(list(requirements)),
             AchievementDefinition.level >= 1,
         )
-    ).all()
-    people: dict[int, tuple[str, str, list[HeldBadge]]] = {}
-    for user_id, name, email, credential_id, skill, level, issued_at in rows:
-        entry = people.setdefault(user_id, (name, email, []))
-        # The query keeps only rows with a skill and a level.
-        entry[2].append(HeldBadge(credential_id, str(skill), int(level), issued_at))
-    return [
-        Candidate(
-            key=f"user:{user_id}",
-            name=name,
-            email=email,
-            skills=assess(requirements, held),
-            user_id=user_id,
-        )
-        for user_id, (name, email, held) in people.items()
-    ]
+    )
+    # The best badge per person and skill, kept as rows are read (the rule of assess()).
+    held: dict[tuple[int, str], _Best] = {}
+    for user_id, credential_id, skill, level, issued_at in rows:
+        key = (user_id, skill)
+        if _better(level, issued_at, held.get(key)):
+            held[key] = (level, issued_at, credential_id)
+    if not held:
+        return []
+    people = session.connection().execute(
+        select(User.id, User.name, User.email)
+        .join(Discoverability, Discoverability.user_id == User.id)
+        .where(User.deactivated_at.is_(None), User.erased_at.is_(None), consented(job_family_id))
+    )
+    candidates = []
+    # The "nothing held" fits are immutable: one per skill, shared by every candidate.
+    missing = {skill: SkillFit(skill, required, 0) for skill, required in requirements.items()}
+    wanted = tuple(requirements.items())
+    for user_id, name, email in people:
+        fits = []
+        holds_any = False
+        for skill, required in wanted:
+            kept = held.get((user_id, skill))
+            if kept is None:
+                fits.append(missing[skill])
+            else:
+                holds_any = True
+                fits.append(SkillFit(skill, required, kept[0], kept[2], kept[1]))
+        if holds_any:  # a candidate holds a current badge for a required skill
+            candidates.append(
+                Candidate(
+                    key=f"user:{user_id}",
+                    name=name,
+                    email=email,
+                    skills=tuple(fits),
+                    user_id=user_id,
+                )
+            )
+    return candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,4 +354,7 @@ def closers_for(
 
 def gaps_of(candidates: Sequence[Candidate]) -> set[tuple[str, int]]:
     """Every ``(skill, required level)`` some candidate falls short of."""
-    return {(gap.skill, gap.required) for c in candidates for gap in c.gaps}
+    # Not through Candidate.gaps: this reads every skill of thousands of candidates.
+    return {
+        (fit.skill, fit.required) for c in candidates for fit in c.skills if fit.held < fit.required
+    }

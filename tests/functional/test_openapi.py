@@ -136,10 +136,18 @@ def test_every_operation_has_an_id_error_responses_and_rate_limit(spec: dict[str
             ids.append(operation["operationId"])
             if method == "post":
                 assert {"400", "413", "429"} <= set(operation["responses"]), (path, method)
-            if operation.get("security"):
+            security = operation.get("security") or []
+            if any("session" in r for r in security):
+                # A browser-session endpoint: the session cookie, and for writes the CSRF header.
+                assert security in ([{"session": []}], [{"session": [], "csrf": []}])
+                assert "401" in operation["responses"], (path, method)
+                assert (method == "get") == ("csrf" not in security[0]), (path, method)
+                if method != "get":
+                    assert "403" in operation["responses"], (path, method)
+            elif security:
                 assert {"401", "403"} <= set(operation["responses"]), (path, method)
                 # Each operation names the token scope it needs (OpenAPI 3.1 role names).
-                (scopes,) = [r["bearer"] for r in operation["security"] if "bearer" in r]
+                (scopes,) = [r["bearer"] for r in security if "bearer" in r]
                 assert len(scopes) == 1 and scopes[0] in SCOPES, (path, method)
                 assert (
                     f"`{scopes[0]}`"
@@ -204,12 +212,24 @@ def _issue(client: FlaskClient, token: str, fmt: str = "jwt", **options: Any) ->
     return body
 
 
+def _open_role(client: FlaskClient, token: str) -> dict[str, Any]:
+    response = client.post(
+        f"{PREFIX}/roles",
+        json={"title": "SRE II", "jobFamily": "sre", "openings": 1},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
 def _send_example(
-    client: FlaskClient, path: str, media_type: str, value: Any, token: str
+    client: FlaskClient, path: str, media_type: str, value: Any, token: str, method: str = "post"
 ) -> TestResponse:
     data = json.dumps(value) if media_type == "application/json" else value
-    return client.post(
+    return client.open(
         PREFIX + path,
+        method=method.upper(),
         data=data,
         content_type=media_type,
         headers={"Authorization": f"Bearer {token}"},
@@ -220,9 +240,10 @@ def test_the_examples_get_described_responses(
     client: FlaskClient, api_token: str, spec: dict[str, Any], conformance: Conformance
 ) -> None:
     credential_id = _issue(client, api_token)["id"]
+    role_id = str(_open_role(client, api_token)["id"])
     sent = 0
     for template, item in spec["paths"].items():
-        path = template.replace("{credentialId}", credential_id)
+        path = template.replace("{credentialId}", credential_id).replace("{roleId}", role_id)
         for method, operation in item.items():
             if method not in METHODS:
                 continue
@@ -240,7 +261,9 @@ def test_the_examples_get_described_responses(
             body = _deref(spec, operation["requestBody"])
             for media_type, media in body["content"].items():
                 for example in media.get("examples", {}).values():
-                    response = _send_example(client, path, media_type, example["value"], api_token)
+                    response = _send_example(
+                        client, path, media_type, example["value"], api_token, method
+                    )
                     conformance.check(template, method, response)
                     sent += 1
     assert sent >= 10
@@ -297,6 +320,77 @@ def test_real_reports_match_the_description(
     conformance.check("/credentials/{credentialId}/suspend", "post", refused)
 
 
+def test_mobility_answers_match_the_description(
+    client: FlaskClient, services: Any, api_token: str, conformance: Conformance
+) -> None:
+    from passport.accounts.users import create_user
+    from passport.mobility.consent import Consent, set_consent
+    from tests.unit.passport.outcomes.fixtures import add_badge
+
+    with services.session() as session:
+        user = create_user(
+            session,
+            email="ada@example.com",
+            name="Ada",
+            role="learner",
+            password="correct horse battery",
+        )
+        session.flush()
+        set_consent(session, user.id, Consent(True, None), actor="ada", now=services.now())
+        add_badge(session, "ada@example.com", "incident-response-l2", services.now().date())
+    auth = {"Authorization": f"Bearer {api_token}"}
+    role_id = _open_role(client, api_token)["id"]
+    found = client.get(f"{PREFIX}/roles/{role_id}/candidates", headers=auth)
+    assert [c["holder"]["email"] for c in found.get_json()["candidates"]] == ["ada@example.com"]
+    checks = [
+        ("/roles/{roleId}/candidates", "get", found),
+        ("/roles/{roleId}", "get", client.get(f"{PREFIX}/roles/{role_id}", headers=auth)),
+        ("/roles/{roleId}", "get", client.get(f"{PREFIX}/roles/999", headers=auth)),
+        ("/roles", "get", client.get(f"{PREFIX}/roles?status=open", headers=auth)),
+        ("/roles", "get", client.get(f"{PREFIX}/roles?status=x", headers=auth)),
+        ("/roles", "post", client.post(f"{PREFIX}/roles", json={"x": 1}, headers=auth)),
+        ("/roles", "post", client.post(f"{PREFIX}/roles", data="x", headers=auth)),
+        (
+            "/roles/{roleId}/close",
+            "post",
+            client.post(f"{PREFIX}/roles/{role_id}/close", headers=auth),
+        ),
+        (
+            "/roles/{roleId}/close",
+            "post",
+            client.post(f"{PREFIX}/roles/{role_id}/close", headers=auth),
+        ),
+    ]
+    assert [r.status_code for _, _, r in checks] == [200, 200, 404, 200, 400, 400, 415, 200, 409]
+    page = client.get("/login", headers={"Accept": "text/html"}).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    signed = client.post(
+        "/login",
+        data={"email": "ada@example.com", "password": "correct horse battery", "csrf_token": csrf},
+    )
+    assert signed.status_code == 302
+    mine = client.get(f"{PREFIX}/me/discoverability")
+    token = mine.headers["X-CSRF-Token"]
+    path = f"{PREFIX}/me/discoverability"
+    checks += [
+        ("/me/discoverability", "get", mine),
+        ("/me/discoverability", "put", client.put(path, json={"discoverable": False})),
+        (
+            "/me/discoverability",
+            "put",
+            client.put(path, json={"discoverable": 1}, headers={"X-CSRF-Token": token}),
+        ),
+        (
+            "/me/discoverability",
+            "put",
+            client.put(path, json={"discoverable": False}, headers={"X-CSRF-Token": token}),
+        ),
+    ]
+    assert [r.status_code for _, _, r in checks[-4:]] == [200, 403, 400, 200]
+    for template, method, response in checks:
+        conformance.check(template, method, response)
+
+
 def test_rate_limited_and_oversize_answers_match_the_description(
     settings: Settings, conformance: Conformance
 ) -> None:
@@ -313,13 +407,15 @@ def test_rate_limited_and_oversize_answers_match_the_description(
         get_services(app).engine.dispose()
 
 
-def _steer(case: Any, draw: Any, credential_ids: list[str]) -> None:
+def _steer(case: Any, draw: Any, credential_ids: list[str], role_ids: list[int]) -> None:
     """Half the time, swap generated identifiers for real ones, so that generated requests
     also reach issuing, status changes and the fit report instead of stopping at 'not found'."""
     from hypothesis import strategies as st
 
     if "credentialId" in (case.path_parameters or {}) and draw(st.booleans()):
         case.path_parameters["credentialId"] = draw(st.sampled_from(credential_ids))
+    if "roleId" in (case.path_parameters or {}) and draw(st.booleans()):
+        case.path_parameters["roleId"] = draw(st.sampled_from(role_ids))
     if (case.query or {}).get("jobFamily") is not None and draw(st.booleans()):
         case.query["jobFamily"] = "sre"
     if isinstance(case.body, dict) and case.media_type == "application/json":
@@ -355,12 +451,13 @@ def test_schemathesis_finds_no_server_error(
         response_schema_conformance,
     ]
     credential_ids = [_issue(client, api_token, fmt)["id"] for fmt in ("di", "jwt", "di")]
+    role_ids = [_open_role(client, api_token)["id"] for _ in range(3)]
     schema = schemathesis.openapi.from_wsgi(f"{PREFIX}/openapi.json", app)
     auth = {"Authorization": f"Bearer {api_token}"}
     operations = [result.ok() for result in schema.get_all_operations()]
     # Every operation but GET /openapi.json itself (schemathesis leaves the schema's own URL out).
     assert {op.label for op in operations} >= {"POST /verify", "POST /credentials"}
-    assert len(operations) == 13
+    assert len(operations) == 20
     statuses: set[tuple[str, int]] = set()
     for operation in operations:
 
@@ -373,7 +470,7 @@ def test_schemathesis_finds_no_server_error(
             suppress_health_check=list(HealthCheck),
         )
         def run(case: Any, data: Any) -> None:
-            _steer(case, data.draw, credential_ids)
+            _steer(case, data.draw, credential_ids, role_ids)
             response = case.call(headers=auth)
             statuses.add((case.operation.label, response.status_code))
             # Not positive_data_acceptance: a well-formed request can still be refused for
@@ -387,6 +484,7 @@ def test_schemathesis_finds_no_server_error(
     assert ("POST /credentials", 201) in statuses
     assert ("GET /token", 200) in statuses
     assert ("GET /outcomes", 200) in statuses
+    assert ("GET /roles/{roleId}/candidates", 200) in statuses
     assert {status for label, status in statuses if label.endswith("/revoke")} >= {200, 404}
 
 
