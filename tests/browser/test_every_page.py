@@ -1,9 +1,9 @@
 """Every page, as every persona, on a desktop and on a phone: accessible and no sideways scroll.
 
-Each persona (logged out, learner, mentor, assessor, admin, analyst, hiring manager) starts from its entry pages and
-follows every same-origin link it finds (breadth first), so a page someone adds later is
-visited as soon as a link leads to it. A URL is grouped by the app's own URL rule (its
-endpoint, plus the names of its query parameters), and only the first
+Each persona (logged out, learner, mentor, assessor, admin, analyst, hiring manager) starts
+from its entry pages and follows every same-origin link it finds (breadth first), so a page
+someone adds later is visited as soon as a link leads to it. A URL is grouped by the app's
+own URL rule (its endpoint, plus the names of its query parameters), and only the first
 :data:`PER_PATTERN` URLs of a group are visited (the second cohort looks like the first).
 Logging out, other sites, and whatever is not an HTML page (JSON, images, downloads: fetched
 once without the browser to see the content type) are skipped. Then the declared states a
