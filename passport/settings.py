@@ -77,7 +77,7 @@ def parse_rate_limits(spec: str | None) -> dict[str, str | None]:
 
 #: The role names (``passport.accounts.users.ROLES``, repeated here because settings import no
 #: domain; a test keeps the two equal).
-ROLE_NAMES = ("admin", "assessor", "mentor", "analyst", "learner")
+ROLE_NAMES = ("admin", "assessor", "mentor", "hiring_manager", "analyst", "learner")
 
 
 def parse_role_groups(spec: str | None) -> dict[str, str]:

@@ -78,7 +78,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))  # admin | mentor | assessor | learner
+    role: Mapped[str] = mapped_column(String(16))  # one of passport.accounts.users.ROLES
     password_hash: Mapped[str | None] = mapped_column(String(300))
     holder_id: Mapped[int | None] = mapped_column(ForeignKey("holders.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

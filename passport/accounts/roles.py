@@ -15,15 +15,16 @@ __all__ = ["ROLE_PRIVILEGE", "role_for_groups"]
 ROLE_PRIVILEGE: Mapping[str, int] = {
     "learner": 0,
     "analyst": 1,
-    "mentor": 2,
-    "assessor": 3,
-    "admin": 4,
+    "hiring_manager": 2,
+    "mentor": 3,
+    "assessor": 4,
+    "admin": 5,
 }
 
 
 def role_for_groups(groups: Iterable[str], mapping: Mapping[str, str]) -> str | None:
     """The most privileged role any of ``groups`` maps to (admin > assessor > mentor >
-    analyst > learner), or None when none of them is mapped.
+    hiring_manager > analyst > learner), or None when none of them is mapped.
 
     Group names are compared exactly as given (identity providers treat them as opaque).
     """

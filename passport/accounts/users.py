@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 
-ROLES = ("admin", "assessor", "mentor", "analyst", "learner")
+ROLES = ("admin", "assessor", "mentor", "hiring_manager", "analyst", "learner")
 STAFF_ROLES = ("admin", "assessor", "mentor")
 
 
@@ -322,7 +322,8 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime, secre
     and whose share links are revoked. The account row stays, deactivated, so history
     (assessments, notes, audit) keeps pointing at it. Issued credentials, their status entries
     and status lists are untouched: the badges the person holds keep verifying. Their e-mail
-    notifications (sent or waiting) and mail choices are deleted, and so are the HR system's
+    notifications (sent or waiting) and mail choices are deleted, and so are their consent to be
+    found for internal moves and their applications to roles, and the HR system's
     person with one of their addresses and that person's events (outcomes), leaving only a
     keyed hash of the HR id (``secret_key``) so a later HR import cannot bring them back. The last
     active administrator cannot be erased. Irreversible.
@@ -349,6 +350,7 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime, secre
     session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     _forget_mail(session, user, addresses)
     _forget_hr_person(session, addresses, secret_key=secret_key, now=now)
+    _forget_mobility(session, user)
     _pseudonymise_jobs(session, addresses, pseudonym)
     user.deactivated_at = user.deactivated_at or now
     user.erased_at = now
@@ -368,6 +370,17 @@ def _forget_mail(session: Session, user: User, addresses: Sequence[str]) -> None
         )
     )
     session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
+
+
+def _forget_mobility(session: Session, user: User) -> None:
+    """Their consent to be found and their applications to roles: gone, so no candidate list
+    or hiring manager's page names them (the applications' share links are revoked with the
+    holder records)."""
+    from passport.mobility.models import Application, Discoverability, DiscoverableFamily
+
+    session.execute(delete(DiscoverableFamily).where(DiscoverableFamily.user_id == user.id))
+    session.execute(delete(Discoverability).where(Discoverability.user_id == user.id))
+    session.execute(delete(Application).where(Application.user_id == user.id))
 
 
 def _forget_hr_person(

@@ -12,21 +12,20 @@ from passport.cli.common import (
     load_services,
 )
 from passport.errors import PassportError
+from passport.settings import ROLE_NAMES
 
 __all__: list[str] = []
 
 
 @cli.group()
 def users() -> None:
-    """People who log in: admins, assessors, mentors, learners."""
+    """People who log in: admins, assessors, mentors, hiring managers, analysts, learners."""
 
 
 @users.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default="")
-@click.option(
-    "--role", type=click.Choice(["admin", "assessor", "mentor", "learner"]), required=True
-)
+@click.option("--role", type=click.Choice(ROLE_NAMES), required=True)
 @click.option("--password", help="Initial password (asked for when omitted).")
 @click.option(
     "--invite",
@@ -121,7 +120,7 @@ def users_list() -> None:
 
 @users.command("set-role")
 @click.argument("email")
-@click.argument("role", type=click.Choice(["admin", "assessor", "mentor", "learner"]))
+@click.argument("role", type=click.Choice(ROLE_NAMES))
 def users_set_role(email: str, role: str) -> None:
     """Give a user another role (their open sessions end)."""
     click.echo(f"{_change_user(email, 'role', role=role)} is now {role}")

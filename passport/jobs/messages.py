@@ -84,6 +84,8 @@ ROLE_NAMES = {
     "admin": N_("an administrator"),
     "assessor": N_("an assessor"),
     "mentor": N_("a mentor"),
+    "hiring_manager": N_("a hiring manager"),
+    "analyst": N_("an analyst"),
     "learner": N_("a learner"),
 }
 

@@ -23,6 +23,7 @@ from passport.catalog.achievements import LEVEL_NAMES, achievement_id, job_famil
 from passport.catalog.models import JobFamily
 from passport.cohorts.schedule import learner_schedule
 from passport.errors import NotFound
+from passport.web.auth import home_of
 from passport.web.context import get_services
 from passport.web.passport_pages import passport_page
 from passport.web.sessions import require_role
@@ -36,13 +37,11 @@ catalog_bp = Blueprint("catalog", __name__)
 @bp.get("/account")
 @require_role(*ROLES)
 def account() -> WerkzeugResponse:
-    """Where "My account" leads: staff to the dashboard, analysts to the outcomes, learners to
-    their badges."""
+    """Where "My account" leads: learners to their badges, every other role to its home
+    (:func:`passport.web.auth.home_of`: the dashboard, the outcomes, the verify page)."""
     if g.user.role == "learner":
         return redirect(url_for("holder.overview"))
-    if g.user.role == "analyst":
-        return redirect(url_for("admin.outcomes"))
-    return redirect(url_for("admin.dashboard"))
+    return redirect(home_of(g.user.role))
 
 
 @bp.get("/")

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from flask import Flask, Request, g, redirect, request, session, url_for
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SessionInterface
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -47,6 +48,7 @@ __all__ = [
     "register",
     "require_role",
     "safe_next",
+    "signed_in_role",
 ]
 
 logger = logging.getLogger(__name__)
@@ -223,6 +225,7 @@ def register(app: Flask, services: Services) -> None:
     """Keep ``app``'s sessions server-side, in the store the settings choose."""
     install_store(services.sessions, services.settings)
     app.session_interface = ServerSessionInterface(services)
+    app.add_template_global(signed_in_role)
 
 
 def current_session_id() -> str | None:
@@ -262,6 +265,25 @@ def current_user(db: Session) -> User | None:
         user = None
     g.passport_user = user
     return user
+
+
+def signed_in_role() -> str | None:
+    """The signed-in user's role, for a template on any page (public ones included), or None.
+
+    Pages behind :func:`require_role` already know it; elsewhere it costs one look-up by
+    primary key, made only when the session names a user and cached for the request.
+    """
+    if "user_id" not in session:
+        return None
+    from passport.web.context import get_services
+
+    try:
+        with get_services().sessions() as db:
+            user = current_user(db)
+            return user.role if user is not None else None
+    except DBAPIError:
+        # The page may be the "database unavailable" answer itself: no role, not a second error.
+        return None
 
 
 def require_role(*roles: str) -> Callable[[F], F]:

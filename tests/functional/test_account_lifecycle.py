@@ -345,13 +345,20 @@ def test_cli_users_lifecycle(tmp_path: Path) -> None:
     env.pop("PASSPORT_DATABASE_URL", None)
     env.pop("PASSPORT_REDIS_URL", None)
     assert _run(env, "init").returncode == 0
-    for email, role in (("root@example.org", "admin"), ("cli@example.org", "assessor")):
+    for email, role in (
+        ("root@example.org", "admin"),
+        ("cli@example.org", "assessor"),
+        ("hire@example.org", "hiring_manager"),
+    ):
         made = _run(
             env, "users", "create", "--email", email, "--role", role, "--password", PASSWORD
         )
         assert made.returncode == 0, made.stderr
     listed = _run(env, "users", "list")
     assert "cli@example.org\tassessor\tactive\tcli@example.org" in listed.stdout
+    assert "hire@example.org\thiring_manager\tactive" in listed.stdout
+    assert _run(env, "users", "set-role", "hire@example.org", "analyst").returncode == 0
+    assert "hire@example.org\tanalyst\tactive" in _run(env, "users", "list").stdout
     assert _run(env, "users", "set-role", "cli@example.org", "mentor").returncode == 0
     assert _run(env, "users", "deactivate", "cli@example.org").returncode == 0
     assert "cli@example.org\tmentor\tdeactivated" in _run(env, "users", "list").stdout

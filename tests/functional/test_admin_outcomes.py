@@ -106,7 +106,7 @@ def test_an_analyst_sees_nothing_else_of_the_admin_area(
     assert client.get("/my/account").headers["Location"].endswith("/admin/outcomes")
 
 
-@pytest.mark.parametrize("role", ["assessor", "mentor", "learner"])
+@pytest.mark.parametrize("role", ["assessor", "mentor", "hiring_manager", "learner"])
 def test_other_roles_are_refused(
     client: FlaskClient, services: Services, fake: FakeMeasures, role: str
 ) -> None:
@@ -114,7 +114,7 @@ def test_other_roles_are_refused(
     for path in PAGES:
         assert client.get(path, headers=HTML).status_code == 403, path
     assert not fake.calls
-    if role != "learner":
+    if role in ("assessor", "mentor"):
         nav = client.get("/admin/", headers=HTML).data.decode()
         assert 'href="/admin/outcomes"' not in nav
 

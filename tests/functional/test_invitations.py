@@ -18,6 +18,7 @@ from passport.accounts.models import PasswordReset, User
 from passport.accounts.users import create_user
 from passport.cli import accounts as cli_accounts
 from passport.cli.common import cli
+from passport.jobs.messages import render
 from passport.jobs.models import Notification
 from passport.jobs.notify import open_secret
 from passport.services import Services
@@ -107,6 +108,20 @@ def test_a_failed_creation_invites_nobody(client: FlaskClient, services: Service
     )
     assert refused.status_code == 400
     assert _invitations(services) == []
+
+
+@pytest.mark.parametrize(
+    ("role", "named"), [("hiring_manager", "as a hiring manager."), ("analyst", "as an analyst.")]
+)
+def test_the_invitation_names_every_role(services: Services, role: str, named: str) -> None:
+    """Each role has its own words in the mail (none falls back to "a learner")."""
+    with services.session() as session:
+        user = create_user(session, email="hm@example.com", name="H", role=role, password=None)
+        row = invite_user(session, services, user, inviter_name="Ada", now=services.now())
+        assert row is not None
+        message = render(services, session, row, json.loads(row.context))
+    assert message is not None
+    assert f"Ada invited you to Skill Passport {named}" in message.text
 
 
 def test_no_invitation_when_password_login_is_off(settings: Settings) -> None:

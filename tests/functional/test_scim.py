@@ -26,7 +26,12 @@ from passport.web import create_app
 from passport.web.context import get_services
 from tests.functional.test_admin import HTML, PASSWORD, csrf, make_user
 
-ROLE_GROUPS = {"sp-admins": "admin", "sp-assessors": "assessor", "sp-mentors": "mentor"}
+ROLE_GROUPS = {
+    "sp-admins": "admin",
+    "sp-assessors": "assessor",
+    "sp-mentors": "mentor",
+    "sp-hiring": "hiring_manager",
+}
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -793,6 +798,29 @@ def test_group_membership_gives_the_mapped_role(
     with services.sessions() as db:
         actions = set(db.scalars(select(AuditEvent.action)).all())
     assert {"scim.group.create", "scim.group.update", "scim.group.delete", "user.update"} <= actions
+
+
+def test_a_hiring_group_gives_the_hiring_manager_role_below_mentor(
+    scim: Scim, services: Services, people: dict[str, str]
+) -> None:
+    alice = people["alice"]
+    hiring = scim.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "sp-hiring", "members": [{"value": alice}]},
+    )
+    assert hiring.status_code == 201, hiring.get_json()
+    assert _role(services, alice) == "hiring_manager"
+    mentors = scim.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "sp-mentors", "members": [{"value": alice}]},
+    ).get_json()
+    assert _role(services, alice) == "mentor"  # mentor outranks hiring manager
+    assert scim.send("DELETE", f"/Groups/{mentors['id']}", {}).status_code == 204
+    assert _role(services, alice) == "hiring_manager"
+    left = scim.patch(f"/Groups/{hiring.get_json()['id']}", {"op": "remove", "path": "members"})
+    assert left.status_code == 200 and _role(services, alice) == "learner"
 
 
 def test_groups_that_map_no_role_leave_roles_alone(scim: Scim, services: Services) -> None:

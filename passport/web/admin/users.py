@@ -48,6 +48,7 @@ def _role_names() -> dict[str, str]:
         "admin": _("Administrator"),
         "assessor": _("Assessor"),
         "mentor": _("Mentor"),
+        "hiring_manager": _("Hiring manager"),
         "analyst": _("Analyst"),
         "learner": _("Learner"),
     }

@@ -12,6 +12,8 @@ MAPPING = {
     "sp-admins": "admin",
     "sp-assessors": "assessor",
     "sp-mentors": "mentor",
+    "sp-hiring": "hiring_manager",
+    "sp-analysts": "analyst",
     "all": "learner",
 }
 
@@ -23,6 +25,9 @@ MAPPING = {
         (["all", "sp-mentors"], "mentor"),
         (["sp-assessors", "all"], "assessor"),
         (["all"], "learner"),
+        (["all", "sp-analysts", "sp-hiring"], "hiring_manager"),
+        (["sp-hiring", "sp-mentors"], "mentor"),
+        (["sp-analysts", "all"], "analyst"),
         (["SP-ADMINS", "staff"], None),  # names are compared exactly
         ([], None),
     ],
@@ -33,3 +38,6 @@ def test_the_most_privileged_mapped_role_wins(groups: list[str], role: str | Non
 
 def test_every_role_has_a_rank_and_settings_know_the_same_roles() -> None:
     assert set(ROLE_PRIVILEGE) == set(ROLES) == set(ROLE_NAMES)
+    # the ranks, lowest first (ROLES lists the same order, highest first)
+    assert sorted(ROLE_PRIVILEGE, key=ROLE_PRIVILEGE.__getitem__) == list(reversed(ROLES))
+    assert ROLE_NAMES == ROLES

@@ -347,3 +347,19 @@ def test_freshness_is_the_newest_badge_that_counts() -> None:
     assert candidate.freshest == old
     assert [s.status for s in fits] == ["met", "missing"]
     assert SkillFit("b", 3, 1).status == "partly"
+
+
+def test_erasing_an_account_removes_its_consent(services: Services) -> None:
+    from passport.accounts.users import erase_user
+
+    uid = person(services, "leaving@example.org", "Leaving")
+    badge(services, "leaving@example.org", "networking", 2, date(2026, 5, 1))
+    role_id = sre_role(services)
+    assert ranked(services, role_id) == ["leaving@example.org"]
+    with services.session() as session:
+        user = session.get(User, uid)
+        assert user is not None
+        erase_user(session, user, actor="admin", now=NOW, secret_key="s")
+    with services.session() as session:
+        assert session.get(Discoverability, uid) is None
+    assert ranked(services, role_id) == []
