@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
-from passport.accounts.users import ROLES, create_user
+from passport.accounts.users import create_user
 from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
 from passport.catalog.models import JobFamily, Skill
 from passport.cohorts.models import (
@@ -361,10 +361,9 @@ def load_people_events(services: Services) -> int:
         return result.imported
 
 
-#: The demo's hiring manager (``hiring.manager@demo.example``). Until the ``hiring_manager``
-#: role exists in :data:`~passport.accounts.users.ROLES`, an administrator stands in.
+#: The demo's hiring manager (``hiring.manager@demo.example``).
 HIRING_MANAGER = "Hiring Manager"
-HIRING_MANAGER_ROLE = "hiring_manager" if "hiring_manager" in ROLES else "admin"
+HIRING_MANAGER_ROLE = "hiring_manager"
 
 #: The open roles: each starts from its job family's levels, lowered where the demo's cohorts
 #: teach (Practitioner), so the first candidates meet some skills and fall short on others.

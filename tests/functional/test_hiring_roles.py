@@ -81,8 +81,8 @@ def learner(
 
 @pytest.fixture
 def manager(app: Flask, services: Services) -> tuple[FlaskClient, str]:
-    """A signed-in hiring manager (an administrator until the hiring_manager role lands)."""
-    make_user(services, MANAGER, "Hana Hiring", role="admin")
+    """A signed-in hiring manager."""
+    make_user(services, MANAGER, "Hana Hiring", role="hiring_manager")
     client = app.test_client()
     return client, log_in(client, MANAGER, "/hiring/roles")
 
@@ -245,12 +245,32 @@ def test_closing_a_role_asks_first_then_closes_it_once(
         assert db.get(OpenRole, role_id).status == "closed"  # type: ignore[union-attr]
 
 
-def test_learners_cannot_see_the_hiring_pages(app: Flask, services: Services) -> None:
-    make_user(services, "lea@example.com", "Lea Learner")
+@pytest.mark.parametrize("role", ["learner", "assessor", "mentor", "analyst"])
+def test_only_hiring_managers_and_admins_see_the_hiring_pages(
+    app: Flask, services: Services, role: str
+) -> None:
+    make_user(services, "someone@example.com", "Someone Else", role=role)
     client = app.test_client()
-    log_in(client, "lea@example.com", "/passport")
+    signed_in = client.post(
+        "/login",
+        data={
+            "email": "someone@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf(client, "/login"),
+        },
+    )
+    assert signed_in.status_code == 302
     for path in ("/hiring/roles", "/hiring/roles/new", "/hiring/roles/1"):
-        assert client.get(path, headers=HTML).status_code == 403, path
+        assert client.get(path, headers=HTML).status_code == 403, (role, path)
+
+
+def test_an_admin_opens_a_role_too(app: Flask, services: Services) -> None:
+    make_user(services, "root@example.com", "Ari Admin", role="admin")
+    client = app.test_client()
+    token = log_in(client, "root@example.com", "/hiring/roles")
+    role_id = open_sre_role(client, token)
+    page = client.get(f"/hiring/roles/{role_id}", headers=HTML).data.decode()
+    assert "SRE II" in page and "Staff pages" in page
 
 
 def test_an_unknown_role_is_not_found(manager: tuple[FlaskClient, str]) -> None:
