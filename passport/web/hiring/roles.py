@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -337,6 +336,4 @@ def role_close(role_id: int) -> Page:
             flash(_("The role %(title)s is closed.", title=title), "ok")
         return redirect(url_for("hiring.role", role_id=role_id))
     with services.session() as db:
-        found = find_role(db, role_id)
-        context: dict[str, Any] = {"role": found}
-        return render_template("hiring/roles_close.html", **context)
+        return render_template("hiring/roles_close.html", role=find_role(db, role_id))
