@@ -6,6 +6,8 @@ issued exactly as in production (Data Integrity by default, a few as VC-JWT). Th
 the organisation's HR history (:mod:`passport.outcomes.demo`: about 470 people, six job
 families, SRE onboarding cohorts that cut ramp time by about 40 %), imported as ``passport
 people import`` does, with the demo's learners linked by e-mail so its own cohorts count too.
+And internal mobility (:func:`load_mobility`): a hiring manager, two open roles (SRE and
+platform) and some learners who chose to be found, so a role's page ranks candidates with gaps.
 Idempotent: a second run changes nothing. Deterministic (a fixed random seed), so screenshots
 and tests agree.
 """
@@ -35,6 +37,8 @@ from passport.cohorts.models import (
 )
 from passport.errors import ConfigError
 from passport.instance.setup import initialise
+from passport.mobility.consent import Consent, set_consent
+from passport.mobility.roles import RoleDraft, open_role
 from passport.outcomes import people
 from passport.outcomes.demo import (
     PRODUCTIVE_DEFINITIONS,
@@ -45,7 +49,7 @@ from passport.outcomes.demo import (
 from passport.outcomes.models import HRPerson
 from passport.services import Services
 
-__all__ = ["DEMO_PASSWORD", "DemoResult", "load_demo", "load_people_events"]
+__all__ = ["DEMO_PASSWORD", "DemoResult", "load_demo", "load_mobility", "load_people_events"]
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +181,7 @@ class DemoResult:
     assessments: int = 0
     badges: int = 0
     people_events: int = 0
+    roles: int = 0
 
 
 def _user(session: Session, name: str, role: str) -> User:
@@ -209,8 +214,12 @@ def load_demo(services: Services) -> DemoResult:
         else:
             loaded_before = False
     if loaded_before:
-        # A demo loaded before the outcome measures existed gets its people now.
-        return DemoResult(created=False, people_events=load_people_events(services))
+        # A demo loaded before the outcome measures (or the open roles) existed gets them now.
+        return DemoResult(
+            created=False,
+            people_events=load_people_events(services),
+            roles=load_mobility(services),
+        )
     with services.session() as session:
         admin = create_user(
             session,
@@ -306,6 +315,7 @@ def load_demo(services: Services) -> DemoResult:
         assessments=assessments,
         badges=badges,
         people_events=load_people_events(services),
+        roles=load_mobility(services),
     )
 
 
@@ -349,3 +359,65 @@ def load_people_events(services: Services) -> int:
             session, parsed.rows, secret_key=services.settings.secret_key, now=now, actor="demo"
         )
         return result.imported
+
+
+#: The demo's hiring manager (``hiring.manager@demo.example``).
+HIRING_MANAGER = "Hiring Manager"
+HIRING_MANAGER_ROLE = "hiring_manager"
+
+#: The open roles: each starts from its job family's levels, lowered where the demo's cohorts
+#: teach (Practitioner), so the first candidates meet some skills and fall short on others.
+ROLES_OPENED = [
+    RoleDraft(
+        title="Site Reliability Engineer",
+        job_family="sre",
+        openings=2,
+        team="Reliability",
+        location="Berlin or remote",
+        levels={"linux-administration": 2, "incident-response": 2, "observability": 2},
+    ),
+    RoleDraft(
+        title="Platform Engineer",
+        job_family="platform",
+        openings=1,
+        team="Developer Platform",
+        location="Remote (EU)",
+        levels={"kubernetes-operations": 2, "infrastructure-as-code": 2, "ci-cd": 2},
+    ),
+]
+
+#: Who chose to be found, and for what (None: every job family). The others did not opt in.
+DISCOVERABLE: dict[str, tuple[str, ...] | None] = {
+    "Ada Lovelace": None,
+    "Alan Turing": None,
+    "Grace Hopper": ("sre",),
+    "Katherine Johnson": ("sre",),
+    "Margaret Hamilton": None,
+    "Barbara Liskov": ("platform",),
+    "Ken Thompson": ("platform",),
+    "Frances Allen": None,
+    "Hedy Lamarr": ("platform",),
+}
+
+
+def load_mobility(services: Services) -> int:
+    """The hiring manager, the open roles and the learners' consent to be found (unless the
+    hiring manager exists already); returns the roles opened."""
+    now = services.now()
+    with services.session() as session:
+        email = f"{HIRING_MANAGER.lower().replace(' ', '.')}@{DOMAIN}"
+        if session.scalar(select(User.id).where(User.email == email)) is not None:
+            return 0
+        manager = _user(session, HIRING_MANAGER, HIRING_MANAGER_ROLE)
+        session.flush()
+        for name, families in DISCOVERABLE.items():
+            learner = session.scalar(
+                select(User).where(User.email == f"{name.lower().replace(' ', '.')}@{DOMAIN}")
+            )
+            if learner is not None:
+                set_consent(
+                    session, learner.id, Consent(True, families), actor=learner.email, now=now
+                )
+        for draft in ROLES_OPENED:
+            open_role(session, draft, actor=manager.email, user_id=manager.id, now=now)
+        return len(ROLES_OPENED)

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from passport.catalog.achievements import LEVEL_NAMES
+from passport.catalog.job_families import active_job_families
 from passport.credentials.exports import (
     baked_image,
     export_clr,
@@ -52,6 +53,7 @@ from passport.credentials.passports import (
     holder_records,
 )
 from passport.errors import InvalidRequest, NotFound
+from passport.mobility.consent import Consent, consent_of, set_consent, withdraw_consent
 from passport.sharing.links import (
     DEFAULT_DAYS,
     MAX_AUDIENCE_CHARS,
@@ -108,19 +110,100 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 # -- /passport --------------------------------------------------------------------------------
 
 
-def passport_page() -> str:
-    """The passport overview (also what ``/my/`` shows)."""
+def passport_page(
+    *, consent_error: str | None = None, consent_form: dict[str, Any] | None = None
+) -> str:
+    """The passport overview (also what ``/my/`` shows), with the consent to be found for
+    internal moves (``consent_form``: what was sent, shown again with ``consent_error``)."""
     services = get_services()
     now = services.now()
     with services.session() as db:
         passport = build_passport(db, services, g.user, now)
-    return render_template("passport/overview.html", passport=passport, levels=LEVEL_NAMES, now=now)
+        consent = consent_of(db, g.user.id)
+        families = [(f.id, f.name) for f in active_job_families(db)]
+    if consent_form is None:
+        consent_form = {
+            "choice": (
+                "off"
+                if not consent.discoverable
+                else ("all" if consent.job_families is None else "chosen")
+            ),
+            "families": list(consent.job_families or ()),
+        }
+    return render_template(
+        "passport/overview.html",
+        passport=passport,
+        levels=LEVEL_NAMES,
+        now=now,
+        consent=consent,
+        consent_form=consent_form,
+        consent_error=consent_error,
+        job_families=families,
+    )
 
 
 @bp.get("")
 @require_role("learner")
 def overview() -> str:
     return passport_page()
+
+
+# -- open to internal moves (issue #20): the learner's own consent ---------------------------
+
+CONSENT_CHOICES = ("off", "all", "chosen")
+
+
+@bp.post("/discoverability")
+@require_role("learner")
+def save_discoverability() -> WerkzeugResponse | tuple[str, int]:
+    """Save the choice: off (withdraws at once), every job family, or the ticked ones."""
+    services = get_services()
+    choice = request.form.get("discoverable", "")
+    chosen = [f.strip()[:64] for f in request.form.getlist("family") if f.strip()]
+    form = {"choice": choice, "families": chosen}
+    try:
+        if choice not in CONSENT_CHOICES:
+            raise InvalidRequest(
+                _("Choose whether hiring managers may find you."), code="invalid_discoverable"
+            )
+        consent = Consent(
+            choice != "off", None if choice != "chosen" else tuple(dict.fromkeys(chosen))
+        )
+        with services.session() as db:
+            set_consent(db, g.user.id, consent, actor=g.user.email, now=services.now())
+    except InvalidRequest as exc:
+        return passport_page(consent_error=_consent_problem(exc), consent_form=form), 400
+    if choice == "off":
+        flash(_("You are no longer open to internal moves: you are off every list."), "ok")
+    elif choice == "all":
+        flash(_("Saved: hiring managers can find you for roles in every job family."), "ok")
+    else:
+        flash(
+            _("Saved: hiring managers can find you for roles in the job families you chose."), "ok"
+        )
+    return redirect(url_for("holder.overview", _anchor="moves"))
+
+
+@bp.post("/discoverability/withdraw")
+@require_role("learner")
+def withdraw_discoverability() -> WerkzeugResponse:
+    """Turn it off, at once: every candidate list built after this leaves the learner out."""
+    services = get_services()
+    with services.session() as db:
+        withdraw_consent(db, g.user.id, actor=g.user.email, now=services.now())
+    flash(_("You are no longer open to internal moves: you are off every list."), "ok")
+    return redirect(url_for("holder.overview", _anchor="moves"))
+
+
+def _consent_problem(exc: InvalidRequest) -> str:
+    sentences = {
+        "no_job_families": lambda: _(
+            "Tick at least one job family, or choose to be found for all of them."
+        ),
+        "unknown_job_family": lambda: _("Choose job families from the list."),
+    }
+    known = sentences.get(exc.code)
+    return known() if known is not None else exc.message
 
 
 @bp.get("/badges/<path:credential_id>")

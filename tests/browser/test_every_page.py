@@ -1,9 +1,9 @@
 """Every page, as every persona, on a desktop and on a phone: accessible and no sideways scroll.
 
-Each persona (logged out, learner, mentor, assessor, admin, analyst) starts from its entry pages and
-follows every same-origin link it finds (breadth first), so a page someone adds later is
-visited as soon as a link leads to it. A URL is grouped by the app's own URL rule (its
-endpoint, plus the names of its query parameters), and only the first
+Each persona (logged out, learner, mentor, assessor, admin, analyst, hiring manager) starts
+from its entry pages and follows every same-origin link it finds (breadth first), so a page
+someone adds later is visited as soon as a link leads to it. A URL is grouped by the app's
+own URL rule (its endpoint, plus the names of its query parameters), and only the first
 :data:`PER_PATTERN` URLs of a group are visited (the second cohort looks like the first).
 Logging out, other sites, and whatever is not an HTML page (JSON, images, downloads: fetched
 once without the browser to see the content type) are skipped. Then the declared states a
@@ -59,6 +59,7 @@ MAX_PAGES = 60
 
 LEARNER = "ada.lovelace@demo.example"
 ANALYST = "crawl.analyst@demo.example"
+HIRING_MANAGER = "hiring.manager@demo.example"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,8 @@ PERSONAS = (
     Persona("admin", "admin@demo.example", ("/admin/", "/my/account", "/my/sessions")),
     # not in the demo: made by the test (an analyst sees the outcomes and nothing else)
     Persona("analyst", ANALYST, ("/my/account", "/admin/outcomes")),
+    # the demo's open roles and their ranked candidates
+    Persona("hiring_manager", HIRING_MANAGER, ("/hiring/roles", "/hiring/roles/new")),
 )
 
 #: Paths never followed (they act, or they are not pages).
@@ -159,6 +162,17 @@ FORM_STATES = (
         {"#person_id": "hr-crawl"},
         form="main form[action$='/people/erase']",
     ),
+    # open to internal moves: "only the families I tick" with none ticked
+    FormState(
+        "learner",
+        "/passport",
+        "moves-no-family",
+        {"#moves-chosen": CHECK},
+        form="main form[action$='/discoverability']",
+    ),
+    # a role: the family's levels prefilled, the rest empty; an external passport, no file
+    FormState("hiring_manager", "/hiring/roles/new?jobFamily=sre", "empty"),
+    FormState("hiring_manager", "/hiring/roles/1", "external-empty"),
     # the one page that shows a new API token
     FormState("admin", "/admin/tokens", "created", {"#name": "crawl", "#scope-1": CHECK}),
 )
@@ -465,6 +479,7 @@ def test_every_page_is_accessible_and_fits_a_phone(
         ),
         ("learner", f"{base}/admin/", "forbidden"),
         ("analyst", f"{base}/admin/", "forbidden"),
+        ("learner", f"{base}/hiring/roles", "forbidden"),
         ("learner", f"{base}/passport/shares/999999", "no such share link"),
     ]
     page.close()

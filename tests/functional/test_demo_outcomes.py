@@ -13,8 +13,19 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import delete, func, select
 
+from passport.accounts.models import User
 from passport.catalog.models import JobFamily
-from passport.instance.demo import COHORTS, DemoResult, load_demo, load_people_events
+from passport.instance.demo import (
+    COHORTS,
+    DISCOVERABLE,
+    DOMAIN,
+    HIRING_MANAGER_ROLE,
+    DemoResult,
+    load_demo,
+    load_people_events,
+)
+from passport.mobility.candidates import rank_role
+from passport.mobility.models import OpenRole
 from passport.outcomes.demo import FAMILIES
 from passport.outcomes.measures import compute_outcomes
 from passport.outcomes.models import HRPerson, PeopleEvent
@@ -114,3 +125,32 @@ def test_loading_again_changes_nothing_and_the_people_load_fast(demo: Demo) -> N
     begin = time.perf_counter()
     assert load_people_events(demo.services) == demo.result.people_events
     assert time.perf_counter() - begin < 5
+
+
+def test_the_demo_roles_rank_learners_who_chose_to_be_found_with_gaps(demo: Demo) -> None:
+    assert demo.result.roles == 2
+    services = demo.services
+    with services.session() as session:
+        manager = session.scalar(select(User).where(User.email == f"hiring.manager@{DOMAIN}"))
+        assert manager is not None and manager.role == HIRING_MANAGER_ROLE
+        roles = session.scalars(select(OpenRole).order_by(OpenRole.id)).all()
+        assert [(r.job_family_id, r.status) for r in roles] == [
+            ("sre", "open"),
+            ("platform", "open"),
+        ]
+        for role in roles:
+            result = rank_role(services, session, role.id)
+            found = {c.name for c in result.candidates}
+            allowed = {
+                name
+                for name, families in DISCOVERABLE.items()
+                if families is None or role.job_family_id in families
+            }
+            assert len(found) >= 4 and found <= allowed, role.title
+            assert result.candidates[0].met > result.candidates[-1].met
+            gaps = [gap for c in result.candidates for gap in c.gaps]
+            assert gaps and any(result.closers[(g.skill, g.required)] for g in gaps)
+    again = load_demo(services)
+    assert again.roles == 0
+    with services.session() as session:
+        assert session.scalar(select(func.count()).select_from(OpenRole)) == 2
