@@ -126,7 +126,10 @@ def demo() -> None:
         f"loaded {result.learners} learners, {result.assessments} assessments, "
         f"{result.badges} badges, {result.people_events} people events"
     )
-    click.echo(f"log in as admin@{DOMAIN} (or ana.assessor@, mo.mentor@, ada.lovelace@{DOMAIN})")
+    click.echo(
+        f"log in as admin@{DOMAIN} (or ana.assessor@, mo.mentor@, hiring.manager@, "
+        f"ada.lovelace@{DOMAIN})"
+    )
     click.echo(f"with the demo password: {DEMO_PASSWORD}")
 
 

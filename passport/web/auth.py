@@ -140,13 +140,12 @@ def _page(template: str, status: int, retry_after: int | None = None, **context:
 
 def home_of(role: str) -> str:
     """Where a role lands after signing in (and where "My account" leads): learners on their
-    passport, analysts on the outcomes (the only pages they may see), hiring managers on the
-    verify page (they see nothing of ``/admin``), other staff on the dashboard."""
+    passport, analysts on the outcomes (the only pages they may see), hiring managers on their
+    open roles (they see nothing of ``/admin``), other staff on the dashboard."""
     if role == "learner":
         return url_for("learner.badges")
     if role == "hiring_manager":
-        # Until the open-roles pages (#20) exist; then this line points at them.
-        return url_for("public.verify_page")
+        return url_for("hiring.roles")
     return url_for("admin.outcomes") if role == "analyst" else url_for("admin.dashboard")
 
 

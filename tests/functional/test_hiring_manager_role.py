@@ -1,9 +1,9 @@
-"""The ``hiring_manager`` role (#20): an account that exists and behaves before its pages do.
+"""The ``hiring_manager`` role (#20).
 
 An administrator makes one like any other account; after signing in a hiring manager lands on
-the verify page (the open-roles pages will take over), sees nothing of ``/admin`` and no
-learner's pages, and — having no sub-navigation of their own yet — finds "Log out" in the
-header. Everything goes through the browser path, on a real database.
+their open roles (``/hiring/roles``), sees nothing of ``/admin`` and no learner's pages, and —
+on the verify page, which has no sub-navigation — finds "Log out" in the header. Everything
+goes through the browser path, on a real database.
 """
 
 from __future__ import annotations
@@ -66,9 +66,9 @@ def test_an_admin_creates_a_hiring_manager(client: FlaskClient, services: Servic
     assert '<td data-label="Role">Hiring manager</td>' in listed
 
 
-def test_a_hiring_manager_lands_on_the_verify_page(client: FlaskClient, services: Services) -> None:
-    assert _sign_in(client, services).endswith("/verify")
-    assert client.get("/my/account").headers["Location"].endswith("/verify")
+def test_a_hiring_manager_lands_on_open_roles(client: FlaskClient, services: Services) -> None:
+    assert _sign_in(client, services).endswith("/hiring/roles")
+    assert client.get("/my/account").headers["Location"].endswith("/hiring/roles")
     assert client.get("/verify", headers=HTML).status_code == 200
 
 
