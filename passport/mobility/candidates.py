@@ -35,9 +35,11 @@ from verifier import Report
 from verifier.fit import FitReport, fit, parse_job_family
 
 __all__ = [
+    "CANDIDATES_CSV_COLUMNS",
     "EXTERNAL_MAX_BYTES",
     "RoleCandidates",
     "add_external",
+    "candidates_csv",
     "candidates_json",
     "external_candidate",
     "rank_role",
@@ -213,6 +215,55 @@ def add_external(
     session.flush()
     record_event(session, actor, "role.external_add", role.id, {"external": external.id}, at=now)
     return external
+
+
+#: The columns of a role's ranked list as CSV (one row per candidate, in rank order).
+CANDIDATES_CSV_COLUMNS = (
+    "rank",
+    "name",
+    "email",
+    "external",
+    "verified",
+    "met",
+    "required",
+    "shortfall",
+    "newest_badge",
+    "gaps",
+    "badges",
+)
+
+
+def candidates_csv(result: RoleCandidates) -> str:
+    """The ranked list as CSV (the same people, order and figures as the role's page and the
+    API; gaps as ``skill held/required`` joined by ``; ``). Every cell is neutralised against
+    formula injection."""
+    import csv
+    import io
+
+    from passport.catalog.transfer import safe_cell
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CANDIDATES_CSV_COLUMNS)
+    for rank_number, c in enumerate(result.candidates, start=1):
+        fresh = c.freshest
+        writer.writerow(
+            safe_cell(value)
+            for value in (
+                rank_number,
+                c.name,
+                c.email or "",
+                "yes" if c.external else "no",
+                "yes" if c.verified else "no",
+                c.met,
+                c.required,
+                c.shortfall,
+                fresh.date().isoformat() if fresh is not None else "",
+                "; ".join(f"{g.skill} {g.held}/{g.required}" for g in c.gaps),
+                " ".join(c.badges),
+            )
+        )
+    return out.getvalue()
 
 
 def candidates_json(result: RoleCandidates) -> dict[str, Any]:

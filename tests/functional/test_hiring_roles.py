@@ -10,6 +10,7 @@ listed below every verified candidate.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -327,6 +328,37 @@ def test_the_role_page_ranks_candidates_and_never_shows_who_did_not_opt_in(
     with services.session() as db:
         seen = db.scalars(select(AuditEvent).where(AuditEvent.action == "role.candidates")).all()
     assert [(e.actor, e.subject) for e in seen] == [(MANAGER, str(role_id))]
+
+
+def test_the_ranked_list_exports_as_csv_with_only_who_opted_in(
+    manager: tuple[FlaskClient, str], services: Services
+) -> None:
+    client, token = manager
+    role_id = open_sre_role(client, token)
+    held = {"linux-administration": (3, date(2026, 3, 1)), "networking": (1, date(2026, 4, 1))}
+    learner(services, "open@example.com", "=Ola Open", held)
+    learner(services, "quiet@example.com", "Quin Quiet", held, discoverable=False)
+    withdrawn = learner(services, "gone@example.com", "Gus Gone", held)
+    with services.session() as db:
+        set_consent(db, withdrawn, Consent(False), actor="gone@example.com", now=datetime.now(UTC))
+    response = client.get(f"/hiring/roles/{role_id}/candidates.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(response.data.decode())))
+    assert rows[0][:4] == ["rank", "name", "email", "external"]
+    assert len(rows) == 2  # the header and the one person who opted in
+    rank, name, email, _, verified, met, required, shortfall, newest, gaps, _ = rows[1]
+    assert (rank, email, verified, met, required) == ("1", "open@example.com", "yes", "1", "6")
+    assert name == "'=Ola Open"  # neutralised: a spreadsheet never runs it as a formula
+    assert shortfall == str(3 + 3 + 2 + 2 + 1) and newest == "2026-04-01"
+    assert "networking 1/2" in gaps
+    body = response.data.decode()
+    assert "quiet@example.com" not in body and "gone@example.com" not in body
+    with services.session() as db:
+        seen = db.scalars(select(AuditEvent).where(AuditEvent.action == "role.candidates")).all()
+    assert [(e.actor, e.subject) for e in seen] == [(MANAGER, str(role_id))]
+    assert client.get(f"/hiring/roles/{role_id + 99}/candidates.csv").status_code == 404
 
 
 def test_a_revoked_badge_is_out_of_the_next_page(

@@ -22,7 +22,12 @@ from passport.catalog.achievements import LEVEL_NAMES
 from passport.catalog.job_families import active_job_families
 from passport.catalog.models import JobFamily, Skill
 from passport.errors import Conflict, InvalidRequest
-from passport.mobility.candidates import EXTERNAL_MAX_BYTES, add_external, rank_role
+from passport.mobility.candidates import (
+    EXTERNAL_MAX_BYTES,
+    add_external,
+    candidates_csv,
+    rank_role,
+)
 from passport.mobility.ranking import requirements_of
 from passport.mobility.roles import (
     MAX_OPENINGS,
@@ -33,6 +38,7 @@ from passport.mobility.roles import (
     top_level,
 )
 from passport.mobility.roles import open_role as open_role_use_case
+from passport.web.admin.common import download
 from passport.web.context import get_services
 from passport.web.hiring.common import HIRING_ROLES, bp
 from passport.web.i18n import gettext as _
@@ -293,6 +299,25 @@ def _role_page(
 @require_role(*HIRING_ROLES)
 def role(role_id: int) -> Page:
     return _role_page(role_id)
+
+
+@bp.get("/roles/<int:role_id>/candidates.csv")
+@require_role(*HIRING_ROLES)
+def role_candidates_csv(role_id: int) -> Page:
+    """The ranked list as CSV: the same people and order as the page, audited the same way."""
+    services = get_services()
+    with services.session() as db:
+        result = rank_role(services, db, role_id)
+        record_event(
+            db,
+            _actor(),
+            "role.candidates",
+            result.role.id,
+            {"candidates": len(result.candidates), "format": "csv"},
+            at=services.now(),
+        )
+        body = candidates_csv(result)
+    return download(body, mimetype="text/csv", filename=f"role-{role_id}-candidates.csv")
 
 
 @bp.post("/roles/<int:role_id>/external")
