@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from passport.catalog.achievements import achievement_id
 from passport.catalog.models import Skill
 from passport.errors import InvalidRequest
+from passport.jobs.messages import N_
 from passport.mobility.models import ExternalCandidate, OpenRole
 from passport.mobility.ranking import (
     Candidate,
@@ -103,7 +104,7 @@ def external_candidate(
     try:
         outcome = verify_input(services, external.content)
     except Exception as exc:  # noqa: BLE001 - any unreadable upload is "unverified", never a 500
-        message = getattr(exc, "message", None) or "The passport could not be read."
+        message = getattr(exc, "message", None) or N_("The passport could not be read.")
         return _unverified(external, requirements, (str(message),))
     reports = list(outcome.credentials)
     notes = []
@@ -113,10 +114,10 @@ def external_candidate(
             notes.append(first.message if first else "A credential did not verify.")
         elif not _issuer_trusted(report):
             notes.append(
-                "A credential's issuer is neither this organisation nor on the trust list."
+                N_("A credential's issuer is neither this organisation nor on the trust list.")
             )
     if not outcome.verified or not reports or notes:
-        return _unverified(external, requirements, tuple(notes) or ("Nothing in it verified.",))
+        return _unverified(external, requirements, tuple(notes) or (N_("Nothing in it verified."),))
     document = role_requirements_document(session, role, public_url=services.settings.public_url)
     coverage: FitReport = fit(parse_job_family(document), reports, now=now)
     issued = {

@@ -21,7 +21,19 @@ from passport.catalog.models import JobFamily
 from passport.errors import InvalidRequest
 from passport.mobility.models import Discoverability, DiscoverableFamily
 
-__all__ = ["Consent", "consent_of", "parse_consent", "set_consent", "withdraw_consent"]
+__all__ = [
+    "MAX_FAMILIES",
+    "Consent",
+    "consent_of",
+    "parse_consent",
+    "set_consent",
+    "withdraw_consent",
+]
+
+
+#: More job families than any catalog holds is not a choice but a mistake (or an attack on the
+#: query that checks them).
+MAX_FAMILIES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +71,14 @@ def parse_consent(body: object) -> Consent:
     families = body.get("jobFamilies")
     if families is None:
         return Consent(discoverable, None)
-    if not isinstance(families, list) or not all(isinstance(f, str) for f in families):
+    if (
+        not isinstance(families, list)
+        or len(families) > MAX_FAMILIES
+        or not all(isinstance(f, str) for f in families)
+    ):
         raise InvalidRequest(
-            "'jobFamilies' must be a list of job family ids, or null for all of them.",
+            f"'jobFamilies' must be a list of at most {MAX_FAMILIES} job family ids, or null for "
+            "all of them.",
             code="invalid_job_families",
         )
     return Consent(discoverable, tuple(dict.fromkeys(families)))

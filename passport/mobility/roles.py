@@ -9,6 +9,7 @@ that would require nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,7 @@ __all__ = [
     "open_role",
     "role_json",
     "top_level",
+    "whole_number",
 ]
 
 #: More openings than this in one role is a typing error, not a role.
@@ -72,9 +74,20 @@ def _text(value: object, name: str, limit: int, *, required: bool) -> str | None
     return text
 
 
+#: A whole number as typed: ASCII digits only (``str.isdigit`` also accepts "²", which ``int``
+#: refuses).
+_WHOLE = re.compile(r"-?[0-9]{1,9}")
+
+
+def whole_number(value: object) -> object:
+    """``value`` as an int when it is text holding a whole number, else unchanged."""
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return int(value.strip())
+    return value
+
+
 def _openings(value: object) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    value = whole_number(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_OPENINGS:
         raise InvalidRequest(
             f"The number of openings must be a whole number from 1 to {MAX_OPENINGS}.",
@@ -85,8 +98,7 @@ def _openings(value: object) -> int:
 
 def _level(skill: str, value: object) -> int:
     top = top_level()
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
+    value = whole_number(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= top:
         raise InvalidRequest(
             f"The level for {skill!r} must be a whole number from 0 (not required) to {top}.",

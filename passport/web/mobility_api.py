@@ -231,6 +231,12 @@ def set_my_discoverability() -> Response:
     user = _signed_in(services)
     _check_csrf_header()
     consent = parse_consent(_json_object())
+    if consent.discoverable and user.role != "learner":
+        # The same rule as the passport page's form; withdrawing stays open to anyone.
+        raise Forbidden(
+            "Only learners can make themselves discoverable for internal moves.",
+            code="role_forbidden",
+        )
     now = services.now()
     with services.session() as db:
         payload = set_consent(db, user.id, consent, actor=user.email, now=now).to_json()

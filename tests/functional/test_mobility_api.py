@@ -241,17 +241,39 @@ def test_consent_needs_a_session_and_the_csrf_header(
             {"discoverable": "yes"},
             {"discoverable": True, "jobFamilies": ["nope"]},
             {"discoverable": True, "extra": 1},
+            {"discoverable": True, "jobFamilies": ["sre"] * 201},
         )
     ]
     assert [code(r) for r in refused] == [
         "invalid_discoverable",
         "unknown_job_family",
         "unknown_field",
+        "invalid_job_families",
     ]
     form = client.put(
         "/api/v1/me/discoverability", data="discoverable=1", headers={"X-CSRF-Token": csrf}
     )
     assert form.status_code == 415
+
+
+def test_only_learners_opt_in_and_anyone_may_withdraw(
+    client: FlaskClient, services: Services
+) -> None:
+    with services.session() as session:
+        mentor = create_user(
+            session, email="mo@example.com", name="Mo", role="mentor", password=PASSWORD
+        )
+        session.flush()
+        # Opted in while still a learner, say: withdrawing must stay possible.
+        set_consent(session, mentor.id, Consent(True, None), actor="mo", now=services.now())
+    csrf = sign_in(client, "mo@example.com")
+    body = {"discoverable": True, "jobFamilies": None}
+    refused = client.put("/api/v1/me/discoverability", json=body, headers={"X-CSRF-Token": csrf})
+    assert (refused.status_code, code(refused)) == (403, "role_forbidden")
+    off = client.put(
+        "/api/v1/me/discoverability", json={"discoverable": False}, headers={"X-CSRF-Token": csrf}
+    )
+    assert off.status_code == 200 and off.get_json()["discoverable"] is False
 
 
 # -- candidates -----------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from passport.mobility.roles import (
     find_role,
     list_roles,
     top_level,
+    whole_number,
 )
 from passport.mobility.roles import open_role as open_role_use_case
 from passport.web.admin.common import download
@@ -206,9 +207,8 @@ def _error_field(exc: InvalidRequest, form: Mapping[str, str]) -> str:
     if exc.code == "invalid_level":
         top = top_level()
         for name, value in form.items():
-            if name.startswith(LEVEL_PREFIX) and not (
-                value.strip().isdigit() and 0 <= int(value.strip()) <= top
-            ):
+            level = whole_number(value)
+            if name.startswith(LEVEL_PREFIX) and not (isinstance(level, int) and 0 <= level <= top):
                 return name
         return "extra_level"
     if exc.code == "unknown_skill":

@@ -119,6 +119,10 @@ def test_a_role_starts_from_its_family_and_adjusts_levels(services: Services) ->
         (RoleDraft(title="x", job_family="nope"), "unknown_job_family"),
         (RoleDraft(title="x", job_family="sre", openings=0), "invalid_openings"),
         (RoleDraft(title="x", job_family="sre", openings=True), "invalid_openings"),
+        # str.isdigit() takes these, int() does not: a clear error, never a 500
+        (RoleDraft(title="x", job_family="sre", openings="²"), "invalid_openings"),
+        (RoleDraft(title="x", job_family="sre", levels={"networking": "¹"}), "invalid_level"),
+        (RoleDraft(title="x", job_family="sre", openings="9" * 40), "invalid_openings"),
         (RoleDraft(title="x", job_family="sre", levels={"networking": -1}), "invalid_level"),
         (RoleDraft(title="x", job_family="sre", levels={"networking": 5}), "invalid_level"),
         (RoleDraft(title="x", job_family="sre", levels={"networking": 2.5}), "invalid_level"),
@@ -258,8 +262,32 @@ def test_revoked_suspended_and_expired_badges_do_not_count(services: Services) -
 
 
 def test_gaps_name_what_would_close_them_at_the_right_level(services: Services) -> None:
+    from passport.cohorts.models import Cohort, CohortSkill
+
     person(services, "p@example.org", "P")
     badge(services, "p@example.org", "networking", 1, date(2026, 3, 1))
+    today = NOW.date()
+    with services.session() as session:
+        for name, starts, ends, achievement in (
+            (
+                "Net deep dive",
+                today + timedelta(days=30),
+                today + timedelta(days=80),
+                "networking-l3",
+            ),
+            ("Net basics", today + timedelta(days=10), today + timedelta(days=60), "networking-l1"),
+            (
+                "Net last year",
+                today - timedelta(days=400),
+                today - timedelta(days=350),
+                "networking-l2",
+            ),
+            ("Net now", today - timedelta(days=10), today + timedelta(days=40), "networking-l2"),
+        ):
+            cohort = Cohort(name=name, starts_on=starts, ends_on=ends)
+            session.add(cohort)
+            session.flush()
+            session.add(CohortSkill(cohort_id=cohort.id, achievement_id=achievement))
     role_id = sre_role(services)
     with services.session() as session:
         result = rank_role(services, session, role_id)
@@ -267,8 +295,15 @@ def test_gaps_name_what_would_close_them_at_the_right_level(services: Services) 
         net = next(g for g in only.gaps if g.skill == "networking")
         assert (net.status, net.required, net.held) == ("partly", 2, 1)
         closers = result.closers[("networking", 2)]
-    assert [c.kind for c in closers][:1] == ["achievement"]
-    assert all(c.kind != "cohort" or c.ends_on is None or c.ends_on >= NOW.date() for c in closers)
+        session.execute(delete(CohortSkill))
+        session.execute(delete(Cohort))
+    # The badge at the required level, then the cohorts not yet ended that reach level 2 or above,
+    # soonest first: not the one teaching level 1, not the one that ended.
+    assert [(c.kind, c.name) for c in closers] == [
+        ("achievement", "Networking — Practitioner"),
+        ("cohort", "Net now"),
+        ("cohort", "Net deep dive"),
+    ]
 
 
 # -- the rule, on generated populations --------------------------------------------------------
