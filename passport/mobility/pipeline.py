@@ -5,12 +5,12 @@ the most ready candidates. ``docs/mobility.md`` defines every figure.
 **Whose requirements.** The family's open roles, each with its own levels; a family without an
 open role is read against its own job-family levels, so the view still says who is ready.
 
-**Who counts.** Ready now, within one cohort and the unlock counts read only the people who
-opted in to be found for the family (:func:`~passport.mobility.ranking.internal_candidates`:
-active accounts holding a current badge of ours for a required skill); nothing is cached, so a
-withdrawal or a revoked badge is out of the next view. *In a cohort now* counts every learner of
-a running cohort that teaches a skill the family needs, discoverable or not — a count about
-people who did not opt in, which is why every count of people here is
+**Who counts.** Every count of people here reads only the people who opted in to be found for
+the family: ready now, within one cohort and the unlock counts through
+:func:`~passport.mobility.ranking.internal_candidates` (active accounts holding a current badge
+of ours for a required skill), *in a cohort now* through the same consent rule
+(:func:`~passport.mobility.ranking.consented`). Nothing is cached, so a withdrawal or a revoked
+badge is out of the next view. Every count of people is
 :func:`~passport.outcomes.report.count_or_suppressed` (below 5: "fewer than 5"). Openings are
 not people and are exact.
 
@@ -39,12 +39,13 @@ from passport.accounts.models import User
 from passport.catalog.models import AchievementDefinition, JobFamily, Skill
 from passport.cohorts.models import Cohort, CohortMember, CohortSkill
 from passport.errors import NotFound
-from passport.mobility.models import OpenRole
+from passport.mobility.models import Discoverability, OpenRole
 from passport.mobility.ranking import (
     Candidate,
     GapCloser,
     SkillFit,
     closers_for,
+    consented,
     internal_candidates,
     requirements_of,
 )
@@ -198,9 +199,9 @@ def _requirement_sets(session: Session, family: JobFamily) -> tuple[list[dict[st
     return sets, openings, len(roles)
 
 
-def _in_cohort_now(session: Session, skills: set[str], today: date) -> int:
-    """Learners (active accounts) of cohorts running today that teach one of ``skills``,
-    opted in or not."""
+def _in_cohort_now(session: Session, family_id: str, skills: set[str], today: date) -> int:
+    """Learners (active accounts) of cohorts running today that teach one of ``skills`` and
+    who opted in to be found for the family: someone who did not opt in is in no count."""
     if not skills:
         return 0
     rows = session.scalars(
@@ -209,6 +210,7 @@ def _in_cohort_now(session: Session, skills: set[str], today: date) -> int:
         .join(CohortSkill, CohortSkill.cohort_id == Cohort.id)
         .join(AchievementDefinition, AchievementDefinition.id == CohortSkill.achievement_id)
         .join(User, User.id == CohortMember.user_id)
+        .join(Discoverability, Discoverability.user_id == User.id)
         .where(
             CohortMember.role == "learner",
             Cohort.starts_on <= today,
@@ -216,6 +218,7 @@ def _in_cohort_now(session: Session, skills: set[str], today: date) -> int:
             AchievementDefinition.skill_id.in_(sorted(skills)),
             User.deactivated_at.is_(None),
             User.erased_at.is_(None),
+            consented(family_id),
         )
         .distinct()
     )
@@ -282,7 +285,7 @@ def _pipeline(session: Session, family: JobFamily, now: datetime) -> FamilyPipel
         open_roles=open_roles,
         ready_now=ready_shown,
         within_one_cohort=within_shown,
-        in_cohort_now=count_or_suppressed(_in_cohort_now(session, skills, today)),
+        in_cohort_now=count_or_suppressed(_in_cohort_now(session, family.id, skills, today)),
         decision=decision,
         hire_for=hire_for,
         next_cohort=cohort,

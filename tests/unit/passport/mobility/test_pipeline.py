@@ -238,10 +238,11 @@ def test_skills_that_unlock_the_most_candidates_are_ranked(services: Services) -
     assert found.unlock[0].name != "sql-data-modeling"  # the skill's name, for pages
 
 
-def test_in_a_cohort_now_counts_learners_of_running_cohorts_opted_in_or_not(
+def test_in_a_cohort_now_counts_only_learners_of_running_cohorts_who_opted_in(
     services: Services,
 ) -> None:
     learners = tuple(f"l{n}@example.org" for n in range(6))
+    quiet = ("quiet0@example.org", "quiet1@example.org", "quiet2@example.org")
     with services.session() as session:
         data_role(session, 1, NOW)
         cohort(
@@ -249,7 +250,7 @@ def test_in_a_cohort_now_counts_learners_of_running_cohorts_opted_in_or_not(
             "Now",
             TODAY - timedelta(days=7),
             teaches=("sql-data-modeling-l2",),
-            learners=learners[:5],
+            learners=learners[:5] + quiet,
         )
         cohort(
             session,
@@ -259,6 +260,12 @@ def test_in_a_cohort_now_counts_learners_of_running_cohorts_opted_in_or_not(
             learners=learners[5:],
         )
         cohort(session, "Elsewhere", TODAY, teaches=("threat-modeling-l2",), learners=learners[5:])
+        users = {u.email: u.id for u in session.scalars(select(User))}
+        for email in learners:
+            set_consent(session, users[email], Consent(True), actor=email, now=NOW)
+        # Opted in, but for another family only: not found for data, so not counted.
+        set_consent(session, users[quiet[0]], Consent(True, ("sre",)), actor=quiet[0], now=NOW)
+    # The 2 who never opted in and the one found only for sre are in no count.
     assert data_pipeline(services).in_cohort_now == 5
     with services.session() as session:
         session.execute(update(User).where(User.email == learners[0]).values(erased_at=NOW))
