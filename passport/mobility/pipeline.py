@@ -14,13 +14,17 @@ badge is out of the next view. Every count of people is
 :func:`~passport.outcomes.report.count_or_suppressed` (below 5: "fewer than 5"). Openings are
 not people and are exact.
 
+**Within one cohort** is one skill short by one level for some role *and* a cohort scheduled
+(starting today or later, teaching the skill at that level or above) that closes that gap;
+one level short with nothing scheduled counts only in the unlock list.
+
 **The recommendation** is computed from the true numbers; only the shown values leave this
 module. With *o* openings, *r* ready now and *w* within one cohort:
 
 1. no openings → ``no_open_roles``;
 2. r ≥ o → ``move_internally``;
 3. r + w ≥ o and a cohort is scheduled that closes a within-one gap → ``train``;
-4. otherwise ``hire``: the openings left are o − r − w when a cohort is scheduled, else o − r.
+4. otherwise ``hire``: the openings left are o − r − w (w is 0 with nothing scheduled).
    They are given (``hire_for``) only when r and w are both shown, so they reveal nothing the
    shown numbers do not.
 """
@@ -244,20 +248,23 @@ def _pipeline(session: Session, family: JobFamily, now: datetime) -> FamilyPipel
 
     wanted = {g for gaps in within.values() for g in gaps} | set(only_gap_level.items())
     closers = closers_for(session, wanted, today=today)
-    starts = [
-        found
-        for found in (
-            next_cohort(closers.get(g, []), today) for gaps in within.values() for g in gaps
-        )
-        if found is not None
-    ]
+    # Within one cohort means a scheduled cohort closes the one gap: the people one level short
+    # with nothing scheduled would not be ready by any date we can name, so they count only in
+    # the unlock list.
+    scheduled = {
+        gap: found
+        for gap in {g for gaps in within.values() for g in gaps}
+        if (found := next_cohort(closers.get(gap, []), today)) is not None
+    }
+    trainable = {key for key, gaps in within.items() if gaps & scheduled.keys()}
+    starts = list(scheduled.values())
     cohort = min(starts, key=lambda c: (c.starts_on, c.name)) if starts else None
 
     decision, left = recommend(
-        openings, len(ready), len(within), cohort_scheduled=cohort is not None
+        openings, len(ready), len(trainable), cohort_scheduled=cohort is not None
     )
     ready_shown = count_or_suppressed(len(ready))
-    within_shown = count_or_suppressed(len(within))
+    within_shown = count_or_suppressed(len(trainable))
     hire_for = left if decision == "hire" and _shown(ready_shown) and _shown(within_shown) else None
 
     names: dict[str, str] = {
