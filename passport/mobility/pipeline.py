@@ -25,8 +25,13 @@ module. With *o* openings, *r* ready now and *w* within one cohort:
 2. r ≥ o → ``move_internally``;
 3. r + w ≥ o and a cohort is scheduled that closes a within-one gap → ``train``;
 4. otherwise ``hire``: the openings left are o − r − w (w is 0 with nothing scheduled).
-   They are given (``hire_for``) only when r and w are both shown, so they reveal nothing the
-   shown numbers do not.
+   They are given (``hire_for``) only when r and w are both shown, so they turn no suppressed
+   count into an exact one.
+
+The decision may narrow a suppressed count ("fewer than 5 ready now: move internally" says at
+least o are ready); it names no one the viewers cannot already see, since the people behind r
+and w all opted in and appear by name on the candidate list of one of the family's open roles,
+for the same viewers. Suppression here guards the view as an aggregate.
 """
 
 from __future__ import annotations
