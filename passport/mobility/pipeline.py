@@ -5,14 +5,18 @@ the most ready candidates. ``docs/mobility.md`` defines every figure.
 **Whose requirements.** The family's open roles, each with its own levels; a family without an
 open role is read against its own job-family levels, so the view still says who is ready.
 
-**Who counts.** Ready now, within one cohort and the unlock counts read only the people who
-opted in to be found for the family (:func:`~passport.mobility.ranking.internal_candidates`:
-active accounts holding a current badge of ours for a required skill); nothing is cached, so a
-withdrawal or a revoked badge is out of the next view. *In a cohort now* counts every learner of
-a running cohort that teaches a skill the family needs, discoverable or not — a count about
-people who did not opt in, which is why every count of people here is
+**Who counts.** Every count of people here reads only the people who opted in to be found for
+the family: ready now, within one cohort and the unlock counts through
+:func:`~passport.mobility.ranking.internal_candidates` (active accounts holding a current badge
+of ours for a required skill), *in a cohort now* through the same consent rule
+(:func:`~passport.mobility.ranking.consented`). Nothing is cached, so a withdrawal or a revoked
+badge is out of the next view. Every count of people is
 :func:`~passport.outcomes.report.count_or_suppressed` (below 5: "fewer than 5"). Openings are
 not people and are exact.
+
+**Within one cohort** is one skill short by one level for some role *and* a cohort scheduled
+(starting today or later, teaching the skill at that level or above) that closes that gap;
+one level short with nothing scheduled counts only in the unlock list.
 
 **The recommendation** is computed from the true numbers; only the shown values leave this
 module. With *o* openings, *r* ready now and *w* within one cohort:
@@ -20,9 +24,14 @@ module. With *o* openings, *r* ready now and *w* within one cohort:
 1. no openings → ``no_open_roles``;
 2. r ≥ o → ``move_internally``;
 3. r + w ≥ o and a cohort is scheduled that closes a within-one gap → ``train``;
-4. otherwise ``hire``: the openings left are o − r − w when a cohort is scheduled, else o − r.
-   They are given (``hire_for``) only when r and w are both shown, so they reveal nothing the
-   shown numbers do not.
+4. otherwise ``hire``: the openings left are o − r − w (w is 0 with nothing scheduled).
+   They are given (``hire_for``) only when r and w are both shown, so they turn no suppressed
+   count into an exact one.
+
+The decision may narrow a suppressed count ("fewer than 5 ready now: move internally" says at
+least o are ready); it names no one the viewers cannot already see, since the people behind r
+and w all opted in and appear by name on the candidate list of one of the family's open roles,
+for the same viewers. Suppression here guards the view as an aggregate.
 """
 
 from __future__ import annotations
@@ -39,12 +48,13 @@ from passport.accounts.models import User
 from passport.catalog.models import AchievementDefinition, JobFamily, Skill
 from passport.cohorts.models import Cohort, CohortMember, CohortSkill
 from passport.errors import NotFound
-from passport.mobility.models import OpenRole
+from passport.mobility.models import Discoverability, OpenRole
 from passport.mobility.ranking import (
     Candidate,
     GapCloser,
     SkillFit,
     closers_for,
+    consented,
     internal_candidates,
     requirements_of,
 )
@@ -198,9 +208,9 @@ def _requirement_sets(session: Session, family: JobFamily) -> tuple[list[dict[st
     return sets, openings, len(roles)
 
 
-def _in_cohort_now(session: Session, skills: set[str], today: date) -> int:
-    """Learners (active accounts) of cohorts running today that teach one of ``skills``,
-    opted in or not."""
+def _in_cohort_now(session: Session, family_id: str, skills: set[str], today: date) -> int:
+    """Learners (active accounts) of cohorts running today that teach one of ``skills`` and
+    who opted in to be found for the family: someone who did not opt in is in no count."""
     if not skills:
         return 0
     rows = session.scalars(
@@ -209,6 +219,7 @@ def _in_cohort_now(session: Session, skills: set[str], today: date) -> int:
         .join(CohortSkill, CohortSkill.cohort_id == Cohort.id)
         .join(AchievementDefinition, AchievementDefinition.id == CohortSkill.achievement_id)
         .join(User, User.id == CohortMember.user_id)
+        .join(Discoverability, Discoverability.user_id == User.id)
         .where(
             CohortMember.role == "learner",
             Cohort.starts_on <= today,
@@ -216,6 +227,7 @@ def _in_cohort_now(session: Session, skills: set[str], today: date) -> int:
             AchievementDefinition.skill_id.in_(sorted(skills)),
             User.deactivated_at.is_(None),
             User.erased_at.is_(None),
+            consented(family_id),
         )
         .distinct()
     )
@@ -241,20 +253,23 @@ def _pipeline(session: Session, family: JobFamily, now: datetime) -> FamilyPipel
 
     wanted = {g for gaps in within.values() for g in gaps} | set(only_gap_level.items())
     closers = closers_for(session, wanted, today=today)
-    starts = [
-        found
-        for found in (
-            next_cohort(closers.get(g, []), today) for gaps in within.values() for g in gaps
-        )
-        if found is not None
-    ]
+    # Within one cohort means a scheduled cohort closes the one gap: the people one level short
+    # with nothing scheduled would not be ready by any date we can name, so they count only in
+    # the unlock list.
+    scheduled = {
+        gap: found
+        for gap in {g for gaps in within.values() for g in gaps}
+        if (found := next_cohort(closers.get(gap, []), today)) is not None
+    }
+    trainable = {key for key, gaps in within.items() if gaps & scheduled.keys()}
+    starts = list(scheduled.values())
     cohort = min(starts, key=lambda c: (c.starts_on, c.name)) if starts else None
 
     decision, left = recommend(
-        openings, len(ready), len(within), cohort_scheduled=cohort is not None
+        openings, len(ready), len(trainable), cohort_scheduled=cohort is not None
     )
     ready_shown = count_or_suppressed(len(ready))
-    within_shown = count_or_suppressed(len(within))
+    within_shown = count_or_suppressed(len(trainable))
     hire_for = left if decision == "hire" and _shown(ready_shown) and _shown(within_shown) else None
 
     names: dict[str, str] = {
@@ -282,7 +297,7 @@ def _pipeline(session: Session, family: JobFamily, now: datetime) -> FamilyPipel
         open_roles=open_roles,
         ready_now=ready_shown,
         within_one_cohort=within_shown,
-        in_cohort_now=count_or_suppressed(_in_cohort_now(session, skills, today)),
+        in_cohort_now=count_or_suppressed(_in_cohort_now(session, family.id, skills, today)),
         decision=decision,
         hire_for=hire_for,
         next_cohort=cohort,

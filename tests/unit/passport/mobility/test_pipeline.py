@@ -155,12 +155,42 @@ def test_within_one_cohort_is_one_skill_short_by_one_level(services: Services) -
         people(session, "two-levels", 5, short("sql-data-modeling", 2), now=NOW)  # not
         people(session, "two-skills", 5, short("sql-data-modeling", ci_cd=1), now=NOW)  # not
         people(session, "ready", 5, DATA, now=NOW)
+        # Teaches the skill all three groups lack; only the one-level gap makes anyone "within".
+        cohort(session, "SQL", TODAY + timedelta(days=9), teaches=("sql-data-modeling-l3",))
     found = data_pipeline(services)
     assert found.ready_now == 5
     assert found.within_one_cohort == 5
-    assert found.next_cohort is None
-    # No cohort scheduled: hire for all but the ready (both counts shown, so it is said).
-    assert (found.decision, found.hire_for) == ("hire", 15)
+    assert found.next_cohort == ScheduledCohort("SQL", TODAY + timedelta(days=9))
+    # 5 + 5 < 20: hire for the rest (both counts shown, so it is said).
+    assert (found.decision, found.hire_for) == ("hire", 10)
+
+
+def test_within_one_cohort_needs_a_cohort_scheduled_for_that_gap(services: Services) -> None:
+    with services.session() as session:
+        data_role(session, 12, NOW)
+        people(session, "ready", 5, DATA, now=NOW)
+        people(session, "pipes", 5, short("data-pipelines"), now=NOW)  # a cohort closes it
+        people(session, "sql", 5, short("sql-data-modeling"), now=NOW)  # nothing scheduled
+        people(session, "tests", 5, short("software-testing"), now=NOW)  # none that counts
+        cohort(session, "Pipelines", TODAY + timedelta(days=10), teaches=("data-pipelines-l3",))
+        cohort(session, "Too low", TODAY + timedelta(days=3), teaches=("software-testing-l1",))
+        cohort(session, "Running", TODAY - timedelta(days=3), teaches=("software-testing-l2",))
+    found = data_pipeline(services)
+    # Only the 5 whose gap a scheduled cohort closes are within one cohort: 5 + 5 < 12.
+    assert (found.ready_now, found.within_one_cohort) == (5, 5)
+    assert (found.decision, found.hire_for) == ("hire", 2)
+    assert found.next_cohort == ScheduledCohort("Pipelines", TODAY + timedelta(days=10))
+    # The people one level short with nothing scheduled are still in the unlock list.
+    unlock = {u.skill: (u.candidates, u.next_cohort) for u in found.unlock}
+    assert unlock == {
+        "data-pipelines": (5, ScheduledCohort("Pipelines", TODAY + timedelta(days=10))),
+        "sql-data-modeling": (5, None),
+        "software-testing": (5, None),
+    }
+    with services.session() as session:
+        cohort(session, "SQL", TODAY + timedelta(days=30), teaches=("sql-data-modeling-l4",))
+    found = data_pipeline(services)
+    assert (found.within_one_cohort, found.decision, found.hire_for) == (10, "train", None)
 
 
 def test_within_one_for_any_open_role_and_the_family_levels_without_one(
@@ -168,6 +198,7 @@ def test_within_one_for_any_open_role_and_the_family_levels_without_one(
 ) -> None:
     with services.session() as session:
         people(session, "lower", 5, short("data-pipelines"), now=NOW)
+        cohort(session, "Pipelines", TODAY + timedelta(days=5), teaches=("data-pipelines-l3",))
     found = data_pipeline(services)  # no open role: the family's own levels
     assert (found.openings, found.open_roles, found.decision) == (0, 0, "no_open_roles")
     assert found.within_one_cohort == 5
@@ -238,10 +269,11 @@ def test_skills_that_unlock_the_most_candidates_are_ranked(services: Services) -
     assert found.unlock[0].name != "sql-data-modeling"  # the skill's name, for pages
 
 
-def test_in_a_cohort_now_counts_learners_of_running_cohorts_opted_in_or_not(
+def test_in_a_cohort_now_counts_only_learners_of_running_cohorts_who_opted_in(
     services: Services,
 ) -> None:
     learners = tuple(f"l{n}@example.org" for n in range(6))
+    quiet = ("quiet0@example.org", "quiet1@example.org", "quiet2@example.org")
     with services.session() as session:
         data_role(session, 1, NOW)
         cohort(
@@ -249,7 +281,7 @@ def test_in_a_cohort_now_counts_learners_of_running_cohorts_opted_in_or_not(
             "Now",
             TODAY - timedelta(days=7),
             teaches=("sql-data-modeling-l2",),
-            learners=learners[:5],
+            learners=learners[:5] + quiet,
         )
         cohort(
             session,
@@ -259,6 +291,12 @@ def test_in_a_cohort_now_counts_learners_of_running_cohorts_opted_in_or_not(
             learners=learners[5:],
         )
         cohort(session, "Elsewhere", TODAY, teaches=("threat-modeling-l2",), learners=learners[5:])
+        users = {u.email: u.id for u in session.scalars(select(User))}
+        for email in learners:
+            set_consent(session, users[email], Consent(True), actor=email, now=NOW)
+        # Opted in, but for another family only: not found for data, so not counted.
+        set_consent(session, users[quiet[0]], Consent(True, ("sre",)), actor=quiet[0], now=NOW)
+    # The 2 who never opted in and the one found only for sre are in no count.
     assert data_pipeline(services).in_cohort_now == 5
     with services.session() as session:
         session.execute(update(User).where(User.email == learners[0]).values(erased_at=NOW))
