@@ -534,3 +534,43 @@ def test_every_page_is_accessible_and_fits_a_phone(
         context.close()
     report.save()
     assert not report.problems, report.text()
+
+
+def test_a_screenshot_is_taken_only_where_a_page_has_a_problem(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The crawl's own check: a page too wide for a phone is reported at 390 px only, with a
+    screenshot at that width; a page that fits gets none (unless CRAWL_SCREENSHOTS asks)."""
+    axe_source()
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    report = Report(tmp_path / "pages")
+
+    def show(body: str) -> None:
+        page.set_content(
+            f'<!doctype html><html lang="en"><head><title>T</title></head>'
+            f"<body><main><h1>A page</h1>{body}</main></body></html>"
+        )
+
+    show('<div style="width: 800px">Wider than a phone</div>')
+    report.check(page, "tester", "/wide", "declared")
+    show("<p>Fits</p>")
+    report.check(page, "tester", "/fits", "declared")
+    monkeypatch.setattr(f"{__name__}.EVERY_SCREENSHOT", True)
+    report.check(page, "tester", "/asked", "declared")
+    context.close()
+
+    assert list(report.problems) == ["tester /wide"]
+    [problem] = report.problems["tester /wide"]
+    assert problem.startswith("390px scrolls sideways: 808px wide in a 390px viewport")
+    assert 'div "Wider than a phone" 800px wide' in problem
+    shots = sorted(p.name for p in (tmp_path / "pages" / "tester").iterdir())
+    assert shots == ["asked-1366.png", "asked-390.png", "wide-390.png"]
+    assert [(c["page"], c["width"], c["overflow"]) for c in report.checked] == [
+        ("/wide", 1366, False),
+        ("/wide", 390, True),
+        ("/fits", 1366, False),
+        ("/fits", 390, False),
+        ("/asked", 1366, False),
+        ("/asked", 390, False),
+    ]
