@@ -54,29 +54,44 @@ class Violation:
         return f"axe {self.impact} {self.rule}: {self.help} — {shown}{more}"
 
 
-def axe_violations(page: Any) -> list[Violation]:
-    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now, and
-    those of :data:`ALSO_FAILING`. Waits for the page's load event first: before it, the
-    style sheets may not apply yet and contrast would be judged on an unstyled page."""
-    page.wait_for_load_state("load")
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(axe_source())
-    results: list[dict[str, Any]] = page.evaluate(
-        """async (tags) => {
-            const r = await axe.run(document, {
-                runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-            return r.violations.map(v => ({
-                rule: v.id, impact: v.impact, help: v.help, tags: v.tags,
-                targets: v.nodes.map(n => n.target.join(' '))}));
-        }""",
-        [*AXE_TAGS, "best-practice"],
-    )
+#: axe-core's run over the whole document, its violations as plain objects (``null`` when axe
+#: is not injected in this document yet).
+_AXE_RUN_JS = """async (tags) => {
+    if (typeof window.axe !== 'object') return null;
+    const r = await axe.run(document, {
+        runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+    return r.violations.map(v => ({
+        rule: v.id, impact: v.impact, help: v.help, tags: v.tags,
+        targets: v.nodes.map(n => n.target.join(' '))}));
+}"""
+
+
+def _failing(results: list[dict[str, Any]]) -> list[Violation]:
     return [
         Violation(v["rule"], v["impact"] or "", v["help"], tuple(v["targets"]))
         for v in results
         if v["rule"] in ALSO_FAILING
         or (v["impact"] in FAILING_IMPACTS and any(t in AXE_TAGS for t in v["tags"]))
     ]
+
+
+def _run_axe(page: Any, script: str, *args: Any) -> Any:
+    """``script`` (which answers ``null`` while axe is missing), injecting axe once per
+    document: the first call on a new document costs one round trip more, none after."""
+    found = page.evaluate(script, list(args))
+    if found is None:
+        page.evaluate(axe_source())
+        found = page.evaluate(script, list(args))
+    return found
+
+
+def axe_violations(page: Any) -> list[Violation]:
+    """axe-core's serious and critical WCAG 2.2 AA violations on the page as it is now, and
+    those of :data:`ALSO_FAILING`. Waits for the page's load event first: before it, the
+    style sheets may not apply yet and contrast would be judged on an unstyled page."""
+    page.wait_for_load_state("load")
+    found = _run_axe(page, f"([tags]) => ({_AXE_RUN_JS})(tags)", [*AXE_TAGS, "best-practice"])
+    return _failing(found)
 
 
 #: The elements that stick out to the right of the viewport, widest first: only the innermost
@@ -113,13 +128,7 @@ _OVERFLOW_JS = """() => {
 }"""
 
 
-def horizontal_overflow(page: Any) -> str | None:
-    """None when the page fits its viewport's width, else what sticks out.
-
-    Waits for the load event first: a selector can appear before the style sheets arrive, and
-    an unstyled page is wider than the styled one (seen in CI under load)."""
-    page.wait_for_load_state("load")
-    found: dict[str, Any] | None = page.evaluate(_OVERFLOW_JS)
+def _overflow_text(found: dict[str, Any] | None) -> str | None:
     if found is None:
         return None
     culprits = "; ".join(found["culprits"]) or "no single element found"
@@ -127,6 +136,59 @@ def horizontal_overflow(page: Any) -> str | None:
         f"scrolls sideways: {found['scrollWidth']}px wide in a {found['width']}px viewport "
         f"({culprits})"
     )
+
+
+def horizontal_overflow(page: Any) -> str | None:
+    """None when the page fits its viewport's width, else what sticks out.
+
+    Waits for the load event first: a selector can appear before the style sheets arrive, and
+    an unstyled page is wider than the styled one (seen in CI under load)."""
+    page.wait_for_load_state("load")
+    return _overflow_text(page.evaluate(_OVERFLOW_JS))
+
+
+def audit(page: Any) -> tuple[list[Violation], str | None]:
+    """:func:`axe_violations` and then :func:`horizontal_overflow`, from one ``evaluate``
+    (axe injected once per document): what the two would answer, in one round trip."""
+    page.wait_for_load_state("load")
+    found = _run_axe(
+        page,
+        f"""async ([tags]) => {{
+            const violations = await ({_AXE_RUN_JS})(tags);
+            if (violations === null) return null;
+            return {{violations, overflow: ({_OVERFLOW_JS})()}};
+        }}""",
+        [*AXE_TAGS, "best-practice"],
+    )
+    return _failing(found["violations"]), _overflow_text(found["overflow"])
+
+
+#: Resolves once the viewport has the width and height asked for and the page has rendered
+#: three frames at that size: layout, media queries and ResizeObserver callbacks have seen the
+#: new size, and so has what those callbacks put off to the next frame (Chart.js redraws its
+#: canvases that way). Gives up after a few seconds, answering the size it has.
+_RESIZED_JS = """async ([width, height]) => {
+    const frame = () => new Promise(resolve => requestAnimationFrame(resolve));
+    const start = performance.now();
+    while ((window.innerWidth !== width || window.innerHeight !== height)
+           && performance.now() - start < 5000) {
+        await frame();
+    }
+    await frame();
+    await frame();
+    await frame();
+    return [window.innerWidth, window.innerHeight];
+}"""
+
+
+def resize(page: Any, viewport: dict[str, int]) -> None:
+    """Give ``page`` the ``viewport`` size and wait until it is laid out at that size (nothing
+    to do when it has that size already)."""
+    if page.viewport_size == viewport:
+        return
+    page.set_viewport_size(viewport)
+    size = page.evaluate(_RESIZED_JS, [viewport["width"], viewport["height"]])
+    assert size == [viewport["width"], viewport["height"]], f"resized to {size}, not {viewport}"
 
 
 def focus_indicator(page: Any) -> dict[str, str]:

@@ -29,7 +29,7 @@ from passport.accounts.models import User
 from passport.accounts.users import create_user
 from passport.outcomes import measures
 from passport.outcomes.report import Filters, Outcomes
-from tests.browser.a11y import DESKTOP, PHONE, axe_source, axe_violations, horizontal_overflow
+from tests.browser.a11y import DESKTOP, PHONE, audit, axe_source, resize
 from tests.browser.a11y import login as log_in
 from tests.browser.conftest import LiveServer
 from tests.browser.test_passport_flow import ConsoleErrors
@@ -74,17 +74,19 @@ def analyst(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 
 
 def _check_page(page: Any, folder: Path, name: str) -> list[str]:
-    """axe and overflow at both widths, a screenshot of each; the problems found."""
+    """axe and overflow at both widths (the charts redrawn at each: :func:`resize` waits for
+    it), a screenshot of each width with a problem; the problems found."""
     problems = []
     for viewport in (DESKTOP, PHONE):
         width = viewport["width"]
-        page.set_viewport_size(viewport)
-        page.wait_for_timeout(100)  # the charts redraw at the new width
-        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
-        problems += [f"{name} {width}px {v}" for v in axe_violations(page)]
-        overflow = horizontal_overflow(page)
+        resize(page, viewport)
+        violations, overflow = audit(page)
+        found = [f"{name} {width}px {v}" for v in violations]
         if overflow:
-            problems.append(f"{name} {width}px {overflow}")
+            found.append(f"{name} {width}px {overflow}")
+        if found:
+            page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+        problems += found
     page.set_viewport_size(DESKTOP)
     return problems
 

@@ -242,6 +242,12 @@ def passport(env: dict[str, str], *args: str) -> str:
     return done.stdout.strip()
 
 
+#: How long one readiness probe waits for its answer. A worker's first answer loads the
+#: migrations and decrypts the signing keys (8 s seen on a loaded machine); a probe given up
+#: sooner still holds that sync worker while the next one queues behind it.
+PROBE_SECONDS = 20.0
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
@@ -269,13 +275,13 @@ class Server:
         raise AssertionError(f"workers {self.workers()} (wanted {count}):\n{self.log()}")
 
     def wait_ready(self, within: float = 60, path: str = "/readyz") -> Answer:
-        """Poll ``path`` until it answers 200."""
+        """Poll ``path`` until it answers 200 (each probe waits :data:`PROBE_SECONDS`)."""
         deadline = time.monotonic() + within
         last: Answer | OSError | None = None
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log()
             try:
-                last = call(self.port, "GET", path, timeout=5)
+                last = call(self.port, "GET", path, timeout=PROBE_SECONDS)
                 if last.status == 200:
                     return last
             except OSError as exc:

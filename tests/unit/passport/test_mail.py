@@ -7,6 +7,7 @@ import email
 import email.policy
 import secrets
 import smtplib
+import ssl
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -165,3 +166,42 @@ def test_headers_and_attachments_are_written(tmp_path: Path) -> None:
                 to="x@example.com", subject="S", text="t", headers=(("X-A", "a\r\nBcc: y"),)
             )
         )
+
+
+def test_tls_settings_are_built_once_a_mailer_and_never_for_plain_smtp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Building TLS settings loads the system's CA certificates (about 0.1 s): a bulk job's
+    hundreds of badge e-mails paid that for every message, over plain smtp:// too."""
+    import passport.mail
+
+    built: list[ssl.SSLContext] = []
+    original = ssl.create_default_context
+
+    def counted() -> ssl.SSLContext:
+        built.append(original())
+        return built[-1]
+
+    monkeypatch.setattr(passport.mail.ssl, "create_default_context", counted)
+    received: list[bytes] = []
+
+    class Inbox:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            received.append(envelope.content)
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        plain = SmtpMailer(parse_mail_url(f"smtp://127.0.0.1:{port}"), "P <p@example.com>")
+        for n in range(3):
+            plain.send(MailMessage(to="x@example.com", subject=f"S{n}", text="T"))
+    finally:
+        controller.stop()
+    assert len(received) == 3
+    assert built == []
+    secure = SmtpMailer(parse_mail_url("smtps://mail.example.org"), "P <p@example.com>")
+    assert secure.tls_context() is secure.tls_context()
+    assert len(built) == 1
+    assert secure.tls_context().verify_mode == ssl.CERT_REQUIRED
