@@ -10,7 +10,9 @@ hiring manager uploaded to the role (:mod:`passport.mobility.external`).
 own output with the verifier then), so nothing is re-verified at request time. "Current" is read
 from our own database on every ranking — not revoked, not suspended, not past ``valid_until`` —
 so a badge revoked a moment ago is out of the next ranking; nothing is cached. Per required
-skill the badge that counts is the one at the highest level held (the newest of equals).
+skill the badge that counts is the one at the highest level held (the newest of equals; of
+badges issued at the very same instant, the greatest credential id, so the choice never
+depends on the order rows come back in).
 
 **The rule.** Per required skill: *met* when the level held reaches the level required,
 *partly* when a lower level is held, *missing* otherwise; the shortfall is the levels missing
@@ -26,12 +28,12 @@ skill the badge that counts is the one at the highest level held (the newest of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Literal
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, DateTime, String, and_, exists, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
@@ -167,10 +169,10 @@ def _skill_key(level: object) -> str:
 _Best = tuple[int, datetime, str]
 
 
-def _better(level: int, issued_at: datetime, kept: _Best | None) -> bool:
-    """Whether a badge at ``level`` issued at ``issued_at`` beats ``kept`` for its skill: the
-    highest level counts, then the newest (the first read of exact equals stays)."""
-    return kept is None or (level, issued_at) > (kept[0], kept[1])
+def _better(best: _Best, kept: _Best | None) -> bool:
+    """Whether ``best`` beats ``kept`` for its skill: the highest level counts, then the
+    newest, then the greatest credential id (so exact ties do not depend on row order)."""
+    return kept is None or best > kept
 
 
 def _fits(requirements: Mapping[str, int], best: Mapping[str, _Best]) -> tuple[SkillFit, ...]:
@@ -190,14 +192,37 @@ def assess(requirements: Mapping[str, int], held: Iterable[HeldBadge]) -> tuple[
     for badge in held:
         if badge.skill not in requirements or badge.level < 1:
             continue
-        if _better(badge.level, badge.issued_at, best.get(badge.skill)):
-            best[badge.skill] = (badge.level, badge.issued_at, badge.credential_id)
+        candidate = (badge.level, badge.issued_at, badge.credential_id)
+        if _better(candidate, best.get(badge.skill)):
+            best[badge.skill] = candidate
     return _fits(requirements, best)
 
 
 def rank(candidates: Iterable[Candidate]) -> list[Candidate]:
     """``candidates`` in rank order (the module's rule)."""
     return sorted(candidates, key=Candidate.sort_key)
+
+
+def _as_utc_text(value: str) -> datetime:
+    # SQLAlchemy stores SQLite datetimes as fixed-width UTC text without an offset
+    # ("YYYY-MM-DD HH:MM:SS.ffffff", what UTCDateTime writes); fromisoformat with the offset
+    # appended is several times cheaper than datetime.replace(tzinfo=UTC).
+    return datetime.fromisoformat(value + "+00:00")
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+def _raw_issued_at(dialect: str) -> tuple[ColumnElement[Any], Callable[[Any], datetime]]:
+    """``issued_at`` as the driver returns it, and how to turn one value into an aware UTC
+    datetime. On SQLite the stored text (fixed width, so it orders as the instants do); on
+    PostgreSQL the driver's aware datetime. Read this way, only the badges that count pay
+    for the conversion the column type would do on every row."""
+    column = IssuedCredential.__table__.c.issued_at
+    if dialect == "sqlite":
+        return type_coerce(column, String()), _as_utc_text
+    return type_coerce(column, DateTime(timezone=True)), _as_utc
 
 
 def current_badge(now: datetime) -> ColumnElement[bool]:
@@ -232,16 +257,18 @@ def internal_candidates(
     badges for the required skills."""
     if not requirements:
         return []
+    connection = session.connection()
+    issued, to_utc = _raw_issued_at(connection.dialect.name)
     # Core rows, streamed rather than kept in a list: the ORM's row machinery, and tens of
     # thousands of rows alive at once, cost more than the query itself (measured with
     # bench/ranking.py: a full garbage collection per ranking goes to walking them).
-    rows = session.connection().execute(
+    rows = connection.execute(
         select(
             User.id,
             IssuedCredential.id,
             AchievementDefinition.skill_id,
             AchievementDefinition.level,
-            IssuedCredential.issued_at,
+            issued,
         )
         .join(Discoverability, Discoverability.user_id == User.id)
         .join(IssuedCredential, IssuedCredential.holder_id == User.holder_id)
@@ -255,15 +282,20 @@ def internal_candidates(
             AchievementDefinition.level >= 1,
         )
     )
-    # The best badge per person and skill, kept as rows are read (the rule of assess()).
-    held: dict[tuple[int, str], _Best] = {}
+    # The best badge per person and skill, kept as rows are read (the rule of assess():
+    # highest level, then newest, then the greatest credential id so exact ties are stable).
+    # The issue date stays in the database's own form until a badge is kept: converting
+    # every row to an aware datetime was about 15 percent of the ranking (bench/ranking.py).
+    held: dict[tuple[int, str], tuple[int, Any, str]] = {}
     for user_id, credential_id, skill, level, issued_at in rows:
         key = (user_id, skill)
-        if _better(level, issued_at, held.get(key)):
-            held[key] = (level, issued_at, credential_id)
+        best = (level, issued_at, credential_id)
+        kept = held.get(key)
+        if kept is None or best > kept:
+            held[key] = best
     if not held:
         return []
-    people = session.connection().execute(
+    people = connection.execute(
         select(User.id, User.name, User.email)
         .join(Discoverability, Discoverability.user_id == User.id)
         .where(User.deactivated_at.is_(None), User.erased_at.is_(None), consented(job_family_id))
@@ -281,7 +313,7 @@ def internal_candidates(
                 fits.append(missing[skill])
             else:
                 holds_any = True
-                fits.append(SkillFit(skill, required, kept[0], kept[2], kept[1]))
+                fits.append(SkillFit(skill, required, kept[0], kept[2], to_utc(kept[1])))
         if holds_any:  # a candidate holds a current badge for a required skill
             candidates.append(
                 Candidate(
