@@ -28,7 +28,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -37,12 +36,13 @@ from sqlalchemy.orm import Session
 from passport.accounts.models import User
 from passport.audit import record_event
 from passport.catalog.models import AchievementDefinition, Skill
+from passport.credentials.listing import badge_status
 from passport.credentials.models import IssuedCredential
 from passport.db import utcnow
 from passport.errors import Conflict, InvalidRequest, NotFound
 from passport.jobs.notify import notify_person
 from passport.jobs.recipients import user_recipient
-from passport.mobility.models import Application, ExternalCandidate, OpenRole
+from passport.mobility.models import Application, OpenRole
 from passport.mobility.ranking import (
     Candidate,
     GapCloser,
@@ -52,7 +52,7 @@ from passport.mobility.ranking import (
     current_badge,
     requirements_of,
 )
-from passport.mobility.roles import find_role, list_roles
+from passport.mobility.roles import can_manage, find_managed_role, find_role, list_roles
 from passport.outcomes.models import HRPerson
 from passport.outcomes.people import PeopleRow, import_events, org_today, row_key
 from passport.services import Services
@@ -62,12 +62,12 @@ from passport.sharing.links import (
     create_share_link,
     revoke_share_link,
 )
+from passport.sharing.links import link_state as share_link_state
 from passport.sharing.models import ShareLink, ShareLinkCredential
 
 __all__ = [
     "DECISIONS",
     "DEFAULT_DAYS",
-    "EXTERNAL_DECISIONS",
     "MAX_MESSAGE_CHARS",
     "MAX_NOTE_CHARS",
     "ApplicationFit",
@@ -80,7 +80,6 @@ __all__ = [
     "applications_for",
     "apply",
     "decide",
-    "decide_external",
     "my_applications",
     "open_roles_for",
     "own_current_badges",
@@ -97,8 +96,6 @@ def N_(message: str) -> str:
 
 #: What a hiring manager may record about an application.
 DECISIONS = ("shortlisted", "declined", "moved")
-#: What they may record about an external candidate (no account: no people event to write).
-EXTERNAL_DECISIONS = ("shortlisted", "declined")
 #: How long an application's share link lasts unless the learner chooses otherwise.
 DEFAULT_DAYS = 30
 MAX_NOTE_CHARS = 2000
@@ -106,7 +103,8 @@ _AUDIENCE_PREFIX = "Application: "
 #: The message shares the link's audience note with the prefix and the role's title.
 MAX_MESSAGE_CHARS = 280
 
-BadgeStatus = Literal["current", "revoked", "suspended", "expired"]
+#: A shared badge's status now (:func:`passport.credentials.listing.badge_status`).
+BadgeStatus = str
 
 
 # -- what the learner holds -----------------------------------------------------------------
@@ -326,9 +324,11 @@ def _tell_creator(
     application: Application,
     now: datetime,
 ) -> None:
-    """E-mail the role's creator (when they still have an account that gets mail)."""
+    """E-mail the role's creator — only while they still manage it: an active account that is
+    still a hiring manager or an admin (someone moved to another role hears nothing)."""
     creator = session.get(User, role.created_by_id) if role.created_by_id is not None else None
-    recipient = user_recipient(creator) if creator is not None else None
+    manages = creator is not None and can_manage(role, creator)
+    recipient = user_recipient(creator) if creator is not None and manages else None
     if recipient is None:
         logger.info("application %s: the role's creator gets no mail", application.id)
         return
@@ -383,11 +383,10 @@ def withdraw(session: Session, user: User, application_id: int, *, now: datetime
 # -- the hiring manager's side ----------------------------------------------------------------
 
 
-def link_state(link: ShareLink | None, now: datetime) -> Literal["active", "expired", "revoked"]:
-    """Whether the application's link still shows its badges."""
-    if link is None or link.revoked_at is not None:
-        return "revoked"
-    return "expired" if link.expires_at <= now else "active"
+def link_state(link: ShareLink | None, now: datetime) -> str:
+    """Whether the application's link still shows its badges (``active``, ``expired``,
+    ``revoked``; no link at all counts as revoked) — the sharing pages' own rule."""
+    return "revoked" if link is None else share_link_state(link, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,16 +397,24 @@ class ApplicationRow:
     name: str
     email: str
     badges: int
-    link: Literal["active", "expired", "revoked"]
+    link: str
 
 
 def applications_for(
-    session: Session, role_id: int, *, now: datetime | None = None
+    session: Session,
+    role_id: int,
+    *,
+    now: datetime | None = None,
+    manager: User | None = None,
 ) -> list[ApplicationRow]:
     """The role's applications, newest first, with their links' state at ``now`` (default: the
-    present). NotFound ``unknown_role``."""
+    present). NotFound ``unknown_role`` (also for a role ``manager``, when given, does not
+    manage)."""
     now = now or utcnow()
-    find_role(session, role_id)
+    if manager is None:
+        find_role(session, role_id)
+    else:
+        find_managed_role(session, role_id, manager)
     badges = (
         select(ShareLinkCredential.share_link_id, func.count().label("n"))
         .group_by(ShareLinkCredential.share_link_id)
@@ -448,7 +455,7 @@ class ApplicationFit:
     application: Application
     role: OpenRole
     applicant: User
-    link: Literal["active", "expired", "revoked"]
+    link: str
     message: str | None
     badges: tuple[SharedBadge, ...]
     #: The current shared badges, assessed with the ranking's rule (met/partly/missing).
@@ -457,31 +464,31 @@ class ApplicationFit:
     skill_names: dict[str, str]
 
 
-def _status(record: IssuedCredential, now: datetime) -> BadgeStatus:
-    if record.revoked_at is not None:
-        return "revoked"
-    if record.suspended_at is not None:
-        return "suspended"
-    if record.valid_until is not None and record.valid_until <= now:
-        return "expired"
-    return "current"
-
-
-def find_application(session: Session, application_id: int) -> Application:
-    """The application ``application_id``; NotFound ``unknown_application``."""
+def find_application(
+    session: Session, application_id: int, *, manager: User | None = None
+) -> Application:
+    """The application ``application_id``; NotFound ``unknown_application`` — also when
+    ``manager`` is given and does not manage its role, so numbers cannot be probed."""
     application = session.get(Application, application_id)
+    if application is not None and manager is not None:
+        role = session.get(OpenRole, application.role_id)
+        if role is None or not can_manage(role, manager):
+            application = None
     if application is None:
         raise NotFound(N_("No application with that number."), code="unknown_application")
     return application
 
 
-def application_fit(services: Services, session: Session, application_id: int) -> ApplicationFit:
-    """The fit report of application ``application_id`` now (NotFound ``unknown_application``).
+def application_fit(
+    services: Services, session: Session, application_id: int, *, manager: User | None = None
+) -> ApplicationFit:
+    """The fit report of application ``application_id`` now (NotFound ``unknown_application``,
+    also for an application of a role ``manager``, when given, does not manage).
 
     Reads the badges from the share link only while it is live; revoked, suspended and expired
     badges are listed with their status and do not count."""
     now = services.now()
-    application = find_application(session, application_id)
+    application = find_application(session, application_id, manager=manager)
     role = find_role(session, application.role_id)
     applicant = session.get(User, application.user_id)
     if applicant is None:  # pragma: no cover - the row cascades with the account
@@ -506,7 +513,7 @@ def application_fit(services: Services, session: Session, application_id: int) -
             .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id)
         ).all()
         for record, definition in rows:
-            status = _status(record, now)
+            status = badge_status(record, now)
             skill = definition.skill_id if definition is not None else None
             level = definition.level if definition is not None else None
             badges.append(
@@ -519,7 +526,7 @@ def application_fit(services: Services, session: Session, application_id: int) -
                     status,
                 )
             )
-            if status == "current" and skill is not None and level:
+            if status == "active" and skill is not None and level:
                 held.append(HeldBadge(record.id, skill, int(level), record.issued_at))
     requirements = requirements_of(role)
     fit = Candidate(
@@ -599,8 +606,11 @@ def decide(
     note: str | None = None,
     now: datetime,
     secret_key: str,
+    manager: User | None = None,
 ) -> Application:
-    """Record the hiring manager's decision on an application. The caller commits.
+    """Record the hiring manager's decision on an application. The caller commits. With
+    ``manager``, only on an application of a role they manage. A closed role's applications
+    still take decisions: recording ``moved`` after closing the filled role is the usual order.
 
     ``moved`` also writes one ``moved`` people event (``secret_key``: the instance secret the
     people import checks erased people with). Deciding ``moved`` on a moved application changes
@@ -612,7 +622,7 @@ def decide(
             N_("Choose a decision: shortlist, decline or moved."), code="invalid_decision"
         )
     text = _note(note)
-    application = find_application(session, application_id)
+    application = find_application(session, application_id, manager=manager)
     if application.status == "withdrawn":
         raise Conflict(
             N_("The applicant withdrew this application: it takes no decision."),
@@ -644,36 +654,3 @@ def decide(
         at=now,
     )
     return application
-
-
-def decide_external(
-    session: Session,
-    external_id: int,
-    status: str,
-    *,
-    actor: str,
-    note: str | None = None,
-    now: datetime,
-) -> ExternalCandidate:
-    """Shortlist or decline an external candidate (they have no account, so no people event
-    is written for them). NotFound ``unknown_external``; InvalidRequest ``invalid_decision``."""
-    if status not in EXTERNAL_DECISIONS:
-        raise InvalidRequest(
-            N_("Choose a decision for an external candidate: shortlist or decline."),
-            code="invalid_decision",
-        )
-    text = _note(note)
-    external = session.get(ExternalCandidate, external_id)
-    if external is None:
-        raise NotFound(N_("No external candidate with that number."), code="unknown_external")
-    external.status = status
-    external.decided_at = now
-    record_event(
-        session,
-        actor,
-        "external.decide",
-        external.id,
-        {"role": external.role_id, "status": status, "note": bool(text)},
-        at=now,
-    )
-    return external

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from passport.accounts.models import User
 from passport.catalog.achievements import achievement_id
 from passport.catalog.models import Skill
-from passport.errors import InvalidRequest
+from passport.errors import Conflict, InvalidRequest
 from passport.jobs.messages import N_
 from passport.mobility.models import ExternalCandidate, OpenRole
 from passport.mobility.ranking import (
@@ -30,7 +31,7 @@ from passport.mobility.ranking import (
     rank,
     requirements_of,
 )
-from passport.mobility.roles import find_role, role_json
+from passport.mobility.roles import find_managed_role, find_role, role_json
 from passport.services import Services
 from verifier import Report
 from verifier.fit import FitReport, fit, parse_job_family
@@ -47,8 +48,10 @@ __all__ = [
     "role_requirements_document",
 ]
 
-#: The largest passport file a hiring manager may upload (a baked image included).
-EXTERNAL_MAX_BYTES = 5 * 1024 * 1024
+#: The largest passport file a hiring manager may upload (a baked image included). It stays
+#: well under the app's request limit (``max_request_bytes``, 2 MB by default), so a file that
+#: is too large gets the role page's own ``file_too_large`` answer rather than a bare 413.
+EXTERNAL_MAX_BYTES = 1024 * 1024
 TRUSTED_ISSUER_CODES = frozenset({"issuer_known", "issuer_trusted"})
 
 
@@ -163,10 +166,19 @@ def _unverified(
     )
 
 
-def rank_role(services: Services, session: Session, role_id: int) -> RoleCandidates:
-    """Everyone who counts for the role, ranked now (nothing is cached)."""
+def _role(session: Session, role_id: int, manager: User | None) -> OpenRole:
+    if manager is None:
+        return find_role(session, role_id)
+    return find_managed_role(session, role_id, manager)
+
+
+def rank_role(
+    services: Services, session: Session, role_id: int, *, manager: User | None = None
+) -> RoleCandidates:
+    """Everyone who counts for the role, ranked now (nothing is cached). With ``manager``, only
+    a role they manage (NotFound ``unknown_role`` otherwise)."""
     now: datetime = services.now()
-    role = find_role(session, role_id)
+    role = _role(session, role_id, manager)
     requirements = requirements_of(role)
     found = internal_candidates(session, role.job_family_id, requirements, now=now)
     externals = session.scalars(
@@ -189,11 +201,17 @@ def add_external(
     content: bytes,
     actor: str,
     now: datetime,
+    manager: User | None = None,
 ) -> ExternalCandidate:
-    """Attach another organisation's passport to a role (checked when ranked)."""
+    """Attach another organisation's passport to an open role (checked when ranked). With
+    ``manager``, only a role they manage (NotFound ``unknown_role``); Conflict ``role_closed``
+    for a closed role; InvalidRequest ``missing_label``, ``invalid_label``, ``missing_file``,
+    ``file_too_large``."""
     from passport.audit import record_event
 
-    role = find_role(session, role_id)
+    role = _role(session, role_id, manager)
+    if role.status != "open":
+        raise Conflict("This role is closed: it takes no new candidates.", code="role_closed")
     name = " ".join((label or "").split())
     if not name:
         raise InvalidRequest("Name the candidate (a name or a reference).", code="missing_label")
@@ -202,7 +220,7 @@ def add_external(
     if not content:
         raise InvalidRequest("Choose the passport file to upload.", code="missing_file")
     if len(content) > EXTERNAL_MAX_BYTES:
-        raise InvalidRequest("The file is too large: at most 5 MB.", code="file_too_large")
+        raise InvalidRequest("The file is too large: at most 1 MB.", code="file_too_large")
     external = ExternalCandidate(
         role_id=role.id,
         label=name,

@@ -1,6 +1,12 @@
 """Open roles: opened by a hiring manager (or an admin, or a token with ``roles:write``) in a
 job family, with the family's required levels adjusted per role, and closed when filled.
 
+Who manages a role (:func:`can_manage`): the hiring manager who opened it and every admin.
+The hiring pages find a role through :func:`find_managed_role`, which answers anyone else as if
+the role did not exist (NotFound ``unknown_role``), so role ids cannot be probed. A role opened
+through the API (no account behind it: ``created_by_id`` is NULL) is managed by admins only;
+the API itself, with its token scopes, stays organisation-wide.
+
 Levels: a role starts from its job family's requirements; ``levels`` given with it set a
 skill's level (1 up to the top level of the catalog), add a skill the family does not ask
 for, or — with 0 — drop one. A level below 0 or above the top level is refused, as is a role
@@ -15,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from passport.accounts.models import User
 from passport.audit import record_event
 from passport.catalog.achievements import LEVELS
 from passport.catalog.models import JobFamily, Skill
@@ -27,7 +34,9 @@ from passport.mobility.models import OpenRole, RoleLevel
 __all__ = [
     "MAX_OPENINGS",
     "RoleDraft",
+    "can_manage",
     "close_role",
+    "find_managed_role",
     "find_role",
     "list_roles",
     "open_role",
@@ -184,9 +193,45 @@ def find_role(session: Session, role_id: int) -> OpenRole:
     return role
 
 
-def close_role(session: Session, role_id: int, *, actor: str, now: datetime) -> OpenRole:
-    """Close an open role (closing a closed one again is refused: ``role_closed``)."""
+def can_manage(role: OpenRole, user: User) -> bool:
+    """Whether ``user`` manages ``role``: an admin always; a hiring manager only the roles they
+    opened themselves (never one opened through the API, which has no ``created_by_id``)."""
+    if user.role == "admin":
+        return True
+    return (
+        user.role == "hiring_manager"
+        and role.created_by_id is not None
+        and role.created_by_id == user.id
+    )
+
+
+def find_managed_role(session: Session, role_id: int, user: User) -> OpenRole:
+    """The role ``role_id`` when ``user`` manages it; NotFound ``unknown_role`` otherwise —
+    the same answer as for a role that does not exist, so ids cannot be probed."""
     role = find_role(session, role_id)
+    if not can_manage(role, user):
+        raise NotFound("No role with that id.", code="unknown_role")
+    return role
+
+
+def _role_for(session: Session, role_id: int, manager: User | None) -> OpenRole:
+    """The role, checked against ``manager`` when one is given (the API passes none)."""
+    if manager is None:
+        return find_role(session, role_id)
+    return find_managed_role(session, role_id, manager)
+
+
+def close_role(
+    session: Session,
+    role_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    manager: User | None = None,
+) -> OpenRole:
+    """Close an open role (closing a closed one again is refused: ``role_closed``). With
+    ``manager``, only a role they manage (NotFound ``unknown_role`` otherwise)."""
+    role = _role_for(session, role_id, manager)
     if role.status == "closed":
         raise Conflict("The role is already closed.", code="role_closed")
     role.status = "closed"
@@ -196,10 +241,19 @@ def close_role(session: Session, role_id: int, *, actor: str, now: datetime) -> 
 
 
 def list_roles(
-    session: Session, *, status: str | None = None, job_family: str | None = None
+    session: Session,
+    *,
+    status: str | None = None,
+    job_family: str | None = None,
+    managed_by: User | None = None,
 ) -> list[OpenRole]:
-    """Roles, open ones first, newest first; ``status`` ``open``/``closed`` narrows them."""
+    """Roles, open ones first, newest first; ``status`` ``open``/``closed`` narrows them, and
+    ``managed_by`` to the roles that user manages (an admin: all; a hiring manager: their own)."""
     query = select(OpenRole).options(selectinload(OpenRole.levels))
+    if managed_by is not None and managed_by.role != "admin":
+        if managed_by.role != "hiring_manager":
+            return []
+        query = query.where(OpenRole.created_by_id == managed_by.id)
     if status is not None:
         query = query.where(OpenRole.status == status)
     if job_family is not None:
@@ -211,16 +265,6 @@ def list_roles(
             )
         )
     )
-
-
-def open_openings(session: Session, job_family: str) -> int:
-    """The openings of the family's open roles, summed."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(OpenRole.openings), 0)).where(
-            OpenRole.job_family_id == job_family, OpenRole.status == "open"
-        )
-    )
-    return int(total or 0)
 
 
 def _iso(value: datetime | None) -> str | None:

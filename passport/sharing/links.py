@@ -50,6 +50,7 @@ __all__ = [
     "create_share_link",
     "hash_token",
     "holder_share_links",
+    "link_state",
     "linkedin_add_url",
     "open_share_link",
     "record_view",
@@ -86,9 +87,14 @@ class ShareLinkSummary:
 
     def state(self, now: datetime) -> str:
         """``active``, ``expired`` or ``revoked``."""
-        if self.link.revoked_at is not None:
-            return "revoked"
-        return "expired" if self.link.expires_at <= now else "active"
+        return link_state(self.link, now)
+
+
+def link_state(link: ShareLink, now: datetime) -> str:
+    """``active``, ``expired`` or ``revoked``: whether ``link`` shows its badges at ``now``."""
+    if link.revoked_at is not None:
+        return "revoked"
+    return "expired" if link.expires_at <= now else "active"
 
 
 def hash_token(token: str) -> str:

@@ -27,6 +27,7 @@ from passport.mobility.applications import (
 )
 from passport.mobility.ranking import assess, requirements_of
 from passport.mobility.roles import find_role
+from passport.web.application_status import application_status_names
 from passport.web.context import get_services
 from passport.web.i18n import gettext as _
 from passport.web.sessions import require_role
@@ -36,16 +37,6 @@ __all__ = ["bp"]
 bp = Blueprint("learner_roles", __name__, url_prefix="/my/roles")
 
 EXPIRY_CHOICES = (7, 14, 30, 60, 90)
-
-
-def _status_names() -> dict[str, str]:
-    return {
-        "applied": _("applied"),
-        "shortlisted": _("shortlisted"),
-        "declined": _("declined"),
-        "moved": _("moved to the role"),
-        "withdrawn": _("withdrawn"),
-    }
 
 
 @bp.get("")
@@ -63,7 +54,7 @@ def roles() -> str:
             fits=fits,
             mine=mine,
             families=families,
-            status_names=_status_names(),
+            status_names=application_status_names(for_hiring=False),
         )
 
 

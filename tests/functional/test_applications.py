@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from passport.accounts.users import create_user
 from passport.credentials.models import IssuedCredential
-from passport.mobility.models import Application, ExternalCandidate
+from passport.mobility.models import Application, ExternalCandidate, OpenRole
 from passport.mobility.roles import RoleDraft, open_role
 from passport.outcomes.models import HRPerson, PeopleEvent
 from passport.services import Services
@@ -294,9 +294,10 @@ def test_an_unknown_application_or_role_is_a_404(
     assert response.status_code == 404
 
 
-def test_an_external_candidate_is_shortlisted_from_a_form(
+def test_external_candidates_take_no_decision_route(
     client: FlaskClient, services: Services, world: dict[str, object]
 ) -> None:
+    """Externals are ranked and marked on the role page; deciding on them is not a feature."""
     with services.session() as db:
         row = ExternalCandidate(
             role_id=int(str(world["role"])), label="Agency 17", content=b"{}", added_by=HM
@@ -305,20 +306,54 @@ def test_an_external_candidate_is_shortlisted_from_a_form(
         db.flush()
         ext_id = row.id
     token = log_in(client, HM, "/my/roles")
-    bad = client.post(
-        f"/hiring/externals/{ext_id}/decision",
-        data={"csrf_token": token, "decision": "moved"},
-        headers=HTML,
-    )
-    assert bad.status_code == 400
-    assert "shortlist or decline" in bad.data.decode()
-    done = client.post(
+    gone = client.post(
         f"/hiring/externals/{ext_id}/decision",
         data={"csrf_token": token, "decision": "shortlisted"},
         headers=HTML,
     )
-    assert done.status_code == 302
-    assert done.headers["Location"].endswith(f"/hiring/roles/{world['role']}/applications")
+    assert gone.status_code == 404
     with services.session() as db:
-        assert db.get(ExternalCandidate, ext_id).status == "shortlisted"  # type: ignore[union-attr]
+        assert db.get(ExternalCandidate, ext_id).status == "applied"  # type: ignore[union-attr]
+
+
+def test_another_hiring_manager_cannot_read_or_decide_the_application(
+    client: FlaskClient, services: Services, world: dict[str, object]
+) -> None:
+    apply_as_ana(client, world)
+    with services.session() as db:
+        app_id = db.scalars(select(Application.id)).one()
+    account(services, "other@example.com", "Otto Other", "hiring_manager")
+    token = log_in(client, "other@example.com", "/hiring/roles")
+    assert (
+        client.get(f"/hiring/roles/{world['role']}/applications", headers=HTML).status_code == 404
+    )
+    assert client.get(f"/hiring/applications/{app_id}", headers=HTML).status_code == 404
+    decided = client.post(
+        f"/hiring/applications/{app_id}/decision",
+        data={"csrf_token": token, "decision": "moved"},
+        headers=HTML,
+    )
+    assert decided.status_code == 404
+    with services.session() as db:
+        assert db.scalars(select(Application.status)).one() == "applied"
         assert db.scalars(select(PeopleEvent)).all() == []
+
+
+def test_a_closed_roles_application_still_takes_the_moved_decision(
+    client: FlaskClient, services: Services, world: dict[str, object]
+) -> None:
+    """Closing the filled role, then recording who moved, is the usual order."""
+    apply_as_ana(client, world)
+    with services.session() as db:
+        app_id = db.scalars(select(Application.id)).one()
+    token = log_in(client, HM, f"/hiring/applications/{app_id}")
+    client.post(f"/hiring/roles/{world['role']}/close", data={"csrf_token": token})
+    done = client.post(
+        f"/hiring/applications/{app_id}/decision",
+        data={"csrf_token": token, "decision": "moved"},
+        headers=HTML,
+    )
+    assert done.status_code == 302
+    with services.session() as db:
+        assert db.scalars(select(Application.status)).one() == "moved"
+        assert db.get(OpenRole, world["role"]).status == "closed"  # type: ignore[union-attr]

@@ -27,7 +27,8 @@ from passport.accounts.users import create_user
 from passport.audit import AuditEvent
 from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.mobility.consent import Consent, consent_of, set_consent
-from passport.mobility.models import OpenRole
+from passport.mobility.models import ExternalCandidate, OpenRole
+from passport.mobility.roles import RoleDraft, open_role
 from passport.services import Services
 from tests.unit.passport.outcomes.fixtures import add_badge
 from verifier.canonical import Canonicalizer
@@ -532,3 +533,122 @@ def test_a_bad_upload_is_shown_on_the_role_page(
     assert sentence in page
     tag = re.search(rf'<input id="{field}"[^>]*>', page)
     assert tag is not None and 'aria-invalid="true"' in tag.group(0)
+
+
+def test_a_file_over_the_upload_limit_gets_the_pages_own_error_not_a_413(
+    manager: tuple[FlaskClient, str], services: Services
+) -> None:
+    client, token = manager
+    role_id = open_sre_role(client, token)
+    big = b"{" + b" " * (1536 * 1024) + b"}"  # 1.5 MB: over the limit, under the app's 2 MB
+    # The body is encoded here: the test client spools a large one to a temporary file it
+    # never closes (a ResourceWarning, an error under filterwarnings).
+    boundary = "passport-test-boundary"
+    body = b"".join(
+        [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+            f"{token}\r\n".encode(),
+            f'--{boundary}\r\nContent-Disposition: form-data; name="label"\r\n\r\n'
+            "Big File\r\n".encode(),
+            f'--{boundary}\r\nContent-Disposition: form-data; name="passport"; '
+            'filename="a.json"\r\nContent-Type: application/json\r\n\r\n'.encode(),
+            big,
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    response = client.post(
+        f"/hiring/roles/{role_id}/external",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 400
+    page = response.data.decode()
+    assert "The file is too large: at most 1 MB." in page
+    assert "At most 1 MB." in page  # the hint follows the same limit
+    with services.session() as db:
+        assert (
+            db.scalar(select(ExternalCandidate).where(ExternalCandidate.role_id == role_id)) is None
+        )
+
+
+def test_a_closed_role_takes_no_new_external_candidate(
+    manager: tuple[FlaskClient, str], services: Services
+) -> None:
+    client, token = manager
+    role_id = open_sre_role(client, token)
+    client.post(f"/hiring/roles/{role_id}/close", data={"csrf_token": token})
+    response = client.post(
+        f"/hiring/roles/{role_id}/external",
+        data={"csrf_token": token, "label": "Late", "passport": (io.BytesIO(b"{}"), "a.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "This role is closed: it takes no new candidates." in response.data.decode()
+    with services.session() as db:
+        assert (
+            db.scalar(select(ExternalCandidate).where(ExternalCandidate.role_id == role_id)) is None
+        )
+
+
+# -- who manages a role -----------------------------------------------------------------------
+
+
+def test_a_hiring_manager_sees_and_acts_on_only_the_roles_they_opened(
+    app: Flask, manager: tuple[FlaskClient, str], services: Services
+) -> None:
+    client, token = manager
+    role_id = open_sre_role(client, token)
+    make_user(services, "other@example.com", "Otto Other", role="hiring_manager")
+    other = app.test_client()
+    other_token = log_in(other, "other@example.com", "/hiring/roles")
+    assert "SRE II" not in other.get("/hiring/roles", headers=HTML).data.decode()
+    for path in (
+        f"/hiring/roles/{role_id}",
+        f"/hiring/roles/{role_id}/candidates.csv",
+        f"/hiring/roles/{role_id}/close",
+        f"/hiring/roles/{role_id}/applications",
+    ):
+        assert other.get(path, headers=HTML).status_code == 404, path
+    closing = other.post(f"/hiring/roles/{role_id}/close", data={"csrf_token": other_token})
+    assert closing.status_code == 404
+    upload = other.post(
+        f"/hiring/roles/{role_id}/external",
+        data={"csrf_token": other_token, "label": "X", "passport": (io.BytesIO(b"{}"), "a.json")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 404
+    with services.session() as db:
+        assert db.get(OpenRole, role_id).status == "open"  # type: ignore[union-attr]
+        assert (
+            db.scalar(select(ExternalCandidate).where(ExternalCandidate.role_id == role_id)) is None
+        )
+    # its opener and an admin still see it
+    assert "SRE II" in client.get("/hiring/roles", headers=HTML).data.decode()
+    make_user(services, "root@example.com", "Ari Admin", role="admin")
+    admin = app.test_client()
+    log_in(admin, "root@example.com", "/hiring/roles")
+    assert "SRE II" in admin.get("/hiring/roles", headers=HTML).data.decode()
+    assert admin.get(f"/hiring/roles/{role_id}", headers=HTML).status_code == 200
+
+
+def test_a_role_opened_through_the_api_is_managed_by_admins_only(
+    app: Flask, manager: tuple[FlaskClient, str], services: Services
+) -> None:
+    client, _ = manager
+    with services.session() as db:
+        role = open_role(
+            db,
+            RoleDraft(title="API Role", job_family="sre"),
+            actor="token:ci",
+            user_id=None,
+            now=datetime.now(UTC),
+        )
+        db.flush()
+        role_id = role.id
+    assert "API Role" not in client.get("/hiring/roles", headers=HTML).data.decode()
+    assert client.get(f"/hiring/roles/{role_id}", headers=HTML).status_code == 404
+    make_user(services, "root@example.com", "Ari Admin", role="admin")
+    admin = app.test_client()
+    log_in(admin, "root@example.com", "/hiring/roles")
+    assert "API Role" in admin.get("/hiring/roles", headers=HTML).data.decode()
+    assert admin.get(f"/hiring/roles/{role_id}", headers=HTML).status_code == 200

@@ -18,9 +18,9 @@ from passport.mobility.applications import (
     application_fit,
     applications_for,
     decide,
-    decide_external,
 )
-from passport.mobility.roles import find_role
+from passport.mobility.roles import find_managed_role
+from passport.web.application_status import application_status_names
 from passport.web.context import get_services
 from passport.web.hiring.common import HIRING_ROLES
 from passport.web.hiring.common import bp as bp
@@ -30,16 +30,6 @@ from passport.web.sessions import require_role
 __all__ = ["bp"]
 
 
-def _status_names() -> dict[str, str]:
-    return {
-        "applied": _("applied"),
-        "shortlisted": _("shortlisted"),
-        "declined": _("declined"),
-        "moved": _("moved to the role"),
-        "withdrawn": _("withdrawn by the applicant"),
-    }
-
-
 @bp.get("/roles/<int:role_id>/applications")
 @require_role(*HIRING_ROLES)
 def applications(role_id: int) -> str:
@@ -47,29 +37,29 @@ def applications(role_id: int) -> str:
     services = get_services()
     now = services.now()
     with services.session() as db:
-        role = find_role(db, role_id)
-        rows = applications_for(db, role_id, now=now)
+        role = find_managed_role(db, role_id, g.user)
+        rows = applications_for(db, role_id, now=now, manager=g.user)
         family = db.get(JobFamily, role.job_family_id)
         return render_template(
             "hiring/applications_list.html",
             role=role,
             rows=rows,
             family_name=family.name if family is not None else role.job_family_id,
-            status_names=_status_names(),
+            status_names=application_status_names(for_hiring=True),
         )
 
 
 def _fit_page(application_id: int, *, error: str | None = None, note: str = "") -> str:
     services = get_services()
     with services.session() as db:
-        report = application_fit(services, db, application_id)
+        report = application_fit(services, db, application_id, manager=g.user)
         return render_template(
             "hiring/applications_detail.html",
             report=report,
             error=error,
             note=note,
             decisions=DECISIONS,
-            status_names=_status_names(),
+            status_names=application_status_names(for_hiring=True),
             level_names=LEVEL_NAMES,
             max_note=MAX_NOTE_CHARS,
         )
@@ -99,6 +89,7 @@ def decide_application(application_id: int) -> Response:
                 note=note,
                 now=services.now(),
                 secret_key=services.settings.secret_key,
+                manager=g.user,
             )
     except (InvalidRequest, Conflict) as exc:
         code = 409 if isinstance(exc, Conflict) else 400
@@ -112,24 +103,3 @@ def decide_application(application_id: int) -> Response:
         "ok",
     )
     return redirect(url_for("hiring.application", application_id=application_id))
-
-
-@bp.post("/externals/<int:external_id>/decision")
-@require_role(*HIRING_ROLES)
-def decide_external_candidate(external_id: int) -> Response:
-    """Shortlist or decline an uploaded external candidate (a bad decision answers 400 with its
-    code); back to the role's applications."""
-    services = get_services()
-    status = request.form.get("decision", "")
-    with services.session() as db:
-        external = decide_external(
-            db,
-            external_id,
-            status,
-            actor=g.user.email,
-            note=request.form.get("note", ""),
-            now=services.now(),
-        )
-        role_id = external.role_id
-    flash(_("Shortlisted.") if status == "shortlisted" else _("Declined."), "ok")
-    return redirect(url_for("hiring.applications", role_id=role_id))

@@ -33,7 +33,7 @@ from passport.mobility.roles import (
     MAX_OPENINGS,
     RoleDraft,
     close_role,
-    find_role,
+    find_managed_role,
     list_roles,
     top_level,
     whole_number,
@@ -83,7 +83,9 @@ def _problem(exc: InvalidRequest | Conflict) -> str:
         "missing_label": lambda: _("Name the candidate (a name or a reference)."),
         "invalid_label": lambda: _("The name is too long: at most 200 characters."),
         "missing_file": lambda: _("Choose the passport file to upload."),
-        "file_too_large": lambda: _("The file is too large: at most 5 MB."),
+        "file_too_large": lambda: _(
+            "The file is too large: at most %(size)s MB.", size=EXTERNAL_MAX_BYTES // (1024 * 1024)
+        ),
         "role_closed": lambda: _("The role is already closed."),
     }
     known = sentences.get(exc.code)
@@ -106,7 +108,7 @@ def _skill_names(db: Session) -> dict[str, str]:
 def roles() -> Page:
     services = get_services()
     with services.session() as db:
-        rows = list_roles(db)
+        rows = list_roles(db, managed_by=g.user)
         return render_template(
             "hiring/roles_list.html",
             open_roles=[r for r in rows if r.status == "open"],
@@ -268,7 +270,7 @@ def _role_page(
 ) -> str:
     services = get_services()
     with services.session() as db:
-        result = rank_role(services, db, role_id)
+        result = rank_role(services, db, role_id, manager=g.user)
         role = result.role
         skills = _skill_names(db)
         record_event(
@@ -307,7 +309,7 @@ def role_candidates_csv(role_id: int) -> Page:
     """The ranked list as CSV: the same people and order as the page, audited the same way."""
     services = get_services()
     with services.session() as db:
-        result = rank_role(services, db, role_id)
+        result = rank_role(services, db, role_id, manager=g.user)
         record_event(
             db,
             _actor(),
@@ -338,7 +340,11 @@ def role_external(role_id: int) -> Page:
                 content=content,
                 actor=_actor(),
                 now=services.now(),
+                manager=g.user,
             )
+    except Conflict:  # ``role_closed``: a closed role takes no new candidates
+        flash(_("This role is closed: it takes no new candidates."), "error")
+        return redirect(url_for("hiring.role", role_id=role_id))
     except InvalidRequest as exc:
         field = "label" if exc.code in ("missing_label", "invalid_label") else "passport"
         return _role_page(role_id, upload_error=_problem(exc), upload_field=field, label=label), 400
@@ -354,11 +360,14 @@ def role_close(role_id: int) -> Page:
     if request.method == "POST":
         try:
             with services.session() as db:
-                title = close_role(db, role_id, actor=_actor(), now=services.now()).title
+                title = close_role(
+                    db, role_id, actor=_actor(), now=services.now(), manager=g.user
+                ).title
         except Conflict as exc:
             flash(_problem(exc), "error")
         else:
             flash(_("The role %(title)s is closed.", title=title), "ok")
         return redirect(url_for("hiring.role", role_id=role_id))
     with services.session() as db:
-        return render_template("hiring/roles_close.html", role=find_role(db, role_id))
+        role = find_managed_role(db, role_id, g.user)
+        return render_template("hiring/roles_close.html", role=role)

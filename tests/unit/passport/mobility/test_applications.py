@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 from flask import Flask
@@ -15,6 +16,7 @@ from sqlalchemy import delete, func, select
 from passport.accounts.models import User
 from passport.accounts.users import create_user
 from passport.audit import AuditEvent
+from passport.credentials.listing import badge_status
 from passport.credentials.models import IssuedCredential
 from passport.errors import Conflict, InvalidRequest, NotFound
 from passport.jobs.models import Notification
@@ -23,7 +25,6 @@ from passport.mobility.applications import (
     applications_for,
     apply,
     decide,
-    decide_external,
     open_roles_for,
     withdraw,
 )
@@ -34,7 +35,14 @@ from passport.mobility.models import (
     ExternalCandidate,
     OpenRole,
 )
-from passport.mobility.roles import RoleDraft, close_role, open_role
+from passport.mobility.roles import (
+    RoleDraft,
+    can_manage,
+    close_role,
+    find_managed_role,
+    list_roles,
+    open_role,
+)
 from passport.outcomes.measures import compute_outcomes
 from passport.outcomes.models import HRPerson, PeopleEvent
 from passport.outcomes.people import org_today
@@ -269,7 +277,7 @@ def test_the_fit_report_counts_only_current_shared_badges(services: Services) ->
         statuses = {b.credential_id: b.status for b in fit.badges}
         skills = {s.skill: s.status for s in fit.fit.skills}
     assert fit.link == "active" and fit.message == "Hello"
-    assert statuses == {linux: "current", net: "current", obs: "revoked"}
+    assert statuses == {linux: "active", net: "active", obs: "revoked"}
     assert skills["linux-administration"] == "met"
     assert skills["networking"] == "partly"
     assert skills["observability"] == "missing"  # revoked after applying: out at once
@@ -438,35 +446,128 @@ def test_withdrawing_tells_nobody_and_a_role_without_a_creator_mails_nobody(
         assert session.scalars(select(Notification)).all() == []
 
 
-# -- external candidates ---------------------------------------------------------------------
-
-
-def external(services: Services, role_id: int) -> int:
-    with services.session() as session:
-        row = ExternalCandidate(
-            role_id=role_id, label="Agency ref 17", content=b"{}", added_by="hm@example.org"
-        )
-        session.add(row)
-        session.flush()
-        return row.id
-
-
-@pytest.mark.parametrize("status", ["shortlisted", "declined"])
-def test_external_candidates_are_shortlisted_or_declined_without_a_people_event(
-    services: Services, status: str
+@pytest.mark.parametrize(
+    ("role", "deactivated", "mailed"),
+    [
+        ("hiring_manager", False, True),
+        ("admin", False, True),
+        ("learner", False, False),  # moved on from hiring: hears nothing of the role
+        ("analyst", False, False),
+        ("hiring_manager", True, False),
+    ],
+)
+def test_the_role_creator_is_mailed_only_while_they_still_manage_it(
+    services: Services, role: str, deactivated: bool, mailed: bool
 ) -> None:
-    ext = external(services, sre_role(services))
+    creator = manager(services)
+    role_id = sre_role(services, creator)
     with services.session() as session:
-        decided = decide_external(session, ext, status, actor="hm@example.org", note="ok", now=NOW)
-        assert (decided.status, decided.decided_at) == (status, NOW)
+        user = session.get(User, creator)
+        assert user is not None
+        user.role = role
+        user.deactivated_at = NOW if deactivated else None
+    uid = learner(services, "ana@example.org", "Ana")
+    applying(services, uid, role_id, [add(services, "ana@example.org", "networking", 2)])
+    with services.session() as session:
+        mails = session.scalars(select(Notification.to)).all()
+    assert mails == (["hm@example.org"] if mailed else [])
+
+
+# -- who manages a role ----------------------------------------------------------------------
+
+
+def hiring_manager(services: Services, email: str) -> int:
+    with services.session() as session:
+        user = create_user(session, email=email, name=email, role="hiring_manager", password=None)
+        session.flush()
+        return user.id
+
+
+def test_only_the_opener_and_admins_manage_a_role_and_its_applications(
+    services: Services,
+) -> None:
+    opener = hiring_manager(services, "opener@example.org")
+    other = hiring_manager(services, "other@example.org")
+    admin = manager(services)
+    role_id = sre_role(services, opener)
+    api_role = sre_role(services, None)
+    uid = learner(services, "ana@example.org", "Ana")
+    app_id = applying(services, uid, role_id, [add(services, "ana@example.org", "networking", 2)])
+    with services.session() as session:
+        users = {u.id: u for u in session.scalars(select(User))}
+        role, api = session.get(OpenRole, role_id), session.get(OpenRole, api_role)
+        assert role is not None and api is not None
+        assert [can_manage(role, users[u]) for u in (opener, other, admin)] == [True, False, True]
+        assert [can_manage(api, users[u]) for u in (opener, admin)] == [False, True]
+        assert [r.id for r in list_roles(session, managed_by=users[opener])] == [role_id]
+        assert list_roles(session, managed_by=users[other]) == []
+        assert {r.id for r in list_roles(session, managed_by=users[admin])} == {role_id, api_role}
+        assert find_managed_role(session, role_id, users[opener]).id == role_id
+        for call in (
+            lambda: find_managed_role(session, role_id, users[other]),
+            lambda: applications_for(session, role_id, now=NOW, manager=users[other]),
+            lambda: close_role(session, role_id, actor="x", now=NOW, manager=users[other]),
+        ):
+            with pytest.raises(NotFound) as caught:
+                call()
+            assert caught.value.code == "unknown_role"
+        for call in (
+            lambda: application_fit(services, session, app_id, manager=users[other]),
+            lambda: decide(
+                session, app_id, "moved", actor="x", now=NOW, secret_key="k", manager=users[other]
+            ),
+        ):
+            with pytest.raises(NotFound) as caught:
+                call()
+            assert caught.value.code == "unknown_application"
+        fit = application_fit(services, session, app_id, manager=users[opener])
+        assert fit.application.id == app_id
     assert moved_events(services) == []
 
 
-@pytest.mark.parametrize("status", ["moved", "hired", "withdrawn", ""])
-def test_externals_take_no_other_decision(services: Services, status: str) -> None:
-    ext = external(services, sre_role(services))
-    with services.session() as session, pytest.raises(InvalidRequest) as caught:
-        decide_external(session, ext, status, actor="hm", now=NOW)
-    assert caught.value.code == "invalid_decision"
-    with services.session() as session, pytest.raises(NotFound):
-        decide_external(session, ext + 1000, "declined", actor="hm", now=NOW)
+def test_a_closed_roles_application_still_takes_a_decision(services: Services) -> None:
+    creator = manager(services)
+    role_id = sre_role(services, creator)
+    uid = learner(services, "ana@example.org", "Ana")
+    app_id = applying(services, uid, role_id, [add(services, "ana@example.org", "networking", 2)])
+    with services.session() as session:
+        close_role(session, role_id, actor="hm", now=NOW)
+    with services.session() as session:
+        decided = decide(session, app_id, "moved", actor="hm", now=NOW, secret_key="k")
+        assert decided.status == "moved"
+    assert len(moved_events(services)) == 1
+
+
+class _ClockAt:
+    """``services`` with its clock stopped at ``at`` (the clock is a seam; everything else is
+    the real services)."""
+
+    def __init__(self, services: Services, at: datetime) -> None:
+        self._services, self._at = services, at
+
+    def now(self) -> datetime:
+        return self._at
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._services, name)
+
+
+def test_a_badge_ending_this_instant_reads_as_the_badge_list_reads_it(
+    services: Services,
+) -> None:
+    """The fit report's badge status is the badge list's own rule (one rule, not a copy that
+    disagreed at ``valid_until == now``)."""
+    uid = learner(services, "ana@example.org", "Ana")
+    cid = add(services, "ana@example.org", "networking", 2)
+    app_id = applying(services, uid, sre_role(services), [cid])
+    at = NOW + timedelta(hours=1)
+    with services.session() as session:
+        record = session.get(IssuedCredential, cid)
+        assert record is not None
+        record.valid_until = at
+    stopped = cast(Services, _ClockAt(services, at))
+    with services.session() as session:
+        record = session.get(IssuedCredential, cid)
+        assert record is not None
+        (shared,) = application_fit(stopped, session, app_id).badges
+        assert shared.status == badge_status(record, at) == "active"
