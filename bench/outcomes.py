@@ -80,7 +80,9 @@ def run(
 
 
 @contextlib.contextmanager
-def _instance(database_url: str | None) -> Iterator[Services]:
+def throwaway_instance(database_url: str | None) -> Iterator[Services]:
+    """A migrated instance with the catalog and keys, in a temporary folder (its SQLite file
+    there, unless ``database_url`` names another database), disposed of afterwards."""
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder) / "instance"
         instance.mkdir(parents=True)
@@ -101,7 +103,7 @@ def _instance(database_url: str | None) -> Iterator[Services]:
 
 
 def _run(*, people: int, rounds: int, database_url: str | None) -> dict[str, float]:
-    with _instance(database_url) as services:
+    with throwaway_instance(database_url) as services:
         now = services.now()
         # A day back, so that no event is in the future in any time zone the import uses.
         as_of = now.date() - timedelta(days=1)

@@ -24,31 +24,26 @@ badges were checked when issued, and their status is read from our own rows.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import random
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
 
+from bench.outcomes import throwaway_instance
 from passport.accounts.models import User
 from passport.catalog.models import AchievementDefinition, JobFamily
 from passport.credentials.models import Holder, IssuedCredential, SigningKeyRecord
-from passport.instance.setup import initialise
 from passport.mobility.candidates import rank_role
 from passport.mobility.models import Discoverability, DiscoverableFamily
 from passport.mobility.ranking import consented, current_badge, requirements_of
 from passport.mobility.roles import RoleDraft, open_role
 from passport.services import Services
-from passport.settings import Settings
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FAMILY = "sre"
@@ -84,29 +79,8 @@ def run(
     return figures
 
 
-@contextlib.contextmanager
-def _instance(database_url: str | None) -> Iterator[Services]:
-    with tempfile.TemporaryDirectory() as folder:
-        instance = Path(folder) / "instance"
-        instance.mkdir(parents=True)
-        settings = Settings(
-            env="test",
-            instance_path=instance,
-            database_url=database_url or f"sqlite:///{instance / 'bench.sqlite3'}",
-            public_url="https://badges.bench.example",
-            secret_key="bench",
-            key_passphrase="bench passphrase",
-        )
-        services = Services.from_settings(settings)
-        try:
-            initialise(services)
-            yield services
-        finally:
-            services.engine.dispose()
-
-
 def _run(*, people: int, rounds: int, database_url: str | None) -> dict[str, float]:
-    with _instance(database_url) as services:
+    with throwaway_instance(database_url) as services:
         begin = time.perf_counter()
         badges = populate(services, people=people, seed=20)
         filled = time.perf_counter() - begin
