@@ -15,43 +15,18 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from passport.accounts.users import create_user
 from passport.credentials.models import IssuedCredential
 from passport.mobility.models import Application, ExternalCandidate, OpenRole
 from passport.mobility.roles import RoleDraft, open_role
 from passport.outcomes.models import HRPerson, PeopleEvent
 from passport.services import Services
 from passport.sharing.models import ShareLink
+from tests.functional.signing_in import HTML, log_in, make_user
 from tests.unit.passport.outcomes.fixtures import add_badge
 
-HTML = {"Accept": "text/html"}
-PASSWORD = "correct horse battery"
 ANA = "ana@example.com"
 BO = "bo@example.com"
 HM = "hm@example.com"
-
-
-def csrf(client: FlaskClient, path: str) -> str:
-    page = client.get(path, headers=HTML)
-    assert page.status_code == 200, (path, page.status_code)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.data.decode())
-    assert match is not None, path
-    return match.group(1)
-
-
-def log_in(client: FlaskClient, email: str, landing: str) -> str:
-    response = client.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client, "/login")}
-    )
-    assert response.status_code == 302, response.data
-    return csrf(client, landing)
-
-
-def account(services: Services, email: str, name: str, role: str = "learner") -> int:
-    with services.session() as db:
-        user = create_user(db, email=email, name=name, role=role, password=PASSWORD)
-        db.flush()
-        return user.id
 
 
 def badge(services: Services, email: str, achievement: str, **kw: date) -> str:
@@ -65,9 +40,9 @@ def badge(services: Services, email: str, achievement: str, **kw: date) -> str:
 @pytest.fixture
 def world(services: Services) -> dict[str, object]:
     """A hiring manager's SRE role; Ana with two badges that count and one that does not."""
-    hm = account(services, HM, "Hilde Manager", "admin")
-    account(services, ANA, "Ana Applicant")
-    account(services, BO, "Bo Other")
+    hm = make_user(services, HM, "Hilde Manager", "admin")
+    make_user(services, ANA, "Ana Applicant")
+    make_user(services, BO, "Bo Other")
     counting = [
         badge(services, ANA, "linux-administration-l3"),
         badge(services, ANA, "networking-l1"),
@@ -322,7 +297,7 @@ def test_another_hiring_manager_cannot_read_or_decide_the_application(
     apply_as_ana(client, world)
     with services.session() as db:
         app_id = db.scalars(select(Application.id)).one()
-    account(services, "other@example.com", "Otto Other", "hiring_manager")
+    make_user(services, "other@example.com", "Otto Other", "hiring_manager")
     token = log_in(client, "other@example.com", "/hiring/roles")
     assert (
         client.get(f"/hiring/roles/{world['role']}/applications", headers=HTML).status_code == 404

@@ -23,43 +23,17 @@ from sqlalchemy import select
 
 from issuer import CredentialDraft, build_credential, sign_data_integrity
 from keys import did_key_from_public_key, generate_key
-from passport.accounts.users import create_user
 from passport.audit import AuditEvent
 from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.mobility.consent import Consent, consent_of, set_consent
 from passport.mobility.models import ExternalCandidate, OpenRole
 from passport.mobility.roles import RoleDraft, open_role
 from passport.services import Services
+from tests.functional.signing_in import HTML, PASSWORD, csrf, log_in, make_user
 from tests.unit.passport.outcomes.fixtures import add_badge
 from verifier.canonical import Canonicalizer
 
-PASSWORD = "correct horse battery"
-HTML = {"Accept": "text/html"}
 MANAGER = "manager@example.com"
-
-
-def make_user(services: Services, email: str, name: str, role: str = "learner") -> int:
-    with services.session() as db:
-        user = create_user(db, email=email, name=name, role=role, password=PASSWORD)
-        db.flush()
-        return user.id
-
-
-def csrf(client: FlaskClient, path: str) -> str:
-    page = client.get(path, headers=HTML)
-    assert page.status_code == 200, (path, page.status_code)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.data.decode())
-    assert match is not None, path
-    return match.group(1)
-
-
-def log_in(client: FlaskClient, email: str, home: str) -> str:
-    """Log in through the form; return a CSRF token of the new session."""
-    response = client.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf(client, "/login")}
-    )
-    assert response.status_code == 302, response.data
-    return csrf(client, home)
 
 
 def learner(
