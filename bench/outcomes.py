@@ -60,9 +60,27 @@ def run(
 ) -> dict[str, dict[str, float]]:
     """Run on SQLite and, when a server answers, on PostgreSQL; print and return the figures
     per database (``import_ratio``, ``parsed_import_ratio``, ``outcomes_ratio``, ...)."""
+    return on_each_database(
+        "People events",
+        lambda url: _run(people=people, rounds=rounds, database_url=url),
+        postgres=postgres,
+        databases=databases,
+    )
+
+
+def on_each_database(
+    label: str,
+    measure: Callable[[str | None], dict[str, float]],
+    *,
+    postgres: str | None,
+    databases: tuple[str, ...],
+) -> dict[str, dict[str, float]]:
+    """``measure(None)`` on a SQLite file, then ``measure(url)`` on a throwaway PostgreSQL
+    database when ``postgres`` is given or the server (``PASSPORT_TEST_DATABASE_URL``, else
+    CI's) answers; the figures per database."""
     figures: dict[str, dict[str, float]] = {}
     if "sqlite" in databases:
-        figures["sqlite"] = _run(people=people, rounds=rounds, database_url=None)
+        figures["sqlite"] = measure(None)
     if "postgresql" not in databases:
         return figures
     from bench.bulk import _throwaway_database
@@ -71,11 +89,9 @@ def run(
     server = postgres or os.environ.get("PASSPORT_TEST_DATABASE_URL") or DEFAULT_POSTGRES
     if postgres is not None or _postgres_answers(server):
         with _throwaway_database(server) as url:
-            figures["postgresql"] = _run(people=people, rounds=rounds, database_url=url)
+            figures["postgresql"] = measure(url)
     else:
-        print(
-            f"\nPeople events on PostgreSQL: skipped ({server.rpartition('@')[2]} did not answer)"
-        )
+        print(f"\n{label} on PostgreSQL: skipped ({server.rpartition('@')[2]} did not answer)")
     return figures
 
 

@@ -25,7 +25,6 @@ badges were checked when issued, and their status is read from our own rows.
 from __future__ import annotations
 
 import gc
-import os
 import random
 import statistics
 import time
@@ -35,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from bench.outcomes import throwaway_instance
+from bench.outcomes import on_each_database, throwaway_instance
 from passport.accounts.models import User
 from passport.catalog.models import AchievementDefinition, JobFamily
 from passport.credentials.models import Holder, IssuedCredential, SigningKeyRecord
@@ -45,7 +44,6 @@ from passport.mobility.ranking import consented, current_badge, requirements_of
 from passport.mobility.roles import RoleDraft, open_role
 from passport.services import Services
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FAMILY = "sre"
 BADGES_EACH = 5
 BATCH = 5_000
@@ -62,21 +60,12 @@ def run(
 ) -> dict[str, dict[str, float]]:
     """Run on SQLite and, when a server answers, on PostgreSQL; print and return the figures
     per database (``ours_seconds``, ``bare_seconds``, ``ratio``, ``candidates``...)."""
-    figures: dict[str, dict[str, float]] = {}
-    if "sqlite" in databases:
-        figures["sqlite"] = _run(people=people, rounds=rounds, database_url=None)
-    if "postgresql" not in databases:
-        return figures
-    from bench.bulk import _throwaway_database
-    from bench.jobs import _postgres_answers
-
-    server = postgres or os.environ.get("PASSPORT_TEST_DATABASE_URL") or DEFAULT_POSTGRES
-    if postgres is not None or _postgres_answers(server):
-        with _throwaway_database(server) as url:
-            figures["postgresql"] = _run(people=people, rounds=rounds, database_url=url)
-    else:
-        print(f"\nRanking on PostgreSQL: skipped ({server.rpartition('@')[2]} did not answer)")
-    return figures
+    return on_each_database(
+        "Ranking",
+        lambda url: _run(people=people, rounds=rounds, database_url=url),
+        postgres=postgres,
+        databases=databases,
+    )
 
 
 def _run(*, people: int, rounds: int, database_url: str | None) -> dict[str, float]:

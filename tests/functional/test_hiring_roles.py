@@ -21,17 +21,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from issuer import CredentialDraft, build_credential, sign_data_integrity
-from keys import did_key_from_public_key, generate_key
+from keys import generate_key
 from passport.audit import AuditEvent
 from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.mobility.consent import Consent, consent_of, set_consent
 from passport.mobility.models import ExternalCandidate, OpenRole
 from passport.mobility.roles import RoleDraft, open_role
 from passport.services import Services
+from tests.functional.elsewhere import badge_from_elsewhere
 from tests.functional.signing_in import HTML, PASSWORD, csrf, log_in, make_user
 from tests.unit.passport.outcomes.fixtures import add_badge
-from verifier.canonical import Canonicalizer
 
 MANAGER = "manager@example.com"
 
@@ -427,29 +426,9 @@ def test_a_bad_consent_is_shown_on_the_passport_page(
 
 def foreign_badge() -> bytes:
     """A badge signed by an issuer elsewhere that no trust list names."""
-    key = generate_key("EdDSA")
-    did = did_key_from_public_key(key.public)
-    now = datetime.now(UTC)
-    draft = CredentialDraft(
-        issuer={"id": did, "type": ["Profile"], "name": "Elsewhere Academy"},
-        achievement={
-            "id": "https://elsewhere.example/achievements/sre",
-            "type": ["Achievement"],
-            "name": "SRE basics",
-            "description": "Keeps a service up.",
-            "criteria": {"narrative": "Passed the on-call simulation."},
-        },
-        recipient_email="ext@example.com",
-        valid_from=now - timedelta(days=1),
-    )
-    signed = sign_data_integrity(
-        build_credential(draft),
-        key,
-        verification_method=f"{did}#{did.removeprefix('did:key:')}",
-        created=now - timedelta(days=1),
-        canonicalizer=Canonicalizer(),
-    )
-    return json.dumps(signed).encode()
+    return json.dumps(
+        badge_from_elsewhere(generate_key("EdDSA"), recipient="ext@example.com")
+    ).encode()
 
 
 def test_an_untrusted_external_passport_is_marked_and_ranked_below_verified_ones(

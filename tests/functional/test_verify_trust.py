@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,13 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from issuer import CredentialDraft, build_credential, sign_data_integrity
 from keys import SigningKey, did_key_from_public_key, generate_key
 from passport.cli import cli
 from passport.errors import ConfigError
 from passport.services import Services
 from passport.settings import Settings
 from passport.web import create_app
-from verifier.canonical import Canonicalizer
+from tests.functional.elsewhere import badge_from_elsewhere
 
 
 @pytest.fixture(scope="module")
@@ -34,28 +32,9 @@ def foreign_did(foreign_key: SigningKey) -> str:
 
 
 @pytest.fixture
-def foreign_badge(foreign_key: SigningKey, foreign_did: str) -> dict[str, Any]:
+def foreign_badge(foreign_key: SigningKey) -> dict[str, Any]:
     """A badge signed in the test by an issuer elsewhere, identified by a fresh did:key."""
-    now = datetime.now(UTC)
-    draft = CredentialDraft(
-        issuer={"id": foreign_did, "type": ["Profile"], "name": "Elsewhere Academy"},
-        achievement={
-            "id": "https://elsewhere.example/achievements/sre",
-            "type": ["Achievement"],
-            "name": "SRE basics",
-            "description": "Keeps a service up.",
-            "criteria": {"narrative": "Passed the on-call simulation."},
-        },
-        recipient_email="x@example.com",
-        valid_from=now - timedelta(days=1),
-    )
-    return sign_data_integrity(
-        build_credential(draft),
-        foreign_key,
-        verification_method=f"{foreign_did}#{foreign_did.removeprefix('did:key:')}",
-        created=now - timedelta(days=1),
-        canonicalizer=Canonicalizer(),
-    )
+    return badge_from_elsewhere(foreign_key, recipient="x@example.com")
 
 
 @pytest.fixture
