@@ -14,6 +14,7 @@ import passport.catalog.models
 import passport.cohorts.models
 import passport.credentials.models
 import passport.jobs.models
+import passport.mentoring.models
 import passport.mobility.models
 import passport.outcomes.models
 import passport.sharing.models
@@ -31,6 +32,7 @@ DOMAIN_MODELS = (
     passport.cohorts.models,
     passport.credentials.models,
     passport.jobs.models,
+    passport.mentoring.models,
     passport.mobility.models,
     passport.outcomes.models,
     passport.sharing.models,
