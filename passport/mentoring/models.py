@@ -26,6 +26,7 @@ from passport.db import Base, UTCDateTime, utcnow
 __all__ = [
     "CalendarFeed",
     "Endorsement",
+    "LearnerTarget",
     "MentorException",
     "MentorProfile",
     "MentorRecognition",
@@ -65,6 +66,21 @@ class SessionSignup(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: When a waitlisted place became a seat (None if it never did, or was confirmed at once).
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LearnerTarget(Base):
+    """The job family a learner is working towards: events are suggested for the skills it
+    still needs (their level below the family's minimum, counting current badges only)."""
+
+    __tablename__ = "learner_targets"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    job_family_id: Mapped[str] = mapped_column(
+        ForeignKey("job_families.id", ondelete="CASCADE"), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 # -- Mentors ----------------------------------------------------------------------------------
