@@ -22,6 +22,7 @@ from passport.mentoring.calendar import feed_secret, session_uid
 from passport.mentoring.models import SessionSignup
 from passport.services import Services
 from passport.settings import Settings
+from passport.web import create_app
 from passport.web.context import get_services
 from tests.functional.signing_in import HTML, log_in, make_user
 
@@ -231,3 +232,18 @@ def test_calendar_url_prints_the_url_that_works(app: Flask, client: FlaskClient)
     assert unknown.exit_code == 2
     assert unknown.stdout == ""
     assert "No user has the e-mail nobody@example.com." in unknown.stderr
+
+
+def test_the_feed_is_rate_limited(app: Flask, settings: Settings) -> None:
+    services = get_services(app)
+    learner, _ = _world(services)
+    limited = create_app(settings.with_overrides(rate_limits="api=3/minute"))
+    try:
+        client = limited.test_client()
+        for _ in range(3):
+            assert client.get(_path(services, learner)).status_code == 200
+        throttled = client.get("/calendar/guessing.ics")
+        assert throttled.status_code == 429
+        assert int(throttled.headers["Retry-After"]) >= 1
+    finally:
+        get_services(limited).engine.dispose()
