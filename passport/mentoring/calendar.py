@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from passport.accounts.models import User
 from passport.audit import record_event
@@ -445,6 +445,7 @@ def feed_events(db: Session, user_id: int, *, base: str, now: datetime) -> list[
         conditions.append(MentoringSession.id.in_(list(signups)))
     meetings = db.scalars(
         select(MentoringSession)
+        .options(selectinload(MentoringSession.cohort))
         .where(MentoringSession.starts_at >= since, or_(*conditions))
         .order_by(MentoringSession.starts_at, MentoringSession.id)
     ).all()
