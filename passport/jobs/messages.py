@@ -245,7 +245,13 @@ def render(
     if attachment_method(row.kind, context) is not None:
         attachments = (
             session_calendar(
-                context, base=base, now=services.now(), kind=row.kind, db=session, attendee=row.to
+                context,
+                base=base,
+                now=services.now(),
+                kind=row.kind,
+                db=session,
+                attendee=row.to,
+                role=user.role if user is not None else "learner",
             ),
         )
     return MailMessage(
@@ -266,6 +272,7 @@ def session_calendar(
     kind: str = "session_reminder",
     db: Session | None = None,
     attendee: str | None = None,
+    role: str = "learner",
 ) -> Attachment:
     """The ``.ics`` file of a session (RFC 5545, one VEVENT, built by
     :func:`passport.mentoring.calendar.build_calendar`). Its UID stays the same for the
@@ -273,6 +280,6 @@ def session_calendar(
     ``kind`` (CANCEL when the context says ``cancelled``). With ``db`` the session is read at
     send time, so the file carries its zone and SEQUENCE as they are now."""
     method = attachment_method(kind, context) or "PUBLISH"
-    event = event_from_context(context, base=base, db=db)
+    event = event_from_context(context, base=base, db=db, role=role)
     data = build_calendar([event], base=base, now=now, method=method, attendee=attendee)
     return Attachment(filename="session.ics", content_type="text/calendar", data=data)

@@ -267,9 +267,13 @@ def attachment_method(kind: str, context: Mapping[str, Any]) -> str | None:
     return ATTACHMENT_METHODS[kind]
 
 
-def _url_of(meeting: MentoringSession, base: str) -> str:
+def _url_of(meeting: MentoringSession, base: str, role: str) -> str:
+    """The page of a session for a reader with ``role``: the event's page, else the learner's
+    schedule, or the cohort's page for the staff who run cohorts."""
     if meeting.cohort_id is None:
         return f"{base}/events/{meeting.id}"
+    if role in ("admin", "mentor"):
+        return f"{base}/admin/cohorts/{meeting.cohort_id}"
     return f"{base}/schedule"
 
 
@@ -280,8 +284,10 @@ def calendar_event(
     mentor: User | None = None,
     cohort_name: str = "",
     tentative: bool = False,
+    role: str = "learner",
 ) -> CalendarEvent:
-    """The :class:`CalendarEvent` of a session row (``mentor``: its ``mentor_id`` user)."""
+    """The :class:`CalendarEvent` of a session row (``mentor``: its ``mentor_id`` user;
+    ``role``: the reader's, which picks the page URL links to)."""
     starts = _utc(meeting.starts_at)
     return CalendarEvent(
         session_id=meeting.id,
@@ -294,7 +300,7 @@ def calendar_event(
         shadow_slot=meeting.shadow_slot or "",
         place=meeting.place or "",
         meeting_url=meeting.meeting_url or "",
-        url=_url_of(meeting, base.rstrip("/")),
+        url=_url_of(meeting, base.rstrip("/"), role),
         sequence=meeting.sequence or 0,
         updated_at=_utc(meeting.updated_at) if meeting.updated_at else None,
         cancelled=meeting.cancelled_at is not None,
@@ -316,7 +322,7 @@ def _parsed(value: Any) -> datetime | None:
 
 
 def event_from_context(
-    context: Mapping[str, Any], *, base: str, db: Session | None = None
+    context: Mapping[str, Any], *, base: str, db: Session | None = None, role: str = "learner"
 ) -> CalendarEvent:
     """The event a notification's context names. With ``db`` and a session that still exists,
     the row is read at send time (its zone, sequence and state now); otherwise the context's
@@ -327,7 +333,9 @@ def event_from_context(
     if meeting is not None and db is not None:
         mentor = db.get(User, meeting.mentor_id) if meeting.mentor_id else None
         cohort_name = meeting.cohort.name if meeting.cohort is not None else ""
-        event = calendar_event(meeting, base=base, mentor=mentor, cohort_name=cohort_name)
+        event = calendar_event(
+            meeting, base=base, mentor=mentor, cohort_name=cohort_name, role=role
+        )
         if context.get("cancelled") and not event.cancelled:
             event = replace(event, cancelled=True)
         return event
@@ -428,6 +436,8 @@ def feed_events(db: Session, user_id: int, *, base: str, now: datetime) -> list[
     standalone events they hold a seat at or wait for (TENTATIVE). A cancelled sign-up drops
     the event; a cancelled session stays, CANCELLED."""
     since = now - timedelta(days=FEED_DAYS_BACK)
+    reader = db.get(User, user_id)
+    role = reader.role if reader is not None else "learner"
     cohorts = select(CohortMember.cohort_id).where(
         CohortMember.user_id == user_id, CohortMember.role.in_(("learner", "mentor"))
     )
@@ -465,6 +475,7 @@ def feed_events(db: Session, user_id: int, *, base: str, now: datetime) -> list[
                 mentor=mentors.get(meeting.mentor_id) if meeting.mentor_id else None,
                 cohort_name=meeting.cohort.name if meeting.cohort is not None else "",
                 tentative=waiting,
+                role=role,
             )
         )
     return events

@@ -317,6 +317,15 @@ def test_the_feed_holds_the_users_sessions_from_90_days_back(app: Flask) -> None
         [seat] = [e for e in feed_events(db, learner, base=BASE, now=now) if e.title == "seat"]
     assert seat.organizer_email == "mia@example.com"
     assert seat.url == f"{BASE}/events/{confirmed}"
+    # A cohort session links to the page each reader can open.
+    with services.sessions() as db:
+        urls = {
+            user_id: {
+                e.url for e in feed_events(db, user_id, base=BASE, now=now) if e.title == "recent"
+            }
+            for user_id in (learner, mentor)
+        }
+    assert urls == {learner: {f"{BASE}/schedule"}, mentor: {f"{BASE}/admin/cohorts/{cohort}"}}
 
 
 def test_an_updated_session_keeps_its_uid_with_a_higher_sequence(app: Flask) -> None:
