@@ -282,4 +282,7 @@ def session_calendar(
     method = attachment_method(kind, context) or "PUBLISH"
     event = event_from_context(context, base=base, db=db, role=role)
     data = build_calendar([event], base=base, now=now, method=method, attendee=attendee)
-    return Attachment(filename="session.ics", content_type="text/calendar", data=data)
+    # RFC 6047 §2.4: an iMIP part names its method in the Content-Type as well.
+    return Attachment(
+        filename="session.ics", content_type=f"text/calendar; method={method}", data=data
+    )

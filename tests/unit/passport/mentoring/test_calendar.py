@@ -4,9 +4,13 @@ which session, SEQUENCE and STATUS, the derived secret, and the attachment's MET
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -20,6 +24,7 @@ from passport.audit import AuditEvent
 from passport.cohorts.models import Cohort, CohortMember, MentoringSession
 from passport.errors import NotFound
 from passport.jobs.messages import session_calendar
+from passport.mail import MailMessage, OutboxMailer
 from passport.mentoring.calendar import (
     FEED_DAYS_BACK,
     CalendarEvent,
@@ -214,6 +219,7 @@ def test_an_attachment_from_the_context_alone() -> None:
     attachment = session_calendar(context, base=BASE, now=NOW, kind="event_cancelled")
     calendar = icalendar.Calendar.from_ical(attachment.data)
     assert str(calendar["METHOD"]) == "CANCEL"
+    assert attachment.content_type == "text/calendar; method=CANCEL"
     [vevent] = calendar.walk("VEVENT")
     assert str(vevent["UID"]) == session_uid(77, BASE)
     assert int(vevent["SEQUENCE"]) == 4
@@ -446,3 +452,24 @@ def test_the_attachment_reads_the_session_at_send_time(app: Flask) -> None:
     assert str(vevent["ORGANIZER"]) == "mailto:mia@example.com"
     assert str(vevent["ATTENDEE"]) == "mailto:lea@example.com"
     assert "Shadow slot: Primary on-call" in str(vevent["DESCRIPTION"])
+
+
+def test_the_mail_part_names_its_method(tmp_path: Path) -> None:
+    """RFC 6047 §2.4: the text/calendar part of an invitation carries ``method=``."""
+    attachment = session_calendar(
+        {"session_id": 3, "title": "T", "starts_at": "2026-03-30T08:00:00+00:00"},
+        base=BASE,
+        now=NOW,
+        kind="event_signup",
+    )
+    assert attachment.content_type == "text/calendar; method=REQUEST"
+    outbox = OutboxMailer(tmp_path / "outbox", "P <p@example.com>")
+    outbox.send(MailMessage(to="x@example.com", subject="S", text="t", attachments=(attachment,)))
+    [path] = outbox.messages()
+    parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    [part] = list(parsed.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "REQUEST"
+    assert part.get_filename() == "session.ics"
+    assert str(icalendar.Calendar.from_ical(part.get_content())["METHOD"]) == "REQUEST"
