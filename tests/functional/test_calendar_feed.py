@@ -15,6 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from passport.accounts.models import User
+from passport.accounts.users import erase_user
 from passport.audit import AuditEvent
 from passport.cli.common import cli
 from passport.cohorts.models import Cohort, CohortMember, MentoringSession
@@ -179,16 +181,26 @@ def test_the_page_in_german(app: Flask, client: FlaskClient) -> None:
     assert "Make a new link" not in page
 
 
-def test_a_deactivated_account_has_no_feed(app: Flask, client: FlaskClient) -> None:
+def test_deactivated_and_erased_accounts_have_no_feed(app: Flask, client: FlaskClient) -> None:
     services = get_services(app)
     learner, _ = _world(services)
-    from passport.accounts.models import User
-
+    mentor = make_user(services, "max@example.com", "Max", "mentor")
+    assert client.get(_path(services, mentor)).status_code == 200
     with services.session() as db:
         user = db.get(User, learner)
         assert user is not None
         user.deactivated_at = datetime.now(UTC)
+        erased = db.get(User, mentor)
+        assert erased is not None
+        erase_user(
+            db,
+            erased,
+            actor="admin@example.com",
+            now=datetime.now(UTC),
+            secret_key=services.settings.secret_key,
+        )
     assert client.get(_path(services, learner)).status_code == 404
+    assert client.get(_path(services, mentor)).status_code == 404
 
 
 def _env(settings: Settings) -> dict[str, str]:
