@@ -41,7 +41,7 @@ def calendar_feed_link() -> dict[str, str]:
 
 @bp.get("/calendar/<secret>.ics")
 @rate_limited("api", methods=("GET",))
-def feed(secret: str) -> Response:
+def feed(secret: str) -> WerkzeugResponse:
     services = get_services()
     settings = services.settings
     with services.sessions() as db:
