@@ -102,7 +102,8 @@ def _reply_text(raw: bytes | str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file sent with a message (``content_type`` like ``text/calendar``)."""
+    """A file sent with a message (``content_type`` like ``text/calendar``, parameters allowed:
+    ``text/calendar; method=REQUEST``)."""
 
     filename: str
     content_type: str
@@ -186,9 +187,19 @@ def _email(message: MailMessage, sender: str) -> EmailMessage:
     if message.html is not None:
         mail.add_alternative(message.html, subtype="html")
     for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
+        # "text/calendar; method=REQUEST": the parameters go on the part's Content-Type.
+        kind, *parameters = attachment.content_type.split(";")
+        maintype, _, subtype = kind.strip().partition("/")
+        params = dict(
+            (name.strip().lower(), value.strip())
+            for name, _, value in (p.partition("=") for p in parameters)
+        )
         mail.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=params or None,
         )
     return mail
 

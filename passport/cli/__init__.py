@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from passport.cli import (
     accounts,
     assessments,
+    calendars,
     catalog,
     credentials,
     instance,
@@ -31,6 +32,7 @@ __all__ = ["database_problem", "main"]
 COMMANDS = (
     accounts,
     assessments,
+    calendars,
     catalog,
     credentials,
     instance,

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import icalendar
 from babel import dates as babel_dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -43,6 +42,7 @@ from passport.jobs.models import Notification
 from passport.jobs.notify import open_secret
 from passport.jobs.preferences import category_of, unsubscribe_token, wants_mail
 from passport.mail import Attachment, MailMessage
+from passport.mentoring.calendar import attachment_method, build_calendar, event_from_context
 from passport.services import Services
 
 __all__ = ["KINDS", "TEMPLATES", "render"]
@@ -242,8 +242,18 @@ def render(
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
         )
     attachments: tuple[Attachment, ...] = ()
-    if row.kind == "session_reminder":
-        attachments = (session_calendar(context, base=base, now=services.now()),)
+    if attachment_method(row.kind, context) is not None:
+        attachments = (
+            session_calendar(
+                context,
+                base=base,
+                now=services.now(),
+                kind=row.kind,
+                db=session,
+                attendee=row.to,
+                role=user.role if user is not None else "learner",
+            ),
+        )
     return MailMessage(
         to=row.to,
         subject=" ".join(values["subject"].split()),
@@ -254,29 +264,25 @@ def render(
     )
 
 
-def session_calendar(context: dict[str, Any], *, base: str, now: datetime) -> Attachment:
-    """The ``.ics`` file of a cohort session (RFC 5545, one VEVENT). Its UID stays the same for
-    the session, so a calendar that imported an earlier reminder updates the event."""
-    host = urlsplit(base).hostname or "localhost"
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Skill Passport//Session reminder//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = icalendar.Event()
-    event.add("uid", f"cohort-session-{context.get('session_id')}@{host}")
-    event.add("dtstamp", now.astimezone(UTC))
-    starts, ends = _parsed(context.get("starts_at")), _parsed(context.get("ends_at"))
-    if starts is not None:
-        event.add("dtstart", starts.astimezone(UTC))
-    if ends is not None:
-        event.add("dtend", ends.astimezone(UTC))
-    event.add("summary", str(context.get("title") or ""))
-    description = "\n".join(
-        str(part) for part in (context.get("cohort_name"), context.get("outcome")) if part
+def session_calendar(
+    context: dict[str, Any],
+    *,
+    base: str,
+    now: datetime,
+    kind: str = "session_reminder",
+    db: Session | None = None,
+    attendee: str | None = None,
+    role: str = "learner",
+) -> Attachment:
+    """The ``.ics`` file of a session (RFC 5545, one VEVENT, built by
+    :func:`passport.mentoring.calendar.build_calendar`). Its UID stays the same for the
+    session, so a calendar that imported an earlier mail updates the event; its METHOD follows
+    ``kind`` (CANCEL when the context says ``cancelled``). With ``db`` the session is read at
+    send time, so the file carries its zone and SEQUENCE as they are now."""
+    method = attachment_method(kind, context) or "PUBLISH"
+    event = event_from_context(context, base=base, db=db, role=role)
+    data = build_calendar([event], base=base, now=now, method=method, attendee=attendee)
+    # RFC 6047 §2.4: an iMIP part names its method in the Content-Type as well.
+    return Attachment(
+        filename="session.ics", content_type=f"text/calendar; method={method}", data=data
     )
-    if description:
-        event.add("description", description)
-    if context.get("location"):
-        event.add("location", str(context["location"]))
-    calendar.add_component(event)
-    return Attachment(filename="session.ics", content_type="text/calendar", data=calendar.to_ical())

@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         admin,
         api,
         auth,
+        calendar_feed,
         errors,
         health,
         hiring,
@@ -99,4 +100,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(passport_pages.bp)
     app.register_blueprint(passport_pages.share_bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(calendar_feed.bp)
     return app
