@@ -20,6 +20,7 @@ from passport.cli import (
     instance,
     jobs,
     measures,
+    mentors,
     outcomes,
     verifying,
 )
@@ -36,6 +37,7 @@ COMMANDS = (
     instance,
     jobs,
     measures,
+    mentors,
     outcomes,
     verifying,
 )

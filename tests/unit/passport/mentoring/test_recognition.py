@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from passport.catalog.models import AchievementDefinition
+from passport.cli.common import cli
 from passport.cohorts.models import Cohort
 from passport.credentials.models import Holder, IssuedCredential
+from passport.jobs import scheduled
 from passport.jobs.models import Notification
+from passport.jobs.queue import queue_for
 from passport.mentoring import matching
 from passport.mentoring.models import MentorRecognition
 from passport.mentoring.recognition import recognise_mentors, sessions_held
@@ -80,3 +84,38 @@ def test_recognition_is_issued_once_at_five_sessions(services: Services) -> None
         )
         # A mentoring badge is no skill badge: it makes nobody eligible to teach the skill.
         assert matching.held_levels(db, [mentor_id], SKILL, now=NOW) == {}
+
+
+def _five_sessions(services: Services) -> str:
+    with services.session() as db:
+        mentor = person(db, "Mentor")
+        learner = person(db, "Lea", role="learner")
+        for day in range(5):
+            attend(db, led_session(db, mentor, NOW - timedelta(days=day + 1)), learner)
+        return mentor.email
+
+
+def test_the_daily_schedule_and_the_command_issue_nothing_twice(services: Services) -> None:
+    email = _five_sessions(services)
+    env = {
+        "PASSPORT_ENV": "test",
+        "PASSPORT_INSTANCE_PATH": str(services.settings.instance_path),
+        "PASSPORT_DATABASE_URL": services.settings.database_url,
+        "PASSPORT_PUBLIC_URL": services.settings.public_url,
+        "PASSPORT_SECRET_KEY": services.settings.secret_key,
+        "PASSPORT_KEY_PASSPHRASE": services.settings.key_passphrase,
+    }
+    at = (NOW + timedelta(hours=1)).isoformat()
+    first = CliRunner().invoke(cli, ["mentors", "recognise", "--now", at], env=env)
+    assert first.exit_code == 0, first.output
+    assert email in first.output and "1 mentoring badge(s) issued" in first.output
+    assert scheduled.mentor_recognition(services, queue_for(services), NOW) == {"issued": 0}
+    again = CliRunner().invoke(cli, ["mentors", "recognise", "--now", at], env=env)
+    assert again.exit_code == 0 and "0 mentoring badge(s) issued" in again.output
+    assert any(s.name == "mentor-recognition" for s in scheduled.SCHEDULES)
+
+
+def test_the_schedule_issues_what_is_due(services: Services) -> None:
+    _five_sessions(services)
+    assert scheduled.mentor_recognition(services, queue_for(services), NOW) == {"issued": 1}
+    assert scheduled.mentor_recognition(services, queue_for(services), NOW) == {"issued": 0}
