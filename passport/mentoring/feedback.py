@@ -93,9 +93,7 @@ def feedback_session(
     if meeting.cancelled_at is not None:
         raise Conflict("This session was cancelled.", code="session_cancelled")
     if not _ended(meeting, now):
-        raise Conflict(
-            "Feedback opens when the session has ended.", code="session_not_ended"
-        )
+        raise Conflict("Feedback opens when the session has ended.", code="session_not_ended")
     if not attended(session, meeting, user.id):
         raise Forbidden(
             "Only people who attended this session can give feedback on it.",
@@ -301,9 +299,7 @@ def template_triage(session: Session, *, now: datetime) -> list[TemplateTriage]:
         version = session.get(TemplateVersion, (template.id, template.current_version))
         skill = session.get(Skill, template.skill_id)
         answers = session.scalars(
-            select(SessionFeedback).where(
-                SessionFeedback.session_id.in_([m.id for m in meetings])
-            )
+            select(SessionFeedback).where(SessionFeedback.session_id.in_([m.id for m in meetings]))
         ).all()
         came = _attendees(session, meetings)
         first_attended: dict[int, datetime] = {}
@@ -323,9 +319,7 @@ def template_triage(session: Session, *, now: datetime) -> list[TemplateTriage]:
                 sessions=len(meetings),
                 feedback=summarise(answers),
                 assessed=assessed,
-                pass_rate=(
-                    sum(outcome.values()) / assessed if assessed >= MIN_GROUP else None
-                ),
+                pass_rate=(sum(outcome.values()) / assessed if assessed >= MIN_GROUP else None),
             )
         )
     return sorted(rows, key=lambda r: (r.title.casefold(), r.template_id))

@@ -46,6 +46,7 @@ __all__ = [
     "LEARNER_CAP_WITHOUT_ADMIN",
     "MENTOR_ROLES",
     "TOP_LEVEL",
+    "CapWarning",
     "CohortLoad",
     "Eligibility",
     "MentorLoad",
@@ -303,9 +304,7 @@ def update_profile(
         raise Forbidden("You can change only your own mentoring capacity.", code="forbidden")
     mentor = _mentor(session, user_id)
     if not 0 <= hours_per_month <= HOURS_LIMIT:
-        raise InvalidRequest(
-            f"Hours per month must be from 0 to {HOURS_LIMIT}.", code="bad_number"
-        )
+        raise InvalidRequest(f"Hours per month must be from 0 to {HOURS_LIMIT}.", code="bad_number")
     if not 1 <= max_learners_per_cohort <= LEARNERS_LIMIT:
         raise InvalidRequest(
             f"Learners per cohort must be from 1 to {LEARNERS_LIMIT}.", code="bad_number"
@@ -386,8 +385,9 @@ def mentor_loads(session: Session, users: Sequence[User], *, now: datetime) -> l
     this, following, after = _month_starts(now)
     minutes: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for mentor_id, starts_at, length in session.execute(
-        select(MentoringSession.mentor_id, MentoringSession.starts_at, MentoringSession.minutes)
-        .where(
+        select(
+            MentoringSession.mentor_id, MentoringSession.starts_at, MentoringSession.minutes
+        ).where(
             MentoringSession.mentor_id.in_(ids),
             MentoringSession.cancelled_at.is_(None),
             MentoringSession.starts_at >= this,
@@ -514,9 +514,7 @@ def suggest_mentors(
         raise InvalidRequest("Name a skill and a level to find mentors for.", code="no_target")
     people = mentors(session)
     ids = [p.id for p in people]
-    per_target = [
-        _eligibilities(session, ids, skill, level, now=now) for skill, level in targets
-    ]
+    per_target = [_eligibilities(session, ids, skill, level, now=now) for skill, level in targets]
     offered = [p for p in people if any(t[p.id].eligible for t in per_target)]
     loads = {load.user_id: load for load in mentor_loads(session, offered, now=now)}
     feedback = _feedback(session, [p.id for p in offered])
@@ -540,27 +538,44 @@ def suggest_mentors(
 # -- Adding people to a cohort ----------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class CapWarning:
+    """A cohort with more learners than its mentors' summed per-cohort caps take."""
+
+    learners: int
+    cap: int
+
+    def __str__(self) -> str:
+        return (
+            f"This cohort now has {self.learners} learners, more than its mentors take "
+            f"together ({self.cap}). Add a mentor or raise a mentor's cap."
+        )
+
+
 def add_cohort_member(
     session: Session, cohort: Cohort, actor: User, *, email: str, role: str, now: datetime
-) -> str | None:
+) -> CapWarning | None:
     """Add a member the way :func:`passport.cohorts.cohorts.add_member` does, with the matching
     rules: a mentor must be eligible for at least one of the cohort's target skills (refused
     with ``mentor_not_eligible``; a cohort without targets takes any mentor). A learner beyond
-    the summed per-cohort caps of its mentors is added with a warning, which is returned."""
+    the summed per-cohort caps of its mentors is added, and the warning returned."""
     targets = cohort_targets(cohort)
     normalised = normalize_email(email)
     if role == "mentor" and targets:
         user = session.scalar(select(User).where(User.email == normalised))
-        if user is not None and user.role in MENTOR_ROLES:
-            if not any(
+        if (
+            user is not None
+            and user.role in MENTOR_ROLES
+            and not any(
                 eligibility(session, user, skill, level, now=now).eligible
                 for skill, level in targets
-            ):
-                raise InvalidRequest(
-                    f"{user.name} holds no current badge one level above any of this cohort's "
-                    "target skills and has no exception for them, so cannot mentor it.",
-                    code="mentor_not_eligible",
-                )
+            )
+        ):
+            raise InvalidRequest(
+                f"{user.name} holds no current badge one level above any of this cohort's "
+                "target skills and has no exception for them, so cannot mentor it.",
+                code="mentor_not_eligible",
+            )
     cohort_cases.add_member(session, cohort, actor, email=email, role=role, now=now)
     if role != "learner":
         return None
@@ -570,9 +585,4 @@ def add_cohort_member(
         if m.role == "mentor"
     )
     count = sum(1 for m in cohort.members if m.role == "learner")
-    if count > cap:
-        return (
-            f"This cohort now has {count} learners, more than its mentors take together "
-            f"({cap}). Add a mentor or raise a mentor's cap."
-        )
-    return None
+    return CapWarning(count, cap) if count > cap else None

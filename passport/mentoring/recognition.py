@@ -153,9 +153,7 @@ def recognise_mentors(session: Session, services: Services, *, now: datetime) ->
     done = {
         (r.user_id, r.achievement_id)
         for r in session.scalars(
-            select(MentorRecognition).where(
-                MentorRecognition.user_id.in_({m for m, _ in held})
-            )
+            select(MentorRecognition).where(MentorRecognition.user_id.in_({m for m, _ in held}))
         )
     }
     issued = []

@@ -43,7 +43,11 @@ def test_only_attendees_of_an_ended_session_give_feedback(services: Services) ->
             feedback.give_feedback(
                 db, meeting.id, came, outcome="yes", usefulness=5, comment=None, now=NOW
             )
-        for meeting, who in ((cohort_session, absent), (cohort_session, stranger), (event, waiting)):
+        for meeting, who in (
+            (cohort_session, absent),
+            (cohort_session, stranger),
+            (event, waiting),
+        ):
             with pytest.raises(Forbidden) as refused:
                 feedback.give_feedback(
                     db, meeting.id, who, outcome="no", usefulness=1, comment=None, now=NOW
@@ -144,8 +148,13 @@ def test_mentor_aggregates_are_suppressed_under_five(services: Services) -> None
         _answers(
             db,
             big,
-            [("yes", 5, "great"), ("yes", 4, None), ("partly", 3, "ok"), ("no", 1, None),
-             ("yes", 2, None)],
+            [
+                ("yes", 5, "great"),
+                ("yes", 4, None),
+                ("partly", 3, "ok"),
+                ("no", 1, None),
+                ("yes", 2, None),
+            ],
         )
         (report,) = feedback.mentor_feedback(db, [mentor.id])
         rows = {r.title: r.summary for r in report.sessions}
@@ -155,7 +164,9 @@ def test_mentor_aggregates_are_suppressed_under_five(services: Services) -> None
         assert (rows["Big"].yes, rows["Big"].partly, rows["Big"].no) == (0.6, 0.2, 0.2)
         assert rows["Big"].comments == ("great", "ok")
         assert report.overall.n == 9
-        assert report.overall.mean_usefulness == pytest.approx(statistics.mean([5] * 4 + [5, 4, 3, 1, 2]))
+        assert report.overall.mean_usefulness == pytest.approx(
+            statistics.mean([5] * 4 + [5, 4, 3, 1, 2])
+        )
         assert "only me" in report.overall.comments  # nine answers: no longer traceable
 
 
@@ -176,8 +187,9 @@ def test_template_triage_matches_a_second_computation(services: Services) -> Non
                 )
             )
         cohort = _cohort(db)
-        first = led_session(db, mentor, PAST - timedelta(days=7), cohort=cohort,
-                            template_id=template.id)
+        first = led_session(
+            db, mentor, PAST - timedelta(days=7), cohort=cohort, template_id=template.id
+        )
         second = led_session(db, mentor, PAST, template_id=template.id)
         led_session(db, mentor, NOW + timedelta(days=3), template_id=template.id)  # not yet
         answers = [("yes", 5), ("yes", 4), ("partly", 4), ("no", 2), ("yes", 3), ("no", 1)]
@@ -226,9 +238,7 @@ def test_template_triage_matches_a_second_computation(services: Services) -> Non
         assert row.feedback.yes == pytest.approx(
             statistics.mean(1 if o == "yes" else 0 for o, _ in answers)
         )
-        assert row.feedback.mean_usefulness == pytest.approx(
-            statistics.mean(s for _, s in answers)
-        )
+        assert row.feedback.mean_usefulness == pytest.approx(statistics.mean(s for _, s in answers))
         counted = [r for r in results if r is not None]
         assert row.assessed == len(counted) == 5
         assert row.pass_rate == pytest.approx(statistics.mean(counted))
@@ -241,7 +251,10 @@ def test_template_triage_suppresses_small_groups(services: Services) -> None:
         db.flush()
         db.add(
             TemplateVersion(
-                template_id=template.id, version=1, title="T", learning_outcome="x",
+                template_id=template.id,
+                version=1,
+                title="T",
+                learning_outcome="x",
                 created_by="a",
             )
         )

@@ -201,21 +201,27 @@ def test_adding_an_ineligible_mentor_is_refused_and_learners_past_the_cap_warn(
         with pytest.raises(InvalidRequest) as refused:
             matching.add_cohort_member(db, cohort, admin, email=weak.email, role="mentor", now=NOW)
         assert refused.value.code == "mentor_not_eligible"
-        assert matching.add_cohort_member(
-            db, cohort, admin, email=good.email, role="mentor", now=NOW
-        ) is None
+        assert (
+            matching.add_cohort_member(db, cohort, admin, email=good.email, role="mentor", now=NOW)
+            is None
+        )
         matching.update_profile(
             db, admin, user_id=good.id, hours_per_month=8, max_learners_per_cohort=2, now=NOW
         )
         warnings = [
             matching.add_cohort_member(
-                db, cohort, admin, email=person(db, f"L{n}", role="learner").email,
-                role="learner", now=NOW,
+                db,
+                cohort,
+                admin,
+                email=person(db, f"L{n}", role="learner").email,
+                role="learner",
+                now=NOW,
             )
             for n in range(3)
         ]
         assert warnings[:2] == [None, None]
-        assert warnings[2] is not None and "3 learners" in warnings[2]
+        assert warnings[2] == matching.CapWarning(learners=3, cap=2)
+        assert "3 learners" in str(warnings[2])
 
 
 def test_profile_cap_above_five_needs_an_admin(services: Services) -> None:
@@ -229,13 +235,21 @@ def test_profile_cap_above_five_needs_an_admin(services: Services) -> None:
         )
         with pytest.raises(Forbidden) as cap:
             matching.update_profile(
-                db, mentor, user_id=mentor.id, hours_per_month=4, max_learners_per_cohort=6,
+                db,
+                mentor,
+                user_id=mentor.id,
+                hours_per_month=4,
+                max_learners_per_cohort=6,
                 now=NOW,
             )
         assert cap.value.code == "learner_cap_admin_only"
         with pytest.raises(Forbidden):
             matching.update_profile(
-                db, other, user_id=mentor.id, hours_per_month=1, max_learners_per_cohort=1,
+                db,
+                other,
+                user_id=mentor.id,
+                hours_per_month=1,
+                max_learners_per_cohort=1,
                 now=NOW,
             )
         matching.update_profile(
