@@ -180,14 +180,25 @@ def test_an_attendee_gives_feedback_and_the_mentor_sees_it_suppressed(
             minutes=60,
             mentor_id=mentor,
         )
-        db.add_all([came, missed])
+        running = MentoringSession(
+            cohort_id=cohort.id,
+            title="Now",
+            learning_outcome="z",
+            starts_at=services.now() - timedelta(minutes=10),
+            minutes=60,
+            mentor_id=mentor,
+        )
+        db.add_all([came, missed, running])
         db.flush()
         db.add(Attendance(session_id=came.id, user_id=lea, present=True))
         db.add(Attendance(session_id=missed.id, user_id=lea, present=False))
-        came_id, missed_id = came.id, missed.id
+        db.add(Attendance(session_id=running.id, user_id=lea, present=True))
+        came_id, missed_id, running_id = came.id, missed.id, running.id
     schedule = _page(client, "/my/schedule")
     assert f'href="/sessions/{came_id}/feedback"' in schedule
     assert f'href="/sessions/{missed_id}/feedback"' not in schedule
+    assert f'href="/sessions/{running_id}/feedback"' not in schedule  # not over yet
+    assert client.get(f"/sessions/{running_id}/feedback", headers=HTML).status_code == 409
     assert "Write a runbook" in _page(client, f"/sessions/{came_id}/feedback")
     bad = client.post(
         f"/sessions/{came_id}/feedback",
