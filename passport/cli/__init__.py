@@ -21,6 +21,7 @@ from passport.cli import (
     instance,
     jobs,
     measures,
+    mentors,
     outcomes,
     verifying,
 )
@@ -38,6 +39,7 @@ COMMANDS = (
     instance,
     jobs,
     measures,
+    mentors,
     outcomes,
     verifying,
 )

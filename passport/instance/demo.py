@@ -35,8 +35,12 @@ from passport.cohorts.models import (
     MentoringSession,
     MentorNote,
 )
+from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.errors import ConfigError
 from passport.instance.setup import initialise
+from passport.mentoring.matching import grant_exception
+from passport.mentoring.models import MentorProfile, SessionFeedback
+from passport.mentoring.recognition import recognise_mentors
 from passport.mobility.consent import Consent, set_consent
 from passport.mobility.roles import RoleDraft, open_role
 from passport.outcomes import people
@@ -49,7 +53,14 @@ from passport.outcomes.demo import (
 from passport.outcomes.models import HRPerson
 from passport.services import Services
 
-__all__ = ["DEMO_PASSWORD", "DemoResult", "load_demo", "load_mobility", "load_people_events"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "DemoResult",
+    "load_demo",
+    "load_mentor_matching",
+    "load_mobility",
+    "load_people_events",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -215,11 +226,13 @@ def load_demo(services: Services) -> DemoResult:
             loaded_before = False
     if loaded_before:
         # A demo loaded before the outcome measures (or the open roles) existed gets them now.
-        return DemoResult(
+        result = DemoResult(
             created=False,
             people_events=load_people_events(services),
             roles=load_mobility(services),
         )
+        load_mentor_matching(services)
+        return result
     with services.session() as session:
         admin = create_user(
             session,
@@ -309,7 +322,7 @@ def load_demo(services: Services) -> DemoResult:
                     )
                 assessments += 1
                 badges += outcome.credential_id is not None
-    return DemoResult(
+    result = DemoResult(
         created=True,
         learners=len(learners),
         assessments=assessments,
@@ -317,6 +330,8 @@ def load_demo(services: Services) -> DemoResult:
         people_events=load_people_events(services),
         roles=load_mobility(services),
     )
+    load_mentor_matching(services)
+    return result
 
 
 def load_people_events(services: Services) -> int:
@@ -421,3 +436,95 @@ def load_mobility(services: Services) -> int:
         for draft in ROLES_OPENED:
             open_role(session, draft, actor=manager.email, user_id=manager.id, now=now)
         return len(ROLES_OPENED)
+
+
+#: Mentor matching in the demo: Mo holds a badge one level above his cohort's incident-response
+#: target; Mei teaches hers by an administrator's exception.
+MENTOR_BADGES = {"Mo Mentor": "incident-response-l3"}
+MENTOR_EXCEPTIONS = {
+    "Mei Mentor": ("kubernetes-operations", 3, "Ran the platform team's clusters for four years.")
+}
+
+
+def _demo_user(session: Session, name: str) -> User | None:
+    return session.scalar(
+        select(User).where(User.email == f"{name.lower().replace(' ', '.')}@{DOMAIN}")
+    )
+
+
+def load_mentor_matching(services: Services) -> int:
+    """Mentors for the matching pages (unless done before): each cohort's sessions led by its
+    mentor and teaching its first target skill, the mentors' badge and exception, and feedback
+    from the learners who came; then the mentoring badges due. Returns the feedback stored."""
+    now = services.now()
+    rng = random.Random(20261207)  # noqa: S311 - deterministic demo data, not security
+    with services.session() as session:
+        mo = _demo_user(session, "Mo Mentor")
+        admin = session.scalar(select(User).where(User.email == f"admin@{DOMAIN}"))
+        if mo is None or admin is None or session.get(MentorProfile, mo.id) is not None:
+            return 0
+        session.add(MentorProfile(user_id=mo.id, hours_per_month=10, max_learners_per_cohort=5))
+        for name, achievement in MENTOR_BADGES.items():
+            mentor = _demo_user(session, name)
+            if mentor is not None:
+                issue_credential(
+                    session,
+                    services,
+                    IssueRequest(
+                        achievement_id=achievement,
+                        recipient_email=mentor.email,
+                        recipient_name=mentor.name,
+                        reason="Assessed before the program started (demo).",
+                        actor="demo",
+                    ),
+                    now=now,
+                )
+        for name, (skill, level, reason) in MENTOR_EXCEPTIONS.items():
+            mentor = _demo_user(session, name)
+            if mentor is not None:
+                grant_exception(
+                    session,
+                    admin,
+                    user_id=mentor.id,
+                    skill_id=skill,
+                    max_level=level,
+                    reason=reason,
+                    now=now,
+                )
+        stored = 0
+        for cohort in session.scalars(select(Cohort).order_by(Cohort.id)):
+            mentor_ids = [m.user_id for m in cohort.members if m.role == "mentor"]
+            targets = sorted(cohort.target_skills, key=lambda t: t.achievement_id)
+            if not mentor_ids or not targets:
+                continue
+            target = next(
+                (t for t in targets if t.achievement_id.startswith(("incident", "kubernetes"))),
+                targets[0],
+            )
+            for meeting in cohort.sessions:
+                if meeting.mentor_id is not None:
+                    continue
+                meeting.mentor_id = mentor_ids[0]
+                meeting.skill_id = target.achievement.skill_id
+                meeting.level = target.achievement.level
+                if meeting.starts_at + timedelta(minutes=meeting.minutes) > now:
+                    continue
+                for row in meeting.attendance:
+                    if row.present and rng.random() < 0.8:
+                        useful = rng.choice((3, 4, 4, 5, 5))
+                        session.add(
+                            SessionFeedback(
+                                session_id=meeting.id,
+                                user_id=row.user_id,
+                                outcome="yes" if useful >= 4 else rng.choice(("partly", "no")),
+                                usefulness=useful,
+                                comment=rng.choice(
+                                    (None, None, "More hands-on time, please.", "Clear and useful.")
+                                ),
+                                created_at=meeting.starts_at + timedelta(hours=2),
+                            )
+                        )
+                        stored += 1
+        session.flush()
+        recognise_mentors(session, services, now=now)
+        return stored

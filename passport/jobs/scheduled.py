@@ -16,6 +16,8 @@ the clean-ups find nothing left the second time.
   links dead for more than 30 days (gone from their holders' lists), keeping tombstones.
 - ``failed-report`` (daily): when a job, an e-mail or a schedule failed in the last day, each
   active admin gets one ``failed_report`` listing them; nothing failed, no mail.
+- ``mentor-recognition`` (daily): :func:`passport.mentoring.recognition.recognise_mentors`
+  issues the mentoring badges that are due (5, 20, 50 sessions held per skill), each once.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from passport.jobs.models import Job, Notification, ScheduleRun
 from passport.jobs.notify import notify_person
 from passport.jobs.recipients import holder_recipient, pin_holder_recipients, user_recipient
 from passport.jobs.schedules import Periodic
+from passport.mentoring.recognition import recognise_mentors
 from passport.services import Services
 from passport.sharing.links import clean_up_dead_links
 
@@ -48,6 +51,7 @@ __all__ = [
     "SESSION_NOTICE",
     "expiry_reminders",
     "failed_report",
+    "mentor_recognition",
     "republish_status_lists",
     "session_reminders",
     "share_link_cleanup",
@@ -273,10 +277,17 @@ def failed_report(services: Services, queue: JobQueue, now: datetime) -> dict[st
     return {"reports": made}
 
 
+def mentor_recognition(services: Services, queue: JobQueue, now: datetime) -> dict[str, int]:
+    """Issue the mentoring badges that are due (see :mod:`passport.mentoring.recognition`)."""
+    with services.session() as session:
+        return {"issued": len(recognise_mentors(session, services, now=now))}
+
+
 SCHEDULES: tuple[Periodic, ...] = (
     Periodic("expiry-reminders", "hour", expiry_reminders, offset=5),
     Periodic("session-reminders", "hour", session_reminders, offset=10),
     Periodic("status-lists", "hour", republish_status_lists, offset=15),
     Periodic("share-link-cleanup", "day", share_link_cleanup, offset=2),
     Periodic("failed-report", "day", failed_report, offset=6),
+    Periodic("mentor-recognition", "day", mentor_recognition, offset=8),
 )

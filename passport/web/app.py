@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         i18n,
         learner,
         learner_roles,
+        mentors,
         mobility_api,
         notifications,
         outcomes_api,
@@ -101,4 +102,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(passport_pages.share_bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(calendar_feed.bp)
+    app.register_blueprint(mentors.bp)
+    app.register_blueprint(mentors.api_bp)
     return app

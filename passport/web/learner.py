@@ -12,6 +12,7 @@ for people (content negotiation; no ``Accept`` header gets the JSON, as before).
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
@@ -64,6 +65,10 @@ def schedule() -> str:
             upcoming=schedule.upcoming,
             past=schedule.past,
             attended=schedule.attended,
+            # sessions over, so open to feedback (passport.mentoring.feedback)
+            ended={
+                s.id for s in schedule.past if s.starts_at + timedelta(minutes=s.minutes) <= now
+            },
         )
 
 

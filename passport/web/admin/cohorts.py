@@ -16,6 +16,7 @@ from passport.catalog.skills import assessable_achievements
 from passport.cohorts import cohorts as use_cases
 from passport.cohorts.models import Cohort, MentoringSession
 from passport.errors import InvalidRequest
+from passport.mentoring import matching
 from passport.web.admin.common import (
     Page,
     bp,
@@ -113,8 +114,25 @@ def cohort(cohort_id: int) -> Page:
             for skill, levels in assessable_achievements(db)
             if skill.retired_at is None
         ]
+        targets = matching.cohort_targets(overview.cohort)
+        members = {m.user_id for m in overview.cohort.members}
+        suggested = (
+            [
+                s
+                for s in matching.suggest_mentors(db, targets, now=services.now())
+                if s.user_id not in members
+            ]
+            if targets
+            else []
+        )
         return render_template(
             "admin/cohort.html",
+            suggested=suggested,
+            target_names={
+                (t.achievement.skill_id, t.achievement.level): t.achievement.name
+                for t in overview.cohort.target_skills
+            },
+            feedback_minimum=matching.FEEDBACK_MIN_RESPONSES,
             cohort=overview.cohort,
             mentors=overview.mentors,
             learners=overview.learners,
@@ -147,10 +165,31 @@ def _cohort_action(cohort_id: int, action: _Action, done: str) -> WerkzeugRespon
 @bp.post("/cohorts/<int:cohort_id>/members")
 @require_role("admin", "mentor")
 def cohort_member_add(cohort_id: int) -> WerkzeugResponse:
-    def add(db: Session, cohort: Cohort) -> None:
+    def add(db: Session, cohort: Cohort) -> str | None:
         role = request.form.get("role", "")
         email = form_text("email", "The e-mail address", max_length=320, required=True)
-        use_cases.add_member(db, cohort, g.user, email=email, role=role, now=get_services().now())
+        try:
+            over = matching.add_cohort_member(
+                db, cohort, g.user, email=email, role=role, now=get_services().now()
+            )
+        except InvalidRequest as exc:
+            if exc.code != "mentor_not_eligible":
+                raise
+            raise InvalidRequest(
+                _(
+                    "This person holds no current badge one level above any of this cohort's "
+                    "target skills and has no exception for them, so cannot mentor it."
+                ),
+                code=exc.code,
+            ) from exc
+        if over is None:
+            return None
+        return _(
+            "This cohort now has %(learners)d learners, more than its mentors take together "
+            "(%(cap)d). Add a mentor or raise a mentor's cap.",
+            learners=over.learners,
+            cap=over.cap,
+        )
 
     return _cohort_action(cohort_id, add, _("Member added."))
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from passport.catalog.models import JobFamily, Skill
 from passport.errors import InvalidRequest
+from passport.mentoring.feedback import template_triage
 from passport.outcomes import measures
 from passport.outcomes.events import cohort_names
 from passport.outcomes.models import PeopleEvent
@@ -189,6 +190,14 @@ def pvalue(value: float | None) -> str:
     if value < 0.001:
         return "< " + _decimal(0.001)
     return _decimal(value)
+
+
+def one_decimal(value: float | None) -> str:
+    """A mean for people, with one decimal in the page's language ("4.2", "4,2")."""
+    if value is None:
+        return "—"
+    text: str = babel_numbers.format_decimal(value, "0.0", locale=page_language())
+    return text
 
 
 def _decimal(value: float) -> str:
@@ -366,6 +375,7 @@ def _template_helpers() -> dict[str, Any]:
     return {
         "suppressed": is_suppressed,
         "pct": pct,
+        "one_decimal": one_decimal,
         "pvalue": pvalue,
         "share_at": _share_at,
         "days": days,
@@ -553,6 +563,7 @@ def outcomes() -> Page:
             )
             return page, 400
         skill_names = _skill_names(db)
+        templates = template_triage(db, now=services.now())
     query = {k: v for k, v in asked.form.items() if v}
     return render_template(
         "admin/outcomes.html",
@@ -568,6 +579,7 @@ def outcomes() -> Page:
         mobility=mobility_table(found),
         skill_names=skill_names,
         names=found.family_names,
+        templates=templates,
         **_template_helpers(),
     )
 
