@@ -22,6 +22,7 @@ import logging
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -65,6 +66,7 @@ __all__ = [
     "import_materials",
     "list_programs",
     "list_templates",
+    "load_starter_materials",
     "outdated_sessions",
     "parse_content",
     "program_items",
@@ -91,6 +93,8 @@ MINUTES = (15, 90)
 MAX_PRE_READING = 20
 #: A program runs 1 to 12 weeks (cohorts are planned for 6–8).
 PROGRAM_WEEKS = (1, 12)
+#: The starter templates and the "SRE foundations, 7 weeks" program (``passport demo``).
+STARTER_FILE = Path(__file__).parent / "data" / "starter_materials.json"
 #: The fields a version holds, in the order a diff lists them.
 CONTENT_FIELDS = (
     "title",
@@ -1076,3 +1080,12 @@ def _field_of(code: str, entry: Mapping[str, Any]) -> str:
         if code == "field_too_long" and too_long:
             return f".{json_name}"
     return ""
+
+
+def load_starter_materials(session: Session, *, now: datetime) -> TemplateImportSummary | None:
+    """Import the shipped starter templates and program where there are no templates yet
+    (``passport demo``); None when some exist."""
+    if session.scalar(select(SessionTemplate.id).limit(1)) is not None:
+        return None
+    document = json.loads(STARTER_FILE.read_text("utf-8"))
+    return import_materials(session, document, "system", now=now)
