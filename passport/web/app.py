@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         wellknown,
     )
 
+    # Standard materials (issue #21), on a line of its own so branches merge cleanly.
+    from passport.web import materials_api
+
     sessions.register(app, app.extensions["passport"])
     # Work a request records (a bulk job, a badge's e-mail) goes to the queue at commit.
     from passport.jobs.queue import queue_for
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(outcomes_api.bp)
     app.register_blueprint(mobility_api.bp)
     app.register_blueprint(pipeline_api.bp)
+    app.register_blueprint(materials_api.bp)
     app.register_blueprint(scim.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
