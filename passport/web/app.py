@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         i18n,
         learner,
         learner_roles,
+        materials_api,
         mobility_api,
         notifications,
         outcomes_api,
@@ -71,9 +72,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         sso,
         wellknown,
     )
-
-    # Standard materials (issue #21), on a line of its own so branches merge cleanly.
-    from passport.web import materials_api
 
     sessions.register(app, app.extensions["passport"])
     # Work a request records (a bulk job, a badge's e-mail) goes to the queue at commit.
