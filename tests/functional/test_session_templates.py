@@ -217,3 +217,24 @@ def test_the_api_reads_templates_and_programs_with_a_read_token(app: Flask) -> N
     assert missing.get_json()["error"]["code"] == "unknown_template"
     assert api.get("/api/v1/programs", headers=headers).get_json() == {"programs": []}
     assert api.get("/api/v1/programs/5", headers=headers).status_code == 404
+
+
+def test_the_demo_has_templates_a_program_cohort_and_an_outdated_session(
+    settings: Settings,
+) -> None:
+    from passport.instance.demo import load_demo
+    from passport.mentoring.templates import list_programs, list_templates, outdated_sessions
+
+    app = fresh_app(settings)
+    services = get_services(app)
+    load_demo(services)
+    load_demo(services)  # idempotent: a second run adds nothing
+    with services.session() as db:
+        assert len(list_templates(db)) == 7
+        (program,) = list_programs(db)
+        cohorts = db.scalars(select(Cohort).where(Cohort.program_id == program.id)).all()
+        assert len(cohorts) == 1 and len(cohorts[0].sessions) == 7
+        changed = [t for t, v in list_templates(db) if t.current_version == 2]
+        assert len(changed) == 1
+        assert len(outdated_sessions(db, changed[0].id, now=services.now())) == 1
+    services.engine.dispose()
