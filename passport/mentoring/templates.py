@@ -49,12 +49,13 @@ __all__ = [
     "MAX_PRE_READING",
     "MINUTES",
     "PROGRAM_WEEKS",
-    "FieldChange",
+    "STARTER_FILE",
     "OutdatedSession",
     "ProgramDraft",
     "ProgramItemDraft",
     "ReadingLink",
     "TemplateContent",
+    "TemplateFieldChange",
     "TemplateImportError",
     "TemplateImportSummary",
     "cohort_from_program",
@@ -74,6 +75,7 @@ __all__ = [
     "retire_program",
     "retire_template",
     "session_date",
+    "skill_criteria",
     "template_json",
     "update_program",
     "update_sessions_to_current",
@@ -424,7 +426,7 @@ def list_templates(
 
 
 @dataclass(frozen=True, slots=True)
-class FieldChange:
+class TemplateFieldChange:
     """One field that differs between two versions (values as shown: text, or joined lists)."""
 
     field: str
@@ -441,16 +443,16 @@ def _shown(content: TemplateContent, name: str) -> str:
     return str(value)
 
 
-def _diff(old: TemplateContent, new: TemplateContent) -> list[FieldChange]:
+def _diff(old: TemplateContent, new: TemplateContent) -> list[TemplateFieldChange]:
     changes = []
     for name in CONTENT_FIELDS:
         before, after = _shown(old, name), _shown(new, name)
         if before != after:
-            changes.append(FieldChange(name, before, after))
+            changes.append(TemplateFieldChange(name, before, after))
     return changes
 
 
-def version_diff(session: Session, template_id: int, number: int) -> list[FieldChange]:
+def version_diff(session: Session, template_id: int, number: int) -> list[TemplateFieldChange]:
     """What version ``number`` changed against the one before it (empty for version 1)."""
     version = _version(session, template_id, number)
     if number <= 1:
