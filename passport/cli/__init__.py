@@ -25,6 +25,9 @@ from passport.cli import (
     outcomes,
     verifying,
 )
+
+# Standard materials (``passport templates``), on a line of its own so branches merge cleanly.
+from passport.cli import templates as templates
 from passport.cli.common import cli
 
 __all__ = ["database_problem", "main"]

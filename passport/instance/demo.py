@@ -226,6 +226,7 @@ def load_demo(services: Services) -> DemoResult:
             loaded_before = False
     if loaded_before:
         # A demo loaded before the outcome measures (or the open roles) existed gets them now.
+        load_materials_demo(services)  # standard materials (issue #21)
         result = DemoResult(
             created=False,
             people_events=load_people_events(services),
@@ -322,6 +323,7 @@ def load_demo(services: Services) -> DemoResult:
                     )
                 assessments += 1
                 badges += outcome.credential_id is not None
+    load_materials_demo(services)  # standard materials (issue #21)
     result = DemoResult(
         created=True,
         learners=len(learners),
@@ -528,3 +530,50 @@ def load_mentor_matching(services: Services) -> int:
         session.flush()
         recognise_mentors(session, services, now=now)
         return stored
+
+
+def load_materials_demo(services: Services) -> None:
+    """The starter session templates and the "SRE foundations, 7 weeks" program; a cohort made
+    from it starting next Monday (Berlin time, mentored by Mo Mentor); and a second version of
+    one template, so its page lists that cohort's sessions as using the old version.
+    Idempotent: does nothing once a cohort made from a program exists."""
+    from passport.mentoring.templates import (
+        cohort_from_program,
+        list_programs,
+        list_templates,
+        load_starter_materials,
+        update_template,
+        version_content,
+    )
+
+    now = services.now()
+    with services.session() as session:
+        load_starter_materials(session, now=now)
+        admin = session.scalar(select(User).where(User.email == f"admin@{DOMAIN}"))
+        mentor = session.scalar(select(User).where(User.email == f"mo.mentor@{DOMAIN}"))
+        programs = [p for p in list_programs(session) if p.name == "SRE foundations, 7 weeks"]
+        made = session.scalar(select(Cohort.id).where(Cohort.program_id.is_not(None)).limit(1))
+        if admin is None or not programs or made is not None:
+            return
+        today = now.date()
+        cohort = cohort_from_program(
+            session,
+            admin,
+            program_id=programs[0].id,
+            name="SRE foundations — Autumn cohort",
+            starts_on=today + timedelta(days=7 - today.weekday()),
+            at=time(10, 0),
+            time_zone="Europe/Berlin",
+            now=now,
+        )
+        if mentor is not None:
+            cohort.members.append(CohortMember(user_id=mentor.id, role="mentor"))
+        for template, version in list_templates(session):
+            if version.title == "Lead the triage of an incident":
+                content = version_content(version).as_dict()
+                content["minutes"] = 60
+                content["agenda"] = (
+                    "10 min: severities and roles. 40 min: a replayed incident, you in the "
+                    "lead. 10 min: debrief with the status updates you posted."
+                )
+                update_template(session, template.id, "system", content=content, now=now)

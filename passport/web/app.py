@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         i18n,
         learner,
         learner_roles,
+        materials_api,
         mentors,
         mobility_api,
         notifications,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(outcomes_api.bp)
     app.register_blueprint(mobility_api.bp)
     app.register_blueprint(pipeline_api.bp)
+    app.register_blueprint(materials_api.bp)
     app.register_blueprint(scim.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)

@@ -35,6 +35,9 @@ from passport.web.admin import outcomes as outcomes
 from passport.web.admin import people as people
 from passport.web.admin import settings as settings
 
+# Session templates and programs (/admin/templates, /admin/programs), on a line of its own too.
+from passport.web.admin import templates_admin as templates_admin
+
 # API tokens (/admin/tokens), on a line of its own for the same reason.
 from passport.web.admin import tokens as tokens
 

@@ -1,0 +1,1093 @@
+"""Standard materials: versioned session templates, template programs, cohorts made from them.
+
+A session template is a reusable session for one skill at one level. Its content (title,
+learning outcome, agenda, hands-on task, pre-reading links, the rubric criteria it serves,
+format and minutes) lives in numbered versions that are never changed: an edit writes version
+n+1 and moves ``current_version``; a template is retired, never deleted. A template program is
+an ordered plan of templates over 1–12 weeks ("SRE foundations, 7 weeks"); a cohort created
+from it gets one session per item, copied from each template's *current* version.
+
+After a template changes, the upcoming sessions still made from an older version are listed
+(:func:`outdated_sessions`) and can be brought up to date (:func:`update_sessions_to_current`),
+which raises each changed session's iCalendar ``sequence``. Past sessions never change.
+
+Every rule here raises :class:`~passport.errors.InvalidRequest` with a stable code; the web
+pages, the API and the CLI only translate. See ``docs/mentoring/templates.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from passport.accounts.models import User
+from passport.audit import record_event
+from passport.catalog.models import AchievementDefinition, JobFamily, Skill
+from passport.cohorts.cohorts import create_cohort
+from passport.cohorts.models import Cohort, CohortSkill, MentoringSession
+from passport.errors import InvalidRequest, NotFound
+from passport.mentoring.models import (
+    ProgramItem,
+    SessionTemplate,
+    TemplateProgram,
+    TemplateVersion,
+)
+
+__all__ = [
+    "CONTENT_FIELDS",
+    "FORMATS",
+    "MAX_PRE_READING",
+    "MINUTES",
+    "PROGRAM_WEEKS",
+    "STARTER_FILE",
+    "OutdatedSession",
+    "ProgramDraft",
+    "ProgramItemDraft",
+    "ReadingLink",
+    "TemplateContent",
+    "TemplateFieldChange",
+    "TemplateImportError",
+    "TemplateImportSummary",
+    "cohort_from_program",
+    "create_program",
+    "create_template",
+    "export_materials",
+    "find_program",
+    "find_template",
+    "import_materials",
+    "list_programs",
+    "list_templates",
+    "load_starter_materials",
+    "outdated_sessions",
+    "parse_content",
+    "program_items",
+    "program_json",
+    "retire_program",
+    "retire_template",
+    "session_date",
+    "skill_criteria",
+    "template_json",
+    "update_program",
+    "update_sessions_to_current",
+    "update_template",
+    "version_content",
+    "version_diff",
+    "versions_of",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The formats a session can take (a shadow rotation is ``shadow``).
+FORMATS = ("talk", "pairing", "hands_on", "shadow")
+#: A micro-mentoring session lasts 15 to 90 minutes (issue #21).
+MINUTES = (15, 90)
+#: At most this many pre-reading links per template.
+MAX_PRE_READING = 20
+#: A program runs 1 to 12 weeks (cohorts are planned for 6–8).
+PROGRAM_WEEKS = (1, 12)
+#: The starter templates and the "SRE foundations, 7 weeks" program (``passport demo``).
+STARTER_FILE = Path(__file__).parent / "data" / "starter_materials.json"
+#: The fields a version holds, in the order a diff lists them.
+CONTENT_FIELDS = (
+    "title",
+    "learning_outcome",
+    "agenda",
+    "hands_on_task",
+    "pre_reading",
+    "criteria",
+    "format",
+    "minutes",
+)
+_LIMITS = {"title": 200, "learning_outcome": 2000, "agenda": 5000, "hands_on_task": 5000}
+
+
+# -- Content -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingLink:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateContent:
+    """One version's content, checked (see :func:`parse_content`)."""
+
+    title: str
+    learning_outcome: str
+    agenda: str
+    hands_on_task: str
+    pre_reading: tuple[ReadingLink, ...]
+    criteria: tuple[str, ...]
+    format: str
+    minutes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "learning_outcome": self.learning_outcome,
+            "agenda": self.agenda,
+            "hands_on_task": self.hands_on_task,
+            "pre_reading": [{"title": r.title, "url": r.url} for r in self.pre_reading],
+            "criteria": list(self.criteria),
+            "format": self.format,
+            "minutes": self.minutes,
+        }
+
+
+def _text(raw: Mapping[str, Any], name: str, label: str, *, required: bool) -> str:
+    value = raw.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{label} must be text.", code="invalid_field")
+    value = value.strip()
+    if required and not value:
+        raise InvalidRequest(f"{label} is required.", code="missing_field")
+    if len(value) > _LIMITS[name]:
+        raise InvalidRequest(
+            f"{label} is longer than {_LIMITS[name]} characters.", code="field_too_long"
+        )
+    return value
+
+
+def _https_url(url: object) -> str:
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidRequest("Each pre-reading link needs a URL.", code="bad_pre_reading_url")
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or len(url) > 2000 or " " in url:
+        raise InvalidRequest(
+            f"The pre-reading link {url[:100]!r} is not an https:// address.",
+            code="bad_pre_reading_url",
+        )
+    return url
+
+
+def _pre_reading(value: object) -> tuple[ReadingLink, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InvalidRequest(
+            "Pre-reading is a list of links, each with a title and a URL.",
+            code="bad_pre_reading",
+        )
+    if len(value) > MAX_PRE_READING:
+        raise InvalidRequest(
+            f"A template has at most {MAX_PRE_READING} pre-reading links.",
+            code="too_many_links",
+        )
+    links = []
+    for entry in value:
+        if not isinstance(entry, Mapping):
+            raise InvalidRequest(
+                "Each pre-reading link has a title and a URL.", code="bad_pre_reading"
+            )
+        url = _https_url(entry.get("url"))
+        title = entry.get("title") or url
+        if not isinstance(title, str) or len(title.strip()) > 200:
+            raise InvalidRequest(
+                "A pre-reading link's title is text of at most 200 characters.",
+                code="bad_pre_reading",
+            )
+        links.append(ReadingLink(title.strip() or url, url))
+    return tuple(links)
+
+
+def skill_criteria(skill: Skill) -> list[str]:
+    """The ids of a skill's rubric criteria, in the catalog's order."""
+    try:
+        criteria = json.loads(skill.criteria or "[]")
+    except ValueError:
+        return []
+    return [c["id"] for c in criteria if isinstance(c, dict) and isinstance(c.get("id"), str)]
+
+
+def parse_content(raw: Mapping[str, Any], skill: Skill) -> TemplateContent:
+    """Check one version's content (snake_case keys) against the rules and ``skill``.
+
+    Raises :class:`InvalidRequest`: ``missing_field`` / ``field_too_long`` (texts),
+    ``bad_pre_reading_url`` (not https), ``too_many_links`` (over 20), ``bad_pre_reading``,
+    ``unknown_criterion`` (not one of the skill's rubric criteria), ``bad_format``,
+    ``bad_minutes`` (outside 15–90).
+    """
+    title = _text(raw, "title", "The title", required=True)
+    outcome = _text(raw, "learning_outcome", "The learning outcome", required=True)
+    agenda = _text(raw, "agenda", "The agenda", required=False)
+    task = _text(raw, "hands_on_task", "The hands-on task", required=False)
+    links = _pre_reading(raw.get("pre_reading"))
+    criteria_raw = raw.get("criteria") or []
+    if not isinstance(criteria_raw, list) or not all(isinstance(c, str) for c in criteria_raw):
+        raise InvalidRequest("Criteria are a list of criterion ids.", code="unknown_criterion")
+    known = skill_criteria(skill)
+    for criterion in criteria_raw:
+        if criterion not in known:
+            raise InvalidRequest(
+                f"{criterion!r} is not a rubric criterion of {skill.name} "
+                f"(its criteria: {', '.join(known) or 'none'}).",
+                code="unknown_criterion",
+            )
+    criteria = tuple(c for c in known if c in criteria_raw)  # the rubric's order, each once
+    session_format = raw.get("format") or "talk"
+    if session_format not in FORMATS:
+        raise InvalidRequest(f"The format must be one of: {', '.join(FORMATS)}.", code="bad_format")
+    minutes = raw.get("minutes", 60)
+    low, high = MINUTES
+    if isinstance(minutes, str) and minutes.strip().isdigit():
+        minutes = int(minutes.strip())
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not low <= minutes <= high:
+        raise InvalidRequest(f"A session lasts from {low} to {high} minutes.", code="bad_minutes")
+    return TemplateContent(
+        title, outcome, agenda, task, links, criteria, str(session_format), minutes
+    )
+
+
+def version_content(version: TemplateVersion) -> TemplateContent:
+    """A stored version as :class:`TemplateContent` (stored versions were checked once)."""
+    links = tuple(
+        ReadingLink(str(r.get("title", "")), str(r.get("url", "")))
+        for r in json.loads(version.pre_reading or "[]")
+    )
+    return TemplateContent(
+        version.title,
+        version.learning_outcome,
+        version.agenda,
+        version.hands_on_task,
+        links,
+        tuple(json.loads(version.criteria or "[]")),
+        version.format,
+        version.minutes,
+    )
+
+
+# -- Templates ---------------------------------------------------------------------------------
+
+
+def _skill(session: Session, skill_id: str) -> Skill:
+    skill = session.get(Skill, skill_id)
+    if skill is None:
+        raise InvalidRequest(f"There is no skill {skill_id!r}.", code="unknown_skill")
+    return skill
+
+
+def _check_level(level: object) -> int:
+    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 4:
+        raise InvalidRequest("The level is a number from 1 to 4.", code="bad_level")
+    return level
+
+
+def _version_row(
+    template_id: int, number: int, content: TemplateContent, actor: str, now: datetime
+) -> TemplateVersion:
+    data = content.as_dict()
+    return TemplateVersion(
+        template_id=template_id,
+        version=number,
+        title=content.title,
+        learning_outcome=content.learning_outcome,
+        agenda=content.agenda,
+        hands_on_task=content.hands_on_task,
+        pre_reading=json.dumps(data["pre_reading"]),
+        criteria=json.dumps(data["criteria"]),
+        format=content.format,
+        minutes=content.minutes,
+        created_by=actor[:320],
+        created_at=now,
+    )
+
+
+def create_template(
+    session: Session,
+    actor: str,
+    *,
+    skill_id: str,
+    level: int,
+    content: Mapping[str, Any],
+    now: datetime,
+) -> SessionTemplate:
+    """A new template for ``skill_id`` at ``level`` with version 1 (audited
+    ``template.create``). Raises :class:`InvalidRequest` (``unknown_skill``, ``bad_level``,
+    and :func:`parse_content`'s codes)."""
+    skill = _skill(session, skill_id)
+    if skill.retired_at is not None:
+        raise InvalidRequest(f"The skill {skill.name} is retired.", code="retired_skill")
+    level = _check_level(level)
+    checked = parse_content(content, skill)
+    template = SessionTemplate(skill_id=skill.id, level=level, current_version=1, created_at=now)
+    session.add(template)
+    session.flush()
+    session.add(_version_row(template.id, 1, checked, actor, now))
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "template.create",
+        template.id,
+        {"skill": skill.id, "level": level, "title": checked.title},
+        at=now,
+    )
+    return template
+
+
+def find_template(session: Session, template_id: int) -> SessionTemplate:
+    template = session.get(SessionTemplate, template_id)
+    if template is None:
+        raise NotFound("No session template with that id.", code="unknown_template")
+    return template
+
+
+def versions_of(session: Session, template_id: int) -> list[TemplateVersion]:
+    """Every version of a template, newest first."""
+    return list(
+        session.scalars(
+            select(TemplateVersion)
+            .where(TemplateVersion.template_id == template_id)
+            .order_by(TemplateVersion.version.desc())
+        )
+    )
+
+
+def _version(session: Session, template_id: int, number: int) -> TemplateVersion:
+    version = session.get(TemplateVersion, (template_id, number))
+    if version is None:
+        raise NotFound("No such version of this template.", code="unknown_version")
+    return version
+
+
+def update_template(
+    session: Session,
+    template_id: int,
+    actor: str,
+    *,
+    content: Mapping[str, Any],
+    now: datetime,
+) -> TemplateVersion | None:
+    """Write version n+1 from ``content`` and make it current (audited ``template.update``
+    with the changed fields). Returns the new version, or None when nothing changed.
+    A retired template cannot be edited (``retired_template``)."""
+    template = find_template(session, template_id)
+    if template.retired_at is not None:
+        raise InvalidRequest("This template is retired.", code="retired_template")
+    checked = parse_content(content, _skill(session, template.skill_id))
+    current = _version(session, template.id, template.current_version)
+    changed = [c.field for c in _diff(version_content(current), checked)]
+    if not changed:
+        return None
+    number = template.current_version + 1
+    version = _version_row(template.id, number, checked, actor, now)
+    session.add(version)
+    template.current_version = number
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "template.update",
+        template.id,
+        {"version": number, "changed": changed},
+        at=now,
+    )
+    return version
+
+
+def retire_template(session: Session, template_id: int, actor: str, *, now: datetime) -> None:
+    """Retire a template: kept (sessions and programs name it), offered for nothing new."""
+    template = find_template(session, template_id)
+    if template.retired_at is None:
+        template.retired_at = now
+        record_event(session, actor, "template.retire", template.id, at=now)
+
+
+def list_templates(
+    session: Session, *, include_retired: bool = False
+) -> list[tuple[SessionTemplate, TemplateVersion]]:
+    """Templates with their current version, by skill, level and title."""
+    statement = select(SessionTemplate, TemplateVersion).join(
+        TemplateVersion,
+        (TemplateVersion.template_id == SessionTemplate.id)
+        & (TemplateVersion.version == SessionTemplate.current_version),
+    )
+    if not include_retired:
+        statement = statement.where(SessionTemplate.retired_at.is_(None))
+    statement = statement.order_by(
+        SessionTemplate.skill_id, SessionTemplate.level, TemplateVersion.title, SessionTemplate.id
+    )
+    return [(t, v) for t, v in session.execute(statement)]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateFieldChange:
+    """One field that differs between two versions (values as shown: text, or joined lists)."""
+
+    field: str
+    old: str
+    new: str
+
+
+def _shown(content: TemplateContent, name: str) -> str:
+    value = content.as_dict()[name]
+    if name == "pre_reading":
+        return "\n".join(f"{r['title']} <{r['url']}>" for r in value)
+    if name == "criteria":
+        return ", ".join(value)
+    return str(value)
+
+
+def _diff(old: TemplateContent, new: TemplateContent) -> list[TemplateFieldChange]:
+    changes = []
+    for name in CONTENT_FIELDS:
+        before, after = _shown(old, name), _shown(new, name)
+        if before != after:
+            changes.append(TemplateFieldChange(name, before, after))
+    return changes
+
+
+def version_diff(session: Session, template_id: int, number: int) -> list[TemplateFieldChange]:
+    """What version ``number`` changed against the one before it (empty for version 1)."""
+    version = _version(session, template_id, number)
+    if number <= 1:
+        return []
+    previous = _version(session, template_id, number - 1)
+    return _diff(version_content(previous), version_content(version))
+
+
+# -- Sessions made from an older version -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutdatedSession:
+    """An upcoming session made from an older version of a template."""
+
+    session: MentoringSession
+    #: the cohort's name, or None for a standalone event
+    cohort_name: str | None
+
+
+def outdated_sessions(
+    session: Session, template_id: int, *, now: datetime
+) -> list[OutdatedSession]:
+    """Upcoming sessions (not started, not cancelled) made from a version of the template
+    older than its current one, by date."""
+    template = find_template(session, template_id)
+    rows = session.execute(
+        select(MentoringSession, Cohort.name)
+        .outerjoin(Cohort, Cohort.id == MentoringSession.cohort_id)
+        .where(
+            MentoringSession.template_id == template.id,
+            MentoringSession.template_version < template.current_version,
+            MentoringSession.starts_at > now,
+            MentoringSession.cancelled_at.is_(None),
+        )
+        .order_by(MentoringSession.starts_at, MentoringSession.id)
+    )
+    return [OutdatedSession(meeting, name) for meeting, name in rows]
+
+
+def update_sessions_to_current(
+    session: Session,
+    template_id: int,
+    actor: str,
+    *,
+    session_ids: Collection[int] | None,
+    now: datetime,
+) -> int:
+    """Bring outdated upcoming sessions (all, or those in ``session_ids``) to the current
+    version: copy title, outcome, minutes and format, set ``template_version``, and raise
+    ``sequence`` and ``updated_at`` on each session whose calendar entry changed. Past and
+    cancelled sessions are never touched. Returns how many sessions moved to the current
+    version (audited ``template.sessions_update``)."""
+    template = find_template(session, template_id)
+    current = _version(session, template.id, template.current_version)
+    moved = []
+    for row in outdated_sessions(session, template.id, now=now):
+        meeting = row.session
+        if session_ids is not None and meeting.id not in session_ids:
+            continue
+        before = (meeting.title, meeting.learning_outcome, meeting.minutes, meeting.format)
+        meeting.title = current.title
+        meeting.learning_outcome = current.learning_outcome
+        meeting.minutes = current.minutes
+        meeting.format = current.format
+        meeting.template_version = current.version
+        after = (meeting.title, meeting.learning_outcome, meeting.minutes, meeting.format)
+        if after != before:
+            # A changed session is sent to calendars again (the description holds the outcome).
+            meeting.sequence = (meeting.sequence or 0) + 1
+            meeting.updated_at = now
+        moved.append(meeting.id)
+    if moved:
+        record_event(
+            session,
+            actor,
+            "template.sessions_update",
+            template.id,
+            {"version": current.version, "sessions": moved},
+            at=now,
+        )
+    return len(moved)
+
+
+# -- Programs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramItemDraft:
+    template_id: int
+    week: int
+    weekday: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramDraft:
+    name: str
+    description: str
+    weeks: int
+    job_family_id: str | None
+    items: tuple[ProgramItemDraft, ...]
+
+
+def _check_program(session: Session, draft: ProgramDraft) -> None:
+    if not draft.name.strip():
+        raise InvalidRequest("The name is required.", code="missing_field")
+    if len(draft.name) > 200:
+        raise InvalidRequest("The name is longer than 200 characters.", code="field_too_long")
+    low, high = PROGRAM_WEEKS
+    if isinstance(draft.weeks, bool) or not low <= draft.weeks <= high:
+        raise InvalidRequest(f"A program runs {low} to {high} weeks.", code="bad_weeks")
+    if draft.job_family_id and session.get(JobFamily, draft.job_family_id) is None:
+        raise InvalidRequest(
+            f"There is no job family {draft.job_family_id!r}.", code="unknown_job_family"
+        )
+    if not draft.items:
+        raise InvalidRequest("A program needs at least one session.", code="empty_program")
+    for number, item in enumerate(draft.items, start=1):
+        template = session.get(SessionTemplate, item.template_id)
+        if template is None:
+            raise InvalidRequest(
+                f"Session {number}: there is no template {item.template_id}.",
+                code="unknown_template",
+            )
+        if template.retired_at is not None:
+            raise InvalidRequest(
+                f"Session {number}: template {item.template_id} is retired.",
+                code="retired_template",
+            )
+        if not 1 <= item.week <= draft.weeks:
+            raise InvalidRequest(
+                f"Session {number}: the week must be from 1 to {draft.weeks}.", code="bad_week"
+            )
+        if not 0 <= item.weekday <= 6:
+            raise InvalidRequest(
+                f"Session {number}: the weekday must be from 0 (Monday) to 6 (Sunday).",
+                code="bad_weekday",
+            )
+
+
+def _set_items(program: TemplateProgram, session: Session, draft: ProgramDraft) -> None:
+    for old in session.scalars(select(ProgramItem).where(ProgramItem.program_id == program.id)):
+        session.delete(old)
+    session.flush()
+    ordered = sorted(draft.items, key=lambda i: (i.week, i.weekday))  # stable: keeps ties
+    for position, item in enumerate(ordered, start=1):
+        session.add(
+            ProgramItem(
+                program_id=program.id,
+                position=position,
+                template_id=item.template_id,
+                week=item.week,
+                weekday=item.weekday,
+            )
+        )
+
+
+def create_program(
+    session: Session, actor: str, draft: ProgramDraft, *, now: datetime
+) -> TemplateProgram:
+    """A new template program (audited ``program.create``); items are kept in week and
+    weekday order."""
+    _check_program(session, draft)
+    program = TemplateProgram(
+        name=draft.name.strip(),
+        description=draft.description.strip(),
+        weeks=draft.weeks,
+        job_family_id=draft.job_family_id or None,
+        created_at=now,
+    )
+    session.add(program)
+    session.flush()
+    _set_items(program, session, draft)
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "program.create",
+        program.id,
+        {"name": program.name, "items": len(draft.items)},
+        at=now,
+    )
+    return program
+
+
+def find_program(session: Session, program_id: int) -> TemplateProgram:
+    program = session.get(TemplateProgram, program_id)
+    if program is None:
+        raise NotFound("No template program with that id.", code="unknown_program")
+    return program
+
+
+def update_program(
+    session: Session, program_id: int, actor: str, draft: ProgramDraft, *, now: datetime
+) -> TemplateProgram:
+    """Replace a program's name, description, weeks, job family and items (audited
+    ``program.update``). Cohorts already made from it keep their sessions."""
+    program = find_program(session, program_id)
+    if program.retired_at is not None:
+        raise InvalidRequest("This program is retired.", code="retired_program")
+    _check_program(session, draft)
+    program.name, program.description = draft.name.strip(), draft.description.strip()
+    program.weeks, program.job_family_id = draft.weeks, draft.job_family_id or None
+    _set_items(program, session, draft)
+    session.flush()
+    record_event(session, actor, "program.update", program.id, {"name": program.name}, at=now)
+    return program
+
+
+def retire_program(session: Session, program_id: int, actor: str, *, now: datetime) -> None:
+    program = find_program(session, program_id)
+    if program.retired_at is None:
+        program.retired_at = now
+        record_event(session, actor, "program.retire", program.id, at=now)
+
+
+def list_programs(session: Session, *, include_retired: bool = False) -> list[TemplateProgram]:
+    statement = select(TemplateProgram).order_by(TemplateProgram.name, TemplateProgram.id)
+    if not include_retired:
+        statement = statement.where(TemplateProgram.retired_at.is_(None))
+    return list(session.scalars(statement))
+
+
+def program_items(
+    session: Session, program_id: int
+) -> list[tuple[ProgramItem, SessionTemplate, TemplateVersion]]:
+    """A program's items in order, each with its template and that template's current
+    version."""
+    rows = session.execute(
+        select(ProgramItem, SessionTemplate, TemplateVersion)
+        .join(SessionTemplate, SessionTemplate.id == ProgramItem.template_id)
+        .join(
+            TemplateVersion,
+            (TemplateVersion.template_id == SessionTemplate.id)
+            & (TemplateVersion.version == SessionTemplate.current_version),
+        )
+        .where(ProgramItem.program_id == program_id)
+        .order_by(ProgramItem.position)
+    )
+    return list(rows)
+
+
+# -- A cohort from a program -------------------------------------------------------------------
+
+
+def session_date(starts_on: date, week: int, weekday: int) -> date:
+    """The day of an item: the first ``weekday`` on or after the start of week ``week``,
+    where week 1 starts on ``starts_on`` and each week 7 days later."""
+    week_start = starts_on + timedelta(weeks=week - 1)
+    return week_start + timedelta(days=(weekday - week_start.weekday()) % 7)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidRequest(
+            f"{name!r} is not a time zone (use an IANA name such as Europe/Berlin).",
+            code="bad_time_zone",
+        ) from None
+
+
+def cohort_from_program(
+    session: Session,
+    actor: User,
+    *,
+    program_id: int,
+    name: str,
+    starts_on: date,
+    at: time,
+    time_zone: str,
+    now: datetime,
+) -> Cohort:
+    """Create a cohort from a program in one transaction (the caller's).
+
+    The cohort runs from ``starts_on`` for the program's weeks (``ends_on`` = start + weeks)
+    with ``program_id`` set; its target skills are the achievements for each template's skill
+    at its level, where the catalog has one (not retired); it gets one session per item,
+    copied from the template's current version, starting at ``at`` local time in
+    ``time_zone`` on :func:`session_date` (so a session after a DST change keeps its local
+    time). Audited ``cohort.create`` and ``program.cohort_create``.
+    """
+    program = find_program(session, program_id)
+    if program.retired_at is not None:
+        raise InvalidRequest("This program is retired.", code="retired_program")
+    zone = _zone(time_zone)
+    items = program_items(session, program.id)
+    if not items:
+        raise InvalidRequest("This program has no sessions.", code="empty_program")
+    cohort = create_cohort(
+        session,
+        actor,
+        name=name,
+        description=program.description or None,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(weeks=program.weeks),
+        now=now,
+    )
+    cohort.program_id = program.id
+    targets: list[str] = []
+    for item, template, version in items:
+        achievement_id = session.scalar(
+            select(AchievementDefinition.id).where(
+                AchievementDefinition.skill_id == template.skill_id,
+                AchievementDefinition.level == template.level,
+                AchievementDefinition.retired_at.is_(None),
+            )
+        )
+        if achievement_id is not None and achievement_id not in targets:
+            targets.append(achievement_id)
+        day = session_date(starts_on, item.week, item.weekday)
+        local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
+        cohort.sessions.append(
+            MentoringSession(
+                title=version.title,
+                learning_outcome=version.learning_outcome,
+                starts_at=local.astimezone(ZoneInfo("UTC")),
+                minutes=version.minutes,
+                format=version.format,
+                skill_id=template.skill_id,
+                level=template.level,
+                template_id=template.id,
+                template_version=version.version,
+                time_zone=time_zone,
+                updated_at=now,
+            )
+        )
+    for achievement_id in targets:
+        cohort.target_skills.append(CohortSkill(achievement_id=achievement_id))
+    session.flush()
+    record_event(
+        session,
+        actor.email,
+        "program.cohort_create",
+        program.id,
+        {"cohort": cohort.id, "sessions": len(items)},
+        at=now,
+    )
+    return cohort
+
+
+# -- JSON: API shape, import and export --------------------------------------------------------
+
+
+def _version_json(version: TemplateVersion) -> dict[str, Any]:
+    content = version_content(version)
+    return {
+        "version": version.version,
+        "title": content.title,
+        "learningOutcome": content.learning_outcome,
+        "agenda": content.agenda,
+        "handsOnTask": content.hands_on_task,
+        "preReading": [{"title": r.title, "url": r.url} for r in content.pre_reading],
+        "criteria": list(content.criteria),
+        "format": content.format,
+        "minutes": content.minutes,
+        "createdAt": version.created_at.isoformat(),
+    }
+
+
+def template_json(
+    template: SessionTemplate,
+    current: TemplateVersion,
+    versions: Iterable[TemplateVersion] | None = None,
+) -> dict[str, Any]:
+    """A template as the API shows it (with every version when ``versions`` is given)."""
+    body: dict[str, Any] = {
+        "id": template.id,
+        "skill": template.skill_id,
+        "level": template.level,
+        "currentVersion": template.current_version,
+        "retired": template.retired_at is not None,
+        "current": _version_json(current),
+    }
+    if versions is not None:
+        body["versions"] = [_version_json(v) for v in versions]
+    return body
+
+
+def program_json(session: Session, program: TemplateProgram) -> dict[str, Any]:
+    return {
+        "id": program.id,
+        "name": program.name,
+        "description": program.description,
+        "weeks": program.weeks,
+        "jobFamily": program.job_family_id,
+        "retired": program.retired_at is not None,
+        "items": [
+            {
+                "template": template.id,
+                "title": version.title,
+                "week": item.week,
+                "weekday": item.weekday,
+            }
+            for item, template, version in program_items(session, program.id)
+        ],
+    }
+
+
+def export_materials(session: Session) -> dict[str, Any]:
+    """Every live template (current version) and program as an importable document."""
+    templates = []
+    for template, version in list_templates(session):
+        content = version_content(version)
+        templates.append(
+            {
+                "key": f"t{template.id}",
+                "skill": template.skill_id,
+                "level": template.level,
+                "title": content.title,
+                "learningOutcome": content.learning_outcome,
+                "agenda": content.agenda,
+                "handsOnTask": content.hands_on_task,
+                "preReading": [{"title": r.title, "url": r.url} for r in content.pre_reading],
+                "criteria": list(content.criteria),
+                "format": content.format,
+                "minutes": content.minutes,
+            }
+        )
+    programs = []
+    for program in list_programs(session):
+        programs.append(
+            {
+                "name": program.name,
+                "description": program.description,
+                "weeks": program.weeks,
+                "jobFamily": program.job_family_id,
+                "items": [
+                    {"template": f"t{template.id}", "week": item.week, "weekday": item.weekday}
+                    for item, template, _version in program_items(session, program.id)
+                ],
+            }
+        )
+    return {"templates": templates, "programs": programs}
+
+
+class TemplateImportError(InvalidRequest):
+    """A materials file with problems; ``problems`` lists each as ``where: what``."""
+
+    code = "bad_templates_file"
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "; ".join(problems[:10]) + (" …" if len(problems) > 10 else "")
+        super().__init__(f"The file has {len(problems)} problem(s): {shown}")
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateImportSummary:
+    templates_created: int
+    templates_updated: int
+    programs_created: int
+    programs_updated: int
+
+
+_JSON_KEYS = {
+    "title": "title",
+    "learningOutcome": "learning_outcome",
+    "agenda": "agenda",
+    "handsOnTask": "hands_on_task",
+    "preReading": "pre_reading",
+    "criteria": "criteria",
+    "format": "format",
+    "minutes": "minutes",
+}
+
+
+def import_materials(
+    session: Session, document: Any, actor: str, *, now: datetime
+) -> TemplateImportSummary:
+    """Import templates and programs (the :func:`export_materials` format), all or nothing.
+
+    Every problem is found first and reported with its place
+    (``templates[2].preReading[0].url: …``) in one :class:`TemplateImportError`. A template
+    matching a live one by skill, level and current title writes a new version when its
+    content differs; a program matching a live one by name is replaced. ``key`` names a
+    template inside the file so programs can refer to it.
+    """
+    problems: list[str] = []
+    if not isinstance(document, dict):
+        raise TemplateImportError(
+            ["(top): the file is a JSON object with 'templates' and 'programs'"]
+        )
+    raw_templates = document.get("templates", [])
+    raw_programs = document.get("programs", [])
+    if not isinstance(raw_templates, list):
+        problems.append("templates: must be a list")
+        raw_templates = []
+    if not isinstance(raw_programs, list):
+        problems.append("programs: must be a list")
+        raw_programs = []
+    checked: list[tuple[str, Skill, int, TemplateContent]] = []
+    keys: set[str] = set()
+    for index, entry in enumerate(raw_templates):
+        where = f"templates[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: must be an object")
+            continue
+        key = entry.get("key")
+        if not isinstance(key, str) or not key.strip():
+            problems.append(f"{where}.key: a template needs a key (text) programs refer to")
+            continue
+        if key in keys:
+            problems.append(f"{where}.key: {key!r} is used twice")
+            continue
+        keys.add(key)
+        skill_id = entry.get("skill")
+        skill = session.get(Skill, skill_id) if isinstance(skill_id, str) else None
+        if skill is None:
+            problems.append(f"{where}.skill: there is no skill {skill_id!r}")
+            continue
+        level = entry.get("level")
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 4:
+            problems.append(f"{where}.level: a number from 1 to 4")
+            continue
+        unknown = sorted(set(entry) - set(_JSON_KEYS) - {"key", "skill", "level"})
+        if unknown:
+            problems.append(f"{where}: unknown field(s) {', '.join(unknown)}")
+            continue
+        content_raw = {_JSON_KEYS[k]: v for k, v in entry.items() if k in _JSON_KEYS}
+        try:
+            content = parse_content(content_raw, skill)
+        except InvalidRequest as exc:
+            field = _field_of(exc.code, entry)
+            problems.append(f"{where}{field}: {exc.message}")
+            continue
+        checked.append((key, skill, level, content))
+    programs: list[tuple[dict[str, Any], list[tuple[str, Any, Any]]]] = []
+    for index, entry in enumerate(raw_programs):
+        where = f"programs[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: must be an object")
+            continue
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            problems.append(f"{where}.name: text of 1 to 200 characters")
+        weeks = entry.get("weeks")
+        low, high = PROGRAM_WEEKS
+        if isinstance(weeks, bool) or not isinstance(weeks, int) or not low <= weeks <= high:
+            problems.append(f"{where}.weeks: a number from {low} to {high}")
+            weeks = high
+        family = entry.get("jobFamily")
+        if family is not None and (
+            not isinstance(family, str) or session.get(JobFamily, family) is None
+        ):
+            problems.append(f"{where}.jobFamily: there is no job family {family!r}")
+        items = entry.get("items")
+        if not isinstance(items, list) or not items:
+            problems.append(f"{where}.items: a non-empty list")
+            continue
+        refs: list[tuple[str, Any, Any]] = []
+        for number, item in enumerate(items):
+            at = f"{where}.items[{number}]"
+            if not isinstance(item, dict):
+                problems.append(f"{at}: must be an object")
+                continue
+            ref, week, weekday = item.get("template"), item.get("week"), item.get("weekday", 1)
+            if ref not in keys:
+                problems.append(f"{at}.template: no template with key {ref!r} in this file")
+            if isinstance(week, bool) or not isinstance(week, int) or not 1 <= week <= weeks:
+                problems.append(f"{at}.week: a number from 1 to {weeks}")
+            if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
+                problems.append(f"{at}.weekday: a number from 0 (Monday) to 6 (Sunday)")
+            refs.append((str(ref), week, weekday))
+        programs.append((entry, refs))
+    if problems:
+        raise TemplateImportError(problems)
+
+    created = updated = 0
+    ids: dict[str, int] = {}
+    live = {(t.skill_id, t.level, v.title): t.id for t, v in list_templates(session)}
+    for key, skill, level, content in checked:
+        existing = live.get((skill.id, level, content.title))
+        if existing is None:
+            template = create_template(
+                session, actor, skill_id=skill.id, level=level, content=content.as_dict(), now=now
+            )
+            ids[key] = template.id
+            created += 1
+        else:
+            ids[key] = existing
+            if update_template(session, existing, actor, content=content.as_dict(), now=now):
+                updated += 1
+    programs_created = programs_updated = 0
+    by_name = {p.name: p.id for p in list_programs(session)}
+    for entry, refs in programs:
+        draft = ProgramDraft(
+            name=entry["name"].strip(),
+            description=str(entry.get("description") or ""),
+            weeks=entry["weeks"],
+            job_family_id=entry.get("jobFamily"),
+            items=tuple(ProgramItemDraft(ids[ref], week, day) for ref, week, day in refs),
+        )
+        if draft.name in by_name:
+            update_program(session, by_name[draft.name], actor, draft, now=now)
+            programs_updated += 1
+        else:
+            create_program(session, actor, draft, now=now)
+            programs_created += 1
+    return TemplateImportSummary(created, updated, programs_created, programs_updated)
+
+
+def _field_of(code: str, entry: Mapping[str, Any]) -> str:
+    """The JSON field a :func:`parse_content` error code points at (with the link's index)."""
+    if code == "bad_pre_reading_url":
+        links = entry.get("preReading") or []
+        for number, link in enumerate(links):
+            try:
+                _https_url(link.get("url") if isinstance(link, Mapping) else None)
+            except InvalidRequest:
+                return f".preReading[{number}].url"
+        return ".preReading"
+    fields = {
+        "too_many_links": ".preReading",
+        "bad_pre_reading": ".preReading",
+        "unknown_criterion": ".criteria",
+        "bad_format": ".format",
+        "bad_minutes": ".minutes",
+    }
+    if code in fields:
+        return fields[code]
+    for json_name in ("title", "learningOutcome", "agenda", "handsOnTask"):
+        value = entry.get(json_name)
+        if code == "missing_field" and json_name in ("title", "learningOutcome") and not value:
+            return f".{json_name}"
+        too_long = isinstance(value, str) and len(value.strip()) > _LIMITS[_JSON_KEYS[json_name]]
+        if code == "field_too_long" and too_long:
+            return f".{json_name}"
+    return ""
+
+
+def load_starter_materials(session: Session, *, now: datetime) -> TemplateImportSummary | None:
+    """Import the shipped starter templates and program where there are no templates yet
+    (``passport demo``); None when some exist."""
+    if session.scalar(select(SessionTemplate.id).limit(1)) is not None:
+        return None
+    document = json.loads(STARTER_FILE.read_text("utf-8"))
+    return import_materials(session, document, "system", now=now)
