@@ -431,3 +431,34 @@ def test_suggestions_skip_skills_already_held_at_level(services: Services) -> No
         assert suggested.needs["observability"] == (3, 2)
         with pytest.raises(InvalidRequest):
             events.set_target(db, user, "no-such-family", now=NOW)
+
+
+def test_the_day_before_confirmed_people_and_the_mentor_are_reminded(
+    services: Services,
+) -> None:
+    from passport.jobs import scheduled
+    from passport.jobs.queue import queue_for
+
+    mentor = _user(services, "mo@example.com", "mentor")
+    event_id = _event(services, mentor, capacity=1)
+    seated, waiting = _user(services, "a@example.com"), _user(services, "b@example.com")
+    _sign_up(services, event_id, seated)
+    _sign_up(services, event_id, waiting)
+    cancelled = _event(services, mentor, title="Called off")
+    _sign_up(services, cancelled, seated)
+    with services.session() as db:
+        gone = db.get(MentoringSession, cancelled)
+        actor = db.get(User, mentor)
+        assert gone is not None and actor is not None
+        events.cancel_event(db, services, gone, actor, now=NOW)
+        starts = db.get(MentoringSession, event_id).starts_at  # type: ignore[union-attr]
+    queue = queue_for(services)
+    the_day_before = starts - timedelta(hours=20)
+    assert scheduled.session_reminders(services, queue, the_day_before) == {"reminders": 2}
+    assert scheduled.session_reminders(services, queue, the_day_before) == {"reminders": 0}
+    with services.session() as db:
+        rows = db.scalars(
+            select(Notification).where(Notification.kind == "session_reminder")
+        ).all()
+        assert {r.user_id for r in rows} == {seated, mentor}
+        assert all('"cohort_name":""' in r.context and "Room 3" in r.context for r in rows)
