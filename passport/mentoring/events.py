@@ -37,10 +37,9 @@ from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
 from passport.audit import record_event
-from passport.catalog.models import JobFamily, Skill
+from passport.catalog.models import AchievementDefinition, JobFamily, JobFamilySkill, Skill
 from passport.cohorts.models import MentoringSession
 from passport.credentials.models import Holder, IssuedCredential
-from passport.catalog.models import AchievementDefinition, JobFamilySkill
 from passport.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from passport.jobs.notify import notify_person
 from passport.jobs.recipients import user_recipient
@@ -59,10 +58,12 @@ __all__ = [
     "TargetSuggestions",
     "cancel_event",
     "cancel_signup",
+    "check_filter",
     "count_events",
     "create_event",
     "event_context",
     "find_event",
+    "held_levels",
     "managed_event",
     "managed_events",
     "my_signups",
@@ -73,6 +74,7 @@ __all__ = [
     "target_suggestions",
     "upcoming_events",
     "update_event",
+    "waitlist_counts",
     "waitlist_position",
 ]
 
@@ -199,9 +201,7 @@ def _checked(db: Session, draft: EventDraft, actor: User) -> dict[str, Any]:
         raise InvalidRequest("The shadow slot is at most 200 characters.", code="bad_shadow_slot")
     low, high = EVENT_MINUTES
     if not low <= draft.minutes <= high:
-        raise InvalidRequest(
-            f"An event lasts from {low} to {high} minutes.", code="bad_duration"
-        )
+        raise InvalidRequest(f"An event lasts from {low} to {high} minutes.", code="bad_duration")
     low, high = CAPACITY
     if draft.capacity is not None and not low <= draft.capacity <= high:
         raise InvalidRequest(
@@ -213,9 +213,7 @@ def _checked(db: Session, draft: EventDraft, actor: User) -> dict[str, Any]:
         raise InvalidRequest("The place is at most 400 characters.", code="bad_place")
     meeting_url = _https(draft.meeting_url)
     if place is None and meeting_url is None:
-        raise InvalidRequest(
-            "Give a place, a meeting link, or both.", code="missing_place"
-        )
+        raise InvalidRequest("Give a place, a meeting link, or both.", code="missing_place")
     zone = _zone(draft.time_zone)
     starts_at = draft.starts_local.replace(tzinfo=zone).astimezone(UTC)
     mentor_id = draft.mentor_id if draft.mentor_id is not None else actor.id
@@ -274,9 +272,7 @@ def managed_events(
 ) -> tuple[int, list[MentoringSession]]:
     """The events ``actor`` manages (total, and one page of them, latest start first)."""
     where = _managed_where(actor)
-    total = int(
-        db.scalar(select(func.count()).select_from(MentoringSession).where(*where)) or 0
-    )
+    total = int(db.scalar(select(func.count()).select_from(MentoringSession).where(*where)) or 0)
     rows = db.scalars(
         select(MentoringSession)
         .where(*where)
@@ -296,14 +292,10 @@ def create_event(
     values = _checked(db, draft, actor)
     if values["starts_at"] <= now:
         raise InvalidRequest("An event must start in the future.", code="event_in_past")
-    event = MentoringSession(
-        cohort_id=None, seats_taken=0, sequence=0, updated_at=now, **values
-    )
+    event = MentoringSession(cohort_id=None, seats_taken=0, sequence=0, updated_at=now, **values)
     db.add(event)
     db.flush()
-    record_event(
-        db, actor.email, "event.create", event.id, {"title": event.title}, at=now
-    )
+    record_event(db, actor.email, "event.create", event.id, {"title": event.title}, at=now)
     return event
 
 
@@ -470,9 +462,7 @@ def sign_up(
     db.flush()
     db.refresh(event)
     position = waitlist_position(db, signup)
-    record_event(
-        db, user.email, "event.signup", event_id, {"status": status}, at=now
-    )
+    record_event(db, user.email, "event.signup", event_id, {"status": status}, at=now)
     _tell(
         db,
         services,
@@ -500,7 +490,9 @@ def cancel_signup(
     if signup is None or signup.status == "cancelled":
         return None
     if event.cancelled_at is None and event.starts_at <= now:
-        raise Conflict("This event has started; the place cannot be cancelled.", code="event_started")
+        raise Conflict(
+            "This event has started; the place cannot be cancelled.", code="event_started"
+        )
     was = signup.status
     signup.status, signup.updated_at = "cancelled", now
     db.flush()
@@ -629,6 +621,21 @@ def signup_states(
     return {row.session_id: (row.status, waitlist_position(db, row)) for row in rows}
 
 
+def waitlist_counts(db: Session, event_ids: Sequence[int]) -> dict[int, int]:
+    """event id → how many people wait for a seat (events without a waitlist are left out)."""
+    if not event_ids:
+        return {}
+    rows = db.execute(
+        select(SessionSignup.session_id, func.count())
+        .where(
+            SessionSignup.session_id.in_(list(event_ids)),
+            SessionSignup.status == "waitlisted",
+        )
+        .group_by(SessionSignup.session_id)
+    )
+    return {int(event_id): int(count) for event_id, count in rows}
+
+
 def my_signups(
     db: Session, user: User, *, now: datetime
 ) -> list[tuple[MentoringSession, str, int | None]]:
@@ -686,9 +693,7 @@ def check_filter(skill_id: str | None, level: str | None, format: str | None) ->
 def count_events(db: Session, *, now: datetime, wanted: EventFilter) -> int:
     return int(
         db.scalar(
-            select(func.count()).select_from(MentoringSession).where(
-                *_upcoming_where(now, wanted)
-            )
+            select(func.count()).select_from(MentoringSession).where(*_upcoming_where(now, wanted))
         )
         or 0
     )
@@ -766,9 +771,7 @@ def target_suggestions(
     held = held_levels(db, user, now=now)
     needs = {
         r.skill_id: (r.min_level, held.get(r.skill_id, 0))
-        for r in db.scalars(
-            select(JobFamilySkill).where(JobFamilySkill.job_family_id == family.id)
-        )
+        for r in db.scalars(select(JobFamilySkill).where(JobFamilySkill.job_family_id == family.id))
         if held.get(r.skill_id, 0) < r.min_level
     }
     if not needs:

@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         api,
         auth,
         errors,
+        events,
+        events_api,
         health,
         hiring,
         i18n,
@@ -99,4 +101,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(passport_pages.bp)
     app.register_blueprint(passport_pages.share_bp)
     app.register_blueprint(notifications.bp)
+    # Micro-mentoring events (issue #21): /events, /admin/events and their API.
+    app.register_blueprint(events.bp)
+    app.register_blueprint(events.admin_bp)
+    app.register_blueprint(events_api.bp)
     return app

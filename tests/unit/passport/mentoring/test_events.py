@@ -155,10 +155,11 @@ def test_edge_durations_and_a_shadow_slot_are_accepted(services: Services) -> No
 
 def test_a_learner_cannot_create_an_event(services: Services) -> None:
     learner = _user(services, "ada@example.com")
-    with services.session() as db, pytest.raises(Forbidden):
+    with services.session() as db:
         user = db.get(User, learner)
         assert user is not None
-        events.create_event(db, services, user, _draft(mentor_id=None), now=NOW)
+        with pytest.raises(Forbidden):
+            events.create_event(db, services, user, _draft(mentor_id=None), now=NOW)
 
 
 def test_only_an_admin_manages_another_mentors_event(services: Services) -> None:
@@ -188,8 +189,12 @@ def test_a_change_of_time_raises_the_sequence_and_tells_people(services: Service
         assert event.sequence == 0
         later = START + timedelta(hours=1)
         assert events.update_event(
-            db, services, event, actor,
-            _draft(learning_outcome="Other words.", starts_local=later), now=NOW,
+            db,
+            services,
+            event,
+            actor,
+            _draft(learning_outcome="Other words.", starts_local=later),
+            now=NOW,
         )
         assert event.sequence == 1 and event.updated_at == NOW
         kinds = list(db.scalars(select(Notification.kind).order_by(Notification.id)))
@@ -223,7 +228,9 @@ def test_more_capacity_moves_the_waitlist_up(services: Services) -> None:
         events.update_event(db, services, event, actor, _draft(capacity=2), now=NOW)
         assert event.seats_taken == 2
     assert _statuses(services, event_id) == {
-        people[0]: "confirmed", people[1]: "confirmed", people[2]: "waitlisted"
+        people[0]: "confirmed",
+        people[1]: "confirmed",
+        people[2]: "waitlisted",
     }
 
 
@@ -247,7 +254,9 @@ def test_cancel_raises_the_sequence_keeps_the_row_and_tells_everyone(services: S
             select(Notification).where(Notification.kind == "event_cancelled")
         ).all()
         assert {n.user_id for n in cancelled} == {first, second}
-        assert all('"cancelled":true' in n.context and '"sequence":1' in n.context for n in cancelled)
+        assert all(
+            '"cancelled":true' in n.context and '"sequence":1' in n.context for n in cancelled
+        )
     with pytest.raises(Conflict) as caught:
         _sign_up(services, event_id, _user(services, "c@example.com"))
     assert caught.value.code == "event_cancelled"
@@ -357,7 +366,7 @@ def test_32_concurrent_sign_ups_never_exceed_5_seats(services: Services) -> None
         barrier.wait()
         try:
             outcome = _sign_up(services, event_id, user_id)  # its own session
-        except BaseException as exc:  # reported below: a thread's error must fail the test
+        except Exception as exc:  # noqa: BLE001 # reported below: a thread's error fails the test
             with lock:
                 errors.append(exc)
             return
@@ -377,9 +386,7 @@ def test_32_concurrent_sign_ups_never_exceed_5_seats(services: Services) -> None
     with services.session() as db:
         event = db.get(MentoringSession, event_id)
         assert event is not None and event.seats_taken == 5
-        rows = db.scalars(
-            select(SessionSignup).where(SessionSignup.session_id == event_id)
-        ).all()
+        rows = db.scalars(select(SessionSignup).where(SessionSignup.session_id == event_id)).all()
         assert sum(r.status == "confirmed" for r in rows) == 5
         positions = {events.waitlist_position(db, r) for r in rows if r.status == "waitlisted"}
         assert positions == set(range(1, 28))
@@ -416,7 +423,10 @@ def test_suggestions_skip_skills_already_held_at_level(services: Services) -> No
     with services.session() as db:
         add_badge(db, "ada@example.com", "observability-l2", date(2026, 1, 5))
         add_badge(
-            db, "ada@example.com", "networking-l2", date(2025, 1, 5),
+            db,
+            "ada@example.com",
+            "networking-l2",
+            date(2025, 1, 5),
             valid_until=date(2025, 12, 1),
         )
         user = db.get(User, learner)
@@ -457,8 +467,6 @@ def test_the_day_before_confirmed_people_and_the_mentor_are_reminded(
     assert scheduled.session_reminders(services, queue, the_day_before) == {"reminders": 2}
     assert scheduled.session_reminders(services, queue, the_day_before) == {"reminders": 0}
     with services.session() as db:
-        rows = db.scalars(
-            select(Notification).where(Notification.kind == "session_reminder")
-        ).all()
+        rows = db.scalars(select(Notification).where(Notification.kind == "session_reminder")).all()
         assert {r.user_id for r in rows} == {seated, mentor}
         assert all('"cohort_name":""' in r.context and "Room 3" in r.context for r in rows)
