@@ -205,3 +205,24 @@ def test_the_api_reads_with_a_read_token_and_filters(app: Flask) -> None:
     assert re.match(
         r"^\d{4}-", client.get(f"/api/v1/events/{event_id}", headers=headers).json["localStart"]
     )  # type: ignore[index]
+
+
+def test_the_demo_has_events_a_waitlist_a_shadow_rotation_and_a_target(app: Flask) -> None:
+    from passport.instance.demo import load_events
+    from passport.mentoring.models import LearnerTarget, SessionSignup
+
+    services = get_services(app)
+    make_user(services, "mo.mentor@demo.example", "Mo Mentor", "mentor")
+    for n in range(8):
+        make_user(services, f"learner{n}@demo.example", f"Learner {n}")
+    assert load_events(services) == 4
+    assert load_events(services) == 0  # idempotent
+    with services.session() as db:
+        events = db.scalars(select(MentoringSession).order_by(MentoringSession.id)).all()
+        assert [e.format for e in events].count("shadow") == 1
+        statuses = db.scalars(
+            select(SessionSignup.status).where(SessionSignup.session_id == events[0].id)
+        ).all()
+        assert statuses.count("confirmed") == events[0].capacity
+        assert statuses.count("waitlisted") == 2
+        assert db.scalar(select(LearnerTarget.job_family_id)) == "sre"
