@@ -53,9 +53,9 @@ def format_names() -> dict[str, str]:
 
 
 def ordinal(number: int) -> str:
-    """1st, 2nd, 3rd … in English; 1., 2., 3. … in German."""
+    """1st, 2nd, 3rd … in English; Nr. 1, Nr. 2 … in German."""
     if str(get_locale()) == "de":
-        return f"{number}."
+        return f"Nr. {number}"
     if 10 <= number % 100 <= 20:
         suffix = "th"
     else:
