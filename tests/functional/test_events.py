@@ -226,3 +226,12 @@ def test_the_demo_has_events_a_waitlist_a_shadow_rotation_and_a_target(app: Flas
         assert statuses.count("confirmed") == events[0].capacity
         assert statuses.count("waitlisted") == 2
         assert db.scalar(select(LearnerTarget.job_family_id)) == "sre"
+
+
+def test_a_hiring_manager_sees_events_in_the_hiring_frame(app: Flask) -> None:
+    services = get_services(app)
+    make_user(services, "hm@example.com", "Hana", "hiring_manager")
+    client = app.test_client()
+    log_in(client, "hm@example.com", "/events")
+    page = client.get("/events", headers=HTML).data.decode()
+    assert "Hiring pages" in page and "/admin/dashboard" not in page
