@@ -470,3 +470,39 @@ def test_the_day_before_confirmed_people_and_the_mentor_are_reminded(
         rows = db.scalars(select(Notification).where(Notification.kind == "session_reminder")).all()
         assert {r.user_id for r in rows} == {seated, mentor}
         assert all('"cohort_name":""' in r.context and "Room 3" in r.context for r in rows)
+
+
+def test_a_moved_cohort_session_raises_its_sequence_too(services: Services) -> None:
+    from passport.cohorts import cohorts
+
+    mentor = _user(services, "mo@example.com", "mentor")
+    with services.session() as db:
+        actor = db.get(User, mentor)
+        assert actor is not None
+        cohort = cohorts.create_cohort(
+            db, actor, name="SRE", description="", starts_on=NOW.date(), ends_on=None, now=NOW
+        )
+        starts = NOW + timedelta(days=2)
+        cohorts.add_session(
+            db,
+            cohort,
+            actor,
+            title="Runbooks",
+            learning_outcome="Write one.",
+            starts_at=starts,
+            minutes=60,
+            now=NOW,
+        )
+        db.flush()
+        meeting = cohort.sessions[0]
+        change = {"title": "Runbooks", "starts_at": starts, "minutes": 60}
+        cohorts.update_session(
+            db, cohort, actor, session_id=meeting.id, learning_outcome="Other.", now=NOW, **change
+        )
+        assert meeting.sequence == 0
+        change["starts_at"] = starts + timedelta(hours=1)
+        cohorts.update_session(
+            db, cohort, actor, session_id=meeting.id, learning_outcome="Other.", now=NOW, **change
+        )
+        assert meeting.sequence == 1 and meeting.updated_at == NOW
+        db.delete(cohort)
