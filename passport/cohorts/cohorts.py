@@ -299,6 +299,11 @@ def update_session(
         raise InvalidRequest(
             f"The length in minutes must be from {low} to {high}.", code="bad_number"
         )
+    # Calendars update an entry whose SEQUENCE rose (issue #21): a change of the title, the
+    # time or the length raises it; the outcome alone does not.
+    if (meeting.title, meeting.starts_at, meeting.minutes) != (title, starts_at, minutes):
+        meeting.sequence = (meeting.sequence or 0) + 1
+        meeting.updated_at = now
     meeting.title, meeting.learning_outcome = title, learning_outcome
     meeting.starts_at, meeting.minutes = starts_at, minutes
     record_event(

@@ -193,6 +193,7 @@ class DemoResult:
     badges: int = 0
     people_events: int = 0
     roles: int = 0
+    events: int = 0
 
 
 def _user(session: Session, name: str, role: str) -> User:
@@ -231,6 +232,7 @@ def load_demo(services: Services) -> DemoResult:
             created=False,
             people_events=load_people_events(services),
             roles=load_mobility(services),
+            events=load_events(services),
         )
         load_mentor_matching(services)
         return result
@@ -331,9 +333,141 @@ def load_demo(services: Services) -> DemoResult:
         badges=badges,
         people_events=load_people_events(services),
         roles=load_mobility(services),
+        events=load_events(services),
     )
     load_mentor_matching(services)
     return result
+
+
+#: The demo's standalone events: (title, outcome, skill, level, format, shadow slot, capacity,
+#: days from today, hour in Europe/Berlin, minutes, place, meeting link).
+EVENTS: tuple[
+    tuple[str, str, str, int, str, str | None, int | None, int, int, int, str | None, str | None],
+    ...,
+] = (
+    (
+        "Reading a flame graph",
+        "Find the hot path of a slow service in a CPU profile.",
+        "observability",
+        2,
+        "pairing",
+        None,
+        4,
+        3,
+        10,
+        45,
+        "Room Ada, 2nd floor",
+        None,
+    ),
+    (
+        "Shadowing the primary on-call",
+        "Follow a real page from alert to resolution and write its timeline.",
+        "incident-response",
+        3,
+        "shadow",
+        "Primary on-call, Tuesday day shift",
+        2,
+        6,
+        9,
+        90,
+        None,
+        "https://meet.demo.example/on-call-shadow",
+    ),
+    (
+        "Blameless incident reviews",
+        "Run a review that finds contributing factors, not culprits.",
+        "incident-response",
+        2,
+        "talk",
+        None,
+        None,
+        9,
+        14,
+        30,
+        None,
+        "https://meet.demo.example/incident-reviews",
+    ),
+    (
+        "Your first Terraform module",
+        "Turn copied network code into a tested module with inputs and outputs.",
+        "infrastructure-as-code",
+        2,
+        "hands_on",
+        None,
+        8,
+        12,
+        13,
+        60,
+        "Lab 1",
+        None,
+    ),
+)
+
+
+def load_events(services: Services) -> int:
+    """Standalone events for the demo (one nearly full with a waitlist, one shadow rotation)
+    and a target job family for the demo learner; idempotent. Returns the events made."""
+    from passport.mentoring.events import EventDraft, create_event, set_target, sign_up
+
+    now = services.now()
+    with services.session() as session:
+        if session.scalar(select(MentoringSession.id).where(MentoringSession.cohort_id.is_(None))):
+            return 0
+        mentor = session.scalar(select(User).where(User.email == f"mo.mentor@{DOMAIN}"))
+        learners = list(
+            session.scalars(
+                select(User)
+                .where(User.role == "learner", User.email.like(f"%@{DOMAIN}"))
+                .order_by(User.id)
+            )
+        )
+        if mentor is None or not learners:
+            return 0
+        made = []
+        for (
+            title,
+            outcome,
+            skill,
+            level,
+            form,
+            slot,
+            capacity,
+            days,
+            hour,
+            minutes,
+            place,
+            url,
+        ) in EVENTS:
+            day = (now + timedelta(days=days)).date()
+            made.append(
+                create_event(
+                    session,
+                    services,
+                    mentor,
+                    EventDraft(
+                        title=title,
+                        learning_outcome=outcome,
+                        skill_id=skill,
+                        level=level,
+                        format=form,
+                        starts_local=datetime.combine(day, time(hour, 0)),
+                        minutes=minutes,
+                        time_zone="Europe/Berlin",
+                        capacity=capacity,
+                        shadow_slot=slot,
+                        place=place,
+                        meeting_url=url,
+                    ),
+                    now=now,
+                )
+            )
+        # The flame-graph pairing: nearly full, then full with two people waiting.
+        for learner in learners[1:7]:
+            sign_up(session, services, made[0].id, learner, now=now)
+        sign_up(session, services, made[1].id, learners[0], now=now)
+        sign_up(session, services, made[2].id, learners[0], now=now)
+        set_target(session, learners[0], "sre", now=now)
+    return len(made)
 
 
 def load_people_events(services: Services) -> int:

@@ -71,6 +71,12 @@ SUBJECTS: dict[str, str] = {
     "password_reset": N_("Reset your Skill Passport password"),
     "invitation": N_("You are invited to Skill Passport"),
     "failed_report": N_("Skill Passport: failed jobs and e-mail"),
+    # Micro-mentoring events (passport.mentoring.events): one template, ``mail/_event``.
+    "event_signup": N_("You have a seat: %(title)s"),
+    "event_waitlisted": N_("You are on the waitlist: %(title)s"),
+    "event_promoted": N_("A seat is yours now: %(title)s"),
+    "event_changed": N_("Event changed: %(title)s"),
+    "event_cancelled": N_("Event cancelled: %(title)s"),
 }
 KINDS = tuple(SUBJECTS)
 #: Kinds that share one template (the three changes of a badge's status).
@@ -78,6 +84,16 @@ _TEMPLATE_OF = {
     "badge_revoked": "_badge_status",
     "badge_suspended": "_badge_status",
     "badge_reinstated": "_badge_status",
+    **{
+        kind: "_event"
+        for kind in (
+            "event_signup",
+            "event_waitlisted",
+            "event_promoted",
+            "event_changed",
+            "event_cancelled",
+        )
+    },
 }
 
 #: What each role is called in an invitation.

@@ -9,7 +9,8 @@ the clean-ups find nothing left the second time.
   whose ``validUntil`` is 30 days away or less gets ``badge_expiring`` with days=30; 7 days or
   less, days=7. A badge first seen inside 7 days gets only the 7-day one.
 - ``session-reminders`` (hourly): each cohort session starting in the next 24 hours gets one
-  ``session_reminder`` per learner member and mentor (an ``.ics`` is attached when it is sent).
+  ``session_reminder`` per learner member and mentor (an ``.ics`` is attached when it is sent);
+  each standalone event (not cancelled) one per confirmed sign-up and one for its mentor.
 - ``status-lists`` (hourly): :func:`passport.credentials.status.republish_lists` re-signs the
   lists whose published copy is behind, signed with a key no longer active, or a week old.
 - ``share-link-cleanup`` (daily): :func:`passport.sharing.links.clean_up_dead_links` empties the
@@ -39,6 +40,7 @@ from passport.jobs.notify import notify_person
 from passport.jobs.recipients import holder_recipient, pin_holder_recipients, user_recipient
 from passport.jobs.schedules import Periodic
 from passport.mentoring.recognition import recognise_mentors
+from passport.mentoring.models import SessionSignup
 from passport.services import Services
 from passport.sharing.links import clean_up_dead_links
 
@@ -161,12 +163,41 @@ def session_reminders(services: Services, queue: JobQueue, now: datetime) -> dic
             .order_by(MentoringSession.starts_at, MentoringSession.id)
         ).all()
         wanted: list[tuple[str, MentoringSession, User]] = []
+        standalone = [m.id for m in meetings if m.cohort is None and m.cancelled_at is None]
+        seated: dict[int, list[User]] = {}
+        mentors: dict[int, User] = {}
+        if standalone:
+            # A standalone event (issue #21): its confirmed sign-ups and its mentor.
+            for signup, user in session.execute(
+                select(SessionSignup, User)
+                .join(User, User.id == SessionSignup.user_id)
+                .where(
+                    SessionSignup.session_id.in_(standalone),
+                    SessionSignup.status == "confirmed",
+                )
+                .order_by(SessionSignup.created_at, SessionSignup.id)
+            ):
+                seated.setdefault(signup.session_id, []).append(user)
+            mentor_ids = {m.mentor_id for m in meetings if m.id in standalone and m.mentor_id}
+            mentors = {
+                u.id: u for u in session.scalars(select(User).where(User.id.in_(mentor_ids)))
+            }
         for meeting in meetings:
-            for member in meeting.cohort.members:
-                if member.role not in ("learner", "mentor"):
+            if meeting.cohort is None:
+                if meeting.cancelled_at is not None:
                     continue
-                key = f"session_reminder:{meeting.id}:{member.user_id}:{_iso(meeting.starts_at)}"
-                wanted.append((key, meeting, member.user))
+                people = list(seated.get(meeting.id, []))
+                if meeting.mentor_id in mentors:
+                    people.append(mentors[meeting.mentor_id])
+            else:
+                people = [
+                    member.user
+                    for member in meeting.cohort.members
+                    if member.role in ("learner", "mentor")
+                ]
+            for person in people:
+                key = f"session_reminder:{meeting.id}:{person.id}:{_iso(meeting.starts_at)}"
+                wanted.append((key, meeting, person))
         existing = _existing_keys(session, [key for key, _, _ in wanted])
         for key, meeting, user in wanted:
             recipient = user_recipient(user)
@@ -182,10 +213,10 @@ def session_reminders(services: Services, queue: JobQueue, now: datetime) -> dic
                     "session_id": meeting.id,
                     "title": meeting.title,
                     "outcome": meeting.learning_outcome,
-                    "cohort_name": meeting.cohort.name,
+                    "cohort_name": meeting.cohort.name if meeting.cohort else "",
                     "starts_at": _iso(meeting.starts_at),
                     "ends_at": _iso(meeting.starts_at + timedelta(minutes=meeting.minutes)),
-                    "location": "",
+                    "location": ", ".join(p for p in (meeting.place, meeting.meeting_url) if p),
                 },
                 known_new=True,
             )

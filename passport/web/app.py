@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         auth,
         calendar_feed,
         errors,
+        events,
+        events_api,
         health,
         hiring,
         i18n,
@@ -106,4 +108,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(calendar_feed.bp)
     app.register_blueprint(mentors.bp)
     app.register_blueprint(mentors.api_bp)
+    # Micro-mentoring events (issue #21): /events, /admin/events and their API.
+    app.register_blueprint(events.bp)
+    app.register_blueprint(events.admin_bp)
+    app.register_blueprint(events_api.bp)
     return app

@@ -24,6 +24,7 @@ from passport.catalog.achievements import LEVEL_NAMES, achievement_id, job_famil
 from passport.catalog.models import JobFamily
 from passport.cohorts.schedule import learner_schedule
 from passport.errors import NotFound
+from passport.mentoring.events import my_signups
 from passport.web.auth import home_of
 from passport.web.context import get_services
 from passport.web.passport_pages import passport_page
@@ -61,6 +62,7 @@ def schedule() -> str:
         schedule = learner_schedule(db, g.user, now=now)
         return render_template(
             "learner/schedule.html",
+            my_events=my_signups(db, g.user, now=now),
             cohorts=schedule.cohorts,
             upcoming=schedule.upcoming,
             past=schedule.past,

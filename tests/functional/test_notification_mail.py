@@ -69,6 +69,31 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "ends_at": "2026-12-07T10:30:00+00:00",
         "location": "Room 4",
     },
+    **{
+        kind: {
+            "session_id": 8,
+            "event_id": 8,
+            "title": f"Reading flame graphs ({kind})",
+            "outcome": "Find the hot path in a CPU profile",
+            "starts_at": "2026-12-08T09:00:00+00:00",
+            "ends_at": "2026-12-08T09:45:00+00:00",
+            "time_zone": "Europe/Berlin",
+            "location": "Room 3, https://meet.example.com/abc",
+            "place": "Room 3",
+            "meeting_url": "https://meet.example.com/abc",
+            "shadow_slot": "",
+            "sequence": 1 if kind in ("event_changed", "event_cancelled") else 0,
+            "cancelled": kind == "event_cancelled",
+            "position": 3,
+        }
+        for kind in (
+            "event_signup",
+            "event_waitlisted",
+            "event_promoted",
+            "event_changed",
+            "event_cancelled",
+        )
+    },
     "share_viewed": {
         "share_link_id": 3,
         "audience": "Acme hiring",
@@ -426,6 +451,24 @@ def test_the_session_reminder_carries_a_calendar_file(
     assert str(event["LOCATION"]) == "Room 4"
     text, _ = _parts(message)
     assert "Montag, 7. Dezember 2026" in text  # the date in the person's language
+
+
+def test_event_mail_carries_the_calendar_file_except_on_the_waitlist(
+    mail_app: Flask, smtp: tuple[Server, int]
+) -> None:
+    services = get_services(mail_app)
+    user_id = _person(services, "ada@example.com", "Ada", "en")
+    _notify(services, user_id, "event_signup", "event_signup:8:1:x")
+    _notify(services, user_id, "event_waitlisted", "event_waitlisted:8:1:x")
+    _drain(services)
+    waiting, seat = sorted(smtp[0].messages, key=lambda m: str(m["Subject"]))
+    assert str(waiting["Subject"]).startswith("You are on the waitlist")
+    assert list(waiting.iter_attachments()) == []
+    assert "number 3" in _parts(waiting)[0]
+    [attachment] = list(seat.iter_attachments())
+    [event] = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+    assert str(event["UID"]) == "cohort-session-8@127.0.0.1"
+    assert "/events/8" in _parts(seat)[0]
 
 
 def test_my_notifications_page_saves_the_choices(mail_app: Flask) -> None:
