@@ -36,6 +36,7 @@ from passport.jobs.models import Job, Notification, ScheduleRun
 from passport.jobs.notify import notify_person
 from passport.jobs.recipients import holder_recipient, pin_holder_recipients, user_recipient
 from passport.jobs.schedules import Periodic
+from passport.mentoring.freshness import has_successor
 from passport.services import Services
 from passport.sharing.links import clean_up_dead_links
 
@@ -81,7 +82,11 @@ def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict
     widest = timedelta(days=max(EXPIRY_WARNINGS))
     made = {days: 0 for days in EXPIRY_WARNINGS}
     newer = aliased(IssuedCredential)
-    renewed = (
+    # Earned again: a re-assessment named this badge as its predecessor (``supersedes_id``),
+    # or — for badges issued before renewals were recorded, and admin awards — an unrevoked
+    # badge of the same achievement that lasts longer.
+    renewed = or_(
+        has_successor(),
         select(newer.id)
         .where(
             newer.holder_id == IssuedCredential.holder_id,
@@ -89,17 +94,18 @@ def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict
             newer.revoked_at.is_(None),
             or_(newer.valid_until.is_(None), newer.valid_until > IssuedCredential.valid_until),
         )
-        .exists()
+        .exists(),
     )
     with services.session() as session:
         rows = session.execute(
-            select(IssuedCredential, AchievementDefinition.name)
+            select(IssuedCredential, AchievementDefinition)
             .join(
                 AchievementDefinition, AchievementDefinition.id == IssuedCredential.achievement_id
             )
             .options(selectinload(IssuedCredential.holder))
             .where(
                 IssuedCredential.revoked_at.is_(None),
+                IssuedCredential.suspended_at.is_(None),
                 IssuedCredential.valid_until.is_not(None),
                 IssuedCredential.valid_until > now,
                 IssuedCredential.valid_until <= now + widest,
@@ -107,14 +113,14 @@ def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict
             )
             .order_by(IssuedCredential.valid_until, IssuedCredential.id)
         ).all()
-        due: list[tuple[IssuedCredential, str, int]] = []
-        for credential, name in rows:
+        due: list[tuple[IssuedCredential, AchievementDefinition, int]] = []
+        for credential, definition in rows:
             assert credential.valid_until is not None
             days = min(d for d in EXPIRY_WARNINGS if credential.valid_until <= now + timedelta(d))
-            due.append((credential, name, days))
+            due.append((credential, definition, days))
         pin_holder_recipients(session, {c.holder for c, _, _ in due})
         existing = _existing_keys(session, [f"badge_expiring:{c.id}:{d}" for c, _, d in due])
-        for credential, name, days in due:
+        for credential, definition, days in due:
             key = f"badge_expiring:{credential.id}:{days}"
             recipient = holder_recipient(session, credential.holder)
             if key in existing or recipient is None:
@@ -129,9 +135,15 @@ def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict
                 context={
                     "credential_id": credential.id,
                     "achievement_id": credential.achievement_id,
-                    "achievement_name": name,
+                    "achievement_name": definition.name,
                     "valid_until": _iso(credential.valid_until),
                     "days": days,
+                    # The invitation links to events teaching the skill at this level or above.
+                    **(
+                        {"skill_id": definition.skill_id, "level": definition.level or 1}
+                        if definition.skill_id
+                        else {}
+                    ),
                 },
                 known_new=True,  # looked up above, in this transaction
             )
