@@ -82,9 +82,11 @@ def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict
     widest = timedelta(days=max(EXPIRY_WARNINGS))
     made = {days: 0 for days in EXPIRY_WARNINGS}
     newer = aliased(IssuedCredential)
+    renewal_of_newer = aliased(IssuedCredential)
     # Earned again: a re-assessment named this badge as its predecessor (``supersedes_id``),
     # or — for badges issued before renewals were recorded, and admin awards — an unrevoked
-    # badge of the same achievement that lasts longer.
+    # badge of the same achievement that lasts longer and was not itself renewed (a renewal
+    # under a shorter freshness period ends before the badge it renews, and is the current one).
     renewed = or_(
         has_successor(),
         select(newer.id)
@@ -93,6 +95,12 @@ def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict
             newer.achievement_id == IssuedCredential.achievement_id,
             newer.revoked_at.is_(None),
             or_(newer.valid_until.is_(None), newer.valid_until > IssuedCredential.valid_until),
+            ~select(renewal_of_newer.id)
+            .where(
+                renewal_of_newer.supersedes_id == newer.id,
+                renewal_of_newer.revoked_at.is_(None),
+            )
+            .exists(),
         )
         .exists(),
     )

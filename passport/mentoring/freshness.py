@@ -50,6 +50,7 @@ __all__ = [
     "stale_days",
     "stale_soon",
     "stale_soon_csv",
+    "stale_soon_json",
     "successor_of",
     "superseded_ids",
 ]
@@ -333,8 +334,12 @@ class SkillFreshness:
 
     @property
     def suppressed(self) -> bool:
-        """Shown to analysts as "fewer than 5" (a non-zero count under 5)."""
-        return 0 < self.stale < SUPPRESS_BELOW
+        """Shown to analysts as "fewer than 5" (as the outcomes do, zero included)."""
+        return self.stale < SUPPRESS_BELOW
+
+    @property
+    def holding_suppressed(self) -> bool:
+        return self.holding < SUPPRESS_BELOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,6 +486,28 @@ def _stale_holders(
     ]
     out.sort(key=lambda s: (s.expires, s.name.lower(), s.holder_id))
     return tuple(out)
+
+
+def stale_soon_json(result: FamilyFreshness) -> dict[str, object]:
+    """The API's form: counts only (no names), each under 5 as ``{"suppressed": true}``."""
+
+    def count(n: int) -> int | dict[str, bool]:
+        return n if n >= SUPPRESS_BELOW else {"suppressed": True}
+
+    return {
+        "jobFamily": result.id,
+        "days": result.days,
+        "until": result.until.isoformat(),
+        "skills": [
+            {
+                "skill": s.skill_id,
+                "level": s.level,
+                "holders": count(s.holding),
+                "staleSoon": count(s.stale),
+            }
+            for s in result.skills
+        ],
+    }
 
 
 #: The columns of the stale-soon CSV, one row per person and skill.

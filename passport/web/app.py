@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         api,
         auth,
         errors,
+        freshness_api,
         health,
         hiring,
         i18n,
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(outcomes_api.bp)
     app.register_blueprint(mobility_api.bp)
     app.register_blueprint(pipeline_api.bp)
+    app.register_blueprint(freshness_api.bp)
     app.register_blueprint(scim.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
