@@ -313,7 +313,7 @@ def finish_assessment(
     if passed:
         # A re-assessment: the holder already has a badge of this achievement (or of the same
         # skill at the same level) that is not revoked; the new one renews it.
-        predecessor = find_predecessor(session, assessment.holder_id, prepared.achievement)
+        predecessor = find_predecessor(session, assessment.holder_id, prepared.achievement, now=now)
         evidence = list(prepared.evidence)
         if predecessor is not None:
             evidence.append(predecessor_evidence(predecessor, predecessor.achievement.name))

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from passport.accounts.models import User
 from passport.accounts.users import create_user
 from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
-from passport.catalog.models import JobFamily, Skill
+from passport.catalog.models import AchievementDefinition, JobFamily, Skill
 from passport.cohorts.models import (
     Attendance,
     Cohort,
@@ -215,6 +215,7 @@ def load_demo(services: Services) -> DemoResult:
             loaded_before = False
     if loaded_before:
         # A demo loaded before the outcome measures (or the open roles) existed gets them now.
+        load_freshness(services)
         return DemoResult(
             created=False,
             people_events=load_people_events(services),
@@ -309,14 +310,66 @@ def load_demo(services: Services) -> DemoResult:
                     )
                 assessments += 1
                 badges += outcome.credential_id is not None
+    fresh = load_freshness(services)
     return DemoResult(
         created=True,
         learners=len(learners),
-        assessments=assessments,
-        badges=badges,
+        assessments=assessments + fresh,
+        badges=badges + fresh,
         people_events=load_people_events(services),
         roles=load_mobility(services),
     )
+
+
+#: Skills that stay fresh (issue #21): Ada's badges outside her cohort, assessed long ago —
+#: (achievement, days before it expires, renewed days ago or None). One was renewed (her
+#: passport shows it with its history); one expires soon (the banner, and the stale-soon list).
+FRESHNESS: list[tuple[str, int, int | None]] = [
+    ("kubernetes-operations-l2", 10, 2),
+    ("infrastructure-as-code-l2", 20, None),
+]
+
+
+def load_freshness(services: Services) -> int:
+    """Ada's renewed and soon-expiring badges (idempotent); how many assessments it recorded."""
+    ada = f"ada.lovelace@{DOMAIN}"
+    made = 0
+    now = services.now()
+    for achievement_id, days_left, renewed in FRESHNESS:
+        with services.session() as session:
+            definition = session.get(AchievementDefinition, achievement_id)
+            skill = session.get(Skill, definition.skill_id) if definition else None
+            if definition is None or skill is None or not definition.valid_for_days:
+                continue
+            criteria = [c["id"] for c in json.loads(skill.criteria)]
+            valid_days = definition.valid_for_days
+        issued = now - timedelta(days=valid_days - days_left)
+        times = [("first", issued)] + (
+            [("renewal", now - timedelta(days=renewed))] if renewed else []
+        )
+        for label, at in times:
+            with services.session() as session:
+                outcome = record_assessment(
+                    session,
+                    services,
+                    AssessmentInput(
+                        learner_email=ada,
+                        achievement_id=achievement_id,
+                        levels={c: 2 for c in criteria},
+                        assessor=f"ana.assessor@{DOMAIN}",
+                        idempotency_key=f"demo:fresh:{achievement_id}:{label}",
+                        assessed_at=at,
+                        evidence=[
+                            EvidenceInput(
+                                name=EVIDENCE[achievement_id][0],
+                                narrative=EVIDENCE[achievement_id][1],
+                            )
+                        ],
+                    ),
+                    now=at,
+                )
+            made += outcome.created
+    return made
 
 
 def load_people_events(services: Services) -> int:

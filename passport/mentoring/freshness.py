@@ -117,13 +117,14 @@ def successor_of(session: Session, record: IssuedCredential) -> str | None:
 
 
 def find_predecessor(
-    session: Session, holder_id: int, achievement: AchievementDefinition
+    session: Session, holder_id: int, achievement: AchievementDefinition, *, now: datetime
 ) -> IssuedCredential | None:
-    """The badge a new badge of ``achievement`` for ``holder_id`` renews, or None.
+    """The badge a new badge of ``achievement`` for ``holder_id`` issued at ``now`` renews, or
+    None.
 
-    It is the holder's newest badge that is not revoked (current, suspended or expired), of
-    the same achievement or of the same skill at the same level, and not already renewed by an
-    unrevoked badge (so the new badge joins the end of the chain).
+    It is the holder's newest badge issued before ``now`` that is not revoked (current,
+    suspended or expired), of the same achievement or of the same skill at the same level, and
+    not already renewed by an unrevoked badge (so the new badge joins the end of the chain).
     """
     same = [IssuedCredential.achievement_id == achievement.id]
     if achievement.skill_id is not None and achievement.level is not None:
@@ -139,6 +140,7 @@ def find_predecessor(
         .where(
             IssuedCredential.holder_id == holder_id,
             IssuedCredential.revoked_at.is_(None),
+            IssuedCredential.issued_at <= now,
             or_(*same),
             ~has_successor(),
         )

@@ -18,7 +18,7 @@ from passport.audit import AuditEvent
 from passport.catalog.models import AchievementDefinition
 from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.services import Services
-from tests.functional.test_admin import HTML
+from tests.functional.test_admin import HTML, csrf
 from tests.functional.test_admin_outcomes import sign_in, text_of
 from tests.functional.test_openapi import Conformance
 from tests.functional.test_pipeline import token
@@ -200,3 +200,24 @@ def test_the_api_needs_the_read_scope(client: FlaskClient, services: Services) -
     url = "/api/v1/job-families/security/freshness"
     assert client.get(url).status_code == 401
     assert client.get(url, headers=token(services, "outcomes:read")).status_code == 403
+
+
+def test_the_demo_gives_ada_a_renewed_badge_and_one_to_renew(
+    client: FlaskClient, services: Services
+) -> None:
+    from passport.instance.demo import DEMO_PASSWORD, load_demo
+
+    load_demo(services)
+    again = load_demo(services)  # idempotent: nothing issued twice
+    assert again.created is False
+    client.post(
+        "/login",
+        data={
+            "email": "ada.lovelace@demo.example",
+            "password": DEMO_PASSWORD,
+            "csrf_token": csrf(client),
+        },
+    )
+    page = text_of(client.get("/passport", headers=HTML).get_data(as_text=True))
+    assert "History: renews 1 earlier badge" in page
+    assert "(in 20 days)" in page
