@@ -321,13 +321,22 @@ def load_demo(services: Services) -> DemoResult:
     )
 
 
-#: Skills that stay fresh (issue #21): Ada's badges outside her cohort, assessed long ago —
+#: Skills that stay fresh (issue #21): Ada's badges outside her cohort and outside the SRE
+#: family's requirements (so her SRE fit stays what the cohort gave her), assessed long ago —
 #: (achievement, days before it expires, renewed days ago or None). One was renewed (her
 #: passport shows it with its history); one expires soon (the banner, and the stale-soon list).
 FRESHNESS: list[tuple[str, int, int | None]] = [
-    ("kubernetes-operations-l2", 10, 2),
-    ("infrastructure-as-code-l2", 20, None),
+    ("ci-cd-l2", 10, 2),
+    ("secure-coding-l2", 20, None),
 ]
+#: What Ada did for the badges above that the cohorts' evidence does not cover.
+FRESHNESS_EVIDENCE: dict[str, tuple[str, str]] = {
+    "secure-coding-l2": (
+        "Fixing an injection flaw in the orders API",
+        "Found a SQL injection in a search endpoint during review, replaced string building "
+        "with bound parameters, added a regression test and a linter rule that flags it.",
+    ),
+}
 
 
 def load_freshness(services: Services) -> int:
@@ -344,6 +353,7 @@ def load_freshness(services: Services) -> int:
             criteria = [c["id"] for c in json.loads(skill.criteria)]
             valid_days = definition.valid_for_days
         issued = now - timedelta(days=valid_days - days_left)
+        evidence = FRESHNESS_EVIDENCE.get(achievement_id) or EVIDENCE[achievement_id]
         times = [("first", issued)] + (
             [("renewal", now - timedelta(days=renewed))] if renewed else []
         )
@@ -359,12 +369,7 @@ def load_freshness(services: Services) -> int:
                         assessor=f"ana.assessor@{DOMAIN}",
                         idempotency_key=f"demo:fresh:{achievement_id}:{label}",
                         assessed_at=at,
-                        evidence=[
-                            EvidenceInput(
-                                name=EVIDENCE[achievement_id][0],
-                                narrative=EVIDENCE[achievement_id][1],
-                            )
-                        ],
+                        evidence=[EvidenceInput(name=evidence[0], narrative=evidence[1])],
                     ),
                     now=at,
                 )
