@@ -40,6 +40,7 @@ from passport.credentials.issuing import (
     pinned_get,
 )
 from passport.errors import InvalidRequest, NotFound
+from passport.mentoring.freshness import find_predecessor, predecessor_evidence
 from passport.services import Services
 
 __all__ = [
@@ -310,6 +311,12 @@ def finish_assessment(
     session.add(event)
     credential_id = None
     if passed:
+        # A re-assessment: the holder already has a badge of this achievement (or of the same
+        # skill at the same level) that is not revoked; the new one renews it.
+        predecessor = find_predecessor(session, assessment.holder_id, prepared.achievement, now=now)
+        evidence = list(prepared.evidence)
+        if predecessor is not None:
+            evidence.append(predecessor_evidence(predecessor, predecessor.achievement.name))
         try:
             record = issue_credential(
                 session,
@@ -322,10 +329,11 @@ def finish_assessment(
                     reason="",
                     actor=data.assessor,
                     results=tuple(_results(prepared.achievement, prepared.levels)),
-                    evidence=tuple(prepared.evidence),
+                    evidence=tuple(evidence),
                     assessment_id=assessment.id,
                     awarded_at=assessment.assessed_at,
                     credential_id=data.credential_id,
+                    supersedes_id=predecessor.id if predecessor is not None else None,
                 ),
                 now=now,
             )

@@ -93,6 +93,10 @@ class IssueRequest:
     alg: str | None = None
     #: The Data Integrity suite (data-integrity only): a key of :data:`DI_SUITE_KEYS`.
     suite: str = DEFAULT_DI_SUITE
+    #: A re-assessment: the id of the badge this one renews (its predecessor), stored as
+    #: ``supersedes_id``; the caller names it in ``evidence`` too
+    #: (:func:`passport.mentoring.freshness.predecessor_evidence`, docs/decisions.md).
+    supersedes_id: str | None = None
 
 
 _PINNED = "pinned"
@@ -318,6 +322,12 @@ def issue_credential(
     valid_until = (
         now + timedelta(days=achievement.valid_for_days) if achievement.valid_for_days else None
     )
+    if request.supersedes_id is not None:
+        earlier = session.get(IssuedCredential, request.supersedes_id)
+        if earlier is None or earlier.holder_id != holder.id:
+            raise InvalidRequest(
+                "A renewal must name an earlier badge of the same person.", code="bad_predecessor"
+            )
     credential_id = request.credential_id or new_credential_id()
     issuer_service = CredentialIssuer(services.verifier(session))
     alg = suite_alg if proof_format == "data-integrity" else signing_alg(proof_format, request.alg)
@@ -369,6 +379,7 @@ def issue_credential(
         issued_at=now,
         valid_until=valid_until,
         award_reason=None if request.assessment_id is not None else reason,
+        supersedes_id=request.supersedes_id,
     )
     session.add(record)
     session.add(

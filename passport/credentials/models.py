@@ -96,7 +96,8 @@ class IssuedCredential(Base):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspension_reason: Mapped[str | None] = mapped_column(Text)
     #: The badge this one renews (a passed re-assessment): named in the credential's
-    #: ``related`` (OB 3.0 §Related), kept here so the passport can show the history.
+    #: ``evidence`` (docs/decisions.md, "How a renewed badge names its predecessor"), kept
+    #: here so the passport can show the history.
     supersedes_id: Mapped[str | None] = mapped_column(String(100), index=True)
 
     achievement: Mapped[AchievementDefinition] = relationship()

@@ -25,6 +25,7 @@ from passport.catalog.achievements import LEVEL_NAMES
 from passport.catalog.models import AchievementDefinition, JobFamily, JobFamilySkill
 from passport.credentials.exports import baked_image
 from passport.credentials.models import Holder, IssuedCredential
+from passport.mentoring.freshness import ExpiryNotice, expiry_notices, history_of, superseded_ids
 from passport.services import Services
 from passport.sharing.links import linkedin_add_url
 from verifier.fit import best_shown
@@ -134,6 +135,10 @@ class PassportView:
     badges: list[BadgeView]
     families: list[FamilyView]
     other: list[BadgeView]
+    #: Badges to renew (the banner): expiring within 30 days or expired, not renewed.
+    notices: list[ExpiryNotice] = field(default_factory=list)
+    #: Per shown badge that renewed others: how many earlier badges its history holds.
+    renewals: dict[str, int] = field(default_factory=dict)
 
     @property
     def active(self) -> int:
@@ -304,7 +309,14 @@ def build_passport(session: Session, services: Services, user: User, now: dateti
     """
     holder_id = user.holder_id
     holder = session.get(Holder, holder_id) if holder_id is not None else None
-    badges = [badge_view(services, r, now) for r in holder_records(session, holder_id)]
+    # A renewed badge is not revoked, but only the newest of its chain is the passport's: the
+    # earlier ones appear in that badge's history (docs/mentoring/freshness.md).
+    renewed = superseded_ids(session, holder_id)
+    records = [r for r in holder_records(session, holder_id) if r.id not in renewed]
+    badges = [badge_view(services, r, now) for r in records]
+    renewals = {
+        r.id: len(history_of(session, r, now=now)) for r in records if r.supersedes_id is not None
+    }
     families = []
     in_family: set[str] = set()
     query = select(JobFamily).options(
@@ -333,6 +345,8 @@ def build_passport(session: Session, services: Services, user: User, now: dateti
         badges=badges,
         families=families,
         other=[b for b in badges if b.id not in in_family],
+        notices=expiry_notices(session, holder_id, now=now),
+        renewals=renewals,
     )
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from passport.accounts.models import User
 from passport.accounts.users import create_user
 from passport.assessments.record import AssessmentInput, EvidenceInput, record_assessment
-from passport.catalog.models import JobFamily, Skill
+from passport.catalog.models import AchievementDefinition, JobFamily, Skill
 from passport.cohorts.models import (
     Attendance,
     Cohort,
@@ -228,6 +228,7 @@ def load_demo(services: Services) -> DemoResult:
     if loaded_before:
         # A demo loaded before the outcome measures (or the open roles) existed gets them now.
         load_materials_demo(services)  # standard materials (issue #21)
+        load_freshness(services)
         result = DemoResult(
             created=False,
             people_events=load_people_events(services),
@@ -326,11 +327,12 @@ def load_demo(services: Services) -> DemoResult:
                 assessments += 1
                 badges += outcome.credential_id is not None
     load_materials_demo(services)  # standard materials (issue #21)
+    fresh = load_freshness(services)
     result = DemoResult(
         created=True,
         learners=len(learners),
-        assessments=assessments,
-        badges=badges,
+        assessments=assessments + fresh,
+        badges=badges + fresh,
         people_events=load_people_events(services),
         roles=load_mobility(services),
         events=load_events(services),
@@ -468,6 +470,62 @@ def load_events(services: Services) -> int:
         sign_up(session, services, made[2].id, learners[0], now=now)
         set_target(session, learners[0], "sre", now=now)
     return len(made)
+
+
+#: Skills that stay fresh (issue #21): Ada's badges outside her cohort and outside the SRE
+#: family's requirements (so her SRE fit stays what the cohort gave her), assessed long ago —
+#: (achievement, days before it expires, renewed days ago or None). One was renewed (her
+#: passport shows it with its history); one expires soon (the banner, and the stale-soon list).
+FRESHNESS: list[tuple[str, int, int | None]] = [
+    ("ci-cd-l2", 10, 2),
+    ("secure-coding-l2", 20, None),
+]
+#: What Ada did for the badges above that the cohorts' evidence does not cover.
+FRESHNESS_EVIDENCE: dict[str, tuple[str, str]] = {
+    "secure-coding-l2": (
+        "Fixing an injection flaw in the orders API",
+        "Found a SQL injection in a search endpoint during review, replaced string building "
+        "with bound parameters, added a regression test and a linter rule that flags it.",
+    ),
+}
+
+
+def load_freshness(services: Services) -> int:
+    """Ada's renewed and soon-expiring badges (idempotent); how many assessments it recorded."""
+    ada = f"ada.lovelace@{DOMAIN}"
+    made = 0
+    now = services.now()
+    for achievement_id, days_left, renewed in FRESHNESS:
+        with services.session() as session:
+            definition = session.get(AchievementDefinition, achievement_id)
+            skill = session.get(Skill, definition.skill_id) if definition else None
+            if definition is None or skill is None or not definition.valid_for_days:
+                continue
+            criteria = [c["id"] for c in json.loads(skill.criteria)]
+            valid_days = definition.valid_for_days
+        issued = now - timedelta(days=valid_days - days_left)
+        evidence = FRESHNESS_EVIDENCE.get(achievement_id) or EVIDENCE[achievement_id]
+        times = [("first", issued)] + (
+            [("renewal", now - timedelta(days=renewed))] if renewed else []
+        )
+        for label, at in times:
+            with services.session() as session:
+                outcome = record_assessment(
+                    session,
+                    services,
+                    AssessmentInput(
+                        learner_email=ada,
+                        achievement_id=achievement_id,
+                        levels={c: 2 for c in criteria},
+                        assessor=f"ana.assessor@{DOMAIN}",
+                        idempotency_key=f"demo:fresh:{achievement_id}:{label}",
+                        assessed_at=at,
+                        evidence=[EvidenceInput(name=evidence[0], narrative=evidence[1])],
+                    ),
+                    now=at,
+                )
+            made += outcome.created
+    return made
 
 
 def load_people_events(services: Services) -> int:

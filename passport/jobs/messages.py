@@ -240,6 +240,10 @@ def render(
         values["passport_url"] = f"{base}/passport"
     if context.get("achievement_id"):
         values["achievement_url"] = f"{base}/achievements/{quote(str(context['achievement_id']))}"
+    if context.get("skill_id"):
+        # The events page filtered to the skill at the badge's level or above (docs/mentoring).
+        skill = quote(str(context["skill_id"]), safe="")
+        values["events_url"] = f"{base}/events?skill={skill}&level={int(context.get('level') or 1)}"
     values["subject"] = gettext(SUBJECTS[row.kind]) % {
         key: context.get(key, "") for key in ("achievement_name", "days", "title")
     }

@@ -39,8 +39,9 @@ from passport.jobs.models import Job, Notification, ScheduleRun
 from passport.jobs.notify import notify_person
 from passport.jobs.recipients import holder_recipient, pin_holder_recipients, user_recipient
 from passport.jobs.schedules import Periodic
-from passport.mentoring.recognition import recognise_mentors
+from passport.mentoring.freshness import has_successor
 from passport.mentoring.models import SessionSignup
+from passport.mentoring.recognition import recognise_mentors
 from passport.services import Services
 from passport.sharing.links import clean_up_dead_links
 
@@ -87,25 +88,38 @@ def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict
     widest = timedelta(days=max(EXPIRY_WARNINGS))
     made = {days: 0 for days in EXPIRY_WARNINGS}
     newer = aliased(IssuedCredential)
-    renewed = (
+    renewal_of_newer = aliased(IssuedCredential)
+    # Earned again: a re-assessment named this badge as its predecessor (``supersedes_id``),
+    # or — for badges issued before renewals were recorded, and admin awards — an unrevoked
+    # badge of the same achievement that lasts longer and was not itself renewed (a renewal
+    # under a shorter freshness period ends before the badge it renews, and is the current one).
+    renewed = or_(
+        has_successor(),
         select(newer.id)
         .where(
             newer.holder_id == IssuedCredential.holder_id,
             newer.achievement_id == IssuedCredential.achievement_id,
             newer.revoked_at.is_(None),
             or_(newer.valid_until.is_(None), newer.valid_until > IssuedCredential.valid_until),
+            ~select(renewal_of_newer.id)
+            .where(
+                renewal_of_newer.supersedes_id == newer.id,
+                renewal_of_newer.revoked_at.is_(None),
+            )
+            .exists(),
         )
-        .exists()
+        .exists(),
     )
     with services.session() as session:
         rows = session.execute(
-            select(IssuedCredential, AchievementDefinition.name)
+            select(IssuedCredential, AchievementDefinition)
             .join(
                 AchievementDefinition, AchievementDefinition.id == IssuedCredential.achievement_id
             )
             .options(selectinload(IssuedCredential.holder))
             .where(
                 IssuedCredential.revoked_at.is_(None),
+                IssuedCredential.suspended_at.is_(None),
                 IssuedCredential.valid_until.is_not(None),
                 IssuedCredential.valid_until > now,
                 IssuedCredential.valid_until <= now + widest,
@@ -113,14 +127,14 @@ def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict
             )
             .order_by(IssuedCredential.valid_until, IssuedCredential.id)
         ).all()
-        due: list[tuple[IssuedCredential, str, int]] = []
-        for credential, name in rows:
+        due: list[tuple[IssuedCredential, AchievementDefinition, int]] = []
+        for credential, definition in rows:
             assert credential.valid_until is not None
             days = min(d for d in EXPIRY_WARNINGS if credential.valid_until <= now + timedelta(d))
-            due.append((credential, name, days))
+            due.append((credential, definition, days))
         pin_holder_recipients(session, {c.holder for c, _, _ in due})
         existing = _existing_keys(session, [f"badge_expiring:{c.id}:{d}" for c, _, d in due])
-        for credential, name, days in due:
+        for credential, definition, days in due:
             key = f"badge_expiring:{credential.id}:{days}"
             recipient = holder_recipient(session, credential.holder)
             if key in existing or recipient is None:
@@ -135,9 +149,15 @@ def expiry_reminders(services: Services, queue: JobQueue, now: datetime) -> dict
                 context={
                     "credential_id": credential.id,
                     "achievement_id": credential.achievement_id,
-                    "achievement_name": name,
+                    "achievement_name": definition.name,
                     "valid_until": _iso(credential.valid_until),
                     "days": days,
+                    # The invitation links to events teaching the skill at this level or above.
+                    **(
+                        {"skill_id": definition.skill_id, "level": definition.level or 1}
+                        if definition.skill_id
+                        else {}
+                    ),
                 },
                 known_new=True,  # looked up above, in this transaction
             )

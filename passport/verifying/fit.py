@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import or_, select
@@ -29,6 +29,7 @@ from passport.catalog.models import AchievementDefinition, JobFamily
 from passport.cohorts.models import Cohort, CohortMember, CohortSkill
 from passport.credentials.models import Holder, IssuedCredential
 from passport.errors import NotFound
+from passport.mobility.ranking import current_badge
 from passport.services import Services
 from verifier import Report
 from verifier.fit import FitReport, fit, parse_job_family
@@ -140,8 +141,9 @@ def _skill(definition: AchievementDefinition) -> str | None:
     return match["skill"] if match else None
 
 
-def _held_levels(session: Session, person: Person, skill: str) -> list[int]:
-    """The levels of the person's unrevoked badges of ours for ``skill``."""
+def _held_levels(session: Session, person: Person, skill: str, now: datetime) -> list[int]:
+    """The levels of the person's current badges of ours for ``skill`` (an expired, revoked or
+    suspended one is not held: the gap is theirs to close again)."""
     if not person.holder_ids:
         return []
     rows = session.scalars(
@@ -149,7 +151,7 @@ def _held_levels(session: Session, person: Person, skill: str) -> list[int]:
         .join(IssuedCredential, IssuedCredential.achievement_id == AchievementDefinition.id)
         .where(
             IssuedCredential.holder_id.in_(person.holder_ids),
-            IssuedCredential.revoked_at.is_(None),
+            current_badge(now),
         )
     )
     return [lvl for d in rows if _skill(d) == skill and (lvl := _level(d)) is not None]
@@ -206,12 +208,15 @@ def suggestions_for(
     elif person is None:
         person = person_of(services, report)
     out: dict[str, list[Closer]] = {}
-    today = services.now().date()
+    now = services.now()
+    today = now.date()
     with services.session() as session:
         finished = _finished_cohorts(session, person, today)
         for gap in report.gaps:
             req = gap.requirement
-            if any(level >= req.min_level for level in _held_levels(session, person, req.skill)):
+            if any(
+                level >= req.min_level for level in _held_levels(session, person, req.skill, now)
+            ):
                 out[req.skill] = []  # they hold it already: nothing to suggest
                 continue
             closers: list[Closer] = []

@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         errors,
         events,
         events_api,
+        freshness_api,
         health,
         hiring,
         i18n,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(mobility_api.bp)
     app.register_blueprint(pipeline_api.bp)
     app.register_blueprint(materials_api.bp)
+    app.register_blueprint(freshness_api.bp)
     app.register_blueprint(scim.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)

@@ -53,6 +53,7 @@ from passport.credentials.passports import (
     holder_records,
 )
 from passport.errors import InvalidRequest, NotFound
+from passport.mentoring.freshness import expiry_notices, history_of, successor_of
 from passport.mobility.consent import Consent, consent_of, set_consent, withdraw_consent
 from passport.sharing.links import (
     DEFAULT_DAYS,
@@ -212,8 +213,22 @@ def badge(credential_id: str) -> str:
     services = get_services()
     now = services.now()
     with services.session() as db:
-        view = badge_view(services, _own_record(db, credential_id), now)
-    return render_template("passport/badge.html", badge=view, levels=LEVEL_NAMES, now=now)
+        record = _own_record(db, credential_id)
+        view = badge_view(services, record, now)
+        history = history_of(db, record, now=now)
+        successor = successor_of(db, record)
+        notices = [
+            n for n in expiry_notices(db, record.holder_id, now=now) if n.credential_id == record.id
+        ]
+    return render_template(
+        "passport/badge.html",
+        badge=view,
+        levels=LEVEL_NAMES,
+        now=now,
+        history=history,
+        successor=successor,
+        notices=notices,
+    )
 
 
 @bp.get("/badges/<path:credential_id>/badge.<any(png, svg):kind>")

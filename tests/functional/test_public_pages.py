@@ -254,16 +254,23 @@ def test_demo_evidence_matches_each_badge(services: Services) -> None:
     from sqlalchemy import select
 
     from passport.credentials.passports import badge_view
-    from passport.instance.demo import EVIDENCE, load_demo
+    from passport.instance.demo import EVIDENCE, FRESHNESS_EVIDENCE, load_demo
 
     result = load_demo(services)
-    assert (result.learners, result.assessments, result.badges) == (20, 60, 48)
+    # 60 cohort assessments (48 passed) and Ada's 3 freshness badges (one of them a renewal)
+    assert (result.learners, result.assessments, result.badges) == (20, 63, 51)
     with services.session() as db:
         records = list(db.scalars(select(IssuedCredential)))
-        assert len(records) == 48
+        assert len(records) == 51
         for record in records:
-            (evidence,) = badge_view(services, record, services.now()).evidence
-            assert (evidence["name"], evidence["narrative"]) == EVIDENCE[record.achievement_id]
+            evidence, *renews = badge_view(services, record, services.now()).evidence
+            expected = (
+                FRESHNESS_EVIDENCE.get(record.achievement_id) or EVIDENCE[record.achievement_id]
+            )
+            assert (evidence["name"], evidence["narrative"]) == expected
+            assert [e["id"] for e in renews] == (
+                [record.supersedes_id] if record.supersedes_id else []
+            )
 
 
 # -- job families -----------------------------------------------------------------------------

@@ -108,6 +108,8 @@ def test_expiry_reminders_at_30_and_7_days_each_once_and_not_before(
             "achievement_name": context["achievement_name"],
             "valid_until": expires.isoformat(),
             "days": days,
+            "skill_id": "incident-response",  # the mail links to matching events
+            "level": 2,
         }
         assert context["achievement_name"]
 
