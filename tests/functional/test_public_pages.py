@@ -260,7 +260,21 @@ def test_demo_evidence_matches_each_badge(services: Services) -> None:
     # 60 cohort assessments (48 passed) and Ada's 3 freshness badges (one of them a renewal)
     assert (result.learners, result.assessments, result.badges) == (20, 63, 51)
     with services.session() as db:
-        records = list(db.scalars(select(IssuedCredential)))
+        everyone = list(db.scalars(select(IssuedCredential)))
+        # The mentors' own: Mo's badge a level above his cohort's target, and a mentoring
+        # badge each (5 sessions held) — not assessments of the demo's learners.
+        mentors = {"mo.mentor@demo.example", "mei.mentor@demo.example"}
+        mentor_badges = sorted(
+            (r.holder.email, r.achievement.achievement_type)
+            for r in everyone
+            if r.holder.email in mentors
+        )
+        assert mentor_badges == [
+            ("mei.mentor@demo.example", "Award"),
+            ("mo.mentor@demo.example", "Award"),
+            ("mo.mentor@demo.example", "Competency"),
+        ]
+        records = [r for r in everyone if r.holder.email not in mentors]
         assert len(records) == 51
         for record in records:
             evidence, *renews = badge_view(services, record, services.now()).evidence
