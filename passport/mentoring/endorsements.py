@@ -49,9 +49,11 @@ __all__ = [
     "ENDORSER_ROLES",
     "MAX_COMMENT",
     "EndorsementView",
+    "badge_named",
     "endorse_badge",
     "endorsements_of",
     "endorser_document",
+    "endorser_named",
     "mentor_endorser",
     "reissue_with_endorsements",
     "withdraw_endorsement",
@@ -148,7 +150,20 @@ def endorser_document(session: Session, services: Services, slug: str) -> dict[s
     return services.documents_of(issuer).did_document
 
 
+def endorser_named(session: Session, email: str) -> User:
+    """The account of ``email`` (NotFound ``unknown_user``); the role is checked on endorsing."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise NotFound(f"No account with the e-mail {email!r}.", code="unknown_user")
+    return user
+
+
 # -- endorsing ---------------------------------------------------------------------------------
+
+
+def badge_named(session: Session, credential_id: str) -> IssuedCredential:
+    """The badge we issued with that id; NotFound (``unknown_credential``) otherwise."""
+    return _badge(session, credential_id)
 
 
 def _badge(session: Session, credential_id: str, *, lock: bool = False) -> IssuedCredential:
@@ -198,6 +213,7 @@ def endorse_badge(
     mentor: User,
     comment: str,
     now: datetime,
+    actor: str | None = None,
 ) -> Endorsement:
     """Sign an EndorsementCredential of ``mentor`` for the badge and re-issue the badge with it.
 
@@ -205,6 +221,7 @@ def endorse_badge(
     admin, or deactivated; ``own_badge``: the badge's own holder), InvalidRequest (a comment
     empty or over 2,000 characters; a badge revoked, suspended or expired) and Conflict
     (``already_endorsed``: this mentor's endorsement of the badge is in force already).
+    ``actor`` is who is audited (an API token, the CLI); the mentor by default.
     """
     if mentor.role not in ENDORSER_ROLES or mentor.deactivated_at is not None:
         raise Forbidden("Only mentors and admins can endorse badges.", code="not_an_endorser")
@@ -257,7 +274,7 @@ def endorse_badge(
     session.add(
         AuditEvent(
             at=now,
-            actor=mentor.email,
+            actor=actor or mentor.email,
             action="credential.endorse",
             subject=record.id,
             detail=signed.id,
@@ -273,6 +290,7 @@ def withdraw_endorsement(
     endorsement_id: str,
     actor: User,
     now: datetime,
+    audit_actor: str | None = None,
 ) -> Endorsement:
     """Withdraw an endorsement (its mentor or an admin) and re-issue the badge without it.
 
@@ -296,7 +314,7 @@ def withdraw_endorsement(
     session.add(
         AuditEvent(
             at=now,
-            actor=actor.email,
+            actor=audit_actor or actor.email,
             action="credential.endorsement_withdraw",
             subject=record.id,
             detail=endorsement.id,
