@@ -23,6 +23,9 @@ from passport.cli import (
     outcomes,
     verifying,
 )
+
+# Mentor endorsements (passport endorse), on a line of its own so branches merge cleanly.
+from passport.cli import mentoring_endorse as mentoring_endorse
 from passport.cli.common import cli
 
 __all__ = ["database_problem", "main"]
