@@ -66,6 +66,7 @@ from passport.sharing.links import (
     view_share_link,
 )
 from passport.web.context import get_services
+from passport.web.endorsements import stored_endorsement_lines
 from passport.web.i18n import gettext as _
 from passport.web.sessions import require_role
 
@@ -213,7 +214,10 @@ def badge(credential_id: str) -> str:
     now = services.now()
     with services.session() as db:
         view = badge_view(services, _own_record(db, credential_id), now)
-    return render_template("passport/badge.html", badge=view, levels=LEVEL_NAMES, now=now)
+        endorsed = stored_endorsement_lines(db, credential_id)
+    return render_template(
+        "passport/badge.html", badge=view, levels=LEVEL_NAMES, now=now, endorsed=endorsed
+    )
 
 
 @bp.get("/badges/<path:credential_id>/badge.<any(png, svg):kind>")

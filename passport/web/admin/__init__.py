@@ -20,6 +20,9 @@ from passport.web.admin.common import bp
 
 __all__ = ["bp"]
 
+# Endorsing badges (/admin/badges/<id>/endorse), on a line of its own so branches merge cleanly.
+from passport.web.admin import endorsements as endorsements
+
 # Bulk issuance and the jobs pages (/admin/bulk, /admin/jobs), on a line of their own too.
 from passport.web.admin import jobs as jobs
 
