@@ -240,6 +240,9 @@ def test_a_mentor_endorses_on_the_page_and_the_share_page_shows_it(
     shares_token = log_in(learner, LEARNER, "/passport/shares")
     own_page = learner.get(f"/passport/badges/{badge}", headers=HTML).data.decode()
     assert "Kept the incident channel calm." in own_page
+    printable = learner.get("/passport/print", headers=HTML).data.decode()
+    assert "Endorsed by Mo Mentor:" in printable
+    assert "Kept the incident channel calm." in printable
     shared = learner.post(
         "/passport/shares",
         data={"csrf_token": shares_token, "credential": [badge], "audience": "Acme", "days": "30"},
