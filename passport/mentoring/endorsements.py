@@ -116,6 +116,8 @@ def mentor_endorser(session: Session, services: Services, mentor: User, *, now: 
         except IntegrityError:  # made by a concurrent request a moment ago
             profile = session.get(MentorProfile, mentor.id)
             assert profile is not None
+    # Locked (PostgreSQL): two first endorsements at once make one identity, not two.
+    session.refresh(profile, with_for_update=True)
     if profile.issuer_id is not None:
         issuer = session.get(Issuer, profile.issuer_id)
         assert issuer is not None  # foreign key
