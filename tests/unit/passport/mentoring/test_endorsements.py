@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer import sign_data_integrity
+from keys import verification_method_id
 from passport.accounts.models import User
 from passport.accounts.users import create_user
 from passport.audit import AuditEvent
-from passport.credentials.issuing import IssueRequest, issue_credential
-from passport.credentials.keyring import offline_bundle, rotate_keys
+from passport.credentials.issuing import IssueRequest, active_signing_key, issue_credential
+from passport.credentials.keyring import bundle_verifier, offline_bundle, rotate_keys
 from passport.credentials.models import IssuedCredential, Issuer
 from passport.credentials.status import change_status
 from passport.errors import Conflict, Forbidden, InvalidRequest, NotFound
@@ -315,3 +317,28 @@ def test_endorser_identity_is_stable_and_never_our_issuer(
     bundle = offline_bundle(db, services)
     assert bundle["endorsers"] == [first.did]
     assert db.scalars(select(Issuer.did).order_by(Issuer.id)).all() == [ISSUER_DID, first.did]
+
+
+def test_a_badge_signed_under_a_mentor_did_is_not_from_a_known_issuer(
+    db: Session, services: Services, people: People
+) -> None:
+    endorser = endorsements.mentor_endorser(db, services, people.mentor, now=NOW)
+    forged = _document(db, _badge(db, services))
+    forged.pop("proof")
+    forged["issuer"] = {"id": endorser.did, "type": ["Profile"], "name": "Mo Mentor"}
+    key = active_signing_key(db, services, endorser, "EdDSA")
+    signed = sign_data_integrity(
+        forged,
+        key,
+        verification_method=verification_method_id(endorser.did, key.kid),
+        created=NOW,
+        canonicalizer=services.canonicalizer,
+    )
+    report = services.verifier(db).report(json.dumps(signed), now=NOW)
+    check = next(c for c in report.checks if c.id == "issuer")
+    assert (check.status, check.code) == ("could_not_check", "issuer_unknown")
+    # The same from the offline bundle: the mentor is an endorser there, not an issuer.
+    bundled = bundle_verifier(json.dumps(offline_bundle(db, services)).encode(), offline=True)
+    assert endorser.did in bundled.known_endorsers
+    assert endorser.did not in bundled.known_issuers
+    assert ISSUER_DID in bundled.known_issuers
