@@ -15,6 +15,7 @@ from issuer.build import (
     new_credential_id,
 )
 from issuer.dataintegrity import CRYPTOSUITE, CRYPTOSUITES, sign_data_integrity
+from issuer.endorsement import ENDORSEMENT_CREDENTIAL_SCHEMA, build_endorsement
 from issuer.errors import CredentialNotBakeable, DraftInvalid, IssuerError, SelfCheckFailed
 from issuer.jwt import DEFAULT_JWT_ALG, JWT_ALGS, jwt_claims, sign_vc_jwt
 from issuer.service import CredentialIssuer, SignedCredential
@@ -32,6 +33,7 @@ __all__ = [
     "CRYPTOSUITE",
     "CRYPTOSUITES",
     "DEFAULT_JWT_ALG",
+    "ENDORSEMENT_CREDENTIAL_SCHEMA",
     "JSON_SCHEMA_VALIDATOR",
     "JWT_ALGS",
     "MIN_ENTRIES",
@@ -46,6 +48,7 @@ __all__ = [
     "SelfCheckFailed",
     "SignedCredential",
     "build_credential",
+    "build_endorsement",
     "build_status_list_credential",
     "encode_bitstring",
     "format_datetime",

@@ -78,6 +78,79 @@ class CredentialIssuer:
             kid=key.kid,
         )
 
+    def sign_endorsement(
+        self,
+        endorsement: dict[str, Any],
+        key: SigningKey,
+        *,
+        verification_method: str,
+        now: datetime,
+    ) -> SignedCredential:
+        """Sign an EndorsementCredential (:func:`issuer.build_endorsement`) with an
+        eddsa-rdfc-2022 proof and self-verify it. Raises DraftInvalid or SelfCheckFailed."""
+        try:
+            load_credential(endorsement)
+        except SchemaError as exc:
+            raise DraftInvalid(f"The endorsement would be invalid: {exc.message}") from exc
+        return self.resign(
+            endorsement,
+            "data-integrity",
+            key,
+            verification_method=verification_method,
+            now=now,
+        )
+
+    def resign(
+        self,
+        credential: dict[str, Any],
+        proof_format: str,
+        key: SigningKey,
+        *,
+        verification_method: str,
+        now: datetime,
+        cryptosuite: str = CRYPTOSUITE,
+    ) -> SignedCredential:
+        """Sign an already built credential again (its old proof dropped) and self-verify.
+
+        Re-issuing a badge with endorsements embedded (OB 3.0 §B.1 ``endorsement``) keeps
+        everything the credential says and gives it a new proof in ``proof_format``
+        (``data-integrity`` or ``vc-jwt``; ``verification_method`` is the JWT's ``kid``).
+        Raises DraftInvalid or SelfCheckFailed.
+        """
+        unsecured = {k: v for k, v in credential.items() if k != "proof"}
+        if proof_format == "vc-jwt":
+            token = sign_vc_jwt(unsecured, key, kid=verification_method)
+            self._self_check(token.encode("ascii"), unsecured["id"], now)
+            return SignedCredential(
+                id=unsecured["id"],
+                proof_format="vc-jwt",
+                media_type="application/vc+jwt",
+                content=token.encode("ascii"),
+                credential=unsecured,
+                kid=key.kid,
+            )
+        try:
+            signed = sign_data_integrity(
+                unsecured,
+                key,
+                verification_method=verification_method,
+                created=now,
+                canonicalizer=self._verifier.canonicalizer,
+                cryptosuite=cryptosuite,
+            )
+        except DataLoss as exc:
+            raise DraftInvalid(f"The credential would be invalid: {exc.message}") from exc
+        content = json_bytes(signed)
+        self._self_check(content, unsecured["id"], now)
+        return SignedCredential(
+            id=unsecured["id"],
+            proof_format="data-integrity",
+            media_type="application/vc+ld+json",
+            content=content,
+            credential=signed,
+            kid=key.kid,
+        )
+
     def _build(self, draft: CredentialDraft) -> dict[str, Any]:
         credential = build_credential(draft)
         try:

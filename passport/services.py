@@ -141,27 +141,46 @@ class Services:
 
     # -- publishing our keys ---------------------------------------------------------------
     def issuer_documents(self, session: Session) -> list[IssuerDocuments]:
-        """DID document and JWKS of every issuer we host (all keys: active and retired)."""
-        out: list[IssuerDocuments] = []
-        for issuer in session.scalars(select(Issuer).order_by(Issuer.id)):
-            published = [
-                PublishedKey(
-                    public=PublicKey.from_jwk(json.loads(record.public_jwk), alg=record.alg),
-                    status=record.status,
-                    created=record.created_at,
-                    retired=record.retired_at,
-                    compromised_at=record.compromised_at,
-                )
-                for record in sorted(issuer.keys, key=lambda r: (r.created_at, r.kid))
-            ]
-            out.append(
-                IssuerDocuments(
-                    did=issuer.did,
-                    did_document=did_web_document(issuer.did, published),
-                    jwks=jwks(p.public for p in published if p.status in ("active", "retired")),
-                )
+        """DID document and JWKS of every issuer we host (all keys: active and retired).
+
+        Mentors' endorser identities (:meth:`is_endorser_did`) are among them: the verifier
+        resolves their keys locally too, but knows them as endorsers only.
+        """
+        return [
+            self.documents_of(issuer)
+            for issuer in session.scalars(select(Issuer).order_by(Issuer.id))
+        ]
+
+    def documents_of(self, issuer: Issuer) -> IssuerDocuments:
+        """The DID document and JWKS of one issuer we host (every key it has had)."""
+        published = [
+            PublishedKey(
+                public=PublicKey.from_jwk(json.loads(record.public_jwk), alg=record.alg),
+                status=record.status,
+                created=record.created_at,
+                retired=record.retired_at,
+                compromised_at=record.compromised_at,
             )
-        return out
+            for record in sorted(issuer.keys, key=lambda r: (r.created_at, r.kid))
+        ]
+        return IssuerDocuments(
+            did=issuer.did,
+            did_document=did_web_document(issuer.did, published),
+            jwks=jwks(p.public for p in published if p.status in ("active", "retired")),
+        )
+
+    @property
+    def endorser_did_prefix(self) -> str:
+        """What every mentor's endorser DID starts with: ``did:web:<our host>:mentors:``.
+
+        A mentor's endorsements are signed under such a DID (key held by us); it is never
+        "our issuer": not a known issuer of badges, not rotated with our keys, no status lists.
+        """
+        return did_web_from_url(self.settings.public_url) + ":mentors:"
+
+    def is_endorser_did(self, did: str) -> bool:
+        """Whether ``did`` is a mentor endorser DID of ours (:attr:`endorser_did_prefix`)."""
+        return did.startswith(self.endorser_did_prefix)
 
     def own_issuer_documents(self, session: Session) -> IssuerDocuments:
         """The documents of the issuer this deployment's public URL names.
@@ -200,7 +219,8 @@ class Services:
         documents: dict[str, dict[str, Any]] = {}
         for docs in self.issuer_documents(session):
             documents[docs.did] = docs.did_document
-        known = list(documents)
+        known = [did for did in documents if not self.is_endorser_did(did)]
+        endorsers = [did for did in documents if self.is_endorser_did(did)]
         resolver = KeyResolver(
             documents=documents,
             fetcher=self.fetcher,
@@ -216,6 +236,7 @@ class Services:
         verifier = Verifier(
             resolver,
             known_issuers=known,
+            known_endorsers=endorsers,
             trust_list=self.trust_list,
             canonicalizer=self.canonicalizer,
             status_checker=checker,

@@ -152,7 +152,9 @@ class Verifier:
     """Verifies OB 3.0 credentials (VC-JWT and Data Integrity JSON) into reports.
 
     ``resolver`` finds issuer keys; ``known_issuers`` are issuer ids this deployment trusts
-    (the ``issuer`` check: its own issuers); ``trust_list`` names other issuers it vouches for
+    (the ``issuer`` check: its own issuers); ``known_endorsers`` are ids it knows as the
+    issuers of endorsements only (an organisation's mentors: an OpenBadgeCredential they
+    signed stays "unknown issuer"); ``trust_list`` names other issuers it vouches for
     (:mod:`verifier.trust`); ``algorithms`` may narrow, never widen, the keys allow-list.
     """
 
@@ -161,6 +163,7 @@ class Verifier:
         resolver: KeyResolver,
         *,
         known_issuers: Collection[str] = (),
+        known_endorsers: Collection[str] = (),
         trust_list: TrustList | None = None,
         algorithms: Collection[str] = ALLOWED_ALGORITHMS,
         leeway: timedelta = DEFAULT_LEEWAY,
@@ -179,6 +182,7 @@ class Verifier:
             leeway=leeway,
         )
         self.known_issuers = frozenset(known_issuers)
+        self.known_endorsers = frozenset(known_endorsers)
         self.trust_list = trust_list
         self.algorithms = tuple(a for a in algorithms if a in ALLOWED_ALGORITHMS)
         self.leeway = leeway
@@ -267,7 +271,9 @@ class Verifier:
             return run
         credential = run.credential
         assert credential is not None
-        self._check_issuer(credential.issuer, run)
+        self._check_issuer(
+            credential.issuer, run, endorsement=isinstance(credential, EndorsementCredential)
+        )
         try:
             check_validity(credential, now=now, leeway=self.leeway)
             run.passed("validity_window", *_window_message(credential))
@@ -400,11 +406,18 @@ class Verifier:
         elif end is not None and now - self.leeway > end:
             run.failed(Expired(f"The credential expired on {end.isoformat()}."))
 
-    def _check_issuer(self, issuer: Profile, run: _Run) -> None:
+    def _check_issuer(self, issuer: Profile, run: _Run, *, endorsement: bool = False) -> None:
         label = issuer.name or issuer.id
         if issuer.id in self.known_issuers:
             run.passed(
                 "issuer", "issuer_known", f"Issued by {label}, an issuer this service knows."
+            )
+            return
+        if endorsement and issuer.id in self.known_endorsers:
+            run.passed(
+                "issuer",
+                "endorser_known",
+                f"Endorsed by {label}, an endorser this service knows.",
             )
             return
         entry = self.trust_list.lookup(issuer.id) if self.trust_list is not None else None

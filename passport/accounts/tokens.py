@@ -53,6 +53,8 @@ SCOPES: Final[dict[str, str]] = {
     "POST /api/v1/bulk-issuances, following and cancelling its own jobs).",
     "credentials:status": "Revoke, suspend and reinstate badges "
     "(POST /api/v1/credentials/{id}/revoke|suspend|reinstate).",
+    "credentials:endorse": "Endorse badges for a mentor (POST /api/v1/credentials/{id}/"
+    "endorsements): the mentor's signed EndorsementCredential is embedded in the badge.",
     "assessments:write": "Record assessments; a pass issues the badge (POST /api/v1/assessments).",
     "verify": "Verify credentials as an identified integration (POST /api/v1/verify).",
     "scim": "Provision people from an identity provider (SCIM 2.0 under /scim/v2).",

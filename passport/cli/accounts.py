@@ -198,7 +198,8 @@ def tokens() -> None:
     multiple=True,
     metavar="SCOPE",
     help="What the token may do (repeat for several): "
-    "credentials:issue, credentials:status, assessments:write, verify, scim, people:write, "
+    "credentials:issue, credentials:status, credentials:endorse, assessments:write, verify, "
+    "scim, people:write, "
     "outcomes:read, roles:write, roles:read, read.",
 )
 @click.option(

@@ -87,9 +87,15 @@ def rotate_keys(
     session: Session, services: Services, *, alg: str | None, now: datetime
 ) -> Iterator[tuple[str, str]]:
     """Retire active keys (of ``alg``, or all) and create their successors; yield (old, new)."""
-    records = session.scalars(
-        select(SigningKeyRecord).where(SigningKeyRecord.status == "active")
-    ).all()
+    # Our issuers' keys only: a mentor's endorser key (did:web …:mentors:…) is not ours to
+    # rotate with the organisation's; it is marked compromised by kid when it must go.
+    records = [
+        record
+        for record in session.scalars(
+            select(SigningKeyRecord).where(SigningKeyRecord.status == "active")
+        )
+        if not services.is_endorser_did(record.issuer.did)
+    ]
     rotated: list[tuple[str, str]] = []
     for record in records:
         if alg is not None and record.alg != alg:
@@ -140,8 +146,11 @@ def offline_bundle(session: Session, services: Services) -> dict[str, Any]:
     """Everything another organisation needs to verify our credentials without reaching us."""
     from passport.credentials.status import list_url, signed_list
 
-    documents = {d.did: d.did_document for d in services.issuer_documents(session)}
-    jwks = {d.did: d.jwks for d in services.issuer_documents(session)}
+    published = services.issuer_documents(session)
+    # Mentors' endorser DIDs travel too, so embedded endorsements verify offline; the bundle's
+    # reader still knows them as endorsers only (:func:`bundle_verifier`).
+    documents = {d.did: d.did_document for d in published}
+    jwks = {d.did: d.jwks for d in published}
     lists = {}
     for row in session.scalars(select(StatusList).order_by(StatusList.id)):
         content, _version = signed_list(session, services, row.id, services.now())
@@ -151,6 +160,7 @@ def offline_bundle(session: Session, services: Services) -> dict[str, Any]:
         "created": services.now().isoformat(),
         "didDocuments": documents,
         "jwks": jwks,
+        "endorsers": [d.did for d in published if services.is_endorser_did(d.did)],
         "statusLists": lists,
     }
 
@@ -170,6 +180,8 @@ def bundle_verifier(data: bytes, *, offline: bool, trust_list: TrustList | None 
     lists = bundle.get("statusLists")
     if not isinstance(documents, dict) or not isinstance(lists, dict):
         raise InvalidRequest("The bundle has no DID documents or status lists.", code="bad_bundle")
+    named = bundle.get("endorsers")
+    endorsers = {d for d in named if isinstance(d, str)} if isinstance(named, list) else set()
     fetcher = NoNetwork() if offline else SafeFetcher()
     resolver = KeyResolver(documents=documents, fetcher=fetcher)
     canonicalizer = Canonicalizer()
@@ -180,7 +192,8 @@ def bundle_verifier(data: bytes, *, offline: bool, trust_list: TrustList | None 
     )
     return Verifier(
         resolver,
-        known_issuers=list(documents),
+        known_issuers=[did for did in documents if did not in endorsers],
+        known_endorsers=sorted(endorsers),
         trust_list=trust_list,
         canonicalizer=canonicalizer,
         status_checker=checker,

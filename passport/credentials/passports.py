@@ -82,6 +82,8 @@ class BadgeView:
     verify_url: str
     linkedin_url: str
     slug: str
+    #: (endorser's name, comment) of each endorsement embedded in the badge as issued.
+    endorsements: tuple[tuple[str, str], ...] = ()
 
     @property
     def counts(self) -> bool:
@@ -279,7 +281,22 @@ def badge_view(services: Services, record: IssuedCredential, now: datetime) -> B
             cert_id=record.id,
         ),
         slug=f"{_slug(skill_name)}-l{level}-{_slug(record.id)[-8:]}",
+        endorsements=_endorsements(document),
     )
+
+
+def _endorsements(document: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(endorser's name, comment) of each embedded EndorsementCredential (OB 3.0 §B.1)."""
+    out = []
+    for item in as_list(document.get("endorsement")):
+        if not isinstance(item, dict):
+            continue
+        issuer = item.get("issuer")
+        subject = item.get("credentialSubject")
+        name = issuer.get("name") or issuer.get("id") if isinstance(issuer, dict) else issuer
+        comment = subject.get("endorsementComment") if isinstance(subject, dict) else None
+        out.append((str(name or ""), str(comment or "")))
+    return tuple(out)
 
 
 def holder_records(session: Session, holder_id: int | None) -> list[IssuedCredential]:

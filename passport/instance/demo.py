@@ -328,6 +328,7 @@ def load_demo(services: Services) -> DemoResult:
                 badges += outcome.credential_id is not None
     load_materials_demo(services)  # standard materials (issue #21)
     fresh = load_freshness(services)
+    _demo_endorsement(services, mentor_id=mentors[0].id, learner_email=learners[0].email)
     result = DemoResult(
         created=True,
         learners=len(learners),
@@ -526,6 +527,33 @@ def load_freshness(services: Services) -> int:
                 )
             made += outcome.created
     return made
+
+
+def _demo_endorsement(services: Services, *, mentor_id: int, learner_email: str) -> None:
+    """Mo Mentor endorses the first learner's newest badge, so the pages show one."""
+    from passport.credentials.models import Holder, IssuedCredential
+    from passport.mentoring.endorsements import endorse_badge
+
+    with services.session() as session:
+        mentor = session.get(User, mentor_id)
+        record = session.scalar(
+            select(IssuedCredential)
+            .join(Holder, Holder.id == IssuedCredential.holder_id)
+            .where(Holder.email == learner_email, IssuedCredential.revoked_at.is_(None))
+            .order_by(IssuedCredential.issued_at.desc())
+        )
+        if mentor is None or record is None:
+            return
+        endorse_badge(
+            session,
+            services,
+            credential_id=record.id,
+            mentor=mentor,
+            comment="Ran our incident review calmly: a clear timeline, and every follow-up "
+            "had an owner by the end of the call.",
+            now=services.now(),
+            actor="demo",
+        )
 
 
 def load_people_events(services: Services) -> int:

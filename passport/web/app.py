@@ -96,6 +96,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(wellknown.bp)
+    # Mentor endorsements: /mentors/<slug>/did.json and /api/v1/credentials/<id>/endorsements.
+    from passport.web import endorsements
+
+    app.register_blueprint(endorsements.bp)
+    app.register_blueprint(endorsements.api_bp)
     auth.register(app, settings)
     app.register_blueprint(sso.bp)
     app.register_blueprint(account.bp)

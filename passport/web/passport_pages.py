@@ -67,6 +67,7 @@ from passport.sharing.links import (
     view_share_link,
 )
 from passport.web.context import get_services
+from passport.web.endorsements import stored_endorsement_lines
 from passport.web.i18n import gettext as _
 from passport.web.sessions import require_role
 
@@ -220,6 +221,7 @@ def badge(credential_id: str) -> str:
         notices = [
             n for n in expiry_notices(db, record.holder_id, now=now) if n.credential_id == record.id
         ]
+        endorsed = stored_endorsement_lines(db, credential_id)
     return render_template(
         "passport/badge.html",
         badge=view,
@@ -228,6 +230,7 @@ def badge(credential_id: str) -> str:
         history=history,
         successor=successor,
         notices=notices,
+        endorsed=endorsed,
     )
 
 

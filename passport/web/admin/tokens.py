@@ -45,6 +45,9 @@ def scope_descriptions() -> dict[str, str]:
     return {
         "credentials:issue": _("Issue badges, one by one or from a CSV file as a job."),
         "credentials:status": _("Revoke, suspend and reinstate badges."),
+        "credentials:endorse": _(
+            "Endorse badges for a mentor: the signed endorsement is embedded in the badge."
+        ),
         "assessments:write": _("Record assessments; a pass issues the badge."),
         "verify": _("Verify credentials as this integration."),
         "scim": _("Create, update and deactivate people from an identity provider (SCIM)."),

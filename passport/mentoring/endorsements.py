@@ -1,0 +1,414 @@
+"""Mentor endorsements: an OB 3.0 EndorsementCredential a mentor signs for a learner's badge,
+attached the OB 3.0 way by re-issuing the badge with it embedded (issue #21, item 6).
+
+The mentor's endorser identity is a did:web under this organisation's domain,
+``did:web:<our host>:mentors:<slug>``, with an Ed25519 key the service holds (an
+:class:`~passport.credentials.models.Issuer` row linked from
+:attr:`~passport.mentoring.models.MentorProfile.issuer_id`, made on the first endorsement).
+The slug is random and stored, never the e-mail or the user id: a published DID must not
+reveal an address, nor let anyone count or enumerate our staff.
+
+Re-issuing keeps everything the badge says (id, ``credentialStatus``, ``validFrom``,
+``validUntil``, subject …), sets ``endorsement`` to every endorsement still in force (oldest
+first; none: the property is left out) and signs again with our current key in the badge's own
+proof format. A copy handed out before stays valid: its status entry and its key are unchanged.
+Withdrawing an endorsement re-issues the badge without it; the endorsement's own credential
+has no status entry, so a copy of it alone stays verifiable (documented in
+``docs/mentoring/endorsements.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer import CredentialIssuer, build_endorsement
+from keys import verification_method_id
+from passport.accounts.models import User
+from passport.audit import AuditEvent
+from passport.catalog.models import AchievementDefinition
+from passport.credentials.issuing import active_signing_key
+from passport.credentials.keyring import create_signing_key
+from passport.credentials.models import Holder, IssuedCredential, Issuer
+from passport.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from passport.mentoring.models import Endorsement, MentorProfile
+from passport.services import Services
+from verifier import normalize_email
+from verifier.jsonparse import b64url_decode
+
+__all__ = [
+    "ENDORSER_ROLES",
+    "MAX_COMMENT",
+    "EndorsementView",
+    "badge_named",
+    "endorse_badge",
+    "endorsements_of",
+    "endorser_document",
+    "endorser_named",
+    "mentor_endorser",
+    "reissue_with_endorsements",
+    "withdraw_endorsement",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Who may endorse: mentors and admins (kept simple on purpose; docs/mentoring/endorsements.md).
+ENDORSER_ROLES = ("mentor", "admin")
+#: An endorsement's comment: 1 to 2,000 characters after trimming.
+MAX_COMMENT = 2000
+#: The JWT registered claims :func:`issuer.jwt_claims` adds beside the credential's own members.
+_JWT_CLAIMS = ("iss", "jti", "nbf", "exp", "sub", "iat")
+#: Data Integrity suites → the key algorithm each one signs with.
+_SUITE_ALGS = {"eddsa-rdfc-2022": "EdDSA", "ecdsa-rdfc-2019": "ES256"}
+
+
+@dataclass(frozen=True, slots=True)
+class EndorsementView:
+    """One endorsement as pages, the API and the CLI show it."""
+
+    id: str
+    credential_id: str
+    endorser_did: str
+    endorser_name: str
+    comment: str
+    created_at: datetime
+    withdrawn_at: datetime | None
+    mentor_id: int | None
+    content: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "credential_id": self.credential_id,
+            "endorser": {"id": self.endorser_did, "name": self.endorser_name},
+            "comment": self.comment,
+            "created_at": self.created_at.isoformat(),
+            "withdrawn_at": self.withdrawn_at.isoformat() if self.withdrawn_at else None,
+            "endorsement": self.content,
+        }
+
+
+# -- the mentor's endorser identity ------------------------------------------------------------
+
+
+def mentor_endorser(session: Session, services: Services, mentor: User, *, now: datetime) -> Issuer:
+    """The mentor's endorser :class:`Issuer` (did:web under our domain, Ed25519 key we hold).
+
+    Made on first use and linked in the mentor's profile; later calls return the same row, so
+    the DID stays stable. The name follows the mentor's current name.
+    """
+    profile = session.get(MentorProfile, mentor.id)
+    if profile is None:
+        try:
+            with session.begin_nested():
+                profile = MentorProfile(user_id=mentor.id, updated_at=now)
+                session.add(profile)
+                session.flush()
+        except IntegrityError:  # made by a concurrent request a moment ago
+            profile = session.get(MentorProfile, mentor.id)
+            assert profile is not None
+    # Locked (PostgreSQL): two first endorsements at once make one identity, not two.
+    session.refresh(profile, with_for_update=True)
+    if profile.issuer_id is not None:
+        issuer = session.get(Issuer, profile.issuer_id)
+        assert issuer is not None  # foreign key
+        if issuer.name != mentor.name:
+            issuer.name = mentor.name
+        return issuer
+    did = services.endorser_did_prefix + secrets.token_hex(8)
+    issuer = Issuer(did=did, name=mentor.name, created_at=now)
+    session.add(issuer)
+    session.flush()
+    create_signing_key(session, services, issuer, "EdDSA", now=now, actor=mentor.email)
+    profile.issuer_id = issuer.id
+    profile.updated_at = now
+    session.add(
+        AuditEvent(at=now, actor=mentor.email, action="mentor.endorser_create", subject=did)
+    )
+    session.flush()
+    services.invalidate_keys()
+    return issuer
+
+
+def endorser_document(session: Session, services: Services, slug: str) -> dict[str, Any]:
+    """The DID document of the mentor endorser ``did:web:<host>:mentors:<slug>``.
+
+    Every key the endorser has had is listed (retired ones still verify what they signed;
+    compromised ones carry ``revoked``), as in our organisation's document. Raises NotFound.
+    """
+    did = services.endorser_did_prefix + slug
+    issuer = session.scalar(select(Issuer).where(Issuer.did == did))
+    if issuer is None:
+        raise NotFound("No mentor endorser with that id.", code="unknown_endorser")
+    return services.documents_of(issuer).did_document
+
+
+def endorser_named(session: Session, email: str) -> User:
+    """The account of ``email`` (NotFound ``unknown_user``); the role is checked on endorsing."""
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise NotFound(f"No account with the e-mail {email!r}.", code="unknown_user")
+    return user
+
+
+# -- endorsing ---------------------------------------------------------------------------------
+
+
+def badge_named(session: Session, credential_id: str) -> IssuedCredential:
+    """The badge we issued with that id; NotFound (``unknown_credential``) otherwise."""
+    return _badge(session, credential_id)
+
+
+def _badge(session: Session, credential_id: str, *, lock: bool = False) -> IssuedCredential:
+    query = select(IssuedCredential).where(IssuedCredential.id == credential_id)
+    if lock:  # one re-issue at a time per badge: each embeds every endorsement in force
+        query = query.with_for_update()
+    record = session.scalar(query)
+    if record is None:
+        raise NotFound(f"No badge {credential_id!r} was issued here.", code="unknown_credential")
+    return record
+
+
+def _check_current(record: IssuedCredential, now: datetime) -> None:
+    """The current-badge rule (not revoked, not suspended, not expired); InvalidRequest else."""
+    if record.revoked_at is not None:
+        raise InvalidRequest("A revoked badge cannot be endorsed.", code="badge_revoked")
+    if record.suspended_at is not None:
+        raise InvalidRequest("A suspended badge cannot be endorsed.", code="badge_suspended")
+    if record.valid_until is not None and record.valid_until <= now:
+        raise InvalidRequest("An expired badge cannot be endorsed.", code="badge_expired")
+
+
+def _is_holder(session: Session, user: User, record: IssuedCredential) -> bool:
+    if user.holder_id is not None and user.holder_id == record.holder_id:
+        return True
+    holder = session.get(Holder, record.holder_id)
+    return holder is not None and holder.email == normalize_email(user.email)
+
+
+def _checked_comment(comment: str) -> str:
+    text = comment.strip()
+    if not text:
+        raise InvalidRequest("Write a comment: what the learner showed you.", code="no_comment")
+    if len(text) > MAX_COMMENT:
+        raise InvalidRequest(
+            f"The comment is too long: at most {MAX_COMMENT:,} characters.",
+            code="comment_too_long",
+        )
+    return text
+
+
+def endorse_badge(
+    session: Session,
+    services: Services,
+    *,
+    credential_id: str,
+    mentor: User,
+    comment: str,
+    now: datetime,
+    actor: str | None = None,
+) -> Endorsement:
+    """Sign an EndorsementCredential of ``mentor`` for the badge and re-issue the badge with it.
+
+    Raises NotFound (``unknown_credential``), Forbidden (``not_an_endorser``: not a mentor or
+    admin, or deactivated; ``own_badge``: the badge's own holder), InvalidRequest (a comment
+    empty or over 2,000 characters; a badge revoked, suspended or expired) and Conflict
+    (``already_endorsed``: this mentor's endorsement of the badge is in force already).
+    ``actor`` is who is audited (an API token, the CLI); the mentor by default.
+    """
+    if mentor.role not in ENDORSER_ROLES or mentor.deactivated_at is not None:
+        raise Forbidden("Only mentors and admins can endorse badges.", code="not_an_endorser")
+    text = _checked_comment(comment)
+    record = _badge(session, credential_id, lock=True)
+    if services.is_endorser_did(record.issuer.did):  # not one of our badges
+        raise NotFound(f"No badge {credential_id!r} was issued here.", code="unknown_credential")
+    if _is_holder(session, mentor, record):
+        raise Forbidden("Nobody can endorse their own badge.", code="own_badge")
+    _check_current(record, now)
+    existing = session.scalar(
+        select(Endorsement.id).where(
+            Endorsement.credential_id == record.id,
+            Endorsement.mentor_id == mentor.id,
+            Endorsement.withdrawn_at.is_(None),
+        )
+    )
+    if existing is not None:
+        raise Conflict(
+            "You have endorsed this badge already; withdraw that endorsement to write another.",
+            code="already_endorsed",
+        )
+    endorser = mentor_endorser(session, services, mentor, now=now)
+    achievement = session.get(AchievementDefinition, record.achievement_id)
+    assert achievement is not None  # foreign key
+    document = build_endorsement(
+        endorsement_id=f"urn:uuid:{uuid.uuid4()}",
+        endorser={"id": endorser.did, "type": ["Profile"], "name": endorser.name},
+        subject_id=record.id,
+        name=f"Endorsement of {achievement.name} by {endorser.name}",
+        comment=text,
+        valid_from=now,
+    )
+    key = active_signing_key(session, services, endorser, "EdDSA")
+    signed = CredentialIssuer(services.verifier(session)).sign_endorsement(
+        document, key, verification_method=verification_method_id(endorser.did, key.kid), now=now
+    )
+    endorsement = Endorsement(
+        id=signed.id,
+        credential_id=record.id,
+        mentor_id=mentor.id,
+        endorser_did=endorser.did,
+        comment=text,
+        content=signed.content,
+        created_at=now,
+    )
+    session.add(endorsement)
+    session.flush()
+    reissue_with_endorsements(session, services, record, now=now)
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor or mentor.email,
+            action="credential.endorse",
+            subject=record.id,
+            detail=signed.id,
+        )
+    )
+    return endorsement
+
+
+def withdraw_endorsement(
+    session: Session,
+    services: Services,
+    *,
+    endorsement_id: str,
+    actor: User,
+    now: datetime,
+    audit_actor: str | None = None,
+) -> Endorsement:
+    """Withdraw an endorsement (its mentor or an admin) and re-issue the badge without it.
+
+    Raises NotFound (``unknown_endorsement``), Forbidden (``not_your_endorsement``) and
+    Conflict (``already_withdrawn``).
+    """
+    endorsement = session.get(Endorsement, endorsement_id)
+    if endorsement is None:
+        raise NotFound("No endorsement with that id.", code="unknown_endorsement")
+    if actor.role != "admin" and endorsement.mentor_id != actor.id:
+        raise Forbidden(
+            "Only the endorsement's mentor or an admin can withdraw it.",
+            code="not_your_endorsement",
+        )
+    record = _badge(session, endorsement.credential_id, lock=True)
+    if endorsement.withdrawn_at is not None:
+        raise Conflict("This endorsement was withdrawn already.", code="already_withdrawn")
+    endorsement.withdrawn_at = now
+    session.flush()
+    reissue_with_endorsements(session, services, record, now=now)
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=audit_actor or actor.email,
+            action="credential.endorsement_withdraw",
+            subject=record.id,
+            detail=endorsement.id,
+        )
+    )
+    return endorsement
+
+
+# -- re-issuing --------------------------------------------------------------------------------
+
+
+def _unsigned(record: IssuedCredential) -> tuple[dict[str, Any], str]:
+    """The badge's credential without its proof, and the key algorithm its proof used."""
+    if record.proof_format == "vc-jwt":
+        header_part, payload_part, _signature = record.content.split(b".")
+        header = json.loads(b64url_decode(header_part, what="header"))
+        payload = json.loads(b64url_decode(payload_part, what="payload"))
+        # issuer.jwt_claims adds these from the credential: signing again adds them again.
+        return {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}, str(header["alg"])
+    document: dict[str, Any] = json.loads(record.content)
+    proofs = document.pop("proof", [])
+    first = proofs[0] if isinstance(proofs, list) and proofs else proofs
+    suite = first.get("cryptosuite") if isinstance(first, dict) else None
+    return document, _SUITE_ALGS.get(str(suite), "EdDSA")
+
+
+def reissue_with_endorsements(
+    session: Session, services: Services, record: IssuedCredential, *, now: datetime
+) -> IssuedCredential:
+    """Sign the badge again with every endorsement in force embedded (oldest first).
+
+    Same id, ``credentialStatus``, dates and subject; a new proof by the issuer's current key
+    in the badge's own format; ``record.content`` and ``record.kid`` become the new version.
+    """
+    credential, alg = _unsigned(record)
+    in_force = session.scalars(
+        select(Endorsement)
+        .where(Endorsement.credential_id == record.id, Endorsement.withdrawn_at.is_(None))
+        .order_by(Endorsement.created_at, Endorsement.id)
+    ).all()
+    credential.pop("endorsement", None)
+    if in_force:
+        credential["endorsement"] = [json.loads(e.content) for e in in_force]
+    issuer = session.get(Issuer, record.issuer_id)
+    assert issuer is not None  # foreign key
+    key = active_signing_key(session, services, issuer, alg)
+    method = verification_method_id(issuer.did, key.kid)
+    cryptosuite = next(
+        (suite for suite, suite_alg in _SUITE_ALGS.items() if suite_alg == alg),
+        "eddsa-rdfc-2022",
+    )
+    signed = CredentialIssuer(services.verifier(session)).resign(
+        credential,
+        record.proof_format,
+        key,
+        verification_method=method,
+        now=now,
+        cryptosuite=cryptosuite,
+    )
+    record.content = signed.content
+    record.kid = key.kid
+    session.flush()
+    logger.info("re-issued %s with %d endorsement(s)", record.id, len(in_force))
+    return record
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def endorsements_of(
+    session: Session, credential_id: str, *, include_withdrawn: bool = False
+) -> list[EndorsementView]:
+    """The badge's endorsements, oldest first (those in force, or all)."""
+    query = select(Endorsement).where(Endorsement.credential_id == credential_id)
+    if not include_withdrawn:
+        query = query.where(Endorsement.withdrawn_at.is_(None))
+    views = []
+    for row in session.scalars(query.order_by(Endorsement.created_at, Endorsement.id)):
+        content = json.loads(row.content)
+        issuer = content.get("issuer")
+        name = issuer.get("name") if isinstance(issuer, dict) else None
+        views.append(
+            EndorsementView(
+                id=row.id,
+                credential_id=row.credential_id,
+                endorser_did=row.endorser_did,
+                endorser_name=str(name or row.endorser_did),
+                comment=row.comment,
+                created_at=row.created_at,
+                withdrawn_at=row.withdrawn_at,
+                mentor_id=row.mentor_id,
+                content=content,
+            )
+        )
+    return views
