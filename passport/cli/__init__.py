@@ -26,10 +26,11 @@ from passport.cli import (
     verifying,
 )
 
-# Standard materials (``passport templates``), on a line of its own so branches merge cleanly.
-from passport.cli import templates as templates
 # Mentor endorsements (passport endorse), on a line of its own so branches merge cleanly.
 from passport.cli import mentoring_endorse as mentoring_endorse
+
+# Standard materials (``passport templates``), on a line of its own so branches merge cleanly.
+from passport.cli import templates as templates
 from passport.cli.common import cli
 
 __all__ = ["database_problem", "main"]

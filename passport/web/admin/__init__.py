@@ -21,9 +21,9 @@ from passport.web.admin.common import bp
 __all__ = ["bp"]
 
 # Skills going stale (/admin/freshness and its CSV), on a line of its own too.
-from passport.web.admin import freshness as freshness
 # Endorsing badges (/admin/badges/<id>/endorse), on a line of its own so branches merge cleanly.
 from passport.web.admin import endorsements as endorsements
+from passport.web.admin import freshness as freshness
 
 # Bulk issuance and the jobs pages (/admin/bulk, /admin/jobs), on a line of their own too.
 from passport.web.admin import jobs as jobs
