@@ -12,7 +12,7 @@ The rules live in :mod:`passport.mentoring.events`; these views read forms and s
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -213,6 +213,7 @@ def show(event_id: int) -> Page:
             skill=skill,
             manages=manages,
             started=event.starts_at <= now,
+            ended=event.starts_at + timedelta(minutes=event.minutes) <= now,
             levels=LEVEL_NAMES,
         )
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from passport.accounts.tokens import create_token
 from passport.audit import AuditEvent
 from passport.cohorts.models import MentoringSession
+from passport.mentoring.models import SessionFeedback
 from passport.services import Services
 from passport.web.context import get_services
 from tests.functional.signing_in import HTML, csrf, log_in, make_user
@@ -235,3 +236,31 @@ def test_a_hiring_manager_sees_events_in_the_hiring_frame(app: Flask) -> None:
     log_in(client, "hm@example.com", "/events")
     page = client.get("/events", headers=HTML).data.decode()
     assert "Hiring pages" in page and "/admin/dashboard" not in page
+
+
+def test_after_the_event_a_confirmed_person_is_asked_for_feedback(app: Flask) -> None:
+    services = get_services(app)
+    _, event_id = _create(app, services)
+    ada, ada_token = _learner(app, services, "ada@example.com")
+    ada.post(f"/events/{event_id}/signup", data={"csrf_token": ada_token})
+    bea, bea_token = _learner(app, services, "bea@example.com")
+    bea.post(f"/events/{event_id}/signup", data={"csrf_token": bea_token})  # waitlisted
+    feedback = f"/sessions/{event_id}/feedback"
+    assert feedback not in ada.get(f"/events/{event_id}", headers=HTML).data.decode()
+    with services.session() as db:  # the event took place yesterday
+        event = db.get(MentoringSession, event_id)
+        assert event is not None
+        event.starts_at = services.now() - timedelta(days=1)
+    assert feedback in ada.get(f"/events/{event_id}", headers=HTML).data.decode()
+    assert feedback not in bea.get(f"/events/{event_id}", headers=HTML).data.decode()
+    answer = ada.post(
+        feedback,
+        data={"csrf_token": ada_token, "outcome": "partly", "usefulness": "4", "comment": ""},
+    )
+    assert answer.status_code in (200, 302), answer.data
+    with services.session() as db:
+        stored = db.scalars(select(SessionFeedback)).all()
+        assert [(f.session_id, f.outcome, f.usefulness) for f in stored] == [
+            (event_id, "partly", 4)
+        ]
+    assert bea.get(feedback, headers=HTML).status_code in (403, 404)
