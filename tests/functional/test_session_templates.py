@@ -79,8 +79,11 @@ def test_a_mentor_writes_and_versions_a_template(app: Flask) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"pre_reading": "Book | http://example.org/"}, "is not an https:// address"),
-        ({"criteria": ["made-up"]}, "is not a rubric criterion"),
+        (
+            {"pre_reading": "Book | http://example.org/"},
+            "Each pre-reading link needs an https:// address.",
+        ),
+        ({"criteria": ["made-up"]}, "Choose criteria from the skill&#39;s own rubric."),
         ({"minutes": "120"}, "A session lasts from 15 to 90 minutes."),
     ],
 )

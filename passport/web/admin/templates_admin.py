@@ -18,7 +18,8 @@ from passport.catalog.achievements import LEVEL_NAMES
 from passport.catalog.models import JobFamily, Skill
 from passport.errors import InvalidRequest
 from passport.mentoring import templates as use_cases
-from passport.web.admin.common import Page, bp, form_date, form_int, form_text, problem
+from passport.web.admin.common import Page, bp, form_date, form_int, form_text
+from passport.web.admin.common import problem as common_problem
 from passport.web.context import get_services
 from passport.web.i18n import gettext as _
 from passport.web.i18n import ngettext, page_time_zone_name
@@ -133,6 +134,45 @@ def _form_values() -> dict[str, Any]:
         "format": request.form.get("format", ""),
         "minutes": request.form.get("minutes", ""),
     }
+
+
+def problem(exc: InvalidRequest) -> str:
+    """The error's sentence in the page's language: the domain writes English, and the codes
+    these pages meet are known here; any other falls back to the shared translations."""
+    low, high = use_cases.MINUTES
+    first, last = use_cases.PROGRAM_WEEKS
+    sentences = {
+        "missing_field": lambda: _("Fill in the field marked below."),
+        "field_too_long": lambda: _("The field marked below is too long."),
+        "invalid_field": lambda: _("The field marked below must be text."),
+        "bad_pre_reading_url": lambda: _("Each pre-reading link needs an https:// address."),
+        "bad_pre_reading": lambda: _("Give pre-reading as links, each with a title and a URL."),
+        "too_many_links": lambda: _(
+            "A template has at most %(num)d pre-reading links.", num=use_cases.MAX_PRE_READING
+        ),
+        "unknown_criterion": lambda: _("Choose criteria from the skill's own rubric."),
+        "bad_format": lambda: _("Choose one of the formats offered."),
+        "bad_minutes": lambda: _(
+            "A session lasts from %(low)d to %(high)d minutes.", low=low, high=high
+        ),
+        "bad_level": lambda: _("The level is a number from 1 to 4."),
+        "retired_skill": lambda: _("That skill is retired; choose one that is in use."),
+        "unknown_skill": lambda: _("Choose a skill that is in use."),
+        "retired_template": lambda: _("This template is retired."),
+        "bad_weeks": lambda: _(
+            "A program runs %(first)d to %(last)d weeks.", first=first, last=last
+        ),
+        "unknown_job_family": lambda: _("Choose a job family that is in use."),
+        "empty_program": lambda: _("A program needs at least one session."),
+        "bad_week": lambda: _("Each session's week must lie within the program's weeks."),
+        "bad_weekday": lambda: _("Each session's weekday runs from Monday to Sunday."),
+        "retired_program": lambda: _("This program is retired."),
+        "bad_time_zone": lambda: _(
+            "That is not a time zone; use an IANA name such as Europe/Berlin."
+        ),
+    }
+    sentence = sentences.get(exc.code)
+    return sentence() if sentence else common_problem(exc)
 
 
 def _error_field(exc: InvalidRequest) -> str:
