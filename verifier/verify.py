@@ -484,12 +484,32 @@ class Verifier:
                 "Endorsements nested this deeply are not checked.",
             )
             return
-        children = tuple(
-            self._run(item, now=now, recipient=None, depth=depth + 1).report() for item in embedded
-        )
+        runs = [self._run(item, now=now, recipient=None, depth=depth + 1) for item in embedded]
+        children = tuple(child.report() for child in runs)
         run.children = children
         failed = sum(1 for child in children if child.first_failure and not child.verified)
-        if any(
+        # An endorsement speaks for what its subject names. One whose subject is none of the
+        # objects it may sit on here (this credential, its issuer, its achievement, that
+        # achievement's creator) was made for something else and copied in: a genuine signature
+        # must not lend this credential someone's word (OB 3.0 §9 step 6 verifies each one;
+        # this asks what it is about).
+        endorsable = _endorsable_ids(source)
+        unrelated = sum(
+            1
+            for child in runs
+            if child.unverified is not None
+            and _endorsed_id(child.unverified) is not None
+            and _endorsed_id(child.unverified) not in endorsable
+        )
+        if unrelated:
+            run.outcomes["endorsements"] = Check(
+                "endorsements",
+                "failed",
+                "endorsement_unrelated",
+                f"{unrelated} of {len(children)} endorsements endorse something other than this "
+                "credential, its issuer or its achievement.",
+            )
+        elif any(
             c.status == "failed" and c.id not in NOTE_CHECKS
             for child in children
             for c in child.checks
@@ -665,6 +685,37 @@ def _embedded_endorsements(
             items = value if isinstance(value, list | tuple) else (value,)
             found.extend(item for item in items if isinstance(item, kind))
     return found
+
+
+def _endorsable_ids(document: Mapping[str, Any]) -> set[str]:
+    """The ids of the objects an endorsement embedded in ``document`` may be about: the
+    credential, its issuer, its achievement(s) and their creators (see
+    :func:`_embedded_endorsements`)."""
+    ids: set[str] = set()
+
+    def add(value: Any) -> None:
+        if isinstance(value, str):
+            ids.add(value)
+        elif isinstance(value, Mapping) and isinstance(value.get("id"), str):
+            ids.add(value["id"])
+
+    add(document.get("id"))
+    add(document.get("issuer"))
+    subject = document.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, Mapping) else None
+    for item in achievement if isinstance(achievement, list | tuple) else (achievement,):
+        add(item)
+        if isinstance(item, Mapping):
+            add(item.get("creator"))
+    return ids
+
+
+def _endorsed_id(endorsement: Mapping[str, Any]) -> str | None:
+    """What an endorsement is about: its ``credentialSubject.id`` (None when it has none)."""
+    subject = endorsement.get("credentialSubject")
+    if isinstance(subject, Mapping) and isinstance(subject.get("id"), str):
+        return str(subject["id"])
+    return None
 
 
 def _not_reviewed(run: _Run) -> None:

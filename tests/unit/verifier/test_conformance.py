@@ -218,8 +218,9 @@ def test_an_endorsement_with_notes_does_not_fail_the_badge(key: SigningKey) -> N
     for name in ("proof", "credentialStatus", "refreshService", "credentialSchema"):
         endorsement.pop(name)
     endorsement["issuer"] = {"id": "x", "type": ["Profile"], "image": "https://e.example/i.png"}
-    signed_endorsement = _signed(endorsement, generate_key("EdDSA"))
     badge = _badge()
+    endorsement["credentialSubject"]["id"] = badge["id"]  # it endorses this badge
+    signed_endorsement = _signed(endorsement, generate_key("EdDSA"))
     badge["endorsement"] = [signed_endorsement]
     report = verify_any(
         Verifier(KeyResolver(), canonicalizer=CANONICALIZER),

@@ -42,10 +42,13 @@ def _signed(document: dict[str, Any], key: SigningKey) -> dict[str, Any]:
     )
 
 
-def _endorsement(key: SigningKey) -> dict[str, Any]:
+def _endorsement(key: SigningKey, about: str | None = None) -> dict[str, Any]:
+    """The spec's endorsement, signed by ``key``; ``about`` replaces what it endorses."""
     document = json.loads((ASSETS / "spec-endorsement.di.json").read_text())
     for name in ("proof", "credentialStatus", "refreshService", "credentialSchema"):
         document.pop(name)
+    if about is not None:
+        document["credentialSubject"]["id"] = about
     return _signed(document, key)
 
 
@@ -58,12 +61,12 @@ def _badge() -> dict[str, Any]:
 
 @pytest.mark.parametrize("where", ["credential", "achievement"])
 def test_a_signed_endorsement_embedded_in_a_badge_verifies(where: str) -> None:
-    endorsement = _endorsement(generate_key("EdDSA"))
     badge = _badge()
     if where == "credential":
-        badge["endorsement"] = [endorsement]
+        badge["endorsement"] = [_endorsement(generate_key("EdDSA"), about=badge["id"])]
     else:
-        badge["credentialSubject"]["achievement"]["endorsement"] = [endorsement]
+        achievement = badge["credentialSubject"]["achievement"]
+        achievement["endorsement"] = [_endorsement(generate_key("EdDSA"), about=achievement["id"])]
     signed = _signed(badge, generate_key("EdDSA"))
     outcome = verify_any(
         Verifier(KeyResolver(), canonicalizer=CANONICALIZER), json.dumps(signed), now=NOW
@@ -84,6 +87,34 @@ def test_a_tampered_embedded_endorsement_fails_its_check_without_a_crash() -> No
     report = Verifier(KeyResolver(), canonicalizer=CANONICALIZER).report(signed, now=NOW)
     check = report.check("endorsements")
     assert check is not None and check.status == "failed"
+
+
+def test_an_endorsement_of_something_else_copied_into_a_badge_fails_its_check() -> None:
+    """A genuine endorsement lends its word only to what it endorses: one made for another
+    badge and pasted into this one fails the endorsements check (and so the badge)."""
+    badge = _badge()
+    badge["endorsement"] = [
+        _endorsement(generate_key("EdDSA"), about="urn:uuid:5e0f5c3e-0000-4000-8000-000000000001")
+    ]
+    signed = _signed(badge, generate_key("EdDSA"))
+    report = Verifier(KeyResolver(), canonicalizer=CANONICALIZER).report(signed, now=NOW)
+    assert report.children and report.children[0].verified  # its own signature holds
+    check = report.check("endorsements")
+    assert check is not None
+    assert (check.status, check.code) == ("failed", "endorsement_unrelated")
+    assert not report.verified
+
+
+def test_an_endorsement_of_the_issuer_on_the_credential_is_about_it() -> None:
+    """The spec's own example puts an endorsement of the issuer on the credential."""
+    badge = _badge()
+    key = generate_key("EdDSA")
+    issuer_did, _ = _method(key)
+    badge["endorsement"] = [_endorsement(generate_key("EdDSA"), about=issuer_did)]
+    signed = _signed(badge, key)
+    report = Verifier(KeyResolver(), canonicalizer=CANONICALIZER).report(signed, now=NOW)
+    check = report.check("endorsements")
+    assert check is not None and (check.status, check.code) == ("passed", "endorsements_verified")
 
 
 def test_the_official_schema_reads_a_read_only_view_like_the_dict() -> None:
