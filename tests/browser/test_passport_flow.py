@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +81,20 @@ def test_learner_exports_prints_and_shares_a_passport(
     page.wait_for_load_state("networkidle")  # the badge artwork
     page.screenshot(path=str(artifacts / "passport.png"), full_page=True)
 
-    # 2. download the JSON export: every badge, exactly the ones on the page
+    # A renewed badge is shown once, the current one, naming how many earlier ones it renews.
+    earlier = sum(
+        int(re.search(r"[0-9]+", text).group())  # type: ignore[union-attr]
+        for text in page.locator(".pp-history-note").all_inner_texts()
+    )
+
+    # 2. download the JSON export: every badge as issued — those on the page and the earlier
+    # badges they renew
     with page.expect_download() as download_info:
         page.click("text=All badges (JSON, as issued)")
     download = download_info.value
     assert download.suggested_filename.startswith("skill-passport-")
     exported = json.loads(Path(download.path()).read_text("utf-8"))
-    assert exported["holder"] == LEARNER and exported["count"] == badges
+    assert exported["holder"] == LEARNER and exported["count"] == badges + earlier
 
     # 3. the printable passport: QR codes in the rendered page decode to verification pages
     page.goto(f"{base}/passport/print")
@@ -125,7 +133,7 @@ def test_learner_exports_prints_and_shares_a_passport(
     assert "Globex — SRE interview panel" in shared.inner_text(".pp-hero")
     assert "This link works until" in shared.inner_text(".pp-expiry")
     assert "(30 days from now)" in shared.inner_text(".pp-expiry")
-    assert shared.locator(".pp-verdict.ok").count() == badges
+    assert shared.locator(".pp-verdict.ok").count() == badges + earlier  # every one ticked
     assert shared.locator(".pp-verdict.bad").count() == 0
     shared.wait_for_load_state("networkidle")
     shared.screenshot(path=str(artifacts / "shared.png"), full_page=True)
