@@ -58,6 +58,7 @@ __all__ = [
     "endorser_named",
     "mentor_endorser",
     "mentor_own_did",
+    "mentor_with_did",
     "reissue_with_endorsements",
     "set_mentor_did",
     "submit_signed_endorsement",
@@ -148,6 +149,12 @@ def mentor_own_did(session: Session, mentor: User) -> str | None:
     """The did:key the mentor registered as their own, if any."""
     profile = session.get(MentorProfile, mentor.id)
     return profile.did if profile is not None else None
+
+
+def mentor_with_did(session: Session, did: str) -> User | None:
+    """The mentor (or admin) who registered ``did`` as their own, if any."""
+    user_id = session.scalar(select(MentorProfile.user_id).where(MentorProfile.did == did))
+    return session.get(User, user_id) if user_id is not None else None
 
 
 def set_mentor_did(
