@@ -160,6 +160,11 @@ def test_a_self_signed_endorsement_is_embedded_and_the_badge_verifies(
     with pytest.raises(Conflict) as again:
         _submit(db, services, mentor, badge, _sign(services, wallet, badge, comment="Again."))
     assert again.value.code == "already_endorsed"
+    with pytest.raises(Conflict) as service_signed:  # across both paths
+        endorsements.endorse_badge(
+            db, services, credential_id=badge, mentor=mentor, comment="Also.", now=NOW
+        )
+    assert service_signed.value.code == "already_endorsed"
     audit = db.scalars(select(AuditEvent).where(AuditEvent.action == "credential.endorse")).all()
     assert [(a.actor, a.subject, a.detail) for a in audit] == [("mo@example.com", badge, row.id)]
 
