@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from issuer import build_endorsement, sign_data_integrity
@@ -184,3 +185,20 @@ def test_a_mentor_registers_the_did_and_pastes_a_signed_endorsement(
 def _user_id(services: Services, email: str) -> int:
     with services.session() as db:
         return endorsements.endorser_named(db, email).id
+
+
+@pytest.mark.slow
+def test_the_demo_mentor_has_a_did_key_so_the_form_is_shown(tmp_path: Path) -> None:
+    from passport.instance.demo import DEMO_MENTOR_DID, DOMAIN, load_demo
+    from passport.web.context import get_services
+    from tests.conftest import fresh_app, settings_for
+
+    demo = get_services(fresh_app(settings_for(tmp_path)))
+    try:
+        load_demo(demo)
+        with demo.session() as db:
+            mo = endorsements.endorser_named(db, f"mo.mentor@{DOMAIN}")
+            assert endorsements.mentor_own_did(db, mo) == DEMO_MENTOR_DID
+            assert DEMO_MENTOR_DID in demo.verifier(db).known_endorsers
+    finally:
+        demo.engine.dispose()
