@@ -71,6 +71,8 @@ logger = logging.getLogger(__name__)
 ENDORSER_ROLES = ("mentor", "admin")
 #: An endorsement's comment: 1 to 2,000 characters after trimming.
 MAX_COMMENT = 2000
+#: Endorsement ids are stored in a 100-character column (a urn:uuid is 45).
+_MAX_ENDORSEMENT_ID = 100
 #: The JWT registered claims :func:`issuer.jwt_claims` adds beside the credential's own members.
 _JWT_CLAIMS = ("iss", "jti", "nbf", "exp", "sub", "iat")
 #: Data Integrity suites → the key algorithm each one signs with.
@@ -430,7 +432,12 @@ def submit_signed_endorsement(
         )
     comment = subject.endorsement_comment or ""
     _checked_comment(comment)
-    if len(credential.id) > 100 or session.get(Endorsement, credential.id) is not None:
+    if len(credential.id) > _MAX_ENDORSEMENT_ID:  # the column's width
+        raise InvalidRequest(
+            f"The endorsement's id is too long: at most {_MAX_ENDORSEMENT_ID} characters.",
+            code="bad_endorsement",
+        )
+    if session.get(Endorsement, credential.id) is not None:
         raise Conflict(
             "An endorsement with this id was submitted before; sign a new one.",
             code="endorsement_exists",

@@ -222,6 +222,18 @@ def test_refusals(db: Session, services: Services, mentor: User, wallet: Signing
     assert _refused(db, services, mentor, badge, long_one) == "comment_too_long"
     blank = _sign(services, wallet, badge, comment="   ")
     assert _refused(db, services, mentor, badge, blank) == "no_comment"
+    # An id longer than we store.
+    long_id = _sign(services, wallet, badge, endorser=None)
+    long_id.pop("proof")
+    long_id["id"] = "urn:example:" + "x" * 100
+    signed_long_id = sign_data_integrity(
+        long_id,
+        wallet,
+        verification_method=f"{_did(wallet)}#{_did(wallet).removeprefix('did:key:')}",
+        created=NOW,
+        canonicalizer=services.canonicalizer,
+    )
+    assert _refused(db, services, mentor, badge, signed_long_id) == "bad_endorsement"
     # Not an endorsement at all; not JSON.
     record = db.get(IssuedCredential, badge)
     assert record is not None
