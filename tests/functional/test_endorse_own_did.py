@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from issuer import build_endorsement, sign_data_integrity
 from keys import SigningKey, did_key_from_public_key, generate_key
@@ -202,3 +203,33 @@ def test_the_demo_mentor_has_a_did_key_so_the_form_is_shown(tmp_path: Path) -> N
             assert DEMO_MENTOR_DID in demo.verifier(db).known_endorsers
     finally:
         demo.engine.dispose()
+
+
+def test_an_admin_registers_a_mentors_did_on_the_mentor_page(
+    app: Any, services: Services, people: None
+) -> None:
+    key = generate_key("EdDSA")
+    make_user(services, "ada@example.com", "Ada Admin", "admin")
+    admin = app.test_client()
+    token = log_in(admin, "ada@example.com", "/admin/")
+    user_id = _user_id(services, MENTOR)
+    assert "No did:key registered." in admin.get(f"/mentors/{user_id}", headers=HTML).data.decode()
+    saved = admin.post(
+        f"/mentors/{user_id}/did", data={"csrf_token": token, "did": did_of(key), "action": "set"}
+    )
+    assert saved.status_code == 302 and saved.location.endswith(f"/mentors/{user_id}#own-did")
+    assert did_of(key) in admin.get(f"/mentors/{user_id}", headers=HTML).data.decode()
+    cleared = admin.post(f"/mentors/{user_id}/did", data={"csrf_token": token, "action": "clear"})
+    assert cleared.status_code == 302
+    with services.session() as db:
+        from passport.audit import AuditEvent
+
+        audit = db.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("mentor.did.%")).order_by(AuditEvent.id)
+        ).all()
+        assert [(a.action, a.actor) for a in audit] == [
+            ("mentor.did.set", "ada@example.com"),
+            ("mentor.did.clear", "ada@example.com"),
+        ]
+        mo = endorsements.endorser_named(db, MENTOR)
+        assert endorsements.mentor_own_did(db, mo) is None
