@@ -1,5 +1,6 @@
 """Mentor pages: load and capacity (``/mentor/load``), feedback aggregates (``/mentor/feedback``),
-one mentor's profile and exceptions for administrators (``/mentors/<id>``), an attendee's
+one mentor's profile and exceptions for administrators (``/mentors/<id>``), a mentor's own
+did:key for endorsements (``POST /mentors/<id>/did``: themselves, or an admin), an attendee's
 feedback form (``/sessions/<id>/feedback``) and the suggestions API
 (``GET /api/v1/mentors/suggestions?skill=&level=``, token scope ``read``).
 
