@@ -31,6 +31,7 @@ from passport.credentials.models import Issuer, SigningKeyRecord, StatusList
 from passport.db import make_engine, utcnow
 from passport.errors import ConfigError, NotFound
 from passport.files import private_umask, secure_instance
+from passport.mentoring.models import MentorProfile
 from passport.settings import Settings
 from verifier import DocumentFetcher, KeyResolver, Verifier
 from verifier.canonical import Canonicalizer
@@ -85,7 +86,7 @@ class Services:
     #: shared ground need not import them.
     extensions: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _verifier_cache: tuple[tuple[tuple[str, str, str], ...], Verifier] | None = None
+    _verifier_cache: tuple[tuple[tuple[str, ...], ...], Verifier] | None = None
     _verifier_checked: float = 0.0
 
     @classmethod
@@ -182,6 +183,18 @@ class Services:
         """Whether ``did`` is a mentor endorser DID of ours (:attr:`endorser_did_prefix`)."""
         return did.startswith(self.endorser_did_prefix)
 
+    def mentor_own_dids(self, session: Session) -> tuple[str, ...]:
+        """The did:keys mentors registered as their own (keys they hold, not us), sorted.
+
+        Known to our verifiers as endorsers only, like mentors' did:web identities.
+        """
+        dids = session.scalars(
+            select(MentorProfile.did)
+            .where(MentorProfile.did.is_not(None))
+            .order_by(MentorProfile.did)
+        )
+        return tuple(did for did in dids if did)
+
     def own_issuer_documents(self, session: Session) -> IssuerDocuments:
         """The documents of the issuer this deployment's public URL names.
 
@@ -210,7 +223,12 @@ class Services:
                 SigningKeyRecord.kid, SigningKeyRecord.status, SigningKeyRecord.compromised_at
             ).order_by(SigningKeyRecord.kid)
         )
-        fingerprint = tuple((row.kid, row.status, str(row.compromised_at)) for row in rows)
+        fingerprint: tuple[tuple[str, ...], ...] = tuple(
+            (row.kid, row.status, str(row.compromised_at)) for row in rows
+        )
+        # Mentors' own did:keys (registered by them, keys they hold) are endorsers too.
+        own_dids = self.mentor_own_dids(session)
+        fingerprint = (*fingerprint, own_dids)
         with self._lock:
             cached = self._verifier_cache
             if cached is not None and cached[0] == fingerprint:
@@ -221,6 +239,7 @@ class Services:
             documents[docs.did] = docs.did_document
         known = [did for did in documents if not self.is_endorser_did(did)]
         endorsers = [did for did in documents if self.is_endorser_did(did)]
+        endorsers += own_dids  # a did:key resolves offline: it needs no document
         resolver = KeyResolver(
             documents=documents,
             fetcher=self.fetcher,

@@ -160,7 +160,8 @@ def offline_bundle(session: Session, services: Services) -> dict[str, Any]:
         "created": services.now().isoformat(),
         "didDocuments": documents,
         "jwks": jwks,
-        "endorsers": [d.did for d in published if services.is_endorser_did(d.did)],
+        "endorsers": [d.did for d in published if services.is_endorser_did(d.did)]
+        + list(services.mentor_own_dids(session)),
         "statusLists": lists,
     }
 

@@ -529,10 +529,14 @@ def load_freshness(services: Services) -> int:
     return made
 
 
+#: Mo Mentor's own did:key in the demo: a fixed, valid Ed25519 did:key whose key nobody holds.
+DEMO_MENTOR_DID = "did:key:z6MkiGSQgAb2JHkQyqNMvCnS31k5QrkPpqHKhTBU2NVk7HZn"
+
+
 def _demo_endorsement(services: Services, *, mentor_id: int, learner_email: str) -> None:
     """Mo Mentor endorses the first learner's newest badge, so the pages show one."""
     from passport.credentials.models import Holder, IssuedCredential
-    from passport.mentoring.endorsements import endorse_badge
+    from passport.mentoring.endorsements import endorse_badge, set_mentor_did
 
     with services.session() as session:
         mentor = session.get(User, mentor_id)
@@ -554,6 +558,9 @@ def _demo_endorsement(services: Services, *, mentor_id: int, learner_email: str)
             now=services.now(),
             actor="demo",
         )
+        # Mo also registers a did:key of their own (its private key is nobody's: a demo), so
+        # the endorse page offers the form for endorsements signed in a wallet.
+        set_mentor_did(session, services, mentor, DEMO_MENTOR_DID, actor="demo", now=services.now())
 
 
 def load_people_events(services: Services) -> int:

@@ -36,14 +36,16 @@ from keys import verification_method_id
 from passport.accounts.models import User
 from passport.audit import AuditEvent
 from passport.catalog.models import AchievementDefinition
+from passport.credentials.holders import validate_did_key
 from passport.credentials.issuing import active_signing_key
 from passport.credentials.keyring import create_signing_key
 from passport.credentials.models import Holder, IssuedCredential, Issuer
 from passport.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from passport.mentoring.models import Endorsement, MentorProfile
 from passport.services import Services
-from verifier import normalize_email
+from verifier import VerificationError, normalize_email, parse_json
 from verifier.jsonparse import b64url_decode
+from verifier.model import EndorsementCredential
 
 __all__ = [
     "ENDORSER_ROLES",
@@ -55,7 +57,11 @@ __all__ = [
     "endorser_document",
     "endorser_named",
     "mentor_endorser",
+    "mentor_own_did",
+    "mentor_with_did",
     "reissue_with_endorsements",
+    "set_mentor_did",
+    "submit_signed_endorsement",
     "withdraw_endorsement",
 ]
 
@@ -65,6 +71,8 @@ logger = logging.getLogger(__name__)
 ENDORSER_ROLES = ("mentor", "admin")
 #: An endorsement's comment: 1 to 2,000 characters after trimming.
 MAX_COMMENT = 2000
+#: Endorsement ids are stored in a 100-character column (a urn:uuid is 45).
+_MAX_ENDORSEMENT_ID = 100
 #: The JWT registered claims :func:`issuer.jwt_claims` adds beside the credential's own members.
 _JWT_CLAIMS = ("iss", "jti", "nbf", "exp", "sub", "iat")
 #: Data Integrity suites → the key algorithm each one signs with.
@@ -139,6 +147,68 @@ def mentor_endorser(session: Session, services: Services, mentor: User, *, now: 
     return issuer
 
 
+def mentor_own_did(session: Session, mentor: User) -> str | None:
+    """The did:key the mentor registered as their own, if any."""
+    profile = session.get(MentorProfile, mentor.id)
+    return profile.did if profile is not None else None
+
+
+def mentor_with_did(session: Session, did: str) -> User | None:
+    """The mentor (or admin) who registered ``did`` as their own, if any."""
+    user_id = session.scalar(select(MentorProfile.user_id).where(MentorProfile.did == did))
+    return session.get(User, user_id) if user_id is not None else None
+
+
+def set_mentor_did(
+    session: Session,
+    services: Services,
+    mentor: User,
+    did: str | None,
+    *,
+    actor: str,
+    now: datetime,
+) -> MentorProfile:
+    """Register (or with ``did=None`` clear) the mentor's own did:key; audited.
+
+    Validated exactly as a learner's (:func:`~passport.credentials.holders.validate_did_key`:
+    a bare Ed25519 did:key in canonical form). Raises Forbidden (``not_an_endorser``: not a
+    mentor or admin), InvalidRequest (``bad_did``) and Conflict (``did_taken``: another
+    mentor registered that did:key). The service never holds its key: endorsements under it
+    are signed by the mentor and submitted (:func:`submit_signed_endorsement`).
+    """
+    if mentor.role not in ENDORSER_ROLES:
+        raise Forbidden(
+            "Only mentors and admins can register an endorser did:key.", code="not_an_endorser"
+        )
+    value = None if did is None else validate_did_key(did)
+    if value is not None:
+        other = session.scalar(
+            select(MentorProfile.user_id).where(
+                MentorProfile.did == value, MentorProfile.user_id != mentor.id
+            )
+        )
+        if other is not None:
+            raise Conflict("Another mentor registered that did:key.", code="did_taken")
+    profile = session.get(MentorProfile, mentor.id)
+    if profile is None:
+        profile = MentorProfile(user_id=mentor.id, updated_at=now)
+        session.add(profile)
+    profile.did = value
+    profile.updated_at = now
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor,
+            action="mentor.did.set" if value else "mentor.did.clear",
+            subject=mentor.email,
+            detail=value,
+        )
+    )
+    session.flush()
+    services.invalidate_keys()  # the verifier knows registered did:keys as endorsers
+    return profile
+
+
 def endorser_document(session: Session, services: Services, slug: str) -> dict[str, Any]:
     """The DID document of the mentor endorser ``did:web:<host>:mentors:<slug>``.
 
@@ -207,27 +277,16 @@ def _checked_comment(comment: str) -> str:
     return text
 
 
-def endorse_badge(
-    session: Session,
-    services: Services,
-    *,
-    credential_id: str,
-    mentor: User,
-    comment: str,
-    now: datetime,
-    actor: str | None = None,
-) -> Endorsement:
-    """Sign an EndorsementCredential of ``mentor`` for the badge and re-issue the badge with it.
-
-    Raises NotFound (``unknown_credential``), Forbidden (``not_an_endorser``: not a mentor or
-    admin, or deactivated; ``own_badge``: the badge's own holder), InvalidRequest (a comment
-    empty or over 2,000 characters; a badge revoked, suspended or expired) and Conflict
-    (``already_endorsed``: this mentor's endorsement of the badge is in force already).
-    ``actor`` is who is audited (an API token, the CLI); the mentor by default.
-    """
+def _check_endorser(mentor: User) -> None:
     if mentor.role not in ENDORSER_ROLES or mentor.deactivated_at is not None:
         raise Forbidden("Only mentors and admins can endorse badges.", code="not_an_endorser")
-    text = _checked_comment(comment)
+
+
+def _endorsable_badge(
+    session: Session, services: Services, mentor: User, credential_id: str, *, now: datetime
+) -> IssuedCredential:
+    """The badge, locked, once the rules every endorsement path shares hold: ours, not the
+    mentor's own, current, and no endorsement of this mentor in force on it."""
     record = _badge(session, credential_id, lock=True)
     if services.is_endorser_did(record.issuer.did):  # not one of our badges
         raise NotFound(f"No badge {credential_id!r} was issued here.", code="unknown_credential")
@@ -246,6 +305,30 @@ def endorse_badge(
             "You have endorsed this badge already; withdraw that endorsement to write another.",
             code="already_endorsed",
         )
+    return record
+
+
+def endorse_badge(
+    session: Session,
+    services: Services,
+    *,
+    credential_id: str,
+    mentor: User,
+    comment: str,
+    now: datetime,
+    actor: str | None = None,
+) -> Endorsement:
+    """Sign an EndorsementCredential of ``mentor`` for the badge and re-issue the badge with it.
+
+    Raises NotFound (``unknown_credential``), Forbidden (``not_an_endorser``: not a mentor or
+    admin, or deactivated; ``own_badge``: the badge's own holder), InvalidRequest (a comment
+    empty or over 2,000 characters; a badge revoked, suspended or expired) and Conflict
+    (``already_endorsed``: this mentor's endorsement of the badge is in force already).
+    ``actor`` is who is audited (an API token, the CLI); the mentor by default.
+    """
+    _check_endorser(mentor)
+    text = _checked_comment(comment)
+    record = _endorsable_badge(session, services, mentor, credential_id, now=now)
     endorser = mentor_endorser(session, services, mentor, now=now)
     achievement = session.get(AchievementDefinition, record.achievement_id)
     assert achievement is not None  # foreign key
@@ -280,6 +363,104 @@ def endorse_badge(
             action="credential.endorse",
             subject=record.id,
             detail=signed.id,
+        )
+    )
+    return endorsement
+
+
+def submit_signed_endorsement(
+    session: Session,
+    services: Services,
+    *,
+    credential_id: str,
+    mentor: User,
+    submitted: bytes,
+    now: datetime,
+    actor: str | None = None,
+) -> Endorsement:
+    """Accept an EndorsementCredential the mentor signed with their own did:key, and re-issue
+    the badge with it embedded (stored exactly as ``submitted``).
+
+    Accepted only when all hold: the mentor registered a did:key (``no_own_did``); it verifies
+    in our verifier (``endorsement_not_verified``); it is an EndorsementCredential
+    (``not_an_endorsement``) whose issuer is exactly that did:key (``endorser_mismatch``),
+    whose subject is this badge with type EndorsementSubject (``wrong_subject``) and whose
+    ``endorsementComment`` is 1 to 2,000 characters; plus every rule of :func:`endorse_badge`
+    (mentor or admin, not the holder, badge ours and current, one per mentor per badge). An
+    endorsement id already stored here is refused (``endorsement_exists``).
+    """
+    _check_endorser(mentor)
+    own_did = mentor_own_did(session, mentor)
+    if own_did is None:
+        raise InvalidRequest(
+            "Register your own did:key before submitting an endorsement you signed.",
+            code="no_own_did",
+        )
+    try:
+        unverified = parse_json(submitted, what="endorsement")
+    except VerificationError as exc:
+        raise InvalidRequest(
+            f"The endorsement is not readable: {exc.message}", code="bad_endorsement"
+        ) from exc
+    types = unverified.get("type") if isinstance(unverified, dict) else None
+    if not isinstance(types, list) or "EndorsementCredential" not in types:
+        raise InvalidRequest(
+            "That is not an EndorsementCredential (its type must include it).",
+            code="not_an_endorsement",
+        )
+    record = _endorsable_badge(session, services, mentor, credential_id, now=now)
+    try:
+        verified = services.verifier(session).verify(submitted, now=now)
+    except VerificationError as exc:
+        raise InvalidRequest(
+            f"The endorsement did not verify: {exc.message}", code="endorsement_not_verified"
+        ) from exc
+    credential = verified.credential
+    if not isinstance(credential, EndorsementCredential):
+        raise InvalidRequest("That is not an EndorsementCredential.", code="not_an_endorsement")
+    if credential.issuer.id != own_did:
+        raise InvalidRequest(
+            "The endorsement was signed by another identity than your registered did:key.",
+            code="endorser_mismatch",
+        )
+    subject = credential.credential_subject
+    if subject.id != record.id or "EndorsementSubject" not in subject.type:
+        raise InvalidRequest(
+            "The endorsement is not about this badge: its credentialSubject must be an "
+            "EndorsementSubject whose id is the badge's id.",
+            code="wrong_subject",
+        )
+    comment = subject.endorsement_comment or ""
+    _checked_comment(comment)
+    if len(credential.id) > _MAX_ENDORSEMENT_ID:  # the column's width
+        raise InvalidRequest(
+            f"The endorsement's id is too long: at most {_MAX_ENDORSEMENT_ID} characters.",
+            code="bad_endorsement",
+        )
+    if session.get(Endorsement, credential.id) is not None:
+        raise Conflict(
+            "An endorsement with this id was submitted before; sign a new one.",
+            code="endorsement_exists",
+        )
+    endorsement = Endorsement(
+        id=credential.id,
+        credential_id=record.id,
+        mentor_id=mentor.id,
+        endorser_did=own_did,
+        comment=comment,
+        content=submitted,
+        created_at=now,
+    )
+    session.add(endorsement)
+    session.flush()
+    reissue_with_endorsements(session, services, record, now=now)
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor or mentor.email,
+            action="credential.endorse",
+            subject=record.id,
+            detail=credential.id,
         )
     )
     return endorsement

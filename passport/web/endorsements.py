@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.orm import Session
 
+from passport.accounts.models import User
 from passport.accounts.tokens import authenticate, token_actor
 from passport.errors import InvalidRequest, UnsupportedMediaType
 from passport.mentoring import endorsements as use_cases
@@ -47,7 +48,9 @@ def mentor_did_document(slug: str) -> Response:
 @rate_limited("api")
 def endorse(credential_id: str) -> tuple[Response, int]:
     """Endorse a badge for a mentor (scope ``credentials:endorse``): body
-    ``{"mentor": "e-mail", "comment": "…"}``; answers the signed endorsement."""
+    ``{"mentor": "e-mail", "comment": "…"}`` (the service signs), or an EndorsementCredential
+    the mentor signed with their registered did:key (it has ``type``; stored as sent);
+    answers the stored endorsement."""
     services = get_services()
     now = services.now()
     with services.session() as session:
@@ -56,9 +59,25 @@ def endorse(credential_id: str) -> tuple[Response, int]:
         )
     if request.mimetype not in _JSON_TYPES:
         raise UnsupportedMediaType("Send the request body as application/json.")
-    body = parse_json(request.get_data(cache=False), what="request body")
+    data = request.get_data(cache=False)
+    body = parse_json(data, what="request body")
     if not isinstance(body, dict):
         raise InvalidRequest("The request body must be a JSON object.")
+    if "type" in body:  # an EndorsementCredential the mentor signed with their own did:key
+        with services.session() as session:
+            row = use_cases.submit_signed_endorsement(
+                session,
+                services,
+                credential_id=credential_id,
+                mentor=_signed_by(session, body),
+                submitted=data,
+                now=now,
+                actor=token_actor(token),
+            )
+            (view,) = [
+                v for v in use_cases.endorsements_of(session, credential_id) if v.id == row.id
+            ]
+        return jsonify(view.to_dict()), 201
     mentor, comment = body.get("mentor"), body.get("comment")
     if not isinstance(mentor, str) or not mentor.strip():
         raise InvalidRequest("'mentor' (the mentor's e-mail) is required.", code="no_mentor")
@@ -76,6 +95,27 @@ def endorse(credential_id: str) -> tuple[Response, int]:
         )
         (view,) = [v for v in use_cases.endorsements_of(session, credential_id) if v.id == row.id]
     return jsonify(view.to_dict()), 201
+
+
+def _signed_by(session: Session, endorsement: dict[str, Any]) -> User:
+    """The mentor whose registered did:key is the signed endorsement's issuer.
+
+    Unverified here (the use case verifies it and checks the issuer again): it only names
+    whose endorsement this claims to be. No mentor with that did:key: ``endorser_mismatch``.
+    """
+    issuer = endorsement.get("issuer")
+    unverified_did = issuer.get("id") if isinstance(issuer, dict) else issuer
+    mentor = (
+        use_cases.mentor_with_did(session, unverified_did)
+        if isinstance(unverified_did, str)
+        else None
+    )
+    if mentor is None:
+        raise InvalidRequest(
+            "No mentor registered the did:key that signed this endorsement.",
+            code="endorser_mismatch",
+        )
+    return mentor
 
 
 @api_bp.get("/credentials/<path:credential_id>/endorsements")

@@ -1,5 +1,6 @@
 """Mentor pages: load and capacity (``/mentor/load``), feedback aggregates (``/mentor/feedback``),
-one mentor's profile and exceptions for administrators (``/mentors/<id>``), an attendee's
+one mentor's profile and exceptions for administrators (``/mentors/<id>``), a mentor's own
+did:key for endorsements (``POST /mentors/<id>/did``: themselves, or an admin), an attendee's
 feedback form (``/sessions/<id>/feedback``) and the suggestions API
 (``GET /api/v1/mentors/suggestions?skill=&level=``, token scope ``read``).
 
@@ -30,7 +31,8 @@ from passport.accounts.tokens import authenticate
 from passport.accounts.users import ROLES
 from passport.catalog.achievements import LEVEL_NAMES
 from passport.catalog.models import Skill
-from passport.errors import InvalidRequest, NotFound, PassportError
+from passport.errors import Forbidden, InvalidRequest, NotFound, PassportError
+from passport.mentoring import endorsements as endorsing
 from passport.mentoring import feedback as feedback_cases
 from passport.mentoring import matching
 from passport.mentoring.models import MentorException
@@ -56,6 +58,9 @@ def _problem(exc: PassportError) -> str:
         "bad_outcome": _("Say whether the outcome was reached: yes, partly or no."),
         "bad_usefulness": _("Rate the usefulness from 1 to 5."),
         "field_too_long": _("The comment is too long (at most 2,000 characters)."),
+        "bad_did": _("That is not a well-formed Ed25519 did:key (did:key:z6Mk…, no #fragment)."),
+        "did_taken": _("Another mentor registered that did:key."),
+        "not_an_endorser": _("Only mentors and admins can register an endorser did:key."),
         "feedback_closed": _(
             "Feedback can be changed for 14 days after it was given; that time has passed."
         ),
@@ -80,8 +85,14 @@ def load() -> str:
         )
         loads = matching.mentor_loads(db, people, now=now)
         profile = matching.mentor_profile(db, g.user.id)
+        me = db.get(User, g.user.id)
+        own_did = endorsing.mentor_own_did(db, me) if me is not None else None
     return render_template(
-        "mentors/load.html", loads=loads, profile=profile, is_admin=g.user.role == "admin"
+        "mentors/load.html",
+        loads=loads,
+        profile=profile,
+        is_admin=g.user.role == "admin",
+        own_did=own_did,
     )
 
 
@@ -152,7 +163,44 @@ def mentor(user_id: int) -> str:
             skills=skills,
             skill_names=names,
             levels=LEVEL_NAMES,
+            own_did=endorsing.mentor_own_did(db, person),
         )
+
+
+@bp.post("/mentors/<int:user_id>/did")
+@require_role("mentor")
+def own_did(user_id: int) -> WerkzeugResponse:
+    """Register (``action=set``) or forget (``action=clear``) a mentor's own did:key: their
+    own, or any mentor's for an admin. Audited by the use case."""
+    services = get_services()
+    if g.user.role != "admin" and user_id != g.user.id:
+        raise Forbidden("Only the mentor or an admin can change this.", code="role_forbidden")
+    back = (
+        url_for("mentors.mentor", user_id=user_id) + "#own-did"
+        if g.user.role == "admin" and user_id != g.user.id
+        else url_for("mentors.load") + "#own-did"
+    )
+    clear = request.form.get("action") == "clear"
+    try:
+        with services.session() as db:
+            person = db.get(User, user_id)
+            if person is None:
+                raise NotFound("There is no such mentor.", code="unknown_mentor")
+            endorsing.set_mentor_did(
+                db,
+                services,
+                person,
+                None if clear else request.form.get("did", ""),
+                actor=g.user.email,
+                now=services.now(),
+            )
+    except NotFound:
+        raise
+    except PassportError as exc:
+        flash(_problem(exc), "error")
+    else:
+        flash(_("The did:key is forgotten.") if clear else _("The did:key is registered."), "ok")
+    return redirect(back)
 
 
 @bp.post("/mentors/<int:user_id>/exceptions")
