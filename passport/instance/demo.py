@@ -690,9 +690,13 @@ def load_mentor_matching(services: Services) -> int:
     with services.session() as session:
         mo = _demo_user(session, "Mo Mentor")
         admin = session.scalar(select(User).where(User.email == f"admin@{DOMAIN}"))
-        if mo is None or admin is None or session.get(MentorProfile, mo.id) is not None:
+        # Done before when the feedback is there (Mo's profile alone is no sign: the demo
+        # endorsement makes it first, as his endorser identity).
+        if mo is None or admin is None or session.scalar(select(SessionFeedback).limit(1)):
             return 0
-        session.add(MentorProfile(user_id=mo.id, hours_per_month=10, max_learners_per_cohort=5))
+        profile = session.get(MentorProfile, mo.id) or MentorProfile(user_id=mo.id)
+        profile.hours_per_month, profile.max_learners_per_cohort = 10, 5
+        session.add(profile)
         for name, achievement in MENTOR_BADGES.items():
             mentor = _demo_user(session, name)
             if mentor is not None:
