@@ -9,18 +9,19 @@ the acting user's e-mail.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
 from passport.assessments.models import Assessment
 from passport.audit import record_event
-from passport.catalog.models import AchievementDefinition
+from passport.catalog.models import AchievementDefinition, Skill
 from passport.cohorts.models import (
     Attendance,
     Cohort,
@@ -46,11 +47,14 @@ __all__ = [
     "cohort_overview",
     "count_cohorts",
     "create_cohort",
+    "default_mentor",
+    "default_target",
     "delete_cohort",
     "delete_session",
     "deletion_summary",
     "duration_warning",
     "learners",
+    "led_by",
     "managed_cohort",
     "managed_session",
     "mentors",
@@ -58,6 +62,8 @@ __all__ = [
     "remove_member",
     "remove_target",
     "session_deletion_summary",
+    "session_leaders",
+    "session_targets",
     "update_cohort",
     "update_session",
     "visible_cohorts",
@@ -66,6 +72,7 @@ __all__ = [
 DEFAULT_COHORT_WEEKS = 7
 COHORT_DAYS = (6 * 7, 8 * 7)  # a cohort is planned for 6 to 8 weeks
 SESSION_MINUTES = (5, 480)
+SKILL_LEVELS = (1, 4)
 
 
 def mentors(cohort: Cohort) -> list[CohortMember]:
@@ -74,6 +81,45 @@ def mentors(cohort: Cohort) -> list[CohortMember]:
 
 def learners(cohort: Cohort) -> list[CohortMember]:
     return sorted((m for m in cohort.members if m.role == "learner"), key=lambda m: m.user.email)
+
+
+def session_leaders(
+    session: Session, meetings: Iterable[MentoringSession]
+) -> dict[int, frozenset[int]]:
+    """Session id → the user ids who led it: its mentor; a cohort session without a mentor
+    (older data, or planned before its cohort had one) counts for every mentor member of its
+    cohort. A standalone event without a mentor has no leader."""
+    meetings = list(meetings)
+    cohort_ids = {m.cohort_id for m in meetings if m.mentor_id is None and m.cohort_id}
+    members: dict[int, set[int]] = {}
+    if cohort_ids:
+        for cohort_id, user_id in session.execute(
+            select(CohortMember.cohort_id, CohortMember.user_id).where(
+                CohortMember.cohort_id.in_(cohort_ids), CohortMember.role == "mentor"
+            )
+        ):
+            members.setdefault(cohort_id, set()).add(user_id)
+    return {
+        m.id: (
+            frozenset({m.mentor_id})
+            if m.mentor_id is not None
+            else frozenset(members.get(m.cohort_id, ()) if m.cohort_id else ())
+        )
+        for m in meetings
+    }
+
+
+def led_by(mentor_ids: Iterable[int]) -> ColumnElement[bool]:
+    """The SQL condition "one of ``mentor_ids`` led this session", by the rule of
+    :func:`session_leaders`."""
+    ids = list(mentor_ids)
+    mentored = select(CohortMember.cohort_id).where(
+        CohortMember.user_id.in_(ids), CohortMember.role == "mentor"
+    )
+    return or_(
+        MentoringSession.mentor_id.in_(ids),
+        and_(MentoringSession.mentor_id.is_(None), MentoringSession.cohort_id.in_(mentored)),
+    )
 
 
 def managed_cohort(session: Session, cohort_id: int, actor: User) -> Cohort:
@@ -280,6 +326,41 @@ def session_deletion_summary(meeting: MentoringSession) -> int:
     return sum(1 for a in meeting.attendance if a.present)
 
 
+def _check_session_fields(
+    session: Session,
+    cohort: Cohort,
+    *,
+    minutes: int,
+    mentor_id: int | None,
+    skill_id: str | None,
+    level: int | None,
+) -> None:
+    """Refuse a length out of range, a mentor who is neither a mentor of the cohort nor an
+    administrator, an unknown skill, a level outside 1 to 4, or a skill without a level."""
+    low, high = SESSION_MINUTES
+    if not low <= minutes <= high:
+        raise InvalidRequest(
+            f"The length in minutes must be from {low} to {high}.", code="bad_number"
+        )
+    if mentor_id is not None and not any(m.user_id == mentor_id for m in mentors(cohort)):
+        user = session.get(User, mentor_id)
+        if user is None or user.role != "admin":
+            raise InvalidRequest(
+                "The session's mentor must be a mentor of this cohort or an administrator.",
+                code="not_a_mentor",
+            )
+    if (skill_id is None) != (level is None):
+        raise InvalidRequest(
+            "Choose both the skill and the level the session teaches, or neither.",
+            code="bad_skill",
+        )
+    if skill_id is not None and session.get(Skill, skill_id) is None:
+        raise InvalidRequest("There is no such skill.", code="unknown_skill")
+    first, last = SKILL_LEVELS
+    if level is not None and not first <= level <= last:
+        raise InvalidRequest(f"The level must be from {first} to {last}.", code="bad_level")
+
+
 def update_session(
     session: Session,
     cohort: Cohort,
@@ -291,27 +372,38 @@ def update_session(
     starts_at: datetime,
     minutes: int,
     now: datetime,
+    mentor_id: int | EllipsisType | None = ...,
+    skill_id: str | EllipsisType | None = ...,
+    level: int | EllipsisType | None = ...,
 ) -> str | None:
-    """Change a session; returns a warning when it falls outside the cohort's dates."""
+    """Change a session — with its mentor, skill and level (None: none; left out: unchanged) —
+    and return a warning when it falls outside the cohort's dates."""
     meeting = managed_session(cohort, session_id)
-    low, high = SESSION_MINUTES
-    if not low <= minutes <= high:
-        raise InvalidRequest(
-            f"The length in minutes must be from {low} to {high}.", code="bad_number"
-        )
+    if isinstance(mentor_id, EllipsisType):
+        mentor_id = meeting.mentor_id
+    if isinstance(skill_id, EllipsisType):
+        skill_id = meeting.skill_id
+    if isinstance(level, EllipsisType):
+        level = meeting.level
+    _check_session_fields(
+        session, cohort, minutes=minutes, mentor_id=mentor_id, skill_id=skill_id, level=level
+    )
     # Calendars update an entry whose SEQUENCE rose (issue #21): a change of the title, the
-    # time or the length raises it; the outcome alone does not.
-    if (meeting.title, meeting.starts_at, meeting.minutes) != (title, starts_at, minutes):
+    # time, the length or the mentor (the entry's ORGANIZER) raises it; the outcome, skill and
+    # level do not.
+    before = (meeting.title, meeting.starts_at, meeting.minutes, meeting.mentor_id)
+    if before != (title, starts_at, minutes, mentor_id):
         meeting.sequence = (meeting.sequence or 0) + 1
         meeting.updated_at = now
     meeting.title, meeting.learning_outcome = title, learning_outcome
     meeting.starts_at, meeting.minutes = starts_at, minutes
+    meeting.mentor_id, meeting.skill_id, meeting.level = mentor_id, skill_id, level
     record_event(
         session,
         actor.email,
         "cohort.session_update",
         cohort.id,
-        {"session": meeting.id, "title": title},
+        {"session": meeting.id, "title": title, "mentor": mentor_id},
         at=now,
     )
     if not cohort.starts_on <= starts_at.date() <= cohort.ends_on:
@@ -408,6 +500,31 @@ def add_member(
     record_event(
         session, actor.email, "cohort.member_add", cohort.id, {"user": email, "role": role}, at=now
     )
+    if role == "mentor" and default_mentor(cohort) == user.id:
+        _give_upcoming_sessions(session, cohort, actor, user, now=now)
+
+
+def _give_upcoming_sessions(
+    session: Session, cohort: Cohort, actor: User, mentor: User, *, now: datetime
+) -> None:
+    """The cohort's first mentor leads its upcoming sessions that have no mentor (not cancelled;
+    each one's SEQUENCE rises: its ORGANIZER changed)."""
+    given = []
+    for meeting in cohort.sessions:
+        if meeting.mentor_id is None and meeting.cancelled_at is None and meeting.starts_at >= now:
+            meeting.mentor_id = mentor.id
+            meeting.sequence = (meeting.sequence or 0) + 1
+            meeting.updated_at = now
+            given.append(meeting.id)
+    if given:
+        record_event(
+            session,
+            actor.email,
+            "cohort.session_mentor",
+            cohort.id,
+            {"user": mentor.email, "sessions": given},
+            at=now,
+        )
 
 
 def remove_member(
@@ -456,6 +573,30 @@ def remove_target(
     )
 
 
+def session_targets(cohort: Cohort) -> list[tuple[str, int, str]]:
+    """The cohort's target achievements as (skill id, level, achievement name), by name."""
+    return sorted(
+        {
+            (t.achievement.skill_id, t.achievement.level, t.achievement.name)
+            for t in cohort.target_skills
+            if t.achievement.skill_id is not None and t.achievement.level is not None
+        },
+        key=lambda t: (t[2].casefold(), t[0], t[1]),
+    )
+
+
+def default_target(cohort: Cohort) -> tuple[str, int] | None:
+    """(skill id, level) of the cohort's only target, when it has exactly one."""
+    targets = session_targets(cohort)
+    return (targets[0][0], targets[0][1]) if len(targets) == 1 else None
+
+
+def default_mentor(cohort: Cohort) -> int | None:
+    """The user id of the cohort's only mentor, when it has exactly one."""
+    found = mentors(cohort)
+    return found[0].user_id if len(found) == 1 else None
+
+
 def add_session(
     session: Session,
     cohort: Cohort,
@@ -466,16 +607,30 @@ def add_session(
     starts_at: datetime,
     minutes: int,
     now: datetime,
+    mentor_id: int | None = None,
+    skill_id: str | None = None,
+    level: int | None = None,
 ) -> str | None:
-    """Plan a mentoring session; returns a warning when it falls outside the cohort's dates."""
-    low, high = SESSION_MINUTES
-    if not low <= minutes <= high:
-        raise InvalidRequest(
-            f"The length in minutes must be from {low} to {high}.", code="bad_number"
-        )
+    """Plan a mentoring session led by ``mentor_id`` (default: the cohort's only mentor, when it
+    has exactly one) teaching ``skill_id`` at ``level`` (default: the cohort's only target, when
+    it has exactly one); returns a warning when it falls outside the cohort's dates."""
+    if mentor_id is None:
+        mentor_id = default_mentor(cohort)
+    if skill_id is None and level is None:
+        skill_id, level = default_target(cohort) or (None, None)
+    _check_session_fields(
+        session, cohort, minutes=minutes, mentor_id=mentor_id, skill_id=skill_id, level=level
+    )
     cohort.sessions.append(
         MentoringSession(
-            title=title, learning_outcome=learning_outcome, starts_at=starts_at, minutes=minutes
+            title=title,
+            learning_outcome=learning_outcome,
+            starts_at=starts_at,
+            minutes=minutes,
+            mentor_id=mentor_id,
+            skill_id=skill_id,
+            level=level,
+            updated_at=now,
         )
     )
     record_event(session, actor.email, "cohort.session_add", cohort.id, {"title": title}, at=now)

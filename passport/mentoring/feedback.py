@@ -5,7 +5,10 @@ their attendance recorded as present; a standalone event: a confirmed sign-up �
 its outcome was reached (yes, partly, no), how useful it was (1 to 5) and add a comment of at most
 2,000 characters. One answer per person and session; it may be changed for 14 days after it was
 first given. Aggregates of fewer than 5 responses show no figures and no comments, so nobody's
-answer can be told from a small group. See ``docs/mentoring/mentors.md``.
+answer can be told from a small group. A total over several sessions (a mentor's "all sessions",
+a template's feedback) is built only from the sessions that are themselves shown (5 responses or
+more), so subtracting a shown session from it reveals nothing of a hidden one; it carries no
+comments (they appear under their own session). See ``docs/mentoring/mentors.md``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy.orm import Session
 from passport.accounts.models import User
 from passport.assessments.models import Assessment
 from passport.catalog.models import AchievementDefinition, Skill
+from passport.cohorts.cohorts import led_by, session_leaders
 from passport.cohorts.models import Attendance, MentoringSession
 from passport.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from passport.mentoring.models import (
@@ -44,6 +48,7 @@ __all__ = [
     "feedback_session",
     "give_feedback",
     "mentor_feedback",
+    "shown_total",
     "summarise",
     "template_triage",
 ]
@@ -165,7 +170,9 @@ class FeedbackSummary:
         return self.n < MIN_GROUP
 
 
-def summarise(rows: Sequence[SessionFeedback]) -> FeedbackSummary:
+def summarise(rows: Sequence[SessionFeedback], *, comments: bool = True) -> FeedbackSummary:
+    """The summary of ``rows`` (suppressed under 5); ``comments=False`` leaves the comments out
+    (totals over several sessions)."""
     n = len(rows)
     if n < MIN_GROUP:
         return FeedbackSummary(n)
@@ -177,8 +184,18 @@ def summarise(rows: Sequence[SessionFeedback]) -> FeedbackSummary:
         no=counts["no"] / n,
         mean_usefulness=sum(r.usefulness for r in rows) / n,
         # Sorted, not in answer order, so their order says nothing about who wrote them.
-        comments=tuple(sorted(r.comment for r in rows if r.comment)),
+        comments=tuple(sorted(r.comment for r in rows if r.comment)) if comments else (),
     )
+
+
+def shown_total(
+    groups: Iterable[Sequence[SessionFeedback]],
+) -> tuple[FeedbackSummary, int]:
+    """The total over the groups (sessions) that are themselves shown — 5 responses or more —
+    without comments, and how many groups it covers. Hidden groups never enter a total, so
+    "total minus the shown groups" is always zero."""
+    shown = [list(g) for g in groups if len(g) >= MIN_GROUP]
+    return summarise([r for g in shown for r in g], comments=False), len(shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,24 +208,28 @@ class SessionFeedbackRow:
 
 @dataclass(frozen=True, slots=True)
 class MentorFeedback:
+    """``overall`` is built over the ``overall_sessions`` sessions with 5 or more responses
+    only, without comments; ``sessions`` lists every session with a response."""
+
     user_id: int
     name: str
     overall: FeedbackSummary
+    overall_sessions: int
     sessions: tuple[SessionFeedbackRow, ...]
 
 
 def mentor_feedback(session: Session, mentor_ids: Iterable[int]) -> list[MentorFeedback]:
-    """Per mentor (by name): the feedback on the sessions they led, overall and per session
-    (latest first), each suppressed under 5 responses."""
+    """Per mentor (by name): the feedback on the sessions they led (a cohort session without a
+    mentor counts for each mentor of its cohort), per session (latest first, each suppressed
+    under 5 responses) and overall over the shown sessions only (:func:`shown_total`)."""
     ids = list(mentor_ids)
     if not ids:
         return []
     people = session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name)).all()
     meetings = session.scalars(
-        select(MentoringSession)
-        .where(MentoringSession.mentor_id.in_(ids))
-        .order_by(MentoringSession.starts_at.desc())
+        select(MentoringSession).where(led_by(ids)).order_by(MentoringSession.starts_at.desc())
     ).all()
+    leaders = session_leaders(session, meetings)
     answers: dict[int, list[SessionFeedback]] = defaultdict(list)
     for row in session.scalars(
         select(SessionFeedback).where(SessionFeedback.session_id.in_([m.id for m in meetings]))
@@ -216,13 +237,14 @@ def mentor_feedback(session: Session, mentor_ids: Iterable[int]) -> list[MentorF
         answers[row.session_id].append(row)
     report = []
     for person in people:
-        led = [m for m in meetings if m.mentor_id == person.id]
-        everything = [row for m in led for row in answers.get(m.id, [])]
+        led = [m for m in meetings if person.id in leaders[m.id]]
+        overall, counted = shown_total(answers.get(m.id, []) for m in led)
         report.append(
             MentorFeedback(
                 person.id,
                 person.name,
-                summarise(everything),
+                overall,
+                counted,
                 tuple(
                     SessionFeedbackRow(m.id, m.title, m.starts_at, summarise(answers[m.id]))
                     for m in led
@@ -238,7 +260,8 @@ def mentor_feedback(session: Session, mentor_ids: Iterable[int]) -> list[MentorF
 
 @dataclass(frozen=True, slots=True)
 class TemplateTriage:
-    """One session template: its feedback and the assessment results of its skill at its level
+    """One session template: its feedback (over the ``feedback_sessions`` of its sessions with 5
+    or more responses, :func:`shown_total`) and the assessment results of its skill at its level
     for the people who attended its sessions (``assessed`` people, ``pass_rate`` None under 5)."""
 
     template_id: int
@@ -247,6 +270,7 @@ class TemplateTriage:
     level: int
     sessions: int
     feedback: FeedbackSummary
+    feedback_sessions: int
     assessed: int
     pass_rate: float | None
 
@@ -298,9 +322,12 @@ def template_triage(session: Session, *, now: datetime) -> list[TemplateTriage]:
             continue
         version = session.get(TemplateVersion, (template.id, template.current_version))
         skill = session.get(Skill, template.skill_id)
-        answers = session.scalars(
+        answers: dict[int, list[SessionFeedback]] = defaultdict(list)
+        for answer in session.scalars(
             select(SessionFeedback).where(SessionFeedback.session_id.in_([m.id for m in meetings]))
-        ).all()
+        ):
+            answers[answer.session_id].append(answer)
+        feedback, feedback_sessions = shown_total(answers.values())
         came = _attendees(session, meetings)
         first_attended: dict[int, datetime] = {}
         for meeting in meetings:
@@ -317,7 +344,8 @@ def template_triage(session: Session, *, now: datetime) -> list[TemplateTriage]:
                 skill_name=skill.name if skill else template.skill_id,
                 level=template.level,
                 sessions=len(meetings),
-                feedback=summarise(answers),
+                feedback=feedback,
+                feedback_sessions=feedback_sessions,
                 assessed=assessed,
                 pass_rate=(sum(outcome.values()) / assessed if assessed >= MIN_GROUP else None),
             )

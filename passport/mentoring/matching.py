@@ -7,9 +7,10 @@ in the future) for S at level L + 1 or above, or when an administrator granted t
 :class:`MentorException` for S whose ``max_level`` is L or above. The top level can only be
 taught by exception (there is no badge above it). Ineligible mentors are never suggested.
 
-A mentor's *load* is the hours of the sessions they lead (``MentoringSession.mentor_id``, not
-cancelled) that start in the current calendar month (UTC) and in the next, beside their hours
-per month, and the learners of each cohort they mentor that has not ended, beside their cap of
+A mentor's *load* is the hours of the sessions they lead (``MentoringSession.mentor_id``; a
+cohort session without a mentor counts for every mentor of its cohort; not cancelled) that
+start in the current calendar month (UTC) and in the next, beside their hours per month, and
+the learners of each cohort they mentor that has not ended, beside their cap of
 learners per cohort. Suggestions rank eligible mentors: by badge before by exception, then the
 lowest share of this month's hours used, then the best mean usefulness of their past sessions'
 feedback (used only from 5 responses; mentors with fewer come after those with a figure), then
@@ -32,6 +33,7 @@ from passport.audit import record_event
 from passport.catalog.achievements import LEVEL_NAMES
 from passport.catalog.models import AchievementDefinition, Skill
 from passport.cohorts import cohorts as cohort_cases
+from passport.cohorts.cohorts import led_by, session_leaders
 from passport.cohorts.models import Cohort, CohortMember, MentoringSession
 from passport.credentials.models import Holder, IssuedCredential
 from passport.errors import Forbidden, InvalidRequest, NotFound
@@ -384,18 +386,19 @@ def mentor_loads(session: Session, users: Sequence[User], *, now: datetime) -> l
         return []
     this, following, after = _month_starts(now)
     minutes: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for mentor_id, starts_at, length in session.execute(
-        select(
-            MentoringSession.mentor_id, MentoringSession.starts_at, MentoringSession.minutes
-        ).where(
-            MentoringSession.mentor_id.in_(ids),
+    meetings = session.scalars(
+        select(MentoringSession).where(
+            led_by(ids),
             MentoringSession.cancelled_at.is_(None),
             MentoringSession.starts_at >= this,
             MentoringSession.starts_at < after,
         )
-    ):
-        assert mentor_id is not None
-        minutes[mentor_id][0 if starts_at < following else 1] += length
+    ).all()
+    leaders = session_leaders(session, meetings)
+    for meeting in meetings:
+        for mentor_id in leaders[meeting.id]:
+            month = 0 if meeting.starts_at < following else 1
+            minutes[mentor_id][month] += meeting.minutes
     today: date = now.astimezone(UTC).date()
     learner_counts = dict(
         session.execute(
@@ -491,17 +494,19 @@ def cohort_targets(cohort: Cohort) -> list[tuple[str, int]]:
 
 
 def _feedback(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, float]]:
-    rows = session.execute(
-        select(
-            MentoringSession.mentor_id,
-            func.count(),
-            func.avg(SessionFeedback.usefulness),
+    """Mentor id → (responses, mean usefulness) over the sessions they led (the rule of
+    :func:`~passport.cohorts.cohorts.session_leaders`)."""
+    meetings = session.scalars(select(MentoringSession).where(led_by(ids))).all()
+    leaders = session_leaders(session, meetings)
+    scores: dict[int, list[int]] = defaultdict(list)
+    for session_id, usefulness in session.execute(
+        select(SessionFeedback.session_id, SessionFeedback.usefulness).where(
+            SessionFeedback.session_id.in_([m.id for m in meetings])
         )
-        .join(MentoringSession, MentoringSession.id == SessionFeedback.session_id)
-        .where(MentoringSession.mentor_id.in_(list(ids)))
-        .group_by(MentoringSession.mentor_id)
-    )
-    return {m: (int(n), float(mean)) for m, n, mean in rows if m is not None}
+    ):
+        for mentor_id in leaders[session_id] & set(ids):
+            scores[mentor_id].append(usefulness)
+    return {m: (len(v), sum(v) / len(v)) for m, v in scores.items() if v}
 
 
 def suggest_mentors(

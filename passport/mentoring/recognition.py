@@ -1,8 +1,9 @@
 """Mentor recognition: badges for mentoring, earned at 5, 20 and 50 sessions held per skill.
 
-A session counts as *held* by its mentor (``MentoringSession.mentor_id``) when it has a skill,
-has ended (start plus its minutes is past), was not cancelled, and at least one person came: a
-learner marked present, or a confirmed sign-up for a standalone event. For each mentor, skill and
+A session counts as *held* by its mentor (``MentoringSession.mentor_id``; a cohort session
+without a mentor, by every mentor of its cohort) when it has a skill, has ended (start plus its
+minutes is past), was not cancelled, and at least one person came: a learner marked present, or
+a confirmed sign-up for a standalone event. For each mentor, skill and
 threshold reached, the achievement "Mentor — <skill>, <n> sessions" (made on first need, type
 ``Award`` — a term of the OB 3.0 AchievementType enumeration; it has no skill level, so it never
 counts as a skill badge) is issued through the normal issuing path to the mentor's e-mail: it
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
 from passport.catalog.models import AchievementDefinition, Skill
+from passport.cohorts.cohorts import session_leaders
 from passport.cohorts.models import Attendance, MentoringSession
 from passport.credentials.issuers import issuer_profile, own_issuer
 from passport.credentials.issuing import IssueRequest, issue_credential
@@ -71,22 +73,26 @@ def sessions_held(session: Session, *, now: datetime) -> Counter[tuple[int, str]
         ),
     )
     held: Counter[tuple[int, str]] = Counter()
-    for mentor_id, skill_id, starts_at, minutes in session.execute(
-        select(
-            MentoringSession.mentor_id,
-            MentoringSession.skill_id,
-            MentoringSession.starts_at,
-            MentoringSession.minutes,
-        ).where(
-            MentoringSession.mentor_id.is_not(None),
-            MentoringSession.skill_id.is_not(None),
-            MentoringSession.cancelled_at.is_(None),
-            MentoringSession.starts_at <= now,
-            someone_came,
+    meetings = [
+        m
+        for m in session.scalars(
+            select(MentoringSession).where(
+                or_(
+                    MentoringSession.mentor_id.is_not(None), MentoringSession.cohort_id.is_not(None)
+                ),
+                MentoringSession.skill_id.is_not(None),
+                MentoringSession.cancelled_at.is_(None),
+                MentoringSession.starts_at <= now,
+                someone_came,
+            )
         )
-    ):
-        if starts_at + timedelta(minutes=minutes) <= now:
-            held[(mentor_id, skill_id)] += 1
+        if m.starts_at + timedelta(minutes=m.minutes) <= now
+    ]
+    leaders = session_leaders(session, meetings)
+    for meeting in meetings:
+        assert meeting.skill_id is not None
+        for mentor_id in leaders[meeting.id]:
+            held[(mentor_id, meeting.skill_id)] += 1
     return held
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from passport.accounts.models import User
 from passport.audit import record_event
 from passport.catalog.models import AchievementDefinition, JobFamily, Skill
-from passport.cohorts.cohorts import create_cohort
+from passport.cohorts.cohorts import create_cohort, default_mentor
 from passport.cohorts.models import Cohort, CohortSkill, MentoringSession
 from passport.errors import InvalidRequest, NotFound
 from passport.mentoring.models import (
@@ -733,7 +733,8 @@ def cohort_from_program(
     at its level, where the catalog has one (not retired); it gets one session per item,
     copied from the template's current version, starting at ``at`` local time in
     ``time_zone`` on :func:`session_date` (so a session after a DST change keeps its local
-    time). Audited ``cohort.create`` and ``program.cohort_create``.
+    time). The sessions are led by the cohort's mentor when it has exactly one (a mentor
+    creating it). Audited ``cohort.create`` and ``program.cohort_create``.
     """
     program = find_program(session, program_id)
     if program.retired_at is not None:
@@ -752,6 +753,9 @@ def cohort_from_program(
         now=now,
     )
     cohort.program_id = program.id
+    # A mentor creating the cohort is its one mentor: they lead its sessions (feedback, load
+    # and recognition follow ``mentor_id``).
+    mentor_id = default_mentor(cohort)
     targets: list[str] = []
     for item, template, version in items:
         achievement_id = session.scalar(
@@ -777,6 +781,7 @@ def cohort_from_program(
                 template_id=template.id,
                 template_version=version.version,
                 time_zone=time_zone,
+                mentor_id=mentor_id,
                 updated_at=now,
             )
         )

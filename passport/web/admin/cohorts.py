@@ -12,6 +12,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from passport.accounts.models import User
 from passport.catalog.skills import assessable_achievements
 from passport.cohorts import cohorts as use_cases
 from passport.cohorts.models import Cohort, MentoringSession
@@ -125,6 +126,7 @@ def cohort(cohort_id: int) -> Page:
             if targets
             else []
         )
+        choices = _session_choices(db, overview.cohort)
         return render_template(
             "admin/cohort.html",
             suggested=suggested,
@@ -143,7 +145,53 @@ def cohort(cohort_id: int) -> Page:
             groups=[group for group in groups if group[1]],
             warnings=overview.warnings,
             now=services.now(),
+            session_mentors=choices[0],
+            session_targets=choices[1],
+            default_mentor=str(use_cases.default_mentor(overview.cohort) or ""),
+            default_target="|".join(map(str, use_cases.default_target(overview.cohort) or ())),
         )
+
+
+def _session_choices(
+    db: Session, cohort: Cohort, meeting: MentoringSession | None = None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The options of a session form: its mentor (the cohort's mentors, and the session's own
+    if no longer one) and what it teaches (the cohort's targets, and the session's own), as
+    (value, label)."""
+    people = [(str(m.user_id), m.user.name) for m in use_cases.mentors(cohort)]
+    listed = {value for value, _label in people}
+    if (
+        meeting is not None
+        and meeting.mentor_id is not None
+        and str(meeting.mentor_id) not in listed
+    ):
+        user = db.get(User, meeting.mentor_id)
+        people.append((str(meeting.mentor_id), user.name if user else ""))
+    targets = [(f"{s}|{lv}", name) for s, lv, name in use_cases.session_targets(cohort)]
+    if meeting is not None and meeting.skill_id is not None and meeting.level is not None:
+        own = f"{meeting.skill_id}|{meeting.level}"
+        if own not in {value for value, _label in targets}:
+            label = _("%(skill)s, level %(level)d", skill=meeting.skill_id, level=meeting.level)
+            targets.append((own, label))
+    return people, targets
+
+
+def _session_lead_form() -> tuple[int | None, str | None, int | None]:
+    """The mentor id, skill id and level a session form chose (each None for none)."""
+    mentor = request.form.get("mentor", "").strip()
+    mentor_id = None
+    if mentor:
+        if not mentor.isdigit():
+            raise InvalidRequest(
+                _("Choose the session's mentor from the list."), code="not_a_mentor"
+            )
+        mentor_id = int(mentor)
+    skill, _sep, level = request.form.get("target", "").strip().rpartition("|")
+    if not skill:
+        return mentor_id, None, None
+    if not level.isdigit():
+        raise InvalidRequest(_("Choose what the session teaches from the list."), code="bad_level")
+    return mentor_id, skill, int(level)
 
 
 def _cohort_action(cohort_id: int, action: _Action, done: str) -> WerkzeugResponse:
@@ -239,6 +287,7 @@ def cohort_session_add(cohort_id: int) -> WerkzeugResponse:
     low, high = use_cases.SESSION_MINUTES
 
     def add(db: Session, cohort: Cohort) -> str | None:
+        mentor_id, skill_id, level = _session_lead_form()
         return use_cases.add_session(
             db,
             cohort,
@@ -252,6 +301,9 @@ def cohort_session_add(cohort_id: int) -> WerkzeugResponse:
                 request.form.get("minutes", "60"), "The length in minutes", low=low, high=high
             ),
             now=get_services().now(),
+            mentor_id=mentor_id,
+            skill_id=skill_id,
+            level=level,
         )
 
     return _cohort_action(cohort_id, add, _("Session added."))
@@ -406,7 +458,10 @@ def cohort_session_edit(cohort_id: int, session_id: int) -> Page:
             "learning_outcome": meeting.learning_outcome,
             "starts_at": to_local(meeting.starts_at).strftime("%Y-%m-%dT%H:%M"),
             "minutes": str(meeting.minutes),
+            "mentor": str(meeting.mentor_id or ""),
+            "target": f"{meeting.skill_id}|{meeting.level}" if meeting.skill_id else "",
         }
+        mentor_choices, target_choices = _session_choices(db, cohort, meeting)
         cohort_name = cohort.name
     error = error_field = None
     if request.method == "POST":
@@ -416,6 +471,10 @@ def cohort_session_edit(cohort_id: int, session_id: int) -> Page:
             "learning_outcome": "learning_outcome",
             "bad_datetime": "starts_at",
             "bad_number": "minutes",
+            "not_a_mentor": "mentor",
+            "bad_skill": "target",
+            "unknown_skill": "target",
+            "bad_level": "target",
         }
         try:
             title = form_text("title", _("The title"), max_length=200, required=True)
@@ -426,6 +485,7 @@ def cohort_session_edit(cohort_id: int, session_id: int) -> Page:
             minutes = form_int(
                 request.form.get("minutes"), _("The length in minutes"), low=low, high=high
             )
+            mentor_id, skill_id, level = _session_lead_form()
             with services.session() as db:
                 warning = use_cases.update_session(
                     db,
@@ -437,9 +497,12 @@ def cohort_session_edit(cohort_id: int, session_id: int) -> Page:
                     starts_at=starts_at,
                     minutes=minutes,
                     now=services.now(),
+                    mentor_id=mentor_id,
+                    skill_id=skill_id,
+                    level=level,
                 )
         except InvalidRequest as exc:
-            error = exc.message
+            error = problem(exc)
             error_field = fields.get(exc.code)
             if error_field is None:
                 error_field = "learning_outcome" if "outcome" in exc.message else "title"
@@ -458,6 +521,8 @@ def cohort_session_edit(cohort_id: int, session_id: int) -> Page:
         error_field=error_field,
         low=low,
         high=high,
+        mentor_choices=mentor_choices,
+        target_choices=target_choices,
     )
     return page, 400 if error else 200
 

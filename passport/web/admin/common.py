@@ -179,6 +179,14 @@ def problem(exc: InvalidRequest, *, email: str = "") -> str:
         ),
         "duplicate_user": lambda: _("A user with e-mail %(email)s already exists.", email=address),
         "missing_learner": lambda: _("Enter the learner's e-mail address."),
+        "not_a_mentor": lambda: _(
+            "The session's mentor must be a mentor of this cohort or an administrator."
+        ),
+        "bad_skill": lambda: _(
+            "Choose both the skill and the level the session teaches, or neither."
+        ),
+        "unknown_skill": lambda: _("There is no such skill."),
+        "bad_level": lambda: _("The level must be from 1 to 4."),
         "self_assessment": lambda: _(
             "You cannot assess yourself: another assessor has to record this assessment (an "
             "administrator can allow self-assessment in the organisation settings)."

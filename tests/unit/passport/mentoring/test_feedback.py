@@ -163,11 +163,57 @@ def test_mentor_aggregates_are_suppressed_under_five(services: Services) -> None
         assert rows["Big"].n == 5 and rows["Big"].mean_usefulness == 3.0
         assert (rows["Big"].yes, rows["Big"].partly, rows["Big"].no) == (0.6, 0.2, 0.2)
         assert rows["Big"].comments == ("great", "ok")
-        assert report.overall.n == 9
-        assert report.overall.mean_usefulness == pytest.approx(
-            statistics.mean([5] * 4 + [5, 4, 3, 1, 2])
+        # The overall row covers the shown session only: "Small" never enters a total, so
+        # overall minus "Big" reveals nothing; the comments stay under their own session.
+        assert (report.overall.n, report.overall_sessions) == (5, 1)
+        assert report.overall.mean_usefulness == pytest.approx(statistics.mean([5, 4, 3, 1, 2]))
+        assert report.overall.comments == ()
+
+
+def test_a_hidden_session_cannot_be_recovered_by_subtraction(services: Services) -> None:
+    """The reviewer's case: A has 5 responses (shown), B one (hidden). Nothing the report
+    gives — overall or per session — depends on B's answer."""
+    reports = []
+    for b_answer in (("no", 1, "B was awful"), ("yes", 5, "B was great")):
+        with services.session() as db:
+            mentor = person(db, f"Mentor{b_answer[1]}")
+            a = led_session(db, mentor, PAST - timedelta(days=1), title="A")
+            b = led_session(db, mentor, PAST, title="B")
+            _answers(db, a, [("yes", 4, "fine"), ("partly", 3, None)] + [("yes", 5, None)] * 3)
+            _answers(db, b, [b_answer])
+            (report,) = feedback.mentor_feedback(db, [mentor.id])
+            rows = {r.title: r.summary for r in report.sessions}
+            assert rows["B"] == feedback.FeedbackSummary(1)
+            assert report.overall == feedback.FeedbackSummary(
+                5, yes=0.8, partly=0.2, no=0.0, mean_usefulness=4.4
+            )
+            assert report.overall_sessions == 1
+            assert b_answer[2] not in repr(report)
+            reports.append((report.overall, rows))
+    assert reports[0] == reports[1]  # B's answer changed; the report did not
+
+
+def test_the_template_triage_leaks_no_hidden_session(services: Services) -> None:
+    """Per template, feedback is totalled over its shown sessions only: the mentors' page
+    shows A, so a total over A and B would give B's one answer away."""
+    with services.session() as db:
+        template = SessionTemplate(skill_id=SKILL, level=1)
+        db.add(template)
+        db.flush()
+        db.add(
+            TemplateVersion(
+                template_id=template.id, version=1, title="T", learning_outcome="x", created_by="a"
+            )
         )
-        assert "only me" in report.overall.comments  # nine answers: no longer traceable
+        mentor = person(db, "M")
+        a = led_session(db, mentor, PAST - timedelta(days=1), template_id=template.id)
+        b = led_session(db, mentor, PAST, template_id=template.id)
+        _answers(db, a, [("yes", 4, None)] * 5)
+        _answers(db, b, [("no", 1, "mine")])
+        (row,) = feedback.template_triage(db, now=NOW)
+        assert (row.sessions, row.feedback_sessions) == (2, 1)
+        assert (row.feedback.n, row.feedback.yes, row.feedback.mean_usefulness) == (5, 1.0, 4.0)
+        assert row.feedback.comments == ()
 
 
 def test_template_triage_matches_a_second_computation(services: Services) -> None:
@@ -217,6 +263,13 @@ def test_template_triage_matches_a_second_computation(services: Services) -> Non
                         assessed_at=NOW,
                     )
                 )
+        extra = [("partly", 2), ("yes", 5)]  # not assessed: only the feedback changes
+        for n, (outcome, score) in enumerate(extra):
+            learner = person(db, f"X{n}", role="learner")
+            attend(db, second, learner)
+            feedback.give_feedback(
+                db, second.id, learner, outcome=outcome, usefulness=score, comment=None, now=NOW
+            )
         old = person(db, "Before", role="learner")
         attend(db, second, old)
         assert old.holder_id is not None
@@ -233,12 +286,14 @@ def test_template_triage_matches_a_second_computation(services: Services) -> Non
         db.flush()
         (row,) = feedback.template_triage(db, now=NOW)
         assert (row.title, row.level, row.sessions) == ("Triage basics", 2, 2)
-        # The second computation: straight from the lists above with the statistics module.
-        assert row.feedback.n == len(answers)
+        # The second computation: straight from the lists above with the statistics module,
+        # over the one session with 5 or more responses (second: its 3 and the 2 extra).
+        shown = answers[0::2] + extra
+        assert (row.feedback.n, row.feedback_sessions) == (len(shown), 1)
         assert row.feedback.yes == pytest.approx(
-            statistics.mean(1 if o == "yes" else 0 for o, _ in answers)
+            statistics.mean(1 if o == "yes" else 0 for o, _ in shown)
         )
-        assert row.feedback.mean_usefulness == pytest.approx(statistics.mean(s for _, s in answers))
+        assert row.feedback.mean_usefulness == pytest.approx(statistics.mean(s for _, s in shown))
         counted = [r for r in results if r is not None]
         assert row.assessed == len(counted) == 5
         assert row.pass_rate == pytest.approx(statistics.mean(counted))
