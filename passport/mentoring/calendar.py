@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -82,6 +83,8 @@ FORMAT_NAMES: Mapping[str, str] = {
 _PRODID = "-//Skill Passport//Mentoring calendar//EN"
 _MAC_BYTES = 16
 _NOT_FOUND = "There is no calendar at this address."
+#: A feed address's user id and generation: ASCII digits only.
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +224,10 @@ def _vtimezones(events: list[CalendarEvent]) -> list[icalendar.Timezone]:
         years[zone.key] = (min(low, local.year), max(high, _local(event.ends_at, zone).year))
     return [
         icalendar.Timezone.from_tzinfo(
-            ZoneInfo(key), tzid=key, first_date=date(low - 1, 1, 1), last_date=date(high + 2, 1, 1)
+            ZoneInfo(key),
+            tzid=key,
+            first_date=date(max(low - 1, date.min.year), 1, 1),
+            last_date=date(min(high + 2, date.max.year), 1, 1),
         )
         for key, (low, high) in sorted(years.items())
     ]
@@ -413,7 +419,8 @@ def user_for_secret(db: Session, secret_key: str, secret: str) -> User:
     """The active user whose current feed ``secret`` this is. Raises :class:`NotFound` (the
     same sentence for every reason) otherwise."""
     parts = secret[:200].split("-", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    # ASCII digits only: str.isdigit() accepts "²", which int() refuses (a 500, finding of #21).
+    if len(parts) != 3 or not all(_DIGITS.fullmatch(part) for part in parts[:2]):
         raise NotFound(_NOT_FOUND, code="calendar_not_found")
     user_id, generation = int(parts[0]), int(parts[1])
     expected = _mac(secret_key, user_id, generation)
