@@ -65,13 +65,15 @@ __all__ = [
 #: How far back the feed reaches (every upcoming session is in it).
 FEED_DAYS_BACK = 90
 #: The METHOD of the ``.ics`` attached to each kind of mail (RFC 5546 §1.4); a context with
-#: ``cancelled`` true is a CANCEL whatever its kind.
+#: ``cancelled`` true is a CANCEL whatever its kind; one with ``waitlisted`` true (and not
+#: cancelled) has no file, since the person holds no seat.
 ATTACHMENT_METHODS: Mapping[str, str] = {
     "session_reminder": "PUBLISH",
     "event_signup": "REQUEST",
     "event_promoted": "REQUEST",
     "event_changed": "REQUEST",
     "event_cancelled": "CANCEL",
+    "event_signup_cancelled": "CANCEL",
 }
 #: What each session format is called in an event's description.
 FORMAT_NAMES: Mapping[str, str] = {
@@ -268,6 +270,8 @@ def attachment_method(kind: str, context: Mapping[str, Any]) -> str | None:
     """The METHOD of the ``.ics`` a mail of ``kind`` carries (None: no attachment)."""
     if "session_id" not in context or kind not in ATTACHMENT_METHODS:
         return None
+    if context.get("waitlisted") and not context.get("cancelled"):
+        return None  # no seat, so nothing for a calendar to hold
     if context.get("cancelled"):
         return "CANCEL"
     return ATTACHMENT_METHODS[kind]
