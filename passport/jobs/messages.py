@@ -77,6 +77,7 @@ SUBJECTS: dict[str, str] = {
     "event_promoted": N_("A seat is yours now: %(title)s"),
     "event_changed": N_("Event changed: %(title)s"),
     "event_cancelled": N_("Event cancelled: %(title)s"),
+    "event_signup_cancelled": N_("Your place is cancelled: %(title)s"),
 }
 KINDS = tuple(SUBJECTS)
 #: Kinds that share one template (the three changes of a badge's status).
@@ -92,6 +93,7 @@ _TEMPLATE_OF = {
             "event_promoted",
             "event_changed",
             "event_cancelled",
+            "event_signup_cancelled",
         )
     },
 }

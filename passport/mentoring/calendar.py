@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -64,13 +65,15 @@ __all__ = [
 #: How far back the feed reaches (every upcoming session is in it).
 FEED_DAYS_BACK = 90
 #: The METHOD of the ``.ics`` attached to each kind of mail (RFC 5546 §1.4); a context with
-#: ``cancelled`` true is a CANCEL whatever its kind.
+#: ``cancelled`` true is a CANCEL whatever its kind; one with ``waitlisted`` true (and not
+#: cancelled) has no file, since the person holds no seat.
 ATTACHMENT_METHODS: Mapping[str, str] = {
     "session_reminder": "PUBLISH",
     "event_signup": "REQUEST",
     "event_promoted": "REQUEST",
     "event_changed": "REQUEST",
     "event_cancelled": "CANCEL",
+    "event_signup_cancelled": "CANCEL",
 }
 #: What each session format is called in an event's description.
 FORMAT_NAMES: Mapping[str, str] = {
@@ -82,6 +85,8 @@ FORMAT_NAMES: Mapping[str, str] = {
 _PRODID = "-//Skill Passport//Mentoring calendar//EN"
 _MAC_BYTES = 16
 _NOT_FOUND = "There is no calendar at this address."
+#: A feed address's user id and generation: ASCII digits only.
+_DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +226,10 @@ def _vtimezones(events: list[CalendarEvent]) -> list[icalendar.Timezone]:
         years[zone.key] = (min(low, local.year), max(high, _local(event.ends_at, zone).year))
     return [
         icalendar.Timezone.from_tzinfo(
-            ZoneInfo(key), tzid=key, first_date=date(low - 1, 1, 1), last_date=date(high + 2, 1, 1)
+            ZoneInfo(key),
+            tzid=key,
+            first_date=date(max(low - 1, date.min.year), 1, 1),
+            last_date=date(min(high + 2, date.max.year), 1, 1),
         )
         for key, (low, high) in sorted(years.items())
     ]
@@ -262,6 +270,8 @@ def attachment_method(kind: str, context: Mapping[str, Any]) -> str | None:
     """The METHOD of the ``.ics`` a mail of ``kind`` carries (None: no attachment)."""
     if "session_id" not in context or kind not in ATTACHMENT_METHODS:
         return None
+    if context.get("waitlisted") and not context.get("cancelled"):
+        return None  # no seat, so nothing for a calendar to hold
     if context.get("cancelled"):
         return "CANCEL"
     return ATTACHMENT_METHODS[kind]
@@ -413,7 +423,8 @@ def user_for_secret(db: Session, secret_key: str, secret: str) -> User:
     """The active user whose current feed ``secret`` this is. Raises :class:`NotFound` (the
     same sentence for every reason) otherwise."""
     parts = secret[:200].split("-", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    # ASCII digits only: str.isdigit() accepts "²", which int() refuses (a 500, finding of #21).
+    if len(parts) != 3 or not all(_DIGITS.fullmatch(part) for part in parts[:2]):
         raise NotFound(_NOT_FOUND, code="calendar_not_found")
     user_id, generation = int(parts[0]), int(parts[1])
     expected = _mac(secret_key, user_id, generation)

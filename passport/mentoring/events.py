@@ -16,10 +16,14 @@ transaction before reading anything (its busy timeout then waits for the lock in
 failing with "database is locked" when a read snapshot would have to be upgraded), so the
 waitlist positions handed out are distinct and true.
 
-A change to the title, time, length, place or meeting link, and a cancellation, raise the
-event's ``sequence`` by one and set ``updated_at`` (the iCalendar SEQUENCE); the people signed
-up are told by e-mail. Suggestions for a learner's target job family count current badges only
-(not revoked, not suspended, not expired).
+A change to any field the calendar file writes (title, time, length, time zone, place, meeting
+link, learning outcome, format, shadow slot, mentor), and a cancellation, raise the event's
+``sequence`` by one; any change sets ``updated_at``. The people signed up are told by e-mail:
+those with a seat with the calendar file, the waitlisted without one. Someone who gives up a
+seat gets a METHOD:CANCEL file that takes it out of their calendar. An event cannot be changed
+once it has started. Its mentor must be eligible for its skill at its level
+(:mod:`passport.mentoring.matching`). Suggestions for a learner's target job family count
+current badges only (not revoked, not suspended, not expired).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from passport.credentials.models import Holder, IssuedCredential
 from passport.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from passport.jobs.notify import notify_person
 from passport.jobs.recipients import user_recipient
+from passport.mentoring.matching import eligibility
 from passport.mentoring.models import LearnerTarget, SessionSignup
 from passport.services import Services
 
@@ -84,8 +89,23 @@ EVENT_FORMATS = ("talk", "pairing", "hands_on", "shadow")
 EVENT_MINUTES = (15, 90)
 EVENT_LEVELS = (1, 4)
 CAPACITY = (1, 500)
-#: The fields whose change makes calendars update the event (the iCalendar SEQUENCE).
-_SEQUENCED = ("title", "starts_at", "minutes", "place", "meeting_url")
+#: How far ahead an event may start (a date like 9999-12-31 overflowed the move to UTC).
+AHEAD = timedelta(days=731)
+#: The fields whose change makes calendars update the event (the iCalendar SEQUENCE): every
+#: field the calendar file writes (SUMMARY, DTSTART/DTEND and TZID, LOCATION, URL,
+#: DESCRIPTION from the outcome, format and shadow slot, ORGANIZER from the mentor).
+_SEQUENCED = (
+    "title",
+    "starts_at",
+    "minutes",
+    "time_zone",
+    "place",
+    "meeting_url",
+    "learning_outcome",
+    "format",
+    "shadow_slot",
+    "mentor_id",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +192,11 @@ def _https(url: str | None) -> str | None:
     return url
 
 
-def _checked(db: Session, draft: EventDraft, actor: User) -> dict[str, Any]:
-    """The column values of ``draft``, or :class:`InvalidRequest` naming the first problem."""
+def _checked(db: Session, draft: EventDraft, actor: User, *, now: datetime) -> dict[str, Any]:
+    """The column values of ``draft``, or :class:`InvalidRequest` naming the first problem.
+    The start may lie at most :data:`AHEAD` in the future (``bad_start``); the mentor must be
+    eligible for the skill at the level (``mentor_not_eligible``, see
+    :mod:`passport.mentoring.matching`), administrators included."""
     title = draft.title.strip()
     if not title or len(title) > 200:
         raise InvalidRequest("Give the event a title of 1 to 200 characters.", code="bad_title")
@@ -215,7 +238,14 @@ def _checked(db: Session, draft: EventDraft, actor: User) -> dict[str, Any]:
     if place is None and meeting_url is None:
         raise InvalidRequest("Give a place, a meeting link, or both.", code="missing_place")
     zone = _zone(draft.time_zone)
-    starts_at = draft.starts_local.replace(tzinfo=zone).astimezone(UTC)
+    try:
+        starts_at = draft.starts_local.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        starts_at = None
+    if starts_at is None or starts_at > now + AHEAD:
+        raise InvalidRequest(
+            "Give the start as a date and a time, at most two years from now.", code="bad_start"
+        )
     mentor_id = draft.mentor_id if draft.mentor_id is not None else actor.id
     if mentor_id != actor.id and actor.role != "admin":
         raise Forbidden("Only an administrator runs an event for someone else.", code="not_admin")
@@ -223,6 +253,12 @@ def _checked(db: Session, draft: EventDraft, actor: User) -> dict[str, Any]:
     if mentor is None or mentor.role not in ("mentor", "admin") or mentor.deactivated_at:
         raise InvalidRequest(
             "The mentor must be an active mentor or administrator.", code="bad_mentor"
+        )
+    if not eligibility(db, mentor, skill.id, draft.level, now=now).eligible:
+        raise InvalidRequest(
+            f"{mentor.name} holds no current badge one level above {skill.name} at level "
+            f"{draft.level} and has no exception for it, so cannot run this event.",
+            code="mentor_not_eligible",
         )
     return {
         "title": title,
@@ -289,7 +325,7 @@ def create_event(
     """A new standalone event run by ``draft.mentor_id`` (default: the creator)."""
     if actor.role not in ("admin", "mentor"):
         raise Forbidden("Only mentors and administrators create events.", code="not_staff")
-    values = _checked(db, draft, actor)
+    values = _checked(db, draft, actor, now=now)
     if values["starts_at"] <= now:
         raise InvalidRequest("An event must start in the future.", code="event_in_past")
     event = MentoringSession(cohort_id=None, seats_taken=0, sequence=0, updated_at=now, **values)
@@ -309,11 +345,19 @@ def update_event(
     now: datetime,
 ) -> bool:
     """Change an event. Returns whether calendars must update it (its sequence was raised);
-    then everyone signed up is told. A capacity below the seats taken is refused
-    (``capacity_below_seats``); a higher one moves the waitlist up."""
+    then everyone signed up is told: people with a seat get the updated calendar file, the
+    waitlisted a mail without one (they have no seat in their calendar). A capacity below the
+    seats taken is refused (``capacity_below_seats``); a higher one moves the waitlist up. An
+    event that has started cannot be changed (``event_started``), nor moved to a start that
+    has passed (``event_in_past``)."""
+    event = _lock(db, event.id)  # the seats taken, read under the row lock sign-ups take
     if event.cancelled_at is not None:
         raise Conflict("This event was cancelled; it cannot be changed.", code="event_cancelled")
-    values = _checked(db, draft, actor)
+    if event.starts_at <= now:
+        raise Conflict("This event has started; it cannot be changed.", code="event_started")
+    values = _checked(db, draft, actor, now=now)
+    if values["starts_at"] <= now:
+        raise InvalidRequest("An event must start in the future.", code="event_in_past")
     if values["capacity"] is not None and values["capacity"] < event.seats_taken:
         raise Conflict(
             f"{event.seats_taken} seats are taken; the capacity cannot be lower than that.",
@@ -337,7 +381,20 @@ def update_event(
     _fill_free_seats(db, services, event, now=now)
     if sequenced:
         for signup, user in _people(db, event.id, ("confirmed", "waitlisted")):
-            _tell(db, services, event, user, "event_changed", signup=signup)
+            if signup.status == "waitlisted":
+                # No REQUEST: a calendar would show a seat the person does not have.
+                _tell(
+                    db,
+                    services,
+                    event,
+                    user,
+                    "event_changed",
+                    signup=signup,
+                    position=waitlist_position(db, signup),
+                    waitlisted=True,
+                )
+            else:
+                _tell(db, services, event, user, "event_changed", signup=signup)
     return sequenced
 
 
@@ -346,6 +403,7 @@ def cancel_event(
 ) -> int:
     """Cancel the event (the row and its sign-ups are kept); everyone with a seat or on the
     waitlist is told. Returns how many people were told."""
+    event = _lock(db, event.id)
     if event.cancelled_at is not None:
         raise Conflict("This event is already cancelled.", code="event_cancelled")
     event.cancelled_at = now
@@ -499,6 +557,8 @@ def cancel_signup(
     record_event(db, user.email, "event.signup_cancel", event_id, {"was": was}, at=now)
     if was != "confirmed" or event.cancelled_at is not None:
         return None
+    # The seat's REQUEST is in the person's calendar: a CANCEL takes it out again.
+    _tell(db, services, event, user, "event_signup_cancelled", signup=signup)
     _free_seat(db, event_id)
     promoted = _fill_free_seats(db, services, event, now=now)
     return promoted[0] if promoted else None
@@ -562,6 +622,7 @@ def _tell(
     *,
     signup: SessionSignup,
     position: int | None = None,
+    waitlisted: bool = False,
 ) -> None:
     recipient = user_recipient(user)
     if recipient is None:
@@ -569,6 +630,8 @@ def _tell(
     context = event_context(event)
     if position is not None:
         context["position"] = position
+    if waitlisted:
+        context["waitlisted"] = True
     stamp = signup.updated_at.isoformat() if signup.updated_at else ""
     notify_person(
         db,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -95,6 +96,8 @@ MINUTES = (15, 90)
 MAX_PRE_READING = 20
 #: A program runs 1 to 12 weeks (cohorts are planned for 6–8).
 PROGRAM_WEEKS = (1, 12)
+#: How far from today a cohort made from a program may start (either way).
+AHEAD = timedelta(days=731)
 #: The starter templates and the "SRE foundations, 7 weeks" program (``passport demo``).
 STARTER_FILE = Path(__file__).parent / "data" / "starter_materials.json"
 #: The fields a version holds, in the order a diff lists them.
@@ -244,7 +247,7 @@ def parse_content(raw: Mapping[str, Any], skill: Skill) -> TemplateContent:
         raise InvalidRequest(f"The format must be one of: {', '.join(FORMATS)}.", code="bad_format")
     minutes = raw.get("minutes", 60)
     low, high = MINUTES
-    if isinstance(minutes, str) and minutes.strip().isdigit():
+    if isinstance(minutes, str) and re.fullmatch(r"[0-9]{1,9}", minutes.strip()):
         minutes = int(minutes.strip())
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not low <= minutes <= high:
         raise InvalidRequest(f"A session lasts from {low} to {high} minutes.", code="bad_minutes")
@@ -740,6 +743,11 @@ def cohort_from_program(
     if program.retired_at is not None:
         raise InvalidRequest("This program is retired.", code="retired_program")
     zone = _zone(time_zone)
+    if not now.date() - AHEAD <= starts_on <= now.date() + AHEAD:
+        # Far dates overflow the week arithmetic or the move to UTC (a 500 before).
+        raise InvalidRequest(
+            "The start date must lie within two years of today.", code="bad_start_date"
+        )
     items = program_items(session, program.id)
     if not items:
         raise InvalidRequest("This program has no sessions.", code="empty_program")

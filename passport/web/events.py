@@ -12,6 +12,7 @@ The rules live in :mod:`passport.mentoring.events`; these views read forms and s
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -89,7 +90,15 @@ def _helpers() -> dict[str, Any]:
 def _sentence(exc: PassportError) -> str:
     """The error's sentence in the page's language (by code; else as the domain wrote it)."""
     sentences = {
-        "event_started": lambda: _("This event has started; sign-up is closed."),
+        "event_started": lambda: (
+            _("This event has started; it cannot be changed.")
+            if "cannot be changed" in exc.message
+            else _("This event has started; sign-up is closed.")
+        ),
+        "mentor_not_eligible": lambda: _(
+            "The mentor holds no current badge one level above this skill and level and has no "
+            "exception for it, so cannot run this event."
+        ),
         "event_cancelled": lambda: _("This event was cancelled."),
         "own_event": lambda: _("You run this event; you cannot sign up to it."),
         "bad_duration": lambda: _("An event lasts from 15 to 90 minutes."),
@@ -117,7 +126,7 @@ def _sentence(exc: PassportError) -> str:
             "seats taken."
         ),
         "unknown_job_family": lambda: _("Choose a job family that is in use."),
-        "bad_start": lambda: _("Give the start as a date and a time."),
+        "bad_start": lambda: _("Give the start as a date and a time, at most two years from now."),
     }
     sentence = sentences.get(exc.code)
     return sentence() if sentence else exc.message
@@ -320,14 +329,18 @@ def _values_of(event: MentoringSession | None, default_zone: str) -> dict[str, s
     }
 
 
+#: A number typed in the form: ASCII digits only (``int()`` takes "٣"; a long id overflows).
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
 def _number(value: str, code: str, *, blank: bool = False) -> int | None:
     value = value.strip()
     if not value and blank:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidRequest("Give a whole number.", code=code) from None
+    if not _DIGITS.fullmatch(value):
+        # ASCII digits, at most 9: a longer id overflowed a PostgreSQL integer (a 500).
+        raise InvalidRequest("Give a whole number.", code=code)
+    return int(value)
 
 
 def _draft(values: dict[str, str]) -> use_cases.EventDraft:
@@ -337,7 +350,9 @@ def _draft(values: dict[str, str]) -> use_cases.EventDraft:
             time.fromisoformat(values["start_time"].strip()),
         )
     except ValueError:
-        raise InvalidRequest("Give the start as a date and a time.", code="bad_start") from None
+        raise InvalidRequest(
+            "Give the start as a date and a time, at most two years from now.", code="bad_start"
+        ) from None
     mentor = _number(values["mentor_id"], "bad_mentor", blank=True)
     return use_cases.EventDraft(
         title=values["title"],
@@ -375,6 +390,7 @@ _FIELD_OF = {
     "bad_start": "start_date",
     "event_in_past": "start_date",
     "bad_mentor": "mentor_id",
+    "mentor_not_eligible": "mentor_id",
     "not_admin": "mentor_id",
 }
 

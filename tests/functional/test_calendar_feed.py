@@ -136,6 +136,10 @@ def test_wrong_secrets_all_answer_the_same_404(app: Flask, client: FlaskClient) 
             _path(services, learner + 1000),  # nobody: the same answer as a bad MAC
             _path(services, learner, 2),
             "/calendar/nonsense.ics",
+            # Digits str.isdigit() accepts but int() refuses: a 500 before, without a login.
+            "/calendar/%C2%B2-1-x.ics",
+            "/calendar/1-%C2%B2-x.ics",
+            "/calendar/1234567890123-1-x.ics",
         )
     ]
     assert {answer.status_code for answer in answers} == {404}

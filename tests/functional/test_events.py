@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from passport.accounts.tokens import create_token
 from passport.audit import AuditEvent
+from passport.catalog.models import Skill
 from passport.cohorts.models import MentoringSession
-from passport.mentoring.models import SessionFeedback
+from passport.mentoring.models import MentorException, SessionFeedback
 from passport.services import Services
 from passport.web.context import get_services
 from tests.functional.signing_in import HTML, csrf, log_in, make_user
@@ -47,8 +48,27 @@ def _form(services: Services, token: str, **changes: str) -> dict[str, str]:
     return form
 
 
+def _eligible_mentor(services: Services, email: str, name: str) -> int:
+    """A mentor who may run events on every skill at every level (an exception per skill: an
+    event's mentor must be eligible)."""
+    user_id = make_user(services, email, name, "mentor")
+    with services.session() as db:
+        for skill_id in db.scalars(select(Skill.id)):
+            db.add(
+                MentorException(
+                    user_id=user_id,
+                    skill_id=skill_id,
+                    max_level=4,
+                    reason="Runs the guild of this skill.",
+                    granted_by="admin@example.com",
+                    granted_at=services.now(),
+                )
+            )
+    return user_id
+
+
 def _create(app: Flask, services: Services) -> tuple[FlaskClient, int]:
-    make_user(services, "mo@example.com", "Mo Mentor", "mentor")
+    _eligible_mentor(services, "mo@example.com", "Mo Mentor")
     mentor = app.test_client()
     log_in(mentor, "mo@example.com", "/admin/events")
     token = csrf(mentor, "/admin/events/new")
@@ -105,11 +125,39 @@ def test_the_mentor_cannot_sign_up_and_a_form_error_is_shown(app: Flask) -> None
         ({"time_zone": "Mars/Olympus"}, "That is not a time zone we know"),
         ({"format": "shadow"}, "A shadow rotation needs its on-call or incident shadow slot."),
         ({"meeting_url": "http://x.example"}, "The meeting link must be an https://"),
+        # Beyond two years, or overflowing the move to UTC: a 500 before.
+        ({"start_date": "9999-12-31"}, "at most two years from now."),
+        (
+            {"start_date": "0001-01-01", "start_time": "00:00", "time_zone": "Asia/Tokyo"},
+            "at most two years from now.",
+        ),
+        # A number beyond a PostgreSQL integer, and a digit int() refuses.
+        ({"level": "9" * 12}, "The level must be from 1 to 4."),
+        ({"capacity": "²"}, "The capacity must be from 1 to 500 seats"),
     ):
         response = mentor.post("/admin/events/new", data=_form(services, token, **changes))
         assert response.status_code == 400
         assert sentence in response.data.decode()
         assert 'aria-invalid="true"' in response.data.decode()
+
+
+def test_an_ineligible_mentor_is_told_why_in_their_language(app: Flask) -> None:
+    services = get_services(app)
+    make_user(services, "nia@example.com", "Nia", "mentor")  # no badge, no exception
+    client = app.test_client()
+    log_in(client, "nia@example.com", "/admin/events")
+    token = csrf(client, "/admin/events/new")
+    response = client.post("/admin/events/new", data=_form(services, token))
+    assert response.status_code == 400
+    assert "holds no current badge one level above this skill" in response.data.decode()
+    german = client.post(
+        "/admin/events/new",
+        data=_form(services, token),
+        headers={**HTML, "Accept-Language": "de"},
+    )
+    assert "kein gültiges Abzeichen eine Stufe über" in german.data.decode()
+    with services.session() as db:
+        assert db.scalar(select(MentoringSession.id)) is None
 
 
 def test_edit_and_cancel_raise_the_sequence_and_are_audited(app: Flask) -> None:
@@ -213,6 +261,7 @@ def test_the_demo_has_events_a_waitlist_a_shadow_rotation_and_a_target(app: Flas
     from passport.mentoring.models import LearnerTarget, SessionSignup
 
     services = get_services(app)
+    make_user(services, "admin@demo.example", "Ada Admin", "admin")  # grants Mo's exceptions
     make_user(services, "mo.mentor@demo.example", "Mo Mentor", "mentor")
     for n in range(8):
         make_user(services, f"learner{n}@demo.example", f"Learner {n}")

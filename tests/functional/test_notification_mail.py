@@ -92,6 +92,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
             "event_promoted",
             "event_changed",
             "event_cancelled",
+            "event_signup_cancelled",
         )
     },
     "share_viewed": {
@@ -469,6 +470,39 @@ def test_event_mail_carries_the_calendar_file_except_on_the_waitlist(
     [event] = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")
     assert str(event["UID"]) == "cohort-session-8@127.0.0.1"
     assert "/events/8" in _parts(seat)[0]
+
+
+def test_a_given_up_seat_cancels_and_a_waitlisted_change_has_no_file(
+    mail_app: Flask, smtp: tuple[Server, int]
+) -> None:
+    services = get_services(mail_app)
+    user_id = _person(services, "ada@example.com", "Ada", "en")
+    _notify(services, user_id, "event_signup_cancelled", "event_signup_cancelled:8:1:x")
+    with services.session() as db:
+        notify(
+            db,
+            services,
+            kind="event_changed",
+            key="event_changed:8:1:w",
+            to="ada@example.com",
+            user_id=user_id,
+            locale="en",
+            context={**CONTEXTS["event_changed"], "waitlisted": True, "position": 2},
+        )
+    _drain(services)
+    changed, gave_up = sorted(smtp[0].messages, key=lambda m: str(m["Subject"]).strip())
+    assert str(gave_up["Subject"]).strip().startswith("Your place is cancelled")
+    [attachment] = list(gave_up.iter_attachments())
+    assert attachment.get_param("method") == "CANCEL"
+    calendar = icalendar.Calendar.from_ical(attachment.get_content())
+    assert str(calendar["METHOD"]) == "CANCEL"
+    [event] = calendar.walk("VEVENT")
+    assert str(event["UID"]) == "cohort-session-8@127.0.0.1"
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert "takes the event out of your calendar" in _parts(gave_up)[0]
+    assert str(changed["Subject"]).startswith("Event changed")
+    assert list(changed.iter_attachments()) == []
+    assert "still on its waitlist, number 2" in _parts(changed)[0]
 
 
 def test_my_notifications_page_saves_the_choices(mail_app: Flask) -> None:

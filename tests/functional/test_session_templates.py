@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -85,6 +86,7 @@ def test_a_mentor_writes_and_versions_a_template(app: Flask) -> None:
         ),
         ({"criteria": ["made-up"]}, "Choose criteria from the skill&#39;s own rubric."),
         ({"minutes": "120"}, "A session lasts from 15 to 90 minutes."),
+        ({"minutes": "²"}, "A session lasts from 15 to 90 minutes."),  # isdigit(), not int()
     ],
 )
 def test_bad_template_input_is_shown_on_the_form(
@@ -132,7 +134,7 @@ def test_an_admin_starts_a_cohort_from_a_program_and_updates_outdated_sessions(
         data={
             "program": str(program_id),
             "name": "Autumn observability",
-            "starts_on": "2099-10-19",
+            "starts_on": (date.today() + timedelta(days=60)).isoformat(),
             "at": "17:30",
             "time_zone": "Europe/Berlin",
             "csrf_token": token,
@@ -163,6 +165,85 @@ def test_an_admin_starts_a_cohort_from_a_program_and_updates_outdated_sessions(
         }
     page = client.get(f"/admin/templates/{template_id}").get_data(as_text=True)
     assert 'name="session"' not in page
+
+
+def test_odd_digits_and_huge_ids_are_refused_not_a_500(app: Flask) -> None:
+    # "²".isdigit() is true but int("²") fails; 2**31 overflows a PostgreSQL integer.
+    client = app.test_client()
+    log_in(client, "admin@example.org", "/admin/cohorts")
+    template_id, _ = _new_template(client)
+    page = client.get("/admin/templates/new?skill=observability&level=%C2%B2")
+    assert page.status_code == 200
+    assert 'name="title"' not in page.get_data(as_text=True)  # still choosing skill and level
+    for chosen in ("²", str(2**31), str(10**30)):
+        token = csrf(client, f"/admin/templates/{template_id}")
+        response = client.post(
+            f"/admin/templates/{template_id}/sessions",
+            data={"session": chosen, "csrf_token": token},
+        )
+        assert response.status_code == 302, chosen
+        assert "Tick the sessions" in client.get(response.headers["Location"]).get_data(
+            as_text=True
+        )
+    token = csrf(client, "/admin/cohorts/from-program")
+    response = client.post(
+        "/admin/cohorts/from-program",
+        data={
+            "program": str(2**31),
+            "name": "X",
+            "starts_on": date.today().isoformat(),
+            "at": "10:00",
+            "time_zone": "UTC",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 400
+    token = csrf(client, "/admin/programs/new")
+    response = client.post(
+        "/admin/programs/new",
+        data={
+            "name": "P",
+            "weeks": "1",
+            "template-0": str(2**31),
+            "week-0": "1",
+            "weekday-0": "0",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 400
+
+
+def test_a_start_date_far_away_is_shown_on_the_form(app: Flask) -> None:
+    client = app.test_client()
+    log_in(client, "admin@example.org", "/admin/cohorts")
+    template_id, _ = _new_template(client)
+    token = csrf(client, "/admin/programs/new")
+    client.post(
+        "/admin/programs/new",
+        data={
+            "name": "P",
+            "weeks": "1",
+            "template-0": str(template_id),
+            "week-0": "1",
+            "weekday-0": "0",
+            "csrf_token": token,
+        },
+    )
+    for starts_on in ("9999-12-01", "0001-01-01"):
+        token = csrf(client, "/admin/cohorts/from-program")
+        response = client.post(
+            "/admin/cohorts/from-program",
+            data={
+                "program": "1",
+                "name": "X",
+                "starts_on": starts_on,
+                "at": "10:00",
+                "time_zone": "Europe/Berlin",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 400, starts_on
+        assert "within two years of today" in response.get_data(as_text=True)
 
 
 def test_a_bad_time_zone_is_shown_on_the_form(app: Flask) -> None:

@@ -8,6 +8,7 @@ a cohort may start one from a program.
 
 from __future__ import annotations
 
+import re
 from datetime import time, timedelta
 from typing import Any
 
@@ -30,6 +31,10 @@ __all__: list[str] = []
 #: Empty item rows a program form offers.
 PROGRAM_ROWS = 12
 WEEKDAYS = (0, 1, 2, 3, 4, 5, 6)
+#: The largest id a PostgreSQL integer column holds; a bigger one is a DataError (a 500).
+MAX_ID = 2**31 - 1
+#: A number typed in a form: ASCII digits only (str.isdigit() accepts "²", which int() refuses).
+_DIGITS = re.compile(r"[0-9]{1,9}")
 _FIELD_OF_CODE = {
     "bad_pre_reading_url": "pre_reading",
     "too_many_links": "pre_reading",
@@ -95,7 +100,7 @@ def _content_from_form() -> dict[str, Any]:
         "pre_reading": _parse_links(request.form.get("pre_reading", "")),
         "criteria": request.form.getlist("criteria"),
         "format": request.form.get("format", ""),
-        "minutes": int(minutes) if minutes.isdigit() else minutes or None,
+        "minutes": int(minutes) if _DIGITS.fullmatch(minutes) else minutes or None,
     }
 
 
@@ -167,6 +172,7 @@ def problem(exc: InvalidRequest) -> str:
         "bad_week": lambda: _("Each session's week must lie within the program's weeks."),
         "bad_weekday": lambda: _("Each session's weekday runs from Monday to Sunday."),
         "retired_program": lambda: _("This program is retired."),
+        "bad_start_date": lambda: _("The start date must lie within two years of today."),
         "bad_time_zone": lambda: _(
             "That is not a time zone; use an IANA name such as Europe/Berlin."
         ),
@@ -217,7 +223,9 @@ def session_template_new() -> Page:
         skill = next((s for s in skills if s.id == skill_id), None)
         criteria = _criteria_of(skill) if skill else []
         skill_name = skill.name if skill else ""
-    level = int(level_text) if level_text.isdigit() and int(level_text) in LEVEL_NAMES else None
+    level = int(level_text) if _DIGITS.fullmatch(level_text) else None
+    if level not in LEVEL_NAMES:
+        level = None
     if skill is None or level is None:
         return render_template(
             "admin/session_template_start.html",
@@ -380,7 +388,11 @@ def session_template_sessions(template_id: int) -> Page:
     services = get_services()
     chosen: set[int] | None = None
     if request.form.get("scope") != "all":
-        chosen = {int(v) for v in request.form.getlist("session") if v.isdigit()}
+        chosen = {
+            int(v)
+            for v in request.form.getlist("session")
+            if _DIGITS.fullmatch(v) and int(v) <= MAX_ID
+        }
         if not chosen:
             flash(_("Tick the sessions to update, or update them all."), "error")
             return redirect(url_for("admin.session_template", template_id=template_id))
@@ -436,7 +448,7 @@ def _draft_from_form() -> use_cases.ProgramDraft:
     for row in _program_form_rows():
         if not row["template"]:
             continue
-        template_id = form_int(row["template"], _("The template"), low=1, high=2**31)
+        template_id = form_int(row["template"], _("The template"), low=1, high=MAX_ID)
         week = form_int(row["week"], _("The week"), low=1, high=weeks)
         weekday = form_int(row["weekday"], _("The weekday"), low=0, high=6)
         items.append(use_cases.ProgramItemDraft(template_id, week, weekday))
@@ -528,7 +540,7 @@ def cohort_from_program() -> Page:
     if request.method == "POST":
         values = {k: request.form.get(k, "").strip() for k in values}
         try:
-            program_id = form_int(values["program"], _("The program"), low=1, high=2**31)
+            program_id = form_int(values["program"], _("The program"), low=1, high=MAX_ID)
             name = form_text("name", _("The name"), max_length=200, required=True)
             starts_on = form_date(values["starts_on"], _("The start date"))
             try:
@@ -555,6 +567,7 @@ def cohort_from_program() -> Page:
                 "bad_time": "at",
                 "bad_time_zone": "time_zone",
                 "bad_date": "starts_on",
+                "bad_start_date": "starts_on",
                 "bad_number": "program",
                 "unknown_program": "program",
             }.get(exc.code, "name")

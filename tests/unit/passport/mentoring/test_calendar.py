@@ -473,3 +473,11 @@ def test_the_mail_part_names_its_method(tmp_path: Path) -> None:
     assert part.get_param("method") == "REQUEST"
     assert part.get_filename() == "session.ics"
     assert str(icalendar.Calendar.from_ical(part.get_content())["METHOD"]) == "REQUEST"
+
+
+@pytest.mark.parametrize("year", [2, 9998, 9999])
+def test_a_start_near_the_ends_of_the_calendar_still_builds(year: int) -> None:
+    # The VTIMEZONE span (a year before, two after) once overflowed date() for year 9998 on.
+    event = _event(10, datetime(year, 6, 1, 9, 0))
+    calendar = icalendar.Calendar.from_ical(build_calendar([event], base=BASE, now=NOW))
+    assert [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]

@@ -3,6 +3,7 @@ up in order, capacity under 32 concurrent sign-ups, and suggestions for a target
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -15,12 +16,14 @@ from sqlalchemy import delete, select
 from passport.accounts.models import User
 from passport.accounts.users import create_user
 from passport.audit import AuditEvent
+from passport.catalog.models import Skill
 from passport.cohorts.models import MentoringSession
 from passport.errors import Conflict, Forbidden, InvalidRequest
 from passport.jobs.models import Notification
 from passport.mentoring import events
+from passport.mentoring.calendar import attachment_method
 from passport.mentoring.events import EventDraft
-from passport.mentoring.models import LearnerTarget, SessionSignup
+from passport.mentoring.models import LearnerTarget, MentorException, SessionSignup
 from passport.services import Services
 from passport.web.context import get_services
 from tests.unit.passport.outcomes.fixtures import add_badge, emptied, module_app
@@ -39,15 +42,31 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 def services(shared: Flask) -> Iterator[Services]:
     services = get_services(shared)
     with services.session() as db:
-        for model in (SessionSignup, LearnerTarget, Notification, AuditEvent):
+        for model in (SessionSignup, LearnerTarget, Notification, AuditEvent, MentorException):
             db.execute(delete(model))
     yield from emptied(services)
+    with services.session() as db:
+        db.execute(delete(MentorException))
 
 
-def _user(services: Services, email: str, role: str = "learner") -> int:
+def _user(services: Services, email: str, role: str = "learner", *, eligible: bool = True) -> int:
+    """A user; a mentor or administrator is made eligible to teach every skill at every level
+    (an administrator's exception) unless ``eligible`` is false."""
     with services.session() as db:
         user = create_user(db, email=email, name=email.split("@")[0], role=role, password=None)
         db.flush()
+        if role in ("mentor", "admin") and eligible:
+            for skill_id in db.scalars(select(Skill.id)):
+                db.add(
+                    MentorException(
+                        user_id=user.id,
+                        skill_id=skill_id,
+                        max_level=4,
+                        reason="Runs the guild of this skill.",
+                        granted_by="admin@example.com",
+                        granted_at=NOW,
+                    )
+                )
         return user.id
 
 
@@ -182,23 +201,112 @@ def test_a_change_of_time_raises_the_sequence_and_tells_people(services: Service
         event = db.get(MentoringSession, event_id)
         actor = db.get(User, mentor)
         assert event is not None and actor is not None
-        # The outcome alone does not move calendars.
+        # The capacity alone is not in the calendar file: no new sequence, but a new stamp.
+        later_now = NOW + timedelta(minutes=1)
         assert not events.update_event(
-            db, services, event, actor, _draft(learning_outcome="Other words."), now=NOW
+            db, services, event, actor, _draft(capacity=6), now=later_now
         )
-        assert event.sequence == 0
+        assert event.sequence == 0 and event.updated_at == later_now
         later = START + timedelta(hours=1)
         assert events.update_event(
-            db,
-            services,
-            event,
-            actor,
-            _draft(learning_outcome="Other words.", starts_local=later),
-            now=NOW,
+            db, services, event, actor, _draft(capacity=6, starts_local=later), now=NOW
         )
         assert event.sequence == 1 and event.updated_at == NOW
         kinds = list(db.scalars(select(Notification.kind).order_by(Notification.id)))
         assert kinds == ["event_signup", "event_changed"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"learning_outcome": "Other words."},
+        {"format": "talk"},
+        {"format": "shadow", "shadow_slot": "Primary on-call"},
+        {"time_zone": "Europe/London"},
+        {"title": "Flame graphs"},
+        {"minutes": 60},
+        {"place": "Room 4"},
+        {"meeting_url": "https://meet.example.com/xyz"},
+    ],
+)
+def test_every_field_the_calendar_writes_raises_the_sequence(
+    services: Services, changes: dict[str, object]
+) -> None:
+    mentor = _user(services, "mo@example.com", "mentor")
+    event_id = _event(services, mentor)
+    with services.session() as db:
+        event = db.get(MentoringSession, event_id)
+        actor = db.get(User, mentor)
+        assert event is not None and actor is not None
+        assert events.update_event(db, services, event, actor, _draft(**changes), now=NOW)
+        assert event.sequence == 1
+
+
+def test_a_new_mentor_raises_the_sequence(services: Services) -> None:
+    admin = _user(services, "ada@example.com", "admin")
+    mentor = _user(services, "mo@example.com", "mentor")
+    event_id = _event(services, mentor)
+    with services.session() as db:
+        event = db.get(MentoringSession, event_id)
+        actor = db.get(User, admin)
+        assert event is not None and actor is not None
+        assert events.update_event(db, services, event, actor, _draft(mentor_id=admin), now=NOW)
+        assert event.sequence == 1 and event.mentor_id == admin
+
+
+def test_an_event_is_not_moved_into_the_past_nor_edited_once_started(
+    services: Services,
+) -> None:
+    mentor = _user(services, "mo@example.com", "mentor")
+    event_id = _event(services, mentor)
+    with services.session() as db:
+        event = db.get(MentoringSession, event_id)
+        actor = db.get(User, mentor)
+        assert event is not None and actor is not None
+        past = (NOW - timedelta(days=1)).replace(tzinfo=None)
+        with pytest.raises(InvalidRequest) as refused:
+            events.update_event(
+                db, services, event, actor, _draft(starts_local=past, time_zone="UTC"), now=NOW
+            )
+        assert refused.value.code == "event_in_past"
+    with services.session() as db:
+        event = db.get(MentoringSession, event_id)
+        actor = db.get(User, mentor)
+        assert event is not None and actor is not None
+        started = event.starts_at + timedelta(minutes=5)
+        with pytest.raises(Conflict) as caught:
+            events.update_event(db, services, event, actor, _draft(title="Renamed"), now=started)
+        assert caught.value.code == "event_started"
+        assert event.title == "Reading a flame graph" and event.sequence == 0
+
+
+@pytest.mark.parametrize(
+    "starts_local",
+    [datetime(1, 1, 1, 0, 0), datetime(9999, 12, 31, 23, 0), START + timedelta(days=800)],
+)
+def test_a_start_beyond_two_years_or_the_calendar_is_refused(
+    services: Services, starts_local: datetime
+) -> None:
+    mentor = _user(services, "mo@example.com", "mentor")
+    with pytest.raises(InvalidRequest) as caught:
+        _event(services, mentor, starts_local=starts_local, time_zone="Asia/Tokyo")
+    assert caught.value.code == "bad_start"  # year 1 east of UTC overflowed: a 500 before
+
+
+def test_the_mentor_must_be_eligible_admins_too(services: Services) -> None:
+    mentor = _user(services, "mo@example.com", "mentor", eligible=False)
+    admin = _user(services, "ada@example.com", "admin", eligible=False)
+    for actor in (mentor, admin):
+        with pytest.raises(InvalidRequest) as caught:
+            _event(services, actor)
+        assert caught.value.code == "mentor_not_eligible"
+    with services.session() as db:
+        # A current badge one level above the event's level makes the mentor eligible.
+        add_badge(db, "mo@example.com", "observability-l3", date.today() - timedelta(days=30))
+    assert _event(services, mentor, level=2)
+    with pytest.raises(InvalidRequest) as caught:
+        _event(services, mentor, level=3)  # level 3 needs a level-4 badge or an exception
+    assert caught.value.code == "mentor_not_eligible"
 
 
 def test_capacity_cannot_go_below_the_seats_taken(services: Services) -> None:
@@ -260,6 +368,44 @@ def test_cancel_raises_the_sequence_keeps_the_row_and_tells_everyone(services: S
     with pytest.raises(Conflict) as caught:
         _sign_up(services, event_id, _user(services, "c@example.com"))
     assert caught.value.code == "event_cancelled"
+
+
+def test_a_change_tells_the_waitlisted_without_a_calendar_request(services: Services) -> None:
+    mentor = _user(services, "mo@example.com", "mentor")
+    event_id = _event(services, mentor, capacity=1)
+    seated, waiting = _user(services, "a@example.com"), _user(services, "b@example.com")
+    _sign_up(services, event_id, seated)
+    _sign_up(services, event_id, waiting)
+    with services.session() as db:
+        event = db.get(MentoringSession, event_id)
+        actor = db.get(User, mentor)
+        assert event is not None and actor is not None
+        events.update_event(db, services, event, actor, _draft(capacity=1, title="New"), now=NOW)
+        changed = {
+            n.user_id: n.context
+            for n in db.scalars(select(Notification).where(Notification.kind == "event_changed"))
+        }
+    assert set(changed) == {seated, waiting}
+    assert attachment_method("event_changed", json.loads(changed[seated])) == "REQUEST"
+    waiting_context = json.loads(changed[waiting])
+    assert waiting_context["waitlisted"] is True and waiting_context["position"] == 1
+    assert attachment_method("event_changed", waiting_context) is None
+
+
+def test_giving_up_a_seat_sends_a_calendar_cancel(services: Services) -> None:
+    mentor = _user(services, "mo@example.com", "mentor")
+    event_id = _event(services, mentor, capacity=1)
+    seated, waiting = _user(services, "a@example.com"), _user(services, "b@example.com")
+    _sign_up(services, event_id, seated)
+    _sign_up(services, event_id, waiting)
+    _cancel(services, event_id, waiting)  # a waitlist place: nothing was in a calendar
+    _cancel(services, event_id, seated)
+    with services.session() as db:
+        sent = db.scalars(
+            select(Notification).where(Notification.kind == "event_signup_cancelled")
+        ).all()
+    assert [n.user_id for n in sent] == [seated]
+    assert attachment_method("event_signup_cancelled", json.loads(sent[0].context)) == "CANCEL"
 
 
 # -- signing up -------------------------------------------------------------------------------

@@ -277,6 +277,20 @@ def test_a_bad_zone_or_program_is_refused(services: Services, admin: User) -> No
             now=NOW,
         )
     assert caught.value.code == "bad_time_zone"
+    # Far dates overflowed the week arithmetic or the move to UTC (a 500): two years either way.
+    for starts_on in (date(9999, 12, 1), date(1, 1, 1), date(2028, 3, 3), date(2024, 2, 29)):
+        with services.session() as db, pytest.raises(InvalidRequest) as caught:
+            t.cohort_from_program(
+                db,
+                db.get(User, admin.id) or admin,
+                program_id=program_id,
+                name="x",
+                starts_on=starts_on,
+                at=time(10),
+                time_zone="Europe/Berlin",
+                now=NOW,
+            )
+        assert caught.value.code == "bad_start_date", starts_on
     with services.session() as db:
         template_id = _template(services)
         for draft, code in [
