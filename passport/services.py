@@ -180,8 +180,16 @@ class Services:
         return did_web_from_url(self.settings.public_url) + ":mentors:"
 
     def is_endorser_did(self, did: str) -> bool:
-        """Whether ``did`` is a mentor endorser DID of ours (:attr:`endorser_did_prefix`)."""
-        return did.startswith(self.endorser_did_prefix)
+        """Whether ``did`` is a mentor endorser DID we host: a did:web with a ``mentors``
+        segment (:attr:`endorser_did_prefix` today).
+
+        Judged by the DID's shape, not by the current public URL alone: after a move to a new
+        domain the identities made under the old one (``did:web:<old host>:mentors:…``) must
+        stay endorsers, never become known issuers of badges or be rotated with our keys.
+        """
+        return did.startswith(self.endorser_did_prefix) or (
+            did.startswith("did:web:") and ":mentors:" in did
+        )
 
     def mentor_own_dids(self, session: Session) -> tuple[str, ...]:
         """The did:keys mentors registered as their own (keys they hold, not us), sorted.

@@ -61,6 +61,9 @@ def create_signing_key(
         )
     )
     session.add(AuditEvent(at=now, actor=actor, action="key.create", subject=key.kid, detail=alg))
+    # ``issuer.keys`` may have been loaded in this session before the new row: read it afresh
+    # next time, or a DID document built from it in the same transaction lacks the new key.
+    session.expire(issuer, ["keys"])
     return key.kid
 
 

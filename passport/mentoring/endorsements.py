@@ -39,7 +39,7 @@ from passport.catalog.models import AchievementDefinition
 from passport.credentials.holders import validate_did_key
 from passport.credentials.issuing import active_signing_key
 from passport.credentials.keyring import create_signing_key
-from passport.credentials.models import Holder, IssuedCredential, Issuer
+from passport.credentials.models import Holder, IssuedCredential, Issuer, SigningKeyRecord
 from passport.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from passport.mentoring.models import Endorsement, MentorProfile
 from passport.services import Services
@@ -131,6 +131,17 @@ def mentor_endorser(session: Session, services: Services, mentor: User, *, now: 
         assert issuer is not None  # foreign key
         if issuer.name != mentor.name:
             issuer.name = mentor.name
+        active = select(SigningKeyRecord.kid).where(
+            SigningKeyRecord.issuer_id == issuer.id,
+            SigningKeyRecord.status == "active",
+            SigningKeyRecord.alg == "EdDSA",
+        )
+        if session.scalar(active.limit(1)) is None:
+            # Every key it had is gone (compromised without a successor, or retired by hand):
+            # a new one under the same DID, so the mentor can endorse again.
+            create_signing_key(session, services, issuer, "EdDSA", now=now, actor=mentor.email)
+            session.flush()
+            services.invalidate_keys()
         return issuer
     did = services.endorser_did_prefix + secrets.token_hex(8)
     issuer = Issuer(did=did, name=mentor.name, created_at=now)

@@ -19,8 +19,13 @@ from passport.accounts.models import User
 from passport.accounts.users import create_user
 from passport.audit import AuditEvent
 from passport.credentials.issuing import IssueRequest, active_signing_key, issue_credential
-from passport.credentials.keyring import bundle_verifier, offline_bundle, rotate_keys
-from passport.credentials.models import IssuedCredential, Issuer
+from passport.credentials.keyring import (
+    bundle_verifier,
+    mark_compromised,
+    offline_bundle,
+    rotate_keys,
+)
+from passport.credentials.models import IssuedCredential, Issuer, SigningKeyRecord
 from passport.credentials.status import change_status
 from passport.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from passport.mentoring import endorsements
@@ -317,6 +322,33 @@ def test_endorser_identity_is_stable_and_never_our_issuer(
     bundle = offline_bundle(db, services)
     assert bundle["endorsers"] == [first.did]
     assert db.scalars(select(Issuer.did).order_by(Issuer.id)).all() == [ISSUER_DID, first.did]
+    # Judged by shape, so identities made under an earlier domain stay endorsers after a move.
+    assert services.is_endorser_did("did:web:old.example:mentors:0123456789abcdef")
+    assert not services.is_endorser_did(ISSUER_DID)
+
+
+def test_a_mentor_whose_key_was_compromised_gets_a_new_one(
+    db: Session, services: Services, people: People
+) -> None:
+    endorser = endorsements.mentor_endorser(db, services, people.mentor, now=NOW)
+    (old,) = endorser.keys
+    mark_compromised(db, services, old.kid, at=NOW, now=NOW)
+    again = endorsements.mentor_endorser(db, services, people.mentor, now=NOW)
+    assert again.id == endorser.id  # the same DID
+    active = db.scalars(
+        select(SigningKeyRecord.kid).where(
+            SigningKeyRecord.issuer_id == endorser.id, SigningKeyRecord.status == "active"
+        )
+    ).all()
+    assert len(active) == 1 and active[0] != old.kid
+    endorsements.endorse_badge(
+        db,
+        services,
+        credential_id=_badge(db, services),
+        mentor=people.mentor,
+        comment="Still here.",
+        now=NOW,
+    )
 
 
 def test_a_badge_signed_under_a_mentor_did_is_not_from_a_known_issuer(
