@@ -55,27 +55,8 @@ class CredentialIssuer:
         """Build, sign with ``cryptosuite`` (eddsa-rdfc-2022 by default, or ecdsa-rdfc-2019) and
         self-verify. Raises DraftInvalid/SelfCheckFailed, ValueError for a key the suite does
         not sign with."""
-        credential = self._build(draft)
-        try:
-            signed = sign_data_integrity(
-                credential,
-                key,
-                verification_method=verification_method,
-                created=now,
-                canonicalizer=self._verifier.canonicalizer,
-                cryptosuite=cryptosuite,
-            )
-        except DataLoss as exc:
-            raise DraftInvalid(f"The credential would be invalid: {exc.message}") from exc
-        content = json_bytes(signed)
-        self._self_check(content, credential["id"], now)
-        return SignedCredential(
-            id=credential["id"],
-            proof_format="data-integrity",
-            media_type="application/vc+ld+json",
-            content=content,
-            credential=signed,
-            kid=key.kid,
+        return self._signed_data_integrity(
+            self._build(draft), key, verification_method, now=now, cryptosuite=cryptosuite
         )
 
     def sign_endorsement(
@@ -98,6 +79,38 @@ class CredentialIssuer:
             key,
             verification_method=verification_method,
             now=now,
+        )
+
+    def _signed_data_integrity(
+        self,
+        credential: dict[str, Any],
+        key: SigningKey,
+        verification_method: str,
+        *,
+        now: datetime,
+        cryptosuite: str,
+    ) -> SignedCredential:
+        """Add a Data Integrity proof to ``credential`` (built, unsigned) and self-verify."""
+        try:
+            signed = sign_data_integrity(
+                credential,
+                key,
+                verification_method=verification_method,
+                created=now,
+                canonicalizer=self._verifier.canonicalizer,
+                cryptosuite=cryptosuite,
+            )
+        except DataLoss as exc:
+            raise DraftInvalid(f"The credential would be invalid: {exc.message}") from exc
+        content = json_bytes(signed)
+        self._self_check(content, credential["id"], now)
+        return SignedCredential(
+            id=credential["id"],
+            proof_format="data-integrity",
+            media_type="application/vc+ld+json",
+            content=content,
+            credential=signed,
+            kid=key.kid,
         )
 
     def resign(
@@ -129,26 +142,8 @@ class CredentialIssuer:
                 credential=unsecured,
                 kid=key.kid,
             )
-        try:
-            signed = sign_data_integrity(
-                unsecured,
-                key,
-                verification_method=verification_method,
-                created=now,
-                canonicalizer=self._verifier.canonicalizer,
-                cryptosuite=cryptosuite,
-            )
-        except DataLoss as exc:
-            raise DraftInvalid(f"The credential would be invalid: {exc.message}") from exc
-        content = json_bytes(signed)
-        self._self_check(content, unsecured["id"], now)
-        return SignedCredential(
-            id=unsecured["id"],
-            proof_format="data-integrity",
-            media_type="application/vc+ld+json",
-            content=content,
-            credential=signed,
-            kid=key.kid,
+        return self._signed_data_integrity(
+            unsecured, key, verification_method, now=now, cryptosuite=cryptosuite
         )
 
     def _build(self, draft: CredentialDraft) -> dict[str, Any]:

@@ -355,28 +355,22 @@ def endorse_badge(
     signed = CredentialIssuer(services.verifier(session)).sign_endorsement(
         document, key, verification_method=verification_method_id(endorser.did, key.kid), now=now
     )
-    endorsement = Endorsement(
-        id=signed.id,
-        credential_id=record.id,
-        mentor_id=mentor.id,
-        endorser_did=endorser.did,
-        comment=text,
-        content=signed.content,
-        created_at=now,
+    return _attach(
+        session,
+        services,
+        record,
+        Endorsement(
+            id=signed.id,
+            credential_id=record.id,
+            mentor_id=mentor.id,
+            endorser_did=endorser.did,
+            comment=text,
+            content=signed.content,
+            created_at=now,
+        ),
+        actor=actor or mentor.email,
+        now=now,
     )
-    session.add(endorsement)
-    session.flush()
-    reissue_with_endorsements(session, services, record, now=now)
-    session.add(
-        AuditEvent(
-            at=now,
-            actor=actor or mentor.email,
-            action="credential.endorse",
-            subject=record.id,
-            detail=signed.id,
-        )
-    )
-    return endorsement
 
 
 def submit_signed_endorsement(
@@ -453,25 +447,44 @@ def submit_signed_endorsement(
             "An endorsement with this id was submitted before; sign a new one.",
             code="endorsement_exists",
         )
-    endorsement = Endorsement(
-        id=credential.id,
-        credential_id=record.id,
-        mentor_id=mentor.id,
-        endorser_did=own_did,
-        comment=comment,
-        content=submitted,
-        created_at=now,
+    return _attach(
+        session,
+        services,
+        record,
+        Endorsement(
+            id=credential.id,
+            credential_id=record.id,
+            mentor_id=mentor.id,
+            endorser_did=own_did,
+            comment=comment,
+            content=submitted,
+            created_at=now,
+        ),
+        actor=actor or mentor.email,
+        now=now,
     )
+
+
+def _attach(
+    session: Session,
+    services: Services,
+    record: IssuedCredential,
+    endorsement: Endorsement,
+    *,
+    actor: str,
+    now: datetime,
+) -> Endorsement:
+    """Keep a checked endorsement, re-issue the badge with it embedded, and audit it."""
     session.add(endorsement)
     session.flush()
     reissue_with_endorsements(session, services, record, now=now)
     session.add(
         AuditEvent(
             at=now,
-            actor=actor or mentor.email,
+            actor=actor,
             action="credential.endorse",
             subject=record.id,
-            detail=credential.id,
+            detail=endorsement.id,
         )
     )
     return endorsement
