@@ -25,7 +25,7 @@ def import_(file: click.utils.LazyFile) -> None:
 
     Each problem is printed with its place in the file; the exit status is then 2.
     """
-    from passport.mentoring.templates import TemplateImportError, import_materials
+    from passport.mentoring.materials import TemplateImportError, import_materials
 
     raw = file.read()
     try:
@@ -58,7 +58,7 @@ def import_(file: click.utils.LazyFile) -> None:
 @templates.command("export")
 def export() -> None:
     """Print every live template (current version) and program as JSON (importable again)."""
-    from passport.mentoring.templates import export_materials
+    from passport.mentoring.materials import export_materials
 
     services = load_services()
     with services.session() as session:

@@ -785,11 +785,11 @@ def load_materials_demo(services: Services) -> None:
     from it starting next Monday (Berlin time, mentored by Mo Mentor); and a second version of
     one template, so its page lists that cohort's sessions as using the old version.
     Idempotent: does nothing once a cohort made from a program exists."""
+    from passport.mentoring.materials import load_starter_materials
     from passport.mentoring.templates import (
         cohort_from_program,
         list_programs,
         list_templates,
-        load_starter_materials,
         update_template,
         version_content,
     )

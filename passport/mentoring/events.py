@@ -1,5 +1,9 @@
 """Micro-mentoring events: standalone sessions open to sign-up, with capacity and a waitlist.
 
+(One module of some 850 lines on purpose: creating, changing and cancelling an event, signing
+up and cancelling a place all take the same row lock and keep the same seat count and
+waitlist order; kept together, those rules are read and changed in one place.)
+
 An event is a :class:`~passport.cohorts.models.MentoringSession` whose ``cohort_id`` is None.
 An administrator or a mentor creates one (a mentor manages their own events, an administrator
 all of them); any signed-in person but its mentor signs up while it has not started and is not

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from passport.accounts.tokens import authenticate
+from passport.mentoring import materials
 from passport.mentoring import templates as use_cases
 from passport.services import Services
 from passport.web.context import get_services
@@ -41,7 +42,7 @@ def session_templates() -> Response:
     with services.session() as db:
         payload = {
             "templates": [
-                use_cases.template_json(template, version)
+                materials.template_json(template, version)
                 for template, version in use_cases.list_templates(db)
             ]
         }
@@ -57,7 +58,7 @@ def session_template(template_id: int) -> Response:
     with services.session() as db:
         template = use_cases.find_template(db, template_id)
         versions = use_cases.versions_of(db, template_id)
-        payload = use_cases.template_json(template, versions[0], versions)
+        payload = materials.template_json(template, versions[0], versions)
     return _no_store(jsonify(payload))
 
 
@@ -68,7 +69,7 @@ def programs() -> Response:
     services = get_services()
     _read_token(services)
     with services.session() as db:
-        payload = {"programs": [use_cases.program_json(db, p) for p in use_cases.list_programs(db)]}
+        payload = {"programs": [materials.program_json(db, p) for p in use_cases.list_programs(db)]}
     return _no_store(jsonify(payload))
 
 
@@ -79,5 +80,5 @@ def program(program_id: int) -> Response:
     services = get_services()
     _read_token(services)
     with services.session() as db:
-        payload = use_cases.program_json(db, use_cases.find_program(db, program_id))
+        payload = materials.program_json(db, use_cases.find_program(db, program_id))
     return _no_store(jsonify(payload))

@@ -17,6 +17,7 @@ from passport.accounts.models import User
 from passport.audit import AuditEvent
 from passport.cohorts.models import Cohort, MentoringSession
 from passport.errors import InvalidRequest, NotFound
+from passport.mentoring import materials as m
 from passport.mentoring import templates as t
 from passport.services import Services
 from passport.settings import Settings
@@ -445,8 +446,8 @@ def test_import_errors_are_located(services: Services) -> None:
     document["templates"].append({**entry, "key": "two", "skill": "nope"})
     document["templates"].append({**_document()["templates"][0], "key": "three", "minutes": 200})
     document["programs"][0]["items"].append({"template": "missing", "week": 3, "weekday": 9})
-    with services.session() as db, pytest.raises(t.TemplateImportError) as caught:
-        t.import_materials(db, document, "admin@example.org", now=NOW)
+    with services.session() as db, pytest.raises(m.TemplateImportError) as caught:
+        m.import_materials(db, document, "admin@example.org", now=NOW)
     problems = caught.value.problems
     assert caught.value.code == "bad_templates_file"
     assert problems[0].startswith("templates[0].preReading[1].url:")
@@ -462,22 +463,22 @@ def test_import_errors_are_located(services: Services) -> None:
 def test_unknown_criterion_is_located(services: Services) -> None:
     document = _document()
     document["templates"][0]["criteria"] = ["made-up"]
-    with services.session() as db, pytest.raises(t.TemplateImportError) as caught:
-        t.import_materials(db, document, "admin@example.org", now=NOW)
+    with services.session() as db, pytest.raises(m.TemplateImportError) as caught:
+        m.import_materials(db, document, "admin@example.org", now=NOW)
     assert caught.value.problems[0].startswith("templates[0].criteria:")
 
 
 def test_import_then_export_round_trips_and_reimport_versions(services: Services) -> None:
     with services.session() as db:
-        summary = t.import_materials(db, _document(), "admin@example.org", now=NOW)
-        assert summary == t.TemplateImportSummary(1, 0, 1, 0)
+        summary = m.import_materials(db, _document(), "admin@example.org", now=NOW)
+        assert summary == m.TemplateImportSummary(1, 0, 1, 0)
     with services.session() as db:
-        exported = t.export_materials(db)
+        exported = m.export_materials(db)
         assert exported["templates"][0]["minutes"] == 30
         assert exported["programs"][0]["items"][0]["template"] == exported["templates"][0]["key"]
         exported["templates"][0]["minutes"] = 40
-        summary = t.import_materials(db, exported, "admin@example.org", now=NOW)
-        assert summary == t.TemplateImportSummary(0, 1, 0, 1)
+        summary = m.import_materials(db, exported, "admin@example.org", now=NOW)
+        assert summary == m.TemplateImportSummary(0, 1, 0, 1)
     with services.session() as db:
         ((template, version),) = t.list_templates(db)
         assert template.current_version == 2 and version.minutes == 40
