@@ -282,14 +282,16 @@ class Forge:
 
     # -- endorsements ---------------------------------------------------------------------------
     def endorsement(
-        self, plan: EndorsementPlan, *, level: int, nested: int, root: int
+        self, plan: EndorsementPlan, *, about: str, level: int, nested: int, root: int
     ) -> dict[str, Any] | str:
         """An endorsement ``level`` below the credential being verified; ``nested`` endorsement
         objects deep in the JSON document that starts at ``root`` (a level: the badge, or an
-        endorsement given as a JWT)."""
+        endorsement given as a JWT). It endorses ``about``: the issuer of the document it sits
+        in, which is about that document wherever in it it sits (the verifier checks that)."""
         key = self._key(self.keys.ed if plan.form == "di" else self.keys.jwt)
         document = copy.deepcopy(_ENDORSEMENT)
         document["id"] = f"urn:uuid:00000000-0000-4000-8000-{self.counter:012d}"
+        document["credentialSubject"]["id"] = about
         document["issuer"] = self._issuer(key, f"Endorser {level}")
         document["validUntil"] = _stamp(self.now + timedelta(days=365))
         if plan.issuer_image:
@@ -299,7 +301,13 @@ class Forge:
         elif nested > MODEL_DEPTH and root <= CHECKED_LEVELS:
             self.too_deep = True
         for child in plan.children:
-            value = self.endorsement(child, level=level + 1, nested=nested + 1, root=root)
+            value = self.endorsement(
+                child,
+                about=document["issuer"]["id"],
+                level=level + 1,
+                nested=nested + 1,
+                root=root,
+            )
             self._embed(document, child, value)
         if plan.form == "di":
             return self._visit("endorsement (DI)", self._sign_di(document, key), level=level)
@@ -335,7 +343,9 @@ class Forge:
         document["credentialSubject"]["id"] = did_of(self.keys.holder)
         document["issuer"] = self._issuer(key, "Badge issuer")
         for endorsement in plan.endorsements:
-            value = self.endorsement(endorsement, level=level + 1, nested=1, root=level)
+            value = self.endorsement(
+                endorsement, about=document["issuer"]["id"], level=level + 1, nested=1, root=level
+            )
             self._embed(document, endorsement, value)
         achievement = document["credentialSubject"]["achievement"]
         if "issuer_image" in plan.deviations:
