@@ -134,8 +134,10 @@ def test_an_imported_catalog_shows_hostile_urls_as_text(
 
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "passport" / "web" / "templates"
-#: Values the views build themselves with url_for (never from data).
-BUILT_BY_VIEWS = {"back", "cancel", "action"}
+#: Values the views build themselves with url_for (never from data); ``feed.webcal`` is the
+#: calendar feed's address from PASSPORT_PUBLIC_URL and an HMAC, as ``webcal://``, a scheme
+#: ``safe_href`` rightly refuses for data.
+BUILT_BY_VIEWS = {"back", "cancel", "action", "feed.webcal"}
 
 
 def test_every_url_put_in_a_link_by_a_template_goes_through_safe_href() -> None:
