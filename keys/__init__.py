@@ -12,6 +12,7 @@ Every error raised derives from :class:`keys.errors.KeysError` and carries ``cod
 from __future__ import annotations
 
 from keys.algorithms import ALLOWED_ALGORITHMS, MAX_RSA_BITS, MIN_RSA_BITS, check_algorithm
+from keys.didjwk import did_jwk_from_public_key, public_key_from_did_jwk
 from keys.didkey import (
     did_key_document,
     did_key_from_public_key,
@@ -67,6 +68,7 @@ __all__ = [
     "b58decode",
     "b58encode",
     "check_algorithm",
+    "did_jwk_from_public_key",
     "did_key_document",
     "did_key_from_public_key",
     "did_web_document",
@@ -77,6 +79,7 @@ __all__ = [
     "jwk_thumbprint",
     "jwks",
     "multikey_from_public_key",
+    "public_key_from_did_jwk",
     "public_key_from_did_key",
     "public_key_from_multikey",
     "verification_method_id",

@@ -19,6 +19,7 @@ import passport.mobility.models
 import passport.outcomes.models
 import passport.sharing.models
 import passport.verifying.models
+import passport.wallets.models
 from passport.db import Base
 
 __all__ = ["DOMAIN_MODELS", "Base"]
@@ -37,4 +38,5 @@ DOMAIN_MODELS = (
     passport.outcomes.models,
     passport.sharing.models,
     passport.verifying.models,
+    passport.wallets.models,
 )

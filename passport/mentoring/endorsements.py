@@ -40,11 +40,11 @@ from passport.credentials.holders import validate_did_key
 from passport.credentials.issuing import active_signing_key
 from passport.credentials.keyring import create_signing_key
 from passport.credentials.models import Holder, IssuedCredential, Issuer, SigningKeyRecord
+from passport.credentials.resigning import resign, unsigned_credential
 from passport.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from passport.mentoring.models import Endorsement, MentorProfile
 from passport.services import Services
 from verifier import VerificationError, normalize_email, parse_json
-from verifier.jsonparse import b64url_decode
 from verifier.model import EndorsementCredential
 
 __all__ = [
@@ -73,10 +73,6 @@ ENDORSER_ROLES = ("mentor", "admin")
 MAX_COMMENT = 2000
 #: Endorsement ids are stored in a 100-character column (a urn:uuid is 45).
 _MAX_ENDORSEMENT_ID = 100
-#: The JWT registered claims :func:`issuer.jwt_claims` adds beside the credential's own members.
-_JWT_CLAIMS = ("iss", "jti", "nbf", "exp", "sub", "iat")
-#: Data Integrity suites → the key algorithm each one signs with.
-_SUITE_ALGS = {"eddsa-rdfc-2022": "EdDSA", "ecdsa-rdfc-2019": "ES256"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -533,21 +529,6 @@ def withdraw_endorsement(
 # -- re-issuing --------------------------------------------------------------------------------
 
 
-def _unsigned(record: IssuedCredential) -> tuple[dict[str, Any], str]:
-    """The badge's credential without its proof, and the key algorithm its proof used."""
-    if record.proof_format == "vc-jwt":
-        header_part, payload_part, _signature = record.content.split(b".")
-        header = json.loads(b64url_decode(header_part, what="header"))
-        payload = json.loads(b64url_decode(payload_part, what="payload"))
-        # issuer.jwt_claims adds these from the credential: signing again adds them again.
-        return {k: v for k, v in payload.items() if k not in _JWT_CLAIMS}, str(header["alg"])
-    document: dict[str, Any] = json.loads(record.content)
-    proofs = document.pop("proof", [])
-    first = proofs[0] if isinstance(proofs, list) and proofs else proofs
-    suite = first.get("cryptosuite") if isinstance(first, dict) else None
-    return document, _SUITE_ALGS.get(str(suite), "EdDSA")
-
-
 def reissue_with_endorsements(
     session: Session, services: Services, record: IssuedCredential, *, now: datetime
 ) -> IssuedCredential:
@@ -556,7 +537,7 @@ def reissue_with_endorsements(
     Same id, ``credentialStatus``, dates and subject; a new proof by the issuer's current key
     in the badge's own format; ``record.content`` and ``record.kid`` become the new version.
     """
-    credential, alg = _unsigned(record)
+    credential, alg = unsigned_credential(record)
     in_force = session.scalars(
         select(Endorsement)
         .where(Endorsement.credential_id == record.id, Endorsement.withdrawn_at.is_(None))
@@ -565,24 +546,17 @@ def reissue_with_endorsements(
     credential.pop("endorsement", None)
     if in_force:
         credential["endorsement"] = [json.loads(e.content) for e in in_force]
-    issuer = session.get(Issuer, record.issuer_id)
-    assert issuer is not None  # foreign key
-    key = active_signing_key(session, services, issuer, alg)
-    method = verification_method_id(issuer.did, key.kid)
-    cryptosuite = next(
-        (suite for suite, suite_alg in _SUITE_ALGS.items() if suite_alg == alg),
-        "eddsa-rdfc-2022",
-    )
-    signed = CredentialIssuer(services.verifier(session)).resign(
+    signed = resign(
+        session,
+        services,
+        record.issuer_id,
         credential,
-        record.proof_format,
-        key,
-        verification_method=method,
+        proof_format=record.proof_format,
+        alg=alg,
         now=now,
-        cryptosuite=cryptosuite,
     )
     record.content = signed.content
-    record.kid = key.kid
+    record.kid = signed.kid
     session.flush()
     logger.info("re-issued %s with %d endorsement(s)", record.id, len(in_force))
     return record
