@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from passport.errors import InvalidRequest
+from passport.errors import InvalidRequest, NotFound, PassportError
 from passport.wallets.lcw import (
     EXCHANGE_TTL,
     complete_exchange,
@@ -29,6 +29,7 @@ from passport.wallets.lcw import (
     service_origin,
 )
 from passport.web.context import get_services
+from passport.web.i18n import gettext as _
 from passport.web.passport_pages import inline_qr
 from passport.web.security import csrf_exempt, rate_limited
 from passport.web.sessions import require_role
@@ -43,6 +44,21 @@ bp = Blueprint("lcw", __name__)
 _MAX_BODY = 64 * 1024
 
 
+def _in_page_language(exc: PassportError) -> PassportError:
+    """The holder pages' refusals, in the page's language (same class, same code)."""
+    sentences = {
+        "unknown_badge": lambda: _("You have no badge with that id."),
+        "unknown_exchange": lambda: _("There is no such wallet exchange."),
+        "credential_revoked": lambda: _("This badge was revoked and cannot be added to a wallet."),
+        "credential_suspended": lambda: _(
+            "This badge is suspended and cannot be added to a wallet."
+        ),
+        "credential_expired": lambda: _("This badge has expired and cannot be added to a wallet."),
+    }
+    known = sentences.get(exc.code)
+    return exc if known is None else type(exc)(known(), code=exc.code)
+
+
 def _exchange_url(exchange_id: str) -> str:
     return get_services().settings.public_url + url_for("lcw.exchange", exchange_id=exchange_id)
 
@@ -51,17 +67,20 @@ def _exchange_url(exchange_id: str) -> str:
 @require_role("learner")
 def open_exchange(credential_id: str) -> WerkzeugResponse:
     services = get_services()
-    with services.session() as db:
-        exchange = create_exchange(
-            db,
-            services.settings,
-            user_id=g.user.id,
-            holder_id=g.user.holder_id,
-            credential_id=credential_id,
-            actor=g.user.email,
-            now=services.now(),
-        )
-        exchange_id = exchange.id
+    try:
+        with services.session() as db:
+            exchange = create_exchange(
+                db,
+                services.settings,
+                user_id=g.user.id,
+                holder_id=g.user.holder_id,
+                credential_id=credential_id,
+                actor=g.user.email,
+                now=services.now(),
+            )
+            exchange_id = exchange.id
+    except (NotFound, InvalidRequest) as exc:
+        raise _in_page_language(exc) from exc
     return redirect(url_for("lcw.exchange_page", exchange_id=exchange_id), 303)
 
 
@@ -70,8 +89,11 @@ def open_exchange(credential_id: str) -> WerkzeugResponse:
 def exchange_page(exchange_id: str) -> Response:
     services = get_services()
     now = services.now()
-    with services.session() as db:
-        view = exchange_of_user(db, user_id=g.user.id, exchange_id=exchange_id, now=now)
+    try:
+        with services.session() as db:
+            view = exchange_of_user(db, user_id=g.user.id, exchange_id=exchange_id, now=now)
+    except NotFound as exc:
+        raise _in_page_language(exc) from exc
     link = deep_link(_exchange_url(view.id), service_origin(services.settings))
     response = Response(
         render_template(

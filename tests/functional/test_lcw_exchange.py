@@ -482,6 +482,7 @@ def test_a_revoked_badge_is_not_delivered(
         headers=HTML,
     )
     assert refused.status_code == 400
+    assert "This badge was revoked and cannot be added to a wallet." in refused.data.decode()
     # revoked while the exchange is open: refused at delivery, and nothing is consumed
     with svc.session() as db:
         fresh = issue_credential(
