@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
@@ -66,6 +66,7 @@ __all__ = [
     "complete_exchange",
     "create_exchange",
     "deep_link",
+    "direct_link",
     "exchange_of_user",
     "presentation_request",
     "service_origin",
@@ -99,6 +100,8 @@ class ExchangeView:
     expires_at: datetime
     holder_did: str | None
     expired: bool
+    #: shown only in the older direct link, on the holder's own page
+    challenge: str
 
 
 def service_origin(settings: Settings) -> str:
@@ -116,6 +119,21 @@ def deep_link(exchange_url: str, origin: str) -> str:
         separators=(",", ":"),
     )
     return f"{LCW_REQUEST_URL}?request={quote(request, safe='')}"
+
+
+def direct_link(request_url: str, *, issuer_host: str, challenge: str) -> str:
+    """The wallet's older, one-step deep link (DCC's "directDeepLink"): the wallet signs a
+    DIDAuth for ``challenge`` (without a domain) and posts it straight to ``request_url``."""
+    query = urlencode(
+        {
+            "issuer": issuer_host,
+            "auth_type": "bearer",
+            "challenge": challenge,
+            "vc_request_url": request_url,
+        },
+        quote_via=quote,
+    )
+    return f"{LCW_REQUEST_URL}?{query}"
 
 
 def create_exchange(
@@ -171,6 +189,7 @@ def exchange_of_user(
         expires_at=exchange.expires_at,
         holder_did=exchange.holder_did,
         expired=exchange.state == "pending" and exchange.expires_at <= now,
+        challenge=exchange.challenge,
     )
 
 
@@ -293,8 +312,12 @@ def check_did_auth(
     challenge: str,
     domain: str,
     now: datetime,
+    domain_required: bool = True,
 ) -> str:
     """The holder DID a DIDAuth presentation proves, for ``challenge`` and ``domain``.
+
+    With ``domain_required`` False (the older direct link, whose wallet signs no domain), a
+    presentation without a domain is accepted; one with a domain must still name ours.
 
     Checked in order (VC Data Integrity §2.1 and the VP Request Spec's DID Authentication):
     a did:key holder, one proof of an accepted suite, purpose ``authentication``, our
@@ -322,7 +345,7 @@ def check_did_auth(
             "The presentation was made for another exchange (its challenge differs).",
             code="challenge_mismatch",
         )
-    if proof.get("domain") != domain:
+    if proof.get("domain") != domain and (domain_required or "domain" in proof):
         raise Unauthorized(
             "The presentation was made for another service (its domain differs).",
             code="domain_mismatch",
@@ -376,9 +399,16 @@ def _refused(services: Services, exchange_id: str, code: str) -> None:
 
 
 def complete_exchange(
-    services: Services, *, exchange_id: str, body: Mapping[str, Any]
+    services: Services,
+    *,
+    exchange_id: str,
+    body: Mapping[str, Any],
+    direct: bool = False,
 ) -> dict[str, Any]:
     """Answer the wallet's DIDAuth presentation with its badge, bound to the holder's DID.
+
+    ``direct``: the presentation came through the older direct link, so it may lack a domain
+    (the challenge, single-use and this exchange's own, still binds it here).
 
     Returns ``{"verifiablePresentation": {…, "verifiableCredential": [badge]}}``. Raises the
     refusals listed in the module docstring; a refused presentation counts as an attempt,
@@ -393,7 +423,13 @@ def complete_exchange(
         vp = unverified_presentation(body)
         with services.session() as session:
             holder = check_did_auth(
-                services, session, vp, challenge=challenge, domain=domain, now=now
+                services,
+                session,
+                vp,
+                challenge=challenge,
+                domain=domain,
+                now=now,
+                domain_required=not direct,
             )
     except (InvalidRequest, Unauthorized) as exc:
         _refused(services, exchange_id, exc.code)

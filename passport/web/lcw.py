@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -24,6 +25,7 @@ from passport.wallets.lcw import (
     complete_exchange,
     create_exchange,
     deep_link,
+    direct_link,
     exchange_of_user,
     presentation_request,
     service_origin,
@@ -59,8 +61,8 @@ def _in_page_language(exc: PassportError) -> PassportError:
     return exc if known is None else type(exc)(known(), code=exc.code)
 
 
-def _exchange_url(exchange_id: str) -> str:
-    return get_services().settings.public_url + url_for("lcw.exchange", exchange_id=exchange_id)
+def _exchange_url(exchange_id: str, endpoint: str = "lcw.exchange") -> str:
+    return get_services().settings.public_url + url_for(endpoint, exchange_id=exchange_id)
 
 
 @bp.post("/passport/badges/<path:credential_id>/lcw")
@@ -94,12 +96,19 @@ def exchange_page(exchange_id: str) -> Response:
             view = exchange_of_user(db, user_id=g.user.id, exchange_id=exchange_id, now=now)
     except NotFound as exc:
         raise _in_page_language(exc) from exc
-    link = deep_link(_exchange_url(view.id), service_origin(services.settings))
+    origin = service_origin(services.settings)
+    link = deep_link(_exchange_url(view.id), origin)
+    older = direct_link(
+        _exchange_url(view.id, "lcw.direct_exchange"),
+        issuer_host=urlsplit(origin).netloc,
+        challenge=view.challenge,
+    )
     response = Response(
         render_template(
             "passport/lcw.html",
             exchange=view,
             link=link,
+            older_link=older,
             qr=inline_qr(link),
             minutes=int(EXCHANGE_TTL.total_seconds() // 60),
             now=now,
@@ -141,6 +150,24 @@ def exchange(exchange_id: str) -> Response:
     else:
         answer = complete_exchange(services, exchange_id=exchange_id, body=body)
     response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/workflows/claim/exchanges/<exchange_id>/direct")
+@csrf_exempt
+@rate_limited("api")
+def direct_exchange(exchange_id: str) -> Response:
+    """The older one-step link's ``vc_request_url``: the DIDAuth presentation straight away
+    (signed for the link's challenge, possibly without a domain) → the badge."""
+    services = get_services()
+    body = _wallet_message()
+    if not body:
+        raise InvalidRequest(
+            "Send the DIDAuth presentation signed for this exchange's challenge.",
+            code="bad_exchange_body",
+        )
+    response = jsonify(complete_exchange(services, exchange_id=exchange_id, body=body, direct=True))
     response.headers["Cache-Control"] = "no-store"
     return response
 

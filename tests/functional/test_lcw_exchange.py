@@ -194,6 +194,8 @@ def request_body(name: str, presentation: dict[str, Any] | None = None) -> bytes
     filled = json.loads(
         json.dumps(body).replace('"{didAuthPresentation}"', json.dumps(presentation))
     )
+    if name == "direct":  # credentialRequest.ts: JSON.stringify(requestBody)
+        return json.dumps(filled, separators=(",", ":")).encode()
     return json.dumps(filled, indent=2).encode()
 
 
@@ -238,15 +240,30 @@ def test_the_page_shows_the_documented_deep_link_and_a_qr_code(
     assert page.headers["Cache-Control"] == "no-store"
     html = page.data.decode()
     assert '<svg class="qr"' in html
-    hrefs = re.findall(r'href="(https://lcw\.app/[^"]+)"', html)
-    assert len(hrefs) == 1
-    link = hrefs[0].replace("&amp;", "&")
+    hrefs = [h.replace("&amp;", "&") for h in re.findall(r'href="(https://lcw\.app/[^"]+)"', html)]
+    assert len(hrefs) == 2
+    link, older = hrefs
     documented = FIXTURE["deepLink"]
     assert link.split("?")[0] == documented["base"]
     (request,) = parse_qs(urlsplit(link).query)[documented["query"]]
     assert json.loads(request) == {
         "credentialRequestOrigin": origin(svc),
         "protocols": {"vcapi": exchange_url(svc, exchange_id)},
+    }
+    # the older one-step link: the documented parameters, the exchange's own challenge
+    direct = FIXTURE["directDeepLink"]
+    assert older.split("?")[0] == direct["base"]
+    params = {k: v[0] for k, v in parse_qs(urlsplit(older).query).items()}
+    assert sorted(params) == sorted(direct["params"])
+    with svc.session() as db:
+        exchange = db.get(LcwExchange, exchange_id)
+        assert exchange is not None
+        challenge = exchange.challenge
+    assert params == {
+        "issuer": "127.0.0.1:" + str(urlsplit(origin(svc)).port),
+        "auth_type": "bearer",
+        "challenge": challenge,
+        "vc_request_url": exchange_url(svc, exchange_id) + "/direct",
     }
 
 
@@ -348,6 +365,34 @@ def test_replay_the_wallets_requests_against_a_live_server(
         assert (status, answer["error"]["code"]) == (410, "exchange_complete")
         status, answer = _live_post(exchange_url(svc, "x" * 43), b"{}")
         assert (status, answer["error"]["code"]) == (404, "unknown_exchange")
+
+
+def test_replay_the_older_one_step_link(
+    svc: Services, ada: tuple[FlaskClient, str], badges: dict[str, str]
+) -> None:
+    """The wallet's older flow (lcw-mock): read the link's challenge, sign a DIDAuth for it
+    without a domain, post it bare to ``vc_request_url``; the answer is the badge."""
+    client, _ = ada
+    exchange_id = open_exchange(ada, badges["ada"])
+    html = client.get(f"/passport/lcw/{exchange_id}", headers=HTML).data.decode()
+    older = re.findall(r'href="(https://lcw\.app/request\.html\?issuer=[^"]+)"', html)[0]
+    params = {k: v[0] for k, v in parse_qs(urlsplit(older.replace("&amp;", "&")).query).items()}
+    vp, did = didauth(params["challenge"], None)
+    assert "domain" not in vp["proof"]
+    # not at the VC-API endpoint: there a domain is required
+    strict = post(client, exchange_url(svc, exchange_id), request_body("didauth-bare", vp))
+    assert (strict.status_code, error_code(strict)) == (401, "domain_mismatch")
+    # a domain, if the wallet signs one, must still be ours
+    elsewhere, _ = didauth(params["challenge"], "https://elsewhere.example")
+    wrong = post(client, params["vc_request_url"], request_body("direct", elsewhere))
+    assert (wrong.status_code, error_code(wrong)) == (401, "domain_mismatch")
+    empty = post(client, params["vc_request_url"], b"{}")
+    assert (empty.status_code, error_code(empty)) == (400, "bad_exchange_body")
+    response = post(client, params["vc_request_url"], request_body("direct", vp))
+    assert response.status_code == 200, response.data
+    _check_received(svc, response.get_json(), did, badges["ada"])
+    again = post(client, params["vc_request_url"], request_body("direct", vp))
+    assert (again.status_code, error_code(again)) == (410, "exchange_complete")
 
 
 # -- refusals ----------------------------------------------------------------------------------
