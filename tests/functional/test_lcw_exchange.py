@@ -34,9 +34,12 @@ from keys import did_key_from_public_key, generate_key
 from passport.accounts.users import create_user
 from passport.credentials.issuing import IssueRequest, issue_credential
 from passport.credentials.status import change_status
+from passport.instance.setup import initialise
 from passport.services import Services
+from passport.settings import Settings
 from passport.wallets.lcw import MAX_ATTEMPTS
 from passport.wallets.models import LcwExchange, WalletDelivery
+from passport.web import create_app
 from passport.web.context import get_services
 from tests.conftest import fresh_app, settings_for
 from tests.interop.harness import HERE as INTEROP
@@ -691,3 +694,24 @@ def test_unknown_exchanges_and_the_protocols_object(
     assert protocols.get_json() == {"protocols": {"vcapi": url}}
     wrong_method = client.get(urlsplit(url).path, headers={"Accept": "*/*"})
     assert wrong_method.status_code == 405
+
+
+def test_the_wallet_endpoints_are_rate_limited(settings: Settings) -> None:
+    """Like the other public POST endpoints (the ``api`` category), answered in JSON."""
+    app = create_app(settings.with_overrides(rate_limits="api=2/minute"))
+    services = get_services(app)
+    initialise(services)
+    try:
+        for n, (path, first) in enumerate(
+            (
+                ("/workflows/claim/exchanges/nope", 404),
+                ("/workflows/claim/exchanges/nope/direct", 400),
+            )
+        ):
+            client = app.test_client()
+            client.environ_base["REMOTE_ADDR"] = f"192.0.2.{70 + n}"
+            answers = [client.post(path, data=b"{}", headers=WALLET) for _ in range(3)]
+            assert [a.status_code for a in answers[:2]] == [first, first], path
+            assert (answers[2].status_code, error_code(answers[2])) == (429, "rate_limited")
+    finally:
+        services.engine.dispose()
