@@ -41,6 +41,7 @@ from passport.wallets.lcw import MAX_ATTEMPTS
 from passport.wallets.models import LcwExchange, WalletDelivery
 from passport.web import create_app
 from passport.web.context import get_services
+from passport.web.passport_pages import inline_qr
 from tests.conftest import fresh_app, settings_for
 from tests.interop.harness import HERE as INTEROP
 from tests.interop.harness import harness, requires_node, run_node
@@ -253,6 +254,8 @@ def test_the_page_shows_the_documented_deep_link_and_a_qr_code(
         "credentialRequestOrigin": origin(svc),
         "protocols": {"vcapi": exchange_url(svc, exchange_id)},
     }
+    # the QR code is the same deep link
+    assert str(inline_qr(link)) in html
     # the older one-step link: the documented parameters, the exchange's own challenge
     direct = FIXTURE["directDeepLink"]
     assert older.split("?")[0] == direct["base"]
