@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
@@ -53,6 +53,7 @@ from passport.errors import (
 )
 from passport.services import Services
 from passport.settings import Settings
+from passport.verifying.requests import service_domain
 from passport.wallets.binding import check_deliverable, holder_bound_copy, validate_holder_did
 from passport.wallets.models import LcwExchange
 from verifier.dataintegrity import check_data_integrity
@@ -63,6 +64,7 @@ __all__ = [
     "LCW_REQUEST_URL",
     "MAX_ATTEMPTS",
     "ExchangeView",
+    "check_did_auth",
     "complete_exchange",
     "create_exchange",
     "deep_link",
@@ -70,6 +72,7 @@ __all__ = [
     "exchange_of_user",
     "presentation_request",
     "service_origin",
+    "unverified_presentation",
 ]
 
 logger = logging.getLogger(__name__)
@@ -106,9 +109,8 @@ class ExchangeView:
 
 def service_origin(settings: Settings) -> str:
     """This service's origin (``scheme://host[:port]``): the DIDAuth ``domain`` and the
-    ``credentialRequestOrigin`` the wallet shows."""
-    parts = urlsplit(settings.public_url)
-    return f"{parts.scheme}://{parts.netloc}"
+    ``credentialRequestOrigin`` the wallet shows — the domain presentation requests use too."""
+    return service_domain(settings)
 
 
 def deep_link(exchange_url: str, origin: str) -> str:
