@@ -16,9 +16,11 @@ from __future__ import annotations
 import copy
 import json
 import re
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -718,3 +720,38 @@ def test_the_wallet_endpoints_are_rate_limited(settings: Settings) -> None:
             assert (answers[2].status_code, error_code(answers[2])) == (429, "rate_limited")
     finally:
         services.engine.dispose()
+
+
+def test_two_wallets_racing_for_one_exchange_get_one_badge(
+    lcw_app: Flask, svc: Services, port: int, ada: tuple[FlaskClient, str], badges: dict[str, str]
+) -> None:
+    exchange_id = open_exchange(ada, badges["ada"])
+    url = exchange_url(svc, exchange_id)
+    vpr = start(ada[0], svc, exchange_id)
+    bodies = [request_body("didauth", didauth(vpr["challenge"], vpr["domain"])[0]) for _ in "ab"]
+    barrier = threading.Barrier(len(bodies))
+
+    def wallet(body: bytes) -> tuple[int, dict[str, Any]]:
+        barrier.wait()
+        return _live_post(url, body)
+
+    with serving_app(lcw_app, svc, port), ThreadPoolExecutor(len(bodies)) as pool:
+        answers = list(pool.map(wallet, bodies))
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200, 410], answers
+    assert [a["error"]["code"] for s, a in answers if s == 410] == ["exchange_complete"]
+    with svc.session() as db:
+        delivered = db.scalars(
+            select(WalletDelivery.holder_did).where(
+                WalletDelivery.holder_did.in_(
+                    [
+                        a["verifiablePresentation"]["verifiableCredential"][0]["credentialSubject"][
+                            "id"
+                        ]
+                        for s, a in answers
+                        if s == 200
+                    ]
+                )
+            )
+        ).all()
+    assert len(delivered) == 1
