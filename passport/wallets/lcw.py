@@ -103,6 +103,8 @@ class ExchangeView:
     expires_at: datetime
     holder_did: str | None
     expired: bool
+    #: pending, but refused :data:`MAX_ATTEMPTS` presentations
+    locked: bool
     #: shown only in the older direct link, on the holder's own page
     challenge: str
 
@@ -191,6 +193,7 @@ def exchange_of_user(
         expires_at=exchange.expires_at,
         holder_did=exchange.holder_did,
         expired=exchange.state == "pending" and exchange.expires_at <= now,
+        locked=exchange.state == "pending" and exchange.attempts >= MAX_ATTEMPTS,
         challenge=exchange.challenge,
     )
 

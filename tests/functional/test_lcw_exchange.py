@@ -503,6 +503,8 @@ def test_an_exchange_locks_after_too_many_refused_presentations(
     right, _ = didauth(vpr["challenge"], vpr["domain"])
     locked = post(client, url, request_body("didauth", right))
     assert (locked.status_code, error_code(locked)) == (410, "exchange_locked")
+    page = client.get(f"/passport/lcw/{exchange_id}", headers=HTML).data.decode()
+    assert "Too many wrong attempts" in page and '<svg class="qr"' not in page
 
 
 def test_an_expired_exchange_is_refused(
