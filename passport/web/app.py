@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         health,
         hiring,
         i18n,
+        lcw,
         learner,
         learner_roles,
         materials_api,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(learner_roles.bp)
     app.register_blueprint(passport_pages.bp)
     app.register_blueprint(passport_pages.share_bp)
+    app.register_blueprint(lcw.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(calendar_feed.bp)
     app.register_blueprint(mentors.bp)

@@ -80,7 +80,7 @@ def status_of(exc: PassportError) -> int:
 def _wants_json() -> bool:
     from flask import request
 
-    if request.path.startswith("/api/") or request.path.startswith("/.well-known/"):
+    if request.path.startswith(("/api/", "/.well-known/", "/workflows/")):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

@@ -40,8 +40,11 @@ from werkzeug.exceptions import HTTPException
 from passport.accounts.models import User
 from passport.accounts.tokens import create_token
 from passport.accounts.users import create_user
+from passport.credentials.models import IssuedCredential
+from passport.errors import InvalidRequest
 from passport.jobs.preferences import unsubscribe_token
 from passport.mail import MailMessage, OutboxMailer
+from passport.wallets.lcw import create_exchange
 from tests.browser.a11y import (
     DESKTOP,
     PHONE,
@@ -451,6 +454,33 @@ def bulk_jobs(live_server: LiveServer) -> str:
         return waiting.id
 
 
+def lcw_exchange_page(live_server: LiveServer, base: str) -> str:
+    """The URL of a Learner Credential Wallet exchange the learner opened for one of their
+    current badges."""
+    services = live_server.services
+    with services.session() as db:
+        learner = db.scalar(select(User).where(User.email == LEARNER))
+        assert learner is not None
+        ids = db.scalars(
+            select(IssuedCredential.id).where(IssuedCredential.holder_id == learner.holder_id)
+        ).all()
+        for credential_id in ids:
+            try:
+                exchange = create_exchange(
+                    db,
+                    services.settings,
+                    user_id=learner.id,
+                    holder_id=learner.holder_id,
+                    credential_id=credential_id,
+                    actor="crawl",
+                    now=services.now(),
+                )
+            except InvalidRequest:
+                continue  # revoked, suspended or expired
+            return f"{base}/passport/lcw/{exchange.id}"
+    raise AssertionError("the demo learner has no current badge")
+
+
 def test_every_page_is_accessible_and_fits_a_phone(
     browser: Any, live_server: LiveServer, artifacts: Path
 ) -> None:
@@ -499,6 +529,8 @@ def test_every_page_is_accessible_and_fits_a_phone(
         learner = db.scalar(select(User).where(User.email == LEARNER))
         assert learner is not None
         learner_id = learner.id
+    # an "Add to Learner Credential Wallet" page (the badge page's button POSTs to open one)
+    declared.append(("learner", lcw_exchange_page(live_server, base), "wallet exchange"))
     # a message in the development outbox, so that the admin's crawl opens one
     settings = live_server.services.settings
     OutboxMailer(settings.instance_path / "outbox", "Skill Passport <crawl@example.com>").send(
