@@ -70,6 +70,12 @@ OutcomeKind = Literal["credential", "presentation", "clr", "passport_export"]
 MAX_CONTAINER_CREDENTIALS: Final = 500
 _ENVELOPED_PREFIXES: Final = ("data:application/vc+jwt,", "data:application/jwt,")
 _AUTHENTICATION: Final = "authentication"
+#: Proofs a holder may sign a presentation with: eddsa-rdfc-2022, and Ed25519Signature2020 (what
+#: the Learner Credential Wallet signs its presentations with; the suite's own rule accepts it on
+#: VC 1.1 presentations only, and the report notes a legacy suite).
+_PRESENTATION_SUITES: Final = frozenset(
+    {("DataIntegrityProof", "eddsa-rdfc-2022"), ("Ed25519Signature2020", None)}
+)
 #: `typ` of a VP-JWT (VC-JOSE-COSE §3.1.2 and drafts; plain JWT for VC 1.1 style).
 _VP_TYP: Final = frozenset({"JWT", "vp+jwt", "vp+ld+jwt", "vp+ld+json+jwt"})
 #: The holder's key comes from the holder's DID, never from the token (no ``jwk``).
@@ -575,7 +581,7 @@ def _check_presentation_proof(
         holder = holder.get("id")
     if not isinstance(holder, str):
         raise BadSignature("A signed presentation must name its holder.", code="no_holder")
-    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != "eddsa-rdfc-2022":
+    if (proof.get("type"), proof.get("cryptosuite")) not in _PRESENTATION_SUITES:
         raise BadSignature(
             "The presentation's proof uses a signature suite we do not accept.",
             code="unknown_cryptosuite",

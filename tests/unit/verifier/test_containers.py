@@ -218,3 +218,36 @@ def test_tampered_clr_fails_as_a_container() -> None:
     assert _checks(report)["signature"] == ("failed", "clr_not_verified")
     assert report.verified is False
     assert all(r.verified for r in report.credentials)  # its badges are still good on their own
+
+
+def _wallet_didauth() -> dict[str, Any]:
+    """The DIDAuth presentation the Learner Credential Wallet's mock documents (verbatim, with
+    its provenance in tests/assets/lcw/wallet_requests.json): VC 1.1, Ed25519Signature2020."""
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "assets" / "lcw" / "wallet_requests.json"
+    document: dict[str, Any] = json.loads(path.read_text("utf-8"))["documentedDidAuth"]
+    return document
+
+
+def test_a_presentation_the_learner_credential_wallet_signs_is_accepted(
+    verifier: Verifier,
+) -> None:
+    """The wallet signs presentations with Ed25519Signature2020: a hiring manager's request
+    answered from it, or a file it exports, must not fail as an unknown suite."""
+    vp = _wallet_didauth()
+    challenge = vp["proof"]["challenge"]
+    signed_at = NOW.replace(year=2024, month=2, day=24)
+    report = verify_container(verifier, vp, now=signed_at, challenge=challenge)
+    assert _checks(report)["signature"] == ("passed", "presentation_signed")
+    # a DIDAuth carries no badges: the holder is proven, the file verifies nothing else
+    assert report.verified is False
+    other = verify_container(verifier, vp, now=signed_at, challenge="another-challenge")
+    assert _checks(other)["signature"] == ("failed", "challenge_mismatch")
+    tampered = {**vp, "holder": vp["holder"], "id": "urn:uuid:00000000-0000-4000-8000-0000000000aa"}
+    assert _checks(verify_container(verifier, tampered, now=signed_at))["signature"][0] == "failed"
+    unknown = {**vp, "proof": {**vp["proof"], "type": "Ed25519Signature2018"}}
+    assert _checks(verify_container(verifier, unknown, now=signed_at))["signature"] == (
+        "failed",
+        "unknown_cryptosuite",
+    )
