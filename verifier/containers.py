@@ -71,8 +71,8 @@ MAX_CONTAINER_CREDENTIALS: Final = 500
 _ENVELOPED_PREFIXES: Final = ("data:application/vc+jwt,", "data:application/jwt,")
 _AUTHENTICATION: Final = "authentication"
 #: Proofs a holder may sign a presentation with: eddsa-rdfc-2022, and Ed25519Signature2020 (what
-#: the Learner Credential Wallet signs its presentations with; the suite's own rule accepts it on
-#: VC 1.1 presentations only, and the report notes a legacy suite).
+#: the Learner Credential Wallet signs its presentations with, on VC 1.1 and VC 2.0 alike; the
+#: report notes the legacy suite, as it does for credentials).
 _PRESENTATION_SUITES: Final = frozenset(
     {("DataIntegrityProof", "eddsa-rdfc-2022"), ("Ed25519Signature2020", None)}
 )
@@ -581,7 +581,8 @@ def _check_presentation_proof(
         holder = holder.get("id")
     if not isinstance(holder, str):
         raise BadSignature("A signed presentation must name its holder.", code="no_holder")
-    if (proof.get("type"), proof.get("cryptosuite")) not in _PRESENTATION_SUITES:
+    suite = (proof.get("type"), proof.get("cryptosuite"))
+    if not all(isinstance(part, str | None) for part in suite) or suite not in _PRESENTATION_SUITES:
         raise BadSignature(
             "The presentation's proof uses a signature suite we do not accept.",
             code="unknown_cryptosuite",

@@ -251,3 +251,27 @@ def test_a_presentation_the_learner_credential_wallet_signs_is_accepted(
         "failed",
         "unknown_cryptosuite",
     )
+
+
+@pytest.mark.parametrize(
+    "proof_type",
+    [
+        {"type": "DataIntegrityProof", "cryptosuite": ["eddsa-rdfc-2022"]},
+        {"type": ["Ed25519Signature2020"]},
+        {"type": {}, "cryptosuite": {}},
+        {"type": 7, "cryptosuite": None},
+    ],
+)
+def test_a_presentation_proof_of_junk_types_fails_as_unknown_suite(
+    verifier: Verifier, proof_type: dict[str, Any]
+) -> None:
+    """Found by review: a list or object where the suite's name goes raised TypeError (a 500
+    at /api/v1/verify) instead of failing the signature check."""
+    vp = _wallet_didauth()
+    vp["proof"] = {**vp["proof"], **proof_type}
+    if "cryptosuite" not in proof_type:
+        vp["proof"].pop("cryptosuite", None)
+    assert _checks(verify_container(verifier, vp, now=NOW))["signature"] == (
+        "failed",
+        "unknown_cryptosuite",
+    )
