@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, cast
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
@@ -83,6 +83,10 @@ EXCHANGE_TTL: Final = timedelta(minutes=15)
 #: Presentations refused before the exchange stops answering (guessing is pointless anyway:
 #: a proof must be made by the holder's key for our challenge).
 MAX_ATTEMPTS: Final = 5
+#: A finished or expired exchange is kept this long (its page says which DID collected it).
+KEEP_FINISHED: Final = timedelta(days=30)
+#: Opening an exchange again reuses a live one with at least this long left.
+REUSE_MIN_LEFT: Final = timedelta(minutes=5)
 #: The wallet's universal link (what DCC's transaction-service hands out; the app registers it
 #: with Android and iOS, and its web page offers the app stores when it is not installed).
 LCW_REQUEST_URL: Final = "https://lcw.app/request.html"
@@ -159,6 +163,23 @@ def create_exchange(
     if record is None or holder_id is None or record.holder_id != holder_id:
         raise NotFound("You have no badge with that id.", code="unknown_badge")
     check_deliverable(record, now)
+    # Old exchanges go on the way (the page shows a finished one for KEEP_FINISHED), and a
+    # live one for the same badge is reused: clicking again never piles up open exchanges.
+    session.execute(delete(LcwExchange).where(LcwExchange.expires_at < now - KEEP_FINISHED))
+    live = session.scalar(
+        select(LcwExchange)
+        .where(
+            LcwExchange.user_id == user_id,
+            LcwExchange.credential_id == record.id,
+            LcwExchange.state == "pending",
+            LcwExchange.attempts < MAX_ATTEMPTS,
+            LcwExchange.expires_at > now + REUSE_MIN_LEFT,
+        )
+        .order_by(LcwExchange.expires_at.desc())
+        .limit(1)
+    )
+    if live is not None:
+        return live
     exchange = LcwExchange(
         id=secrets.token_urlsafe(32),
         credential_id=record.id,
@@ -219,6 +240,14 @@ def _usable(session: Session, exchange_id: str, now: datetime) -> LcwExchange:
             "Too many presentations were refused for this exchange; start a new one.",
             code="exchange_locked",
         )
+    owner_active = session.scalar(
+        select(User.id).where(User.id == exchange.user_id, User.deactivated_at.is_(None))
+    )
+    if owner_active is None:  # deactivated or erased since it was opened
+        raise ChallengeExpired(
+            "This exchange has ended: the account that opened it is closed.",
+            code="exchange_expired",
+        )
     return exchange
 
 
@@ -237,10 +266,10 @@ def presentation_request(
                 {
                     "type": "DIDAuthentication",
                     "acceptedMethods": [{"method": "key"}],
-                    "acceptedCryptosuites": [
-                        {"cryptosuite": "Ed25519Signature2020"},
-                        {"cryptosuite": "eddsa-rdfc-2022"},
-                    ],
+                    # VP Request Spec: cryptosuite names only. The wallet signs with the
+                    # Ed25519Signature2020 proof type, which is not a cryptosuite and is
+                    # accepted all the same (docs/wallets/learner-credential-wallet.md).
+                    "acceptedCryptosuites": [{"cryptosuite": "eddsa-rdfc-2022"}],
                 }
             ],
             "challenge": challenge,
@@ -450,12 +479,18 @@ def complete_exchange(
                     LcwExchange.id == exchange_id,
                     LcwExchange.state == "pending",
                     LcwExchange.expires_at > now,
+                    # the owner still has an account: deactivating or erasing it ends the
+                    # exchanges they opened
+                    LcwExchange.user_id.in_(
+                        select(User.id).where(User.id == user_id, User.deactivated_at.is_(None))
+                    ),
                 )
                 .values(state="complete", holder_did=holder, completed_at=now)
             ),
         )
         if done.rowcount != 1:
             _usable(session, exchange_id, now)  # says why
+
             raise ChallengeUsed(
                 "This exchange is complete.", code="exchange_complete"
             )  # pragma: no cover - _usable raised

@@ -167,7 +167,10 @@ def direct_exchange(exchange_id: str) -> Response:
             "Send the DIDAuth presentation signed for this exchange's challenge.",
             code="bad_exchange_body",
         )
-    response = jsonify(complete_exchange(services, exchange_id=exchange_id, body=body, direct=True))
+    # The wallet's direct flow reads a credential or presentation at the top level (its
+    # credentialRequest.ts), as DCC's transaction-service answers there: no wrapper.
+    answer = complete_exchange(services, exchange_id=exchange_id, body=body, direct=True)
+    response = jsonify(answer["verifiablePresentation"])
     response.headers["Cache-Control"] = "no-store"
     return response
 
