@@ -994,6 +994,7 @@ def deferred_credential(
         raise Oid4vciError("invalid_transaction_id", "The transaction is not known or is over.")
     if row.failure is not None:
         claim(session, row, Oid4vciTransaction.delivered_at.is_(None), delivered_at=now)
+        session.commit()  # the transaction is over, whatever the error response does
         raise Oid4vciError(
             "credential_request_denied", "The badge can no longer be added to a wallet."
         )

@@ -86,7 +86,7 @@ class Oid4vciAccessToken(Base):
     client_id: Mapped[str | None] = mapped_column(String(255))
     #: Credential requests must name a ``credential_identifier`` (OpenID4VCI 1.0 §8.2).
     by_details: Mapped[bool] = mapped_column(default=False)
-    grant: Mapped[str] = mapped_column(String(32))
+    grant: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

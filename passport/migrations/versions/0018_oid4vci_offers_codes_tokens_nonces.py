@@ -34,7 +34,7 @@ def upgrade() -> None:
     sa.Column('credential_id', sa.String(length=100), nullable=False),
     sa.Column('client_id', sa.String(length=255), nullable=True),
     sa.Column('by_details', sa.Boolean(), nullable=False),
-    sa.Column('grant', sa.String(length=32), nullable=False),
+    sa.Column('grant', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['credential_id'], ['issued_credentials.id'], name=op.f('fk_oid4vci_access_tokens_credential_id_issued_credentials')),
