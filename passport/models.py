@@ -20,7 +20,6 @@ import passport.outcomes.models
 import passport.sharing.models
 import passport.verifying.models
 import passport.wallets.models
-import passport.wallets.oid4vci_models
 from passport.db import Base
 
 __all__ = ["DOMAIN_MODELS", "Base"]
@@ -40,5 +39,4 @@ DOMAIN_MODELS = (
     passport.sharing.models,
     passport.verifying.models,
     passport.wallets.models,
-    passport.wallets.oid4vci_models,
 )

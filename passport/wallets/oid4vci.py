@@ -20,7 +20,7 @@ The credential issuer is ``PASSPORT_PUBLIC_URL`` and is its own authorization se
   ``PASSPORT_OID4VCI_DEFERRED`` is on — queues its signing and answers with a
   ``transaction_id`` for the **deferred credential endpoint** (§9, :func:`deferred_credential`).
 
-Every secret is stored hashed (:mod:`passport.wallets.oid4vci_models`); every step is audited.
+Every secret is stored hashed (:mod:`passport.wallets.models`); every step is audited.
 """
 
 from __future__ import annotations
@@ -50,14 +50,14 @@ from passport.jobs.recipients import holder_recipient
 from passport.services import Services
 from passport.settings import Settings
 from passport.wallets.binding import check_deliverable, holder_bound_copy
-from passport.wallets.oid4vci_errors import Oid4vciError
-from passport.wallets.oid4vci_models import (
+from passport.wallets.models import (
     Oid4vciAccessToken,
     Oid4vciAuthCode,
     Oid4vciNonce,
     Oid4vciOffer,
     Oid4vciTransaction,
 )
+from passport.wallets.oid4vci_errors import Oid4vciError
 from passport.wallets.oid4vci_proof import PROOF_ALGORITHMS, check_key_proof
 
 __all__ = [

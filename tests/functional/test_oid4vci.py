@@ -36,13 +36,13 @@ from passport.credentials.status import change_status
 from passport.jobs.models import Notification
 from passport.jobs.notify import open_secret
 from passport.services import Services
+from passport.wallets.models import Oid4vciAccessToken
 from passport.wallets.oid4vci import (
     MAX_TX_CODE_ATTEMPTS,
     OFFER_TTL,
     PRE_AUTHORIZED_GRANT,
     create_offer,
 )
-from passport.wallets.oid4vci_models import Oid4vciAccessToken
 from passport.web.context import get_services
 from tests.conftest import PUBLIC_URL, fresh_app, settings_for
 
