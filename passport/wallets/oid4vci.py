@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from passport.audit import AuditEvent
@@ -472,6 +472,9 @@ def _pre_authorized(
     code = form.get("pre-authorized_code")
     if not code:
         raise Oid4vciError("invalid_request", "pre-authorized_code is missing.")
+    client_id = form.get("client_id") or None
+    if client_id is not None and not _CLIENT_ID.fullmatch(client_id):
+        raise Oid4vciError("invalid_request", "client_id is not a usable identifier.")
     details = _details(form.get("authorization_details"))
     offer = _live_offer(
         session.scalar(select(Oid4vciOffer).where(Oid4vciOffer.code_hash == _hash(code))), now
@@ -486,9 +489,17 @@ def _pre_authorized(
         if not hmac.compare_digest(
             _tx_hash(services.settings, offer.code_hash, tx_code[:64]), expected
         ):
-            attempts = offer.tx_attempts + 1
-            claim(session, offer, tx_attempts=attempts)
-            if attempts >= MAX_TX_CODE_ATTEMPTS:
+            # One atomic increment: racing wrong guesses each count.
+            session.execute(
+                update(Oid4vciOffer)
+                .where(Oid4vciOffer.id == offer.id)
+                .values(tx_attempts=Oid4vciOffer.tx_attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            attempts = session.scalar(
+                select(Oid4vciOffer.tx_attempts).where(Oid4vciOffer.id == offer.id)
+            )
+            if attempts is not None and attempts >= MAX_TX_CODE_ATTEMPTS:
                 claim(session, offer, Oid4vciOffer.burned_at.is_(None), burned_at=now)
                 session.add(
                     AuditEvent(
@@ -513,9 +524,6 @@ def _pre_authorized(
     record = session.get(IssuedCredential, offer.credential_id)
     assert record is not None  # a foreign key
     _deliverable(record, now)
-    client_id = form.get("client_id") or None
-    if client_id is not None and not _CLIENT_ID.fullmatch(client_id):
-        raise Oid4vciError("invalid_request", "client_id is not a usable identifier.")
     return _issue_token(
         session,
         credential_id=offer.credential_id,

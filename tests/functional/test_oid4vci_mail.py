@@ -57,7 +57,9 @@ def test_the_code_is_mailed_to_the_holder_and_redeems_the_offer(
     message = messages[-1]
     assert message["To"] == HOLDER
     assert message["Subject"] == "Your code to add a badge to your wallet"
-    text = message.get_body(preferencelist=("plain",)).get_content()
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
     codes = re.findall(r"^(\d{6})\r?$", text, flags=re.MULTILINE)
     assert len(codes) == 1
     with services.session() as db:
@@ -88,6 +90,8 @@ def test_the_badge_issued_mail_links_to_add_to_wallet(
         ).id
     queue_for(services).run_pending()
     message = inbox[0].wait(1)[-1]
-    text = message.get_body(preferencelist=("plain",)).get_content()
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
     assert f"/passport/badges/{badge}/wallet" in text
     assert "openid-credential-offer" not in text  # a page that makes offers, not an offer
