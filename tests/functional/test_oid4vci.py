@@ -880,3 +880,23 @@ def test_cli_prints_one_offer_line(world: World, tmp_path: Path) -> None:
     assert unknown.returncode == 2
     assert unknown.stdout == ""
     assert "[unknown_credential]" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_token_nonce_and_credential_endpoints_are_rate_limited(world: World) -> None:
+    """They count against the ``api`` limit per client address (a guessed code or token costs)."""
+    from passport.web import create_app
+
+    app = create_app(world.services.settings.with_overrides(rate_limits="api=3/minute"))
+    try:
+        client = app.test_client()
+        form = {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": "A" * 43}
+        answers = [
+            client.post("/oid4vci/token", data=form, content_type=FORM).status_code,
+            client.post("/oid4vci/nonce").status_code,
+            ask(client, "A" * 43, {}).status_code,
+            client.post("/oid4vci/token", data=form, content_type=FORM).status_code,
+        ]
+        assert answers == [400, 200, 401, 429]
+        assert client.post("/oid4vci/nonce").headers["Retry-After"]
+    finally:
+        get_services(app).engine.dispose()
