@@ -13,6 +13,7 @@ import io
 import json
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
@@ -104,3 +105,35 @@ def test_add_to_wallet_shows_a_qr_the_npm_wallet_redeems(
     assert verified.report.verified
     assert verified.credential.credential_subject.id == result["holder"]
     assert verified.credential.id == badge
+
+
+def test_the_consent_page_is_accessible_and_fits_a_phone(
+    browser: Any, live_server: LiveServer
+) -> None:
+    """What a learner sees when a wallet asks for a badge (authorization code flow)."""
+    axe_source()
+    base = live_server.url
+    context = browser.new_context(viewport=DESKTOP)
+    errors = ConsoleErrors()
+    try:
+        page = errors.watch(login(context, base, LEARNER, live_server.password))
+        query = urlencode(
+            {
+                "client_id": "https://wallet.example",
+                "redirect_uri": "https://wallet.example/callback",
+                "response_type": "code",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256",
+                "scope": "OpenBadgeCredential_ldp_vc",
+                "state": "s",
+            }
+        )
+        page.goto(f"{base}/oid4vci/authorize?{query}")
+        assert page.get_by_role("button", name="Approve").count() == 1
+        assert errors == []
+        for viewport in (DESKTOP, PHONE):
+            resize(page, viewport)
+            violations, overflow = audit(page)
+            assert violations == [] and overflow is None, (viewport, violations, overflow)
+    finally:
+        context.close()
