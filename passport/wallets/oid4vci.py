@@ -65,11 +65,12 @@ __all__ = [
     "OFFER_TTL",
     "PRE_AUTHORIZED_GRANT",
     "TOKEN_TTL",
-    "AuthorizationRequest",
-    "CreatedOffer",
-    "CredentialAnswer",
+    "CreatedCredentialOffer",
+    "Oid4vciAnswer",
+    "WalletAuthorizationRequest",
     "approve_authorization",
     "authorization_server_metadata",
+    "check_redirect_uri",
     "create_offer",
     "credential_issuer_metadata",
     "deferred_credential",
@@ -211,7 +212,7 @@ def authorization_server_metadata(settings: Settings) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class CreatedOffer:
+class CreatedCredentialOffer:
     """A new offer: the reference is the only time it exists outside the wallet."""
 
     ref: str
@@ -243,7 +244,7 @@ def create_offer(
     actor: str,
     with_tx_code: bool,
     now: datetime,
-) -> CreatedOffer:
+) -> CreatedCredentialOffer:
     """A single-use offer of ``credential_id`` (both formats), valid :data:`OFFER_TTL`.
 
     With ``with_tx_code`` a six-digit transaction code is e-mailed to the holder only (never
@@ -303,7 +304,7 @@ def create_offer(
             detail=f"offer {offer.id}" + (" with transaction code" if tx_code else ""),
         )
     )
-    return CreatedOffer(
+    return CreatedCredentialOffer(
         ref=ref,
         deep_link=offer_uri(services.settings, ref),
         offer_url=offer_url(services.settings, ref),
@@ -594,7 +595,7 @@ def _authorization_code(session: Session, form: dict[str, str], now: datetime) -
 
 
 @dataclass(frozen=True, slots=True)
-class AuthorizationRequest:
+class WalletAuthorizationRequest:
     """An authorization request that passed every check but the learner's decision."""
 
     client_id: str
@@ -658,7 +659,7 @@ def check_redirect_uri(uri: object) -> str:
 
 def parse_authorization_request(
     session: Session, params: dict[str, str], now: datetime
-) -> AuthorizationRequest:
+) -> WalletAuthorizationRequest:
     """Check an authorization request (RFC 6749 §4.1.1, RFC 7636, OpenID4VCI 1.0 §5.1).
 
     Errors that must not be sent to the redirect URI (bad client or redirect) and every other
@@ -701,7 +702,7 @@ def parse_authorization_request(
     state = params.get("state")
     if state is not None and len(state) > 512:
         raise InvalidRequest("state is too long.", code="bad_state")
-    return AuthorizationRequest(
+    return WalletAuthorizationRequest(
         client_id=client_id,
         redirect_uri=redirect_uri,
         code_challenge=params["code_challenge"],
@@ -719,7 +720,7 @@ def _with_query(uri: str, values: dict[str, str]) -> str:
 def approve_authorization(
     session: Session,
     services: Services,
-    request: AuthorizationRequest,
+    request: WalletAuthorizationRequest,
     *,
     holder_id: int,
     credential_id: str,
@@ -778,7 +779,7 @@ def approve_authorization(
     return _with_query(request.redirect_uri, values)
 
 
-def denied_redirect(settings: Settings, request: AuthorizationRequest) -> str:
+def denied_redirect(settings: Settings, request: WalletAuthorizationRequest) -> str:
     """The learner said no: ``access_denied`` to the wallet (RFC 6749 §4.1.2.1)."""
     values = {"error": "access_denied", "iss": _issuer(settings)}
     if request.state is not None:
@@ -824,7 +825,7 @@ def _consume_nonce(session: Session, nonce: str, now: datetime) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class CredentialAnswer:
+class Oid4vciAnswer:
     """What the credential or deferred endpoint answers: 200 with a credential, 202 pending."""
 
     status: int
@@ -888,7 +889,7 @@ def request_credential(
     bearer: str | None,
     body: object,
     now: datetime,
-) -> CredentialAnswer:
+) -> Oid4vciAnswer:
     """Answer a Credential Request (§8): the holder-bound badge, or a deferred transaction."""
     token = _access_token(session, bearer, now)
     if not isinstance(body, dict):
@@ -925,9 +926,7 @@ def request_credential(
         session.add(row)
         session.flush()
         after_commit(session, "wallet_sign", row.id)
-        return CredentialAnswer(
-            202, {"transaction_id": transaction_id, "interval": DEFERRED_INTERVAL}
-        )
+        return Oid4vciAnswer(202, {"transaction_id": transaction_id, "interval": DEFERRED_INTERVAL})
     copy = holder_bound_copy(
         session,
         services,
@@ -938,7 +937,7 @@ def request_credential(
         actor=f"wallet:{(token.client_id or 'anonymous')[:180]}",
         now=now,
     )
-    return CredentialAnswer(200, {"credentials": [{"credential": copy.for_response()}]})
+    return Oid4vciAnswer(200, {"credentials": [{"credential": copy.for_response()}]})
 
 
 def sign_deferred(services: Services, transaction_row_id: int) -> None:
@@ -977,7 +976,7 @@ def deferred_credential(
     bearer: str | None,
     body: object,
     now: datetime,
-) -> CredentialAnswer:
+) -> Oid4vciAnswer:
     """Answer a Deferred Credential Request (§9): 202 with ``interval`` while the job has not
     signed yet, then the credential once (the transaction is consumed)."""
     token = _access_token(session, bearer, now)
@@ -1007,9 +1006,7 @@ def deferred_credential(
             "credential_request_denied", "The badge can no longer be added to a wallet."
         )
     if row.content is None:
-        return CredentialAnswer(
-            202, {"transaction_id": transaction_id, "interval": DEFERRED_INTERVAL}
-        )
+        return Oid4vciAnswer(202, {"transaction_id": transaction_id, "interval": DEFERRED_INTERVAL})
     content = row.content
     if not claim(
         session, row, Oid4vciTransaction.delivered_at.is_(None), delivered_at=now, content=None
@@ -1018,4 +1015,4 @@ def deferred_credential(
     credential: Any = (
         content.decode("ascii") if row.wallet_format == "jwt_vc_json" else json.loads(content)
     )
-    return CredentialAnswer(200, {"credentials": [{"credential": credential}]})
+    return Oid4vciAnswer(200, {"credentials": [{"credential": credential}]})

@@ -35,7 +35,7 @@ from passport.errors import InvalidRequest, NotFound
 from passport.wallets.binding import check_deliverable
 from passport.wallets.oid4vci import (
     OFFER_TTL,
-    AuthorizationRequest,
+    WalletAuthorizationRequest,
     approve_authorization,
     authorization_server_metadata,
     create_offer,
@@ -191,13 +191,13 @@ def deferred() -> Response:
 # -- the learner approves a wallet (authorization code flow) ----------------------------------
 
 
-def _auth_request(values: dict[str, str]) -> AuthorizationRequest:
+def _auth_request(values: dict[str, str]) -> WalletAuthorizationRequest:
     services = get_services()
     with services.session() as db:
         return parse_authorization_request(db, values, services.now())
 
 
-def _choices(request_: AuthorizationRequest) -> list[tuple[str, str]]:
+def _choices(request_: WalletAuthorizationRequest) -> list[tuple[str, str]]:
     """The learner's badges the wallet may receive: (id, name)."""
     services = get_services()
     now = services.now()
