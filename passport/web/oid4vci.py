@@ -191,10 +191,41 @@ def deferred() -> Response:
 # -- the learner approves a wallet (authorization code flow) ----------------------------------
 
 
+def _authorization_problem(exc: InvalidRequest) -> InvalidRequest:
+    """The same refusal (same code) with its sentence in the learner's language."""
+    sentences = {
+        "bad_redirect_uri": lambda: _(
+            "The wallet asked to be answered at an address we do not send codes to."
+        ),
+        "bad_client_id": lambda: _("The wallet did not say who it is."),
+        "bad_response_type": lambda: _("The wallet asked for something other than a code."),
+        "pkce_required": lambda: _("The wallet did not protect its request with PKCE (S256)."),
+        "bad_authorization_details": lambda: _(
+            "The wallet asked for a credential we do not issue."
+        ),
+        "bad_scope": lambda: _("The wallet asked for a credential we do not issue."),
+        "bad_state": lambda: _("The wallet's request is too long."),
+        "offer_gone": lambda: _(
+            "The offer this wallet started from was used already or has expired; make a new one."
+        ),
+        "offer_mismatch": lambda: _("The offer was for another badge."),
+        "credential_revoked": lambda: _("This badge was revoked and cannot be added to a wallet."),
+        "credential_suspended": lambda: _(
+            "This badge is suspended and cannot be added to a wallet."
+        ),
+        "credential_expired": lambda: _("This badge has expired and cannot be added to a wallet."),
+    }
+    known = sentences.get(exc.code)
+    return InvalidRequest(known(), code=exc.code) if known is not None else exc
+
+
 def _auth_request(values: dict[str, str]) -> WalletAuthorizationRequest:
     services = get_services()
-    with services.session() as db:
-        return parse_authorization_request(db, values, services.now())
+    try:
+        with services.session() as db:
+            return parse_authorization_request(db, values, services.now())
+    except InvalidRequest as exc:
+        raise _authorization_problem(exc) from exc
 
 
 def _choices(request_: WalletAuthorizationRequest) -> list[tuple[str, str]]:
@@ -238,17 +269,20 @@ def decide() -> WerkzeugResponse:
         return redirect(denied_redirect(services.settings, auth), code=303)
     if g.user.holder_id is None:
         raise NotFound(_("You have no badge with that id."), code="unknown_badge")
-    with services.session() as db:
-        target = approve_authorization(
-            db,
-            services,
-            auth,
-            holder_id=g.user.holder_id,
-            credential_id=request.form.get("credential_id", ""),
-            actor=g.user.email,
-            issuer_state=values.get("issuer_state"),
-            now=services.now(),
-        )
+    try:
+        with services.session() as db:
+            target = approve_authorization(
+                db,
+                services,
+                auth,
+                holder_id=g.user.holder_id,
+                credential_id=request.form.get("credential_id", ""),
+                actor=g.user.email,
+                issuer_state=values.get("issuer_state"),
+                now=services.now(),
+            )
+    except InvalidRequest as exc:
+        raise _authorization_problem(exc) from exc
     return redirect(target, code=303)
 
 
