@@ -880,6 +880,26 @@ def test_cli_prints_one_offer_line(world: World, tmp_path: Path) -> None:
     assert unknown.returncode == 2
     assert unknown.stdout == ""
     assert "[unknown_credential]" in unknown.stderr and "Traceback" not in unknown.stderr
+    services = world.services
+    with services.session() as db:
+        revoked = issue_credential(
+            db, services, IssueRequest("incident-response-l2", MO), now=services.now()
+        ).id
+    with services.session() as db:
+        change_status(
+            db, services, revoked, "revoke", reason="test", actor="admin", now=services.now()
+        )
+    refused = subprocess.run(
+        [passport, "wallet", "offer", "--credential", revoked],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("Error: This badge was revoked")
+    assert "[credential_revoked]" in refused.stderr
 
 
 def test_token_nonce_and_credential_endpoints_are_rate_limited(world: World) -> None:
