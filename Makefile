@@ -24,6 +24,8 @@ INTEROP_DCC := tests/interop/dcc/node_modules/.package-lock.json
 BROWSER_AXE := tests/browser/node_modules/.package-lock.json
 # A real OpenID provider (panva's oidc-provider) for the single sign-on tests (tests/oidc/).
 OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
+# An independent OpenID4VCI wallet library (@openid4vc/openid4vci) for the wallet tests.
+OID4VCI_CLIENT := tests/oid4vci/node_modules/.package-lock.json
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,7 +73,14 @@ $(OIDC_PROVIDER): tests/oidc/package-lock.json
 		echo "npm not found: the single sign-on tests will be skipped"; \
 	fi
 
-interop-install: $(INTEROP) $(INTEROP_DCC) $(BROWSER_AXE) $(OIDC_PROVIDER)
+$(OID4VCI_CLIENT): tests/oid4vci/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/oid4vci --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the OpenID4VCI wallet client tests will be skipped"; \
+	fi
+
+interop-install: $(INTEROP) $(INTEROP_DCC) $(BROWSER_AXE) $(OIDC_PROVIDER) $(OID4VCI_CLIENT)
 
 run: $(STAMP) catalogs
 	$(BIN)/passport init
@@ -113,4 +122,5 @@ bench: $(BENCH_STAMP) interop-install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/interop/node_modules \
-		tests/interop/dcc/node_modules tests/browser/node_modules tests/oidc/node_modules
+		tests/interop/dcc/node_modules tests/browser/node_modules tests/oidc/node_modules \
+		tests/oid4vci/node_modules

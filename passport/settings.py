@@ -362,6 +362,9 @@ class Settings:
     #: ``PASSPORT_QUEUE_NAME``: the job queue's name (its keys in Redis); several deployments
     #: may share one Redis with different names.
     queue_name: str = "passport"
+    #: ``PASSPORT_OID4VCI_DEFERRED=on``: OpenID4VCI credentials are signed by the job queue's
+    #: worker and fetched from the deferred credential endpoint (docs/wallets/openid4vci.md).
+    oid4vci_deferred: bool = False
     #: ``PASSPORT_JOB_RETRY_SECONDS``: the first wait before a failed job part or e-mail is
     #: tried again; each later wait doubles it (30 s, 1 min, 2 min … six tries in all).
     job_retry_seconds: float = 30.0
@@ -503,6 +506,7 @@ class Settings:
             require_mfa_admin=env_vars.get("PASSPORT_REQUIRE_MFA_ADMIN", "").strip().lower()
             in ("1", "true", "yes", "on"),
             queue_name=_queue_name(env_vars.get("PASSPORT_QUEUE_NAME", "")),
+            oid4vci_deferred=_switch(env_vars, "PASSPORT_OID4VCI_DEFERRED", False),
             job_retry_seconds=_retry_seconds(env_vars.get("PASSPORT_JOB_RETRY_SECONDS", "")),
             port=port,
             trust_list_path=(

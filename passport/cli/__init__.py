@@ -31,6 +31,9 @@ from passport.cli import mentoring_endorse as mentoring_endorse
 
 # Standard materials (``passport templates``), on a line of its own so branches merge cleanly.
 from passport.cli import templates as templates
+
+# Wallet apps (passport wallet offer), on a line of its own so branches merge cleanly.
+from passport.cli import wallet as wallet
 from passport.cli.common import cli
 
 __all__ = ["database_problem", "main"]

@@ -70,6 +70,8 @@ SUBJECTS: dict[str, str] = {
     "role_application": N_("New application: %(title)s"),
     "password_reset": N_("Reset your Skill Passport password"),
     "invitation": N_("You are invited to Skill Passport"),
+    # OpenID4VCI (passport.wallets.oid4vci): the transaction code of a wallet offer.
+    "wallet_tx_code": N_("Your code to add a badge to your wallet"),
     "failed_report": N_("Skill Passport: failed jobs and e-mail"),
     # Micro-mentoring events (passport.mentoring.events): one template, ``mail/_event``.
     "event_signup": N_("You have a seat: %(title)s"),
@@ -240,6 +242,11 @@ def render(
     if credential_id:
         values["badge_url"] = f"{base}/credentials/{quote(str(credential_id), safe=':/')}"
         values["passport_url"] = f"{base}/passport"
+        # "Add to wallet" (OpenID4VCI): a page that makes a fresh offer, never an offer itself
+        # (offers expire in minutes; mail may be read days later).
+        values["wallet_url"] = (
+            f"{base}/passport/badges/{quote(str(credential_id), safe=':')}/wallet"
+        )
     if context.get("achievement_id"):
         values["achievement_url"] = f"{base}/achievements/{quote(str(context['achievement_id']))}"
     if context.get("skill_id"):

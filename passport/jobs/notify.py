@@ -143,7 +143,7 @@ def notify_person(
 
 
 #: Kinds a person is waiting for at a screen: sent before any other work.
-URGENT_KINDS = frozenset({"password_reset", "invitation"})
+URGENT_KINDS = frozenset({"password_reset", "invitation", "wallet_tx_code"})
 
 
 def deliver_task(kind: str) -> str:

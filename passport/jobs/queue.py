@@ -77,7 +77,7 @@ class JobQueue:
     """The Huey instance with our tasks registered on it, bound to one :class:`Services`."""
 
     #: Task names as they travel in messages: stable across releases and processes.
-    TASKS = ("run_part", "deliver", "deliver_urgent", "tick")
+    TASKS = ("run_part", "deliver", "deliver_urgent", "tick", "wallet_sign")
 
     def __init__(self, services: Services, huey: Huey | None = None) -> None:
         self.services = services
@@ -103,7 +103,16 @@ class JobQueue:
         def tick() -> None:
             runner.tick(services, self)
 
+        def wallet_sign(transaction_id: int) -> None:
+            # A deferred OpenID4VCI credential (PASSPORT_OID4VCI_DEFERRED): a wallet polls.
+            from passport.wallets.oid4vci import sign_deferred
+
+            sign_deferred(services, transaction_id)
+
         huey = self.huey
+        self._tasks["wallet_sign"] = huey.task(
+            name="passport.wallet_sign", priority=PRIORITY_URGENT_MAIL
+        )(wallet_sign)
         self._tasks["run_part"] = huey.task(name="passport.run_part", priority=PRIORITY_PARTS)(
             run_part
         )

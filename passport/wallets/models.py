@@ -1,15 +1,31 @@
-"""Tables of the wallets domain: every copy of a badge delivered to a wallet or platform."""
+"""Tables of the wallets domain: every copy of a badge delivered to a wallet or platform, and
+OpenID4VCI's offers, codes, tokens, nonces and deferred transactions.
+
+Every secret a wallet holds (offer reference, pre-authorized code, authorization code, access
+token, ``c_nonce``, ``transaction_id``) is stored only as its SHA-256, so a copy of the database
+redeems nothing. Each is short-lived and single use where the specification says so; consuming
+one is a conditional update (:func:`passport.db.claim`), so two racing requests cannot both
+succeed.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from passport.db import Base, UTCDateTime, utcnow
 
-__all__ = ["LcwExchange", "WalletDelivery"]
+__all__ = [
+    "LcwExchange",
+    "Oid4vciAccessToken",
+    "Oid4vciAuthCode",
+    "Oid4vciNonce",
+    "Oid4vciOffer",
+    "Oid4vciTransaction",
+    "WalletDelivery",
+]
 
 
 class WalletDelivery(Base):
@@ -57,3 +73,105 @@ class LcwExchange(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# -- OpenID for Verifiable Credential Issuance (passport.wallets.oid4vci) -----------------------
+
+
+class Oid4vciOffer(Base):
+    """A credential offer for one badge (OpenID4VCI 1.0 §4.1), served by reference.
+
+    The reference in the offer URI is the only secret handed out; the pre-authorized code and
+    the ``issuer_state`` are derived from it (HMAC), so the offer document can be served again
+    while only hashes are stored. ``tx_code_hash`` is keyed with the service's secret (six
+    digits alone would fall to a dictionary); ``tx_attempts`` counts wrong codes and burns the
+    offer at the limit.
+    """
+
+    __tablename__ = "oid4vci_offers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("issued_credentials.id"), index=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Set when a token was issued for it (either grant): the offer is spent.
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when too many wrong transaction codes were tried.
+    burned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Oid4vciAuthCode(Base):
+    """An authorization code (RFC 6749 §4.1) a signed-in learner approved for one badge.
+
+    Bound to the client, the exact redirect URI and the PKCE S256 challenge (RFC 7636).
+    """
+
+    __tablename__ = "oid4vci_auth_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("issued_credentials.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(255))
+    redirect_uri: Mapped[str] = mapped_column(String(2048))
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    #: The request asked by ``authorization_details`` (answered with credential_identifiers).
+    by_details: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Oid4vciAccessToken(Base):
+    """A Bearer access token for the credential endpoint, for one badge only."""
+
+    __tablename__ = "oid4vci_access_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("issued_credentials.id"), index=True)
+    #: The client the token was issued to (None: anonymous pre-authorized code).
+    client_id: Mapped[str | None] = mapped_column(String(255))
+    #: Credential requests must name a ``credential_identifier`` (OpenID4VCI 1.0 §8.2).
+    by_details: Mapped[bool] = mapped_column(default=False)
+    grant: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Oid4vciNonce(Base):
+    """A ``c_nonce`` from the nonce endpoint (OpenID4VCI 1.0 §7): single use, short-lived."""
+
+    __tablename__ = "oid4vci_nonces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Oid4vciTransaction(Base):
+    """A deferred issuance (OpenID4VCI 1.0 §9): signed by a queued job, handed out once."""
+
+    __tablename__ = "oid4vci_transactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("oid4vci_access_tokens.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("issued_credentials.id"))
+    holder_did: Mapped[str] = mapped_column(String(4096))
+    wallet_format: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The signed copy once the job ran (bytes exactly as signed); wiped when delivered.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Why the job could not sign (a stable code), then the transaction answers that error.
+    failure: Mapped[str | None] = mapped_column(String(64))

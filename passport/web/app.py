@@ -121,4 +121,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(events.bp)
     app.register_blueprint(events.admin_bp)
     app.register_blueprint(events_api.bp)
+    # OpenID4VCI (issue #22): wallets' endpoints, and "Add to wallet" for the learner.
+    from passport.web import oid4vci
+
+    app.register_blueprint(oid4vci.bp)
+    app.register_blueprint(oid4vci.wallet_bp)
     return app

@@ -529,6 +529,16 @@ def test_every_page_is_accessible_and_fits_a_phone(
         learner = db.scalar(select(User).where(User.email == LEARNER))
         assert learner is not None
         learner_id = learner.id
+        learner_badge = db.scalar(
+            select(IssuedCredential.id)
+            .where(
+                IssuedCredential.holder_id == learner.holder_id,
+                IssuedCredential.revoked_at.is_(None),
+                IssuedCredential.suspended_at.is_(None),
+            )
+            .limit(1)
+        )
+        assert learner_badge is not None
     # an "Add to Learner Credential Wallet" page (the badge page's button POSTs to open one)
     declared.append(("learner", lcw_exchange_page(live_server, base), "wallet exchange"))
     # a message in the development outbox, so that the admin's crawl opens one
@@ -555,7 +565,11 @@ def test_every_page_is_accessible_and_fits_a_phone(
     # and the page a hiring manager reads: /verify's result for a pasted share link
     verified = FormState("visitor", "/verify", "share-link-result", {"#credential": live})
     unsubscribed = FormState("visitor", f"/unsubscribe/{token}", "done")
-    for state in (*FORM_STATES, verified, unsubscribed):
+    # "Add to wallet" with an offer made (its QR code, deep link and transaction-code notice)
+    offered = FormState(
+        "learner", f"/passport/badges/{learner_badge}/wallet", "offer", {"#tx_code": CHECK}
+    )
+    for state in (*FORM_STATES, verified, unsubscribed, offered):
         url = base + state.path
         label = f"{state.path} form {state.name}"
         checks.append((state.persona, label, lambda p, url=url, s=state: submit_form(p, url, s)))

@@ -136,8 +136,9 @@ def test_an_imported_catalog_shows_hostile_urls_as_text(
 TEMPLATES = Path(__file__).resolve().parents[2] / "passport" / "web" / "templates"
 #: Values the views build themselves with url_for (never from data); ``feed.webcal`` is the
 #: calendar feed's address from PASSPORT_PUBLIC_URL and an HMAC, as ``webcal://``, a scheme
-#: ``safe_href`` rightly refuses for data.
-BUILT_BY_VIEWS = {"back", "cancel", "action", "feed.webcal"}
+#: ``safe_href`` rightly refuses for data; ``offer.deep_link`` is an OpenID4VCI offer
+#: (``openid-credential-offer://`` + our own offer URL, built by passport.wallets.oid4vci).
+BUILT_BY_VIEWS = {"back", "cancel", "action", "feed.webcal", "offer.deep_link"}
 
 
 def test_every_url_put_in_a_link_by_a_template_goes_through_safe_href() -> None:

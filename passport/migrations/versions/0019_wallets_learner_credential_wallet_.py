@@ -1,7 +1,7 @@
 """wallets: Learner Credential Wallet exchanges
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
