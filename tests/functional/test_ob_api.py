@@ -661,3 +661,53 @@ def test_learner_sees_and_ends_platform_access_and_admin_disables(
     _verifier, challenge = pkce()
     refused = learner.get(authorize_url(platform, challenge), headers={"Accept": "text/html"})
     assert refused.status_code == 400
+
+
+# -- the spec's own OpenAPI description as the judge ---------------------------------------------
+
+
+def _spec_validator(name: str) -> Any:
+    """A validator for ``components.schemas[name]`` of the spec's bundled OpenAPI file."""
+    from jsonschema import Draft201909Validator
+
+    from passport.wallets.obapi_discovery import spec_openapi
+
+    root = {
+        "$ref": f"#/components/schemas/{name}",
+        "components": spec_openapi()["components"],
+    }
+    return Draft201909Validator(root)
+
+
+def test_discovery_is_valid_against_the_spec_schema_and_openapi(client: FlaskClient) -> None:
+    from openapi_spec_validator import validate
+
+    document = client.get("/ims/ob/v3p0/discovery").get_json()
+    validator = _spec_validator("ServiceDescriptionDocument")
+    assert list(validator.iter_errors(document)) == []
+    validate(document)  # the whole document is a valid OpenAPI 3.0 description
+    # the check can fail: without what the spec requires, the document is refused
+    for path in (("info", "x-imssf-privacyPolicyUrl"), ("info", "termsOfService")):
+        broken = json.loads(json.dumps(document))
+        del broken[path[0]][path[1]]
+        assert list(validator.iter_errors(broken)), path
+    broken = json.loads(json.dumps(document))
+    del broken["components"]["securitySchemes"]["OAuth2ACG"]["x-imssf-registrationUrl"]
+    assert list(validator.iter_errors(broken))
+
+
+def test_responses_are_valid_against_the_spec_schemas(
+    learner: FlaskClient, services: Services
+) -> None:
+    issue(services, fmt="data-integrity")
+    issue(services, fmt="vc-jwt")
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    listed = learner.get("/ims/ob/v3p0/credentials", headers=bearer(access)).get_json()
+    assert len(listed["credential"]) == 1 and len(listed["compactJwsString"]) == 1
+    assert list(_spec_validator("GetOpenBadgeCredentialsResponse").iter_errors(listed)) == []
+    profile = learner.get("/ims/ob/v3p0/profile", headers=bearer(access)).get_json()
+    assert list(_spec_validator("Profile").iter_errors(profile)) == []
+    status = learner.get("/ims/ob/v3p0/credentials?limit=0", headers=bearer(access)).get_json()
+    assert list(_spec_validator("Imsx_StatusInfo").iter_errors(status)) == []
+    assert list(_spec_validator("Imsx_StatusInfo").iter_errors({**status, "extra": 1}))
