@@ -41,6 +41,7 @@ from passport.wallets.models import HeldCredential, ObApiClient, ObApiToken
 from passport.wallets.obapi_clients import secret_hash
 from verifier import normalize_email, recipient_matches
 from verifier.errors import VerifierError
+from verifier.model import AchievementCredential
 
 __all__ = [
     "MAX_LIMIT",
@@ -276,12 +277,12 @@ def upsert_credential(
             code="credential_not_verified",
         ) from exc
     credential = verified.credential
-    subject = getattr(credential, "credential_subject", None)
-    if subject is None or not hasattr(subject, "identifier"):
+    if not isinstance(credential, AchievementCredential):
         raise InvalidRequest(
             "Only Open Badges 3.0 achievement credentials can be stored here.",
             code="invalid_credential",
         )
+    subject = credential.credential_subject
     user = session.get(User, grant.user_id)
     assert user is not None  # authenticate_bearer checked
     holder = session.get(Holder, user.holder_id) if user.holder_id is not None else None

@@ -589,6 +589,13 @@ def test_upsert_good_replaced_forged_and_someone_elses(
         ).status_code
         == 415
     )
+    # a verifiable credential of another kind (the learner's own CLR) is not a badge to keep
+    clr = learner.get("/passport/export-clr.json")
+    assert clr.status_code == 200
+    refused = learner.post("/ims/ob/v3p0/credentials", data=clr.data, headers=headers)
+    assert refused.status_code == 400
+    field = refused.get_json()["imsx_codeMinor"]["imsx_codeMinorField"][0]
+    assert field["imsx_codeMinorFieldName"] == "invalid_credential", field
     readonly = tokens(learner, platform, scope=SCOPE + "credential.readonly")["access_token"]
     assert (
         learner.post(
