@@ -4,7 +4,8 @@ The platform side is ``requests-oauthlib`` (on ``oauthlib``; independent of Auth
 our authorization server): it reads the Service Description Document, registers itself with
 the RFC 7591 POST the spec shows, builds the authorization URL with PKCE (S256) and a state,
 and — after the learner consented in Chromium — exchanges the code (client_secret_basic and
-the code verifier), fetches the learner's credentials and profile, refreshes and revokes.
+the code verifier), fetches the learner's credentials and profile, pushes a credential back
+(upsert), refreshes and revokes.
 
 The learner's side is the real browser: it follows the authorization URL, is sent to log in,
 comes back to the consent page, clicks Allow, and is redirected to the platform's loopback
@@ -187,6 +188,14 @@ def test_a_platform_connects_with_requests_oauthlib(
         assert 'rel="next"' in listed.headers["Link"]
     profile = oauth.get(f"{base}/ims/ob/v3p0/profile").json()
     assert profile["email"] == LEARNER and profile["type"] == ["Profile"]
+    # upsert: the platform hands one of the learner's Data Integrity badges back (a JSON
+    # body re-serialised by the client: the proof covers the canonical form, not the bytes)
+    everything = oauth.get(f"{base}/ims/ob/v3p0/credentials").json()
+    if everything.get("credential"):
+        pushed = oauth.post(f"{base}/ims/ob/v3p0/credentials", json=everything["credential"][0])
+        assert pushed.status_code == 201, pushed.text
+        again = oauth.get(f"{base}/ims/ob/v3p0/credentials?limit=1")
+        assert again.headers["X-Total-Count"] == str(expected + 1)
 
     # 7. refresh (rotation), then revocation (RFC 7009): afterwards calls fail
     auth = requests.auth.HTTPBasicAuth(client["client_id"], client["client_secret"])
