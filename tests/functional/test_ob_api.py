@@ -718,3 +718,28 @@ def test_responses_are_valid_against_the_spec_schemas(
     status = learner.get("/ims/ob/v3p0/credentials?limit=0", headers=bearer(access)).get_json()
     assert list(_spec_validator("Imsx_StatusInfo").iter_errors(status)) == []
     assert list(_spec_validator("Imsx_StatusInfo").iter_errors({**status, "extra": 1}))
+
+
+def test_a_closed_account_ends_the_platforms_access(
+    learner: FlaskClient, services: Services
+) -> None:
+    from sqlalchemy import update
+
+    from passport.accounts.models import User
+
+    platform = register(learner)
+    pair = tokens(learner, platform)
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(pair["access_token"])).status_code == 200
+    )
+    with services.session() as db:
+        db.execute(update(User).where(User.email == LEARNER).values(deactivated_at=services.now()))
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(pair["access_token"])).status_code == 401
+    )
+    refreshed = learner.post(
+        "/ims/ob/v3p0/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": pair["refresh_token"]},
+        headers=basic(platform),
+    )
+    assert refreshed.status_code == 400
