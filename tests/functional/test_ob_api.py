@@ -226,6 +226,7 @@ def test_the_whole_grant_then_refresh_rotation_then_revocation(learner: FlaskCli
     html = page.get_data(as_text=True)
     assert "Example Platform" in html and "platform.example" in html
     assert "See the badges in your passport" in html and "Change your name" in html
+    assert f"the account you are signed in with: {LEARNER}." in html
     assert "form-action 'self' https://platform.example" in page.headers["Content-Security-Policy"]
     query = consent(learner, authorize_url(platform, challenge))
     response = exchange(learner, platform, query["code"][0], verifier)
