@@ -292,6 +292,35 @@ def profile() -> Response:
     return response
 
 
+_ALLOWED = {"discovery": "GET, HEAD", "credentials": "GET, HEAD, POST", "profile": "GET, HEAD, PUT"}
+
+
+@api_bp.route("/discovery", methods=["POST", "PUT", "PATCH", "DELETE"])
+@api_bp.route("/credentials", methods=["PUT", "PATCH", "DELETE"])
+@api_bp.route("/profile", methods=["POST", "PATCH", "DELETE"])
+@csrf_exempt
+def not_allowed() -> Response:
+    """405 as an ``Imsx_StatusInfo`` (the spec lists it for every operation), with ``Allow``."""
+    allowed = _ALLOWED[request.path.rsplit("/", 1)[-1]]
+    response = _status_info(
+        405, "method_not_allowed", "not_allowed", f"This resource answers {allowed} only."
+    )
+    response.headers["Allow"] = allowed
+    return response
+
+
+_ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+# One segment, or below a resource (two segments under /oauth stay the OAuth endpoints' own).
+@api_bp.route("/<unknown>", methods=_ANY)
+@api_bp.route("/<any(credentials, profile, discovery):resource>/<path:unknown>", methods=_ANY)
+@csrf_exempt
+def unknown_resource(unknown: str, resource: str | None = None) -> Response:
+    """A path under the API that does not exist: 404 as an ``Imsx_StatusInfo``."""
+    raise NotFound("There is no such resource in this API.", code="not_found")
+
+
 # -- OAuth 2.0 ---------------------------------------------------------------------------------
 
 

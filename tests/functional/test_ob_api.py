@@ -744,3 +744,23 @@ def test_a_closed_account_ends_the_platforms_access(
         headers=basic(platform),
     )
     assert refreshed.status_code == 400
+
+
+def test_unknown_paths_and_methods_answer_imsx(client: FlaskClient) -> None:
+    validator = _spec_validator("Imsx_StatusInfo")
+    for method, path, status, value in (
+        ("DELETE", "/ims/ob/v3p0/credentials", 405, "not_allowed"),
+        ("POST", "/ims/ob/v3p0/profile", 405, "not_allowed"),
+        ("PUT", "/ims/ob/v3p0/discovery", 405, "not_allowed"),
+        ("GET", "/ims/ob/v3p0/credentials/urn:uuid:1", 404, "not_found"),
+        ("GET", "/ims/ob/v3p0/nothing", 404, "not_found"),
+    ):
+        response = client.open(path, method=method)
+        assert response.status_code == status, (method, path)
+        body = response.get_json()
+        assert list(validator.iter_errors(body)) == []
+        assert body["imsx_codeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"] == value
+        if status == 405:
+            assert method not in response.headers["Allow"]
+    # the OAuth endpoints keep their own routes
+    assert client.get("/ims/ob/v3p0/oauth/token").status_code == 405
