@@ -126,4 +126,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(oid4vci.bp)
     app.register_blueprint(oid4vci.wallet_bp)
+    # The 1EdTech Open Badges 3.0 API (issue #22): /ims/ob/v3p0, its OAuth 2.0 server, the
+    # learner's and the admins' platforms pages.
+    from passport.web import ob_api
+
+    app.register_blueprint(ob_api.api_bp)
+    app.register_blueprint(ob_api.oauth_bp)
+    app.register_blueprint(ob_api.pages_bp)
     return app

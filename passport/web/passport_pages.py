@@ -66,6 +66,7 @@ from passport.sharing.links import (
     share_link_for_holder,
     view_share_link,
 )
+from passport.wallets.obapi_resources import held_credentials
 from passport.web.context import get_services
 from passport.web.endorsements import stored_endorsement_lines
 from passport.web.i18n import gettext as _
@@ -128,6 +129,8 @@ def passport_page(
         passport = build_passport(db, services, g.user, now)
         consent = consent_of(db, g.user.id)
         families = [(f.id, f.name) for f in active_job_families(db)]
+        # Credentials platforms pushed in through the Open Badges API (issue #22).
+        held = held_credentials(db, g.user.id)
     if consent_form is None:
         consent_form = {
             "choice": (
@@ -146,6 +149,7 @@ def passport_page(
         consent_form=consent_form,
         consent_error=consent_error,
         job_families=families,
+        held=held,
     )
 
 

@@ -83,16 +83,36 @@ PERSONAS = (
     Persona(
         "visitor",
         None,
-        ("/", "/verify", "/verify/request", "/login", "/job-families", "/login/reset/not-a-link"),
+        (
+            "/",
+            "/verify",
+            "/verify/request",
+            "/login",
+            "/job-families",
+            "/login/reset/not-a-link",
+            "/platforms",
+        ),
     ),
     Persona(
         "learner",
         LEARNER,
-        ("/my/", "/passport", "/passport/shares", "/my/account", "/my/sessions", "/my/password"),
+        (
+            "/my/",
+            "/passport",
+            "/passport/shares",
+            "/my/account",
+            "/my/sessions",
+            "/my/password",
+            "/my/platforms",
+        ),
     ),
     Persona("mentor", "mo.mentor@demo.example", ("/admin/", "/my/account")),
     Persona("assessor", "ana.assessor@demo.example", ("/admin/", "/my/account")),
-    Persona("admin", "admin@demo.example", ("/admin/", "/my/account", "/my/sessions")),
+    Persona(
+        "admin",
+        "admin@demo.example",
+        ("/admin/", "/my/account", "/my/sessions", "/admin/platforms"),
+    ),
     # not in the demo: made by the test (an analyst sees the outcomes and nothing else)
     Persona("analyst", ANALYST, ("/my/account", "/admin/outcomes")),
     # the demo's open roles and their ranked candidates
@@ -481,6 +501,41 @@ def lcw_exchange_page(live_server: LiveServer, base: str) -> str:
     raise AssertionError("the demo learner has no current badge")
 
 
+def ob_api_consent_url(live_server: LiveServer) -> str:
+    """The consent page of a platform registered for the crawl (Open Badges API)."""
+    from urllib.parse import urlencode
+
+    from passport.wallets.obapi_clients import SCOPES, register_client
+
+    with live_server.services.session() as db:
+        registered = register_client(
+            db,
+            {
+                "client_name": "Crawl Platform",
+                "client_uri": "https://platform.example/",
+                "logo_uri": "https://platform.example/logo.png",
+                "tos_uri": "https://platform.example/terms",
+                "policy_uri": "https://platform.example/privacy",
+                "software_id": "crawl",
+                "software_version": "1",
+                "redirect_uris": ["https://platform.example/cb"],
+                "scope": " ".join(SCOPES.values()),
+            },
+            now=live_server.services.now(),
+            actor="crawl",
+        )
+    query = {
+        "response_type": "code",
+        "client_id": registered.client_id,
+        "redirect_uri": "https://platform.example/cb",
+        "scope": " ".join(SCOPES.values()),
+        "state": "crawl",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+    }
+    return f"{live_server.url}/ims/ob/v3p0/oauth/authorize?{urlencode(query)}"
+
+
 def test_every_page_is_accessible_and_fits_a_phone(
     browser: Any, live_server: LiveServer, artifacts: Path
 ) -> None:
@@ -555,6 +610,15 @@ def test_every_page_is_accessible_and_fits_a_phone(
 
     # bulk issuance: a job waiting, a failed one, a failed e-mail
     job_id = bulk_jobs(live_server)
+    # the Open Badges API: a platform's consent page, and a request that cannot be used
+    declared += [
+        ("learner", ob_api_consent_url(live_server), "platform consent"),
+        (
+            "learner",
+            f"{base}/ims/ob/v3p0/oauth/authorize?response_type=code&client_id=nobody",
+            "refused platform request",
+        ),
+    ]
 
     for persona in PERSONAS:
         crawler.crawl(contexts[persona.name], persona)
