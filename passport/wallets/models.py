@@ -56,34 +56,6 @@ class WalletDelivery(Base):
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class LcwExchange(Base):
-    """One "Add to Learner Credential Wallet" click: a VC-API exchange the wallet completes once.
-
-    ``id`` is the exchange's random local id (it names the exchange URL, so it is a bearer
-    secret for ``expires_at - created_at``); ``challenge`` is the one the wallet's DIDAuth
-    presentation must answer. ``state`` goes ``pending`` → ``complete`` exactly once (then
-    ``holder_did`` says which wallet got the badge); ``attempts`` counts presentations refused.
-    """
-
-    __tablename__ = "lcw_exchanges"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    credential_id: Mapped[str] = mapped_column(ForeignKey("issued_credentials.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    challenge: Mapped[str] = mapped_column(String(64), unique=True)
-    domain: Mapped[str] = mapped_column(String(300))
-    #: ``pending`` | ``complete``
-    state: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    holder_did: Mapped[str | None] = mapped_column(String(4096))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-# -- OpenID for Verifiable Credential Issuance (passport.wallets.oid4vci) -----------------------
-
-
 class Oid4vciOffer(Base):
     """A credential offer for one badge (OpenID4VCI 1.0 §4.1), served by reference.
 
@@ -128,45 +100,6 @@ class Oid4vciAuthCode(Base):
     code_challenge: Mapped[str] = mapped_column(String(128))
     #: The request asked by ``authorization_details`` (answered with credential_identifiers).
     by_details: Mapped[bool] = mapped_column(default=False)
-
-
-# -- the 1EdTech Open Badges 3.0 API (passport.wallets.obapi_*) --------------------------------
-
-
-class ObApiClient(Base):
-    """A platform registered through OAuth 2.0 Dynamic Client Registration (RFC 7591), as the
-    Open Badges 3.0 API's security section asks. The secret is kept only as a SHA-256 hash."""
-
-    __tablename__ = "ob_api_clients"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client_id: Mapped[str] = mapped_column(String(64), unique=True)
-    secret_hash: Mapped[str] = mapped_column(String(64))
-    client_name: Mapped[str] = mapped_column(String(200))
-    client_uri: Mapped[str] = mapped_column(String(2048))
-    #: The redirect URIs, one per line (each compared exactly).
-    redirect_uris: Mapped[str] = mapped_column(Text)
-    #: Space-separated scopes the platform registered for.
-    scope: Mapped[str] = mapped_column(Text)
-    #: The registered metadata as answered (JSON), for the admin page and the consent page.
-    metadata_json: Mapped[str] = mapped_column(Text)
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class ObApiAuthorizationCode(Base):
-    """A one-time authorization code (hashed) a learner's consent produced."""
-
-    __tablename__ = "ob_api_codes"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    client_pk: Mapped[int] = mapped_column(ForeignKey("ob_api_clients.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    redirect_uri: Mapped[str] = mapped_column(String(2048))
-    scope: Mapped[str] = mapped_column(Text)
-    code_challenge: Mapped[str] = mapped_column(String(128))
-    code_challenge_method: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -220,6 +153,70 @@ class Oid4vciTransaction(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Why the job could not sign (a stable code), then the transaction answers that error.
     failure: Mapped[str | None] = mapped_column(String(64))
+
+
+class LcwExchange(Base):
+    """One "Add to Learner Credential Wallet" click: a VC-API exchange the wallet completes once.
+
+    ``id`` is the exchange's random local id (it names the exchange URL, so it is a bearer
+    secret for ``expires_at - created_at``); ``challenge`` is the one the wallet's DIDAuth
+    presentation must answer. ``state`` goes ``pending`` → ``complete`` exactly once (then
+    ``holder_did`` says which wallet got the badge); ``attempts`` counts presentations refused.
+    """
+
+    __tablename__ = "lcw_exchanges"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("issued_credentials.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    challenge: Mapped[str] = mapped_column(String(64), unique=True)
+    domain: Mapped[str] = mapped_column(String(300))
+    #: ``pending`` | ``complete``
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    holder_did: Mapped[str | None] = mapped_column(String(4096))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ObApiClient(Base):
+    """A platform registered through OAuth 2.0 Dynamic Client Registration (RFC 7591), as the
+    Open Badges 3.0 API's security section asks. The secret is kept only as a SHA-256 hash."""
+
+    __tablename__ = "ob_api_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    client_name: Mapped[str] = mapped_column(String(200))
+    client_uri: Mapped[str] = mapped_column(String(2048))
+    #: The redirect URIs, one per line (each compared exactly).
+    redirect_uris: Mapped[str] = mapped_column(Text)
+    #: Space-separated scopes the platform registered for.
+    scope: Mapped[str] = mapped_column(Text)
+    #: The registered metadata as answered (JSON), for the admin page and the consent page.
+    metadata_json: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ObApiAuthorizationCode(Base):
+    """A one-time authorization code (hashed) a learner's consent produced."""
+
+    __tablename__ = "ob_api_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_pk: Mapped[int] = mapped_column(ForeignKey("ob_api_clients.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    redirect_uri: Mapped[str] = mapped_column(String(2048))
+    scope: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ObApiToken(Base):
