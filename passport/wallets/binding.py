@@ -7,8 +7,8 @@ id, ``credentialStatus``, dates, results, evidence, endorsements, the hashed e-m
 so revoking or suspending the badge affects every copy (docs/decisions.md, "A wallet's copy
 keeps the badge's id").
 
-Holder DIDs: did:key (Ed25519, P-256, P-384) and did:jwk (any key :mod:`keys` allows), in their
-one canonical spelling, without fragment.
+Holder DIDs: did:key (Ed25519, P-256, P-384) in its one canonical spelling, and did:jwk (any
+public key :mod:`keys` allows) exactly as the wallet spells it; without fragment.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from keys import (
     KeysError,
     PublicKey,
-    did_jwk_from_public_key,
     did_key_from_public_key,
     public_key_from_did_jwk,
     public_key_from_did_key,
@@ -97,18 +96,16 @@ def holder_did_key(did: str) -> PublicKey:
 
 
 def validate_holder_did(did: str) -> str:
-    """``did`` without fragment when it is a canonical did:key or did:jwk; else InvalidRequest
-    (``bad_holder_did``)."""
+    """``did`` without fragment when it is a canonical did:key or a did:jwk of one allowed public
+    key; else InvalidRequest (``bad_holder_did``)."""
     if not isinstance(did, str) or len(did) > _MAX_DID:
         raise InvalidRequest("The wallet's DID is too long.", code="bad_holder_did")
     bare = did.partition("#")[0]
     public = holder_did_key(bare)
-    canonical = (
-        did_key_from_public_key(public)
-        if bare.startswith("did:key:")
-        else did_jwk_from_public_key(public)
-    )
-    if canonical != bare:
+    # did:key has one spelling per key. A did:jwk is the wallet's own JSON, in whatever member
+    # order (and with whatever "use"/"alg" members) the wallet wrote it: the wallet presents
+    # that exact DID later, so it is kept as given once it decodes to one allowed public key.
+    if bare.startswith("did:key:") and did_key_from_public_key(public) != bare:
         raise InvalidRequest(
             "The wallet's DID is not in its canonical form.", code="bad_holder_did"
         )

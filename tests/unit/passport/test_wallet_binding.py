@@ -42,17 +42,21 @@ def test_did_jwk_refuses_private_members_and_other_fragments() -> None:
         public_key_from_did_jwk("did:jwk:" + b64u_encode(b"[1,2]"))
 
 
-def test_holder_did_must_be_canonical_did_key_or_did_jwk() -> None:
+def test_holder_did_is_a_canonical_did_key_or_a_did_jwk_as_the_wallet_wrote_it() -> None:
     key = generate_key("ES256")
     assert validate_holder_did(did_key_from_public_key(key.public)) == did_key_from_public_key(
         key.public
     )
     did = did_jwk_from_public_key(key.public)
     assert validate_holder_did(did + "#0") == did
-    # the same key, its members in another order: a second spelling is refused
-    members = {k: v for k, v in key.public.jwk.items() if k not in {"kid", "alg", "use"}}
-    other = "did:jwk:" + b64u_encode(json.dumps(dict(reversed(members.items()))).encode())
-    for bad in (other, "did:web:example.com", "https://example.com", "did:key:zNope"):
+    # the same key, its members in another order and with "use": the wallet's own spelling is
+    # its DID (it presents that exact string later), so it is kept as given
+    members = {k: v for k, v in key.public.jwk.items() if k not in {"kid", "alg"}}
+    theirs = "did:jwk:" + b64u_encode(json.dumps(dict(reversed(members.items()))).encode())
+    assert validate_holder_did(theirs + "#0") == theirs
+    secret = dict(members, d=b64u_encode(b"\x01" * 32))
+    leaked = "did:jwk:" + b64u_encode(json.dumps(secret).encode())
+    for bad in (leaked, "did:web:example.com", "https://example.com", "did:key:zNope"):
         with pytest.raises(InvalidRequest) as info:
             validate_holder_did(bad)
         assert info.value.code == "bad_holder_did"
