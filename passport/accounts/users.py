@@ -43,11 +43,22 @@ from passport.accounts.sessions import end_user_sessions
 from passport.assessments.models import Assessment
 from passport.audit import AuditEvent, record_event
 from passport.credentials.issuing import checked_email
-from passport.credentials.models import Holder
+from passport.credentials.models import Holder, IssuedCredential
 from passport.errors import InvalidRequest, NotFound
 from passport.jobs.models import Job, JobPart, MailPreference, Notification
 from passport.sharing.links import revoke_share_link
 from passport.sharing.models import ShareLink
+from passport.wallets.models import (
+    HeldCredential,
+    LcwExchange,
+    ObApiAuthorizationCode,
+    ObApiToken,
+    Oid4vciAccessToken,
+    Oid4vciAuthCode,
+    Oid4vciOffer,
+    Oid4vciTransaction,
+    WalletDelivery,
+)
 from verifier import normalize_email
 
 __all__ = [
@@ -325,7 +336,8 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime, secre
     notifications (sent or waiting) and mail choices are deleted, and so are their consent to be
     found for internal moves and their applications to roles, and the HR system's
     person with one of their addresses and that person's events (outcomes), leaving only a
-    keyed hash of the HR id (``secret_key``) so a later HR import cannot bring them back. The last
+    keyed hash of the HR id (``secret_key``) so a later HR import cannot bring them back. What
+    wallets and platforms hold of them goes too (:func:`_forget_wallets`). The last
     active administrator cannot be erased. Irreversible.
     """
     if user.erased_at is not None:
@@ -335,7 +347,9 @@ def erase_user(session: Session, user: User, *, actor: str, now: datetime, secre
     pseudonym = f"erased-{secrets.token_hex(8)}@invalid"
     end_user_sessions(session, user.id, reason="erased")
     _leave_scim(session, user, now)
-    for index, holder in enumerate(_holders_of(session, user, addresses)):
+    holders = list(_holders_of(session, user, addresses))
+    _forget_wallets(session, user, [holder.id for holder in holders])
+    for index, holder in enumerate(holders):
         # Holder e-mails are unique: a second record of theirs gets a pseudonym of its own.
         own = pseudonym if index == 0 else f"erased-{secrets.token_hex(8)}@invalid"
         _erase_holder(session, holder, own, now)
@@ -370,6 +384,31 @@ def _forget_mail(session: Session, user: User, addresses: Sequence[str]) -> None
         )
     )
     session.execute(delete(MailPreference).where(MailPreference.user_id == user.id))
+
+
+def _forget_wallets(session: Session, user: User, holder_ids: Sequence[int]) -> None:
+    """What wallets and platforms hold of the person: the badges platforms pushed into their
+    account, the platforms' codes and tokens, their open wallet offers, exchanges and tokens,
+    and which wallet DIDs received their badges (a DID is a personal identifier). The badges
+    already in their wallets keep verifying: nothing about the badges themselves changes."""
+    session.execute(delete(HeldCredential).where(HeldCredential.user_id == user.id))
+    session.execute(delete(ObApiToken).where(ObApiToken.user_id == user.id))
+    session.execute(delete(ObApiAuthorizationCode).where(ObApiAuthorizationCode.user_id == user.id))
+    session.execute(delete(LcwExchange).where(LcwExchange.user_id == user.id))
+    if not holder_ids:
+        return
+    theirs = select(IssuedCredential.id).where(IssuedCredential.holder_id.in_(holder_ids))
+    session.execute(delete(Oid4vciTransaction).where(Oid4vciTransaction.credential_id.in_(theirs)))
+    session.execute(delete(Oid4vciAccessToken).where(Oid4vciAccessToken.credential_id.in_(theirs)))
+    session.execute(delete(Oid4vciAuthCode).where(Oid4vciAuthCode.credential_id.in_(theirs)))
+    session.execute(delete(Oid4vciOffer).where(Oid4vciOffer.credential_id.in_(theirs)))
+    session.execute(delete(WalletDelivery).where(WalletDelivery.credential_id.in_(theirs)))
+    # the audit keeps that a badge went to a wallet, not to which DID
+    session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.action == "wallet.deliver", AuditEvent.subject.in_(theirs))
+        .values(detail="(wallet DID erased)")
+    )
 
 
 def _forget_mobility(session: Session, user: User) -> None:
