@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -155,7 +156,7 @@ def check_key_proof(
     if not (aud == audience or (isinstance(aud, list) and audience in aud)):
         raise _invalid("The key proof's 'aud' must be this credential issuer.")
     iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, int | float):
+    if isinstance(iat, bool) or not isinstance(iat, int | float) or not math.isfinite(iat):
         raise _invalid("The key proof needs 'iat', the time it was made.")
     stamp = now.timestamp()
     if iat < stamp - MAX_PROOF_AGE.total_seconds():
@@ -163,7 +164,12 @@ def check_key_proof(
     if iat > stamp + CLOCK_SKEW.total_seconds():
         raise _invalid("The key proof was made in the future; check the wallet's clock.")
     exp = claims.get("exp")
-    if exp is not None and (not isinstance(exp, int | float) or exp <= stamp):
+    if exp is not None and (
+        isinstance(exp, bool)
+        or not isinstance(exp, int | float)
+        or not math.isfinite(exp)
+        or exp <= stamp
+    ):
         raise _invalid("The key proof has expired.")
     iss = claims.get("iss")
     if client_id is None and iss is not None:

@@ -479,6 +479,22 @@ def _bad_proofs() -> list[tuple[str, Any, str]]:
         ),
         ("old iat", lambda n: make_proof(ed, nonce=n, iat=time.time() - 3600), "invalid_proof"),
         ("future iat", lambda n: make_proof(ed, nonce=n, iat=time.time() + 3600), "invalid_proof"),
+        # JSON allows NaN and Infinity: every comparison with NaN is false (review)
+        (
+            "NaN iat",
+            lambda n: make_proof(ed, nonce=n, claims={"iat": float("nan")}),
+            "invalid_proof",
+        ),
+        (
+            "Infinity iat",
+            lambda n: make_proof(ed, nonce=n, claims={"iat": float("inf")}),
+            "invalid_proof",
+        ),
+        (
+            "NaN exp",
+            lambda n: make_proof(ed, nonce=n, claims={"exp": float("nan")}),
+            "invalid_proof",
+        ),
         ("wrong nonce", lambda n: make_proof(ed, nonce="A" * 43), "invalid_nonce"),
         ("no nonce", lambda n: make_proof(ed, nonce=None), "invalid_nonce"),
         (
