@@ -371,7 +371,7 @@ def _details(raw: str | None) -> list[dict[str, Any]] | None:
         return None
     try:
         value = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
         raise Oid4vciError(
             "invalid_authorization_details", "authorization_details is not JSON."
         ) from exc
@@ -835,6 +835,12 @@ class Oid4vciAnswer:
 def _wallet_format(token: Oid4vciAccessToken, body: dict[str, Any]) -> str:
     identifier = body.get("credential_identifier")
     configuration = body.get("credential_configuration_id")
+    for name, value in (
+        ("credential_identifier", identifier),
+        ("credential_configuration_id", configuration),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise Oid4vciError("invalid_credential_request", f"{name} must be a string.")
     if identifier is not None and configuration is not None:
         raise Oid4vciError(
             "invalid_credential_request",

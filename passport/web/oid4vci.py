@@ -157,7 +157,12 @@ def _bearer() -> str | None:
 def _json_body() -> object:
     if request.mimetype != "application/json":
         raise Oid4vciError("invalid_credential_request", "The request body must be JSON.")
-    return request.get_json(silent=True)
+    try:
+        return request.get_json(silent=True)
+    except RecursionError as exc:  # nested thousands deep: not a request we read
+        raise Oid4vciError(
+            "invalid_credential_request", "The request body is nested too deeply."
+        ) from exc
 
 
 @bp.post("/oid4vci/credential")

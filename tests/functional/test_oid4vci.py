@@ -936,3 +936,105 @@ def test_token_nonce_and_credential_endpoints_are_rate_limited(world: World) -> 
         assert client.post("/oid4vci/nonce").headers["Retry-After"]
     finally:
         get_services(app).engine.dispose()
+
+
+# -- hostile input: JSON errors with the protocol's codes, never a 500 --------------------------
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+def _deep_proof(key: SigningKey, where: str) -> str:
+    jwk = {k: v for k, v in key.public.jwk.items() if k not in {"kid", "alg", "use"}}
+    header = {"typ": "openid4vci-proof+jwt", "alg": key.public.alg, "jwk": jwk}
+    head = _b64u(json.dumps(header).encode())
+    body = _b64u(json.dumps({"aud": PUBLIC_URL, "iat": int(time.time())}).encode())
+    deep = _b64u(DEEP.encode())
+    head, body = (deep, body) if where == "header" else (head, deep)
+    signing_input = f"{head}.{body}".encode()
+    return signing_input.decode() + "." + _b64u(key.sign(signing_input))
+
+
+FUZZ_BODIES: list[tuple[str, Any, str]] = [
+    (
+        "configuration as a list",
+        {"credential_configuration_id": [LDP]},
+        "invalid_credential_request",
+    ),
+    (
+        "configuration as an object",
+        {"credential_configuration_id": {"a": 1}},
+        "invalid_credential_request",
+    ),
+    ("configuration as a number", {"credential_configuration_id": 7}, "invalid_credential_request"),
+    ("identifier as a list", {"credential_identifier": [LDP]}, "invalid_credential_request"),
+    ("identifier as an object", {"credential_identifier": {}}, "invalid_credential_request"),
+    ("proofs as a string", {"credential_configuration_id": LDP, "proofs": "x"}, "invalid_proof"),
+    (
+        "proof jwt a number",
+        {"credential_configuration_id": LDP, "proofs": {"jwt": [7]}},
+        "invalid_proof",
+    ),
+    (
+        "proof jwt nested",
+        {"credential_configuration_id": LDP, "proofs": {"jwt": [[["x"]]]}},
+        "invalid_proof",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "code"), FUZZ_BODIES, ids=[b[0] for b in FUZZ_BODIES])
+def test_fuzzed_credential_requests(world: World, name: str, body: Any, code: str) -> None:
+    response = ask(world.client(), access_token(world, world.lea_badge), body)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert error_of(response) == code
+
+
+@pytest.mark.parametrize("path", ["/oid4vci/credential", "/oid4vci/deferred"])
+def test_deeply_nested_json_bodies_are_refused(world: World, path: str) -> None:
+    token = access_token(world, world.lea_badge)
+    response = world.client().post(
+        path,
+        data='{"a":' + DEEP + "}",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert error_of(response) == "invalid_credential_request"
+
+
+@pytest.mark.parametrize("where", ["header", "payload"])
+def test_deeply_nested_key_proofs_are_refused(world: World, where: str) -> None:
+    body = {
+        "credential_configuration_id": LDP,
+        "proofs": {"jwt": [_deep_proof(generate_key("ES256"), where)]},
+    }
+    response = ask(world.client(), access_token(world, world.lea_badge), body)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert error_of(response) == "invalid_proof"
+
+
+def test_deeply_nested_authorization_details_are_refused(world: World) -> None:
+    client = world.client()
+    ref = offer_for(world, world.lea_badge)
+    token = pre_auth_token(client, ref, authorization_details=DEEP)
+    assert token.status_code == 400
+    assert error_of(token) == "invalid_authorization_details"
+    code = client.post(
+        "/oid4vci/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": "x",
+            "redirect_uri": REDIRECT,
+            "client_id": "w",
+            "code_verifier": "v" * 43,
+            "authorization_details": DEEP,
+        },
+        content_type=FORM,
+    )
+    assert code.status_code == 400 and error_of(code) == "invalid_grant"
+    browser = world.client()
+    _login(browser, LEA)
+    _, challenge = _pkce()
+    page = _authorize(browser, challenge, authorization_details=DEEP)
+    assert page.status_code == 400
+    assert "bad_authorization_details" in page.get_data(as_text=True)
