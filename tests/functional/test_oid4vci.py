@@ -1038,3 +1038,28 @@ def test_deeply_nested_authorization_details_are_refused(world: World) -> None:
     page = _authorize(browser, challenge, authorization_details=DEEP)
     assert page.status_code == 400
     assert "bad_authorization_details" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("uri", "source"),
+    [
+        (REDIRECT, "https://wallet.example"),
+        ("http://127.0.0.1:8123/cb?x=1", "http://127.0.0.1:8123"),
+        ("http://[::1]:9000/cb", "http://[::1]:9000"),
+        ("com.example.wallet:/cb", "com.example.wallet:"),
+    ],
+)
+def test_the_consent_page_lets_its_forms_redirect_to_the_wallet(
+    world: World, uri: str, source: str
+) -> None:
+    browser = world.client()
+    _login(browser, LEA)
+    _, challenge = _pkce()
+    page = _authorize(browser, challenge, redirect_uri=uri)
+    assert page.status_code == 200
+    policy = page.headers["Content-Security-Policy"]
+    assert f"form-action 'self' {source};" in policy + ";"
+    assert policy.count("form-action") == 1
+    # every other page keeps form-action 'self' only
+    other = browser.get("/passport", headers=HTML).headers["Content-Security-Policy"]
+    assert "form-action 'self'" in other and source not in other
