@@ -43,7 +43,7 @@ from passport.wallets.oid4vci import (
     create_offer,
     credential_issuer_metadata,
     deferred_credential,
-    denied_redirect,
+    deny_authorization,
     exchange_token,
     new_nonce,
     offer_document,
@@ -309,7 +309,11 @@ def decide() -> WerkzeugResponse:
     auth = _auth_request(values)
     services = get_services()
     if request.form.get("decision") != "approve":
-        return redirect(denied_redirect(services.settings, auth), code=303)
+        with services.session() as db:
+            target = deny_authorization(
+                db, services.settings, auth, actor=g.user.email, now=services.now()
+            )
+        return redirect(target, code=303)
     if g.user.holder_id is None:
         raise NotFound(_("You have no badge with that id."), code="unknown_badge")
     try:

@@ -721,20 +721,19 @@ def test_authorization_code_flow(world: World) -> None:
     assert error_of(other_client) == "invalid_grant"
     token = wallet.post("/oid4vci/token", data=form, content_type=FORM)
     assert token.status_code == 200, token.get_data(as_text=True)[:500]
-    reused = wallet.post("/oid4vci/token", data=form, content_type=FORM)
-    assert error_of(reused) == "invalid_grant"
     key = generate_key("ES256")
     access = token.get_json()["access_token"]
     wrong_iss = ask(
         wallet,
         access,
         {
-            "credential_configuration_id": JWT,
+            "credential_configuration_id": LDP,
             "proofs": {"jwt": [make_proof(key, nonce=nonce(wallet), claims={"iss": "other"})]},
         },
     )
     assert error_of(wrong_iss) == "invalid_proof"
-    answer = ask(
+    # the learner approved scope=OpenBadgeCredential_ldp_vc: the token fetches that only
+    other_format = ask(
         wallet,
         access,
         {
@@ -742,7 +741,28 @@ def test_authorization_code_flow(world: World) -> None:
             "proofs": {"jwt": [make_proof(key, nonce=nonce(wallet), claims={"iss": "wallet-1"})]},
         },
     )
+    assert error_of(other_format) == "unknown_credential_configuration"
+    answer = ask(
+        wallet,
+        access,
+        {
+            "credential_configuration_id": LDP,
+            "proofs": {"jwt": [make_proof(key, nonce=nonce(wallet), claims={"iss": "wallet-1"})]},
+        },
+    )
     assert answer.status_code == 200, answer.get_json()
+    # RFC 6749 §10.5: a code used twice is refused and the token issued for it revoked
+    reused = wallet.post("/oid4vci/token", data=form, content_type=FORM)
+    assert error_of(reused) == "invalid_grant"
+    revoked = ask(wallet, access, {"credential_configuration_id": LDP})
+    assert revoked.status_code == 401 and error_of(revoked) == "invalid_token"
+    with world.services.session() as db:
+        actions = db.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.action.in_(["oid4vci.code_replayed", "oid4vci.proof_refused"])
+            )
+        ).all()
+    assert {"oid4vci.code_replayed", "oid4vci.proof_refused"} <= set(actions)
 
 
 def test_authorization_can_be_denied(world: World) -> None:
@@ -1063,3 +1083,155 @@ def test_the_consent_page_lets_its_forms_redirect_to_the_wallet(
     # every other page keeps form-action 'self' only
     other = browser.get("/passport", headers=HTML).headers["Content-Security-Policy"]
     assert "form-action 'self'" in other and source not in other
+
+
+# -- review findings (issue #22): races, narrowing, audit --------------------------------------
+
+
+def _mailed_tx_code(world: World) -> str:
+    with world.services.session() as db:
+        row = db.scalars(
+            select(Notification)
+            .where(Notification.kind == "wallet_tx_code")
+            .order_by(Notification.id.desc())
+        ).first()
+        assert row is not None
+        tx_code = open_secret(world.services.settings.secret_key, json.loads(row.context))
+    assert tx_code is not None
+    return str(tx_code)
+
+
+def test_racing_wrong_transaction_codes_are_limited(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """N wrong guesses in flight at once: at most MAX_TX_CODE_ATTEMPTS are compared."""
+    import threading
+
+    from passport.wallets import oid4vci as module
+
+    ref = offer_for(world, world.lea_badge, tx_code=True)
+    tx_code = _mailed_tx_code(world)
+    wrong = "000000" if tx_code != "000000" else "111111"
+    code = module._derive(ref, "pre-authorized_code")
+    slow_hash = module._tx_hash
+
+    def slow(*args: Any) -> str:
+        time.sleep(0.15)  # widen the window between reading the offer and comparing
+        return slow_hash(*args)
+
+    monkeypatch.setattr(module, "_tx_hash", slow)
+    start = threading.Barrier(12)
+    answers: list[tuple[int, str]] = []
+
+    def guess() -> None:
+        client = world.client()
+        start.wait()
+        response = client.post(
+            "/oid4vci/token",
+            data={
+                "grant_type": PRE_AUTHORIZED_GRANT,
+                "pre-authorized_code": code,
+                "tx_code": wrong,
+            },
+            content_type=FORM,
+        )
+        answers.append((response.status_code, response.get_json()["error_description"]))
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(answers) == 12 and {status for status, _ in answers} == {400}, answers
+    compared = [d for _, d in answers if d == "The transaction code is wrong."]
+    assert len(compared) <= MAX_TX_CODE_ATTEMPTS, answers
+    from passport.wallets.models import Oid4vciOffer
+
+    with world.services.session() as db:
+        offer = db.scalar(select(Oid4vciOffer).where(Oid4vciOffer.code_hash == module._hash(code)))
+        assert offer is not None
+        assert offer.tx_attempts == MAX_TX_CODE_ATTEMPTS and offer.burned_at is not None
+
+
+def test_wrong_transaction_codes_are_audited_without_the_code(world: World) -> None:
+    ref = offer_for(world, world.lea_badge, tx_code=True)
+    tx_code = _mailed_tx_code(world)
+    wrong = "000000" if tx_code != "000000" else "111111"
+    assert error_of(pre_auth_token(world.client(), ref, tx_code=wrong)) == "invalid_grant"
+    with world.services.session() as db:
+        detail = db.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.action == "oid4vci.tx_code_wrong")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+    assert detail is not None and wrong not in detail and tx_code not in detail
+
+
+def test_a_token_fetches_only_the_configurations_it_was_issued_for(world: World) -> None:
+    client = world.client()
+    details = json.dumps([{"type": "openid_credential", "credential_configuration_id": LDP}])
+    token = pre_auth_token(
+        client, offer_for(world, world.lea_badge), authorization_details=details
+    ).get_json()["access_token"]
+    key = generate_key("EdDSA")
+    other = ask(
+        client,
+        token,
+        {"credential_identifier": JWT, "proofs": {"jwt": [make_proof(key, nonce=nonce(client))]}},
+    )
+    assert error_of(other) == "unknown_credential_identifier"
+    # a pre-authorized offer without authorization_details keeps both configurations
+    for configuration in (LDP, JWT):
+        both = access_token(world, world.lea_badge)
+        answer = ask(
+            client,
+            both,
+            {
+                "credential_configuration_id": configuration,
+                "proofs": {"jwt": [make_proof(key, nonce=nonce(client))]},
+            },
+        )
+        assert answer.status_code == 200, answer.get_json()
+
+
+def test_a_denial_is_audited(world: World) -> None:
+    browser = world.client()
+    _login(browser, LEA)
+    _, challenge = _pkce()
+    page = _authorize(browser, challenge, client_id="denied-wallet").get_data(as_text=True)
+    assert _approve(browser, page, "deny").status_code == 303
+    with world.services.session() as db:
+        event = db.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "oid4vci.deny")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+    assert event is not None and event.actor == LEA and "denied-wallet" in event.detail
+
+
+def test_expired_rows_are_purged_a_day_later(world: World) -> None:
+    from passport.jobs.scheduled import SCHEDULES
+    from passport.wallets.models import Oid4vciAccessToken, Oid4vciNonce, Oid4vciOffer
+    from passport.wallets.oid4vci import purge_expired
+
+    assert "oid4vci-purge" in {schedule.name for schedule in SCHEDULES}
+    services = world.services
+    client = world.client()
+    fresh_token = access_token(world, world.lea_badge)
+    nonce(client)
+    later = services.now() + timedelta(days=1, minutes=30)
+    with services.session() as db:
+        counts = purge_expired(db, later)
+    assert counts["nonces"] >= 1 and counts["tokens"] >= 1 and counts["offers"] >= 1
+    with services.session() as db:
+        assert db.scalar(select(Oid4vciNonce.id).where(Oid4vciNonce.expires_at < later)) is None
+        assert db.scalar(select(Oid4vciOffer.id).where(Oid4vciOffer.expires_at < later)) is None
+        assert (
+            db.scalar(select(Oid4vciAccessToken.id).where(Oid4vciAccessToken.expires_at < later))
+            is None
+        )
+        # the audit trail stays
+        assert db.scalar(select(AuditEvent.id).where(AuditEvent.action == "oid4vci.token"))
+        again = purge_expired(db, later)
+    assert set(again.values()) == {0}
+    assert ask(client, fresh_token, {}).status_code == 401
