@@ -44,6 +44,7 @@ from passport.audit import AuditEvent
 from passport.credentials.models import IssuedCredential
 from passport.db import claim
 from passport.errors import InvalidRequest, NotFound
+from passport.jobs.messages import translate
 from passport.jobs.notify import notify_person
 from passport.jobs.queue import after_commit
 from passport.jobs.recipients import holder_recipient
@@ -329,8 +330,19 @@ def _live_offer(offer: Oid4vciOffer | None, now: datetime) -> Oid4vciOffer:
     return offer
 
 
-def offer_document(session: Session, settings: Settings, ref: str, now: datetime) -> dict[str, Any]:
-    """The Credential Offer (§4.1.1) behind a ``credential_offer_uri``.
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs; translated where it is sent."""
+    return message
+
+
+#: The offer's ``tx_code.description`` (§4.1.1: at most 300 characters), in the holder's
+#: language.
+TX_CODE_DESCRIPTION = N_("The six-digit code we e-mailed to you")
+
+
+def offer_document(session: Session, services: Services, ref: str, now: datetime) -> dict[str, Any]:
+    """The Credential Offer (§4.1.1) behind a ``credential_offer_uri``; the transaction
+    code's description is in the holder's account language, else English.
 
     Raises Oid4vciError (404 ``offer_not_found``; 410 ``offer_gone`` when used, expired or
     burned).
@@ -348,13 +360,16 @@ def offer_document(session: Session, settings: Settings, ref: str, now: datetime
         raise Oid4vciError("offer_gone", exc.message, status=410) from exc
     pre_authorized: dict[str, Any] = {"pre-authorized_code": _derive(ref, "pre-authorized_code")}
     if offer.tx_code_hash is not None:
+        record = session.get(IssuedCredential, offer.credential_id)
+        recipient = holder_recipient(session, record.holder) if record is not None else None
+        locale = recipient.locale if recipient is not None else "en"
         pre_authorized["tx_code"] = {
             "input_mode": "numeric",
             "length": TX_CODE_LENGTH,
-            "description": "The six-digit code we e-mailed to you",
+            "description": translate(services, locale, TX_CODE_DESCRIPTION)[:300],
         }
     return {
-        "credential_issuer": _issuer(settings),
+        "credential_issuer": _issuer(services.settings),
         "credential_configuration_ids": list(CONFIGURATIONS),
         "grants": {
             PRE_AUTHORIZED_GRANT: pre_authorized,

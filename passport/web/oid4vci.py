@@ -115,7 +115,7 @@ def server_metadata() -> Response:
 def offer(ref: str) -> Response:
     services = get_services()
     with services.session() as db:
-        document = offer_document(db, services.settings, ref, services.now())
+        document = offer_document(db, services, ref, services.now())
     return _no_store(jsonify(document))
 
 

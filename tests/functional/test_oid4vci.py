@@ -1235,3 +1235,25 @@ def test_expired_rows_are_purged_a_day_later(world: World) -> None:
         again = purge_expired(db, later)
     assert set(again.values()) == {0}
     assert ask(client, fresh_token, {}).status_code == 401
+
+
+def test_the_tx_code_description_is_in_the_holders_language(world: World) -> None:
+    from passport.accounts.models import User
+
+    client = world.client()
+    english = client.get(f"/oid4vci/offers/{offer_for(world, world.mo_badge, tx_code=True)}")
+    tx_code = english.get_json()["grants"][PRE_AUTHORIZED_GRANT]["tx_code"]
+    assert tx_code["description"] == "The six-digit code we e-mailed to you"
+    with world.services.session() as db:
+        user = db.scalars(select(User).where(User.email == MO)).one()
+        user.locale = "de"
+    try:
+        german = client.get(f"/oid4vci/offers/{offer_for(world, world.mo_badge, tx_code=True)}")
+        tx_code = german.get_json()["grants"][PRE_AUTHORIZED_GRANT]["tx_code"]
+        assert tx_code["description"] == (
+            "Der sechsstellige Code, den wir Ihnen per E-Mail geschickt haben"
+        )
+        assert len(tx_code["description"]) <= 300
+    finally:
+        with world.services.session() as db:
+            db.scalars(select(User).where(User.email == MO)).one().locale = None
