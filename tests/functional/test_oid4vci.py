@@ -1206,7 +1206,7 @@ def test_a_denial_is_audited(world: World) -> None:
             .where(AuditEvent.action == "oid4vci.deny")
             .order_by(AuditEvent.id.desc())
         ).first()
-    assert event is not None and event.actor == LEA and "denied-wallet" in event.detail
+    assert event is not None and event.actor == LEA and "denied-wallet" in (event.detail or "")
 
 
 def test_expired_rows_are_purged_a_day_later(world: World) -> None:
