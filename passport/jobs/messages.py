@@ -45,7 +45,7 @@ from passport.mail import Attachment, MailMessage
 from passport.mentoring.calendar import attachment_method, build_calendar, event_from_context
 from passport.services import Services
 
-__all__ = ["KINDS", "TEMPLATES", "render"]
+__all__ = ["KINDS", "TEMPLATES", "render", "translate"]
 
 #: The mail templates (``mail/<kind>.txt`` and ``mail/<kind>.html``).
 TEMPLATES = Path(__file__).parent / "templates"
@@ -135,6 +135,14 @@ def _catalog(locale: str) -> NullTranslations:
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return Translations(fp=buffer)
+
+
+def translate(services: Services, locale: str, message: str) -> str:
+    """``message`` (marked with ``N_``) in ``locale`` (``en`` or ``de``; anything else is
+    English), from the catalogs the e-mail uses: for domain text sent outside a request."""
+    return _language(services, locale if locale in LANGUAGES else "en").translations.gettext(
+        message
+    )
 
 
 def _language(services: Services, locale: str) -> _Language:

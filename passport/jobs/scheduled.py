@@ -19,6 +19,8 @@ the clean-ups find nothing left the second time.
   active admin gets one ``failed_report`` listing them; nothing failed, no mail.
 - ``mentor-recognition`` (daily): :func:`passport.mentoring.recognition.recognise_mentors`
   issues the mentoring badges that are due (5, 20, 50 sessions held per skill), each once.
+- ``oid4vci-purge`` (daily): :func:`passport.wallets.oid4vci.purge_expired` deletes the
+  OpenID4VCI nonces, tokens, codes, offers and transactions expired for more than a day.
 """
 
 from __future__ import annotations
@@ -257,6 +259,15 @@ def share_link_cleanup(services: Services, queue: JobQueue, now: datetime) -> di
         return clean_up_dead_links(session, now=now)
 
 
+def oid4vci_purge(services: Services, queue: JobQueue, now: datetime) -> dict[str, int]:
+    """Delete the OpenID4VCI nonces, tokens, codes, offers and transactions expired for more
+    than a day (see :func:`passport.wallets.oid4vci.purge_expired`)."""
+    from passport.wallets.oid4vci import purge_expired
+
+    with services.session() as session:
+        return purge_expired(session, now)
+
+
 #: A schedule run that has not finished this long after it began died with its worker.
 RUN_LEASE = timedelta(hours=1)
 
@@ -341,4 +352,5 @@ SCHEDULES: tuple[Periodic, ...] = (
     Periodic("share-link-cleanup", "day", share_link_cleanup, offset=2),
     Periodic("failed-report", "day", failed_report, offset=6),
     Periodic("mentor-recognition", "day", mentor_recognition, offset=8),
+    Periodic("oid4vci-purge", "day", oid4vci_purge, offset=4),
 )

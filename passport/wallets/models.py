@@ -100,6 +100,8 @@ class Oid4vciAuthCode(Base):
     code_challenge: Mapped[str] = mapped_column(String(128))
     #: The request asked by ``authorization_details`` (answered with credential_identifiers).
     by_details: Mapped[bool] = mapped_column(default=False)
+    #: The credential configurations asked for (space-separated ids; None: every one).
+    configurations: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -117,9 +119,17 @@ class Oid4vciAccessToken(Base):
     client_id: Mapped[str | None] = mapped_column(String(255))
     #: Credential requests must name a ``credential_identifier`` (OpenID4VCI 1.0 §8.2).
     by_details: Mapped[bool] = mapped_column(default=False)
+    #: The credential configurations it may fetch (space-separated ids; None: every one).
+    configurations: Mapped[str | None] = mapped_column(String(256))
     grant: Mapped[str] = mapped_column(String(64))
+    #: The authorization code it was issued for (revoked when that code is replayed).
+    auth_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oid4vci_auth_codes.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Revoked (RFC 6749 §10.5: its authorization code was used twice).
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Oid4vciNonce(Base):

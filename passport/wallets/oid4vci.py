@@ -37,13 +37,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from passport.audit import AuditEvent
 from passport.credentials.models import IssuedCredential
 from passport.db import claim
 from passport.errors import InvalidRequest, NotFound
+from passport.jobs.messages import translate
 from passport.jobs.notify import notify_person
 from passport.jobs.queue import after_commit
 from passport.jobs.recipients import holder_recipient
@@ -75,12 +76,14 @@ __all__ = [
     "credential_issuer_metadata",
     "deferred_credential",
     "denied_redirect",
+    "deny_authorization",
     "exchange_token",
     "new_nonce",
     "offer_document",
     "offer_uri",
     "offer_url",
     "parse_authorization_request",
+    "purge_expired",
     "request_credential",
     "sign_deferred",
 ]
@@ -327,8 +330,19 @@ def _live_offer(offer: Oid4vciOffer | None, now: datetime) -> Oid4vciOffer:
     return offer
 
 
-def offer_document(session: Session, settings: Settings, ref: str, now: datetime) -> dict[str, Any]:
-    """The Credential Offer (§4.1.1) behind a ``credential_offer_uri``.
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogs; translated where it is sent."""
+    return message
+
+
+#: The offer's ``tx_code.description`` (§4.1.1: at most 300 characters), in the holder's
+#: language.
+TX_CODE_DESCRIPTION = N_("The six-digit code we e-mailed to you")
+
+
+def offer_document(session: Session, services: Services, ref: str, now: datetime) -> dict[str, Any]:
+    """The Credential Offer (§4.1.1) behind a ``credential_offer_uri``; the transaction
+    code's description is in the holder's account language, else English.
 
     Raises Oid4vciError (404 ``offer_not_found``; 410 ``offer_gone`` when used, expired or
     burned).
@@ -346,13 +360,16 @@ def offer_document(session: Session, settings: Settings, ref: str, now: datetime
         raise Oid4vciError("offer_gone", exc.message, status=410) from exc
     pre_authorized: dict[str, Any] = {"pre-authorized_code": _derive(ref, "pre-authorized_code")}
     if offer.tx_code_hash is not None:
+        record = session.get(IssuedCredential, offer.credential_id)
+        recipient = holder_recipient(session, record.holder) if record is not None else None
+        locale = recipient.locale if recipient is not None else "en"
         pre_authorized["tx_code"] = {
             "input_mode": "numeric",
             "length": TX_CODE_LENGTH,
-            "description": "The six-digit code we e-mailed to you",
+            "description": translate(services, locale, TX_CODE_DESCRIPTION)[:300],
         }
     return {
-        "credential_issuer": _issuer(settings),
+        "credential_issuer": _issuer(services.settings),
         "credential_configuration_ids": list(CONFIGURATIONS),
         "grants": {
             PRE_AUTHORIZED_GRANT: pre_authorized,
@@ -371,7 +388,7 @@ def _details(raw: str | None) -> list[dict[str, Any]] | None:
         return None
     try:
         value = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
         raise Oid4vciError(
             "invalid_authorization_details", "authorization_details is not JSON."
         ) from exc
@@ -394,6 +411,21 @@ def _details(raw: str | None) -> list[dict[str, Any]] | None:
     return value
 
 
+def _configurations_of(details: list[dict[str, Any]] | None) -> tuple[str, ...] | None:
+    """The configurations ``authorization_details`` name (None: not limited by them)."""
+    if details is None:
+        return None
+    return tuple(dict.fromkeys(str(entry["credential_configuration_id"]) for entry in details))
+
+
+def _joined(configurations: tuple[str, ...] | None) -> str | None:
+    return " ".join(configurations) if configurations is not None else None
+
+
+def _split(stored: str | None) -> tuple[str, ...] | None:
+    return tuple(stored.split()) if stored is not None else None
+
+
 def _answer_details(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # §6.2: credential_identifiers name what the token may fetch; here one per configuration.
     return [
@@ -413,6 +445,8 @@ def _issue_token(
     client_id: str | None,
     grant: str,
     details: list[dict[str, Any]] | None,
+    configurations: tuple[str, ...] | None,
+    auth_code_id: int | None = None,
     now: datetime,
 ) -> dict[str, Any]:
     token = secrets.token_urlsafe(32)
@@ -422,7 +456,9 @@ def _issue_token(
             credential_id=credential_id,
             client_id=client_id,
             by_details=details is not None,
+            configurations=_joined(configurations),
             grant=grant,
+            auth_code_id=auth_code_id,
             created_at=now,
             expires_at=now + TOKEN_TTL,
         )
@@ -487,18 +523,38 @@ def _pre_authorized(
         if not tx_code:
             raise Oid4vciError("invalid_request", "This offer needs its transaction code.")
         expected = offer.tx_code_hash
+        # Reserve an attempt before comparing, in one conditional UPDATE: of N guesses in
+        # flight at most the attempts left are compared (the row lock orders them).
+        reserved = session.execute(
+            update(Oid4vciOffer)
+            .where(
+                Oid4vciOffer.id == offer.id,
+                Oid4vciOffer.tx_attempts < MAX_TX_CODE_ATTEMPTS,
+                Oid4vciOffer.burned_at.is_(None),
+                Oid4vciOffer.redeemed_at.is_(None),
+            )
+            .values(tx_attempts=Oid4vciOffer.tx_attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(reserved, "rowcount", 0) != 1:
+            session.commit()
+            raise Oid4vciError(
+                "invalid_grant", "The credential offer was blocked after too many wrong codes."
+            )
         if not hmac.compare_digest(
             _tx_hash(services.settings, offer.code_hash, tx_code[:64]), expected
         ):
-            # One atomic increment: racing wrong guesses each count.
-            session.execute(
-                update(Oid4vciOffer)
-                .where(Oid4vciOffer.id == offer.id)
-                .values(tx_attempts=Oid4vciOffer.tx_attempts + 1)
-                .execution_options(synchronize_session=False)
-            )
             attempts = session.scalar(
                 select(Oid4vciOffer.tx_attempts).where(Oid4vciOffer.id == offer.id)
+            )
+            session.add(
+                AuditEvent(
+                    at=now,
+                    actor=f"wallet:{(client_id or 'anonymous')[:180]}",
+                    action="oid4vci.tx_code_wrong",
+                    subject=offer.credential_id,
+                    detail=f"offer {offer.id}: wrong transaction code ({attempts} so far)",
+                )
             )
             if attempts is not None and attempts >= MAX_TX_CODE_ATTEMPTS:
                 claim(session, offer, Oid4vciOffer.burned_at.is_(None), burned_at=now)
@@ -531,6 +587,8 @@ def _pre_authorized(
         client_id=client_id,
         grant=PRE_AUTHORIZED_GRANT,
         details=details,
+        # An offer lists both configurations: only authorization_details narrows the token.
+        configurations=_configurations_of(details),
         now=now,
     )
 
@@ -561,7 +619,7 @@ def _authorization_code(session: Session, form: dict[str, str], now: datetime) -
     if row is None or row.expires_at <= now:
         raise Oid4vciError("invalid_grant", "The authorization code is not known or has expired.")
     if row.used_at is not None:
-        raise Oid4vciError("invalid_grant", "The authorization code was used already.")
+        _code_replayed(session, row, now)
     if row.client_id != client_id:
         raise Oid4vciError("invalid_grant", "The authorization code was issued to another client.")
     if row.redirect_uri != redirect_uri:
@@ -571,15 +629,25 @@ def _authorization_code(session: Session, form: dict[str, str], now: datetime) -
     if not _pkce_matches(verifier, row.code_challenge):
         raise Oid4vciError("invalid_grant", "The PKCE code_verifier does not match.")
     if not claim(session, row, Oid4vciAuthCode.used_at.is_(None), used_at=now):
-        raise Oid4vciError("invalid_grant", "The authorization code was used already.")
+        _code_replayed(session, row, now)
     record = session.get(IssuedCredential, row.credential_id)
     assert record is not None  # a foreign key
     _deliverable(record, now)
+    approved = _split(row.configurations)
     details = _details(form.get("authorization_details"))
+    if (
+        details is not None
+        and approved is not None
+        and not set(_configurations_of(details) or ()) <= set(approved)
+    ):
+        raise Oid4vciError(
+            "invalid_authorization_details",
+            "authorization_details asks for more than the learner approved.",
+        )
     if details is None and row.by_details:
         details = [
             {"type": "openid_credential", "credential_configuration_id": configuration}
-            for configuration in CONFIGURATIONS
+            for configuration in (approved or tuple(CONFIGURATIONS))
         ]
     return _issue_token(
         session,
@@ -587,8 +655,33 @@ def _authorization_code(session: Session, form: dict[str, str], now: datetime) -
         client_id=client_id,
         grant="authorization_code",
         details=details,
+        configurations=_configurations_of(details) if details is not None else approved,
+        auth_code_id=row.id,
         now=now,
     )
+
+
+def _code_replayed(session: Session, row: Oid4vciAuthCode, now: datetime) -> None:
+    """RFC 6749 §10.5 / §4.1.2: a code used twice is refused and every token issued for it is
+    revoked (committed before the error goes out)."""
+    revoked = session.execute(
+        update(Oid4vciAccessToken)
+        .where(Oid4vciAccessToken.auth_code_id == row.id, Oid4vciAccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=f"wallet:{row.client_id[:180]}",
+            action="oid4vci.code_replayed",
+            subject=row.credential_id,
+            detail=f"authorization code {row.id} used again; "
+            f"{getattr(revoked, 'rowcount', 0)} token(s) revoked",
+        )
+    )
+    session.commit()
+    raise Oid4vciError("invalid_grant", "The authorization code was used already.")
 
 
 # -- authorization endpoint -------------------------------------------------------------------
@@ -605,6 +698,8 @@ class WalletAuthorizationRequest:
     #: The badge an offer's ``issuer_state`` named (None: the learner chooses).
     offered_credential_id: str | None
     by_details: bool
+    #: The configurations asked for (authorization_details or scope); None: every one.
+    configurations: tuple[str, ...] | None = None
 
     @property
     def redirect_host(self) -> str:
@@ -702,6 +797,9 @@ def parse_authorization_request(
     state = params.get("state")
     if state is not None and len(state) > 512:
         raise InvalidRequest("state is too long.", code="bad_state")
+    configurations = _configurations_of(details)
+    if configurations is None and scope is not None:
+        configurations = tuple(c for c in dict.fromkeys(scope.split()) if c in CONFIGURATIONS)
     return WalletAuthorizationRequest(
         client_id=client_id,
         redirect_uri=redirect_uri,
@@ -709,6 +807,7 @@ def parse_authorization_request(
         state=state,
         offered_credential_id=offered,
         by_details=details is not None,
+        configurations=configurations or None,
     )
 
 
@@ -760,6 +859,7 @@ def approve_authorization(
             redirect_uri=request.redirect_uri,
             code_challenge=request.code_challenge,
             by_details=request.by_details,
+            configurations=_joined(request.configurations),
             created_at=now,
             expires_at=now + AUTH_CODE_TTL,
         )
@@ -779,8 +879,29 @@ def approve_authorization(
     return _with_query(request.redirect_uri, values)
 
 
+def deny_authorization(
+    session: Session,
+    settings: Settings,
+    request: WalletAuthorizationRequest,
+    *,
+    actor: str,
+    now: datetime,
+) -> str:
+    """The learner said no: audited, and ``access_denied`` to the wallet (RFC 6749 §4.1.2.1)."""
+    session.add(
+        AuditEvent(
+            at=now,
+            actor=actor[:200],
+            action="oid4vci.deny",
+            subject=request.offered_credential_id or "",
+            detail=f"client {request.client_id[:120]} → {request.redirect_host[:200]}",
+        )
+    )
+    return denied_redirect(settings, request)
+
+
 def denied_redirect(settings: Settings, request: WalletAuthorizationRequest) -> str:
-    """The learner said no: ``access_denied`` to the wallet (RFC 6749 §4.1.2.1)."""
+    """The ``access_denied`` redirect to the wallet (RFC 6749 §4.1.2.1)."""
     values = {"error": "access_denied", "iss": _issuer(settings)}
     if request.state is not None:
         values["state"] = request.state
@@ -797,7 +918,16 @@ def new_nonce(session: Session, now: datetime) -> str:
     return nonce
 
 
-def _access_token(session: Session, bearer: str | None, now: datetime) -> Oid4vciAccessToken:
+def _access_token(
+    session: Session,
+    bearer: str | None,
+    now: datetime,
+    *,
+    expired_ok: bool = False,
+) -> Oid4vciAccessToken:
+    """The live token ``bearer`` names; with ``expired_ok`` an expired one too (the deferred
+    endpoint honours a transaction with the token it was issued to until the transaction
+    expires). A revoked token is never accepted."""
     if not bearer:
         raise Oid4vciError("invalid_token", "A Bearer access token is required.", status=401)
     row = (
@@ -807,7 +937,7 @@ def _access_token(session: Session, bearer: str | None, now: datetime) -> Oid4vc
         if _SECRET.fullmatch(bearer)
         else None
     )
-    if row is None or row.expires_at <= now:
+    if row is None or row.revoked_at is not None or (row.expires_at <= now and not expired_ok):
         raise Oid4vciError(
             "invalid_token", "The access token is not known or has expired.", status=401
         )
@@ -835,6 +965,12 @@ class Oid4vciAnswer:
 def _wallet_format(token: Oid4vciAccessToken, body: dict[str, Any]) -> str:
     identifier = body.get("credential_identifier")
     configuration = body.get("credential_configuration_id")
+    for name, value in (
+        ("credential_identifier", identifier),
+        ("credential_configuration_id", configuration),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise Oid4vciError("invalid_credential_request", f"{name} must be a string.")
     if identifier is not None and configuration is not None:
         raise Oid4vciError(
             "invalid_credential_request",
@@ -846,7 +982,7 @@ def _wallet_format(token: Oid4vciAccessToken, body: dict[str, Any]) -> str:
                 "invalid_credential_request",
                 "This token was issued with credential_identifiers: send credential_identifier.",
             )
-        if identifier not in CONFIGURATIONS:
+        if identifier not in CONFIGURATIONS or not _allowed(token, identifier):
             raise Oid4vciError(
                 "unknown_credential_identifier", "There is no credential with this identifier."
             )
@@ -862,7 +998,17 @@ def _wallet_format(token: Oid4vciAccessToken, body: dict[str, Any]) -> str:
             "unknown_credential_configuration",
             "The credential configuration is not one this issuer offers.",
         )
+    if not _allowed(token, configuration):
+        raise Oid4vciError(
+            "unknown_credential_configuration",
+            "This access token was not issued for that credential configuration.",
+        )
     return CONFIGURATIONS[configuration]
+
+
+def _allowed(token: Oid4vciAccessToken, configuration: str) -> bool:
+    allowed = _split(token.configurations)
+    return allowed is None or configuration in allowed
 
 
 def _one_proof(body: dict[str, Any]) -> object:
@@ -899,13 +1045,27 @@ def request_credential(
             "invalid_encryption_parameters", "Encrypted credential responses are not offered."
         )
     wallet_format = _wallet_format(token, body)
-    proof = check_key_proof(
-        _one_proof(body),
-        audience=_issuer(services.settings),
-        client_id=token.client_id,
-        now=now,
-    )
-    _consume_nonce(session, proof.nonce, now)
+    try:
+        proof = check_key_proof(
+            _one_proof(body),
+            audience=_issuer(services.settings),
+            client_id=token.client_id,
+            now=now,
+        )
+        _consume_nonce(session, proof.nonce, now)
+    except Oid4vciError as exc:
+        # Nothing was written yet (a refused nonce claim changes no row): record the refusal.
+        session.add(
+            AuditEvent(
+                at=now,
+                actor=f"wallet:{(token.client_id or 'anonymous')[:180]}",
+                action="oid4vci.proof_refused",
+                subject=token.credential_id,
+                detail=f"{exc.code}: {exc.message}"[:500],  # our sentence, never the proof
+            )
+        )
+        session.commit()
+        raise
     record = session.get(IssuedCredential, token.credential_id)
     assert record is not None  # a foreign key
     try:
@@ -965,6 +1125,10 @@ def sign_deferred(services: Services, transaction_row_id: int) -> None:
             row.failure = exc.code[:64]
             logger.info("deferred OpenID4VCI issuance %s refused: %s", row.id, exc.code)
             return
+        except Exception:  # the task boundary: the wallet must not poll for ever
+            row.failure = "signing_failed"
+            logger.exception("deferred OpenID4VCI issuance %s failed", row.id)
+            return
         row.content = copy.content
         row.signed_at = now
 
@@ -978,8 +1142,11 @@ def deferred_credential(
     now: datetime,
 ) -> Oid4vciAnswer:
     """Answer a Deferred Credential Request (§9): 202 with ``interval`` while the job has not
-    signed yet, then the credential once (the transaction is consumed)."""
-    token = _access_token(session, bearer, now)
+    signed yet, then the credential once (the transaction is consumed).
+
+    The token the transaction was issued to is honoured after its own expiry, until the
+    transaction's; the badge is checked again when handed out."""
+    token = _access_token(session, bearer, now, expired_ok=True)
     if not isinstance(body, dict) or not isinstance(body.get("transaction_id"), str):
         raise Oid4vciError("invalid_credential_request", "transaction_id is required.")
     transaction_id = body["transaction_id"]
@@ -1012,7 +1179,71 @@ def deferred_credential(
         session, row, Oid4vciTransaction.delivered_at.is_(None), delivered_at=now, content=None
     ):
         raise Oid4vciError("invalid_transaction_id", "The transaction is over.")
+    record = session.get(IssuedCredential, row.credential_id)
+    assert record is not None  # a foreign key
+    try:
+        check_deliverable(record, now)
+    except InvalidRequest as exc:
+        session.add(_deferred_event(token, row, now, f"refused: {exc.code}"))
+        session.commit()  # the transaction is over and its signed copy gone
+        raise Oid4vciError("credential_request_denied", exc.message) from exc
+    session.add(_deferred_event(token, row, now, f"delivered ({row.wallet_format})"))
     credential: Any = (
         content.decode("ascii") if row.wallet_format == "jwt_vc_json" else json.loads(content)
     )
     return Oid4vciAnswer(200, {"credentials": [{"credential": credential}]})
+
+
+def _deferred_event(
+    token: Oid4vciAccessToken, row: Oid4vciTransaction, now: datetime, what: str
+) -> AuditEvent:
+    return AuditEvent(
+        at=now,
+        actor=f"wallet:{(token.client_id or 'anonymous')[:180]}",
+        action="oid4vci.deferred",
+        subject=row.credential_id,
+        detail=f"transaction {row.id} {what}"[:500],
+    )
+
+
+#: How long after it expired a row is kept (a wallet's late call still finds "expired").
+PURGE_AFTER = timedelta(days=1)
+
+
+def purge_expired(session: Session, now: datetime) -> dict[str, int]:
+    """Delete nonces, transactions, tokens, codes and offers expired more than
+    :data:`PURGE_AFTER` ago; a transaction's signed copy goes as soon as it expired. The audit
+    log and the wallet deliveries stay. Idempotent."""
+    cutoff = now - PURGE_AFTER
+    counts: dict[str, int] = {}
+
+    def run(name: str, statement: Any) -> None:
+        result = session.execute(statement.execution_options(synchronize_session=False))
+        counts[name] = int(getattr(result, "rowcount", 0) or 0)
+
+    run(
+        "transaction_contents",
+        update(Oid4vciTransaction)
+        .where(Oid4vciTransaction.expires_at <= now, Oid4vciTransaction.content.is_not(None))
+        .values(content=None),
+    )
+    run("nonces", delete(Oid4vciNonce).where(Oid4vciNonce.expires_at < cutoff))
+    run("transactions", delete(Oid4vciTransaction).where(Oid4vciTransaction.expires_at < cutoff))
+    in_use = select(Oid4vciTransaction.token_id)
+    run(
+        "tokens",
+        delete(Oid4vciAccessToken).where(
+            Oid4vciAccessToken.expires_at < cutoff, Oid4vciAccessToken.id.not_in(in_use)
+        ),
+    )
+    issued = select(Oid4vciAccessToken.auth_code_id).where(
+        Oid4vciAccessToken.auth_code_id.is_not(None)
+    )
+    run(
+        "codes",
+        delete(Oid4vciAuthCode).where(
+            Oid4vciAuthCode.expires_at < cutoff, Oid4vciAuthCode.id.not_in(issued)
+        ),
+    )
+    run("offers", delete(Oid4vciOffer).where(Oid4vciOffer.expires_at < cutoff))
+    return counts

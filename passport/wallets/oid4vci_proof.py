@@ -78,7 +78,7 @@ def _b64u(part: str) -> bytes:
 def _json_object(part: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(_b64u(part))
-    except ValueError as exc:  # UnicodeDecodeError is a ValueError
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise _invalid(f"The key proof's {what} is not JSON.") from exc
     if not isinstance(value, dict):
         raise _invalid(f"The key proof's {what} is not a JSON object.")

@@ -15,7 +15,9 @@ Protocol errors are answered in the protocol's own shape (``{"error", "error_des
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -41,7 +43,7 @@ from passport.wallets.oid4vci import (
     create_offer,
     credential_issuer_metadata,
     deferred_credential,
-    denied_redirect,
+    deny_authorization,
     exchange_token,
     new_nonce,
     offer_document,
@@ -52,7 +54,7 @@ from passport.wallets.oid4vci_errors import Oid4vciError
 from passport.web.context import get_services
 from passport.web.i18n import gettext as _
 from passport.web.passport_pages import inline_qr
-from passport.web.security import csrf_exempt, rate_limited
+from passport.web.security import CSP, csrf_exempt, rate_limited
 from passport.web.sessions import require_role
 
 __all__ = ["bp", "wallet_bp"]
@@ -113,7 +115,7 @@ def server_metadata() -> Response:
 def offer(ref: str) -> Response:
     services = get_services()
     with services.session() as db:
-        document = offer_document(db, services.settings, ref, services.now())
+        document = offer_document(db, services, ref, services.now())
     return _no_store(jsonify(document))
 
 
@@ -157,7 +159,12 @@ def _bearer() -> str | None:
 def _json_body() -> object:
     if request.mimetype != "application/json":
         raise Oid4vciError("invalid_credential_request", "The request body must be JSON.")
-    return request.get_json(silent=True)
+    try:
+        return request.get_json(silent=True)
+    except RecursionError as exc:  # nested thousands deep: not a request we read
+        raise Oid4vciError(
+            "invalid_credential_request", "The request body is nested too deeply."
+        ) from exc
 
 
 @bp.post("/oid4vci/credential")
@@ -246,17 +253,53 @@ def _choices(request_: WalletAuthorizationRequest) -> list[tuple[str, str]]:
     return choices
 
 
+_CSP_HOST = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
+_CSP_SCHEME = re.compile(r"[a-z][a-z0-9.+-]*")
+
+
+def _redirect_source(redirect_uri: str) -> str | None:
+    """The CSP source expression (CSP3 §2.3.1) for the wallet's redirect URI: its origin, or
+    its private-use scheme (``com.example.wallet:``). None when a part would not be a plain
+    host, port or scheme, so nothing but those ever reaches the header."""
+    parts = urlsplit(redirect_uri)
+    scheme = parts.scheme.lower()
+    if not _CSP_SCHEME.fullmatch(scheme):
+        return None
+    if scheme not in {"http", "https"}:
+        return f"{scheme}:"
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc
+    if not _CSP_HOST.fullmatch(host):
+        return None
+    return f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
 @bp.get("/oid4vci/authorize")
 @require_role("learner")
-def authorize() -> str:
+def authorize() -> Response:
     values = {key: request.args[key] for key in _AUTH_PARAMS if key in request.args}
     auth = _auth_request(values)
-    return render_template(
-        "oid4vci/consent.html",
-        auth=auth,
-        params=values,
-        choices=_choices(auth) if g.user.holder_id is not None else [],
+    response = make_response(
+        render_template(
+            "oid4vci/consent.html",
+            auth=auth,
+            params=values,
+            choices=_choices(auth) if g.user.holder_id is not None else [],
+        )
     )
+    # Approve and Deny post here and are answered with a redirect to the wallet: browsers
+    # (Chromium) apply form-action to that redirect too, so the wallet's redirect URI is
+    # allowed on this page only.
+    source = _redirect_source(auth.redirect_uri)
+    if source is not None:
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "form-action 'self'", f"form-action 'self' {source}"
+        )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/oid4vci/authorize")
@@ -266,7 +309,11 @@ def decide() -> WerkzeugResponse:
     auth = _auth_request(values)
     services = get_services()
     if request.form.get("decision") != "approve":
-        return redirect(denied_redirect(services.settings, auth), code=303)
+        with services.session() as db:
+            target = deny_authorization(
+                db, services.settings, auth, actor=g.user.email, now=services.now()
+            )
+        return redirect(target, code=303)
     if g.user.holder_id is None:
         raise NotFound(_("You have no badge with that id."), code="unknown_badge")
     try:

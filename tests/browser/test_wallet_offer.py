@@ -13,7 +13,7 @@ import io
 import json
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from PIL import Image
@@ -22,6 +22,7 @@ from sqlalchemy import or_, select
 from passport.credentials.models import Holder, IssuedCredential
 from tests.browser.a11y import DESKTOP, PHONE, audit, axe_source, login, resize
 from tests.browser.conftest import LiveServer
+from tests.browser.test_ob_api_client import platform_server  # noqa: F401 (a fixture)
 from tests.browser.test_passport_flow import ConsoleErrors
 from tests.oid4vci.conftest import wallet
 
@@ -135,5 +136,51 @@ def test_the_consent_page_is_accessible_and_fits_a_phone(
             resize(page, viewport)
             violations, overflow = audit(page)
             assert violations == [] and overflow is None, (viewport, violations, overflow)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("decision", ["Approve", "Deny"])
+def test_the_consent_page_redirects_back_to_the_wallet(
+    browser: Any,
+    live_server: LiveServer,
+    request: pytest.FixtureRequest,
+    decision: str,
+) -> None:
+    """Chromium applies the page's CSP form-action to the redirect after the form post: the
+    learner's decision must reach the wallet's (loopback, other-origin) redirect URI."""
+    base = live_server.url
+    wallet_url, captured = request.getfixturevalue("platform_server")  # a loopback server
+    redirect_uri = f"{wallet_url}/callback"
+    context = browser.new_context(viewport=DESKTOP)
+    errors = ConsoleErrors()
+    try:
+        page = errors.watch(login(context, base, LEARNER, live_server.password))
+        query = urlencode(
+            {
+                "client_id": "loopback-wallet",
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256",
+                "scope": "OpenBadgeCredential_ldp_vc",
+                "state": "st-9",
+            }
+        )
+        page.goto(f"{base}/oid4vci/authorize?{query}")
+        if decision == "Approve":
+            page.locator("input[name=credential_id]").first.check()
+        with page.expect_navigation(url=f"{redirect_uri}*"):
+            page.get_by_role("button", name=decision).click()
+        assert page.url.startswith(redirect_uri)
+        answer = parse_qs(urlsplit(page.url).query)
+        assert answer["state"] == ["st-9"] and answer["iss"] == [base]
+        if decision == "Approve":
+            assert len(answer["code"][0]) >= 43 and "error" not in answer
+        else:
+            assert answer["error"] == ["access_denied"] and "code" not in answer
+        calls = [path for path in captured if path.startswith("/callback")]
+        assert len(calls) == 1 and calls[0].startswith("/callback?")
+        assert errors == []
     finally:
         context.close()

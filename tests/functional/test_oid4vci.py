@@ -721,20 +721,19 @@ def test_authorization_code_flow(world: World) -> None:
     assert error_of(other_client) == "invalid_grant"
     token = wallet.post("/oid4vci/token", data=form, content_type=FORM)
     assert token.status_code == 200, token.get_data(as_text=True)[:500]
-    reused = wallet.post("/oid4vci/token", data=form, content_type=FORM)
-    assert error_of(reused) == "invalid_grant"
     key = generate_key("ES256")
     access = token.get_json()["access_token"]
     wrong_iss = ask(
         wallet,
         access,
         {
-            "credential_configuration_id": JWT,
+            "credential_configuration_id": LDP,
             "proofs": {"jwt": [make_proof(key, nonce=nonce(wallet), claims={"iss": "other"})]},
         },
     )
     assert error_of(wrong_iss) == "invalid_proof"
-    answer = ask(
+    # the learner approved scope=OpenBadgeCredential_ldp_vc: the token fetches that only
+    other_format = ask(
         wallet,
         access,
         {
@@ -742,7 +741,28 @@ def test_authorization_code_flow(world: World) -> None:
             "proofs": {"jwt": [make_proof(key, nonce=nonce(wallet), claims={"iss": "wallet-1"})]},
         },
     )
+    assert error_of(other_format) == "unknown_credential_configuration"
+    answer = ask(
+        wallet,
+        access,
+        {
+            "credential_configuration_id": LDP,
+            "proofs": {"jwt": [make_proof(key, nonce=nonce(wallet), claims={"iss": "wallet-1"})]},
+        },
+    )
     assert answer.status_code == 200, answer.get_json()
+    # RFC 6749 §10.5: a code used twice is refused and the token issued for it revoked
+    reused = wallet.post("/oid4vci/token", data=form, content_type=FORM)
+    assert error_of(reused) == "invalid_grant"
+    revoked = ask(wallet, access, {"credential_configuration_id": LDP})
+    assert revoked.status_code == 401 and error_of(revoked) == "invalid_token"
+    with world.services.session() as db:
+        actions = db.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.action.in_(["oid4vci.code_replayed", "oid4vci.proof_refused"])
+            )
+        ).all()
+    assert {"oid4vci.code_replayed", "oid4vci.proof_refused"} <= set(actions)
 
 
 def test_authorization_can_be_denied(world: World) -> None:
@@ -936,3 +956,304 @@ def test_token_nonce_and_credential_endpoints_are_rate_limited(world: World) -> 
         assert client.post("/oid4vci/nonce").headers["Retry-After"]
     finally:
         get_services(app).engine.dispose()
+
+
+# -- hostile input: JSON errors with the protocol's codes, never a 500 --------------------------
+
+DEEP = "[" * 5000 + "]" * 5000
+
+
+def _deep_proof(key: SigningKey, where: str) -> str:
+    jwk = {k: v for k, v in key.public.jwk.items() if k not in {"kid", "alg", "use"}}
+    header = {"typ": "openid4vci-proof+jwt", "alg": key.public.alg, "jwk": jwk}
+    head = _b64u(json.dumps(header).encode())
+    body = _b64u(json.dumps({"aud": PUBLIC_URL, "iat": int(time.time())}).encode())
+    deep = _b64u(DEEP.encode())
+    head, body = (deep, body) if where == "header" else (head, deep)
+    signing_input = f"{head}.{body}".encode()
+    return signing_input.decode() + "." + _b64u(key.sign(signing_input))
+
+
+FUZZ_BODIES: list[tuple[str, Any, str]] = [
+    (
+        "configuration as a list",
+        {"credential_configuration_id": [LDP]},
+        "invalid_credential_request",
+    ),
+    (
+        "configuration as an object",
+        {"credential_configuration_id": {"a": 1}},
+        "invalid_credential_request",
+    ),
+    ("configuration as a number", {"credential_configuration_id": 7}, "invalid_credential_request"),
+    ("identifier as a list", {"credential_identifier": [LDP]}, "invalid_credential_request"),
+    ("identifier as an object", {"credential_identifier": {}}, "invalid_credential_request"),
+    ("proofs as a string", {"credential_configuration_id": LDP, "proofs": "x"}, "invalid_proof"),
+    (
+        "proof jwt a number",
+        {"credential_configuration_id": LDP, "proofs": {"jwt": [7]}},
+        "invalid_proof",
+    ),
+    (
+        "proof jwt nested",
+        {"credential_configuration_id": LDP, "proofs": {"jwt": [[["x"]]]}},
+        "invalid_proof",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "code"), FUZZ_BODIES, ids=[b[0] for b in FUZZ_BODIES])
+def test_fuzzed_credential_requests(world: World, name: str, body: Any, code: str) -> None:
+    response = ask(world.client(), access_token(world, world.lea_badge), body)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert error_of(response) == code
+
+
+@pytest.mark.parametrize("path", ["/oid4vci/credential", "/oid4vci/deferred"])
+def test_deeply_nested_json_bodies_are_refused(world: World, path: str) -> None:
+    token = access_token(world, world.lea_badge)
+    response = world.client().post(
+        path,
+        data='{"a":' + DEEP + "}",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert error_of(response) == "invalid_credential_request"
+
+
+@pytest.mark.parametrize("where", ["header", "payload"])
+def test_deeply_nested_key_proofs_are_refused(world: World, where: str) -> None:
+    body = {
+        "credential_configuration_id": LDP,
+        "proofs": {"jwt": [_deep_proof(generate_key("ES256"), where)]},
+    }
+    response = ask(world.client(), access_token(world, world.lea_badge), body)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert error_of(response) == "invalid_proof"
+
+
+def test_deeply_nested_authorization_details_are_refused(world: World) -> None:
+    client = world.client()
+    ref = offer_for(world, world.lea_badge)
+    token = pre_auth_token(client, ref, authorization_details=DEEP)
+    assert token.status_code == 400
+    assert error_of(token) == "invalid_authorization_details"
+    code = client.post(
+        "/oid4vci/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": "x",
+            "redirect_uri": REDIRECT,
+            "client_id": "w",
+            "code_verifier": "v" * 43,
+            "authorization_details": DEEP,
+        },
+        content_type=FORM,
+    )
+    assert code.status_code == 400 and error_of(code) == "invalid_grant"
+    browser = world.client()
+    _login(browser, LEA)
+    _, challenge = _pkce()
+    page = _authorize(browser, challenge, authorization_details=DEEP)
+    assert page.status_code == 400
+    assert "bad_authorization_details" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("uri", "source"),
+    [
+        (REDIRECT, "https://wallet.example"),
+        ("http://127.0.0.1:8123/cb?x=1", "http://127.0.0.1:8123"),
+        ("http://[::1]:9000/cb", "http://[::1]:9000"),
+        ("com.example.wallet:/cb", "com.example.wallet:"),
+    ],
+)
+def test_the_consent_page_lets_its_forms_redirect_to_the_wallet(
+    world: World, uri: str, source: str
+) -> None:
+    browser = world.client()
+    _login(browser, LEA)
+    _, challenge = _pkce()
+    page = _authorize(browser, challenge, redirect_uri=uri)
+    assert page.status_code == 200
+    policy = page.headers["Content-Security-Policy"]
+    assert f"form-action 'self' {source};" in policy + ";"
+    assert policy.count("form-action") == 1
+    # every other page keeps form-action 'self' only
+    other = browser.get("/passport", headers=HTML).headers["Content-Security-Policy"]
+    assert "form-action 'self'" in other and source not in other
+
+
+# -- review findings (issue #22): races, narrowing, audit --------------------------------------
+
+
+def _mailed_tx_code(world: World) -> str:
+    with world.services.session() as db:
+        row = db.scalars(
+            select(Notification)
+            .where(Notification.kind == "wallet_tx_code")
+            .order_by(Notification.id.desc())
+        ).first()
+        assert row is not None
+        tx_code = open_secret(world.services.settings.secret_key, json.loads(row.context))
+    assert tx_code is not None
+    return str(tx_code)
+
+
+def test_racing_wrong_transaction_codes_are_limited(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """N wrong guesses in flight at once: at most MAX_TX_CODE_ATTEMPTS are compared."""
+    import threading
+
+    from passport.wallets import oid4vci as module
+
+    ref = offer_for(world, world.lea_badge, tx_code=True)
+    tx_code = _mailed_tx_code(world)
+    wrong = "000000" if tx_code != "000000" else "111111"
+    code = module._derive(ref, "pre-authorized_code")
+    slow_hash = module._tx_hash
+
+    def slow(*args: Any) -> str:
+        time.sleep(0.15)  # widen the window between reading the offer and comparing
+        return slow_hash(*args)
+
+    monkeypatch.setattr(module, "_tx_hash", slow)
+    start = threading.Barrier(12)
+    answers: list[tuple[int, str]] = []
+
+    def guess() -> None:
+        client = world.client()
+        start.wait()
+        response = client.post(
+            "/oid4vci/token",
+            data={
+                "grant_type": PRE_AUTHORIZED_GRANT,
+                "pre-authorized_code": code,
+                "tx_code": wrong,
+            },
+            content_type=FORM,
+        )
+        answers.append((response.status_code, response.get_json()["error_description"]))
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(answers) == 12 and {status for status, _ in answers} == {400}, answers
+    compared = [d for _, d in answers if d == "The transaction code is wrong."]
+    assert len(compared) <= MAX_TX_CODE_ATTEMPTS, answers
+    from passport.wallets.models import Oid4vciOffer
+
+    with world.services.session() as db:
+        offer = db.scalar(select(Oid4vciOffer).where(Oid4vciOffer.code_hash == module._hash(code)))
+        assert offer is not None
+        assert offer.tx_attempts == MAX_TX_CODE_ATTEMPTS and offer.burned_at is not None
+
+
+def test_wrong_transaction_codes_are_audited_without_the_code(world: World) -> None:
+    ref = offer_for(world, world.lea_badge, tx_code=True)
+    tx_code = _mailed_tx_code(world)
+    wrong = "000000" if tx_code != "000000" else "111111"
+    assert error_of(pre_auth_token(world.client(), ref, tx_code=wrong)) == "invalid_grant"
+    with world.services.session() as db:
+        detail = db.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.action == "oid4vci.tx_code_wrong")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+    assert detail is not None and wrong not in detail and tx_code not in detail
+
+
+def test_a_token_fetches_only_the_configurations_it_was_issued_for(world: World) -> None:
+    client = world.client()
+    details = json.dumps([{"type": "openid_credential", "credential_configuration_id": LDP}])
+    token = pre_auth_token(
+        client, offer_for(world, world.lea_badge), authorization_details=details
+    ).get_json()["access_token"]
+    key = generate_key("EdDSA")
+    other = ask(
+        client,
+        token,
+        {"credential_identifier": JWT, "proofs": {"jwt": [make_proof(key, nonce=nonce(client))]}},
+    )
+    assert error_of(other) == "unknown_credential_identifier"
+    # a pre-authorized offer without authorization_details keeps both configurations
+    for configuration in (LDP, JWT):
+        both = access_token(world, world.lea_badge)
+        answer = ask(
+            client,
+            both,
+            {
+                "credential_configuration_id": configuration,
+                "proofs": {"jwt": [make_proof(key, nonce=nonce(client))]},
+            },
+        )
+        assert answer.status_code == 200, answer.get_json()
+
+
+def test_a_denial_is_audited(world: World) -> None:
+    browser = world.client()
+    _login(browser, LEA)
+    _, challenge = _pkce()
+    page = _authorize(browser, challenge, client_id="denied-wallet").get_data(as_text=True)
+    assert _approve(browser, page, "deny").status_code == 303
+    with world.services.session() as db:
+        event = db.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "oid4vci.deny")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+    assert event is not None and event.actor == LEA and "denied-wallet" in (event.detail or "")
+
+
+def test_expired_rows_are_purged_a_day_later(world: World) -> None:
+    from passport.jobs.scheduled import SCHEDULES
+    from passport.wallets.models import Oid4vciAccessToken, Oid4vciNonce, Oid4vciOffer
+    from passport.wallets.oid4vci import purge_expired
+
+    assert "oid4vci-purge" in {schedule.name for schedule in SCHEDULES}
+    services = world.services
+    client = world.client()
+    fresh_token = access_token(world, world.lea_badge)
+    nonce(client)
+    later = services.now() + timedelta(days=1, minutes=30)
+    with services.session() as db:
+        counts = purge_expired(db, later)
+    assert counts["nonces"] >= 1 and counts["tokens"] >= 1 and counts["offers"] >= 1
+    with services.session() as db:
+        assert db.scalar(select(Oid4vciNonce.id).where(Oid4vciNonce.expires_at < later)) is None
+        assert db.scalar(select(Oid4vciOffer.id).where(Oid4vciOffer.expires_at < later)) is None
+        assert (
+            db.scalar(select(Oid4vciAccessToken.id).where(Oid4vciAccessToken.expires_at < later))
+            is None
+        )
+        # the audit trail stays
+        assert db.scalar(select(AuditEvent.id).where(AuditEvent.action == "oid4vci.token"))
+        again = purge_expired(db, later)
+    assert set(again.values()) == {0}
+    assert ask(client, fresh_token, {}).status_code == 401
+
+
+def test_the_tx_code_description_is_in_the_holders_language(world: World) -> None:
+    from passport.accounts.models import User
+
+    client = world.client()
+    english = client.get(f"/oid4vci/offers/{offer_for(world, world.mo_badge, tx_code=True)}")
+    tx_code = english.get_json()["grants"][PRE_AUTHORIZED_GRANT]["tx_code"]
+    assert tx_code["description"] == "The six-digit code we e-mailed to you"
+    with world.services.session() as db:
+        user = db.scalars(select(User).where(User.email == MO)).one()
+        user.locale = "de"
+    try:
+        german = client.get(f"/oid4vci/offers/{offer_for(world, world.mo_badge, tx_code=True)}")
+        tx_code = german.get_json()["grants"][PRE_AUTHORIZED_GRANT]["tx_code"]
+        assert tx_code["description"] == (
+            "Der sechsstellige Code, den wir Ihnen per E-Mail geschickt haben"
+        )
+        assert len(tx_code["description"]) <= 300
+    finally:
+        with world.services.session() as db:
+            db.scalars(select(User).where(User.email == MO)).one().locale = None

@@ -123,3 +123,118 @@ def test_a_badge_revoked_while_queued_is_denied(deferred_world: World) -> None:
         "/oid4vci/deferred", json=transaction, headers={"Authorization": f"Bearer {token}"}
     )
     assert error_of(again) == "invalid_transaction_id"
+
+
+def _pending(world: World, badge: str) -> tuple[str, str]:
+    """A token and the transaction_id its credential request got (202)."""
+    client = world.client()
+    token = access_token(world, badge)
+    first = ask(
+        client,
+        token,
+        {
+            "credential_configuration_id": LDP,
+            "proofs": {"jwt": [make_proof(generate_key("EdDSA"), nonce=nonce(client))]},
+        },
+    )
+    assert first.status_code == 202, first.get_json()
+    return token, first.get_json()["transaction_id"]
+
+
+def _expire_tokens(world: World) -> None:
+    from sqlalchemy import update
+
+    from passport.wallets.models import Oid4vciAccessToken
+
+    with world.services.session() as db:
+        db.execute(
+            update(Oid4vciAccessToken).values(
+                expires_at=world.services.now() - timedelta(seconds=1)
+            )
+        )
+
+
+def test_the_transaction_outlives_its_tokens_expiry(deferred_world: World) -> None:
+    world = deferred_world
+    token, transaction_id = _pending(world, world.lea_badge)
+    _expire_tokens(world)  # the wallet polled for longer than the token's five minutes
+    client = world.client()
+    headers = {"Authorization": f"Bearer {token}"}
+    waiting = client.post(
+        "/oid4vci/deferred", json={"transaction_id": transaction_id}, headers=headers
+    )
+    assert waiting.status_code == 202, waiting.get_json()
+    # the expired token is good for its transaction only
+    assert ask(client, token, {"credential_configuration_id": LDP}).status_code == 401
+    queue_for(world.services).run_pending()
+    done = client.post(
+        "/oid4vci/deferred", json={"transaction_id": transaction_id}, headers=headers
+    )
+    assert done.status_code == 200, done.get_json()
+    from sqlalchemy import select
+
+    from passport.audit import AuditEvent
+
+    with world.services.session() as db:
+        detail = db.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.action == "oid4vci.deferred")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+    assert detail is not None and "delivered" in detail
+
+
+def test_a_signing_error_ends_the_transaction(
+    deferred_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from passport.wallets import oid4vci as module
+
+    world = deferred_world
+    token, transaction_id = _pending(world, world.lea_badge)
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("the signing key is unreachable")
+
+    monkeypatch.setattr(module, "holder_bound_copy", broken)
+    queue_for(world.services).run_pending()
+    headers = {"Authorization": f"Bearer {token}"}
+    client = world.client()
+    failed = client.post(
+        "/oid4vci/deferred", json={"transaction_id": transaction_id}, headers=headers
+    )
+    assert error_of(failed) == "credential_request_denied"
+    over = client.post(
+        "/oid4vci/deferred", json={"transaction_id": transaction_id}, headers=headers
+    )
+    assert error_of(over) == "invalid_transaction_id"
+
+
+def test_a_badge_revoked_after_signing_is_not_handed_out(deferred_world: World) -> None:
+    from sqlalchemy import select
+
+    from passport.credentials.status import change_status
+    from passport.wallets.models import Oid4vciTransaction
+
+    world = deferred_world
+    services = world.services
+    with services.session() as db:
+        badge = issue_credential(
+            db, services, IssueRequest("incident-response-l2", LEA), now=services.now()
+        ).id
+    token, transaction_id = _pending(world, badge)
+    queue_for(services).run_pending()  # signed
+    with services.session() as db:
+        change_status(
+            db, services, badge, "revoke", reason="test", actor="admin", now=services.now()
+        )
+    headers = {"Authorization": f"Bearer {token}"}
+    client = world.client()
+    denied = client.post(
+        "/oid4vci/deferred", json={"transaction_id": transaction_id}, headers=headers
+    )
+    assert error_of(denied) == "credential_request_denied"
+    with services.session() as db:
+        row = db.scalars(
+            select(Oid4vciTransaction).where(Oid4vciTransaction.credential_id == badge)
+        ).one()
+        assert row.content is None and row.delivered_at is not None
