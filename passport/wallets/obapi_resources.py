@@ -19,14 +19,17 @@ as a platform holding a bearer token for that learner sees them.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import logging
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 from sqlalchemy import select
@@ -57,9 +60,12 @@ __all__ = [
     "parse_paging",
     "platform_access",
     "revoke_platform",
+    "strict_json",
     "update_profile",
     "upsert_credential",
 ]
+
+logger = logging.getLogger(__name__)
 
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 #: The largest page a platform may ask for (and the page size when it names none).
@@ -194,13 +200,22 @@ def credential_page(
     page = items[offset : offset + limit]
     credential: list[dict[str, Any]] = []
     compact: list[str] = []
-    for _, _, _media_type, content in page:
-        text = content.decode("utf-8")
-        if _COMPACT_JWS.match(text.strip()):
-            compact.append(text.strip())
-        else:
+    for _, key, _media_type, content in page:
+        try:
+            text = content.decode("utf-8")
+            if _COMPACT_JWS.match(text.strip()):
+                compact.append(text.strip())
+                continue
             document = json.loads(text)
-            credential.append(document)
+        except (ValueError, RecursionError):
+            # A row kept before bodies were checked (or damaged): one unreadable credential
+            # must not take the whole list down; it is left out and logged.
+            logger.warning("OB API: stored credential %s cannot be read; left out", key)
+            continue
+        if not isinstance(document, dict):
+            logger.warning("OB API: stored credential %s is not a JSON object; left out", key)
+            continue
+        credential.append(document)
     return CredentialPage(credential, compact, len(items))
 
 
@@ -223,6 +238,19 @@ class UpsertResult:
     created: bool
     media_type: str
     content: bytes
+
+
+def strict_json(body: bytes, code: str) -> Any:
+    """``body`` parsed as JSON (RFC 8259 §8.1: UTF-8, no byte order mark), refusing with
+    :class:`InvalidRequest` (``code``) anything else — UTF-16, a BOM, invalid UTF-8, nesting
+    deeper than the parser goes."""
+    try:
+        text = body.decode("utf-8")
+        if text.startswith("\ufeff"):
+            raise ValueError("byte order mark")
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise InvalidRequest("The body is not valid JSON (UTF-8).", code=code) from exc
 
 
 def _identity_key(issuer_id: str, credential_id: str) -> str:
@@ -260,10 +288,7 @@ def upsert_credential(
             )
         unverified: str | dict[str, Any] = text
     else:
-        try:
-            parsed = json.loads(body)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InvalidRequest("The body is not valid JSON.", code="invalid_credential") from exc
+        parsed = strict_json(body, "invalid_credential")
         if not isinstance(parsed, dict):
             raise InvalidRequest(
                 "The body must be one credential (a JSON object).", code="invalid_credential"

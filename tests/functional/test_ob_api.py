@@ -524,6 +524,21 @@ def _stored_badge(services: Services, email: str) -> tuple[bytes, str]:
         return record.content, issued
 
 
+def _foreign_badge(services: Services, fmt: str = "data-integrity") -> bytes:
+    """A badge naming the learner that is not on record as ours for them (as if another
+    platform's): issued to them, then put on someone else's record."""
+    from passport.credentials.models import Holder, IssuedCredential
+
+    issue(services, email="someone@example.com")
+    issued = issue(services, fmt=fmt)
+    with services.session() as db:
+        record = db.get(IssuedCredential, issued)
+        other = db.query(Holder).filter_by(email="someone@example.com").one()
+        assert record is not None
+        record.holder_id = other.id
+        return record.content
+
+
 def test_upsert_good_replaced_forged_and_someone_elses(
     learner: FlaskClient, services: Services
 ) -> None:
@@ -764,3 +779,102 @@ def test_unknown_paths_and_methods_answer_imsx(client: FlaskClient) -> None:
             assert method not in response.headers["Allow"]
     # the OAuth endpoints keep their own routes
     assert client.get("/ims/ob/v3p0/oauth/token").status_code == 405
+
+
+# -- review findings (issue #22 item 3) ----------------------------------------------------------
+
+
+def _imsx_code(response: Any) -> str:
+    code: str = response.get_json()["imsx_codeMinor"]["imsx_codeMinorField"][0][
+        "imsx_codeMinorFieldName"
+    ]
+    return code
+
+
+def _refresh(client: FlaskClient, platform: dict[str, Any], refresh_token: str) -> Any:
+    return client.post(
+        "/ims/ob/v3p0/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        headers=basic(platform),
+    )
+
+
+def test_a_bom_or_utf16_body_is_refused_and_an_unreadable_row_does_not_break_the_list(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.accounts.models import User
+    from passport.wallets.models import HeldCredential
+
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    content, _ = _stored_badge(services, LEARNER)
+    headers = {**bearer(access), "Content-Type": "application/json"}
+    for body in (
+        b"\xef\xbb\xbf" + content,
+        content.decode("utf-8").encode("utf-16"),
+        content.decode("utf-8").encode("utf-16-le"),
+    ):
+        refused = learner.post("/ims/ob/v3p0/credentials", data=body, headers=headers)
+        assert refused.status_code == 400, body[:8]
+        assert _imsx_code(refused) == "invalid_credential"
+    # a row stored before this check (or damaged) is left out of the list, not a 500
+    with services.session() as db:
+        user = db.query(User).filter_by(email=LEARNER).one()
+        db.add(
+            HeldCredential(
+                user_id=user.id,
+                identity_key="0" * 64,
+                credential_id="urn:uuid:broken",
+                issuer_id="https://elsewhere.example/",
+                media_type="application/json",
+                content=b"\xef\xbb\xbf{}",
+                issued_at=services.now(),
+                received_at=services.now(),
+            )
+        )
+    listed = learner.get("/ims/ob/v3p0/credentials", headers=bearer(access))
+    assert listed.status_code == 200
+    assert len(listed.get_json()["credential"]) == 1
+
+
+def test_deeply_nested_json_and_undecodable_basic_credentials_are_refused(
+    learner: FlaskClient,
+) -> None:
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    deep = b"[" * 50000 + b"]" * 50000
+    json_headers = {**bearer(access), "Content-Type": "application/json"}
+    pushed = learner.post("/ims/ob/v3p0/credentials", data=deep, headers=json_headers)
+    assert pushed.status_code == 400 and _imsx_code(pushed) == "invalid_credential"
+    put = learner.put("/ims/ob/v3p0/profile", data=deep, headers=json_headers)
+    assert put.status_code == 400 and _imsx_code(put) == "invalid_profile"
+    registered = learner.post(
+        "/ims/ob/v3p0/oauth/register", data=deep, headers={"Content-Type": "application/json"}
+    )
+    assert registered.status_code == 400
+    assert registered.get_json()["error"] == "invalid_client_metadata"
+    junk = {"Authorization": "Basic " + base64.b64encode(b"\xff:\xff").decode()}
+    for path, form in (
+        ("/ims/ob/v3p0/oauth/token", {"grant_type": "refresh_token", "refresh_token": "x"}),
+        ("/ims/ob/v3p0/oauth/revoke", {"token": "x"}),
+    ):
+        refused = learner.post(path, data=form, headers=junk)
+        assert refused.status_code == 401, path
+        assert refused.get_json()["error"] == "invalid_client", path
+        assert refused.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_upsert_answers_application_json_for_a_json_ld_body(
+    learner: FlaskClient, services: Services
+) -> None:
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    content = _foreign_badge(services)
+    for kind in ("application/ld+json", "application/vc+ld+json"):
+        pushed = learner.post(
+            "/ims/ob/v3p0/credentials",
+            data=content,
+            headers={**bearer(access), "Content-Type": kind},
+        )
+        assert pushed.status_code in (200, 201), pushed.data
+        assert pushed.mimetype == "application/json", kind
