@@ -259,6 +259,12 @@ def test_the_whole_grant_then_refresh_rotation_then_revocation(learner: FlaskCli
         headers=basic(platform),
     )
     assert again.status_code == 400 and again.get_json()["error"] == "invalid_grant"
+    # ... and presenting it again ended the chain (RFC 9700 §4.14.2): its successor too
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(second["access_token"])).status_code
+        == 401
+    )
+    second = tokens(learner, platform)
     # a narrower scope on refresh is allowed, a wider one is not
     narrower = learner.post(
         "/ims/ob/v3p0/oauth/token",
@@ -835,6 +841,42 @@ def test_a_bom_or_utf16_body_is_refused_and_an_unreadable_row_does_not_break_the
     listed = learner.get("/ims/ob/v3p0/credentials", headers=bearer(access))
     assert listed.status_code == 200
     assert len(listed.get_json()["credential"]) == 1
+
+
+def test_a_replayed_code_also_revokes_the_tokens_refreshed_from_it(learner: FlaskClient) -> None:
+    platform = register(learner)
+    verifier, challenge = pkce()
+    code = consent(learner, authorize_url(platform, challenge))["code"][0]
+    first = exchange(learner, platform, code, verifier).get_json()
+    second = _refresh(learner, platform, first["refresh_token"]).get_json()
+    assert learner.get("/ims/ob/v3p0/profile", headers=bearer(second["access_token"])).status_code
+    replay = exchange(learner, platform, code, verifier)
+    assert replay.status_code == 400
+    denied = learner.get("/ims/ob/v3p0/profile", headers=bearer(second["access_token"]))
+    assert denied.status_code == 401
+    assert _refresh(learner, platform, second["refresh_token"]).status_code == 400
+
+
+def test_a_reused_refresh_token_revokes_the_whole_chain(learner: FlaskClient) -> None:
+    platform = register(learner)
+    first = tokens(learner, platform)
+    other = tokens(learner, platform)  # another chain of the same platform stays
+    second = _refresh(learner, platform, first["refresh_token"]).get_json()
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(second["access_token"])).status_code
+        == 200
+    )
+    reused = _refresh(learner, platform, first["refresh_token"])
+    assert reused.status_code == 400 and reused.get_json()["error"] == "invalid_grant"
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(second["access_token"])).status_code
+        == 401
+    )
+    assert _refresh(learner, platform, second["refresh_token"]).status_code == 400
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(other["access_token"])).status_code
+        == 200
+    )
 
 
 def test_deeply_nested_json_and_undecodable_basic_credentials_are_refused(
