@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
 from passport.audit import AuditEvent
-from passport.credentials.models import Holder, IssuedCredential
+from passport.credentials.models import Holder, IssuedCredential, Issuer
 from passport.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
 from passport.services import Services
 from passport.wallets.models import HeldCredential, ObApiClient, ObApiToken
@@ -51,10 +51,12 @@ __all__ = [
     "OB_CONTEXT",
     "AccessGrant",
     "CredentialPage",
+    "HeldBadge",
     "PlatformAccess",
     "UpsertResult",
     "authenticate_bearer",
     "credential_page",
+    "held_badges",
     "held_credentials",
     "learner_profile",
     "parse_paging",
@@ -174,16 +176,19 @@ class CredentialPage:
 def _listed(session: Session, user: User) -> list[tuple[datetime, str, str, bytes]]:
     """(issued, sort key, media type, content) of everything listable, oldest first."""
     items: list[tuple[datetime, str, str, bytes]] = []
+    ours: set[str] = set()
     if user.holder_id is not None:
-        for record in session.scalars(
-            select(IssuedCredential).where(
-                IssuedCredential.holder_id == user.holder_id,
-                IssuedCredential.revoked_at.is_(None),
-                IssuedCredential.suspended_at.is_(None),
-            )
+        for record, issuer_did in session.execute(
+            select(IssuedCredential, Issuer.did)
+            .join(Issuer, Issuer.id == IssuedCredential.issuer_id)
+            .where(IssuedCredential.holder_id == user.holder_id)
         ):
-            items.append((record.issued_at, "a" + record.id, record.media_type, record.content))
+            ours.add(_identity_key(issuer_did, record.id))
+            if record.revoked_at is None and record.suspended_at is None:
+                items.append((record.issued_at, "a" + record.id, record.media_type, record.content))
     for held in held_credentials(session, user.id):
+        if held.identity_key in ours:
+            continue  # a copy of one of our own badges, pushed in before that was refused
         items.append((held.issued_at, f"b{held.id:012d}", held.media_type, held.content))
     items.sort(key=lambda item: (item[0], item[1]))
     return items
@@ -234,6 +239,66 @@ def held_credentials(session: Session, user_id: int) -> list[HeldCredential]:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldBadge:
+    """A pushed credential as the passport page lists it: what, from whom, sent by which
+    platform — so that it cannot pass for one of ours."""
+
+    id: int
+    name: str
+    issued_at: datetime
+    issuer: str
+    platform: str | None
+
+
+def _issuer_label(held: HeldCredential) -> str:
+    """The issuer's name from the credential as received, else the host of its URL id, else
+    its id (a DID)."""
+    name: object = None
+    try:
+        text = held.content.decode("utf-8").strip()
+        if _COMPACT_JWS.match(text):
+            segment = text.split(".")[1]
+            payload = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+            document = payload.get("vc", payload) if isinstance(payload, dict) else {}
+        else:
+            document = json.loads(text)
+        issuer = document.get("issuer") if isinstance(document, dict) else None
+        name = issuer.get("name") if isinstance(issuer, dict) else None
+    except (ValueError, RecursionError):
+        name = None
+    if isinstance(name, str) and name.strip():
+        return " ".join(name.split())[:200]
+    parts = urlsplit(held.issuer_id)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return parts.hostname
+    return held.issuer_id[:200]
+
+
+def held_badges(session: Session, user_id: int) -> list[HeldBadge]:
+    """:func:`held_credentials` with the issuer and the platform that pushed each one."""
+    names = {
+        client.id: client.client_name
+        for client in session.scalars(
+            select(ObApiClient).where(
+                ObApiClient.id.in_(
+                    select(HeldCredential.client_pk).where(HeldCredential.user_id == user_id)
+                )
+            )
+        )
+    }
+    return [
+        HeldBadge(
+            id=held.id,
+            name=held.name or held.credential_id,
+            issued_at=held.issued_at,
+            issuer=_issuer_label(held),
+            platform=names.get(held.client_pk) if held.client_pk is not None else None,
+        )
+        for held in held_credentials(session, user_id)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
 class UpsertResult:
     created: bool
     media_type: str
@@ -261,6 +326,18 @@ def _identity_key(issuer_id: str, credential_id: str) -> str:
 
     joined = json.dumps([clean(issuer_id), clean(credential_id)])
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+def _issued_here(session: Session, holder_id: int, key: str, credential_id: str) -> bool:
+    """Whether we issued this credential (``key``: its identity under the OB 3.0 equality
+    rule) to this holder."""
+    candidates = {credential_id.strip(), unquote(credential_id).strip()}
+    rows = session.execute(
+        select(IssuedCredential.id, Issuer.did)
+        .join(Issuer, Issuer.id == IssuedCredential.issuer_id)
+        .where(IssuedCredential.holder_id == holder_id, IssuedCredential.id.in_(candidates))
+    )
+    return any(_identity_key(did, record_id) == key for record_id, did in rows)
 
 
 def upsert_credential(
@@ -324,8 +401,16 @@ def upsert_credential(
             HeldCredential.user_id == user.id, HeldCredential.identity_key == key
         )
     )
-    created = held is None
     stored_type = "text/plain" if media_type == "text/plain" else "application/json"
+    if holder is not None and _issued_here(session, holder.id, key, credential.id):
+        # One of our own badges for this learner: it is listed already, and by the spec's
+        # equality rule (same issuer, same id) this is that credential — nothing is appended
+        # (a copy kept before this rule is dropped).
+        if held is not None:
+            session.delete(held)
+            session.flush()
+        return UpsertResult(False, stored_type, body)
+    created = held is None
     if held is None:
         held = HeldCredential(user_id=user.id, identity_key=key, received_at=now)
         session.add(held)

@@ -550,7 +550,8 @@ def test_upsert_good_replaced_forged_and_someone_elses(
 ) -> None:
     platform = register(learner)
     access = tokens(learner, platform)["access_token"]
-    content, _credential_id = _stored_badge(services, LEARNER)
+    issue(services)  # one of ours
+    content = _foreign_badge(services)
     headers = {**bearer(access), "Content-Type": "application/json"}
     created = learner.post("/ims/ob/v3p0/credentials", data=content, headers=headers)
     assert created.status_code == 201, created.data
@@ -558,7 +559,7 @@ def test_upsert_good_replaced_forged_and_someone_elses(
     replaced = learner.post("/ims/ob/v3p0/credentials", data=content, headers=headers)
     assert replaced.status_code == 200
     listed = learner.get("/ims/ob/v3p0/credentials", headers=bearer(access))
-    assert listed.headers["X-Total-Count"] == "2"  # the badge itself, and the copy pushed in
+    assert listed.headers["X-Total-Count"] == "2"  # ours, and the one pushed in (once)
     passport = learner.get("/passport", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "From other platforms" in passport
     held = re.search(r'href="(/my/platforms/credentials/\d+)"', passport)
@@ -580,13 +581,7 @@ def test_upsert_good_replaced_forged_and_someone_elses(
         == "not_this_learner"
     )
 
-    jwt_id = issue(services, fmt="vc-jwt")
-    with services.session() as db:
-        from passport.credentials.models import IssuedCredential
-
-        record = db.get(IssuedCredential, jwt_id)
-        assert record is not None
-        jws = record.content
+    jws = _foreign_badge(services, fmt="vc-jwt")
     as_text = learner.post(
         "/ims/ob/v3p0/credentials",
         data=jws,
@@ -904,6 +899,70 @@ def test_deeply_nested_json_and_undecodable_basic_credentials_are_refused(
         assert refused.status_code == 401, path
         assert refused.get_json()["error"] == "invalid_client", path
         assert refused.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_pushing_one_of_our_own_badges_does_not_list_it_twice(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.wallets.models import HeldCredential
+
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    content, _ = _stored_badge(services, LEARNER)
+    headers = {**bearer(access), "Content-Type": "application/json"}
+    pushed = learner.post("/ims/ob/v3p0/credentials", data=content, headers=headers)
+    assert pushed.status_code == 200 and pushed.data == content
+    listed = learner.get("/ims/ob/v3p0/credentials", headers=bearer(access))
+    assert listed.headers["X-Total-Count"] == "1"
+    with services.session() as db:
+        assert db.query(HeldCredential).count() == 0
+
+
+def test_the_passport_page_says_who_issued_a_pushed_badge_and_which_platform_sent_it(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.accounts.models import User
+    from passport.wallets.models import HeldCredential, ObApiClient
+
+    platform = register(learner, client_name="Badge Hub")
+    content, _ = _stored_badge(services, "someone@example.com")
+    document = json.loads(content)
+    with services.session() as db:
+        user = db.query(User).filter_by(email=LEARNER).one()
+        client = db.query(ObApiClient).filter_by(client_id=platform["client_id"]).one()
+        db.add(
+            HeldCredential(
+                user_id=user.id,
+                identity_key="1" * 64,
+                credential_id="urn:uuid:from-elsewhere",
+                issuer_id=document["issuer"]["id"],
+                name="Pushed badge",
+                media_type="application/json",
+                content=content,
+                issued_at=services.now(),
+                received_at=services.now(),
+                client_pk=client.id,
+            )
+        )
+        db.add(
+            HeldCredential(
+                user_id=user.id,
+                identity_key="2" * 64,
+                credential_id="urn:uuid:nameless-issuer",
+                issuer_id="https://issuer.example/badges/1",
+                name="Second pushed badge",
+                media_type="application/json",
+                content=b'{"issuer": "https://issuer.example/badges/1"}',
+                issued_at=services.now(),
+                received_at=services.now(),
+            )
+        )
+    page = learner.get("/passport", headers={"Accept": "text/html"}).get_data(as_text=True)
+    section = page.split('id="from-platforms"', 1)[1].split("</section>", 1)[0]
+    issuer_name = document["issuer"]["name"]
+    assert f"Issued by {issuer_name}" in section
+    assert "Added by Badge Hub" in section
+    assert "Issued by issuer.example" in section
 
 
 def test_upsert_answers_application_json_for_a_json_ld_body(
