@@ -965,6 +965,27 @@ def test_the_passport_page_says_who_issued_a_pushed_badge_and_which_platform_sen
     assert "Issued by issuer.example" in section
 
 
+def test_deactivating_an_account_revokes_its_platform_tokens_for_good(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.accounts.models import User
+    from passport.accounts.users import set_user_active
+
+    platform = register(learner)
+    pair = tokens(learner, platform)
+    verifier, challenge = pkce()
+    code = consent(learner, authorize_url(platform, challenge))["code"][0]
+    for active in (False, True):
+        with services.session() as db:
+            user = db.query(User).filter_by(email=LEARNER).one()
+            set_user_active(db, user, active=active, actor="admin@example.com", now=services.now())
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(pair["access_token"])).status_code == 401
+    )
+    assert _refresh(learner, platform, pair["refresh_token"]).status_code == 400
+    assert exchange(learner, platform, code, verifier).status_code == 400
+
+
 def test_upsert_answers_application_json_for_a_json_ld_body(
     learner: FlaskClient, services: Services
 ) -> None:
