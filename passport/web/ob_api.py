@@ -427,6 +427,19 @@ def _refused_page(error: OAuth2Error) -> Response:
     return Response(page, status=400)
 
 
+_ORIGIN = re.compile(
+    r"https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?"
+)
+
+
+def _csp_origin(uri: str) -> str | None:
+    """The scheme://host[:port] of ``uri`` when it is safe in a CSP source list, else None."""
+    parts = urlsplit(uri)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    return origin if _ORIGIN.fullmatch(origin) else None
+
+
 @oauth_bp.route("/authorize", methods=["GET", "POST"])
 @require_role("learner")
 def authorize() -> Response | WerkzeugResponse:
@@ -466,10 +479,11 @@ def authorize() -> Response | WerkzeugResponse:
     # The form posts here and is answered with a redirect to the platform: CSP's form-action
     # governs that redirect too (browsers enforce it), so the platform's origin is allowed
     # on this page only.
-    parts = urlsplit(redirect_uri)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    response.headers["Content-Security-Policy"] = CSP.replace(
-        "form-action 'self'", f"form-action 'self' {origin}"
+    # Only a well-formed origin goes into the header (a host registered before hosts were
+    # checked could carry ";" and add directives); anything else keeps form-action 'self'.
+    origin = _csp_origin(redirect_uri)
+    response.headers["Content-Security-Policy"] = (
+        CSP.replace("form-action 'self'", f"form-action 'self' {origin}") if origin else CSP
     )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -986,6 +986,67 @@ def test_deactivating_an_account_revokes_its_platform_tokens_for_good(
     assert exchange(learner, platform, code, verifier).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://a;sandbox/cb",
+        "https://a b/cb",
+        "https://exa_mple.com/cb",
+        "https://-bad.example/cb",
+        "https://bad-.example/cb",
+        "https://a..example/cb",
+        "https://" + "a" * 64 + ".example/cb",
+        "https://a'b.example/cb",
+        "https://a,b.example/cb",
+    ],
+)
+def test_registration_refuses_a_malformed_host(client: FlaskClient, uri: str) -> None:
+    host_part = urlsplit(uri).netloc
+    changes = {
+        "client_uri": f"https://{host_part}/",
+        "logo_uri": f"https://{host_part}/logo.png",
+        "tos_uri": f"https://{host_part}/terms",
+        "policy_uri": f"https://{host_part}/privacy",
+        "redirect_uris": [uri],
+    }
+    response = client.post("/ims/ob/v3p0/oauth/register", json=metadata(**changes))
+    assert response.status_code == 400, uri
+
+
+def test_registration_accepts_idn_and_ip_literal_hosts(client: FlaskClient) -> None:
+    for host in ("bücher.example", "xn--bcher-kva.example", "[::1]", "127.0.0.1"):
+        scheme = "http" if host in ("[::1]", "127.0.0.1") else "https"
+        base = f"{scheme}://{host}"
+        changes = {
+            "client_uri": f"{base}/",
+            "logo_uri": f"{base}/logo.png",
+            "tos_uri": f"{base}/terms",
+            "policy_uri": f"{base}/privacy",
+            "redirect_uris": [f"{base}/cb"],
+        }
+        response = client.post("/ims/ob/v3p0/oauth/register", json=metadata(**changes))
+        assert response.status_code == 201, (host, response.data)
+
+
+def test_the_consent_page_csp_never_carries_a_malformed_origin(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.wallets.models import ObApiClient
+
+    platform = register(learner)
+    bad = "https://platform.example;sandbox/callback"
+    with services.session() as db:
+        # registered before hosts were checked
+        row = db.query(ObApiClient).filter_by(client_id=platform["client_id"]).one()
+        row.redirect_uris = bad
+    _verifier, challenge = pkce()
+    page = learner.get(
+        authorize_url(platform, challenge, redirect_uri=bad), headers={"Accept": "text/html"}
+    )
+    csp = page.headers.get("Content-Security-Policy", "")
+    assert "sandbox" not in csp and ";sandbox" not in csp
+
+
 def test_upsert_answers_application_json_for_a_json_ld_body(
     learner: FlaskClient, services: Services
 ) -> None:
