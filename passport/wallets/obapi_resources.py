@@ -74,6 +74,7 @@ OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 MAX_LIMIT = 100
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$")
 _MAX_NAME = 200
+_REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 _PROFILE_FIELDS = frozenset({"@context", "id", "type", "name", "email"})
 
 
@@ -130,12 +131,15 @@ def authenticate_bearer(
 def parse_paging(
     limit: str | None, offset: str | None, since: str | None
 ) -> tuple[int, int, datetime | None]:
-    """``limit`` (1…:data:`MAX_LIMIT`), ``offset`` (≥ 0) and ``since`` (an ISO 8601 date-time
-    with a time zone) from the query; :class:`InvalidRequest` (``invalid_query_parameter``)."""
+    """``limit`` (at least 1; above :data:`MAX_LIMIT` it is capped), ``offset`` (≥ 0) and
+    ``since`` (an ISO 8601 date-time with a time zone) from the query;
+    :class:`InvalidRequest` (``invalid_query_parameter``)."""
 
-    def integer(name: str, text: str | None, default: int, least: int) -> int:
+    def integer(name: str, text: str | None, default: int, least: int, cap: bool = False) -> int:
         if text is None:
             return default
+        if cap and re.fullmatch(r"[0-9]+", text) and len(text.lstrip("0")) > 9:
+            return MAX_LIMIT  # a number this long is above the cap
         if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < least:
             raise InvalidRequest(
                 f"“{name}” must be a whole number of at least {least}.",
@@ -143,9 +147,9 @@ def parse_paging(
             )
         return int(text)
 
-    page = integer("limit", limit, MAX_LIMIT, 1)
-    if page > MAX_LIMIT:
-        raise InvalidRequest(f"“limit” can be at most {MAX_LIMIT}.", code="invalid_query_parameter")
+    # The spec sets only a minimum for "limit": a larger page is answered as the largest we
+    # give (the Link header then names that limit).
+    page = min(integer("limit", limit, MAX_LIMIT, 1, cap=True), MAX_LIMIT)
     start = integer("offset", offset, 0, 0)
     after: datetime | None = None
     if since is not None:
@@ -492,8 +496,13 @@ def update_profile(session: Session, grant: AccessGrant, unverified: object) -> 
         raise InvalidRequest(
             f"“name” must be a name of 1 to {_MAX_NAME} characters.", code="invalid_profile"
         )
-    if any(ord(c) < 0x20 for c in name):
-        raise InvalidRequest("“name” must be one line of text.", code="invalid_profile")
+    # Control, format (bidi overrides, zero-width), line and paragraph separators: a name
+    # that looks like something else, or breaks lines, where it is shown.
+    if any(unicodedata.category(c) in _REFUSED_IN_NAMES for c in name):
+        raise InvalidRequest(
+            "“name” must be one line of visible text (no control or formatting characters).",
+            code="invalid_profile",
+        )
     if name.strip() != user.name:
         session.add(
             AuditEvent(

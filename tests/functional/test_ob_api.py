@@ -500,7 +500,6 @@ def test_credentials_paging_since_and_scopes(learner: FlaskClient, services: Ser
         "limit=0",
         "limit=x",
         "offset=-1",
-        "limit=101",
         "since=yesterday",
         "since=2026-01-01T00:00:00",
     ):
@@ -1045,6 +1044,38 @@ def test_the_consent_page_csp_never_carries_a_malformed_origin(
     )
     csp = page.headers.get("Content-Security-Policy", "")
     assert "sandbox" not in csp and ";sandbox" not in csp
+
+
+def test_profile_names_with_invisible_or_bidi_characters_are_refused(
+    learner: FlaskClient,
+) -> None:
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    profile = learner.get("/ims/ob/v3p0/profile", headers=bearer(access)).get_json()
+    for name in ("Lea\u2028L", "Lea\u2029L", "Lea\u202eL", "Lea\x7fL", "Lea\x85L", "Lea\u200bL"):
+        refused = learner.put(
+            "/ims/ob/v3p0/profile", json={**profile, "name": name}, headers=bearer(access)
+        )
+        assert refused.status_code == 400, repr(name)
+        assert _imsx_code(refused) == "invalid_profile"
+    fine = learner.put(
+        "/ims/ob/v3p0/profile", json={**profile, "name": "Zoë O’Brien-Ünal"}, headers=bearer(access)
+    )
+    assert fine.status_code == 200
+
+
+def test_a_limit_above_the_maximum_is_capped_not_refused(
+    learner: FlaskClient, services: Services
+) -> None:
+    issue(services)
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    response = learner.get("/ims/ob/v3p0/credentials?limit=500", headers=bearer(access))
+    assert response.status_code == 200
+    assert response.headers["X-Total-Count"] == "1"
+    assert "limit=100&" in response.headers["Link"] and "limit=500" not in response.headers["Link"]
+    huge = learner.get("/ims/ob/v3p0/credentials?limit=99999999999", headers=bearer(access))
+    assert huge.status_code == 200 and "limit=100&" in huge.headers["Link"]
 
 
 def test_upsert_answers_application_json_for_a_json_ld_body(
