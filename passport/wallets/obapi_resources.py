@@ -51,8 +51,8 @@ __all__ = [
     "OB_CONTEXT",
     "AccessGrant",
     "CredentialPage",
-    "HeldBadge",
     "PlatformAccess",
+    "PushedBadge",
     "UpsertResult",
     "authenticate_bearer",
     "credential_page",
@@ -243,7 +243,7 @@ def held_credentials(session: Session, user_id: int) -> list[HeldCredential]:
 
 
 @dataclass(frozen=True, slots=True)
-class HeldBadge:
+class PushedBadge:
     """A pushed credential as the passport page lists it: what, from whom, sent by which
     platform — so that it cannot pass for one of ours."""
 
@@ -278,7 +278,7 @@ def _issuer_label(held: HeldCredential) -> str:
     return held.issuer_id[:200]
 
 
-def held_badges(session: Session, user_id: int) -> list[HeldBadge]:
+def held_badges(session: Session, user_id: int) -> list[PushedBadge]:
     """:func:`held_credentials` with the issuer and the platform that pushed each one."""
     names = {
         client.id: client.client_name
@@ -291,7 +291,7 @@ def held_badges(session: Session, user_id: int) -> list[HeldBadge]:
         )
     }
     return [
-        HeldBadge(
+        PushedBadge(
             id=held.id,
             name=held.name or held.credential_id,
             issued_at=held.issued_at,
