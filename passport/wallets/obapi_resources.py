@@ -254,6 +254,13 @@ class PushedBadge:
     platform: str | None
 
 
+def _visible(text: str) -> str:
+    """``text`` from a pushed credential as one line for our page: control and format
+    characters (bidi overrides, zero-width) dropped, line breaks and spaces collapsed."""
+    kept = (c for c in text if c.isspace() or unicodedata.category(c) not in _REFUSED_IN_NAMES)
+    return " ".join("".join(kept).split())[:200]
+
+
 def _issuer_label(held: HeldCredential) -> str:
     """The issuer's name from the credential as received, else the host of its URL id, else
     its id (a DID)."""
@@ -271,7 +278,9 @@ def _issuer_label(held: HeldCredential) -> str:
     except (ValueError, RecursionError):
         name = None
     if isinstance(name, str) and name.strip():
-        return " ".join(name.split())[:200]
+        label = _visible(name)
+        if label:
+            return label
     parts = urlsplit(held.issuer_id)
     if parts.scheme in ("http", "https") and parts.hostname:
         return parts.hostname
@@ -293,7 +302,7 @@ def held_badges(session: Session, user_id: int) -> list[PushedBadge]:
     return [
         PushedBadge(
             id=held.id,
-            name=held.name or held.credential_id,
+            name=_visible(held.name or "") or _visible(held.credential_id),
             issued_at=held.issued_at,
             issuer=_issuer_label(held),
             platform=names.get(held.client_pk) if held.client_pk is not None else None,

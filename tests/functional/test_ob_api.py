@@ -1092,3 +1092,33 @@ def test_upsert_answers_application_json_for_a_json_ld_body(
         )
         assert pushed.status_code in (200, 201), pushed.data
         assert pushed.mimetype == "application/json", kind
+
+
+def test_the_passport_page_shows_pushed_names_without_invisible_characters(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.accounts.models import User
+    from passport.wallets.models import HeldCredential
+
+    register(learner)
+    document = {"issuer": {"id": "https://issuer.example/", "name": "Real\u202eytisrevinU"}}
+    with services.session() as db:
+        user = db.query(User).filter_by(email=LEARNER).one()
+        db.add(
+            HeldCredential(
+                user_id=user.id,
+                identity_key="3" * 64,
+                credential_id="urn:uuid:spoofed",
+                issuer_id="https://issuer.example/",
+                name="Badge\u2028\u200bname",
+                media_type="application/json",
+                content=json.dumps(document).encode(),
+                issued_at=services.now(),
+                received_at=services.now(),
+            )
+        )
+    page = learner.get("/passport", headers={"Accept": "text/html"}).get_data(as_text=True)
+    section = page.split('id="from-platforms"', 1)[1].split("</section>", 1)[0]
+    for invisible in ("\u202e", "\u2028", "\u200b"):
+        assert invisible not in section, repr(invisible)
+    assert "Issued by RealytisrevinU" in section and "Badge name" in section
