@@ -272,6 +272,23 @@ def set_user_active(
     session.flush()
     if not active:
         end_user_sessions(session, user.id, reason="deactivated")
+        _end_platform_access(session, user.id, now=now)
+
+
+def _end_platform_access(session: Session, user_id: int, *, now: datetime) -> None:
+    """Revoke the Open Badges API tokens of a deactivated account and use up its unused
+    authorization codes, so that reactivating it does not bring a platform's access back
+    (the learner grants it again)."""
+    session.execute(
+        update(ObApiToken)
+        .where(ObApiToken.user_id == user_id, ObApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    session.execute(
+        update(ObApiAuthorizationCode)
+        .where(ObApiAuthorizationCode.user_id == user_id, ObApiAuthorizationCode.used_at.is_(None))
+        .values(used_at=now)
+    )
 
 
 def user_by_email(session: Session, email: str) -> User:

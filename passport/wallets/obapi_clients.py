@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ _REQUIRED_URLS = ("client_uri", "logo_uri", "tos_uri", "policy_uri")
 _MAX_URL = 2048
 _MAX_REDIRECTS = 10
 _LOOPBACK_NAMES = frozenset({"localhost"})
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 def secret_hash(secret: str) -> str:
@@ -81,6 +83,25 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _valid_host(host: str) -> bool:
+    """A DNS host name of letters, digits and hyphens (RFC 1123 §2.1; an internationalized
+    one checked in its IDNA form), or an IP address literal. Nothing else reaches a page
+    or a header (the consent page puts the redirect origin into its CSP)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return False
+    ascii_host = ascii_host.lower()
+    return len(ascii_host) <= 253 and all(
+        _LABEL.fullmatch(label) for label in ascii_host.split(".")
+    )
+
+
 def _url(name: str, value: object, *, redirect: bool = False) -> str:
     """An absolute https URL (http on loopback only), without fragment or credentials."""
     error = InvalidRequest
@@ -97,6 +118,8 @@ def _url(name: str, value: object, *, redirect: bool = False) -> str:
         raise error(f"“{name}” is not a valid URL.", code=code)
     if not host or parts.username is not None or parts.password is not None:
         raise error(f"“{name}” must be an absolute URL with a host.", code=code)
+    if not _valid_host(host):
+        raise error(f"“{name}” does not have a valid host name.", code=code)
     if parts.fragment or "#" in value:
         raise error(f"“{name}” must not have a fragment.", code=code)
     if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):

@@ -64,6 +64,7 @@ __all__ = [
     "S256Required",
     "TokenOwner",
     "query_client",
+    "revoke_chain",
     "revoke_client_tokens",
     "save_token",
     "token_generator",
@@ -189,6 +190,15 @@ def save_token(context: OAuthContext, token: dict[str, Any], request: Any) -> No
     """Authlib's ``save_token``: keep the pair as hashes, tied to the learner and platform."""
     now = context.now
     code = getattr(request, "authorization_code", None)
+    previous = getattr(request, "refresh_token", None)
+    # Every token of a chain carries the code it started from: a replayed code (RFC 6749
+    # §4.1.2) or a reused refresh token (RFC 9700 §4.14.2) then ends the whole chain.
+    if isinstance(code, _Code):
+        code_id: int | None = code.row.id
+    elif isinstance(previous, _Token):
+        code_id = previous.row.code_id
+    else:
+        code_id = None
     refresh = token.get("refresh_token")
     context.session.add(
         ObApiToken(
@@ -200,7 +210,7 @@ def save_token(context: OAuthContext, token: dict[str, Any], request: Any) -> No
             issued_at=now,
             expires_at=now + timedelta(seconds=int(token["expires_in"])),
             refresh_expires_at=now + timedelta(seconds=REFRESH_SECONDS) if refresh else None,
-            code_id=code.row.id if isinstance(code, _Code) else None,
+            code_id=code_id,
         )
     )
     context.session.flush()
@@ -332,7 +342,14 @@ class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         row = context.session.scalar(
             select(ObApiToken).where(ObApiToken.refresh_hash == secret_hash(refresh_token))
         )
-        if row is None or row.revoked_at is not None:
+        if row is None:
+            return None
+        if row.revoked_at is not None:
+            # A rotated (or revoked) refresh token presented again: it may have leaked, and
+            # either the platform or an attacker holds the live successor. RFC 9700 §4.14.2:
+            # every live token of the chain is revoked.
+            logger.warning("OB API: refresh token reused by %s", row.client_pk)
+            revoke_chain(context.session, row, now=context.now)
             return None
         if row.refresh_expires_at is None or row.refresh_expires_at <= context.now:
             return None
@@ -376,6 +393,21 @@ class ObRevocationEndpoint(RevocationEndpoint):  # type: ignore[misc]
         if token.row.revoked_at is None:
             token.row.revoked_at = context.now
             context.session.flush()
+
+
+def revoke_chain(session: Session, row: ObApiToken, *, now: datetime) -> int:
+    """Revoke every live token descending from the same authorization code as ``row``."""
+    where = [
+        ObApiToken.client_pk == row.client_pk,
+        ObApiToken.user_id == row.user_id,
+        ObApiToken.revoked_at.is_(None),
+    ]
+    if row.code_id is not None:
+        where.append(ObApiToken.code_id == row.code_id)
+    else:
+        where.append(ObApiToken.id == row.id)
+    result = session.execute(update(ObApiToken).where(*where).values(revoked_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def revoke_client_tokens(

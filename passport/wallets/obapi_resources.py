@@ -19,14 +19,17 @@ as a platform holding a bearer token for that learner sees them.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import logging
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 from sqlalchemy import select
@@ -34,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from passport.accounts.models import User
 from passport.audit import AuditEvent
-from passport.credentials.models import Holder, IssuedCredential
+from passport.credentials.models import Holder, IssuedCredential, Issuer
 from passport.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
 from passport.services import Services
 from passport.wallets.models import HeldCredential, ObApiClient, ObApiToken
@@ -49,23 +52,29 @@ __all__ = [
     "AccessGrant",
     "CredentialPage",
     "PlatformAccess",
+    "PushedBadge",
     "UpsertResult",
     "authenticate_bearer",
     "credential_page",
+    "held_badges",
     "held_credentials",
     "learner_profile",
     "parse_paging",
     "platform_access",
     "revoke_platform",
+    "strict_json",
     "update_profile",
     "upsert_credential",
 ]
+
+logger = logging.getLogger(__name__)
 
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 #: The largest page a platform may ask for (and the page size when it names none).
 MAX_LIMIT = 100
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$")
 _MAX_NAME = 200
+_REFUSED_IN_NAMES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 _PROFILE_FIELDS = frozenset({"@context", "id", "type", "name", "email"})
 
 
@@ -122,12 +131,15 @@ def authenticate_bearer(
 def parse_paging(
     limit: str | None, offset: str | None, since: str | None
 ) -> tuple[int, int, datetime | None]:
-    """``limit`` (1…:data:`MAX_LIMIT`), ``offset`` (≥ 0) and ``since`` (an ISO 8601 date-time
-    with a time zone) from the query; :class:`InvalidRequest` (``invalid_query_parameter``)."""
+    """``limit`` (at least 1; above :data:`MAX_LIMIT` it is capped), ``offset`` (≥ 0) and
+    ``since`` (an ISO 8601 date-time with a time zone) from the query;
+    :class:`InvalidRequest` (``invalid_query_parameter``)."""
 
-    def integer(name: str, text: str | None, default: int, least: int) -> int:
+    def integer(name: str, text: str | None, default: int, least: int, cap: bool = False) -> int:
         if text is None:
             return default
+        if cap and re.fullmatch(r"[0-9]+", text) and len(text.lstrip("0")) > 9:
+            return MAX_LIMIT  # a number this long is above the cap
         if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < least:
             raise InvalidRequest(
                 f"“{name}” must be a whole number of at least {least}.",
@@ -135,9 +147,9 @@ def parse_paging(
             )
         return int(text)
 
-    page = integer("limit", limit, MAX_LIMIT, 1)
-    if page > MAX_LIMIT:
-        raise InvalidRequest(f"“limit” can be at most {MAX_LIMIT}.", code="invalid_query_parameter")
+    # The spec sets only a minimum for "limit": a larger page is answered as the largest we
+    # give (the Link header then names that limit).
+    page = min(integer("limit", limit, MAX_LIMIT, 1, cap=True), MAX_LIMIT)
     start = integer("offset", offset, 0, 0)
     after: datetime | None = None
     if since is not None:
@@ -168,16 +180,19 @@ class CredentialPage:
 def _listed(session: Session, user: User) -> list[tuple[datetime, str, str, bytes]]:
     """(issued, sort key, media type, content) of everything listable, oldest first."""
     items: list[tuple[datetime, str, str, bytes]] = []
+    ours: set[str] = set()
     if user.holder_id is not None:
-        for record in session.scalars(
-            select(IssuedCredential).where(
-                IssuedCredential.holder_id == user.holder_id,
-                IssuedCredential.revoked_at.is_(None),
-                IssuedCredential.suspended_at.is_(None),
-            )
+        for record, issuer_did in session.execute(
+            select(IssuedCredential, Issuer.did)
+            .join(Issuer, Issuer.id == IssuedCredential.issuer_id)
+            .where(IssuedCredential.holder_id == user.holder_id)
         ):
-            items.append((record.issued_at, "a" + record.id, record.media_type, record.content))
+            ours.add(_identity_key(issuer_did, record.id))
+            if record.revoked_at is None and record.suspended_at is None:
+                items.append((record.issued_at, "a" + record.id, record.media_type, record.content))
     for held in held_credentials(session, user.id):
+        if held.identity_key in ours:
+            continue  # a copy of one of our own badges, pushed in before that was refused
         items.append((held.issued_at, f"b{held.id:012d}", held.media_type, held.content))
     items.sort(key=lambda item: (item[0], item[1]))
     return items
@@ -194,13 +209,22 @@ def credential_page(
     page = items[offset : offset + limit]
     credential: list[dict[str, Any]] = []
     compact: list[str] = []
-    for _, _, _media_type, content in page:
-        text = content.decode("utf-8")
-        if _COMPACT_JWS.match(text.strip()):
-            compact.append(text.strip())
-        else:
+    for _, key, _media_type, content in page:
+        try:
+            text = content.decode("utf-8")
+            if _COMPACT_JWS.match(text.strip()):
+                compact.append(text.strip())
+                continue
             document = json.loads(text)
-            credential.append(document)
+        except (ValueError, RecursionError):
+            # A row kept before bodies were checked (or damaged): one unreadable credential
+            # must not take the whole list down; it is left out and logged.
+            logger.warning("OB API: stored credential %s cannot be read; left out", key)
+            continue
+        if not isinstance(document, dict):
+            logger.warning("OB API: stored credential %s is not a JSON object; left out", key)
+            continue
+        credential.append(document)
     return CredentialPage(credential, compact, len(items))
 
 
@@ -219,10 +243,92 @@ def held_credentials(session: Session, user_id: int) -> list[HeldCredential]:
 
 
 @dataclass(frozen=True, slots=True)
+class PushedBadge:
+    """A pushed credential as the passport page lists it: what, from whom, sent by which
+    platform — so that it cannot pass for one of ours."""
+
+    id: int
+    name: str
+    issued_at: datetime
+    issuer: str
+    platform: str | None
+
+
+def _visible(text: str) -> str:
+    """``text`` from a pushed credential as one line for our page: control and format
+    characters (bidi overrides, zero-width) dropped, line breaks and spaces collapsed."""
+    kept = (c for c in text if c.isspace() or unicodedata.category(c) not in _REFUSED_IN_NAMES)
+    return " ".join("".join(kept).split())[:200]
+
+
+def _issuer_label(held: HeldCredential) -> str:
+    """The issuer's name from the credential as received, else the host of its URL id, else
+    its id (a DID)."""
+    name: object = None
+    try:
+        text = held.content.decode("utf-8").strip()
+        if _COMPACT_JWS.match(text):
+            segment = text.split(".")[1]
+            payload = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+            document = payload.get("vc", payload) if isinstance(payload, dict) else {}
+        else:
+            document = json.loads(text)
+        issuer = document.get("issuer") if isinstance(document, dict) else None
+        name = issuer.get("name") if isinstance(issuer, dict) else None
+    except (ValueError, RecursionError):
+        name = None
+    if isinstance(name, str) and name.strip():
+        label = _visible(name)
+        if label:
+            return label
+    parts = urlsplit(held.issuer_id)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return parts.hostname
+    return held.issuer_id[:200]
+
+
+def held_badges(session: Session, user_id: int) -> list[PushedBadge]:
+    """:func:`held_credentials` with the issuer and the platform that pushed each one."""
+    names = {
+        client.id: client.client_name
+        for client in session.scalars(
+            select(ObApiClient).where(
+                ObApiClient.id.in_(
+                    select(HeldCredential.client_pk).where(HeldCredential.user_id == user_id)
+                )
+            )
+        )
+    }
+    return [
+        PushedBadge(
+            id=held.id,
+            name=_visible(held.name or "") or _visible(held.credential_id),
+            issued_at=held.issued_at,
+            issuer=_issuer_label(held),
+            platform=names.get(held.client_pk) if held.client_pk is not None else None,
+        )
+        for held in held_credentials(session, user_id)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
 class UpsertResult:
     created: bool
     media_type: str
     content: bytes
+
+
+def strict_json(body: bytes, code: str) -> Any:
+    """``body`` parsed as JSON (RFC 8259 §8.1: UTF-8, no byte order mark), refusing with
+    :class:`InvalidRequest` (``code``) anything else — UTF-16, a BOM, invalid UTF-8, nesting
+    deeper than the parser goes."""
+    try:
+        text = body.decode("utf-8")
+        if text.startswith("\ufeff"):
+            raise ValueError("byte order mark")
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise InvalidRequest("The body is not valid JSON (UTF-8).", code=code) from exc
 
 
 def _identity_key(issuer_id: str, credential_id: str) -> str:
@@ -233,6 +339,18 @@ def _identity_key(issuer_id: str, credential_id: str) -> str:
 
     joined = json.dumps([clean(issuer_id), clean(credential_id)])
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+def _issued_here(session: Session, holder_id: int, key: str, credential_id: str) -> bool:
+    """Whether we issued this credential (``key``: its identity under the OB 3.0 equality
+    rule) to this holder."""
+    candidates = {credential_id.strip(), unquote(credential_id).strip()}
+    rows = session.execute(
+        select(IssuedCredential.id, Issuer.did)
+        .join(Issuer, Issuer.id == IssuedCredential.issuer_id)
+        .where(IssuedCredential.holder_id == holder_id, IssuedCredential.id.in_(candidates))
+    )
+    return any(_identity_key(did, record_id) == key for record_id, did in rows)
 
 
 def upsert_credential(
@@ -260,10 +378,7 @@ def upsert_credential(
             )
         unverified: str | dict[str, Any] = text
     else:
-        try:
-            parsed = json.loads(body)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InvalidRequest("The body is not valid JSON.", code="invalid_credential") from exc
+        parsed = strict_json(body, "invalid_credential")
         if not isinstance(parsed, dict):
             raise InvalidRequest(
                 "The body must be one credential (a JSON object).", code="invalid_credential"
@@ -299,8 +414,16 @@ def upsert_credential(
             HeldCredential.user_id == user.id, HeldCredential.identity_key == key
         )
     )
-    created = held is None
     stored_type = "text/plain" if media_type == "text/plain" else "application/json"
+    if holder is not None and _issued_here(session, holder.id, key, credential.id):
+        # One of our own badges for this learner: it is listed already, and by the spec's
+        # equality rule (same issuer, same id) this is that credential — nothing is appended
+        # (a copy kept before this rule is dropped).
+        if held is not None:
+            session.delete(held)
+            session.flush()
+        return UpsertResult(False, stored_type, body)
+    created = held is None
     if held is None:
         held = HeldCredential(user_id=user.id, identity_key=key, received_at=now)
         session.add(held)
@@ -382,8 +505,13 @@ def update_profile(session: Session, grant: AccessGrant, unverified: object) -> 
         raise InvalidRequest(
             f"“name” must be a name of 1 to {_MAX_NAME} characters.", code="invalid_profile"
         )
-    if any(ord(c) < 0x20 for c in name):
-        raise InvalidRequest("“name” must be one line of text.", code="invalid_profile")
+    # Control, format (bidi overrides, zero-width), line and paragraph separators: a name
+    # that looks like something else, or breaks lines, where it is shown.
+    if any(unicodedata.category(c) in _REFUSED_IN_NAMES for c in name):
+        raise InvalidRequest(
+            "“name” must be one line of visible text (no control or formatting characters).",
+            code="invalid_profile",
+        )
     if name.strip() != user.name:
         session.add(
             AuditEvent(

@@ -16,8 +16,11 @@ Flask authorization server over the grants of :mod:`passport.wallets.obapi_oauth
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -77,6 +80,7 @@ from passport.wallets.obapi_resources import (
     parse_paging,
     platform_access,
     revoke_platform,
+    strict_json,
     update_profile,
     upsert_credential,
 )
@@ -259,10 +263,10 @@ def upsert() -> Response:
         result = upsert_credential(
             db, services, grant, request.get_data(), media_type, now=services.now()
         )
-    sent_type = media_type if media_type != "text/plain" else "text/plain"
+    # The spec's upsertCredential responses are application/json or text/plain only.
     response = Response(result.content, status=201 if result.created else 200)
     response.headers["Content-Type"] = (
-        "text/plain; charset=utf-8" if sent_type == "text/plain" else sent_type
+        "text/plain; charset=utf-8" if media_type == "text/plain" else "application/json"
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -281,9 +285,7 @@ def profile() -> Response:
                 raise UnsupportedMediaType(
                     "Send the Profile as application/json.", code="unsupported_media_type"
                 )
-            unverified = request.get_json(silent=True)
-            if unverified is None:
-                raise InvalidRequest("The body is not valid JSON.", code="invalid_profile")
+            unverified = strict_json(request.get_data(), "invalid_profile")
             document = update_profile(db, grant, unverified)
         else:
             document = learner_profile(db, grant.user_id)
@@ -354,9 +356,9 @@ def register() -> Response:
     """RFC 7591 dynamic client registration (no initial access token, as OB 3.0 has it)."""
     if (request.mimetype or "").lower() != "application/json":
         return _oauth_error(400, "invalid_client_metadata", "Send the metadata as JSON.")
-    unverified = request.get_json(silent=True)
     services = get_services()
     try:
+        unverified = strict_json(request.get_data(), "invalid_client_metadata")
         with services.session() as db:
             registered = register_client(
                 db, unverified, now=services.now(), actor=f"platform@{request.remote_addr}"
@@ -369,10 +371,32 @@ def register() -> Response:
     return response
 
 
+def _undecodable_basic() -> Response | None:
+    """401 ``invalid_client`` when ``Authorization: Basic`` does not hold UTF-8 text
+    (RFC 7617 §2.1) — Authlib would fail on it with an exception, not an answer."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        raw = base64.b64decode(value.strip())
+    except binascii.Error:
+        return None  # not base64 at all: Authlib answers that itself
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        response = _oauth_error(401, "invalid_client", "The client credentials are not valid.")
+        response.headers["WWW-Authenticate"] = 'Basic realm="ob"'
+        return response
+    return None
+
+
 @oauth_bp.post("/token")
 @csrf_exempt
 @rate_limited("api")
 def token() -> Response:
+    refused = _undecodable_basic()
+    if refused is not None:
+        return refused
     services = get_services()
     with services.session() as db:
         response: Response = _server(db).create_token_response()
@@ -383,6 +407,9 @@ def token() -> Response:
 @csrf_exempt
 @rate_limited("api")
 def revoke() -> Response:
+    refused = _undecodable_basic()
+    if refused is not None:
+        return refused
     services = get_services()
     with services.session() as db:
         response: Response = _server(db).create_endpoint_response(
@@ -398,6 +425,19 @@ def _refused_page(error: OAuth2Error) -> Response:
         description=error.get_error_description() or "",
     )
     return Response(page, status=400)
+
+
+_ORIGIN = re.compile(
+    r"https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?"
+)
+
+
+def _csp_origin(uri: str) -> str | None:
+    """The scheme://host[:port] of ``uri`` when it is safe in a CSP source list, else None."""
+    parts = urlsplit(uri)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    return origin if _ORIGIN.fullmatch(origin) else None
 
 
 @oauth_bp.route("/authorize", methods=["GET", "POST"])
@@ -439,10 +479,11 @@ def authorize() -> Response | WerkzeugResponse:
     # The form posts here and is answered with a redirect to the platform: CSP's form-action
     # governs that redirect too (browsers enforce it), so the platform's origin is allowed
     # on this page only.
-    parts = urlsplit(redirect_uri)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    response.headers["Content-Security-Policy"] = CSP.replace(
-        "form-action 'self'", f"form-action 'self' {origin}"
+    # Only a well-formed origin goes into the header (a host registered before hosts were
+    # checked could carry ";" and add directives); anything else keeps form-action 'self'.
+    origin = _csp_origin(redirect_uri)
+    response.headers["Content-Security-Policy"] = (
+        CSP.replace("form-action 'self'", f"form-action 'self' {origin}") if origin else CSP
     )
     response.headers["Cache-Control"] = "no-store"
     return response

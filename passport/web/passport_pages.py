@@ -66,7 +66,7 @@ from passport.sharing.links import (
     share_link_for_holder,
     view_share_link,
 )
-from passport.wallets.obapi_resources import held_credentials
+from passport.wallets.obapi_resources import held_badges
 from passport.web.context import get_services
 from passport.web.endorsements import stored_endorsement_lines
 from passport.web.i18n import gettext as _
@@ -130,7 +130,7 @@ def passport_page(
         consent = consent_of(db, g.user.id)
         families = [(f.id, f.name) for f in active_job_families(db)]
         # Credentials platforms pushed in through the Open Badges API (issue #22).
-        held = held_credentials(db, g.user.id)
+        held = held_badges(db, g.user.id)
     if consent_form is None:
         consent_form = {
             "choice": (

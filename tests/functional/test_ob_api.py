@@ -259,6 +259,12 @@ def test_the_whole_grant_then_refresh_rotation_then_revocation(learner: FlaskCli
         headers=basic(platform),
     )
     assert again.status_code == 400 and again.get_json()["error"] == "invalid_grant"
+    # ... and presenting it again ended the chain (RFC 9700 §4.14.2): its successor too
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(second["access_token"])).status_code
+        == 401
+    )
+    second = tokens(learner, platform)
     # a narrower scope on refresh is allowed, a wider one is not
     narrower = learner.post(
         "/ims/ob/v3p0/oauth/token",
@@ -494,7 +500,6 @@ def test_credentials_paging_since_and_scopes(learner: FlaskClient, services: Ser
         "limit=0",
         "limit=x",
         "offset=-1",
-        "limit=101",
         "since=yesterday",
         "since=2026-01-01T00:00:00",
     ):
@@ -524,12 +529,28 @@ def _stored_badge(services: Services, email: str) -> tuple[bytes, str]:
         return record.content, issued
 
 
+def _foreign_badge(services: Services, fmt: str = "data-integrity") -> bytes:
+    """A badge naming the learner that is not on record as ours for them (as if another
+    platform's): issued to them, then put on someone else's record."""
+    from passport.credentials.models import Holder, IssuedCredential
+
+    issue(services, email="someone@example.com")
+    issued = issue(services, fmt=fmt)
+    with services.session() as db:
+        record = db.get(IssuedCredential, issued)
+        other = db.query(Holder).filter_by(email="someone@example.com").one()
+        assert record is not None
+        record.holder_id = other.id
+        return record.content
+
+
 def test_upsert_good_replaced_forged_and_someone_elses(
     learner: FlaskClient, services: Services
 ) -> None:
     platform = register(learner)
     access = tokens(learner, platform)["access_token"]
-    content, _credential_id = _stored_badge(services, LEARNER)
+    issue(services)  # one of ours
+    content = _foreign_badge(services)
     headers = {**bearer(access), "Content-Type": "application/json"}
     created = learner.post("/ims/ob/v3p0/credentials", data=content, headers=headers)
     assert created.status_code == 201, created.data
@@ -537,7 +558,7 @@ def test_upsert_good_replaced_forged_and_someone_elses(
     replaced = learner.post("/ims/ob/v3p0/credentials", data=content, headers=headers)
     assert replaced.status_code == 200
     listed = learner.get("/ims/ob/v3p0/credentials", headers=bearer(access))
-    assert listed.headers["X-Total-Count"] == "2"  # the badge itself, and the copy pushed in
+    assert listed.headers["X-Total-Count"] == "2"  # ours, and the one pushed in (once)
     passport = learner.get("/passport", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "From other platforms" in passport
     held = re.search(r'href="(/my/platforms/credentials/\d+)"', passport)
@@ -559,13 +580,7 @@ def test_upsert_good_replaced_forged_and_someone_elses(
         == "not_this_learner"
     )
 
-    jwt_id = issue(services, fmt="vc-jwt")
-    with services.session() as db:
-        from passport.credentials.models import IssuedCredential
-
-        record = db.get(IssuedCredential, jwt_id)
-        assert record is not None
-        jws = record.content
+    jws = _foreign_badge(services, fmt="vc-jwt")
     as_text = learner.post(
         "/ims/ob/v3p0/credentials",
         data=jws,
@@ -764,3 +779,346 @@ def test_unknown_paths_and_methods_answer_imsx(client: FlaskClient) -> None:
             assert method not in response.headers["Allow"]
     # the OAuth endpoints keep their own routes
     assert client.get("/ims/ob/v3p0/oauth/token").status_code == 405
+
+
+# -- review findings (issue #22 item 3) ----------------------------------------------------------
+
+
+def _imsx_code(response: Any) -> str:
+    code: str = response.get_json()["imsx_codeMinor"]["imsx_codeMinorField"][0][
+        "imsx_codeMinorFieldName"
+    ]
+    return code
+
+
+def _refresh(client: FlaskClient, platform: dict[str, Any], refresh_token: str) -> Any:
+    return client.post(
+        "/ims/ob/v3p0/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        headers=basic(platform),
+    )
+
+
+def test_a_bom_or_utf16_body_is_refused_and_an_unreadable_row_does_not_break_the_list(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.accounts.models import User
+    from passport.wallets.models import HeldCredential
+
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    content, _ = _stored_badge(services, LEARNER)
+    headers = {**bearer(access), "Content-Type": "application/json"}
+    for body in (
+        b"\xef\xbb\xbf" + content,
+        content.decode("utf-8").encode("utf-16"),
+        content.decode("utf-8").encode("utf-16-le"),
+    ):
+        refused = learner.post("/ims/ob/v3p0/credentials", data=body, headers=headers)
+        assert refused.status_code == 400, body[:8]
+        assert _imsx_code(refused) == "invalid_credential"
+    # a row stored before this check (or damaged) is left out of the list, not a 500
+    with services.session() as db:
+        user = db.query(User).filter_by(email=LEARNER).one()
+        db.add(
+            HeldCredential(
+                user_id=user.id,
+                identity_key="0" * 64,
+                credential_id="urn:uuid:broken",
+                issuer_id="https://elsewhere.example/",
+                media_type="application/json",
+                content=b"\xef\xbb\xbf{}",
+                issued_at=services.now(),
+                received_at=services.now(),
+            )
+        )
+    listed = learner.get("/ims/ob/v3p0/credentials", headers=bearer(access))
+    assert listed.status_code == 200
+    assert len(listed.get_json()["credential"]) == 1
+
+
+def test_a_replayed_code_also_revokes_the_tokens_refreshed_from_it(learner: FlaskClient) -> None:
+    platform = register(learner)
+    verifier, challenge = pkce()
+    code = consent(learner, authorize_url(platform, challenge))["code"][0]
+    first = exchange(learner, platform, code, verifier).get_json()
+    second = _refresh(learner, platform, first["refresh_token"]).get_json()
+    assert learner.get("/ims/ob/v3p0/profile", headers=bearer(second["access_token"])).status_code
+    replay = exchange(learner, platform, code, verifier)
+    assert replay.status_code == 400
+    denied = learner.get("/ims/ob/v3p0/profile", headers=bearer(second["access_token"]))
+    assert denied.status_code == 401
+    assert _refresh(learner, platform, second["refresh_token"]).status_code == 400
+
+
+def test_a_reused_refresh_token_revokes_the_whole_chain(learner: FlaskClient) -> None:
+    platform = register(learner)
+    first = tokens(learner, platform)
+    other = tokens(learner, platform)  # another chain of the same platform stays
+    second = _refresh(learner, platform, first["refresh_token"]).get_json()
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(second["access_token"])).status_code
+        == 200
+    )
+    reused = _refresh(learner, platform, first["refresh_token"])
+    assert reused.status_code == 400 and reused.get_json()["error"] == "invalid_grant"
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(second["access_token"])).status_code
+        == 401
+    )
+    assert _refresh(learner, platform, second["refresh_token"]).status_code == 400
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(other["access_token"])).status_code
+        == 200
+    )
+
+
+def test_deeply_nested_json_and_undecodable_basic_credentials_are_refused(
+    learner: FlaskClient,
+) -> None:
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    deep = b"[" * 50000 + b"]" * 50000
+    json_headers = {**bearer(access), "Content-Type": "application/json"}
+    pushed = learner.post("/ims/ob/v3p0/credentials", data=deep, headers=json_headers)
+    assert pushed.status_code == 400 and _imsx_code(pushed) == "invalid_credential"
+    put = learner.put("/ims/ob/v3p0/profile", data=deep, headers=json_headers)
+    assert put.status_code == 400 and _imsx_code(put) == "invalid_profile"
+    registered = learner.post(
+        "/ims/ob/v3p0/oauth/register", data=deep, headers={"Content-Type": "application/json"}
+    )
+    assert registered.status_code == 400
+    assert registered.get_json()["error"] == "invalid_client_metadata"
+    junk = {"Authorization": "Basic " + base64.b64encode(b"\xff:\xff").decode()}
+    for path, form in (
+        ("/ims/ob/v3p0/oauth/token", {"grant_type": "refresh_token", "refresh_token": "x"}),
+        ("/ims/ob/v3p0/oauth/revoke", {"token": "x"}),
+    ):
+        refused = learner.post(path, data=form, headers=junk)
+        assert refused.status_code == 401, path
+        assert refused.get_json()["error"] == "invalid_client", path
+        assert refused.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_pushing_one_of_our_own_badges_does_not_list_it_twice(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.wallets.models import HeldCredential
+
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    content, _ = _stored_badge(services, LEARNER)
+    headers = {**bearer(access), "Content-Type": "application/json"}
+    pushed = learner.post("/ims/ob/v3p0/credentials", data=content, headers=headers)
+    assert pushed.status_code == 200 and pushed.data == content
+    listed = learner.get("/ims/ob/v3p0/credentials", headers=bearer(access))
+    assert listed.headers["X-Total-Count"] == "1"
+    with services.session() as db:
+        assert db.query(HeldCredential).count() == 0
+
+
+def test_the_passport_page_says_who_issued_a_pushed_badge_and_which_platform_sent_it(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.accounts.models import User
+    from passport.wallets.models import HeldCredential, ObApiClient
+
+    platform = register(learner, client_name="Badge Hub")
+    content, _ = _stored_badge(services, "someone@example.com")
+    document = json.loads(content)
+    with services.session() as db:
+        user = db.query(User).filter_by(email=LEARNER).one()
+        client = db.query(ObApiClient).filter_by(client_id=platform["client_id"]).one()
+        db.add(
+            HeldCredential(
+                user_id=user.id,
+                identity_key="1" * 64,
+                credential_id="urn:uuid:from-elsewhere",
+                issuer_id=document["issuer"]["id"],
+                name="Pushed badge",
+                media_type="application/json",
+                content=content,
+                issued_at=services.now(),
+                received_at=services.now(),
+                client_pk=client.id,
+            )
+        )
+        db.add(
+            HeldCredential(
+                user_id=user.id,
+                identity_key="2" * 64,
+                credential_id="urn:uuid:nameless-issuer",
+                issuer_id="https://issuer.example/badges/1",
+                name="Second pushed badge",
+                media_type="application/json",
+                content=b'{"issuer": "https://issuer.example/badges/1"}',
+                issued_at=services.now(),
+                received_at=services.now(),
+            )
+        )
+    page = learner.get("/passport", headers={"Accept": "text/html"}).get_data(as_text=True)
+    section = page.split('id="from-platforms"', 1)[1].split("</section>", 1)[0]
+    issuer_name = document["issuer"]["name"]
+    assert f"Issued by {issuer_name}" in section
+    assert "Added by Badge Hub" in section
+    assert "Issued by issuer.example" in section
+
+
+def test_deactivating_an_account_revokes_its_platform_tokens_for_good(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.accounts.models import User
+    from passport.accounts.users import set_user_active
+
+    platform = register(learner)
+    pair = tokens(learner, platform)
+    verifier, challenge = pkce()
+    code = consent(learner, authorize_url(platform, challenge))["code"][0]
+    for active in (False, True):
+        with services.session() as db:
+            user = db.query(User).filter_by(email=LEARNER).one()
+            set_user_active(db, user, active=active, actor="admin@example.com", now=services.now())
+    assert (
+        learner.get("/ims/ob/v3p0/profile", headers=bearer(pair["access_token"])).status_code == 401
+    )
+    assert _refresh(learner, platform, pair["refresh_token"]).status_code == 400
+    assert exchange(learner, platform, code, verifier).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://a;sandbox/cb",
+        "https://a b/cb",
+        "https://exa_mple.com/cb",
+        "https://-bad.example/cb",
+        "https://bad-.example/cb",
+        "https://a..example/cb",
+        "https://" + "a" * 64 + ".example/cb",
+        "https://a'b.example/cb",
+        "https://a,b.example/cb",
+    ],
+)
+def test_registration_refuses_a_malformed_host(client: FlaskClient, uri: str) -> None:
+    host_part = urlsplit(uri).netloc
+    changes = {
+        "client_uri": f"https://{host_part}/",
+        "logo_uri": f"https://{host_part}/logo.png",
+        "tos_uri": f"https://{host_part}/terms",
+        "policy_uri": f"https://{host_part}/privacy",
+        "redirect_uris": [uri],
+    }
+    response = client.post("/ims/ob/v3p0/oauth/register", json=metadata(**changes))
+    assert response.status_code == 400, uri
+
+
+def test_registration_accepts_idn_and_ip_literal_hosts(client: FlaskClient) -> None:
+    for host in ("bücher.example", "xn--bcher-kva.example", "[::1]", "127.0.0.1"):
+        scheme = "http" if host in ("[::1]", "127.0.0.1") else "https"
+        base = f"{scheme}://{host}"
+        changes = {
+            "client_uri": f"{base}/",
+            "logo_uri": f"{base}/logo.png",
+            "tos_uri": f"{base}/terms",
+            "policy_uri": f"{base}/privacy",
+            "redirect_uris": [f"{base}/cb"],
+        }
+        response = client.post("/ims/ob/v3p0/oauth/register", json=metadata(**changes))
+        assert response.status_code == 201, (host, response.data)
+
+
+def test_the_consent_page_csp_never_carries_a_malformed_origin(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.wallets.models import ObApiClient
+
+    platform = register(learner)
+    bad = "https://platform.example;sandbox/callback"
+    with services.session() as db:
+        # registered before hosts were checked
+        row = db.query(ObApiClient).filter_by(client_id=platform["client_id"]).one()
+        row.redirect_uris = bad
+    _verifier, challenge = pkce()
+    page = learner.get(
+        authorize_url(platform, challenge, redirect_uri=bad), headers={"Accept": "text/html"}
+    )
+    csp = page.headers.get("Content-Security-Policy", "")
+    assert "sandbox" not in csp and ";sandbox" not in csp
+
+
+def test_profile_names_with_invisible_or_bidi_characters_are_refused(
+    learner: FlaskClient,
+) -> None:
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    profile = learner.get("/ims/ob/v3p0/profile", headers=bearer(access)).get_json()
+    for name in ("Lea\u2028L", "Lea\u2029L", "Lea\u202eL", "Lea\x7fL", "Lea\x85L", "Lea\u200bL"):
+        refused = learner.put(
+            "/ims/ob/v3p0/profile", json={**profile, "name": name}, headers=bearer(access)
+        )
+        assert refused.status_code == 400, repr(name)
+        assert _imsx_code(refused) == "invalid_profile"
+    fine = learner.put(
+        "/ims/ob/v3p0/profile", json={**profile, "name": "Zoë O’Brien-Ünal"}, headers=bearer(access)
+    )
+    assert fine.status_code == 200
+
+
+def test_a_limit_above_the_maximum_is_capped_not_refused(
+    learner: FlaskClient, services: Services
+) -> None:
+    issue(services)
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    response = learner.get("/ims/ob/v3p0/credentials?limit=500", headers=bearer(access))
+    assert response.status_code == 200
+    assert response.headers["X-Total-Count"] == "1"
+    assert "limit=100&" in response.headers["Link"] and "limit=500" not in response.headers["Link"]
+    huge = learner.get("/ims/ob/v3p0/credentials?limit=99999999999", headers=bearer(access))
+    assert huge.status_code == 200 and "limit=100&" in huge.headers["Link"]
+
+
+def test_upsert_answers_application_json_for_a_json_ld_body(
+    learner: FlaskClient, services: Services
+) -> None:
+    platform = register(learner)
+    access = tokens(learner, platform)["access_token"]
+    content = _foreign_badge(services)
+    for kind in ("application/ld+json", "application/vc+ld+json"):
+        pushed = learner.post(
+            "/ims/ob/v3p0/credentials",
+            data=content,
+            headers={**bearer(access), "Content-Type": kind},
+        )
+        assert pushed.status_code in (200, 201), pushed.data
+        assert pushed.mimetype == "application/json", kind
+
+
+def test_the_passport_page_shows_pushed_names_without_invisible_characters(
+    learner: FlaskClient, services: Services
+) -> None:
+    from passport.accounts.models import User
+    from passport.wallets.models import HeldCredential
+
+    register(learner)
+    document = {"issuer": {"id": "https://issuer.example/", "name": "Real\u202eytisrevinU"}}
+    with services.session() as db:
+        user = db.query(User).filter_by(email=LEARNER).one()
+        db.add(
+            HeldCredential(
+                user_id=user.id,
+                identity_key="3" * 64,
+                credential_id="urn:uuid:spoofed",
+                issuer_id="https://issuer.example/",
+                name="Badge\u2028\u200bname",
+                media_type="application/json",
+                content=json.dumps(document).encode(),
+                issued_at=services.now(),
+                received_at=services.now(),
+            )
+        )
+    page = learner.get("/passport", headers={"Accept": "text/html"}).get_data(as_text=True)
+    section = page.split('id="from-platforms"', 1)[1].split("</section>", 1)[0]
+    for invisible in ("\u202e", "\u2028", "\u200b"):
+        assert invisible not in section, repr(invisible)
+    assert "Issued by RealytisrevinU" in section and "Badge name" in section

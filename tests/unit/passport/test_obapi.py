@@ -24,6 +24,9 @@ from passport.wallets.obapi_resources import MAX_LIMIT, _identity_key, parse_pag
         (None, None, None, (MAX_LIMIT, 0, None)),
         ("1", "0", None, (1, 0, None)),
         ("100", "250", None, (100, 250, None)),
+        # the spec sets only a minimum: above the maximum is capped, not refused
+        ("101", None, None, (MAX_LIMIT, 0, None)),
+        ("9" * 40, None, None, (MAX_LIMIT, 0, None)),
         (None, None, "2026-01-31T12:00:00Z", (MAX_LIMIT, 0, datetime(2026, 1, 31, 12, tzinfo=UTC))),
     ],
 )
@@ -37,7 +40,7 @@ def test_paging_values(
     ("limit", "offset", "since"),
     [
         ("0", None, None),
-        ("101", None, None),
+        ("00", None, None),
         ("-1", None, None),
         ("1.5", None, None),
         (" 1", None, None),
