@@ -6,15 +6,17 @@ Tests use a real SQLite file in a temporary folder, or the PostgreSQL database n
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import MetaData, create_engine, inspect, text
 
 from passport.accounts.tokens import create_token
 from passport.instance.setup import initialise
@@ -102,9 +104,48 @@ def drop_all_tables(url: str) -> None:
         engine.dispose()
 
 
+@functools.cache
+def _schema_head() -> tuple[str | None, frozenset[str]]:
+    """The migrations' head revision and the tables the models define (read once)."""
+    import passport.models
+    from passport.db import alembic_config
+
+    engine = create_engine("sqlite://")
+    try:
+        head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    finally:
+        engine.dispose()
+    return head, frozenset(passport.models.Base.metadata.tables) | {"alembic_version"}
+
+
+def _emptied_at_head(url: str) -> bool:
+    """Empty a shared test database in place when its schema is the migrations' head: every
+    table the models define is there (and no other), ``alembic_version`` says head. One
+    TRUNCATE then replaces dropping and migrating again, which on PostgreSQL costs each test
+    about half a second more. False (nothing done) when the schema is anything else."""
+    head, tables = _schema_head()
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            present = set(inspect(connection).get_table_names())
+            if present != tables:
+                return False
+            version = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+            if [row[0] for row in version] != [head]:
+                return False
+            names = ", ".join(f'"{name}"' for name in sorted(tables - {"alembic_version"}))
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return True
+    finally:
+        engine.dispose()
+
+
 def _reset_database(services: Services) -> None:
-    if services.engine.dialect.name != "sqlite":
-        drop_all_tables(services.settings.database_url)
+    if services.engine.dialect.name == "sqlite":
+        return  # a SQLite file per test starts empty
+    url = services.settings.database_url
+    if not _emptied_at_head(url):
+        drop_all_tables(url)
 
 
 def fresh_app(settings: Settings) -> Flask:
