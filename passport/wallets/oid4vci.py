@@ -21,6 +21,13 @@ The credential issuer is ``PASSPORT_PUBLIC_URL`` and is its own authorization se
   ``transaction_id`` for the **deferred credential endpoint** (§9, :func:`deferred_credential`).
 
 Every secret is stored hashed (:mod:`passport.wallets.models`); every step is audited.
+
+Why one module of about 1,250 lines: the endpoints are one protocol's states over the same
+rows and the same private rules (secret derivation and hashing, the token's badge and
+configurations, the deliverable check), and each endpoint's refusals read best beside the state
+they guard. The key proof already stands apart (:mod:`passport.wallets.oid4vci_proof`). The next
+cuts, when the module grows: the authorization endpoint and the deferred endpoint with the purge,
+each behind the private helpers made public to the package.
 """
 
 from __future__ import annotations
